@@ -1,0 +1,210 @@
+/**
+ * The sandbox CRM's state: portals, their objects, associations, properties and app installs.
+ * Everything lives in memory; each portal is isolated, and nothing here is reachable from
+ * another portal's token.
+ */
+
+export const OBJECT_TYPES = [
+  'contacts',
+  'companies',
+  'deals',
+  'tickets',
+  'emails',
+  'feedback_submissions',
+] as const;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
+export function isObjectType(value: string): value is ObjectType {
+  return (OBJECT_TYPES as readonly string[]).includes(value);
+}
+
+/** A CRM record as HubSpot keeps it: every property value is a string (or null). */
+export interface CrmRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: Date;
+  updatedAt: Date;
+  archived: boolean;
+  archivedAt?: Date;
+}
+
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  description: string;
+  displayOrder: number;
+  hasUniqueValue: boolean;
+  hidden: boolean;
+  formField: boolean;
+  calculated: boolean;
+  externalOptions: boolean;
+  hubspotDefined: boolean;
+  options: { label: string; value: string; displayOrder: number; hidden: boolean; description?: string }[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PropertyGroup {
+  name: string;
+  label: string;
+  displayOrder: number;
+  archived: boolean;
+}
+
+/** A product-usage event: not a CRM object; the product sends these to the app directly. */
+export interface UsageEvent {
+  eventId: string;
+  contactId: string;
+  email: string;
+  type: 'session' | 'feature_use';
+  feature?: string;
+  minutes: number;
+  occurredAt: Date;
+}
+
+/** What the generator decided about a customer; never served on the CRM's API. */
+export interface HiddenTruth {
+  contactId: string;
+  churned: boolean;
+  /** When the customer decided to leave (behaviour changes before the CRM shows it). */
+  churnDecidedAt: Date | null;
+  /** When the CRM shows the churn (lifecycle stage change or closed-lost renewal). */
+  churnVisibleAt: Date | null;
+  /** The generator's latent churn propensity in [0, 1] at the end of the simulation. */
+  risk: number;
+  drivers: Record<string, number>;
+}
+
+export interface Association {
+  toId: string;
+  typeId: number;
+  category: 'HUBSPOT_DEFINED' | 'USER_DEFINED';
+  label: string | null;
+}
+
+export class PortalData {
+  readonly objects = new Map<ObjectType, Map<string, CrmRecord>>();
+  /** key `${fromType}:${fromId}:${toType}` → associations in creation order. */
+  readonly associations = new Map<string, Association[]>();
+  readonly properties = new Map<ObjectType, Map<string, PropertyDefinition>>();
+  readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
+  readonly usageEvents: UsageEvent[] = [];
+  readonly truth = new Map<string, HiddenTruth>();
+  private nextId = 1;
+
+  constructor(
+    readonly portalId: number,
+    readonly domain: string,
+  ) {
+    for (const type of OBJECT_TYPES) {
+      this.objects.set(type, new Map());
+      this.properties.set(type, new Map());
+      this.propertyGroups.set(type, new Map());
+    }
+  }
+
+  allocateId(): string {
+    // HubSpot ids are numeric strings, unique across object types within a portal here.
+    return String(this.portalId * 1000 + 100000000 + this.nextId++);
+  }
+
+  recordsOf(type: ObjectType): Map<string, CrmRecord> {
+    return this.objects.get(type)!;
+  }
+
+  createRecord(
+    type: ObjectType,
+    properties: Record<string, string | null>,
+    at: Date,
+    id: string = this.allocateId(),
+  ): CrmRecord {
+    const iso = at.toISOString();
+    const record: CrmRecord = {
+      id,
+      properties: {
+        ...properties,
+        hs_object_id: id,
+        createdate: properties.createdate ?? iso,
+        hs_createdate: properties.hs_createdate ?? properties.createdate ?? iso,
+        lastmodifieddate: iso,
+        hs_lastmodifieddate: iso,
+      },
+      createdAt: new Date(properties.createdate ?? iso),
+      updatedAt: at,
+      archived: false,
+    };
+    this.recordsOf(type).set(id, record);
+    return record;
+  }
+
+  updateRecord(type: ObjectType, id: string, properties: Record<string, string | null>, at: Date): CrmRecord {
+    const record = this.recordsOf(type).get(id);
+    if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
+    const iso = at.toISOString();
+    Object.assign(record.properties, properties, { lastmodifieddate: iso, hs_lastmodifieddate: iso });
+    record.updatedAt = at;
+    return record;
+  }
+
+  associate(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    typeIds: [number, number],
+  ): void {
+    this.addAssociation(`${fromType}:${fromId}:${toType}`, { toId, typeId: typeIds[0] });
+    this.addAssociation(`${toType}:${toId}:${fromType}`, { toId: fromId, typeId: typeIds[1] });
+  }
+
+  associationsOf(fromType: ObjectType, fromId: string, toType: ObjectType): Association[] {
+    return this.associations.get(`${fromType}:${fromId}:${toType}`) ?? [];
+  }
+
+  private addAssociation(key: string, { toId, typeId }: { toId: string; typeId: number }): void {
+    const list = this.associations.get(key) ?? [];
+    if (!list.some((a) => a.toId === toId && a.typeId === typeId)) {
+      list.push({ toId, typeId, category: 'HUBSPOT_DEFINED', label: null });
+    }
+    this.associations.set(key, list);
+  }
+}
+
+/** HubSpot-defined association type ids (from → to, to → from). */
+export const ASSOCIATION_TYPE_IDS: Record<string, [number, number]> = {
+  'contacts:companies': [279, 280],
+  'contacts:deals': [4, 3],
+  'contacts:tickets': [15, 16],
+  'contacts:emails': [197, 198],
+  'contacts:feedback_submissions': [1182, 1183],
+  'companies:deals': [342, 341],
+  'companies:tickets': [25, 26],
+};
+
+export class SandboxStore {
+  readonly portals = new Map<number, PortalData>();
+  /** The sandbox's clock; tests move it instead of waiting. */
+  private clockOffsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
+  createPortal(portalId: number, domain = `portal-${portalId}.sandbox.local`): PortalData {
+    if (this.portals.has(portalId)) throw new Error(`portal ${portalId} already exists`);
+    const portal = new PortalData(portalId, domain);
+    this.portals.set(portalId, portal);
+    return portal;
+  }
+
+  portal(portalId: number): PortalData | undefined {
+    return this.portals.get(portalId);
+  }
+}
