@@ -85,6 +85,21 @@ export interface Association {
   label: string | null;
 }
 
+/** A change to a CRM record, as webhooks and the workflow engine see it. */
+export interface RecordChange {
+  portalId: number;
+  objectType: ObjectType;
+  objectId: string;
+  kind: 'creation' | 'propertyChange' | 'deletion' | 'restore';
+  /** For propertyChange: each changed property with its new value. */
+  changed: Record<string, string | null>;
+  occurredAt: Date;
+  /** Who made the change: 'CRM' for the sandbox itself, or the app's id for API writes. */
+  source: string;
+}
+
+export type ChangeListener = (change: RecordChange) => void;
+
 export class PortalData {
   readonly objects = new Map<ObjectType, Map<string, CrmRecord>>();
   /** key `${fromType}:${fromId}:${toType}` → associations in creation order. */
@@ -94,6 +109,9 @@ export class PortalData {
   readonly usageEvents: UsageEvent[] = [];
   readonly truth = new Map<string, HiddenTruth>();
   private nextId = 1;
+  private readonly changeListeners = new Set<ChangeListener>();
+  /** While false (bulk loading by the generator), no change events are emitted. */
+  emitChanges = true;
 
   constructor(
     readonly portalId: number,
@@ -137,6 +155,13 @@ export class PortalData {
       archived: false,
     };
     this.recordsOf(type).set(id, record);
+    this.emit({
+      objectType: type,
+      objectId: id,
+      kind: 'creation',
+      changed: { ...record.properties },
+      occurredAt: at,
+    });
     return record;
   }
 
@@ -144,9 +169,35 @@ export class PortalData {
     const record = this.recordsOf(type).get(id);
     if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
     const iso = at.toISOString();
+    const changed: Record<string, string | null> = {};
+    for (const [name, value] of Object.entries(properties)) {
+      if ((record.properties[name] ?? null) !== value) changed[name] = value;
+    }
     Object.assign(record.properties, properties, { lastmodifieddate: iso, hs_lastmodifieddate: iso });
     record.updatedAt = at;
+    if (Object.keys(changed).length > 0) {
+      this.emit({ objectType: type, objectId: id, kind: 'propertyChange', changed, occurredAt: at });
+    }
     return record;
+  }
+
+  archiveRecord(type: ObjectType, id: string, at: Date): void {
+    const record = this.recordsOf(type).get(id);
+    if (!record || record.archived) return;
+    record.archived = true;
+    record.archivedAt = at;
+    record.updatedAt = at;
+    this.emit({ objectType: type, objectId: id, kind: 'deletion', changed: {}, occurredAt: at });
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private emit(change: Omit<RecordChange, 'portalId' | 'source'>, source = 'CRM'): void {
+    if (!this.emitChanges) return;
+    for (const listener of this.changeListeners) listener({ ...change, portalId: this.portalId, source });
   }
 
   associate(
@@ -184,8 +235,21 @@ export const ASSOCIATION_TYPE_IDS: Record<string, [number, number]> = {
   'companies:tickets': [25, 26],
 };
 
+/** An app registered with the sandbox, as a HubSpot developer account would hold it. */
+export interface SandboxApp {
+  appId: number;
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  /** Where the sandbox POSTs webhook batches for this app's installs, if anywhere. */
+  webhookTargetUrl?: string;
+}
+
 export class SandboxStore {
   readonly portals = new Map<number, PortalData>();
+  readonly apps = new Map<number, SandboxApp>();
+  /** Installs as `${appId}:${portalId}`; an uninstall removes the entry and revokes its tokens. */
+  readonly installs = new Set<string>();
   /** The sandbox's clock; tests move it instead of waiting. */
   private clockOffsetMs = 0;
 
@@ -206,5 +270,17 @@ export class SandboxStore {
 
   portal(portalId: number): PortalData | undefined {
     return this.portals.get(portalId);
+  }
+
+  registerApp(app: SandboxApp): void {
+    this.apps.set(app.appId, app);
+  }
+
+  appByClientId(clientId: string): SandboxApp | undefined {
+    return [...this.apps.values()].find((app) => app.clientId === clientId);
+  }
+
+  installedApps(portalId: number): SandboxApp[] {
+    return [...this.apps.values()].filter((app) => this.installs.has(`${app.appId}:${portalId}`));
   }
 }
