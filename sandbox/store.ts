@@ -195,6 +195,10 @@ export class PortalData {
     return () => this.changeListeners.delete(listener);
   }
 
+  offChange(listener: ChangeListener): void {
+    this.changeListeners.delete(listener);
+  }
+
   private emit(change: Omit<RecordChange, 'portalId' | 'source'>, source = 'CRM'): void {
     if (!this.emitChanges) return;
     for (const listener of this.changeListeners) listener({ ...change, portalId: this.portalId, source });
@@ -252,6 +256,7 @@ export class SandboxStore {
   readonly installs = new Set<string>();
   /** The sandbox's clock; tests move it instead of waiting. */
   private clockOffsetMs = 0;
+  private readonly anyChangeListeners = new Set<ChangeListener>();
 
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);
@@ -265,7 +270,21 @@ export class SandboxStore {
     if (this.portals.has(portalId)) throw new Error(`portal ${portalId} already exists`);
     const portal = new PortalData(portalId, domain);
     this.portals.set(portalId, portal);
+    for (const listener of this.anyChangeListeners) portal.onChange(listener);
     return portal;
+  }
+
+  /**
+   * Listens to changes in every portal, including portals created later, so that webhook
+   * delivery and workflows need not know when portals appear. Returns the unsubscribe function.
+   */
+  onAnyChange(listener: ChangeListener): () => void {
+    this.anyChangeListeners.add(listener);
+    for (const portal of this.portals.values()) portal.onChange(listener);
+    return () => {
+      this.anyChangeListeners.delete(listener);
+      for (const portal of this.portals.values()) portal.offChange(listener);
+    };
   }
 
   portal(portalId: number): PortalData | undefined {
