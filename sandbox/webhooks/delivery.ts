@@ -112,7 +112,8 @@ export class WebhookDispatcher {
   }
 
   private nextEventId(): number {
-    // Unique and increasing across restarts of the sandbox's clock: seeded from wall time.
+    // Seeded from wall time so ids keep increasing across sandbox restarts, as an app that
+    // deduplicates by eventId expects.
     this.lastEventId = Math.max(this.lastEventId + 1, Date.now() * 1000);
     return this.lastEventId;
   }
