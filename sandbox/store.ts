@@ -42,6 +42,8 @@ export interface PropertyDefinition {
   calculated: boolean;
   externalOptions: boolean;
   hubspotDefined: boolean;
+  /** Set by HubSpot (hs_object_id, createdate…): apps may read the value but never write it. */
+  readOnlyValue?: boolean;
   options: { label: string; value: string; displayOrder: number; hidden: boolean; description?: string }[];
   createdAt: Date;
   updatedAt: Date;
@@ -138,6 +140,7 @@ export class PortalData {
     properties: Record<string, string | null>,
     at: Date,
     id: string = this.allocateId(),
+    source = 'CRM',
   ): CrmRecord {
     const iso = at.toISOString();
     const record: CrmRecord = {
@@ -155,17 +158,26 @@ export class PortalData {
       archived: false,
     };
     this.recordsOf(type).set(id, record);
-    this.emit({
-      objectType: type,
-      objectId: id,
-      kind: 'creation',
-      changed: { ...record.properties },
-      occurredAt: at,
-    });
+    this.emit(
+      {
+        objectType: type,
+        objectId: id,
+        kind: 'creation',
+        changed: { ...record.properties },
+        occurredAt: at,
+      },
+      source,
+    );
     return record;
   }
 
-  updateRecord(type: ObjectType, id: string, properties: Record<string, string | null>, at: Date): CrmRecord {
+  updateRecord(
+    type: ObjectType,
+    id: string,
+    properties: Record<string, string | null>,
+    at: Date,
+    source = 'CRM',
+  ): CrmRecord {
     const record = this.recordsOf(type).get(id);
     if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
     const iso = at.toISOString();
@@ -176,18 +188,18 @@ export class PortalData {
     Object.assign(record.properties, properties, { lastmodifieddate: iso, hs_lastmodifieddate: iso });
     record.updatedAt = at;
     if (Object.keys(changed).length > 0) {
-      this.emit({ objectType: type, objectId: id, kind: 'propertyChange', changed, occurredAt: at });
+      this.emit({ objectType: type, objectId: id, kind: 'propertyChange', changed, occurredAt: at }, source);
     }
     return record;
   }
 
-  archiveRecord(type: ObjectType, id: string, at: Date): void {
+  archiveRecord(type: ObjectType, id: string, at: Date, source = 'CRM'): void {
     const record = this.recordsOf(type).get(id);
     if (!record || record.archived) return;
     record.archived = true;
     record.archivedAt = at;
     record.updatedAt = at;
-    this.emit({ objectType: type, objectId: id, kind: 'deletion', changed: {}, occurredAt: at });
+    this.emit({ objectType: type, objectId: id, kind: 'deletion', changed: {}, occurredAt: at }, source);
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -249,11 +261,27 @@ export interface SandboxApp {
   webhookTargetUrl?: string;
 }
 
+/** An OAuth token the sandbox issued: opaque, bound to one app, one portal and its scopes. */
+export interface OAuthToken {
+  token: string;
+  use: 'access_token' | 'refresh_token';
+  appId: number;
+  portalId: number;
+  userId: number;
+  scopes: string[];
+  issuedAt: Date;
+  /** Access tokens only: refresh tokens do not expire on their own. */
+  expiresAt?: Date;
+  revokedAt?: Date;
+}
+
 export class SandboxStore {
   readonly portals = new Map<number, PortalData>();
   readonly apps = new Map<number, SandboxApp>();
   /** Installs as `${appId}:${portalId}`; an uninstall removes the entry and revokes its tokens. */
   readonly installs = new Set<string>();
+  /** Every token issued, by its opaque value; revoked and expired ones stay for introspection. */
+  readonly oauthTokens = new Map<string, OAuthToken>();
   /** The sandbox's clock; tests move it instead of waiting. */
   private clockOffsetMs = 0;
   private readonly anyChangeListeners = new Set<ChangeListener>();
@@ -297,6 +325,34 @@ export class SandboxStore {
 
   appByClientId(clientId: string): SandboxApp | undefined {
     return [...this.apps.values()].find((app) => app.clientId === clientId);
+  }
+
+  install(appId: number, portalId: number): void {
+    this.installs.add(`${appId}:${portalId}`);
+  }
+
+  isInstalled(appId: number, portalId: number): boolean {
+    return this.installs.has(`${appId}:${portalId}`);
+  }
+
+  /** Removes the install and revokes every token of that app in that portal. */
+  uninstall(appId: number, portalId: number): void {
+    this.installs.delete(`${appId}:${portalId}`);
+    const now = this.now();
+    for (const token of this.oauthTokens.values()) {
+      if (token.appId === appId && token.portalId === portalId && !token.revokedAt) token.revokedAt = now;
+    }
+  }
+
+  /**
+   * The token behind a bearer value when it may be used now: issued here, an access token, not
+   * revoked, not expired, and its app still installed. Anything else gives undefined.
+   */
+  liveAccessToken(value: string): OAuthToken | undefined {
+    const token = this.oauthTokens.get(value);
+    if (!token || token.use !== 'access_token' || token.revokedAt) return undefined;
+    if (!token.expiresAt || token.expiresAt.getTime() <= this.now().getTime()) return undefined;
+    return this.isInstalled(token.appId, token.portalId) ? token : undefined;
   }
 
   installedApps(portalId: number): SandboxApp[] {
