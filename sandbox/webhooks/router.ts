@@ -15,6 +15,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { SandboxStore } from '../store.js';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from './delivery.js';
+import { requireDeveloperKey } from './developer-key.js';
 import { parseOr400, sendError } from './errors.js';
 import {
   OBJECT_TYPE_IDS,
@@ -107,21 +108,8 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
   const router = express.Router();
   router.use([...API_PREFIXES, '/_sandbox/apps'], express.json({ limit: '1mb' }));
 
-  const requireDeveloperKey = (req: Request, res: Response, next: NextFunction): void => {
-    const app = registry.app(appIdOf(req));
-    if (!app || req.query.hapikey !== app.clientSecret) {
-      sendError(
-        res,
-        401,
-        'INVALID_AUTHENTICATION',
-        'The developer API key (hapikey) is missing or does not belong to this app.',
-      );
-      return;
-    }
-    next();
-  };
   const api = (suffix: string) => API_PREFIXES.map((prefix) => prefix + suffix);
-  router.use(API_PREFIXES, requireDeveloperKey);
+  router.use(API_PREFIXES, requireDeveloperKey(store));
 
   router.get(api('/settings'), (req, res) => {
     const settings = registry.settings(appIdOf(req));

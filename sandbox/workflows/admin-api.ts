@@ -1,0 +1,107 @@
+/**
+ * Admin routes for the sandbox's workflows (no authentication; the sandbox listens on loopback):
+ * - `POST /_sandbox/portals/{portalId}/workflows`: create one (body: see workflow-spec.ts);
+ * - `GET  /_sandbox/portals/{portalId}/workflows[/{id}]`;
+ * - `DELETE /_sandbox/portals/{portalId}/workflows/{id}`;
+ * - `POST /_sandbox/portals/{portalId}/workflows/{id}/evaluate`: enroll every contact that meets
+ *   the condition now (enrollment otherwise happens when a change makes it hold);
+ * - `GET  /_sandbox/portals/{portalId}/workflows/{id}/enrollments`: each enrollment's history.
+ */
+import express, { type Request, type Response } from 'express';
+import type { SandboxStore } from '../store.js';
+import { parseOr400, sendError } from '../webhooks/errors.js';
+import type { ActionDefinitionRegistry } from './definitions.js';
+import type { Workflow, WorkflowEngine } from './engine.js';
+import { allSteps, withStepIds, workflowInput, type Step } from './workflow-spec.js';
+
+function workflowBody(workflow: Workflow) {
+  return { ...workflow, createdAt: workflow.createdAt.toISOString() };
+}
+
+/** Why the steps cannot run in this portal, if they cannot. */
+function stepProblems(
+  store: SandboxStore,
+  definitions: ActionDefinitionRegistry,
+  portalId: number,
+  steps: Step[],
+): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, Step>();
+  for (const step of allSteps(steps)) {
+    if (seen.has(step.id)) problems.push(`step id ${step.id} is used twice`);
+    if (step.type === 'action') {
+      const definition = definitions.byDefinitionId(step.actionDefinitionId);
+      if (!definition || definition.archivedAt !== undefined) {
+        problems.push(`step ${step.id}: no action definition ${step.actionDefinitionId}`);
+      } else if (!definition.published) {
+        problems.push(`step ${step.id}: action definition ${definition.id} is not published`);
+      } else if (!store.installs.has(`${definition.appId}:${portalId}`)) {
+        problems.push(`step ${step.id}: app ${definition.appId} is not installed in portal ${portalId}`);
+      }
+    } else if (seen.get(step.stepId)?.type !== 'action') {
+      problems.push(`step ${step.id}: branches on ${step.stepId}, which is not an earlier action step`);
+    }
+    seen.set(step.id, step);
+  }
+  return problems;
+}
+
+export function createWorkflowAdminRouter(
+  store: SandboxStore,
+  definitions: ActionDefinitionRegistry,
+  engine: WorkflowEngine,
+): express.Router {
+  const router = express.Router();
+  const base = '/_sandbox/portals/:portalId/workflows';
+  router.use(base, express.json({ limit: '1mb' }), (req, res, next) => {
+    if (!store.portal(Number(req.params.portalId))) {
+      return sendError(res, 404, 'OBJECT_NOT_FOUND', `No portal ${req.params.portalId}.`);
+    }
+    next();
+  });
+  const portalId = (req: Request) => Number(req.params.portalId);
+  const findWorkflow = (req: Request, res: Response) => {
+    const workflow = engine.workflow(portalId(req), Number(req.params.id));
+    if (!workflow) sendError(res, 404, 'OBJECT_NOT_FOUND', `No workflow ${req.params.id} in this portal.`);
+    return workflow;
+  };
+
+  router.post(base, (req, res) => {
+    const input = parseOr400(res, workflowInput, req.body);
+    if (!input) return;
+    const steps = withStepIds(input.steps);
+    const problems = stepProblems(store, definitions, portalId(req), steps);
+    if (problems.length > 0) {
+      return sendError(
+        res,
+        400,
+        'VALIDATION_ERROR',
+        `Invalid workflow: ${problems.join('; ')}`,
+        problems.map((message) => ({ message, in: 'steps' })),
+      );
+    }
+    res.status(201).json(workflowBody(engine.createWorkflow(portalId(req), { ...input, steps })));
+  });
+  router.get(base, (req, res) => {
+    res.json({ results: engine.workflows(portalId(req)).map(workflowBody) });
+  });
+  router.get(`${base}/:id`, (req, res) => {
+    const workflow = findWorkflow(req, res);
+    if (workflow) res.json(workflowBody(workflow));
+  });
+  router.delete(`${base}/:id`, (req, res) => {
+    if (findWorkflow(req, res)) {
+      engine.deleteWorkflow(portalId(req), Number(req.params.id));
+      res.status(204).end();
+    }
+  });
+  router.post(`${base}/:id/evaluate`, (req, res) => {
+    const workflow = findWorkflow(req, res);
+    if (workflow) res.json({ enrolled: engine.evaluate(workflow).map((e) => e.objectId) });
+  });
+  router.get(`${base}/:id/enrollments`, (req, res) => {
+    const workflow = findWorkflow(req, res);
+    if (workflow) res.json({ results: engine.enrollments(workflow.id) });
+  });
+  return router;
+}
