@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../server/config.js';
+import { productProcessors } from '../../server/jobs/processors.js';
+import { WorkerPool } from '../../server/jobs/worker-pool.js';
+import { createLogger } from '../../server/logger.js';
+import { startRuntime } from '../../server/runtime.js';
+import { onShutdown, reportStartupError } from '../lifecycle.js';
+
+export function registerWork(program: Command): void {
+  program
+    .command('work')
+    .description('Run a BullMQ worker that takes sync, scoring and write-back jobs (run as many as you like)')
+    .option('-c, --concurrency <n>', 'jobs at once per queue (default: WORKER_CONCURRENCY)', parsePositive)
+    .action(async (options: { concurrency?: number }) => {
+      try {
+        const config = loadConfig();
+        const logger = createLogger(config.logLevel, 'work');
+        const runtime = await startRuntime(config, logger);
+        const pool = new WorkerPool({
+          redisUrl: runtime.redisUrl,
+          prefix: config.queuePrefix,
+          processors: productProcessors(),
+          concurrency: options.concurrency ?? config.workerConcurrency,
+          lockDurationMs: config.jobLockMs,
+          logger,
+        });
+        await pool.waitUntilReady();
+        logger.info({ queues: pool.queueNames, pid: process.pid }, 'worker ready');
+        onShutdown([runtime.close, () => pool.close(config.shutdownGraceMs)], (m) => logger.info(m));
+      } catch (error) {
+        reportStartupError(error);
+      }
+    });
+}
+
+export function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerServe } from './commands/serve.js';
+import { registerWork } from './commands/work.js';
+
+const program = new Command('churn')
+  .description('Churn Radar: predicts which customers are about to leave, and helps keep them')
+  .showHelpAfterError();
+
+registerServe(program);
+registerWork(program);
+registerDemo(program);
+
+await program.parseAsync(process.argv);

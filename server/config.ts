@@ -1,0 +1,130 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment, parsed here once. Defaults give the embedded mode
+ * (PGlite in a data folder, a child redis-server, the local CRM sandbox); production sets
+ * DATABASE_URL, REDIS_URL and the HubSpot app's credentials.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  /** The address the CRM and browsers reach this server at (OAuth redirect, webhooks, card fetches). */
+  PUBLIC_URL: optionalUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where embedded data lives: the PGlite database and the embedded Redis's scratch folder. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  /** BullMQ key prefix; use `{churn}` hash tags on Redis Cluster. */
+  QUEUE_PREFIX: z.string().min(1).default('churn'),
+  /** How long a worker holds a job's lock before another may take it over (ms). */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How long a worker waits for running jobs on SIGTERM before releasing them (ms). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  HUBSPOT_APP_ID: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
+  HUBSPOT_CLIENT_ID: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  /** HubSpot's API; the local sandbox's address in the demo and tests. */
+  HUBSPOT_API_BASE: z.url().default('https://api.hubapi.com'),
+  HUBSPOT_AUTHORIZE_URL: z.url().default('https://app.hubspot.com/oauth/authorize'),
+  /** 32 bytes, base64 or hex: the key that encrypts OAuth tokens at rest. */
+  TOKEN_ENCRYPTION_KEY: optionalString,
+});
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  queuePrefix: string;
+  jobLockMs: number;
+  shutdownGraceMs: number;
+  workerConcurrency: number;
+  hubspot: {
+    appId: number | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    apiBase: string;
+    authorizeUrl: string;
+  };
+  tokenEncryptionKey: string | undefined;
+}>;
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid environment: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}. ` +
+        'Fix or unset these variables and start again.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: `${issue.message} (got ${JSON.stringify(env[String(issue.path[0])] ?? null)})`,
+      })),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'REDIS_URL', 'PUBLIC_URL', 'TOKEN_ENCRYPTION_KEY'] as const).filter(
+      (name) => e[name] === undefined,
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required in production' })));
+    }
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`,
+    logLevel: e.LOG_LEVEL,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    jobLockMs: e.JOB_LOCK_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    hubspot: {
+      appId: e.HUBSPOT_APP_ID,
+      clientId: e.HUBSPOT_CLIENT_ID,
+      clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      apiBase: e.HUBSPOT_API_BASE,
+      authorizeUrl: e.HUBSPOT_AUTHORIZE_URL,
+    },
+    tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
+  };
+}

@@ -1,0 +1,118 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, for logs: a folder or a URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A PostgreSQL server; when absent, PGlite in `dataDir/pg` (or in memory). */
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Run pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+export class DatabaseInUseError extends Error {
+  readonly code = 'database_in_use';
+}
+
+/** Opens the warehouse and brings its schema up to date; the code above sees one Kysely type. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const handle = options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : await openPglite(options.inMemory ? undefined : join(options.dataDir ?? '.data', 'pg'));
+  try {
+    await sql`select 1`.execute(handle.db);
+    if (options.migrate !== false) await migrateToLatest(handle.db);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+function openPostgres(url: string): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+        return format === 'binary'
+          ? pg.types.getTypeParser(oid, 'binary')
+          : pg.types.getTypeParser(oid, 'text');
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const location = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  return { db, kind: 'postgres', location, close: () => db.destroy() };
+}
+
+async function openPglite(folder: string | undefined): Promise<DatabaseHandle> {
+  const releaseLock = folder ? lockFolder(folder) : () => {};
+  try {
+    const pglite = await PGlite.create(folder ?? 'memory://', {
+      parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      location: folder ?? 'memory',
+      close: async () => {
+        await db.destroy();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder would corrupt it.
+ * A lock file with the owner's pid refuses that, and a stale lock (owner gone) is taken over.
+ */
+function lockFolder(folder: string): () => void {
+  mkdirSync(folder, { recursive: true });
+  const lockPath = join(folder, 'churn-radar.lock');
+  try {
+    const owner = Number(readFileSync(lockPath, 'utf8').trim());
+    if (owner && isAlive(owner)) {
+      throw new DatabaseInUseError(
+        `The embedded database in ${folder} is in use by process ${owner}. ` +
+          'Stop that process, or set DATABASE_URL to a PostgreSQL server to share one database between processes.',
+      );
+    }
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) throw error;
+  }
+  writeFileSync(lockPath, String(process.pid));
+  return () => rmSync(lockPath, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,214 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Row types of the warehouse, one interface per table. Timestamps read as Date; jsonb columns are
+ * written as JSON text (see `json()` in ./json.ts) so both drivers store the same thing.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+/** bigint columns read as JS numbers (the drivers are configured so). */
+type BigId = ColumnType<number, number, number>;
+
+export type CrmKind = 'hubspot' | 'salesforce';
+
+export interface PortalsTable {
+  id: Generated<number>;
+  crm: CrmKind;
+  external_id: string;
+  name: ColumnType<string, string | undefined, string>;
+  domain: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  time_zone: ColumnType<string, string | undefined, string>;
+  settings: JsonWithDefault<Record<string, unknown>>;
+  installed_at: CreatedTimestamp;
+  uninstalled_at: Timestamp | null;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+export interface OauthTokensTable {
+  portal_id: BigId;
+  access_token_enc: string;
+  refresh_token_enc: string;
+  expires_at: Timestamp;
+  scopes: JsonWithDefault<string[]>;
+  installed_by_user_id: string | null;
+  updated_at: CreatedTimestamp;
+}
+
+interface CrmObjectColumns {
+  portal_id: BigId;
+  id: string;
+  properties: JsonWithDefault<Record<string, string | null>>;
+  created_at: Timestamp | null;
+  updated_at: Timestamp | null;
+  archived: ColumnType<boolean, boolean | undefined, boolean>;
+  synced_at: CreatedTimestamp;
+}
+
+export interface ContactsTable extends CrmObjectColumns {
+  email: string | null;
+  lifecycle_stage: string | null;
+  owner_id: string | null;
+  company_id: string | null;
+}
+
+export interface CompaniesTable extends CrmObjectColumns {
+  name: string | null;
+  domain: string | null;
+}
+
+export interface EmailsTable extends CrmObjectColumns {
+  direction: string | null;
+  status: string | null;
+  subject: string | null;
+  body: string | null;
+  sent_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  replied_at: Timestamp | null;
+}
+
+export interface TicketsTable extends CrmObjectColumns {
+  subject: string | null;
+  content: string | null;
+  priority: string | null;
+  stage: string | null;
+  is_closed: ColumnType<boolean, boolean | undefined, boolean>;
+  closed_at: Timestamp | null;
+}
+
+export interface DealsTable extends CrmObjectColumns {
+  name: string | null;
+  amount: number | null;
+  stage: string | null;
+  deal_type: string | null;
+  is_closed_won: boolean | null;
+  is_closed_lost: boolean | null;
+  close_date: Timestamp | null;
+}
+
+export interface FeedbackTable extends CrmObjectColumns {
+  survey_type: string | null;
+  score: number | null;
+  comment: string | null;
+  submitted_at: Timestamp | null;
+}
+
+export interface UsageEventsTable {
+  portal_id: BigId;
+  event_id: string;
+  contact_id: string;
+  type: string;
+  feature: string | null;
+  minutes: ColumnType<number, number | undefined, number>;
+  occurred_at: Timestamp;
+  received_at: CreatedTimestamp;
+}
+
+export interface AssociationsTable {
+  portal_id: BigId;
+  from_type: string;
+  from_id: string;
+  to_type: string;
+  to_id: string;
+  type_id: number | null;
+}
+
+export interface SyncCursorsTable {
+  portal_id: BigId;
+  object_type: string;
+  cursor: string | null;
+  last_modified_at: Timestamp | null;
+  full_sync_completed_at: Timestamp | null;
+  updated_at: CreatedTimestamp;
+}
+
+export interface ModelsTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  version: number;
+  family: string;
+  status: ColumnType<string, string | undefined, string>;
+  is_starter: ColumnType<boolean, boolean | undefined, boolean>;
+  feature_spec: Json<unknown>;
+  params: JsonWithDefault<Record<string, unknown>>;
+  metrics: JsonWithDefault<Record<string, unknown>>;
+  artifact: Json<unknown> | null;
+  trained_at: CreatedTimestamp;
+  activated_at: Timestamp | null;
+}
+
+export interface ScoresTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  contact_id: string;
+  model_id: BigId;
+  probability: number;
+  tier: string;
+  reasons: JsonWithDefault<unknown[]>;
+  scored_at: CreatedTimestamp;
+}
+
+export interface RetentionActionsTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  contact_id: string;
+  action: string;
+  campaign_id: string;
+  callback_id: string | null;
+  group: 'treatment' | 'control';
+  status: ColumnType<string, string | undefined, string>;
+  inputs: JsonWithDefault<Record<string, unknown>>;
+  outputs: JsonWithDefault<Record<string, unknown>>;
+  outcome: string | null;
+  created_at: CreatedTimestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface WebhookEventsTable {
+  portal_id: BigId;
+  event_id: string;
+  subscription_type: string;
+  object_id: string | null;
+  occurred_at: Timestamp;
+  payload: Json<Record<string, unknown>>;
+  received_at: CreatedTimestamp;
+  processed_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  portal_id: BigId | null;
+  actor: string;
+  action: string;
+  details: JsonWithDefault<Record<string, unknown>>;
+  at: CreatedTimestamp;
+}
+
+export interface Database {
+  portals: PortalsTable;
+  oauth_tokens: OauthTokensTable;
+  contacts: ContactsTable;
+  companies: CompaniesTable;
+  emails: EmailsTable;
+  tickets: TicketsTable;
+  deals: DealsTable;
+  feedback: FeedbackTable;
+  usage_events: UsageEventsTable;
+  associations: AssociationsTable;
+  sync_cursors: SyncCursorsTable;
+  models: ModelsTable;
+  scores: ScoresTable;
+  retention_actions: RetentionActionsTable;
+  webhook_events: WebhookEventsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Portal = Selectable<PortalsTable>;
+export type NewPortal = Insertable<PortalsTable>;
+export type PortalUpdate = Updateable<PortalsTable>;
+export type Contact = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;

@@ -1,0 +1,103 @@
+import { DelayedError, Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { createRedisConnection, type QueueConnectionOptions, type QueueName } from './queues.js';
+
+export type JobProcessor = (job: Job, signal: AbortSignal) => Promise<unknown>;
+export type ProcessorMap = Partial<Record<QueueName, JobProcessor>>;
+
+export interface WorkerPoolOptions extends QueueConnectionOptions {
+  processors: ProcessorMap;
+  concurrency: number;
+  /** How long a job's lock lasts without renewal; a dead worker's jobs are retried after it. */
+  lockDurationMs: number;
+  logger: Logger;
+}
+
+const SHUTDOWN_REASON = 'worker shutting down';
+
+/**
+ * One BullMQ worker per queue that has a processor. A job cancelled by shutdown goes back to the
+ * queue without using up one of its attempts; a worker that dies outright has its jobs taken over
+ * once their lock lapses (the stalled-job check).
+ */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  /** BullMQ does not close connections it was given; the pool does, after its workers. */
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    for (const [queueName, processor] of Object.entries(options.processors)) {
+      if (processor) this.workers.push(this.createWorker(queueName, processor));
+    }
+  }
+
+  get queueNames(): string[] {
+    return this.workers.map((w) => w.name);
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  /**
+   * Stops taking jobs and lets running ones finish for up to `graceMs`; then asks them to stop,
+   * and jobs that honour the signal are released back to their queue.
+   */
+  async close(graceMs: number): Promise<void> {
+    try {
+      await this.closeWorkers(graceMs);
+    } finally {
+      for (const connection of this.connections) connection.disconnect();
+    }
+  }
+
+  private async closeWorkers(graceMs: number): Promise<void> {
+    const closing = Promise.all(this.workers.map((w) => w.close()));
+    const finished = await Promise.race([closing.then(() => true), sleep(graceMs).then(() => false)]);
+    if (finished) return;
+    this.options.logger.warn({ graceMs }, 'jobs still running after the grace period; releasing them');
+    for (const worker of this.workers) worker.cancelAllJobs(SHUTDOWN_REASON);
+    const released = await Promise.race([closing.then(() => true), sleep(5000).then(() => false)]);
+    if (!released) await Promise.all(this.workers.map((w) => w.close(true)));
+  }
+
+  private createWorker(queueName: string, processor: JobProcessor): Worker {
+    const { logger } = this.options;
+    const run: Processor = async (job, token, signal) => {
+      const abort = signal ?? new AbortController().signal;
+      try {
+        return await processor(job, abort);
+      } catch (error) {
+        if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
+        throw error;
+      }
+    };
+    const connection = createRedisConnection(this.options.redisUrl);
+    this.connections.push(connection);
+    const worker = new Worker(queueName, run, {
+      connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(this.options.lockDurationMs / 2)),
+      maxStalledCount: 2,
+    });
+    worker.on('completed', (job) =>
+      logger.debug({ queue: queueName, job: job.name, id: job.id }, 'job completed'),
+    );
+    worker.on('failed', (job, error) =>
+      logger.warn({ queue: queueName, job: job?.name, id: job?.id, err: error.message }, 'job failed'),
+    );
+    worker.on('stalled', (id) => logger.warn({ queue: queueName, id }, 'job stalled; it will run again'));
+    worker.on('error', (error) => logger.error({ queue: queueName, err: error.message }, 'worker error'));
+    return worker;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

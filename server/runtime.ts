@@ -1,0 +1,50 @@
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js';
+import { Queues } from './jobs/queues.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The connections a process needs, made once: the warehouse (PostgreSQL at DATABASE_URL, or PGlite
+ * in the data folder) and Redis (REDIS_URL, or a child redis-server). Only how a connection is made
+ * differs between production and the embedded defaults.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: DatabaseHandle;
+  queues: Queues;
+  redisUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  let embeddedRedis: EmbeddedRedis | undefined;
+  let redisUrl = config.redisUrl;
+  if (!redisUrl) {
+    embeddedRedis = await startEmbeddedRedis();
+    redisUrl = embeddedRedis.url;
+    logger.info({ url: redisUrl, redisPid: embeddedRedis.pid }, 'started embedded redis-server');
+  }
+  let db: DatabaseHandle;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    await embeddedRedis?.stop();
+    throw error;
+  }
+  logger.info({ kind: db.kind, location: db.location }, 'database ready');
+  const queues = new Queues({ redisUrl, prefix: config.queuePrefix });
+  return {
+    config,
+    logger,
+    db,
+    queues,
+    redisUrl,
+    close: async () => {
+      await queues.close().catch((error: unknown) => logger.warn({ err: error }, 'closing queues'));
+      await db.close().catch((error: unknown) => logger.warn({ err: error }, 'closing database'));
+      await embeddedRedis?.stop();
+    },
+  };
+}
