@@ -13,8 +13,11 @@ import { ActionDefinitionRegistry } from './definitions.js';
 import { WorkflowEngine } from './engine.js';
 
 export interface WorkflowsRouterDeps {
-  /** Resolves an OAuth access token to its app, portal and scopes (for callback completion). */
-  lookupAccessToken: AccessTokenLookup;
+  /**
+   * Resolves an OAuth access token to its app, portal and scopes, for callback completion.
+   * Defaults to the store's own check of live tokens (issued, unexpired, unrevoked, installed).
+   */
+  lookupAccessToken?: AccessTokenLookup;
   /** How action calls are retried on 429, 5xx and connection failures. */
   retry?: Partial<RetryPolicy>;
 }
@@ -26,11 +29,12 @@ const DEFAULT_RETRY: RetryPolicy = {
   requestTimeoutMs: 10_000,
 };
 
-export function createWorkflowsRouter(store: SandboxStore, deps: WorkflowsRouterDeps): ClosableRouter {
+export function createWorkflowsRouter(store: SandboxStore, deps: WorkflowsRouterDeps = {}): ClosableRouter {
   const definitions = new ActionDefinitionRegistry();
   const engine = new WorkflowEngine(store, definitions, { ...DEFAULT_RETRY, ...deps.retry });
   const router = express.Router();
-  router.use(createCallbacksRouter(engine, deps.lookupAccessToken));
+  const lookup = deps.lookupAccessToken ?? ((token: string) => store.liveAccessToken(token));
+  router.use(createCallbacksRouter(engine, lookup));
   router.use(createActionDefinitionsRouter(store, definitions));
   router.use(createWorkflowAdminRouter(store, definitions, engine));
   return Object.assign(router, { close: () => engine.close() });
