@@ -232,11 +232,12 @@ export class PortalData {
   }
 
   private addAssociation(key: string, { toId, typeId }: { toId: string; typeId: number }): void {
-    const list = this.associations.get(key) ?? [];
-    if (!list.some((a) => a.toId === toId && a.typeId === typeId)) {
-      list.push({ toId, typeId, category: 'HUBSPOT_DEFINED', label: null });
-    }
-    this.associations.set(key, list);
+    const association: Association = { toId, typeId, category: 'HUBSPOT_DEFINED', label: null };
+    const list = this.associations.get(key);
+    // Most records have one association each way: a literal array holds it without spare slots,
+    // which matters for generated portals of a million records.
+    if (!list) this.associations.set(key, [association]);
+    else if (!list.some((a) => a.toId === toId && a.typeId === typeId)) list.push(association);
   }
 }
 
