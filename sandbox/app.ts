@@ -1,0 +1,74 @@
+/**
+ * The sandbox's HTTP app: HubSpot's API paths (OAuth, CRM objects, search, batch, properties,
+ * associations) behind HubSpot's authentication, rate limits and injectable faults, plus the
+ * `/_sandbox` admin API. Other parts of the sandbox (webhooks, workflows, the web view) pass their
+ * routers in `extraRouters`; they are mounted after the API routes.
+ */
+import express from 'express';
+import type { SandboxStore } from './store.js';
+import { createAdminRouter } from './http/admin.js';
+import { createAssociationsRouter } from './http/associations.js';
+import { createBatchRouter } from './http/batch.js';
+import { hubSpotErrorHandler, HubSpotError } from './http/errors.js';
+import { FaultInjector, type FaultInput } from './http/faults.js';
+import { createApiGuard } from './http/guards.js';
+import { createAuthorizeRouter } from './http/oauth-authorize.js';
+import { OAuthGrants } from './http/oauth-grants.js';
+import { createTokenRouter } from './http/oauth-tokens.js';
+import { createObjectsRouter } from './http/objects.js';
+import { createPropertiesRouter } from './http/properties.js';
+import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
+import { createSearchRouter } from './http/search.js';
+
+export interface SandboxOptions {
+  /** Overrides of HubSpot's limits (110 per 10 s, 5 searches per second); on by default. */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** Faults to inject from the start, by portal id. */
+  faults?: Record<number, FaultInput>;
+  /** Routers mounted after the API routes (webhooks, workflows, web view). */
+  extraRouters?: express.Router[];
+}
+
+/** The sandbox's moving parts, for code that starts it in-process (tests, the CLI). */
+export interface SandboxControls {
+  limiter: RateLimiter;
+  faults: FaultInjector;
+  grants: OAuthGrants;
+}
+
+const CONTROLS = 'sandboxControls';
+
+export function sandboxControls(app: express.Express): SandboxControls {
+  return app.locals[CONTROLS] as SandboxControls;
+}
+
+export function createSandboxApp(store: SandboxStore, options: SandboxOptions = {}): express.Express {
+  const limiter = new RateLimiter(options.rateLimits ?? {}, () => store.now().getTime());
+  const faults = new FaultInjector(store);
+  for (const [portalId, input] of Object.entries(options.faults ?? {})) faults.apply(Number(portalId), input);
+  const grants = new OAuthGrants(store);
+  const guard = createApiGuard(store, limiter, faults);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.locals[CONTROLS] = { limiter, faults, grants } satisfies SandboxControls;
+  app.use(['/crm', '/appinstalls', '/_sandbox'], express.json({ limit: '20mb' }));
+
+  app.use(createAuthorizeRouter(store, grants));
+  app.use(createTokenRouter(store, grants, guard));
+  // Search and batch first: their paths would otherwise read as `/{objectType}/{objectId}`.
+  app.use(createSearchRouter(guard));
+  app.use(createBatchRouter(guard));
+  app.use(createAssociationsRouter(guard));
+  app.use(createObjectsRouter(guard));
+  app.use(createPropertiesRouter(guard));
+  app.use(createAdminRouter({ store, grants, limiter, faults }));
+  for (const router of options.extraRouters ?? []) app.use(router);
+
+  app.use((req, _res, next) => {
+    next(new HubSpotError(404, 'OBJECT_NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  });
+  app.use(hubSpotErrorHandler);
+  return app;
+}

@@ -1,0 +1,132 @@
+/**
+ * Fault injection per portal, so the product's retries, backoff and re-authentication can be
+ * proven: added latency, a seeded share of 5xx answers, a burst of 429s, access tokens expired
+ * early, the install revoked. Applies to bearer-authenticated API calls into that portal.
+ */
+import { z } from 'zod';
+import type { SandboxStore } from '../store.js';
+
+export const faultInput = z
+  .object({
+    latencyMs: z.number().int().min(0).max(60_000).optional(),
+    /** Share of requests answered with `errorStatus`, drawn from a PRNG seeded by `seed`. */
+    errorRate: z.number().min(0).max(1).optional(),
+    errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
+    seed: z.number().int().optional(),
+    /** The next N requests get HubSpot's ten-secondly 429. */
+    rateLimitBurst: z.number().int().min(0).max(1_000_000).optional(),
+    /** Actions, done once when posted: expire every access token now; uninstall every app. */
+    expireTokens: z.boolean().optional(),
+    revokeInstall: z.boolean().optional(),
+  })
+  .strict();
+export type FaultInput = z.infer<typeof faultInput>;
+
+export interface FaultState {
+  portalId: number;
+  latencyMs: number;
+  errorRate: number;
+  errorStatus: number;
+  seed: number;
+  rateLimitBurstRemaining: number;
+  requestsSeen: number;
+  errorsInjected: number;
+}
+
+/** What to do to one request: wait, then maybe answer with an error instead of the real handler. */
+export interface FaultDecision {
+  latencyMs: number;
+  outcome: 'pass' | 'rate-limit' | 'server-error';
+  errorStatus: number;
+}
+
+/** mulberry32: small, fast and good enough to make "a 20 % share" reproducible from a seed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private readonly states = new Map<number, FaultState & { random: () => number }>();
+
+  constructor(private readonly store: SandboxStore) {}
+
+  /** Applies settings and actions for a portal; returns the settings now in force. */
+  apply(portalId: number, input: FaultInput): FaultState {
+    const state = this.states.get(portalId) ?? { ...this.blank(portalId), random: prng(1) };
+    if (input.latencyMs !== undefined) state.latencyMs = input.latencyMs;
+    if (input.errorRate !== undefined) state.errorRate = input.errorRate;
+    if (input.errorStatus !== undefined) state.errorStatus = input.errorStatus;
+    if (input.seed !== undefined || input.errorRate !== undefined) {
+      state.seed = input.seed ?? state.seed;
+      state.random = prng(state.seed);
+    }
+    if (input.rateLimitBurst !== undefined) state.rateLimitBurstRemaining = input.rateLimitBurst;
+    this.states.set(portalId, state);
+    if (input.expireTokens) this.expireAccessTokens(portalId);
+    if (input.revokeInstall) {
+      for (const app of this.store.installedApps(portalId)) this.store.uninstall(app.appId, portalId);
+    }
+    return this.state(portalId);
+  }
+
+  state(portalId: number): FaultState {
+    const state = this.states.get(portalId);
+    if (!state) return this.blank(portalId);
+    const { random: _random, ...visible } = state;
+    return visible;
+  }
+
+  clear(portalId: number): void {
+    this.states.delete(portalId);
+  }
+
+  /** Decides the fate of one API request into `portalId`. */
+  decide(portalId: number): FaultDecision {
+    const state = this.states.get(portalId);
+    if (!state) return { latencyMs: 0, outcome: 'pass', errorStatus: 500 };
+    state.requestsSeen += 1;
+    let outcome: FaultDecision['outcome'] = 'pass';
+    if (state.rateLimitBurstRemaining > 0) {
+      state.rateLimitBurstRemaining -= 1;
+      outcome = 'rate-limit';
+    } else if (state.errorRate > 0 && state.random() < state.errorRate) {
+      state.errorsInjected += 1;
+      outcome = 'server-error';
+    }
+    return { latencyMs: state.latencyMs, outcome, errorStatus: state.errorStatus };
+  }
+
+  private expireAccessTokens(portalId: number): void {
+    const now = this.store.now();
+    for (const token of this.store.oauthTokens.values()) {
+      if (
+        token.portalId === portalId &&
+        token.use === 'access_token' &&
+        token.expiresAt &&
+        token.expiresAt > now
+      ) {
+        token.expiresAt = now;
+      }
+    }
+  }
+
+  private blank(portalId: number): FaultState {
+    return {
+      portalId,
+      latencyMs: 0,
+      errorRate: 0,
+      errorStatus: 500,
+      seed: 1,
+      rateLimitBurstRemaining: 0,
+      requestsSeen: 0,
+      errorsInjected: 0,
+    };
+  }
+}

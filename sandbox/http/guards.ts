@@ -1,0 +1,56 @@
+/**
+ * The middleware chain in front of every HubSpot API handler, in HubSpot's order: who is calling
+ * (401), injected faults, the rate limit (429, with the X-HubSpot-RateLimit-* headers), then scopes
+ * (403).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SandboxStore } from '../store.js';
+import { assertScopes, authenticate, callerOf } from './auth.js';
+import { HubSpotError } from './errors.js';
+import type { FaultInjector } from './faults.js';
+import { rateLimitBody, type LimitKind, type RateLimiter } from './rate-limit.js';
+
+/** The scopes a request needs, worked out from its path (the object type decides). */
+export type ScopeRule = (req: Request) => string[];
+
+export type ApiGuard = (scopes: ScopeRule, kind?: LimitKind) => RequestHandler[];
+
+function refuseWithRateLimit(res: Response, kind: LimitKind, retryAfterSeconds: number): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  res.status(429).json(rateLimitBody(kind));
+}
+
+export function createApiGuard(store: SandboxStore, limiter: RateLimiter, faults: FaultInjector): ApiGuard {
+  const authenticateCaller = authenticate(store);
+
+  return (scopes, kind = 'standard') => [
+    authenticateCaller,
+    async (_req: Request, res: Response, next: NextFunction) => {
+      const { portal } = callerOf(res);
+      const fault = faults.decide(portal.portalId);
+      if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.outcome === 'rate-limit') return refuseWithRateLimit(res, 'standard', 1);
+      if (fault.outcome === 'server-error') {
+        throw new HubSpotError(fault.errorStatus, 'INTERNAL_ERROR', 'internal error');
+      }
+      next();
+    },
+    (_req: Request, res: Response, next: NextFunction) => {
+      const { app, portal } = callerOf(res);
+      const decision = limiter.take(`${app.appId}:${portal.portalId}`, kind);
+      if (!decision.allowed) return refuseWithRateLimit(res, decision.kind, decision.retryAfterSeconds);
+      // HubSpot leaves the rate-limit headers off search responses.
+      if (kind === 'standard') {
+        res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', String(decision.intervalMs));
+        res.setHeader('X-HubSpot-RateLimit-Max', String(decision.max));
+        res.setHeader('X-HubSpot-RateLimit-Remaining', String(decision.remaining));
+      }
+      next();
+    },
+    (req: Request, res: Response, next: NextFunction) => {
+      assertScopes(callerOf(res), scopes(req));
+      next();
+    },
+  ];
+}

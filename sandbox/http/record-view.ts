@@ -1,0 +1,95 @@
+/**
+ * How a CRM record looks on the wire (`SimplePublicObject` and friends): which properties it
+ * carries, its timestamps, and the `associations` a list or get asked for.
+ */
+import type { Request } from 'express';
+import { ASSOCIATION_TYPE_IDS, type CrmRecord, type ObjectType, type PortalData } from '../store.js';
+import { DEFAULT_RETURNED_PROPERTIES } from '../default-properties.js';
+import { SINGULAR } from './object-types.js';
+
+export interface PublicObject {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+  associations?: Record<string, { results: { id: string; type: string }[] }>;
+}
+
+/** Reads a list query parameter that may repeat (`a&a`) or be comma-separated (`a,b`), or both. */
+export function listParam(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(','));
+  return parts.map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+/**
+ * The properties to send: the requested ones (null when a defined property has no value, as
+ * HubSpot does; names the portal does not know are left out), or the type's defaults.
+ */
+export function selectProperties(
+  portal: PortalData,
+  type: ObjectType,
+  record: CrmRecord,
+  requested: string[] | undefined,
+): Record<string, string | null> {
+  const names = requested && requested.length > 0 ? requested : DEFAULT_RETURNED_PROPERTIES[type];
+  const defined = portal.properties.get(type)!;
+  const selected: Record<string, string | null> = {};
+  for (const name of names) {
+    const value = record.properties[name];
+    if (value !== undefined) selected[name] = value;
+    else if (defined.has(name)) selected[name] = null;
+  }
+  return selected;
+}
+
+export function toPublicObject(record: CrmRecord, properties: Record<string, string | null>): PublicObject {
+  return {
+    id: record.id,
+    properties,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    archived: record.archived,
+    ...(record.archivedAt ? { archivedAt: record.archivedAt.toISOString() } : {}),
+  };
+}
+
+/** `{toType: {results: [{id, type: "contact_to_company"}]}}` for each type asked for that has any. */
+export function associationsOf(
+  portal: PortalData,
+  type: ObjectType,
+  record: CrmRecord,
+  toTypes: ObjectType[],
+): PublicObject['associations'] {
+  const associations: NonNullable<PublicObject['associations']> = {};
+  for (const toType of toTypes) {
+    const linked = portal.associationsOf(type, record.id, toType);
+    if (linked.length === 0) continue;
+    const typeName = `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
+    associations[toType] = {
+      results: linked.map((association) => ({ id: association.toId, type: typeName })),
+    };
+  }
+  return associations;
+}
+
+/** The HubSpot-defined association type id from one type to another, if the two can be linked. */
+export function associationTypeId(fromType: ObjectType, toType: ObjectType): number | undefined {
+  const forward = ASSOCIATION_TYPE_IDS[`${fromType}:${toType}`];
+  if (forward) return forward[0];
+  return ASSOCIATION_TYPE_IDS[`${toType}:${fromType}`]?.[1];
+}
+
+/** The pair of ids `PortalData.associate` needs, in the order of its arguments. */
+export function associationTypePair(fromType: ObjectType, toType: ObjectType): [number, number] | undefined {
+  const forward = ASSOCIATION_TYPE_IDS[`${fromType}:${toType}`];
+  if (forward) return forward;
+  const backward = ASSOCIATION_TYPE_IDS[`${toType}:${fromType}`];
+  return backward ? [backward[1], backward[0]] : undefined;
+}
+
+export function archivedParam(req: Request): boolean {
+  return String(req.query.archived ?? 'false').toLowerCase() === 'true';
+}
