@@ -1,0 +1,64 @@
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type {
+  CrmConnector,
+  EnsurePropertiesReport,
+  PropertyGroupSpec,
+  PropertySpec,
+} from '../crm/connector.js';
+import { CrmAccessRevokedError } from '../crm/errors.js';
+import { json, type Database } from '../db/index.js';
+import { findPortal } from '../db/portals.js';
+import type { Logger } from '../logger.js';
+
+export const BOOTSTRAP_PORTAL_JOB = 'bootstrap-portal';
+const dataSchema = z.object({ portalId: z.number().int().positive() });
+
+export interface BootstrapDeps {
+  db: Kysely<Database>;
+  connector: CrmConnector | undefined;
+  properties: { group: PropertyGroupSpec; contact: PropertySpec[] };
+  logger: Logger;
+}
+
+/**
+ * After an install: the app's property group and score properties in the portal. Safe to run any
+ * number of times; properties that exist with another type are reported in the audit log.
+ */
+export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
+  const { portalId } = dataSchema.parse(job.data);
+  const portal = await findPortal(deps.db, portalId);
+  if (!portal || portal.status === 'uninstalled')
+    throw new UnrecoverableError(`portal ${portalId} is not installed`);
+  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
+  let report: EnsurePropertiesReport;
+  try {
+    report = await deps.connector.ensureProperties(
+      portalId,
+      'contacts',
+      deps.properties.group,
+      deps.properties.contact,
+    );
+  } catch (error) {
+    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
+    throw error;
+  }
+  await deps.db
+    .insertInto('audit_log')
+    .values({
+      portal_id: portalId,
+      actor: 'system',
+      action: 'portal.properties_ensured',
+      details: json(report),
+    })
+    .execute();
+  if (report.conflicts.length > 0) {
+    deps.logger.warn(
+      { portalId, conflicts: report.conflicts },
+      'properties exist with another type; left alone',
+    );
+  }
+  return report;
+}

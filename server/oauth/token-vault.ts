@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { sql, type Kysely } from 'kysely';
+import type { AccessTokenSource } from '../crm/hubspot/requester.js';
+import { CrmAccessRevokedError } from '../crm/errors.js';
+import { json, type Database } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { HubSpotOAuth, TokenResponse } from './hubspot-oauth.js';
+import { OAuthRequestError } from './hubspot-oauth.js';
+import type { TokenCipher } from './token-cipher.js';
+
+/** Refresh this long before expiry, so no call starts with a token about to lapse. */
+const REFRESH_AHEAD_MS = 5 * 60 * 1000;
+const LOCK_TTL_MS = 15_000;
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface TokenVaultOptions {
+  db: Kysely<Database>;
+  cipher: TokenCipher;
+  oauth: HubSpotOAuth;
+  redis: Redis;
+  keyPrefix: string;
+  logger: Logger;
+  /** Called once when the CRM says the install is gone (invalid_grant on refresh). */
+  onRevoked: (portalId: number) => Promise<void>;
+}
+
+/**
+ * OAuth tokens, encrypted at rest. Refreshes ahead of expiry, single-flight across processes: the
+ * process holding a Redis lock refreshes, the others wait for its result in the database.
+ */
+export class TokenVault implements AccessTokenSource {
+  private readonly inFlight = new Map<number, Promise<string>>();
+
+  constructor(private readonly options: TokenVaultOptions) {}
+
+  async store(portalId: number, tokens: TokenResponse, installedByUserId?: string): Promise<void> {
+    const { cipher, db } = this.options;
+    const context = tokenContext(portalId);
+    const row = {
+      access_token_enc: cipher.encrypt(tokens.access_token, context),
+      refresh_token_enc: cipher.encrypt(tokens.refresh_token, context),
+      expires_at: new Date(Date.now() + tokens.expires_in * 1000),
+      scopes: json(tokens.scopes ?? []),
+    };
+    await db
+      .insertInto('oauth_tokens')
+      .values({ portal_id: portalId, ...row, installed_by_user_id: installedByUserId ?? null })
+      .onConflict((oc) => oc.column('portal_id').doUpdateSet({ ...row, updated_at: sql`now()` }))
+      .execute();
+  }
+
+  async accessToken(portalId: number): Promise<string> {
+    const row = await this.read(portalId);
+    if (row.expiresAt.getTime() - Date.now() > REFRESH_AHEAD_MS) return row.accessToken;
+    return this.refreshAccessToken(portalId, row.expiresAt);
+  }
+
+  /**
+   * A fresh access token. With `seenExpiry`, a token newer than that one (refreshed meanwhile by
+   * another process) is taken instead of refreshing again.
+   */
+  refreshAccessToken(portalId: number, seenExpiry?: Date): Promise<string> {
+    let pending = this.inFlight.get(portalId);
+    if (!pending) {
+      pending = this.refreshSingleFlight(portalId, seenExpiry).finally(() => this.inFlight.delete(portalId));
+      this.inFlight.set(portalId, pending);
+    }
+    return pending;
+  }
+
+  /** The refresh token in clear, for revoking it at uninstall. */
+  async refreshToken(portalId: number): Promise<string> {
+    return (await this.read(portalId)).refreshToken;
+  }
+
+  private async refreshSingleFlight(portalId: number, seenExpiry: Date | undefined): Promise<string> {
+    const { redis, keyPrefix } = this.options;
+    const lockKey = `${keyPrefix}:token-refresh:${portalId}`;
+    const owner = randomBytes(12).toString('hex');
+    const deadline = Date.now() + LOCK_TTL_MS * 2;
+    const baseline = seenExpiry ?? (await this.read(portalId)).expiresAt;
+    for (;;) {
+      if ((await redis.set(lockKey, owner, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') {
+        try {
+          const current = await this.read(portalId);
+          // Someone refreshed between our read and the lock: use theirs.
+          if (current.expiresAt.getTime() > baseline.getTime()) return current.accessToken;
+          return await this.refreshNow(portalId, current.refreshToken);
+        } finally {
+          await redis.eval(RELEASE_LOCK, 1, lockKey, owner);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const current = await this.readIfPresent(portalId);
+      if (!current) throw new CrmAccessRevokedError(portalId);
+      if (current.expiresAt.getTime() > baseline.getTime()) return current.accessToken;
+      if (Date.now() > deadline)
+        throw new Error(`Token refresh for portal ${portalId} did not finish in time.`);
+    }
+  }
+
+  private async refreshNow(portalId: number, refreshToken: string): Promise<string> {
+    try {
+      const tokens = await this.options.oauth.refresh(refreshToken);
+      await this.store(portalId, tokens);
+      this.options.logger.info({ portalId }, 'refreshed access token');
+      return tokens.access_token;
+    } catch (error) {
+      if (error instanceof OAuthRequestError && error.isRevoked) {
+        this.options.logger.warn({ portalId, error: error.message }, 'refresh refused: install revoked');
+        await this.options.onRevoked(portalId);
+        throw new CrmAccessRevokedError(portalId);
+      }
+      throw error;
+    }
+  }
+
+  private async read(portalId: number) {
+    const row = await this.readIfPresent(portalId);
+    if (!row) throw new CrmAccessRevokedError(portalId);
+    return row;
+  }
+
+  private async readIfPresent(portalId: number) {
+    const row = await this.options.db
+      .selectFrom('oauth_tokens')
+      .select(['access_token_enc', 'refresh_token_enc', 'expires_at'])
+      .where('portal_id', '=', portalId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const context = tokenContext(portalId);
+    return {
+      accessToken: this.options.cipher.decrypt(row.access_token_enc, context),
+      refreshToken: this.options.cipher.decrypt(row.refresh_token_enc, context),
+      expiresAt: row.expires_at,
+    };
+  }
+}
+
+function tokenContext(portalId: number): string {
+  return `portal:${portalId}`;
+}
