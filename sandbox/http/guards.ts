@@ -16,6 +16,12 @@ export type ScopeRule = (req: Request) => string[];
 
 export type ApiGuard = (scopes: ScopeRule, kind?: LimitKind) => RequestHandler[];
 
+function rateLimitHeaders(res: Response, intervalMs: number, max: number, remaining: number): void {
+  res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', String(intervalMs));
+  res.setHeader('X-HubSpot-RateLimit-Max', String(max));
+  res.setHeader('X-HubSpot-RateLimit-Remaining', String(remaining));
+}
+
 function refuseWithRateLimit(res: Response, kind: LimitKind, retryAfterSeconds: number): void {
   res.setHeader('Retry-After', String(retryAfterSeconds));
   res.status(429).json(rateLimitBody(kind));
@@ -39,13 +45,12 @@ export function createApiGuard(store: SandboxStore, limiter: RateLimiter, faults
     (_req: Request, res: Response, next: NextFunction) => {
       const { app, portal } = callerOf(res);
       const decision = limiter.take(`${app.appId}:${portal.portalId}`, kind);
-      if (!decision.allowed) return refuseWithRateLimit(res, decision.kind, decision.retryAfterSeconds);
       // HubSpot leaves the rate-limit headers off search responses.
-      if (kind === 'standard') {
-        res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', String(decision.intervalMs));
-        res.setHeader('X-HubSpot-RateLimit-Max', String(decision.max));
-        res.setHeader('X-HubSpot-RateLimit-Remaining', String(decision.remaining));
+      if (!decision.allowed) {
+        if (kind === 'standard') rateLimitHeaders(res, decision.intervalMs, decision.max, 0);
+        return refuseWithRateLimit(res, decision.kind, decision.retryAfterSeconds);
       }
+      if (kind === 'standard') rateLimitHeaders(res, decision.intervalMs, decision.max, decision.remaining);
       next();
     },
     (req: Request, res: Response, next: NextFunction) => {

@@ -25,7 +25,7 @@ export type LimitKind = 'standard' | 'search';
 
 export type RateDecision =
   | { allowed: true; max: number; remaining: number; intervalMs: number }
-  | { allowed: false; retryAfterSeconds: number; kind: LimitKind };
+  | { allowed: false; retryAfterSeconds: number; kind: LimitKind; max: number; intervalMs: number };
 
 export class RateLimiter {
   private current: RateLimitSettings;
@@ -59,7 +59,8 @@ export class RateLimiter {
     if (recent.length >= max) {
       this.windows.set(windowKey, recent);
       const waitMs = recent[0]! + intervalMs - now;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), kind };
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      return { allowed: false, retryAfterSeconds, kind, max, intervalMs };
     }
     recent.push(now);
     this.windows.set(windowKey, recent);

@@ -188,33 +188,38 @@ export function compileFilterGroups(
   return (record) => compiled.some((group) => group.every((predicate) => predicate(record)));
 }
 
-/** Orders by the sorts (missing values last), then by id so that paging is stable. */
-export function compileSorts(
-  definitions: Definitions,
-  sorts: SortInput[],
-): (a: CrmRecord, b: CrmRecord) => number {
+/**
+ * Sorts records by the sorts (missing values last), then by id so that paging is stable. Each
+ * record's sort keys are read once, which keeps a sort of 100,000 records quick.
+ */
+export function sortRecords(definitions: Definitions, sorts: SortInput[], records: CrmRecord[]): CrmRecord[] {
   const keys = sorts.map((sort) =>
     typeof sort === 'string'
       ? { name: sort.replace(/^-/, ''), descending: sort.startsWith('-') }
       : { name: sort.propertyName, descending: sort.direction === 'DESCENDING' },
   );
-  const byId = (a: CrmRecord, b: CrmRecord) => Number(a.id) - Number(b.id);
-  return (a, b) => {
-    for (const { name, descending } of keys) {
-      const kind = kindOf(definitions, name);
-      const read = (record: CrmRecord) => {
-        const raw = name === 'hs_object_id' ? record.id : record.properties[name];
-        return raw === null || raw === undefined || raw === '' ? undefined : comparable(kind, raw);
-      };
-      const left = read(a);
-      const right = read(b);
+  const decorated = records.map((record) => ({
+    record,
+    id: Number(record.id),
+    values: keys.map(({ name }) => {
+      const raw = name === 'hs_object_id' ? record.id : record.properties[name];
+      return raw === null || raw === undefined || raw === ''
+        ? undefined
+        : comparable(kindOf(definitions, name), raw);
+    }),
+  }));
+  decorated.sort((a, b) => {
+    for (let index = 0; index < keys.length; index += 1) {
+      const left = a.values[index];
+      const right = b.values[index];
       if (left === undefined || right === undefined) {
         if (left !== right) return left === undefined ? 1 : -1;
         continue;
       }
       const order = compare(left, right);
-      if (order !== 0) return descending ? -order : order;
+      if (order !== 0) return keys[index]!.descending ? -order : order;
     }
-    return byId(a, b);
-  };
+    return a.id - b.id;
+  });
+  return decorated.map((entry) => entry.record);
 }

@@ -13,7 +13,7 @@ import type { ApiGuard } from './guards.js';
 import { readScope } from './objects.js';
 import { selectProperties, toPublicObject } from './record-view.js';
 import { objectTypeParam, portalOf, sortedIds } from './records.js';
-import { compileFilterGroups, compileSorts, filterInput, sortInput } from './search-filters.js';
+import { compileFilterGroups, filterInput, sortInput, sortRecords } from './search-filters.js';
 import { PREFIXES, routes } from './version.js';
 
 export const SEARCH_RESULT_CAP = 10_000;
@@ -77,14 +77,14 @@ export function createSearchRouter(guard: ApiGuard): express.Router {
     const definitions = portal.properties.get(type)!;
     const matches = compileFilterGroups(definitions, body.filterGroups);
     const records = portal.recordsOf(type);
-    const found: CrmRecord[] = [];
+    let found: CrmRecord[] = [];
     for (const id of sortedIds(records)) {
       const record = records.get(id)!;
       if (record.archived || !matches(record)) continue;
       if (body.query && !matchesQuery(record, QUERY_PROPERTIES[type], body.query)) continue;
       found.push(record);
     }
-    if (body.sorts.length > 0) found.sort(compileSorts(definitions, body.sorts));
+    if (body.sorts.length > 0) found = sortRecords(definitions, body.sorts, found);
     const end = Math.min(offset + body.limit, found.length, SEARCH_RESULT_CAP);
     const page = found.slice(offset, end);
     const hasNext = body.limit > 0 && end < found.length && end < SEARCH_RESULT_CAP;

@@ -47,6 +47,7 @@ describe('sandbox rate limits', () => {
       correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       policyName: 'TEN_SECONDLY_ROLLING',
     });
+    expect(refused.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(10);
 
