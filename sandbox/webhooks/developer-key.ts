@@ -4,21 +4,19 @@
  * key it accepts in `?hapikey=` is the app's client secret.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { HubSpotError } from '../http/errors.js';
 import type { SandboxStore } from '../store.js';
-import { sendError } from './errors.js';
 
 /** Middleware for routes with an `:appId` parameter. */
 export function requireDeveloperKey(store: SandboxStore) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: Request, _res: Response, next: NextFunction): void => {
     const app = store.apps.get(Number(req.params.appId));
     if (!app || req.query.hapikey !== app.clientSecret) {
-      sendError(
-        res,
+      throw new HubSpotError(
         401,
         'INVALID_AUTHENTICATION',
         'The developer API key (hapikey) is missing or does not belong to this app.',
       );
-      return;
     }
     next();
   };

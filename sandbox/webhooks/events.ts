@@ -3,7 +3,8 @@
  * payload shape. Pure: ids come from the caller, so the dispatcher owns their ordering.
  */
 import type { RecordChange } from '../store.js';
-import { LEGACY_EVENT_PREFIX, OBJECT_TYPE_IDS, type WebhookSubscription } from './subscriptions.js';
+import { OBJECT_TYPE_IDS } from '../http/object-types.js';
+import { LEGACY_EVENT_PREFIX, type WebhookSubscription } from './subscriptions.js';
 
 export interface WebhookEvent {
   eventId: number;

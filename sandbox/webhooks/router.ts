@@ -13,12 +13,13 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { hubSpotErrorHandler, notFound, parseInput } from '../http/errors.js';
+import { OBJECT_TYPE_IDS } from '../http/object-types.js';
+import { API_VERSION } from '../http/version.js';
 import type { SandboxStore } from '../store.js';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from './delivery.js';
 import { requireDeveloperKey } from './developer-key.js';
-import { parseOr400, sendError } from './errors.js';
 import {
-  OBJECT_TYPE_IDS,
   SUPPORTED_EVENT_TYPES,
   WebhookRegistry,
   type WebhookSettings,
@@ -32,7 +33,7 @@ export interface WebhooksRouterDeps {
 /** An express router that owns background work (timers, requests) and must be closed. */
 export type ClosableRouter = express.Router & { close(): void };
 
-const API_PREFIXES = ['/webhooks/2026-03/:appId', '/webhooks/v3/:appId'];
+const API_PREFIXES = [`/webhooks/${API_VERSION}/:appId`, '/webhooks/v3/:appId'];
 
 const subscriptionInput = z
   .object({
@@ -102,6 +103,10 @@ function appIdOf(req: Request): number {
   return Number(req.params.appId);
 }
 
+function noSubscription(req: Request) {
+  return notFound(`No subscription ${req.params.subscriptionId} for app ${req.params.appId}.`);
+}
+
 export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDeps = {}): ClosableRouter {
   const registry = new WebhookRegistry(store);
   const dispatcher = new WebhookDispatcher(store, registry, deps.delivery);
@@ -113,12 +118,11 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
 
   router.get(api('/settings'), (req, res) => {
     const settings = registry.settings(appIdOf(req));
-    if (!settings) return sendError(res, 404, 'OBJECT_NOT_FOUND', 'This app has no webhook settings.');
+    if (!settings) throw notFound('This app has no webhook settings.');
     res.json(settingsBody(settings));
   });
   router.put(api('/settings'), (req, res) => {
-    const body = parseOr400(res, settingsChange, req.body);
-    if (!body) return;
+    const body = parseInput(settingsChange, req.body);
     const settings = registry.configure(appIdOf(req), body.targetUrl, body.throttling.maxConcurrentRequests);
     res.json(settingsBody(settings));
   });
@@ -131,14 +135,12 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
     res.json({ results: registry.subscriptions(appIdOf(req)).map(subscriptionBody) });
   });
   router.post(api('/subscriptions'), (req, res) => {
-    const body = parseOr400(res, subscriptionInput, req.body);
-    if (!body) return;
+    const body = parseInput(subscriptionInput, req.body);
     const { eventTypeName: _label, ...input } = body;
     res.status(201).json(subscriptionBody(registry.subscribe(appIdOf(req), input)));
   });
   router.post(api('/subscriptions/batch/update'), (req, res) => {
-    const body = parseOr400(res, batchUpdate, req.body);
-    if (!body) return;
+    const body = parseInput(batchUpdate, req.body);
     const startedAt = new Date().toISOString();
     const results: WebhookSubscription[] = [];
     const errors: { status: string; category: string; message: string; context: { id: string[] } }[] = [];
@@ -163,25 +165,22 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
   });
   router.get(api('/subscriptions/:subscriptionId'), (req, res) => {
     const subscription = registry.subscription(appIdOf(req), Number(req.params.subscriptionId));
-    if (!subscription) return sendError(res, 404, 'OBJECT_NOT_FOUND', 'No such subscription.');
+    if (!subscription) throw noSubscription(req);
     res.json(subscriptionBody(subscription));
   });
   router.patch(api('/subscriptions/:subscriptionId'), (req, res) => {
-    const body = parseOr400(res, subscriptionPatch, req.body);
-    if (!body) return;
+    const body = parseInput(subscriptionPatch, req.body);
     const updated = registry.setActive(appIdOf(req), Number(req.params.subscriptionId), body.active);
-    if (!updated) return sendError(res, 404, 'OBJECT_NOT_FOUND', 'No such subscription.');
+    if (!updated) throw noSubscription(req);
     res.json(subscriptionBody(updated));
   });
   router.delete(api('/subscriptions/:subscriptionId'), (req, res) => {
-    if (!registry.unsubscribe(appIdOf(req), Number(req.params.subscriptionId))) {
-      return sendError(res, 404, 'OBJECT_NOT_FOUND', 'No such subscription.');
-    }
+    if (!registry.unsubscribe(appIdOf(req), Number(req.params.subscriptionId))) throw noSubscription(req);
     res.status(204).end();
   });
 
-  const requireApp = (req: Request, res: Response, next: NextFunction): void => {
-    if (!registry.app(appIdOf(req))) return sendError(res, 404, 'OBJECT_NOT_FOUND', 'No such app.');
+  const requireApp = (req: Request, _res: Response, next: NextFunction): void => {
+    if (!registry.app(appIdOf(req))) throw notFound(`No app ${req.params.appId}.`);
     next();
   };
   router.get('/_sandbox/apps/:appId/webhooks', requireApp, (req, res) => {
@@ -192,8 +191,7 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
     });
   });
   router.put('/_sandbox/apps/:appId/webhooks', requireApp, (req, res) => {
-    const body = parseOr400(res, adminWebhooks, req.body);
-    if (!body) return;
+    const body = parseInput(adminWebhooks, req.body);
     const appId = appIdOf(req);
     if (body.targetUrl) registry.configure(appId, body.targetUrl, body.maxConcurrentRequests);
     if (body.subscriptions) {
@@ -212,5 +210,6 @@ export function createWebhooksRouter(store: SandboxStore, deps: WebhooksRouterDe
     res.json({ results: dispatcher.deliveries(appIdOf(req)) });
   });
 
+  router.use(hubSpotErrorHandler);
   return Object.assign(router, { close: () => dispatcher.close() });
 }

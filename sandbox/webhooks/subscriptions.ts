@@ -32,16 +32,6 @@ export const SUPPORTED_EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof SUPPORTED_EVENT_TYPES)[number];
 
-/** HubSpot's object type ids, which generic `object.*` subscriptions name. */
-export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
-  contacts: '0-1',
-  companies: '0-2',
-  deals: '0-3',
-  tickets: '0-5',
-  emails: '0-49',
-  feedback_submissions: '0-19',
-};
-
 /** The legacy event prefix for the object types that have one (`contact.creation`, …). */
 export const LEGACY_EVENT_PREFIX: Partial<Record<ObjectType, string>> = {
   contacts: 'contact',

@@ -5,9 +5,10 @@
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
+import { hubSpotErrorHandler, notFound, parseInput } from '../http/errors.js';
+import { API_VERSION } from '../http/version.js';
 import type { SandboxStore } from '../store.js';
 import { requireDeveloperKey } from '../webhooks/developer-key.js';
-import { parseOr400, sendError } from '../webhooks/errors.js';
 import {
   definitionBody,
   definitionEgg,
@@ -15,7 +16,7 @@ import {
   type ActionDefinitionRegistry,
 } from './definitions.js';
 
-const PREFIXES = ['/automation/actions/2026-03/:appId', '/automation/v4/actions/:appId'];
+const PREFIXES = [`/automation/actions/${API_VERSION}/:appId`, '/automation/v4/actions/:appId'];
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
@@ -30,14 +31,13 @@ export function createActionDefinitionsRouter(
   const router = express.Router();
   const at = (suffix: string) => PREFIXES.map((prefix) => prefix + suffix);
   const appId = (req: Request) => Number(req.params.appId);
-  const notFound = (res: express.Response) =>
-    sendError(res, 404, 'OBJECT_NOT_FOUND', 'No action definition with this id for this app.');
+  const noDefinition = (req: Request) =>
+    notFound(`App ${req.params.appId} has no action definition ${req.params.definitionId}.`);
 
   router.use(PREFIXES, express.json({ limit: '1mb' }), requireDeveloperKey(store));
 
   router.get(at(''), (req, res) => {
-    const query = parseOr400(res, listQuery, req.query);
-    if (!query) return;
+    const query = parseInput(listQuery, req.query);
     const all = definitions.list(appId(req), query.archived === 'true');
     const page = all.slice(query.after, query.after + query.limit);
     const next = query.after + query.limit;
@@ -56,29 +56,28 @@ export function createActionDefinitionsRouter(
     });
   });
   router.post(at(''), (req, res) => {
-    const egg = parseOr400(res, definitionEgg, req.body);
-    if (!egg) return;
+    const egg = parseInput(definitionEgg, req.body);
     res.status(201).json(definitionBody(definitions.create(appId(req), egg, store.now())));
   });
   router.get(at('/:definitionId'), (req, res) => {
     const definition = definitions.get(appId(req), String(req.params.definitionId));
-    if (!definition) return notFound(res);
+    if (!definition) throw noDefinition(req);
     res.json(definitionBody(definition));
   });
   router.patch(at('/:definitionId'), (req, res) => {
-    const patch = parseOr400(res, definitionPatch, req.body);
-    if (!patch) return;
+    const patch = parseInput(definitionPatch, req.body);
     const updated = definitions.update(appId(req), String(req.params.definitionId), patch, store.now());
-    if (!updated) return notFound(res);
+    if (!updated) throw noDefinition(req);
     res.json(definitionBody(updated));
   });
   router.delete(at('/:definitionId'), (req, res) => {
-    if (!definitions.archive(appId(req), String(req.params.definitionId), store.now())) return notFound(res);
+    if (!definitions.archive(appId(req), String(req.params.definitionId), store.now()))
+      throw noDefinition(req);
     res.status(204).end();
   });
   router.get(at('/:definitionId/revisions'), (req, res) => {
     const revisions = definitions.revisionsOf(appId(req), String(req.params.definitionId));
-    if (!revisions) return notFound(res);
+    if (!revisions) throw noDefinition(req);
     res.json({
       results: revisions.map((revision) => ({
         id: String(req.params.definitionId),
@@ -88,5 +87,6 @@ export function createActionDefinitionsRouter(
       })),
     });
   });
+  router.use(hubSpotErrorHandler);
   return router;
 }

@@ -7,9 +7,9 @@
  *   the condition now (enrollment otherwise happens when a change makes it hold);
  * - `GET  /_sandbox/portals/{portalId}/workflows/{id}/enrollments`: each enrollment's history.
  */
-import express, { type Request, type Response } from 'express';
+import express, { type Request } from 'express';
+import { hubSpotErrorHandler, notFound, parseInput, validationError } from '../http/errors.js';
 import type { SandboxStore } from '../store.js';
-import { parseOr400, sendError } from '../webhooks/errors.js';
 import type { ActionDefinitionRegistry } from './definitions.js';
 import type { Workflow, WorkflowEngine } from './engine.js';
 import { allSteps, withStepIds, workflowInput, type Step } from './workflow-spec.js';
@@ -53,29 +53,23 @@ export function createWorkflowAdminRouter(
 ): express.Router {
   const router = express.Router();
   const base = '/_sandbox/portals/:portalId/workflows';
-  router.use(base, express.json({ limit: '1mb' }), (req, res, next) => {
-    if (!store.portal(Number(req.params.portalId))) {
-      return sendError(res, 404, 'OBJECT_NOT_FOUND', `No portal ${req.params.portalId}.`);
-    }
+  router.use(base, express.json({ limit: '1mb' }), (req, _res, next) => {
+    if (!store.portal(Number(req.params.portalId))) throw notFound(`No portal ${req.params.portalId}.`);
     next();
   });
   const portalId = (req: Request) => Number(req.params.portalId);
-  const findWorkflow = (req: Request, res: Response) => {
+  const findWorkflow = (req: Request) => {
     const workflow = engine.workflow(portalId(req), Number(req.params.id));
-    if (!workflow) sendError(res, 404, 'OBJECT_NOT_FOUND', `No workflow ${req.params.id} in this portal.`);
+    if (!workflow) throw notFound(`No workflow ${req.params.id} in portal ${req.params.portalId}.`);
     return workflow;
   };
 
   router.post(base, (req, res) => {
-    const input = parseOr400(res, workflowInput, req.body);
-    if (!input) return;
+    const input = parseInput(workflowInput, req.body);
     const steps = withStepIds(input.steps);
     const problems = stepProblems(store, definitions, portalId(req), steps);
     if (problems.length > 0) {
-      return sendError(
-        res,
-        400,
-        'VALIDATION_ERROR',
+      throw validationError(
         `Invalid workflow: ${problems.join('; ')}`,
         problems.map((message) => ({ message, in: 'steps' })),
       );
@@ -86,22 +80,18 @@ export function createWorkflowAdminRouter(
     res.json({ results: engine.workflows(portalId(req)).map(workflowBody) });
   });
   router.get(`${base}/:id`, (req, res) => {
-    const workflow = findWorkflow(req, res);
-    if (workflow) res.json(workflowBody(workflow));
+    res.json(workflowBody(findWorkflow(req)));
   });
   router.delete(`${base}/:id`, (req, res) => {
-    if (findWorkflow(req, res)) {
-      engine.deleteWorkflow(portalId(req), Number(req.params.id));
-      res.status(204).end();
-    }
+    engine.deleteWorkflow(portalId(req), findWorkflow(req).id);
+    res.status(204).end();
   });
   router.post(`${base}/:id/evaluate`, (req, res) => {
-    const workflow = findWorkflow(req, res);
-    if (workflow) res.json({ enrolled: engine.evaluate(workflow).map((e) => e.objectId) });
+    res.json({ enrolled: engine.evaluate(findWorkflow(req)).map((e) => e.objectId) });
   });
   router.get(`${base}/:id/enrollments`, (req, res) => {
-    const workflow = findWorkflow(req, res);
-    if (workflow) res.json({ results: engine.enrollments(workflow.id) });
+    res.json({ results: engine.enrollments(findWorkflow(req).id) });
   });
+  router.use(hubSpotErrorHandler);
   return router;
 }

@@ -6,16 +6,13 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { parseOr400, sendError } from '../webhooks/errors.js';
+import { sandboxControls } from '../app.js';
+import { callerOf } from '../http/auth.js';
+import { hubSpotErrorHandler, notFound, parseInput } from '../http/errors.js';
+import { createApiGuard, type ApiGuard } from '../http/guards.js';
+import { API_VERSION } from '../http/version.js';
+import type { SandboxStore } from '../store.js';
 import type { WorkflowEngine } from './engine.js';
-
-/** What an access token grants: which app, in which portal, with which scopes. */
-export interface AccessGrant {
-  appId: number;
-  portalId: number;
-  scopes: readonly string[];
-}
-export type AccessTokenLookup = (token: string) => AccessGrant | undefined;
 
 const completion = z
   .object({
@@ -36,58 +33,61 @@ const batchCompletion = z.object({
 });
 
 const SINGLE = [
-  '/automation/actions/callbacks/2026-03/:callbackId/complete',
+  `/automation/actions/callbacks/${API_VERSION}/:callbackId/complete`,
   '/automation/v4/actions/callbacks/:callbackId/complete',
 ];
-const BATCH = ['/automation/actions/callbacks/2026-03/complete', '/automation/v4/actions/callbacks/complete'];
+const BATCH = [
+  `/automation/actions/callbacks/${API_VERSION}/complete`,
+  '/automation/v4/actions/callbacks/complete',
+];
 
-export function createCallbacksRouter(
-  engine: WorkflowEngine,
-  lookupAccessToken: AccessTokenLookup,
-): express.Router {
+function unknownCallbacks(ids: string[]) {
+  return notFound(`No blocked action is waiting for callback ${ids.join(', ')} in this app and portal.`);
+}
+
+function completionRoutes(engine: WorkflowEngine, guard: ApiGuard): express.Router {
   const router = express.Router();
-
-  const authorize = (req: Request, res: Response): AccessGrant | undefined => {
-    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const grant = token ? lookupAccessToken(token) : undefined;
-    if (!grant) {
-      sendError(res, 401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found or expired.');
-      return undefined;
-    }
-    if (!grant.scopes.includes('automation')) {
-      sendError(res, 403, 'MISSING_SCOPES', 'This access token does not have the automation scope.', [
-        { message: 'requiredGranularScopes: automation', code: 'MISSING_SCOPES' },
-      ]);
-      return undefined;
-    }
-    return grant;
+  // HubSpot's own chain: the bearer token, faults, the app's rate limit, then the scope.
+  const automation = guard(() => ['automation']);
+  const callerIds = (res: Response) => {
+    const { app, portal } = callerOf(res);
+    return { appId: app.appId, portalId: portal.portalId };
   };
-  const unknownCallbacks = (ids: string[]) =>
-    `No blocked action is waiting for callback ${ids.join(', ')} in this app and portal.`;
 
   // The batch path must be matched first: "complete" would otherwise be read as a callbackId.
-  router.post(BATCH, express.json({ limit: '1mb' }), (req, res) => {
-    const grant = authorize(req, res);
-    if (!grant) return;
-    const body = parseOr400(res, batchCompletion, req.body);
-    if (!body) return;
-    const missing = body.inputs
-      .filter((input) => !engine.isWaiting(input.callbackId, grant))
-      .map((input) => input.callbackId);
-    if (missing.length > 0) return sendError(res, 404, 'OBJECT_NOT_FOUND', unknownCallbacks(missing));
-    for (const input of body.inputs) engine.complete(input.callbackId, input.outputFields, grant);
+  router.post(BATCH, express.json({ limit: '1mb' }), ...automation, (req: Request, res: Response) => {
+    const caller = callerIds(res);
+    const body = parseInput(batchCompletion, req.body);
+    const missing = body.inputs.filter((input) => !engine.isWaiting(input.callbackId, caller));
+    if (missing.length > 0) throw unknownCallbacks(missing.map((input) => input.callbackId));
+    for (const input of body.inputs) engine.complete(input.callbackId, input.outputFields, caller);
     res.status(204).end();
   });
-  router.post(SINGLE, express.json({ limit: '1mb' }), (req, res) => {
-    const grant = authorize(req, res);
-    if (!grant) return;
-    const body = parseOr400(res, completion, req.body);
-    if (!body) return;
+  router.post(SINGLE, express.json({ limit: '1mb' }), ...automation, (req: Request, res: Response) => {
+    const body = parseInput(completion, req.body);
     const callbackId = String(req.params.callbackId);
-    if (!engine.complete(callbackId, body.outputFields, grant)) {
-      return sendError(res, 404, 'OBJECT_NOT_FOUND', unknownCallbacks([callbackId]));
-    }
+    if (!engine.complete(callbackId, body.outputFields, callerIds(res))) throw unknownCallbacks([callbackId]);
     res.status(204).end();
+  });
+  router.use(hubSpotErrorHandler);
+  return router;
+}
+
+/**
+ * The completion routes behind the API guard of the sandbox app they are mounted in, so that
+ * tokens, faults and rate limits are checked exactly as on every other HubSpot path.
+ */
+export function createCallbacksRouter(store: SandboxStore, engine: WorkflowEngine): express.Router {
+  const perApp = new WeakMap<object, express.Router>();
+  const router = express.Router();
+  router.use((req, res, next) => {
+    let routes = perApp.get(req.app);
+    if (!routes) {
+      const { limiter, faults } = sandboxControls(req.app as express.Express);
+      routes = completionRoutes(engine, createApiGuard(store, limiter, faults));
+      perApp.set(req.app, routes);
+    }
+    routes(req, res, next);
   });
   return router;
 }

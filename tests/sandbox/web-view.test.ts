@@ -1,14 +1,30 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express from 'express';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { ASSOCIATION_TYPE_IDS, SandboxStore, type CrmRecord } from '../../sandbox/store.js';
 import { createWebViewRouter } from '../../sandbox/web/router.js';
+import { callApi, installApp, NO_LIMITS } from '../support/sandbox-server.js';
 
 const HOSTILE = '<script>alert("x")</script> & "quotes"';
+const APP = {
+  appId: 7,
+  clientId: 'c7',
+  clientSecret: 's7',
+  redirectUris: ['http://127.0.0.1:9/oauth/callback'],
+};
+const RISK_PROPERTIES = [
+  { name: 'churn_risk_score', label: 'Churn risk score', type: 'number', fieldType: 'number' },
+  {
+    name: 'churn_risk_tier',
+    label: 'Churn risk tier',
+    type: 'enumeration',
+    fieldType: 'select',
+    options: ['low', 'medium', 'high'].map((value, displayOrder) => ({ label: value, value, displayOrder })),
+  },
+  { name: 'churn_risk_reasons', label: 'Churn risk reasons', type: 'string', fieldType: 'textarea' },
+];
 
 describe('read-only web view', () => {
-  let server: Server;
+  let sandbox: RunningSandbox;
   let base: string;
   let scored: CrmRecord;
 
@@ -21,10 +37,15 @@ describe('read-only web view', () => {
 
   beforeAll(async () => {
     const store = new SandboxStore();
-    const portal = store.createPortal(501);
-    store.createPortal(502);
-    store.registerApp({ appId: 7, clientId: 'c7', clientSecret: 's7', redirectUris: [] });
-    store.install(7, 501);
+    sandbox = await startSandbox({
+      store,
+      apps: [APP],
+      portals: [501, 502],
+      extraRouters: [createWebViewRouter(store)],
+      rateLimits: NO_LIMITS,
+    });
+    base = sandbox.url;
+    const portal = store.portal(501)!;
     const at = new Date('2026-06-01T12:00:00Z');
     for (let i = 0; i < 120; i += 1) {
       portal.createRecord('contacts', { email: `person${i}@example.com`, firstname: `Person${i}` }, at);
@@ -34,19 +55,22 @@ describe('read-only web view', () => {
       { email: 'ada@lovelace.example', firstname: 'Ada', lastname: 'Lovelace', lifecyclestage: 'customer' },
       at,
     );
-    // What the app writes back through the API.
-    portal.updateRecord(
-      'contacts',
-      scored.id,
-      {
-        churn_risk_score: '87',
-        churn_risk_tier: 'high',
-        churn_risk_reasons: HOSTILE,
-        churn_risk_updated_at: '2026-06-02T08:00:00.000Z',
-      },
-      new Date('2026-06-02T08:00:00Z'),
-      '7',
-    );
+
+    // The app installs, creates its properties and writes a score back, all through the API.
+    const scopes = ['oauth', 'crm.objects.contacts.write', 'crm.schemas.contacts.write'];
+    const token = (await installApp(base, 501, scopes, APP)).access_token;
+    for (const property of RISK_PROPERTIES) {
+      const created = await callApi(base, token, 'POST', '/crm/properties/2026-03/contacts', {
+        groupName: 'contactinformation',
+        ...property,
+      });
+      expect(created.status).toBe(201);
+    }
+    const written = await callApi(base, token, 'PATCH', `/crm/objects/2026-03/contacts/${scored.id}`, {
+      properties: { churn_risk_score: '87', churn_risk_tier: 'high', churn_risk_reasons: HOSTILE },
+    });
+    expect(written.status).toBe(200);
+
     const link = (
       type: 'emails' | 'tickets' | 'deals' | 'feedback_submissions',
       properties: Record<string, string>,
@@ -86,17 +110,10 @@ describe('read-only web view', () => {
         occurredAt: new Date(`${day}T10:00:00Z`),
       });
     }
-
-    const app = express();
-    app.use(createWebViewRouter(store));
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await sandbox.close();
   });
 
   it('lists the portals with their contact counts and links', async () => {
@@ -113,8 +130,10 @@ describe('read-only web view', () => {
   it('pages the contacts and shows the written-back risk columns, escaped', async () => {
     const first = await page('/_sandbox/ui/portals/501/contacts');
     expect(first.text).toContain('Page 1 of 3');
-    // No contact on this page has a risk property and the portal defines none: no empty columns.
-    expect(first.text).not.toContain('<th>churn_risk_score</th>');
+    // The app defined the properties, so their columns show even where no score is written yet.
+    expect(first.text).toContain(
+      '<th>churn_risk_score</th><th>churn_risk_tier</th><th>churn_risk_reasons</th>',
+    );
     expect(first.text).toContain('person0@example.com');
     expect(first.text).not.toContain('person50@example.com');
     expect(first.text).toContain('href="/_sandbox/ui/portals/501/contacts?page=2"');
@@ -123,7 +142,7 @@ describe('read-only web view', () => {
     expect(last.text).toContain('Page 3 of 3');
     expect(last.text).toContain('ada@lovelace.example');
     expect(last.text).toContain(
-      '<th>churn_risk_score</th><th>churn_risk_tier</th><th>churn_risk_reasons</th><th>churn_risk_updated_at</th>',
+      '<td>87</td><td><span class="badge tier-high">high</span></td><td>&lt;script&gt;',
     );
     expect(last.text).toContain('<span class="badge tier-high">high</span>');
     expect(last.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;');

@@ -1,32 +1,19 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express from 'express';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore } from '../../sandbox/store.js';
+import { spec, specsPresent } from '../support/openapi.js';
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
 
-const SPEC_FILE = new URL('../../../shared/hubspot/specs/2026-03/webhooks.json', import.meta.url);
-const specPresent = existsSync(SPEC_FILE);
-if (!specPresent) console.warn(`HubSpot specs absent (${SPEC_FILE.pathname}): schema checks skipped`);
-
-/** Validates a body against a component schema of HubSpot's 2026-03 webhooks spec. */
+/** Problems with `body` as an instance of a schema in HubSpot's 2026-03 webhooks spec (none without the specs). */
 function schemaErrors(component: string, body: unknown): string[] {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  for (const format of ['int32', 'int64']) ajv.addFormat(format, true);
-  ajv.addSchema(JSON.parse(readFileSync(SPEC_FILE, 'utf8')), 'spec');
-  const validate = ajv.getSchema(`spec#/components/schemas/${component}`)!;
-  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  return specsPresent ? spec('webhooks').schemaErrors(component, body) : [];
 }
 
 const APP = { appId: 77, clientId: 'c-77', clientSecret: 'dev-secret-77', redirectUris: [] };
 
 describe('webhooks API', () => {
   let router: ClosableRouter;
-  let server: Server;
+  let sandbox: RunningSandbox;
   let base: string;
 
   const call = async (method: string, path: string, body?: unknown, key = APP.clientSecret) => {
@@ -41,19 +28,14 @@ describe('webhooks API', () => {
 
   beforeAll(async () => {
     const store = new SandboxStore();
-    store.registerApp({ ...APP });
     router = createWebhooksRouter(store);
-    const app = express();
-    app.use(router);
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    sandbox = await startSandbox({ store, apps: [{ ...APP }], extraRouters: [router] });
+    base = sandbox.url;
   });
 
   afterAll(async () => {
     router.close();
-    await new Promise((resolve) => server.close(resolve));
+    await sandbox.close();
   });
 
   it('refuses a wrong developer key with a HubSpot error body', async () => {
@@ -75,7 +57,7 @@ describe('webhooks API', () => {
       targetUrl: 'http://127.0.0.1:9/hooks',
       throttling: { maxConcurrentRequests: 3 },
     });
-    if (specPresent) expect(schemaErrors('SettingsResponse', got.body)).toEqual([]);
+    expect(schemaErrors('SettingsResponse', got.body)).toEqual([]);
     expect((await call('PUT', '/settings', { targetUrl: 'not a url', throttling: {} })).status).toBe(400);
   });
 
@@ -86,12 +68,12 @@ describe('webhooks API', () => {
       active: true,
     });
     expect(created.status).toBe(201);
-    if (specPresent) expect(schemaErrors('SubscriptionResponse', created.body)).toEqual([]);
+    expect(schemaErrors('SubscriptionResponse', created.body)).toEqual([]);
     const id = created.body.id as string;
 
     const list = await call('GET', '/subscriptions');
     expect(list.body.results.map((s: { id: string }) => s.id)).toEqual([id]);
-    if (specPresent) expect(schemaErrors('SubscriptionListResponse', list.body)).toEqual([]);
+    expect(schemaErrors('SubscriptionListResponse', list.body)).toEqual([]);
 
     expect((await call('PATCH', `/subscriptions/${id}`, { active: false })).body.active).toBe(false);
     const batch = await call('POST', '/subscriptions/batch/update', {
@@ -102,7 +84,7 @@ describe('webhooks API', () => {
     });
     expect(batch.status).toBe(207);
     expect(batch.body.results[0]).toMatchObject({ id, active: true });
-    if (specPresent) expect(schemaErrors('BatchResponseSubscriptionResponse', batch.body)).toEqual([]);
+    expect(schemaErrors('BatchResponseSubscriptionResponse', batch.body)).toEqual([]);
 
     expect((await call('DELETE', `/subscriptions/${id}`)).status).toBe(204);
     expect((await call('GET', `/subscriptions/${id}`)).status).toBe(404);

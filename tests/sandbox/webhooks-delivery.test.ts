@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { Client, Signature } from '@hubspot/api-client';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore, type PortalData } from '../../sandbox/store.js';
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
+import { callApi, installApp, NO_LIMITS } from '../support/sandbox-server.js';
 
 interface Received {
   url: string;
@@ -61,14 +63,19 @@ interface DeliveryLogEntry {
   outcome: string;
 }
 
-const APP = { appId: 4242, clientId: 'client-4242', clientSecret: 'secret-4242-abc', redirectUris: [] };
+const APP = {
+  appId: 4242,
+  clientId: 'client-4242',
+  clientSecret: 'secret-4242-abc',
+  redirectUris: ['http://127.0.0.1:9/oauth/callback'],
+};
 const OTHER_APP = { appId: 5151, clientId: 'client-5151', clientSecret: 'secret-5151', redirectUris: [] };
 
 describe('webhook delivery', () => {
   let store: SandboxStore;
   let portal: PortalData;
   let router: ClosableRouter;
-  let sandbox: Server;
+  let sandbox: RunningSandbox;
   let sandboxUrl: string;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let otherReceiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -76,18 +83,19 @@ describe('webhook delivery', () => {
 
   beforeAll(async () => {
     store = new SandboxStore();
-    portal = store.createPortal(101);
-    store.createPortal(202);
-    store.registerApp({ ...APP });
-    store.registerApp({ ...OTHER_APP });
-    store.installs.add(`${APP.appId}:101`);
     router = createWebhooksRouter(store, {
       delivery: { batchWindowMs: 50, retryDelayMs: 20, maxAttempts: 4 },
     });
-    const app = express();
-    app.use(router);
-    sandbox = await listen(app);
-    sandboxUrl = baseUrl(sandbox);
+    sandbox = await startSandbox({
+      store,
+      apps: [{ ...APP }, { ...OTHER_APP }],
+      portals: [101, 202],
+      extraRouters: [router],
+      rateLimits: NO_LIMITS,
+    });
+    sandboxUrl = sandbox.url;
+    portal = store.portal(101)!;
+    store.install(APP.appId, 101);
     receiver = await startReceiver();
     otherReceiver = await startReceiver();
     hubspot = new Client({
@@ -129,9 +137,11 @@ describe('webhook delivery', () => {
 
   afterAll(async () => {
     router.close();
-    await Promise.all(
-      [sandbox, receiver.server, otherReceiver.server].map((s) => new Promise((r) => s.close(r))),
-    );
+    await sandbox.close();
+    for (const server of [receiver.server, otherReceiver.server]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   beforeEach(() => {
@@ -289,9 +299,63 @@ describe('webhook delivery', () => {
     expect(otherReceiver.received).toHaveLength(0);
     expect(receiver.received.flatMap((r) => r.events.map((e) => e.portalId))).toEqual([101]);
 
-    store.installs.add(`${OTHER_APP.appId}:202`);
+    store.install(OTHER_APP.appId, 202);
     store.portal(202)!.createRecord('contacts', { email: 'now-installed@example.com' }, store.now());
     const request = await until(() => otherReceiver.received[0]);
     expect(request.events[0]).toMatchObject({ portalId: 202, appId: OTHER_APP.appId });
+  });
+
+  it('reports the app’s own API writes as INTEGRATION changes, with the app as their source', async () => {
+    const tokens = await installApp(
+      sandboxUrl,
+      101,
+      ['oauth', 'crm.objects.contacts.write', 'crm.schemas.contacts.write'],
+      APP,
+    );
+    const property = await callApi(
+      sandboxUrl,
+      tokens.access_token,
+      'POST',
+      '/crm/properties/2026-03/contacts',
+      {
+        name: 'churn_risk_tier',
+        label: 'Churn risk tier',
+        type: 'enumeration',
+        fieldType: 'select',
+        groupName: 'contactinformation',
+        options: ['low', 'medium', 'high'].map((value, displayOrder) => ({
+          label: value,
+          value,
+          displayOrder,
+        })),
+      },
+    );
+    expect(property.status).toBe(201);
+    const created = await callApi<{ id: string }>(
+      sandboxUrl,
+      tokens.access_token,
+      'POST',
+      '/crm/objects/2026-03/contacts',
+      { properties: { email: 'via-api@example.com' } },
+    );
+    expect(created.status).toBe(201);
+    const scored = await callApi(
+      sandboxUrl,
+      tokens.access_token,
+      'PATCH',
+      `/crm/objects/2026-03/contacts/${created.body.id}`,
+      { properties: { churn_risk_tier: 'medium' } },
+    );
+    expect(scored.status).toBe(200);
+
+    const events = await until(() => {
+      const all = receiver.received.flatMap((r) => r.events);
+      return all.length >= 2 ? all : undefined;
+    });
+    expect(events.map((e) => [e.subscriptionType, e.objectId, e.changeSource, e.sourceId])).toEqual([
+      ['contact.creation', Number(created.body.id), 'INTEGRATION', String(APP.appId)],
+      ['contact.propertyChange', Number(created.body.id), 'INTEGRATION', String(APP.appId)],
+    ]);
+    expect(events[1]).toMatchObject({ propertyName: 'churn_risk_tier', propertyValue: 'medium' });
   });
 });

@@ -1,27 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express from 'express';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore } from '../../sandbox/store.js';
+import { spec, specsPresent } from '../support/openapi.js';
 import { createWorkflowsRouter } from '../../sandbox/workflows/router.js';
 import type { ClosableRouter } from '../../sandbox/webhooks/router.js';
 
-const SPEC_FILE = new URL('../../../shared/hubspot/specs/2026-03/actionsV4.json', import.meta.url);
-const specPresent = existsSync(SPEC_FILE);
-if (!specPresent) console.warn(`HubSpot specs absent (${SPEC_FILE.pathname}): schema checks skipped`);
-
-/** Validates a body against a component schema of HubSpot's 2026-03 automation actions spec. */
+/** Problems with `body` as an instance of a schema in HubSpot's 2026-03 actionsV4 spec (none without the specs). */
 function schemaErrors(component: string, body: unknown): string[] {
-  if (!specPresent) return [];
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  for (const format of ['int32', 'int64']) ajv.addFormat(format, true);
-  ajv.addSchema(JSON.parse(readFileSync(SPEC_FILE, 'utf8')), 'spec');
-  const validate = ajv.getSchema(`spec#/components/schemas/${component}`)!;
-  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  return specsPresent ? spec('actionsV4').schemaErrors(component, body) : [];
 }
 
 const APP = { appId: 808, clientId: 'c-808', clientSecret: 'dev-808', redirectUris: [] };
@@ -64,7 +50,7 @@ const EGG = {
 
 describe('custom action definitions API', () => {
   let router: ClosableRouter;
-  let server: Server;
+  let sandbox: RunningSandbox;
   let base: string;
 
   const call = async (method: string, path: string, body?: unknown, key = APP.clientSecret) => {
@@ -80,20 +66,14 @@ describe('custom action definitions API', () => {
 
   beforeAll(async () => {
     const store = new SandboxStore();
-    store.registerApp({ ...APP });
-    store.registerApp({ ...OTHER });
-    router = createWorkflowsRouter(store, { lookupAccessToken: () => undefined });
-    const app = express();
-    app.use(router);
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    router = createWorkflowsRouter(store);
+    sandbox = await startSandbox({ store, apps: [{ ...APP }, { ...OTHER }], extraRouters: [router] });
+    base = sandbox.url;
   });
 
   afterAll(async () => {
     router.close();
-    await new Promise((resolve) => server.close(resolve));
+    await sandbox.close();
   });
 
   it('creates a definition and returns it in the documented shape, on both API versions', async () => {

@@ -3,16 +3,20 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { Signature } from '@hubspot/api-client';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore, type PortalData } from '../../sandbox/store.js';
 import { createWorkflowsRouter } from '../../sandbox/workflows/router.js';
 import type { ClosableRouter } from '../../sandbox/webhooks/router.js';
+import { callApi, installApp, NO_LIMITS } from '../support/sandbox-server.js';
 
-const APP = { appId: 600, clientId: 'client-600', clientSecret: 'secret-600-xyz', redirectUris: [] };
-const TOKENS: Record<string, { appId: number; portalId: number; scopes: string[] }> = {
-  'token-301': { appId: 600, portalId: 301, scopes: ['oauth', 'automation'] },
-  'token-301-no-automation': { appId: 600, portalId: 301, scopes: ['oauth'] },
-  'token-302': { appId: 600, portalId: 302, scopes: ['oauth', 'automation'] },
+const APP = {
+  appId: 600,
+  clientId: 'client-600',
+  clientSecret: 'secret-600-xyz',
+  redirectUris: ['http://127.0.0.1:9/oauth/callback'],
 };
+/** The app's access tokens: for portal 301, for 301 without `automation`, for portal 302. */
+const tokens = { portal301: '', portal301NoAutomation: '', portal302: '' };
 
 interface ActionCall {
   path: string;
@@ -56,7 +60,7 @@ describe('workflow engine', () => {
   let store: SandboxStore;
   let portal: PortalData;
   let router: ClosableRouter;
-  let sandbox: Server;
+  let sandbox: RunningSandbox;
   let sandboxUrl: string;
   let actions: Server;
   let actionsUrl: string;
@@ -142,7 +146,7 @@ describe('workflow engine', () => {
   const enrollmentFor = (id: number, objectId: string, status: string) =>
     until(async () => (await enrollmentsOf(id)).find((e) => e.objectId === objectId && e.status === status));
 
-  const complete = (callbackId: string, outputFields: Record<string, string>, token = 'token-301') =>
+  const complete = (callbackId: string, outputFields: Record<string, string>, token = tokens.portal301) =>
     api(
       'POST',
       `/automation/actions/callbacks/2026-03/${callbackId}/complete`,
@@ -154,19 +158,20 @@ describe('workflow engine', () => {
 
   beforeAll(async () => {
     store = new SandboxStore();
-    portal = store.createPortal(301);
-    store.createPortal(302);
-    store.registerApp({ ...APP });
-    store.installs.add(`${APP.appId}:301`);
-    store.installs.add(`${APP.appId}:302`);
-    router = createWorkflowsRouter(store, {
-      lookupAccessToken: (token) => TOKENS[token],
-      retry: { retryDelayMs: 10, maxAttempts: 4 },
+    router = createWorkflowsRouter(store, { retry: { retryDelayMs: 10, maxAttempts: 4 } });
+    sandbox = await startSandbox({
+      store,
+      apps: [{ ...APP }],
+      portals: [301, 302],
+      extraRouters: [router],
+      rateLimits: NO_LIMITS,
     });
-    const app = express();
-    app.use(router);
-    sandbox = await listen(app);
-    sandboxUrl = urlOf(sandbox);
+    sandboxUrl = sandbox.url;
+    portal = store.portal(301)!;
+    const scopes = ['oauth', 'automation', 'crm.objects.contacts.write', 'crm.schemas.contacts.write'];
+    tokens.portal301 = (await installApp(sandboxUrl, 301, scopes, APP)).access_token;
+    tokens.portal301NoAutomation = (await installApp(sandboxUrl, 301, ['oauth'], APP)).access_token;
+    tokens.portal302 = (await installApp(sandboxUrl, 302, scopes, APP)).access_token;
     actions = await listen(actionApp());
     actionsUrl = urlOf(actions);
     for (const name of ['assign', 'offer', 'survey', 'flaky', 'broken']) await defineAction(name);
@@ -200,17 +205,41 @@ describe('workflow engine', () => {
 
   afterAll(async () => {
     router.close();
-    await Promise.all([sandbox, actions].map((s) => new Promise((resolve) => s.close(resolve))));
+    await sandbox.close();
+    actions.closeAllConnections();
+    await new Promise((resolve) => actions.close(resolve));
   });
 
-  it('enrolls a contact when its tier becomes high and calls the action with a signed, documented payload', async () => {
+  it('enrolls a contact when the app writes its tier as high, and calls the action with a signed, documented payload', async () => {
+    const property = await callApi(sandboxUrl, tokens.portal301, 'POST', '/crm/properties/2026-03/contacts', {
+      name: 'churn_risk_tier',
+      label: 'Churn risk tier',
+      type: 'enumeration',
+      fieldType: 'select',
+      groupName: 'contactinformation',
+      options: ['low', 'medium', 'high'].map((value, displayOrder) => ({
+        label: value,
+        value,
+        displayOrder,
+      })),
+    });
+    expect(property.status).toBe(201);
     const contact = portal.createRecord(
       'contacts',
       { email: 'treatment-1@example.com', churn_risk_tier: 'low' },
       store.now(),
     );
     expect(await enrollmentsOf(workflowId)).toEqual([]);
-    portal.updateRecord('contacts', contact.id, { churn_risk_tier: 'high' }, store.now());
+    const written = await callApi(
+      sandboxUrl,
+      tokens.portal301,
+      'PATCH',
+      `/crm/objects/2026-03/contacts/${contact.id}`,
+      {
+        properties: { churn_risk_tier: 'high' },
+      },
+    );
+    expect(written.status).toBe(200);
 
     const call = await until(() =>
       calls.find((c) => c.path === '/actions/assign' && c.body.object.objectId === Number(contact.id)),
@@ -364,10 +393,12 @@ describe('workflow engine', () => {
     const path = `/automation/actions/callbacks/2026-03/${callbackIds[0]}/complete`;
     const body = { outputFields: { hs_execution_state: 'SUCCESS' }, typedOutputs: {} };
     expect((await api('POST', path, body)).status).toBe(401);
-    const noScope = await api('POST', path, body, { Authorization: 'Bearer token-301-no-automation' });
+    const noScope = await api('POST', path, body, {
+      Authorization: `Bearer ${tokens.portal301NoAutomation}`,
+    });
     expect(noScope.status).toBe(403);
     expect(noScope.body.category).toBe('MISSING_SCOPES');
-    expect((await api('POST', path, body, { Authorization: 'Bearer token-302' })).status).toBe(404);
+    expect((await api('POST', path, body, { Authorization: `Bearer ${tokens.portal302}` })).status).toBe(404);
     expect((await complete(callbackIds[0]!, { hs_execution_state: 'MAYBE' })).status).toBe(400);
 
     const batch = await api(
@@ -380,7 +411,7 @@ describe('workflow engine', () => {
           typedOutputs: {},
         })),
       },
-      { Authorization: 'Bearer token-301' },
+      { Authorization: `Bearer ${tokens.portal301}` },
     );
     expect(batch.status).toBe(204);
     await enrollmentFor(workflowId, a.id, 'COMPLETED');
