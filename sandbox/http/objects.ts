@@ -3,6 +3,7 @@
  * create, update and archive, under `/crm/objects/2026-03/{objectType}` and `/crm/v3/objects/…`.
  */
 import express, { type Request } from 'express';
+import { z } from 'zod';
 import type { CrmRecord, ObjectType, PortalData } from '../store.js';
 import { callerOf } from './auth.js';
 import { notFound, parseInput, validationError } from './errors.js';
@@ -20,7 +21,6 @@ import {
   updateRecord,
 } from './records.js';
 import { PREFIXES, routes } from './version.js';
-import { z } from 'zod';
 
 export const readScope: ScopeRule = (req) => readScopes(objectTypeParam(req.params.objectType));
 export const writeScope: ScopeRule = (req) => writeScopes(objectTypeParam(req.params.objectType));

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import type { CrmRecord, ObjectType, PortalData } from '../store.js';
 import { seedDefaultProperties } from '../default-properties.js';
-import type { ApiCaller } from './auth.js';
-import { changeSource } from './auth.js';
+import { changeSource, type ApiCaller } from './auth.js';
 import { HubSpotError, validationError } from './errors.js';
 import { resolveObjectType } from './object-types.js';
 import { checkPropertyValues, propertyValues, type PropertyValuesInput } from './property-values.js';
