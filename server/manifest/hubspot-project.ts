@@ -3,7 +3,7 @@
  * `hs project upload` takes. Output is deterministic (sorted keys, sorted sets, stable file names)
  * so a regenerated project only differs where the manifest or the public URL did.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHubSpotPublicUrl, withPublicUrl } from './public-url.js';
@@ -206,10 +206,10 @@ function copyCardSources(sourceDir: string, cardsDir: string): void {
 }
 
 function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => statSync(join(dir, file)).isFile())
+    .map((file) => file.split(sep).join('/'))
+    .sort(byCodePoint);
 }
 
 export function generateHubSpotProject(
