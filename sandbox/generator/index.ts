@@ -1,0 +1,178 @@
+/**
+ * Fills a portal with seeded synthetic customers over a window ending at `now`: companies and
+ * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
+ * by the hidden process in churn-process.ts and recorded in `portal.truth` only.
+ *
+ * Each contact draws from its own random streams (seed, contact index), and records are written
+ * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
+ * texts, and memory holds little beyond the records themselves.
+ */
+import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
+import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
+import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
+import { Random } from './random.js';
+import { simulateCustomer, simulateProspect } from './simulate.js';
+import {
+  emptyCounts,
+  writeCustomer,
+  writeProspect,
+  type CustomerTarget,
+  type RecordCounts,
+} from './writer.js';
+
+export { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
+
+export interface GenerateOptions {
+  contacts: number;
+  seed: number;
+  /** The end of the simulated history; defaults to the start of today (UTC). */
+  now?: Date;
+  /** Length of the simulated history; 24 by default. */
+  months?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface GenerationSummary extends RecordCounts {
+  seed: number;
+  from: Date;
+  to: Date;
+  /** Contacts who bought (the rest are prospects). */
+  customers: number;
+  /** Customers who decided to leave (hidden), and those whose churn the CRM shows by `now`. */
+  churnDecided: number;
+  churnVisible: number;
+}
+
+/** Share of contacts who work at a company (the rest are consumers). */
+const BUSINESS_SHARE = 0.7;
+const PROGRESS_EVERY = 1000;
+
+/** Streams drawn from a seed: one for the portal's shape, then per company, contact and wording. */
+const STREAM = { portal: 0, company: 1, contact: 2, wording: 3 } as const;
+
+function startOfUtcDay(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
+export function generatePortal(portal: PortalData, options: GenerateOptions): GenerationSummary {
+  const { contacts: total, seed, months = 24 } = options;
+  if (!Number.isInteger(total) || total < 0) throw new RangeError('contacts must be a whole number ≥ 0');
+  if (!Number.isInteger(seed)) throw new RangeError('seed must be a whole number');
+  if (!Number.isInteger(months) || months < 1 || months > 120) throw new RangeError('months must be 1–120');
+  const end = options.now ?? startOfUtcDay(new Date());
+  const now = end.getTime();
+  const windowStart = Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - months, end.getUTCDate());
+  const counts = emptyCounts();
+  const summary = { customers: 0, churnDecided: 0, churnVisible: 0 };
+  const shape = new Random(seed, STREAM.portal);
+
+  const addContact = (
+    index: number,
+    company: CompanyProfile | null,
+    companyId: string | null,
+    emails: Set<string>,
+  ) => {
+    const rng = new Random(seed, STREAM.contact, index);
+    const profile = customerProfile(rng, index, company, windowStart, now, emails);
+    const contactId = portal.allocateId();
+    const target: CustomerTarget = { portal, contactId, companyId, now, windowStart, counts };
+    const wording = new Random(seed, STREAM.wording, index);
+    if (companyId)
+      portal.associate(
+        'contacts',
+        contactId,
+        'companies',
+        companyId,
+        ASSOCIATION_TYPE_IDS['contacts:companies']!,
+      );
+    if (!profile.isCustomer) {
+      writeProspect(target, wording, profile, company, simulateProspect(rng, profile, now));
+      return { since: profile.since, customer: false, visible: false };
+    }
+    let serial = 0;
+    const story = simulateCustomer(rng, profile, windowStart, now, (at, type, minutes, feature) => {
+      const event: UsageEvent = {
+        eventId: `${contactId}-${serial++}`,
+        contactId,
+        email: profile.email,
+        type,
+        minutes,
+        occurredAt: at,
+      };
+      if (feature) event.feature = feature;
+      portal.usageEvents.push(event);
+    });
+    counts.usageEvents += serial;
+    writeCustomer(target, wording, profile, company, story);
+    const visible = story.visibleAt !== null && story.visibleAt < now;
+    portal.truth.set(contactId, {
+      contactId,
+      churned: story.decidedAt !== null,
+      churnDecidedAt: story.decidedAt === null ? null : new Date(story.decidedAt),
+      churnVisibleAt: visible ? new Date(story.visibleAt!) : null,
+      risk: story.risk,
+      drivers: story.drivers,
+    });
+    summary.customers++;
+    if (story.decidedAt !== null) summary.churnDecided++;
+    if (visible) summary.churnVisible++;
+    return { since: profile.since, customer: true, visible };
+  };
+
+  const emitting = portal.emitChanges;
+  portal.emitChanges = false;
+  try {
+    registerGeneratedProperties(portal, end);
+    let done = 0;
+    let companies = 0;
+    const progress = (added: number) => {
+      const before = done;
+      done += added;
+      if (Math.floor(done / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY))
+        options.onProgress?.(done, total);
+    };
+    while (done < total) {
+      if (!shape.chance(BUSINESS_SHARE)) {
+        addContact(done, null, null, new Set());
+        progress(1);
+        continue;
+      }
+      const company = companyProfile(new Random(seed, STREAM.company, companies), companies);
+      companies++;
+      const size = Math.min(total - done, 1 + Math.min(5, Math.floor(shape.exponential(0.9))));
+      const companyId = portal.allocateId();
+      const emails = new Set<string>();
+      let since = now;
+      let customers = 0;
+      let churned = 0;
+      for (let i = 0; i < size; i++) {
+        const person = addContact(done + i, company, companyId, emails);
+        since = Math.min(since, person.since);
+        if (person.customer) customers++;
+        if (person.visible) churned++;
+      }
+      const stage = customers === 0 ? 'lead' : churned === customers ? FORMER_CUSTOMER_STAGE : 'customer';
+      portal.createRecord(
+        'companies',
+        {
+          name: company.name,
+          domain: company.domain,
+          industry: company.industry,
+          numberofemployees: String(company.employees),
+          country: company.country,
+          city: company.city,
+          lifecyclestage: stage,
+          createdate: new Date(since - DAY_MS).toISOString(),
+        },
+        end,
+        companyId,
+      );
+      counts.companies++;
+      progress(size);
+    }
+    if (total % PROGRESS_EVERY !== 0 || total === 0) options.onProgress?.(total, total);
+  } finally {
+    portal.emitChanges = emitting;
+  }
+  return { seed, from: new Date(windowStart), to: end, ...counts, ...summary };
+}

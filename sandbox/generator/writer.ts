@@ -1,0 +1,307 @@
+/**
+ * Turns a customer's story into CRM records in a portal: emails, tickets, deals, NPS answers and
+ * the contact itself, each associated to its contact (and company where HubSpot would). Wording
+ * comes from its own random stream, so changing a sentence never changes who churns.
+ */
+import { ASSOCIATION_TYPE_IDS, type ObjectType, type PortalData } from '../store.js';
+import { outgoingEmail, replyEmail } from './email-text.js';
+import { npsComment } from './feedback-text.js';
+import { DAY_MS, type CompanyProfile, type CustomerProfile } from './profile.js';
+import { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
+import type { Random } from './random.js';
+import type { Story } from './simulate.js';
+import { ticketText } from './ticket-text.js';
+
+export interface RecordCounts {
+  companies: number;
+  contacts: number;
+  emails: number;
+  tickets: number;
+  deals: number;
+  feedbackSubmissions: number;
+  usageEvents: number;
+}
+
+export function emptyCounts(): RecordCounts {
+  return {
+    companies: 0,
+    contacts: 0,
+    emails: 0,
+    tickets: 0,
+    deals: 0,
+    feedbackSubmissions: 0,
+    usageEvents: 0,
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const YEAR_MS = 365.25 * DAY_MS;
+const MONTH_MS = YEAR_MS / 12;
+const LOST_REASONS = [
+  'Budget',
+  'Switched to a competitor',
+  'No longer needed',
+  'Price',
+  'Product fit',
+  'No response',
+];
+
+export interface CustomerTarget {
+  portal: PortalData;
+  contactId: string;
+  companyId: string | null;
+  now: number;
+  windowStart: number;
+  counts: RecordCounts;
+}
+
+function link(target: CustomerTarget, type: ObjectType, id: string, withCompany: boolean): void {
+  target.portal.associate('contacts', target.contactId, type, id, ASSOCIATION_TYPE_IDS[`contacts:${type}`]!);
+  if (withCompany && target.companyId) {
+    target.portal.associate(
+      'companies',
+      target.companyId,
+      type,
+      id,
+      ASSOCIATION_TYPE_IDS[`companies:${type}`]!,
+    );
+  }
+}
+
+function writeEmails(target: CustomerTarget, rng: Random, profile: CustomerProfile, story: Story): void {
+  const first = profile.person.firstname;
+  for (const email of story.emails) {
+    const text = outgoingEmail(rng, email.kind, first, profile.plan);
+    const last = email.reply?.at ?? email.openedAt ?? email.sentAt;
+    const sent = iso(email.sentAt);
+    const properties: Record<string, string> = {
+      hs_timestamp: sent,
+      createdate: sent,
+      hs_email_direction: 'EMAIL',
+      hs_email_status: email.bounced ? 'BOUNCED' : 'SENT',
+      hs_email_subject: text.subject,
+      hs_email_text: text.text,
+    };
+    properties.hs_email_open_count = email.openedAt === null ? '0' : '1';
+    properties.hs_email_reply_count = email.reply ? '1' : '0';
+    if (email.openedAt !== null) {
+      properties.hs_email_first_open_date = properties.hs_email_last_open_date = iso(email.openedAt);
+    }
+    if (email.reply) {
+      properties.hs_email_first_reply_date = properties.hs_email_last_reply_date = iso(email.reply.at);
+    }
+    const record = target.portal.createRecord('emails', properties, new Date(last));
+    link(target, 'emails', record.id, false);
+    target.counts.emails++;
+    if (email.reply) {
+      const answer = replyEmail(rng, email.reply.tone, text.subject, first);
+      const at = properties.hs_email_last_reply_date!;
+      const reply = target.portal.createRecord(
+        'emails',
+        {
+          hs_timestamp: at,
+          createdate: at,
+          hs_email_direction: 'INCOMING_EMAIL',
+          hs_email_status: 'SENT',
+          hs_email_subject: answer.subject,
+          hs_email_text: answer.text,
+        },
+        new Date(email.reply.at),
+      );
+      link(target, 'emails', reply.id, false);
+      target.counts.emails++;
+    }
+  }
+}
+
+function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProfile, story: Story): void {
+  story.tickets.forEach((ticket, previousTickets) => {
+    const text = ticketText(rng, ticket.tone, {
+      firstname: profile.person.firstname,
+      plan: profile.plan,
+      seats: profile.seats,
+      previousTickets,
+      cancelling: ticket.cancelling,
+    });
+    const open = ticket.closedAt === null;
+    const stage = !open
+      ? TICKET_STAGES.closed
+      : target.now - ticket.createdAt < 2 * DAY_MS
+        ? TICKET_STAGES.new
+        : rng.chance(0.5)
+          ? TICKET_STAGES.waitingOnUs
+          : TICKET_STAGES.waitingOnContact;
+    const record = target.portal.createRecord(
+      'tickets',
+      {
+        subject: text.subject,
+        content: text.content,
+        hs_pipeline: TICKET_PIPELINE,
+        hs_pipeline_stage: stage,
+        hs_ticket_priority: ticket.priority,
+        hs_ticket_category: text.category,
+        createdate: iso(ticket.createdAt),
+        closed_date: open ? null : iso(ticket.closedAt!),
+        time_to_close: open ? null : String(Math.round(ticket.closedAt! - ticket.createdAt)),
+        reopen_count: String(ticket.reopened),
+      },
+      new Date(ticket.closedAt ?? ticket.createdAt),
+    );
+    link(target, 'tickets', record.id, true);
+    target.counts.tickets++;
+  });
+}
+
+function writeFeedback(target: CustomerTarget, rng: Random, story: Story): void {
+  for (const answer of story.feedback) {
+    if (answer.at >= target.now) continue;
+    const record = target.portal.createRecord(
+      'feedback_submissions',
+      {
+        hs_response_value: String(answer.score),
+        hs_content: npsComment(rng, answer.score),
+        hs_submission_timestamp: iso(answer.at),
+        hs_survey_type: 'NPS',
+        hs_survey_name: 'Quarterly NPS',
+        createdate: iso(answer.at),
+      },
+      new Date(answer.at),
+    );
+    link(target, 'feedback_submissions', record.id, false);
+    target.counts.feedbackSubmissions++;
+  }
+}
+
+function writeDeal(
+  target: CustomerTarget,
+  profile: CustomerProfile,
+  closeAt: number,
+  stage: 'closedwon' | 'closedlost' | 'contractsent',
+  renewal: boolean,
+  rng: Random,
+): void {
+  const label = renewal
+    ? `${profile.billing === 'annual' ? 'Annual' : 'Monthly'} renewal`
+    : 'New subscription';
+  const record = target.portal.createRecord(
+    'deals',
+    {
+      dealname: `${label} – ${profile.plan} – ${profile.person.firstname} ${profile.person.lastname}`,
+      amount: String(profile.periodAmount),
+      closedate: iso(closeAt),
+      createdate: iso(closeAt - (renewal ? 30 : rng.uniform(7, 45)) * DAY_MS),
+      dealstage: stage,
+      pipeline: 'default',
+      dealtype: renewal ? 'existingbusiness' : 'newbusiness',
+      hs_is_closed_won: stage === 'closedwon' ? 'true' : 'false',
+      closed_lost_reason: stage === 'closedlost' ? rng.pick(LOST_REASONS) : null,
+    },
+    new Date(Math.min(closeAt, target.now)),
+  );
+  link(target, 'deals', record.id, true);
+  target.counts.deals++;
+}
+
+/** The first purchase, every renewal until the churn shows, and the lost or upcoming renewal. */
+function writeDeals(
+  target: CustomerTarget,
+  rng: Random,
+  profile: CustomerProfile,
+  visibleAt: number | null,
+): void {
+  writeDeal(target, profile, profile.since, 'closedwon', false, rng);
+  const period = profile.billing === 'annual' ? YEAR_MS : MONTH_MS;
+  const end = visibleAt ?? target.now;
+  let k = 1;
+  // Monthly customers' renewals are kept from the window's start only: years of them add nothing.
+  if (profile.billing === 'monthly') {
+    k = Math.max(1, Math.ceil((target.windowStart - profile.since) / period));
+  }
+  // Consumers on monthly cards are charged, not sold to: no deal a month, only the loss at the end.
+  const dealPerRenewal = profile.billing === 'annual' || profile.segment === 'B2B';
+  for (; dealPerRenewal && profile.since + k * period < end; k++) {
+    writeDeal(target, profile, profile.since + k * period, 'closedwon', true, rng);
+  }
+  if (visibleAt !== null) writeDeal(target, profile, visibleAt, 'closedlost', true, rng);
+  else if (profile.billing === 'annual' && profile.since + k * period - target.now < 60 * DAY_MS) {
+    writeDeal(target, profile, profile.since + k * period, 'contractsent', true, rng);
+  }
+}
+
+/** Writes a paying customer's records, then the contact itself (its id was reserved up front). */
+export function writeCustomer(
+  target: CustomerTarget,
+  rng: Random,
+  profile: CustomerProfile,
+  company: CompanyProfile | null,
+  story: Story,
+): void {
+  const visibleAt = story.visibleAt !== null && story.visibleAt < target.now ? story.visibleAt : null;
+  writeEmails(target, rng, profile, story);
+  writeTickets(target, rng, profile, story);
+  writeFeedback(target, rng, story);
+  writeDeals(target, rng, profile, visibleAt);
+  let lastOpen = 0;
+  let lastReply = 0;
+  let lastContacted = 0;
+  for (const email of story.emails) {
+    if (email.sentAt < target.now) lastContacted = Math.max(lastContacted, email.sentAt);
+    if (email.openedAt !== null) lastOpen = Math.max(lastOpen, email.openedAt);
+    if (email.reply) lastReply = Math.max(lastReply, email.reply.at);
+  }
+  target.portal.createRecord(
+    'contacts',
+    {
+      ...personProperties(profile, company),
+      lifecyclestage: visibleAt === null ? 'customer' : FORMER_CUSTOMER_STAGE,
+      hs_lifecyclestage_customer_date: iso(profile.since),
+      hs_lifecyclestage_other_date: visibleAt === null ? null : iso(visibleAt),
+      plan: profile.plan,
+      billing_period: profile.billing,
+      hs_email_last_open_date: lastOpen ? iso(lastOpen) : null,
+      hs_email_last_reply_date: lastReply ? iso(lastReply) : null,
+      notes_last_contacted: lastContacted ? iso(lastContacted) : null,
+    },
+    new Date(Math.max(profile.since, visibleAt ?? 0, Math.min(target.now, lastReply || lastOpen))),
+    target.contactId,
+  );
+  target.counts.contacts++;
+}
+
+function personProperties(
+  profile: CustomerProfile,
+  company: CompanyProfile | null,
+): Record<string, string | null> {
+  return {
+    firstname: profile.person.firstname,
+    lastname: profile.person.lastname,
+    email: profile.email,
+    jobtitle: profile.jobtitle || null,
+    company: company?.name ?? null,
+    country: profile.country,
+    city: profile.city,
+    customer_segment: profile.segment,
+    createdate: iso(profile.since),
+  };
+}
+
+/** A prospect who never bought: a lifecycle stage before `customer` and a few emails. */
+export function writeProspect(
+  target: CustomerTarget,
+  rng: Random,
+  profile: CustomerProfile,
+  company: CompanyProfile | null,
+  story: Story,
+): void {
+  writeEmails(target, rng, profile, story);
+  target.portal.createRecord(
+    'contacts',
+    {
+      ...personProperties(profile, company),
+      lifecyclestage: profile.prospectStage,
+    },
+    new Date(profile.since),
+    target.contactId,
+  );
+  target.counts.contacts++;
+}
