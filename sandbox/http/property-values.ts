@@ -89,6 +89,57 @@ function normalise(
 }
 
 /**
+ * What HubSpot needs to create a record: a ticket needs its name and status (the default pipeline
+ * is used when none is given), an email engagement its timestamp.
+ */
+const REQUIRED_ON_CREATE: Partial<Record<ObjectType, string[]>> = {
+  tickets: ['subject', 'hs_pipeline_stage'],
+  emails: ['hs_timestamp'],
+};
+const DEFAULTS_ON_CREATE: Partial<Record<ObjectType, Record<string, string>>> = {
+  tickets: { hs_pipeline: '0' },
+};
+
+/** The values of a new record with HubSpot's defaults filled in, or a 400 naming what is missing. */
+export function completeForCreate(
+  portal: PortalData,
+  type: ObjectType,
+  values: Record<string, string>,
+): Record<string, string> {
+  const missing = (REQUIRED_ON_CREATE[type] ?? []).filter((name) => !values[name]);
+  if (missing.length > 0) {
+    throw reportProblems(
+      portal,
+      missing.map((name) => ({
+        name,
+        error: 'REQUIRED_PROPERTY',
+        message: `"${name}" is required to create a record of ${type}.`,
+      })),
+    );
+  }
+  return { ...DEFAULTS_ON_CREATE[type], ...values };
+}
+
+function reportProblems(portal: PortalData, found: { name: string; error: string; message: string }[]) {
+  const problems: Problem[] = found.map(({ name, error, message }) => ({
+    isValid: false,
+    message,
+    error,
+    name,
+    localizedErrorMessage: message,
+    portalId: portal.portalId,
+  }));
+  return validationError(
+    `Property values were not valid: ${JSON.stringify(problems)}`,
+    problems.map((problem) => ({
+      message: problem.message,
+      code: problem.error,
+      context: { propertyName: [problem.name] },
+    })),
+  );
+}
+
+/**
  * Returns the values to store, or throws HubSpot's 400 listing every bad one. Read-only
  * properties (hs_object_id, createdate, lastmodifieddate…) cannot be written at all.
  */
@@ -99,16 +150,8 @@ export function checkPropertyValues(
 ): Record<string, string> {
   const definitions = portal.properties.get(type)!;
   const values: Record<string, string> = {};
-  const problems: Problem[] = [];
-  const fail = (name: string, error: string, message: string) =>
-    problems.push({
-      isValid: false,
-      message,
-      error,
-      name,
-      localizedErrorMessage: message,
-      portalId: portal.portalId,
-    });
+  const problems: { name: string; error: string; message: string }[] = [];
+  const fail = (name: string, error: string, message: string) => problems.push({ name, error, message });
   for (const [name, raw] of Object.entries(input)) {
     const definition = definitions.get(name);
     if (!definition) {
@@ -123,15 +166,6 @@ export function checkPropertyValues(
     if ('error' in result) fail(name, result.error, result.message);
     else values[name] = result.value;
   }
-  if (problems.length > 0) {
-    throw validationError(
-      `Property values were not valid: ${JSON.stringify(problems)}`,
-      problems.map((problem) => ({
-        message: problem.message,
-        code: problem.error,
-        context: { propertyName: [problem.name] },
-      })),
-    );
-  }
+  if (problems.length > 0) throw reportProblems(portal, problems);
   return values;
 }

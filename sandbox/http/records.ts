@@ -8,7 +8,12 @@ import { seedDefaultProperties } from '../default-properties.js';
 import { changeSource, type ApiCaller } from './auth.js';
 import { HubSpotError, validationError } from './errors.js';
 import { resolveObjectType } from './object-types.js';
-import { checkPropertyValues, propertyValues, type PropertyValuesInput } from './property-values.js';
+import {
+  checkPropertyValues,
+  completeForCreate,
+  propertyValues,
+  type PropertyValuesInput,
+} from './property-values.js';
 import { associationTypePair } from './record-view.js';
 
 export const associationInput = z.object({
@@ -122,7 +127,9 @@ function planAssociations(portal: PortalData, type: ObjectType, input: CreateInp
 /** Validates every input first, so a bad one leaves nothing half-created, then creates them all. */
 export function createRecords(caller: ApiCaller, type: ObjectType, inputs: CreateInput[]): CrmRecord[] {
   const portal = portalOf(caller);
-  const checked = inputs.map((input) => checkPropertyValues(portal, type, input.properties));
+  const checked = inputs.map((input) =>
+    completeForCreate(portal, type, checkPropertyValues(portal, type, input.properties)),
+  );
   assertNoDuplicateEmails(portal, type, checked);
   const links = inputs.map((input) => planAssociations(portal, type, input));
   const now = caller.store.now();

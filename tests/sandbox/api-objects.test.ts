@@ -161,6 +161,30 @@ describe('sandbox CRM objects', () => {
     expect(ticket.body.properties.closed_date).toBe('2026-03-01T15:30:00.000Z');
   });
 
+  it('needs a ticket name and status to create a ticket, and files it in the default pipeline', async () => {
+    const incomplete = await call<{ errors: { code: string; context: { propertyName: string[] } }[] }>(
+      'POST',
+      '/crm/objects/2026-03/tickets',
+      {
+        properties: { content: 'No subject, no status' },
+      },
+    );
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.body.errors.map((error) => [error.code, error.context.propertyName[0]])).toEqual([
+      ['REQUIRED_PROPERTY', 'subject'],
+      ['REQUIRED_PROPERTY', 'hs_pipeline_stage'],
+    ]);
+    const ticket = await call<{ properties: Record<string, string> }>(
+      'POST',
+      '/crm/objects/2026-03/tickets',
+      {
+        properties: { subject: 'Invoice wrong', hs_pipeline_stage: '1' },
+      },
+    );
+    expect(ticket.status).toBe(201);
+    expect(ticket.body.properties.hs_pipeline).toBe('0');
+  });
+
   it('refuses unknown and read-only properties and values outside a property type with HubSpot bodies', async () => {
     const contact = portal.createRecord('contacts', { email: 'strict@example.com' }, new Date());
     const answer = await call<{ message: string; category: string; errors: { code: string }[] }>(
