@@ -18,37 +18,20 @@ interface Spec {
   external?: boolean;
 }
 
-const text = (name: string, label: string): Spec => ({ name, label, type: 'string', fieldType: 'text' });
-const textarea = (name: string, label: string): Spec => ({
-  name,
-  label,
-  type: 'string',
-  fieldType: 'textarea',
-});
-const number = (name: string, label: string, readOnly = false): Spec => ({
-  name,
-  label,
-  type: 'number',
-  fieldType: 'number',
-  readOnly,
-});
-const datetime = (name: string, label: string, readOnly = false): Spec => ({
-  name,
-  label,
-  type: 'datetime',
-  fieldType: 'date',
-  readOnly,
-});
+/** A constructor for properties of one value type shown with one field type. */
+const kind =
+  (type: string, fieldType: string) =>
+  (name: string, label: string, readOnly = false): Spec => ({ name, label, type, fieldType, readOnly });
+const text = kind('string', 'text');
+const textarea = kind('string', 'textarea');
+const number = kind('number', 'number');
+const datetime = kind('datetime', 'date');
 const bool = (name: string, label: string, readOnly = false): Spec => ({
-  name,
-  label,
-  type: 'bool',
-  fieldType: 'booleancheckbox',
+  ...kind('bool', 'booleancheckbox')(name, label, readOnly),
   options: [
     ['true', 'Yes'],
     ['false', 'No'],
   ],
-  readOnly,
 });
 const select = (name: string, label: string, options: [string, string][], fieldType = 'select'): Spec => ({
   name,
@@ -272,45 +255,6 @@ const SPECS: Record<ObjectType, { group: [string, string]; specs: Spec[] }> = {
       ]),
     ],
   },
-};
-
-/** What a list or search returns when the request names no `properties`, as HubSpot does. */
-export const DEFAULT_RETURNED_PROPERTIES: Record<ObjectType, string[]> = {
-  contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
-  companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
-  deals: [
-    'amount',
-    'closedate',
-    'createdate',
-    'dealname',
-    'dealstage',
-    'hs_lastmodifieddate',
-    'hs_object_id',
-    'pipeline',
-  ],
-  tickets: [
-    'content',
-    'createdate',
-    'hs_lastmodifieddate',
-    'hs_object_id',
-    'hs_pipeline',
-    'hs_pipeline_stage',
-    'hs_ticket_category',
-    'hs_ticket_priority',
-    'subject',
-  ],
-  emails: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
-  feedback_submissions: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
-};
-
-/** Properties a search's free-text `query` looks in. */
-export const QUERY_PROPERTIES: Record<ObjectType, string[]> = {
-  contacts: ['firstname', 'lastname', 'email', 'phone', 'company'],
-  companies: ['name', 'domain', 'website', 'phone'],
-  deals: ['dealname'],
-  tickets: ['subject', 'content'],
-  emails: ['hs_email_subject', 'hs_email_text'],
-  feedback_submissions: ['hs_content'],
 };
 
 function definition(spec: Spec, groupName: string, order: number, at: Date): PropertyDefinition {

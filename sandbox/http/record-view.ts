@@ -4,7 +4,6 @@
  */
 import type { Request } from 'express';
 import { ASSOCIATION_TYPE_IDS, type CrmRecord, type ObjectType, type PortalData } from '../store.js';
-import { DEFAULT_RETURNED_PROPERTIES } from '../default-properties.js';
 import { SINGULAR } from './object-types.js';
 
 export interface PublicObject {
@@ -16,6 +15,35 @@ export interface PublicObject {
   archivedAt?: string;
   associations?: Record<string, { results: { id: string; type: string }[] }>;
 }
+
+/** What a list or search returns when the request names no `properties`, as HubSpot does. */
+const DEFAULT_RETURNED_PROPERTIES: Record<ObjectType, string[]> = {
+  contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
+  companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
+  deals: [
+    'amount',
+    'closedate',
+    'createdate',
+    'dealname',
+    'dealstage',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+    'pipeline',
+  ],
+  tickets: [
+    'content',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+    'hs_pipeline',
+    'hs_pipeline_stage',
+    'hs_ticket_category',
+    'hs_ticket_priority',
+    'subject',
+  ],
+  emails: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  feedback_submissions: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+};
 
 /** Reads a list query parameter that may repeat (`a&a`) or be comma-separated (`a,b`), or both. */
 export function listParam(value: unknown): string[] | undefined {

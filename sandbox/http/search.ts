@@ -5,8 +5,7 @@
  */
 import express from 'express';
 import { z } from 'zod';
-import type { CrmRecord } from '../store.js';
-import { QUERY_PROPERTIES } from '../default-properties.js';
+import type { CrmRecord, ObjectType } from '../store.js';
 import { callerOf } from './auth.js';
 import { parseInput, validationError } from './errors.js';
 import type { ApiGuard } from './guards.js';
@@ -18,6 +17,16 @@ import { PREFIXES, routes } from './version.js';
 
 export const SEARCH_RESULT_CAP = 10_000;
 export const MAX_SEARCH_LIMIT = 200;
+
+/** Properties a search's free-text `query` looks in. */
+const QUERY_PROPERTIES: Record<ObjectType, string[]> = {
+  contacts: ['firstname', 'lastname', 'email', 'phone', 'company'],
+  companies: ['name', 'domain', 'website', 'phone'],
+  deals: ['dealname'],
+  tickets: ['subject', 'content'],
+  emails: ['hs_email_subject', 'hs_email_text'],
+  feedback_submissions: ['hs_content'],
+};
 
 const searchRequest = z
   .object({
