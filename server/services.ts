@@ -8,6 +8,8 @@ import { TokenVault } from './oauth/token-vault.js';
 import { forgetRevokedPortal } from './oauth/uninstall.js';
 import type { Runtime } from './runtime.js';
 
+type Connections = Pick<Runtime, 'config' | 'logger' | 'db' | 'queues'>;
+
 /** The product's long-lived parts, built once per process on top of its connections. */
 export interface Services {
   cipher: TokenCipher;
@@ -18,7 +20,7 @@ export interface Services {
     | undefined;
 }
 
-export function createServices(runtime: Runtime, options: { rateLimits?: RateLimits } = {}): Services {
+export function createServices(runtime: Connections, options: { rateLimits?: RateLimits } = {}): Services {
   const { config, logger, db, queues } = runtime;
   const cipher = new TokenCipher(
     loadTokenKey({ configuredKey: config.tokenEncryptionKey, dataDir: config.dataDir }),

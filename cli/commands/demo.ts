@@ -5,7 +5,7 @@ import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
-import { startRuntime } from '../../server/runtime.js';
+import { startApplication } from '../../server/application.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 
 export function registerDemo(program: Command): void {
@@ -16,17 +16,17 @@ export function registerDemo(program: Command): void {
       try {
         const config = loadConfig();
         const logger = createLogger(config.logLevel, 'demo');
-        const runtime = await startRuntime(config, logger);
+        const app = await startApplication(config, logger);
         const pool = new WorkerPool({
-          redisUrl: runtime.redisUrl,
+          redisUrl: app.redisUrl,
           prefix: config.queuePrefix,
-          processors: productProcessors(),
+          processors: productProcessors(app),
           concurrency: config.workerConcurrency,
           lockDurationMs: config.jobLockMs,
           logger,
         });
-        const server = await listen(createApp(runtime), config.host, config.port);
-        onShutdown([runtime.close, () => pool.close(config.shutdownGraceMs), server.close], (m) =>
+        const server = await listen(createApp(app), config.host, config.port);
+        onShutdown([app.close, () => pool.close(config.shutdownGraceMs), server.close], (m) =>
           logger.info(m),
         );
         await pool.waitUntilReady();
@@ -36,8 +36,8 @@ export function registerDemo(program: Command): void {
             'Churn Radar is running.',
             `  Server:         ${server.url}`,
             `  Health:         ${server.url}/healthz`,
-            `  Database:       ${runtime.db.kind} (${runtime.db.location})`,
-            `  Redis:          ${runtime.redisUrl}  (more workers: REDIS_URL=${runtime.redisUrl} churn work)`,
+            `  Database:       ${app.db.kind} (${app.db.location})`,
+            `  Redis:          ${app.redisUrl}  (more workers: REDIS_URL=${app.redisUrl} churn work)`,
             'Press Ctrl-C to stop.',
             '',
           ].join('\n'),

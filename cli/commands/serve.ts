@@ -3,7 +3,7 @@ import { createApp } from '../../server/api/app.js';
 import { listen } from '../../server/api/http-server.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
-import { startRuntime } from '../../server/runtime.js';
+import { startApplication } from '../../server/application.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 
 export function registerServe(program: Command): void {
@@ -14,10 +14,10 @@ export function registerServe(program: Command): void {
       try {
         const config = loadConfig();
         const logger = createLogger(config.logLevel, 'serve');
-        const runtime = await startRuntime(config, logger);
-        const server = await listen(createApp(runtime), config.host, config.port);
+        const app = await startApplication(config, logger);
+        const server = await listen(createApp(app), config.host, config.port);
         logger.info({ url: server.url }, 'listening');
-        onShutdown([runtime.close, server.close], (m) => logger.info(m));
+        onShutdown([app.close, server.close], (m) => logger.info(m));
       } catch (error) {
         reportStartupError(error);
       }

@@ -3,7 +3,7 @@ import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
-import { startRuntime } from '../../server/runtime.js';
+import { startApplication } from '../../server/application.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 
 export function registerWork(program: Command): void {
@@ -15,18 +15,18 @@ export function registerWork(program: Command): void {
       try {
         const config = loadConfig();
         const logger = createLogger(config.logLevel, 'work');
-        const runtime = await startRuntime(config, logger);
+        const app = await startApplication(config, logger);
         const pool = new WorkerPool({
-          redisUrl: runtime.redisUrl,
+          redisUrl: app.redisUrl,
           prefix: config.queuePrefix,
-          processors: productProcessors(),
+          processors: productProcessors(app),
           concurrency: options.concurrency ?? config.workerConcurrency,
           lockDurationMs: config.jobLockMs,
           logger,
         });
         await pool.waitUntilReady();
         logger.info({ queues: pool.queueNames, pid: process.pid }, 'worker ready');
-        onShutdown([runtime.close, () => pool.close(config.shutdownGraceMs)], (m) => logger.info(m));
+        onShutdown([app.close, () => pool.close(config.shutdownGraceMs)], (m) => logger.info(m));
       } catch (error) {
         reportStartupError(error);
       }

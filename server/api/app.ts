@@ -1,18 +1,10 @@
 import express, { type Express } from 'express';
-import type { Config } from '../config.js';
-import type { DatabaseHandle } from '../db/index.js';
-import type { Queues } from '../jobs/queues.js';
-import type { Logger } from '../logger.js';
+import type { AppContext } from '../application.js';
+import { oauthRouter } from '../oauth/routes.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 
-/** What every route may use; built once per process by the CLI (or by a test). */
-export interface AppContext {
-  config: Config;
-  db: DatabaseHandle;
-  queues: Queues;
-  logger: Logger;
-}
+export type { AppContext };
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -30,6 +22,17 @@ export function createApp(ctx: AppContext): Express {
 
   app.get('/', (_req, res) => res.json({ name: 'Churn Radar', health: '/healthz' }));
   app.use(healthRouter(ctx));
+  app.use(
+    oauthRouter({
+      hubspot: ctx.services.hubspot,
+      installState: ctx.services.installState,
+      scopes: { required: ctx.manifest.auth.requiredScopes, optional: ctx.manifest.auth.optionalScopes },
+      db: ctx.db.db,
+      queues: ctx.queues,
+      logger: ctx.logger,
+      dashboardUrl: `${ctx.config.publicUrl}/app`,
+    }),
+  );
 
   app.use(notFound);
   app.use(errorHandler(ctx.logger));

@@ -1,14 +1,39 @@
 import { UnrecoverableError } from 'bullmq';
-import { processHeartbeat } from './heartbeat.js';
+import type { PropertySpec } from '../crm/connector.js';
+import type { AppContext } from '../application.js';
+import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
+import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import type { ProcessorMap } from './worker-pool.js';
 
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
-export function productProcessors(): ProcessorMap {
+export function productProcessors(ctx: AppContext): ProcessorMap {
+  const contactProperties = ctx.manifest.crmProperties.contacts;
+  const group = contactProperties?.groups[0];
+  if (!group) throw new Error('the manifest declares no contact property group');
+  const bootstrapDeps = {
+    db: ctx.db.db,
+    connector: ctx.services.hubspot?.connector,
+    logger: ctx.logger,
+    properties: {
+      group,
+      contact: (contactProperties?.properties ?? []).map((p): PropertySpec => ({
+        name: p.name,
+        label: p.label,
+        description: p.description ?? '',
+        type: p.type,
+        fieldType: p.fieldType,
+        groupName: p.groupName,
+        ...(p.options ? { options: p.options } : {}),
+      })),
+    },
+  };
   return {
     system: async (job) => {
       switch (job.name) {
-        case 'heartbeat':
+        case HEARTBEAT_JOB:
           return processHeartbeat(job);
+        case BOOTSTRAP_PORTAL_JOB:
+          return processBootstrapPortal(job, bootstrapDeps);
         default:
           throw new UnrecoverableError(`unknown system job ${job.name}`);
       }

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp } from '../../server/api/app.js';
+import { assembleContext } from '../../server/application.js';
 import { listen, type RunningServer } from '../../server/api/http-server.js';
 import { loadConfig } from '../../server/config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { createLogger } from '../../server/logger.js';
 import { openTestDatabase } from '../support/database.js';
+import { tempDir } from '../support/processes.js';
 
 let redis: EmbeddedRedis;
 let server: RunningServer;
@@ -17,8 +19,12 @@ beforeAll(async () => {
   const db = await openTestDatabase();
   dispose = db.dispose;
   queues = new Queues({ redisUrl: redis.url, prefix: 'http-errors' });
-  const config = loadConfig({ REDIS_URL: redis.url });
-  server = await listen(createApp({ config, db, queues, logger: createLogger('silent') }), '127.0.0.1', 0);
+  const config = loadConfig({ REDIS_URL: redis.url, DATA_DIR: tempDir() });
+  server = await listen(
+    createApp(assembleContext({ config, db, queues, logger: createLogger('silent') })),
+    '127.0.0.1',
+    0,
+  );
 });
 afterAll(async () => {
   await server.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
 import { createApp } from '../../server/api/app.js';
+import { assembleContext } from '../../server/application.js';
 import { listen } from '../../server/api/http-server.js';
 import { loadConfig } from '../../server/config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
@@ -42,11 +43,11 @@ describe('jobs across processes', () => {
     running.push(work);
     await work.waitFor(/worker ready/);
 
-    const config = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix });
+    const config = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, DATA_DIR: tempDir() });
     const db = await openTestDatabase();
     const queues = new Queues({ redisUrl: redis.url, prefix });
     const server = await listen(
-      createApp({ config, db, queues, logger: createLogger('silent') }),
+      createApp(assembleContext({ config, db, queues, logger: createLogger('silent') })),
       '127.0.0.1',
       0,
     );
@@ -67,11 +68,11 @@ describe('jobs across processes', () => {
 
   it('the server says so when no worker takes jobs', async () => {
     const prefix = isolatedPrefix();
-    const config = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix });
+    const config = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, DATA_DIR: tempDir() });
     const db = await openTestDatabase();
     const queues = new Queues({ redisUrl: redis.url, prefix });
     const server = await listen(
-      createApp({ config, db, queues, logger: createLogger('silent') }),
+      createApp(assembleContext({ config, db, queues, logger: createLogger('silent') })),
       '127.0.0.1',
       0,
     );

@@ -1,0 +1,121 @@
+import { createServer } from 'node:net';
+import { createApp } from '../../server/api/app.js';
+import { listen, type RunningServer } from '../../server/api/http-server.js';
+import { assembleContext, type AppContext } from '../../server/application.js';
+import { loadConfig } from '../../server/config.js';
+import { Queues } from '../../server/jobs/queues.js';
+import { productProcessors } from '../../server/jobs/processors.js';
+import { WorkerPool } from '../../server/jobs/worker-pool.js';
+import { createLogger } from '../../server/logger.js';
+import { openTestDatabase } from './database.js';
+import { tempDir } from './processes.js';
+
+export interface TestProduct {
+  url: string;
+  ctx: AppContext;
+  /** Starts an in-process worker on the product's queues. */
+  startWorker(): Promise<WorkerPool>;
+  close(): Promise<void>;
+}
+
+export const PRODUCT_APP = {
+  appId: 4242,
+  clientId: 'churn-radar-client',
+  clientSecret: 'churn-radar-secret',
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * The product's HTTP server for a test, configured as a HubSpot app talking to a sandbox at
+ * `crmUrl`, on real Redis and a fresh warehouse.
+ */
+export async function startTestProduct(options: {
+  crmUrl: string;
+  redisUrl: string;
+  env?: Record<string, string>;
+}): Promise<TestProduct> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: url,
+    DATA_DIR: tempDir(),
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: `p${port}`,
+    HUBSPOT_APP_ID: String(PRODUCT_APP.appId),
+    HUBSPOT_CLIENT_ID: PRODUCT_APP.clientId,
+    HUBSPOT_CLIENT_SECRET: PRODUCT_APP.clientSecret,
+    HUBSPOT_API_BASE: options.crmUrl,
+    HUBSPOT_AUTHORIZE_URL: `${options.crmUrl}/oauth/authorize`,
+    ...options.env,
+  });
+  const db = await openTestDatabase();
+  const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const ctx = assembleContext({ config, db, queues, logger });
+  const server: RunningServer = await listen(createApp(ctx), '127.0.0.1', port);
+  const pools: WorkerPool[] = [];
+  return {
+    url,
+    ctx,
+    startWorker: async () => {
+      const pool = new WorkerPool({
+        redisUrl: options.redisUrl,
+        prefix: config.queuePrefix,
+        processors: productProcessors(ctx),
+        concurrency: 2,
+        lockDurationMs: 30_000,
+        logger,
+      });
+      await pool.waitUntilReady();
+      pools.push(pool);
+      return pool;
+    },
+    close: async () => {
+      for (const pool of pools) await pool.close(1000);
+      await server.close();
+      await queues.close();
+      await db.dispose();
+    },
+  };
+}
+
+/**
+ * An admin's install, walked through over HTTP: the product's install link, the CRM's consent
+ * page (approve or deny), and back to the product's callback. Returns the callback's answer.
+ */
+export async function walkInstall(
+  productUrl: string,
+  options: { portalId: number; decision?: 'approve' | 'deny'; tamperState?: (state: string) => string },
+): Promise<{ status: number; html: string; callbackUrl: string }> {
+  const start = await fetch(`${productUrl}/oauth/install`, { redirect: 'manual' });
+  if (start.status !== 302) throw new Error(`install answered ${start.status}`);
+  const authorize = new URL(start.headers.get('location')!);
+  const fields = Object.fromEntries(authorize.searchParams);
+  if (options.tamperState && fields.state) fields.state = options.tamperState(fields.state);
+  const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({
+      ...fields,
+      portalId: String(options.portalId),
+      decision: options.decision ?? 'approve',
+    }),
+  });
+  if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
+  const callbackUrl = consent.headers.get('location')!;
+  const callback = await fetch(callbackUrl, { redirect: 'manual' });
+  return { status: callback.status, html: await callback.text(), callbackUrl };
+}
