@@ -179,7 +179,12 @@ describe('the token lifecycle', () => {
       redis: redisClient,
       keyPrefix: ctx.config.queuePrefix,
       logger: ctx.logger,
-      onRevoked: (portalId) => forgetRevokedPortal(ctx, portalId, 'refresh refused'),
+      onRevoked: (portalId) =>
+        forgetRevokedPortal(
+          { db: ctx.db.db, queues: ctx.queues, logger: ctx.logger },
+          portalId,
+          'refresh refused',
+        ),
     });
   }
 
