@@ -235,7 +235,7 @@ export function simulateCustomer(
       nextSurvey += 13 * WEEK_MS;
       if (rng.chance(sigmoid(-1.0 + 0.6 * engagement))) {
         const raw =
-          7.3 + 1.9 * state.satisfaction + 0.4 * engagement + (decided ? -2 : 0) + rng.normal(0, 1.3);
+          7.8 + 1.9 * state.satisfaction + 0.4 * engagement + (decided ? -2 : 0) + rng.normal(0, 1.3);
         story.feedback.push({
           at: t + rng.uniform(0, 0.85) * span,
           score: Math.max(0, Math.min(10, Math.round(raw))),

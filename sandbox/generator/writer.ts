@@ -202,16 +202,16 @@ function writeDeal(
   target.counts.deals++;
 }
 
-/** The first purchase, every renewal until the churn shows, and the lost or upcoming renewal. */
-function writeDeals(
-  target: CustomerTarget,
-  rng: Random,
-  profile: CustomerProfile,
-  visibleAt: number | null,
-): void {
+/**
+ * The first purchase, every renewal until the customer decides to leave (someone who has made up
+ * their mind does not renew), then the lost renewal once the churn shows, or the renewal that is
+ * open now.
+ */
+function writeDeals(target: CustomerTarget, rng: Random, profile: CustomerProfile, story: Story): void {
+  const visibleAt = story.visibleAt !== null && story.visibleAt < target.now ? story.visibleAt : null;
   writeDeal(target, profile, profile.since, 'closedwon', false, rng);
   const period = profile.billing === 'annual' ? YEAR_MS : MONTH_MS;
-  const end = visibleAt ?? target.now;
+  const end = Math.min(story.decidedAt ?? target.now, target.now);
   let k = 1;
   // Monthly customers' renewals are kept from the window's start only: years of them add nothing.
   if (profile.billing === 'monthly') {
@@ -240,7 +240,7 @@ export function writeCustomer(
   writeEmails(target, rng, profile, story);
   writeTickets(target, rng, profile, story);
   writeFeedback(target, rng, story);
-  writeDeals(target, rng, profile, visibleAt);
+  writeDeals(target, rng, profile, story);
   let lastOpen = 0;
   let lastReply = 0;
   let lastContacted = 0;
