@@ -44,6 +44,14 @@ export interface LoadSummary {
 }
 
 const DAY_MS = 86_400_000;
+/** RavenStack's industries as HubSpot's `industry` values; anything else is kept as it is. */
+const INDUSTRY: Record<string, string> = {
+  Cybersecurity: 'INFORMATION_TECHNOLOGY_AND_SERVICES',
+  DevTools: 'COMPUTER_SOFTWARE',
+  EdTech: 'EDUCATION_MANAGEMENT',
+  FinTech: 'FINANCIAL_SERVICES',
+  HealthTech: 'HOSPITAL_HEALTH_CARE',
+};
 const TONES: Record<string, Tone> = {
   '1': 'angry',
   '2': 'angry',
@@ -111,7 +119,7 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
         {
           name: account.account_name,
           domain,
-          industry: account.industry,
+          industry: INDUSTRY[account.industry] ?? account.industry,
           country: account.country,
           lifecyclestage: stage,
           createdate: iso(account.signup_date),

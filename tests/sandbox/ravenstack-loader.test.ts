@@ -61,6 +61,8 @@ withData('RavenStack loader', () => {
     expect(portal.usageEvents).toHaveLength(table('feature_usage').length);
     expect(portal.recordsOf('feedback_submissions').size).toBe(table('churn_events').length);
     expect(summary).toMatchObject({ companies: accounts, contacts: accounts, usageEvents: 25000 });
+    const industries = new Set([...portal.recordsOf('companies').values()].map((c) => c.properties.industry));
+    expect([...industries].filter((i) => !/^[A-Z_]+$/.test(i ?? ''))).toEqual([]);
   });
 
   it('shows churned accounts as former customers from their last churn date', () => {
