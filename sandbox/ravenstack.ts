@@ -10,6 +10,9 @@
  * - a churn event → an exit-survey feedback submission carrying the customer's feedback text and
  *   reason; an account flagged as churned shows lifecyclestage `other` from its last churn date.
  *
+ * The data set's churn flag is also kept as the portal's hidden truth (risk 1 or 0: the data has
+ * no latent risk, and no decision date before the churn it records).
+ *
  * With `now`, every date moves by whole days so the data's last day becomes `now`'s day.
  */
 import { companyDomain, personName, workEmail } from './generator/names.js';
