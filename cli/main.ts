@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
 import { registerWork } from './commands/work.js';
 
@@ -10,5 +11,6 @@ const program = new Command('churn')
 registerServe(program);
 registerWork(program);
 registerDemo(program);
+registerSandbox(program);
 
 await program.parseAsync(process.argv);

@@ -1,22 +1,55 @@
 import type { Command } from 'commander';
 import { createApp } from '../../server/api/app.js';
-import { listen } from '../../server/api/http-server.js';
+import { freePort, listen } from '../../server/api/http-server.js';
+import { startApplication } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
-import { startApplication } from '../../server/application.js';
+import { installInSandbox } from '../demo-install.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
+import { runSandbox } from '../sandbox-runner.js';
+
+/** The demo's HubSpot app, registered in its own sandbox (never a real HubSpot credential). */
+const DEMO_APP = { appId: 900001, clientId: 'churn-radar-demo', clientSecret: 'churn-radar-demo-secret' };
+const DEMO_PORTAL = 100001;
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run everything on this machine: embedded Redis and Postgres, the server and a worker')
-    .action(async () => {
+    .description(
+      'Run everything on this machine: embedded Redis and Postgres, the CRM sandbox with a demo portal, the server and a worker',
+    )
+    .option('--contacts <n>', 'contacts in the demo portal', (v) => Number(v), 5000)
+    .option('--seed <n>', 'seed of the demo customers', (v) => Number(v), 42)
+    .action(async (options: { contacts: number; seed: number }) => {
       try {
-        const config = loadConfig();
-        const logger = createLogger(config.logLevel, 'demo');
+        const base = loadConfig();
+        // The OAuth redirect URL names the server's port, so it must be known before the server starts.
+        const port = base.port === 0 ? await freePort() : base.port;
+        const sandboxPort = base.port === 0 ? 0 : base.port + 1;
+        const cleanups: (() => Promise<void>)[] = [];
+        const logger = createLogger(base.logLevel, 'demo');
+        onShutdown(cleanups, (m) => logger.info(m));
+
+        const run = await runSandbox({
+          port: Number(process.env.SANDBOX_PORT ?? sandboxPort),
+          portalId: DEMO_PORTAL,
+          contacts: options.contacts,
+          seed: options.seed,
+        });
+        cleanups.push(run.close);
+        const config = loadConfig({
+          ...process.env,
+          PORT: String(port),
+          HUBSPOT_APP_ID: String(DEMO_APP.appId),
+          HUBSPOT_CLIENT_ID: DEMO_APP.clientId,
+          HUBSPOT_CLIENT_SECRET: DEMO_APP.clientSecret,
+          HUBSPOT_API_BASE: run.sandbox.url,
+          HUBSPOT_AUTHORIZE_URL: `${run.sandbox.url}/oauth/authorize`,
+        });
         const app = await startApplication(config, logger);
+        cleanups.push(app.close);
         const pool = new WorkerPool({
           redisUrl: app.redisUrl,
           prefix: config.queuePrefix,
@@ -25,19 +58,27 @@ export function registerDemo(program: Command): void {
           lockDurationMs: config.jobLockMs,
           logger,
         });
+        cleanups.push(() => pool.close(config.shutdownGraceMs));
         const server = await listen(createApp(app), config.host, config.port);
-        onShutdown([app.close, () => pool.close(config.shutdownGraceMs), server.close], (m) =>
-          logger.info(m),
-        );
+        cleanups.push(server.close);
+        run.sandbox.store.registerApp({
+          ...DEMO_APP,
+          redirectUris: [`${config.publicUrl}/oauth/callback`],
+          webhookTargetUrl: `${config.publicUrl}/webhooks/hubspot`,
+        });
         await pool.waitUntilReady();
+        await installInSandbox(server.url, DEMO_PORTAL);
+
         process.stdout.write(
           [
             '',
             'Churn Radar is running.',
             `  Server:         ${server.url}`,
             `  Health:         ${server.url}/healthz`,
+            `  Install link:   ${server.url}/oauth/install  (the demo portal ${DEMO_PORTAL} is installed already)`,
+            `  CRM sandbox:    ${run.sandbox.url}/_sandbox/ui  (${options.contacts} contacts)`,
             `  Database:       ${app.db.kind} (${app.db.location})`,
-            `  Redis:          ${app.redisUrl}  (more workers: REDIS_URL=${app.redisUrl} churn work)`,
+            `  Redis:          ${app.redisUrl}`,
             'Press Ctrl-C to stop.',
             '',
           ].join('\n'),

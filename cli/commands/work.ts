@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
@@ -35,6 +35,7 @@ export function registerWork(program: Command): void {
 
 export function parsePositive(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
   return n;
 }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
 export interface RunningServer {
@@ -24,4 +24,17 @@ export async function listen(app: Express, host: string, port: number): Promise<
         server.closeIdleConnections();
       }),
   };
+}
+
+/** A port free on loopback right now, for a server whose address must be known before it listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address() as AddressInfo;
+      probe.close(() => resolve(address.port));
+    });
+  });
 }

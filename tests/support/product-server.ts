@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { createApp } from '../../server/api/app.js';
-import { listen, type RunningServer } from '../../server/api/http-server.js';
+import { freePort, listen, type RunningServer } from '../../server/api/http-server.js';
 import { assembleContext, type AppContext } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import { Queues } from '../../server/jobs/queues.js';
@@ -23,19 +22,6 @@ export const PRODUCT_APP = {
   clientId: 'churn-radar-client',
   clientSecret: 'churn-radar-secret',
 };
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * The product's HTTP server for a test, configured as a HubSpot app talking to a sandbox at

@@ -1,0 +1,59 @@
+import { generatePortal, type GenerationSummary } from '../sandbox/generator/index.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/main.js';
+import { loadRavenStack } from '../sandbox/ravenstack.js';
+import { SandboxStore, type SandboxApp } from '../sandbox/store.js';
+import { createWebViewRouter } from '../sandbox/web/router.js';
+import { createWebhooksRouter } from '../sandbox/webhooks/router.js';
+import { createWorkflowsRouter } from '../sandbox/workflows/router.js';
+import { progressBar } from './progress.js';
+
+export interface SandboxRunOptions {
+  port: number;
+  portalId: number;
+  contacts: number;
+  seed: number;
+  ravenstackDir?: string;
+  apps?: SandboxApp[];
+}
+
+export interface SandboxRun {
+  sandbox: RunningSandbox;
+  summary: GenerationSummary | { loaded: 'ravenstack' };
+  close(): Promise<void>;
+}
+
+/** The local CRM with its webhooks, workflow engine and web view, and one portal of customers. */
+export async function runSandbox(options: SandboxRunOptions): Promise<SandboxRun> {
+  const store = new SandboxStore();
+  const routers = { webhooks: createWebhooksRouter(store), workflows: createWorkflowsRouter(store) };
+  const sandbox = await startSandbox({
+    store,
+    port: options.port,
+    portals: [options.portalId],
+    apps: options.apps ?? [],
+    extraRouters: [routers.webhooks, routers.workflows, createWebViewRouter(store)],
+  });
+  const portal = store.portal(options.portalId)!;
+  let summary: SandboxRun['summary'];
+  if (options.ravenstackDir) {
+    loadRavenStack(portal, { dir: options.ravenstackDir });
+    summary = { loaded: 'ravenstack' };
+  } else {
+    const bar = progressBar('Generating customers');
+    summary = generatePortal(portal, {
+      contacts: options.contacts,
+      seed: options.seed,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    bar.stop();
+  }
+  return {
+    sandbox,
+    summary,
+    close: async () => {
+      routers.webhooks.close();
+      routers.workflows.close();
+      await sandbox.close();
+    },
+  };
+}
