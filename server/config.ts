@@ -48,6 +48,9 @@ const envSchema = z.object({
   /** HubSpot's API; the local sandbox's address in the demo and tests. */
   HUBSPOT_API_BASE: z.url().default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: z.url().default('https://app.hubspot.com/oauth/authorize'),
+  /** Our budget per portal, kept under HubSpot's 110 calls per rolling 10 s and its search limit. */
+  HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
+  HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
   /** 32 bytes, base64 or hex: the key that encrypts OAuth tokens at rest. */
   TOKEN_ENCRYPTION_KEY: optionalString,
 });
@@ -71,6 +74,7 @@ export type Config = Readonly<{
     clientSecret: string | undefined;
     apiBase: string;
     authorizeUrl: string;
+    rateLimits: { generalPerSecond: number; searchPerSecond: number };
   };
   tokenEncryptionKey: string | undefined;
 }>;
@@ -124,6 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       apiBase: e.HUBSPOT_API_BASE,
       authorizeUrl: e.HUBSPOT_AUTHORIZE_URL,
+      rateLimits: {
+        generalPerSecond: e.HUBSPOT_RATE_LIMIT_PER_SECOND,
+        searchPerSecond: e.HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND,
+      },
     },
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
   };

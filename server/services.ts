@@ -49,7 +49,11 @@ export function createServices(runtime: Connections, options: { rateLimits?: Rat
   const requester = new HubSpotRequester({
     apiBase: config.hubspot.apiBase,
     tokens: vault,
-    limiter: new PortalRateLimiter(queues.connection, config.queuePrefix, options.rateLimits),
+    limiter: new PortalRateLimiter(
+      queues.connection,
+      config.queuePrefix,
+      options.rateLimits ?? config.hubspot.rateLimits,
+    ),
   });
   return {
     cipher,

@@ -36,7 +36,77 @@ export interface EnsurePropertiesReport {
   conflicts: PropertyConflict[];
 }
 
+export const CRM_OBJECT_TYPES = [
+  'contacts',
+  'companies',
+  'deals',
+  'tickets',
+  'emails',
+  'feedback_submissions',
+] as const;
+export type CrmObjectType = (typeof CRM_OBJECT_TYPES)[number];
+
+/** A CRM record: its id, its property values as strings, and when it was created and last changed. */
+export interface CrmRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  /** Associated record ids by object type, when asked for. */
+  associations?: Partial<Record<CrmObjectType, string[]>>;
+}
+
+export interface Page<T> {
+  results: T[];
+  /** Absent on the last page. */
+  next?: string;
+}
+
+export interface ListOptions {
+  properties: string[];
+  associations?: CrmObjectType[];
+  after?: string;
+  archived?: boolean;
+}
+
+export interface ModifiedSinceOptions {
+  properties: string[];
+  since: Date;
+  after?: string;
+}
+
+export interface BatchUpdateResult {
+  updated: string[];
+  /** Records the CRM refused, with its message: the caller records and retries them. */
+  failed: { id: string; message: string }[];
+}
+
 export interface CrmConnector {
+  /** One page of records in id order (up to 100). */
+  listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>>;
+  /** One page (up to 200) of records changed at or after `since`, oldest change first. */
+  modifiedSincePage(
+    portalId: number,
+    type: CrmObjectType,
+    options: ModifiedSinceOptions,
+  ): Promise<Page<CrmRecord> & { total: number }>;
+  /** Records by id (any number; batched by 100); ids the CRM does not know are left out. */
+  batchRead(portalId: number, type: CrmObjectType, ids: string[], properties: string[]): Promise<CrmRecord[]>;
+  /** Writes property values (batched by 100). */
+  batchUpdate(
+    portalId: number,
+    type: CrmObjectType,
+    inputs: { id: string; properties: Record<string, string> }[],
+  ): Promise<BatchUpdateResult>;
+  /** Associated ids of each `from` record (batched; every page of each record followed). */
+  associations(
+    portalId: number,
+    from: CrmObjectType,
+    to: CrmObjectType,
+    fromIds: string[],
+  ): Promise<Map<string, string[]>>;
+
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(
     portalId: number,

@@ -10,8 +10,11 @@ export interface RateLimits {
   searchPerSecond: number;
 }
 
-/** Kept under HubSpot's limits even when fixed one-second windows line up badly in its 10 s window. */
-export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 9, searchPerSecond: 4 };
+/**
+ * Ten per one-second window never exceeds HubSpot's 110 per rolling 10 s: any 10 s span touches
+ * at most 11 such windows.
+ */
+export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 10, searchPerSecond: 4 };
 
 /**
  * One budget per portal shared by every process through Redis: a worker waits for its turn rather

@@ -21,6 +21,8 @@ export interface BootstrapDeps {
   connector: CrmConnector | undefined;
   properties: { group: PropertyGroupSpec; contact: PropertySpec[] };
   logger: Logger;
+  /** What follows a portal's bootstrap: its first full sync. */
+  onBootstrapped: (portalId: number) => Promise<void>;
 }
 
 /**

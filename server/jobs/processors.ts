@@ -3,6 +3,7 @@ import type { PropertySpec } from '../crm/connector.js';
 import type { AppContext } from '../application.js';
 import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
+import { enqueueSync, processSync, SYNC_JOB } from './sync-jobs.js';
 import type { ProcessorMap } from './worker-pool.js';
 
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
@@ -14,6 +15,7 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     db: ctx.db.db,
     connector: ctx.services.hubspot?.connector,
     logger: ctx.logger,
+    onBootstrapped: (portalId: number) => enqueueSync(ctx.queues, { portalId, mode: 'full' }),
     properties: {
       group,
       contact: (contactProperties?.properties ?? []).map((p): PropertySpec => ({
@@ -27,7 +29,22 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
       })),
     },
   };
+  const syncDeps = {
+    db: ctx.db.db,
+    queues: ctx.queues,
+    connector: ctx.services.hubspot?.connector,
+    lockKeyPrefix: ctx.config.queuePrefix,
+    logger: ctx.logger,
+  };
   return {
+    sync: async (job, signal, token) => {
+      switch (job.name) {
+        case SYNC_JOB:
+          return processSync(job, signal, token, syncDeps);
+        default:
+          throw new UnrecoverableError(`unknown sync job ${job.name}`);
+      }
+    },
     system: async (job) => {
       switch (job.name) {
         case HEARTBEAT_JOB:

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, type QueueConnectionOptions, type QueueName } from './queues.js';
 
-export type JobProcessor = (job: Job, signal: AbortSignal) => Promise<unknown>;
+/** `token` is the job's lock token, for processors that move their own job (e.g. to delay it). */
+export type JobProcessor = (job: Job, signal: AbortSignal, token: string | undefined) => Promise<unknown>;
 export type ProcessorMap = Partial<Record<QueueName, JobProcessor>>;
 
 export interface WorkerPoolOptions extends QueueConnectionOptions {
@@ -67,7 +68,7 @@ export class WorkerPool {
     const run: Processor = async (job, token, signal) => {
       const abort = signal ?? new AbortController().signal;
       try {
-        return await processor(job, abort);
+        return await processor(job, abort, token);
       } catch (error) {
         if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
           await job.moveToDelayed(Date.now(), token);

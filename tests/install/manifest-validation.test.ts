@@ -74,6 +74,7 @@ describe('the app manifest', () => {
         'crm.objects.contacts.write',
         'sales-email-read',
         'tickets',
+        'crm.objects.companies.read',
         'crm.objects.deals.read',
         'crm.schemas.contacts.write',
         'automation',
@@ -191,7 +192,7 @@ describe('a broken manifest is refused with the place to fix named', () => {
     [
       'an unknown scope',
       append('auth.requiredScopes', 'crm.objects.contactz.read'),
-      'auth.requiredScopes[8]',
+      'auth.requiredScopes[9]',
       /unknown OAuth scope "crm\.objects\.contactz\.read"/,
     ],
     [
@@ -260,11 +261,11 @@ describe('a broken manifest is refused with the place to fix named', () => {
       'a subscription to objects the app cannot read',
       append('webhooks.subscriptions.crmObjects', {
         subscriptionType: 'object.creation',
-        objectType: 'company',
+        objectType: 'line_item',
         active: true,
       }),
       'webhooks.subscriptions.crmObjects[15].objectType',
-      /crm\.objects\.companies\.read/,
+      /crm\.objects\.line_items\.read/,
     ],
     [
       'a scope both required and optional',

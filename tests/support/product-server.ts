@@ -2,6 +2,7 @@ import { createApp } from '../../server/api/app.js';
 import { freePort, listen, type RunningServer } from '../../server/api/http-server.js';
 import { assembleContext, type AppContext } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
+import type { RateLimits } from '../../server/crm/rate-limit.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
@@ -31,6 +32,7 @@ export async function startTestProduct(options: {
   crmUrl: string;
   redisUrl: string;
   env?: Record<string, string>;
+  rateLimits?: RateLimits;
 }): Promise<TestProduct> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -50,7 +52,10 @@ export async function startTestProduct(options: {
   const db = await openTestDatabase();
   const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const ctx = assembleContext({ config, db, queues, logger });
+  const ctx = assembleContext(
+    { config, db, queues, logger },
+    options.rateLimits ? { rateLimits: options.rateLimits } : {},
+  );
   const server: RunningServer = await listen(createApp(ctx), '127.0.0.1', port);
   const pools: WorkerPool[] = [];
   return {

@@ -1,10 +1,51 @@
-import type { CrmConnector, PropertyGroupSpec, PropertySpec } from '../connector.js';
+import type {
+  BatchUpdateResult,
+  CrmConnector,
+  CrmObjectType,
+  CrmRecord,
+  ListOptions,
+  ModifiedSinceOptions,
+  Page,
+  PropertyGroupSpec,
+  PropertySpec,
+} from '../connector.js';
+import { readAssociations } from './associations.js';
+import { batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { HubSpotRequester } from './requester.js';
 
 /** The CRM connector on HubSpot's 2026-03 APIs; every call goes through the requester's limits. */
 export class HubSpotConnector implements CrmConnector {
   constructor(private readonly requester: HubSpotRequester) {}
+
+  listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {
+    return listPage(this.requester, portalId, type, options);
+  }
+
+  modifiedSincePage(portalId: number, type: CrmObjectType, options: ModifiedSinceOptions) {
+    return modifiedSincePage(this.requester, portalId, type, options);
+  }
+
+  batchRead(
+    portalId: number,
+    type: CrmObjectType,
+    ids: string[],
+    properties: string[],
+  ): Promise<CrmRecord[]> {
+    return batchRead(this.requester, portalId, type, ids, properties);
+  }
+
+  batchUpdate(
+    portalId: number,
+    type: CrmObjectType,
+    inputs: { id: string; properties: Record<string, string> }[],
+  ): Promise<BatchUpdateResult> {
+    return batchUpdate(this.requester, portalId, type, inputs);
+  }
+
+  associations(portalId: number, from: CrmObjectType, to: CrmObjectType, fromIds: string[]) {
+    return readAssociations(this.requester, portalId, from, to, fromIds);
+  }
 
   ensureProperties(
     portalId: number,

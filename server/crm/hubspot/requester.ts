@@ -49,6 +49,7 @@ const hubspotErrorSchema = z
 export class HubSpotRequester {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly callsByPortal = new Map<number, number>();
 
   constructor(private readonly options: RequesterOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
@@ -61,6 +62,7 @@ export class HubSpotRequester {
     let lastFailure = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       await this.options.limiter.take(portalId, request.kind ?? 'general');
+      this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
       let status: number;
       let body: unknown;
       let retryAfterMs: number | undefined;
@@ -108,6 +110,11 @@ export class HubSpotRequester {
     throw new CrmUnavailableError(
       `HubSpot did not answer ${request.method} ${request.path} for portal ${portalId} after ${this.maxAttempts} attempts (${lastFailure}).`,
     );
+  }
+
+  /** HTTP calls this process has made for a portal, retries included. */
+  callsMade(portalId: number): number {
+    return this.callsByPortal.get(portalId) ?? 0;
   }
 
   private client(accessToken: string): Client {

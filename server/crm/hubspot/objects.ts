@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import type {
+  BatchUpdateResult,
+  CrmObjectType,
+  CrmRecord,
+  ListOptions,
+  ModifiedSinceOptions,
+  Page,
+} from '../connector.js';
+import { HUBSPOT_API_VERSION } from './api-version.js';
+import type { HubSpotRequester } from './requester.js';
+
+const LIST_LIMIT = 100;
+const SEARCH_LIMIT = 200;
+const BATCH_LIMIT = 100;
+
+const publicObjectSchema = z.object({
+  id: z.string(),
+  properties: z.record(z.string(), z.string().nullable()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  archived: z.boolean().optional(),
+  associations: z
+    .record(
+      z.string(),
+      z.object({ results: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough(),
+    )
+    .optional(),
+});
+const pagingSchema = z
+  .object({ next: z.object({ after: z.string() }).passthrough().optional() })
+  .passthrough();
+const listSchema = z.object({ results: z.array(publicObjectSchema), paging: pagingSchema.optional() });
+const searchSchema = listSchema.extend({ total: z.number() });
+const batchSchema = z.object({
+  results: z.array(publicObjectSchema),
+  errors: z
+    .array(
+      z
+        .object({ message: z.string(), context: z.record(z.string(), z.array(z.string())).optional() })
+        .passthrough(),
+    )
+    .optional(),
+});
+
+type PublicObject = z.infer<typeof publicObjectSchema>;
+
+/** The property HubSpot stamps on every change: contacts keep the older name. */
+export function lastModifiedProperty(type: CrmObjectType): string {
+  return type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate';
+}
+
+const objectsPath = (type: CrmObjectType) => `/crm/objects/${HUBSPOT_API_VERSION}/${type}`;
+
+export async function listPage(
+  requester: HubSpotRequester,
+  portalId: number,
+  type: CrmObjectType,
+  options: ListOptions,
+): Promise<Page<CrmRecord>> {
+  const { body } = await requester.request(portalId, {
+    method: 'GET',
+    path: objectsPath(type),
+    query: {
+      limit: LIST_LIMIT,
+      properties: options.properties,
+      ...(options.associations?.length ? { associations: options.associations } : {}),
+      ...(options.after ? { after: options.after } : {}),
+      ...(options.archived ? { archived: true } : {}),
+    },
+  });
+  const page = listSchema.parse(body);
+  return {
+    results: page.results.map(toRecord),
+    ...(page.paging?.next ? { next: page.paging.next.after } : {}),
+  };
+}
+
+export async function modifiedSincePage(
+  requester: HubSpotRequester,
+  portalId: number,
+  type: CrmObjectType,
+  options: ModifiedSinceOptions,
+): Promise<Page<CrmRecord> & { total: number }> {
+  const modified = lastModifiedProperty(type);
+  const { body } = await requester.request(portalId, {
+    method: 'POST',
+    path: `${objectsPath(type)}/search`,
+    kind: 'search',
+    body: {
+      filterGroups: [
+        { filters: [{ propertyName: modified, operator: 'GTE', value: String(options.since.getTime()) }] },
+      ],
+      sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
+      properties: [...new Set([...options.properties, modified])],
+      limit: SEARCH_LIMIT,
+      ...(options.after ? { after: options.after } : {}),
+    },
+  });
+  const page = searchSchema.parse(body);
+  return {
+    total: page.total,
+    results: page.results.map(toRecord),
+    ...(page.paging?.next ? { next: page.paging.next.after } : {}),
+  };
+}
+
+export async function batchRead(
+  requester: HubSpotRequester,
+  portalId: number,
+  type: CrmObjectType,
+  ids: string[],
+  properties: string[],
+): Promise<CrmRecord[]> {
+  const records: CrmRecord[] = [];
+  for (const chunk of chunks(ids, BATCH_LIMIT)) {
+    const { body } = await requester.request(portalId, {
+      method: 'POST',
+      path: `${objectsPath(type)}/batch/read`,
+      body: { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] },
+    });
+    records.push(...batchSchema.parse(body).results.map(toRecord));
+  }
+  return records;
+}
+
+export async function batchUpdate(
+  requester: HubSpotRequester,
+  portalId: number,
+  type: CrmObjectType,
+  inputs: { id: string; properties: Record<string, string> }[],
+): Promise<BatchUpdateResult> {
+  const result: BatchUpdateResult = { updated: [], failed: [] };
+  for (const chunk of chunks(inputs, BATCH_LIMIT)) {
+    const { body } = await requester.request(portalId, {
+      method: 'POST',
+      path: `${objectsPath(type)}/batch/update`,
+      body: { inputs: chunk },
+    });
+    const parsed = batchSchema.parse(body);
+    const updated = new Set(parsed.results.map((r) => r.id));
+    result.updated.push(...updated);
+    for (const error of parsed.errors ?? []) {
+      const named = Object.values(error.context ?? {}).flat();
+      const ids = named.length > 0 ? named : chunk.map((i) => i.id).filter((id) => !updated.has(id));
+      for (const id of ids) if (!updated.has(id)) result.failed.push({ id, message: error.message });
+    }
+  }
+  return result;
+}
+
+function toRecord(object: PublicObject): CrmRecord {
+  const record: CrmRecord = {
+    id: object.id,
+    properties: object.properties,
+    createdAt: object.createdAt,
+    updatedAt: object.updatedAt,
+    archived: object.archived ?? false,
+  };
+  if (object.associations) {
+    record.associations = {};
+    for (const [key, value] of Object.entries(object.associations)) {
+      (record.associations as Record<string, string[]>)[key] = value.results.map((r) => r.id);
+    }
+  }
+  return record;
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

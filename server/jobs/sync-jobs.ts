@@ -1,0 +1,74 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { CrmConnector } from '../crm/connector.js';
+import { CrmAccessRevokedError } from '../crm/errors.js';
+import type { Database } from '../db/schema.js';
+import { findPortal } from '../db/portals.js';
+import type { Logger } from '../logger.js';
+import { syncPortal } from '../sync/sync-portal.js';
+import { tryLockPortal } from './portal-lock.js';
+import type { Queues } from './queues.js';
+
+export const SYNC_JOB = 'sync';
+const dataSchema = z.object({ portalId: z.number().int().positive(), mode: z.enum(['full', 'incremental']) });
+export type SyncJobData = z.infer<typeof dataSchema>;
+
+/** While another sync of the portal runs, a sync job waits this long and tries again. */
+const BUSY_RETRY_MS = 5000;
+
+/** Queues a sync of a portal; a second request while one is waiting is the same job. */
+export async function enqueueSync(queues: Queues, data: SyncJobData): Promise<void> {
+  await queues.get('sync').add(SYNC_JOB, dataSchema.parse(data), {
+    deduplication: { id: `sync:${data.mode}:${data.portalId}` },
+  });
+}
+
+export interface SyncJobDeps {
+  db: Kysely<Database>;
+  queues: Queues;
+  connector: CrmConnector | undefined;
+  lockKeyPrefix: string;
+  logger: Logger;
+}
+
+/** Runs a portal's full or incremental sync; one sync at a time per portal, across all workers. */
+export async function processSync(
+  job: Job,
+  signal: AbortSignal,
+  token: string | undefined,
+  deps: SyncJobDeps,
+) {
+  const { portalId, mode } = dataSchema.parse(job.data);
+  const portal = await findPortal(deps.db, portalId);
+  if (!portal || portal.status === 'uninstalled')
+    throw new UnrecoverableError(`portal ${portalId} is not installed`);
+  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
+
+  const lock = await tryLockPortal(deps.queues.connection, `${deps.lockKeyPrefix}:sync-lock:${portalId}`);
+  if (!lock) {
+    if (!token) throw new Error(`portal ${portalId} is already syncing`);
+    await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+    throw new DelayedError();
+  }
+  const started = Date.now();
+  try {
+    const results = await syncPortal(
+      {
+        db: deps.db,
+        connector: deps.connector,
+        signal,
+        onProgress: (progress) => job.updateProgress(progress),
+      },
+      portalId,
+      mode,
+    );
+    deps.logger.info({ portalId, mode, ms: Date.now() - started, results }, 'sync finished');
+    return results;
+  } catch (error) {
+    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}

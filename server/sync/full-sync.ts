@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { CrmConnector } from '../crm/connector.js';
+import type { Database } from '../db/schema.js';
+import { completeFullSync, readCursor, saveFullProgress } from './cursors.js';
+import type { ObjectSpec } from './object-specs.js';
+import { markArchived, writeRecords } from './warehouse-writer.js';
+
+/** Changes made while a full sync pages through are caught by the next incremental sync from here. */
+const CLOCK_SKEW_MS = 60_000;
+
+export interface SyncDeps {
+  db: Kysely<Database>;
+  connector: CrmConnector;
+  onProgress?: (progress: { type: string; fetched: number }) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface ObjectSyncResult {
+  type: string;
+  fetched: number;
+  written: number;
+  archived: number;
+}
+
+/**
+ * Pages through every record of one type (then the archived ones), writing each page and the
+ * paging token of the next in one transaction: a worker killed mid-way resumes at the page it
+ * was on, and nothing is written twice.
+ */
+export async function fullSyncObject(
+  deps: SyncDeps,
+  portalId: number,
+  spec: ObjectSpec,
+): Promise<ObjectSyncResult> {
+  const { db, connector } = deps;
+  const result: ObjectSyncResult = { type: spec.type, fetched: 0, written: 0, archived: 0 };
+  let progress = (await readCursor(db, portalId, spec.type)).full ?? {
+    phase: 'live' as const,
+    startedAt: new Date().toISOString(),
+  };
+  await saveFullProgress(db, portalId, spec.type, progress);
+
+  for (;;) {
+    deps.signal?.throwIfAborted();
+    const archivedPhase = progress.phase === 'archived';
+    const page = await connector.listPage(portalId, spec.type, {
+      properties: spec.properties,
+      associations: archivedPhase ? [] : spec.associations,
+      ...(progress.after ? { after: progress.after } : {}),
+      ...(archivedPhase ? { archived: true } : {}),
+    });
+    const next: typeof progress = page.next
+      ? { ...progress, after: page.next }
+      : archivedPhase
+        ? progress
+        : { phase: 'archived', startedAt: progress.startedAt };
+    await db.transaction().execute(async (trx) => {
+      if (archivedPhase) {
+        result.archived += await markArchived(
+          trx,
+          portalId,
+          spec,
+          page.results.map((r) => r.id),
+        );
+      } else {
+        result.written += (await writeRecords(trx, portalId, spec, page.results)).written;
+      }
+      if (archivedPhase && !page.next) {
+        await completeFullSync(
+          trx,
+          portalId,
+          spec.type,
+          new Date(Date.parse(progress.startedAt) - CLOCK_SKEW_MS),
+        );
+      } else {
+        await saveFullProgress(trx, portalId, spec.type, next);
+      }
+    });
+    result.fetched += page.results.length;
+    await deps.onProgress?.({ type: spec.type, fetched: result.fetched });
+    if (archivedPhase && !page.next) return result;
+    progress = next;
+  }
+}

@@ -1,0 +1,29 @@
+/** Reading HubSpot's property strings into typed warehouse values. */
+
+/** HubSpot sends dates as ISO strings or as epoch milliseconds. */
+export function toDate(value: string | null | undefined): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms) : null;
+}
+
+export function toNumber(value: string | null | undefined): number | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function toInteger(value: string | null | undefined): number | null {
+  const n = toNumber(value);
+  return n === null ? null : Math.round(n);
+}
+
+export function toBoolean(value: string | null | undefined): boolean | null {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return null;
+}
+
+export function nonEmpty(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
+}

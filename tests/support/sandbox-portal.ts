@@ -1,0 +1,54 @@
+import type { PortalData, ObjectType } from '../../sandbox/store.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../server/db/schema.js';
+
+export const WAREHOUSE_TABLE: Record<ObjectType, keyof Database> = {
+  contacts: 'contacts',
+  companies: 'companies',
+  emails: 'emails',
+  tickets: 'tickets',
+  deals: 'deals',
+  feedback_submissions: 'feedback',
+};
+
+/** What a complete sync must have copied: live records per type, and contact associations. */
+export function sandboxCounts(portal: PortalData): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [type, records] of portal.objects) {
+    counts[type] = [...records.values()].filter((r) => !r.archived).length;
+  }
+  for (const other of ['companies', 'emails', 'tickets', 'deals', 'feedback_submissions'] as const) {
+    let links = 0;
+    for (const id of portal.recordsOf('contacts').keys())
+      links += portal.associationsOf('contacts', id, other).length;
+    counts[`contacts→${other}`] = links;
+  }
+  return counts;
+}
+
+export async function warehouseCounts(
+  db: Kysely<Database>,
+  portalId: number,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const [type, table] of Object.entries(WAREHOUSE_TABLE)) {
+    const row = await db
+      .selectFrom(table as 'contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .executeTakeFirstOrThrow();
+    counts[type] = Number(row.n);
+  }
+  for (const other of ['companies', 'emails', 'tickets', 'deals', 'feedback_submissions']) {
+    const row = await db
+      .selectFrom('associations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('portal_id', '=', portalId)
+      .where('from_type', '=', 'contacts')
+      .where('to_type', '=', other)
+      .executeTakeFirstOrThrow();
+    counts[`contacts→${other}`] = Number(row.n);
+  }
+  return counts;
+}
