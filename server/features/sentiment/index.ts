@@ -1,0 +1,8 @@
+export {
+  labelOf,
+  NEUTRAL_BAND,
+  scoreSentiment,
+  scoreSentiments,
+  type SentimentLabel,
+  type SentimentScore,
+} from './score-sentiment.js';
