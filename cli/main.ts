@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerSentiment } from './commands/sentiment.js';
 import { registerServe } from './commands/serve.js';
 import { registerWork } from './commands/work.js';
 
@@ -12,5 +13,6 @@ registerServe(program);
 registerWork(program);
 registerDemo(program);
 registerSandbox(program);
+registerSentiment(program);
 
 await program.parseAsync(process.argv);
