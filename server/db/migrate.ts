@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as warehouse from './migrations/0001-warehouse.js';
+import * as usageIntake from './migrations/0002-usage-intake.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-warehouse': warehouse,
+  '0002-usage-intake': usageIntake,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

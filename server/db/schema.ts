@@ -100,12 +100,26 @@ export interface FeedbackTable extends CrmObjectColumns {
 export interface UsageEventsTable {
   portal_id: BigId;
   event_id: string;
-  contact_id: string;
+  /** The CRM contact; null while an event named by email waits for that contact to be synced. */
+  contact_id: string | null;
+  /** Lower-cased, when the product named the contact by email. */
+  contact_email: string | null;
   type: string;
   feature: string | null;
   minutes: ColumnType<number, number | undefined, number>;
+  properties: JsonWithDefault<Record<string, unknown>>;
   occurred_at: Timestamp;
   received_at: CreatedTimestamp;
+}
+
+/** One per portal: what the product's usage feed authenticates with. Only a hash of the key is kept. */
+export interface UsageApiKeysTable {
+  portal_id: BigId;
+  /** The key's first characters, shown to the admin to tell keys apart; also how a key is looked up. */
+  key_prefix: string;
+  key_hash: string;
+  created_at: CreatedTimestamp;
+  rotated_at: Timestamp | null;
 }
 
 export interface AssociationsTable {
@@ -198,6 +212,7 @@ export interface Database {
   deals: DealsTable;
   feedback: FeedbackTable;
   usage_events: UsageEventsTable;
+  usage_api_keys: UsageApiKeysTable;
   associations: AssociationsTable;
   sync_cursors: SyncCursorsTable;
   models: ModelsTable;

@@ -18,6 +18,7 @@ const WAREHOUSE_TABLES = [
   'scores',
   'sync_cursors',
   'tickets',
+  'usage_api_keys',
   'usage_events',
   'webhook_events',
 ];
