@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { AppContext } from '../application.js';
 import { oauthRouter } from '../oauth/routes.js';
+import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 
@@ -18,6 +19,16 @@ export function createApp(ctx: AppContext): Express {
     });
     next();
   });
+  // Reads its own body: the webhook signature covers the raw bytes.
+  app.use(
+    hubspotWebhookRouter({
+      clientSecret: ctx.config.hubspot.clientSecret,
+      publicUrl: ctx.config.publicUrl,
+      db: ctx.db.db,
+      queues: ctx.queues,
+      logger: ctx.logger,
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/', (_req, res) => res.json({ name: 'Churn Radar', health: '/healthz' }));

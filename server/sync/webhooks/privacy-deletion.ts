@@ -1,0 +1,107 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { json } from '../../db/json.js';
+import type { ContactErasure } from './refetch-job.js';
+
+export interface ErasureReport {
+  contacts: number;
+  scores: number;
+  usageEvents: number;
+  associations: number;
+  retentionActions: number;
+  webhookEvents: number;
+}
+
+/**
+ * A GDPR deletion in the CRM: everything we hold about the contact goes at once, in one
+ * transaction, and the audit log says what was removed (counts only, nothing personal).
+ * The privacy-deletion event's own row stays: it is what keeps a replay from running this again.
+ */
+export async function eraseContact(db: Kysely<Database>, erasure: ContactErasure): Promise<ErasureReport> {
+  const { portalId, contactId, eventId } = erasure;
+  return db.transaction().execute(async (trx) => {
+    const contact = await trx
+      .selectFrom('contacts')
+      .select('email')
+      .where('portal_id', '=', portalId)
+      .where('id', '=', contactId)
+      .executeTakeFirst();
+    const email = contact?.email?.toLowerCase();
+
+    const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
+    const report: ErasureReport = {
+      contacts: count(
+        await trx
+          .deleteFrom('contacts')
+          .where('portal_id', '=', portalId)
+          .where('id', '=', contactId)
+          .executeTakeFirst(),
+      ),
+      scores: count(
+        await trx
+          .deleteFrom('scores')
+          .where('portal_id', '=', portalId)
+          .where('contact_id', '=', contactId)
+          .executeTakeFirst(),
+      ),
+      usageEvents: count(
+        await trx
+          .deleteFrom('usage_events')
+          .where('portal_id', '=', portalId)
+          .where((eb) =>
+            email
+              ? eb.or([eb('contact_id', '=', contactId), eb('contact_email', '=', email)])
+              : eb('contact_id', '=', contactId),
+          )
+          .executeTakeFirst(),
+      ),
+      associations: count(
+        await trx
+          .deleteFrom('associations')
+          .where('portal_id', '=', portalId)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('from_type', '=', 'contacts'), eb('from_id', '=', contactId)]),
+              eb.and([eb('to_type', '=', 'contacts'), eb('to_id', '=', contactId)]),
+            ]),
+          )
+          .executeTakeFirst(),
+      ),
+      retentionActions: count(
+        await trx
+          .deleteFrom('retention_actions')
+          .where('portal_id', '=', portalId)
+          .where('contact_id', '=', contactId)
+          .executeTakeFirst(),
+      ),
+      // Earlier events about the contact may carry its property values (an email, a name).
+      webhookEvents: count(
+        await trx
+          .deleteFrom('webhook_events')
+          .where('portal_id', '=', portalId)
+          .where('object_id', '=', contactId)
+          .where('event_id', '!=', eventId)
+          .where((eb) =>
+            eb.or([
+              eb('subscription_type', 'like', 'contact.%'),
+              eb.and([
+                eb('subscription_type', 'like', 'object.%'),
+                eb(sql<string>`payload->>'objectTypeId'`, '=', '0-1'),
+              ]),
+            ]),
+          )
+          .executeTakeFirst(),
+      ),
+    };
+    await trx
+      .insertInto('audit_log')
+      .values({
+        portal_id: portalId,
+        actor: 'crm',
+        action: 'contact.privacy_deleted',
+        details: json({ contactId, eventId, deleted: report }),
+      })
+      .execute();
+    return report;
+  });
+}
