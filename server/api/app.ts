@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { AppContext } from '../application.js';
 import { oauthRouter } from '../oauth/routes.js';
+import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
+import { loopbackAdminGuard } from './admin-guard.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 
@@ -19,7 +21,8 @@ export function createApp(ctx: AppContext): Express {
     });
     next();
   });
-  // Reads its own body: the webhook signature covers the raw bytes.
+  // These read their own bodies: the webhook signature covers the raw bytes, and usage batches are
+  // authenticated before they are parsed.
   app.use(
     hubspotWebhookRouter({
       clientSecret: ctx.config.hubspot.clientSecret,
@@ -29,6 +32,7 @@ export function createApp(ctx: AppContext): Express {
       logger: ctx.logger,
     }),
   );
+  app.use(usageRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/', (_req, res) => res.json({ name: 'Churn Radar', health: '/healthz' }));
