@@ -62,5 +62,6 @@ export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Pro
       'properties exist with another type; left alone',
     );
   }
+  await deps.onBootstrapped(portalId);
   return report;
 }

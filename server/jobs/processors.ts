@@ -34,6 +34,7 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     queues: ctx.queues,
     connector: ctx.services.hubspot?.connector,
     lockKeyPrefix: ctx.config.queuePrefix,
+    lockTtlMs: ctx.config.jobLockMs,
     logger: ctx.logger,
   };
   return {

@@ -15,7 +15,7 @@ const dataSchema = z.object({ portalId: z.number().int().positive(), mode: z.enu
 export type SyncJobData = z.infer<typeof dataSchema>;
 
 /** While another sync of the portal runs, a sync job waits this long and tries again. */
-const BUSY_RETRY_MS = 5000;
+const BUSY_RETRY_MS = 2000;
 
 /** Queues a sync of a portal; a second request while one is waiting is the same job. */
 export async function enqueueSync(queues: Queues, data: SyncJobData): Promise<void> {
@@ -29,6 +29,8 @@ export interface SyncJobDeps {
   queues: Queues;
   connector: CrmConnector | undefined;
   lockKeyPrefix: string;
+  /** How long a dead worker's hold on a portal's sync lasts (the job lock's duration). */
+  lockTtlMs: number;
   logger: Logger;
 }
 
@@ -45,7 +47,11 @@ export async function processSync(
     throw new UnrecoverableError(`portal ${portalId} is not installed`);
   if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
 
-  const lock = await tryLockPortal(deps.queues.connection, `${deps.lockKeyPrefix}:sync-lock:${portalId}`);
+  const lock = await tryLockPortal(
+    deps.queues.connection,
+    `${deps.lockKeyPrefix}:sync-lock:${portalId}`,
+    deps.lockTtlMs,
+  );
   if (!lock) {
     if (!token) throw new Error(`portal ${portalId} is already syncing`);
     await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);

@@ -6,7 +6,9 @@ import { openDatabase, type DatabaseHandle } from '../../server/db/index.js';
  * A fresh, migrated warehouse for one test file: PGlite in memory by default, or a new database on
  * the PostgreSQL server at DATABASE_URL when it is set (CI runs the DB tests both ways).
  */
-export async function openTestDatabase(): Promise<DatabaseHandle & { dispose(): Promise<void> }> {
+export type TestDatabase = DatabaseHandle & { dispose(): Promise<void>; url?: string };
+
+export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const handle = await openDatabase({ inMemory: true });
@@ -19,6 +21,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { dispose(): 
   const handle = await openDatabase({ databaseUrl: url.toString() });
   return {
     ...handle,
+    url: url.toString(),
     dispose: async () => {
       await handle.close();
       await adminQuery(serverUrl, `drop database if exists ${name}`);

@@ -7,12 +7,15 @@ import { Queues } from '../../server/jobs/queues.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
-import { openTestDatabase } from './database.js';
+import { openDatabase } from '../../server/db/index.js';
+import { openTestDatabase, type TestDatabase } from './database.js';
 import { tempDir } from './processes.js';
 
 export interface TestProduct {
   url: string;
   ctx: AppContext;
+  /** The environment a `churn work` process needs to work for this product. */
+  workerEnv: Record<string, string>;
   /** Starts an in-process worker on the product's queues. */
   startWorker(): Promise<WorkerPool>;
   close(): Promise<void>;
@@ -33,6 +36,8 @@ export async function startTestProduct(options: {
   redisUrl: string;
   env?: Record<string, string>;
   rateLimits?: RateLimits;
+  /** Keep the warehouse where `churn work` processes can open it (a PGlite folder, or PostgreSQL). */
+  persistent?: boolean;
 }): Promise<TestProduct> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -49,7 +54,7 @@ export async function startTestProduct(options: {
     HUBSPOT_AUTHORIZE_URL: `${options.crmUrl}/oauth/authorize`,
     ...options.env,
   });
-  const db = await openTestDatabase();
+  const db = options.persistent ? await openPersistentDatabase(config.dataDir) : await openTestDatabase();
   const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const ctx = assembleContext(
@@ -58,9 +63,23 @@ export async function startTestProduct(options: {
   );
   const server: RunningServer = await listen(createApp(ctx), '127.0.0.1', port);
   const pools: WorkerPool[] = [];
+  const workerEnv: Record<string, string> = {
+    DATA_DIR: config.dataDir,
+    DATABASE_URL: db.url ?? '',
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    PUBLIC_URL: url,
+    HUBSPOT_APP_ID: String(PRODUCT_APP.appId),
+    HUBSPOT_CLIENT_ID: PRODUCT_APP.clientId,
+    HUBSPOT_CLIENT_SECRET: PRODUCT_APP.clientSecret,
+    HUBSPOT_API_BASE: options.crmUrl,
+    HUBSPOT_AUTHORIZE_URL: `${options.crmUrl}/oauth/authorize`,
+    ...options.env,
+  };
   return {
     url,
     ctx,
+    workerEnv,
     startWorker: async () => {
       const pool = new WorkerPool({
         redisUrl: options.redisUrl,
@@ -81,6 +100,12 @@ export async function startTestProduct(options: {
       await db.dispose();
     },
   };
+}
+
+async function openPersistentDatabase(dataDir: string): Promise<TestDatabase> {
+  if (process.env.DATABASE_URL) return openTestDatabase();
+  const handle = await openDatabase({ dataDir });
+  return { ...handle, dispose: handle.close };
 }
 
 /**
