@@ -27,7 +27,7 @@ const ALPHA = 15;
 
 let wink: WinkMethods | undefined;
 
-/** The wink pipeline is built on first use so that importing this module costs nothing. */
+/** Built on first use: compiling the model's automata is the slow part of starting up. */
 function winkPipeline(): WinkMethods {
   // Sentence splitting, negation and sentiment only: tagging and entities would slow it down.
   wink ??= winkNLP(model, ['sbd', 'negation', 'sentiment']);
