@@ -3,7 +3,8 @@ import type { PropertySpec } from '../crm/connector.js';
 import type { AppContext } from '../application.js';
 import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
-import { enqueueSync, processSync, SYNC_JOB } from './sync-jobs.js';
+import { REFETCH_JOB } from '../sync/webhooks/refetch-job.js';
+import { enqueueSync, processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
 import type { ProcessorMap } from './worker-pool.js';
 
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
@@ -42,6 +43,8 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
       switch (job.name) {
         case SYNC_JOB:
           return processSync(job, signal, token, syncDeps);
+        case REFETCH_JOB:
+          return processRefetch(job, syncDeps);
         default:
           throw new UnrecoverableError(`unknown sync job ${job.name}`);
       }

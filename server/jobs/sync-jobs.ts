@@ -6,7 +6,10 @@ import { CrmAccessRevokedError } from '../crm/errors.js';
 import type { Database } from '../db/schema.js';
 import { findPortal } from '../db/portals.js';
 import type { Logger } from '../logger.js';
+import { refetchObjects } from '../sync/refetch.js';
 import { syncPortal } from '../sync/sync-portal.js';
+import { linkPendingUsageEvents } from '../sync/usage/intake.js';
+import { refetchJobSchema } from '../sync/webhooks/refetch-job.js';
 import { tryLockPortal } from './portal-lock.js';
 import type { Queues } from './queues.js';
 
@@ -69,12 +72,39 @@ export async function processSync(
       portalId,
       mode,
     );
-    deps.logger.info({ portalId, mode, ms: Date.now() - started, results }, 'sync finished');
+    const linkedUsageEvents = await linkPendingUsageEvents(deps.db, portalId);
+    deps.logger.info(
+      { portalId, mode, ms: Date.now() - started, results, linkedUsageEvents },
+      'sync finished',
+    );
     return results;
   } catch (error) {
     if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
     throw error;
   } finally {
     await lock.release();
+  }
+}
+
+/** Re-reads the records a webhook named; safe beside a running sync (writes are idempotent). */
+export async function processRefetch(job: Job, deps: SyncJobDeps) {
+  const { portalId, objectType, objectIds, deleted } = refetchJobSchema.parse(job.data);
+  const portal = await findPortal(deps.db, portalId);
+  if (!portal || portal.status === 'uninstalled')
+    throw new UnrecoverableError(`portal ${portalId} is not installed`);
+  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
+  try {
+    const result = await refetchObjects(
+      { db: deps.db, connector: deps.connector },
+      portalId,
+      objectType,
+      objectIds,
+      deleted ?? [],
+    );
+    if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
+    return result;
+  } catch (error) {
+    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
+    throw error;
   }
 }
