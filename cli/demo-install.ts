@@ -22,3 +22,72 @@ export async function installInSandbox(productUrl: string, portalId: number): Pr
   const callback = await fetch(callbackUrl);
   if (!callback.ok) throw new Error(`the install callback answered ${callback.status}`);
 }
+
+const OBJECT_TYPE_IDS: Record<string, string> = { email: '0-49', feedback_submission: '0-19' };
+const LEGACY_OBJECTS = new Set(['contact', 'company', 'deal', 'ticket']);
+
+/**
+ * The webhook subscriptions the app's manifest declares, set on the sandbox's app as uploading the
+ * HubSpot project would set them on HubSpot. Only creation, deletion and property changes: the
+ * sandbox sends no merge events.
+ */
+export async function subscribeSandboxWebhooks(
+  sandboxUrl: string,
+  appId: number,
+  subscriptions: { subscriptionType: string; objectType: string; propertyName?: string; active: boolean }[],
+): Promise<void> {
+  const wanted = subscriptions
+    .filter((s) => s.active && /^object\.(creation|deletion|propertyChange)$/.test(s.subscriptionType))
+    .map((s) => {
+      const action = s.subscriptionType.slice('object.'.length);
+      const base = LEGACY_OBJECTS.has(s.objectType)
+        ? { eventType: `${s.objectType}.${action}` }
+        : { eventType: s.subscriptionType, objectTypeId: OBJECT_TYPE_IDS[s.objectType] };
+      return { ...base, ...(s.propertyName ? { propertyName: s.propertyName } : {}), active: true };
+    })
+    .filter((s) => !('objectTypeId' in s) || s.objectTypeId !== undefined);
+  const response = await fetch(`${sandboxUrl}/_sandbox/apps/${appId}/webhooks`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ subscriptions: wanted }),
+  });
+  if (!response.ok)
+    throw new Error(`the sandbox refused the webhook subscriptions: ${await response.text()}`);
+}
+
+export interface SandboxUsageEvent {
+  eventId: string;
+  contactId: string;
+  type: 'session' | 'feature_use';
+  feature?: string;
+  minutes: number;
+  occurredAt: Date;
+}
+
+/**
+ * Sends the demo product's usage events to the app's usage intake, in batches of 1,000, as a
+ * customer's own product would.
+ */
+export async function forwardUsageEvents(
+  productUrl: string,
+  apiKey: string,
+  events: readonly SandboxUsageEvent[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  for (let i = 0; i < events.length; i += 1000) {
+    const batch = events.slice(i, i + 1000).map((e) => ({
+      eventId: e.eventId,
+      contact: { id: e.contactId },
+      occurredAt: e.occurredAt.toISOString(),
+      name: e.type === 'session' ? 'session' : (e.feature ?? 'feature'),
+      durationSeconds: Math.round(e.minutes * 60),
+    }));
+    const response = await fetch(`${productUrl}/api/v1/usage-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ events: batch }),
+    });
+    if (!response.ok) throw new Error(`the usage intake answered ${response.status}: ${await response.text()}`);
+    onProgress?.(Math.min(i + 1000, events.length), events.length);
+  }
+}

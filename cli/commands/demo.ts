@@ -6,7 +6,10 @@ import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
-import { installInSandbox } from '../demo-install.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { createUsageApiKey, describeUsageApiKey, rotateUsageApiKey } from '../../server/sync/usage/api-keys.js';
+import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
+import { progressBar } from '../progress.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { runSandbox } from '../sandbox-runner.js';
 
@@ -66,8 +69,22 @@ export function registerDemo(program: Command): void {
           redirectUris: [`${config.publicUrl}/oauth/callback`],
           webhookTargetUrl: `${config.publicUrl}/webhooks/hubspot`,
         });
+        await subscribeSandboxWebhooks(
+          run.sandbox.url,
+          DEMO_APP.appId,
+          app.manifest.webhooks?.subscriptions.crmObjects ?? [],
+        );
         await pool.waitUntilReady();
         await installInSandbox(server.url, DEMO_PORTAL);
+        const portal = (await findPortalByExternalId(app.db.db, 'hubspot', String(DEMO_PORTAL)))!;
+        const usageKey = (await describeUsageApiKey(app.db.db, portal.id))
+          ? await rotateUsageApiKey(app.db.db, portal.id)
+          : await createUsageApiKey(app.db.db, portal.id);
+        const bar = progressBar('Sending product usage');
+        await forwardUsageEvents(server.url, usageKey.key, run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents, (d, t) =>
+          bar.update(d, t),
+        );
+        bar.stop();
 
         process.stdout.write(
           [
