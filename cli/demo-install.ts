@@ -87,7 +87,8 @@ export async function forwardUsageEvents(
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
       body: JSON.stringify({ events: batch }),
     });
-    if (!response.ok) throw new Error(`the usage intake answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`the usage intake answered ${response.status}: ${await response.text()}`);
     onProgress?.(Math.min(i + 1000, events.length), events.length);
   }
 }

@@ -51,6 +51,8 @@ const envSchema = z.object({
   /** Our budget per portal, kept under HubSpot's 110 calls per rolling 10 s and its search limit. */
   HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
   HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Days an uninstalled portal's warehouse rows are kept before they are deleted. */
+  UNINSTALLED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** 32 bytes, base64 or hex: the key that encrypts OAuth tokens at rest. */
   TOKEN_ENCRYPTION_KEY: optionalString,
 });
@@ -77,6 +79,7 @@ export type Config = Readonly<{
     rateLimits: { generalPerSecond: number; searchPerSecond: number };
   };
   tokenEncryptionKey: string | undefined;
+  uninstalledRetentionDays: number;
 }>;
 
 export class ConfigError extends Error {
@@ -134,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
+    uninstalledRetentionDays: e.UNINSTALLED_RETENTION_DAYS,
   };
 }

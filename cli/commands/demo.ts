@@ -4,10 +4,15 @@ import { freePort, listen } from '../../server/api/http-server.js';
 import { startApplication } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
+import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
-import { createUsageApiKey, describeUsageApiKey, rotateUsageApiKey } from '../../server/sync/usage/api-keys.js';
+import {
+  createUsageApiKey,
+  describeUsageApiKey,
+  rotateUsageApiKey,
+} from '../../server/sync/usage/api-keys.js';
 import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
 import { progressBar } from '../progress.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
@@ -75,14 +80,18 @@ export function registerDemo(program: Command): void {
           app.manifest.webhooks?.subscriptions.crmObjects ?? [],
         );
         await pool.waitUntilReady();
+        await scheduleDailyPurge(app.queues);
         await installInSandbox(server.url, DEMO_PORTAL);
         const portal = (await findPortalByExternalId(app.db.db, 'hubspot', String(DEMO_PORTAL)))!;
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))
           ? await rotateUsageApiKey(app.db.db, portal.id)
           : await createUsageApiKey(app.db.db, portal.id);
         const bar = progressBar('Sending product usage');
-        await forwardUsageEvents(server.url, usageKey.key, run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents, (d, t) =>
-          bar.update(d, t),
+        await forwardUsageEvents(
+          server.url,
+          usageKey.key,
+          run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents,
+          (d, t) => bar.update(d, t),
         );
         bar.stop();
 

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { AppContext } from '../application.js';
+import { portalAdminRouter } from '../oauth/admin-routes.js';
 import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
@@ -46,6 +47,16 @@ export function createApp(ctx: AppContext): Express {
       queues: ctx.queues,
       logger: ctx.logger,
       dashboardUrl: `${ctx.config.publicUrl}/app`,
+    }),
+  );
+
+  app.use(
+    portalAdminRouter({
+      db: ctx.db.db,
+      queues: ctx.queues,
+      logger: ctx.logger,
+      hubspot: ctx.services.hubspot,
+      requireAdmin: loopbackAdminGuard(ctx.config.env),
     }),
   );
 

@@ -3,6 +3,7 @@ import type { PropertySpec } from '../crm/connector.js';
 import type { AppContext } from '../application.js';
 import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
+import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { REFETCH_JOB } from '../sync/webhooks/refetch-job.js';
 import { enqueueSync, processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
 import type { ProcessorMap } from './worker-pool.js';
@@ -55,6 +56,12 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
           return processHeartbeat(job);
         case BOOTSTRAP_PORTAL_JOB:
           return processBootstrapPortal(job, bootstrapDeps);
+        case PURGE_UNINSTALLED_JOB:
+          return processPurgeUninstalled({
+            db: ctx.db.db,
+            retentionDays: ctx.config.uninstalledRetentionDays,
+            logger: ctx.logger,
+          });
         default:
           throw new UnrecoverableError(`unknown system job ${job.name}`);
       }

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sql } from 'kysely';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { json } from '../../server/db/json.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { portalSchedulerId } from '../../server/jobs/portal-schedules.js';
+import { processPurgeUninstalled } from '../../server/jobs/purge-uninstalled.js';
+import { listSchedules, upsertWeeklySchedule } from '../../server/jobs/schedule.js';
+import { createLogger } from '../../server/logger.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+
+let redis: EmbeddedRedis;
+let sandbox: RunningSandbox;
+let product: TestProduct;
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis();
+  sandbox = await startSandbox({ portals: [801, 802] });
+  product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+});
+afterAll(async () => {
+  await product.close();
+  await sandbox.close();
+  await redis.stop();
+});
+
+const db = () => product.ctx.db.db;
+
+describe('the admin uninstalls the app', () => {
+  it('removes the app from the CRM portal, forgets its tokens and stops its schedules', async () => {
+    expect((await walkInstall(product.url, { portalId: 801 })).status).toBe(200);
+    const portalId = (await findPortalByExternalId(db(), 'hubspot', '801'))!.id;
+    const queue = product.ctx.queues.get('sync');
+    await upsertWeeklySchedule(
+      queue,
+      portalSchedulerId(portalId, 'weekly'),
+      { dayOfWeek: 2, hour: 5, timeZone: 'UTC' },
+      {
+        name: 'weekly-cycle',
+        data: { portalId },
+      },
+    );
+
+    const response = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    expect(sandbox.store.isInstalled(PRODUCT_APP.appId, 801)).toBe(false);
+    expect(await findPortalByExternalId(db(), 'hubspot', '801')).toMatchObject({ status: 'uninstalled' });
+    expect(
+      await db().selectFrom('oauth_tokens').selectAll().where('portal_id', '=', portalId).execute(),
+    ).toEqual([]);
+    expect((await listSchedules(queue)).filter((s) => s.id.endsWith(`:portal:${portalId}`))).toEqual([]);
+
+    const again = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, { method: 'POST' });
+    expect(again.status).toBe(404);
+  });
+});
+
+describe('data retention after uninstall', () => {
+  it('deletes an uninstalled portal’s warehouse rows after the retention period, and keeps recent ones', async () => {
+    const insertPortal = async (externalId: string, uninstalledDaysAgo: number | null) => {
+      const row = await db()
+        .insertInto('portals')
+        .values({
+          crm: 'hubspot',
+          external_id: externalId,
+          status: uninstalledDaysAgo === null ? 'active' : 'uninstalled',
+          ...(uninstalledDaysAgo === null
+            ? {}
+            : { uninstalled_at: new Date(Date.now() - uninstalledDaysAgo * 24 * 3600 * 1000) }),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db()
+        .insertInto('contacts')
+        .values({ portal_id: row.id, id: '1', email: `a@${externalId}.test`, properties: json({}) })
+        .execute();
+      return row.id;
+    };
+    const old = await insertPortal('r-old', 31);
+    const recent = await insertPortal('r-recent', 5);
+    const active = await insertPortal('r-active', null);
+
+    const result = await processPurgeUninstalled({
+      db: db(),
+      retentionDays: 30,
+      logger: createLogger('silent'),
+    });
+    expect(result.purged).toEqual([old]);
+    const left = await sql<{
+      portal_id: number;
+    }>`select portal_id from contacts where portal_id in (${sql.join([old, recent, active])})`.execute(db());
+    expect(left.rows.map((r) => Number(r.portal_id)).sort()).toEqual([recent, active].sort());
+  });
+});
