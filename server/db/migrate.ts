@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as warehouse from './migrations/0001-warehouse.js';
 import * as usageIntake from './migrations/0002-usage-intake.js';
+import * as textSentiment from './migrations/0003-text-sentiment.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-warehouse': warehouse,
   '0002-usage-intake': usageIntake,
+  '0003-text-sentiment': textSentiment,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

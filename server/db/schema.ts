@@ -69,6 +69,8 @@ export interface EmailsTable extends CrmObjectColumns {
   sent_at: Timestamp | null;
   opened_at: Timestamp | null;
   replied_at: Timestamp | null;
+  /** Compound sentiment in [-1, 1] of an inbound email's text; null until scored. */
+  sentiment: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface TicketsTable extends CrmObjectColumns {
@@ -78,6 +80,8 @@ export interface TicketsTable extends CrmObjectColumns {
   stage: string | null;
   is_closed: ColumnType<boolean, boolean | undefined, boolean>;
   closed_at: Timestamp | null;
+  /** Compound sentiment in [-1, 1] of the subject and content; null until scored. */
+  sentiment: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface DealsTable extends CrmObjectColumns {
@@ -95,6 +99,8 @@ export interface FeedbackTable extends CrmObjectColumns {
   score: number | null;
   comment: string | null;
   submitted_at: Timestamp | null;
+  /** Compound sentiment in [-1, 1] of the comment; null until scored. */
+  sentiment: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UsageEventsTable {
