@@ -1,0 +1,250 @@
+/**
+ * Preprocessing, fitted on training rows only: numbers are imputed with the training median (plus
+ * a missing-value flag when the training data had gaps) and standardised; categories become
+ * one-hot columns, or a smoothed out-of-fold churn rate when there are too many to one-hot.
+ */
+import type { Dataset, FeatureColumn, FeatureSpec } from './dataset.js';
+import { ModelDataError } from './errors.js';
+import type { SeededRandom } from './random.js';
+
+/** A dense row-major matrix of encoded features. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+export type EncoderBlock =
+  | {
+      type: 'number';
+      column: string;
+      median: number;
+      mean: number;
+      scale: number;
+      missingFlag: boolean;
+      /** Values are held inside [low, high] before scaling (the starter model's weights need it). */
+      clip?: [number, number];
+    }
+  | { type: 'onehot'; column: string; levels: (string | null)[] }
+  | {
+      type: 'target';
+      column: string;
+      rates: Record<string, number>;
+      prior: number;
+      mean: number;
+      scale: number;
+    };
+
+export interface EncodedFeature {
+  /** Index of the input feature (in `EncoderState.features`) this column comes from. */
+  source: number;
+  name: string;
+}
+
+export interface EncoderState {
+  features: FeatureSpec[];
+  blocks: EncoderBlock[];
+}
+
+export interface EncoderOptions {
+  /** Categories seen fewer times than this in training share the all-zero "other" pattern. */
+  minCategoryCount?: number;
+  /** Above this many frequent categories a column is target-encoded instead of one-hot. */
+  maxOneHot?: number;
+  /** Pseudo-count pulling a category's churn rate towards the overall rate. */
+  targetSmoothing?: number;
+}
+
+const DEFAULTS: Required<EncoderOptions> = { minCategoryCount: 10, maxOneHot: 30, targetSmoothing: 20 };
+const TARGET_FOLDS = 5;
+
+export function encodedFeatures(state: EncoderState): EncodedFeature[] {
+  const out: EncodedFeature[] = [];
+  state.blocks.forEach((block, source) => {
+    if (block.type === 'number') {
+      out.push({ source, name: block.column });
+      if (block.missingFlag) out.push({ source, name: `${block.column} (missing)` });
+    } else if (block.type === 'onehot') {
+      for (const level of block.levels) out.push({ source, name: `${block.column}=${level ?? '(missing)'}` });
+    } else out.push({ source, name: `${block.column} (churn rate of category)` });
+  });
+  return out;
+}
+
+/**
+ * Fits the encoder on a training set and returns it with the encoded training matrix. Target
+ * encodings of the training rows are out-of-fold, so a model never sees a row's own label.
+ */
+export function fitEncoder(
+  dataset: Dataset,
+  labels: Uint8Array,
+  random: SeededRandom,
+  options: EncoderOptions = {},
+): { state: EncoderState; matrix: Matrix } {
+  const settings = { ...DEFAULTS, ...options };
+  const blocks = dataset.columns.map((column) => fitBlock(column, labels, settings));
+  const state: EncoderState = {
+    features: dataset.columns.map(({ name, kind, label }) => ({ name, kind, label })),
+    blocks,
+  };
+  const matrix = encode(state, dataset);
+  // Replace the training rows' target encodings by out-of-fold ones.
+  const fold = Uint8Array.from({ length: dataset.size }, () => random.int(TARGET_FOLDS));
+  const offsets = blockOffsets(state);
+  blocks.forEach((block, b) => {
+    if (block.type !== 'target') return;
+    const column = dataset.columns[b] as Extract<FeatureColumn, { kind: 'categorical' }>;
+    for (let k = 0; k < TARGET_FOLDS; k++) {
+      const counts = new Map<string, [number, number]>();
+      column.values.forEach((v, i) => {
+        if (fold[i] === k) return;
+        const key = v ?? '';
+        const c = counts.get(key) ?? [0, 0];
+        c[0] += 1;
+        c[1] += labels[i]!;
+        counts.set(key, c);
+      });
+      column.values.forEach((v, i) => {
+        if (fold[i] !== k) return;
+        const c = counts.get(v ?? '') ?? [0, 0];
+        const rate = (c[1] + settings.targetSmoothing * block.prior) / (c[0] + settings.targetSmoothing);
+        matrix.data[i * matrix.cols + offsets[b]!] = (rate - block.mean) / block.scale;
+      });
+    }
+  });
+  return { state, matrix };
+}
+
+function fitBlock(
+  column: FeatureColumn,
+  labels: Uint8Array,
+  settings: Required<EncoderOptions>,
+): EncoderBlock {
+  if (column.kind !== 'categorical') {
+    const present = Array.from(column.values).filter((v) => !Number.isNaN(v));
+    const median = quantile(present, 0.5);
+    const filled = Array.from(column.values, (v) => (Number.isNaN(v) ? median : v));
+    const { mean, scale } = moments(filled);
+    return {
+      type: 'number',
+      column: column.name,
+      median,
+      mean,
+      scale,
+      missingFlag: present.length < column.values.length,
+    };
+  }
+  const counts = new Map<string | null, number>();
+  for (const v of column.values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const frequent = [...counts.entries()]
+    .filter(([, n]) => n >= settings.minCategoryCount)
+    .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+  if (frequent.length <= settings.maxOneHot) {
+    return { type: 'onehot', column: column.name, levels: frequent.map(([level]) => level) };
+  }
+  let positives = 0;
+  for (const y of labels) positives += y;
+  const prior = positives / labels.length;
+  const sums = new Map<string, [number, number]>();
+  column.values.forEach((v, i) => {
+    const key = v ?? '';
+    const c = sums.get(key) ?? [0, 0];
+    c[0] += 1;
+    c[1] += labels[i]!;
+    sums.set(key, c);
+  });
+  const rates: Record<string, number> = {};
+  for (const [key, [n, pos]] of sums) {
+    rates[key] = (pos + settings.targetSmoothing * prior) / (n + settings.targetSmoothing);
+  }
+  const { mean, scale } = moments(column.values.map((v) => rates[v ?? '']!));
+  return { type: 'target', column: column.name, rates, prior, mean, scale };
+}
+
+function blockOffsets(state: EncoderState): number[] {
+  let offset = 0;
+  return state.blocks.map((block) => {
+    const at = offset;
+    offset +=
+      block.type === 'number'
+        ? block.missingFlag
+          ? 2
+          : 1
+        : block.type === 'onehot'
+          ? block.levels.length
+          : 1;
+    return at;
+  });
+}
+
+/** Encodes a data set with a fitted encoder; columns are found by name. */
+export function encode(state: EncoderState, dataset: Dataset): Matrix {
+  const byName = new Map(dataset.columns.map((c) => [c.name, c]));
+  const offsets = blockOffsets(state);
+  const cols = encodedFeatures(state).length;
+  const rows = dataset.size;
+  const data = new Float64Array(rows * cols);
+  state.blocks.forEach((block, b) => {
+    const spec = state.features[b]!;
+    const column = byName.get(spec.name);
+    if (!column) {
+      throw new ModelDataError('column_missing', `the model needs feature "${spec.name}", which is absent`, {
+        column: spec.name,
+      });
+    }
+    const at = offsets[b]!;
+    if (block.type === 'number') {
+      if (column.kind === 'categorical') throw kindMismatch(spec);
+      const values = column.values;
+      const [low, high] = block.clip ?? [-Infinity, Infinity];
+      for (let i = 0; i < rows; i++) {
+        const v = values[i]!;
+        const missing = Number.isNaN(v);
+        const held = missing ? block.median : Math.min(high, Math.max(low, v));
+        data[i * cols + at] = (held - block.mean) / block.scale;
+        if (block.missingFlag) data[i * cols + at + 1] = missing ? 1 : 0;
+      }
+    } else {
+      if (column.kind !== 'categorical') throw kindMismatch(spec);
+      const values = column.values;
+      if (block.type === 'onehot') {
+        const position = new Map(block.levels.map((level, k) => [level, k]));
+        for (let i = 0; i < rows; i++) {
+          const k = position.get(values[i] ?? null);
+          if (k !== undefined) data[i * cols + at + k] = 1;
+        }
+      } else {
+        for (let i = 0; i < rows; i++) {
+          const rate = block.rates[values[i] ?? ''] ?? block.prior;
+          data[i * cols + at] = (rate - block.mean) / block.scale;
+        }
+      }
+    }
+  });
+  return { rows, cols, data };
+}
+
+function kindMismatch(spec: FeatureSpec): ModelDataError {
+  return new ModelDataError('value_invalid', `feature "${spec.name}" should be ${spec.kind}`, {
+    column: spec.name,
+  });
+}
+
+function moments(values: ArrayLike<number>): { mean: number; scale: number } {
+  const n = values.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i]! / n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2 / n;
+  const scale = Math.sqrt(variance);
+  return { mean, scale: scale > 1e-12 ? scale : 1 };
+}
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}

@@ -1,0 +1,212 @@
+/**
+ * How good a set of churn probabilities is: ranking (ROC-AUC, PR-AUC, lift), decisions at a
+ * threshold (accuracy, F1), and whether "30 %" really means 30 % (Brier, log loss, calibration).
+ */
+import { SeededRandom } from './random.js';
+
+export interface CalibrationBin {
+  /** Bin bounds in predicted probability: [from, to). */
+  from: number;
+  to: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+export interface ModelMetrics {
+  rows: number;
+  positives: number;
+  roc_auc: number;
+  pr_auc: number;
+  threshold: number;
+  accuracy: number;
+  f1: number;
+  accuracy_at_half: number;
+  brier: number;
+  log_loss: number;
+  /** Churn rate among the top 10 % of scores over the overall churn rate. */
+  lift_top_decile: number;
+  /** Share of all churners found in the top 10 % of scores. */
+  capture_top_decile: number;
+  ece: number;
+  calibration: CalibrationBin[];
+}
+
+/** ROC-AUC from ranks, ties counting half. */
+export function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = sortedIndex(probabilities, true);
+  let positives = 0;
+  let rankSum = 0;
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j < order.length && probabilities[order[j]!] === probabilities[order[i]!]) j++;
+    const meanRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) {
+      if (labels[order[k]!] === 1) {
+        positives++;
+        rankSum += meanRank;
+      }
+    }
+    i = j;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Average precision: precision at each distinct threshold weighted by the recall it adds. */
+export function prAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = sortedIndex(probabilities, false);
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) total += labels[i]!;
+  if (total === 0) return NaN;
+  let tp = 0;
+  let ap = 0;
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    let added = 0;
+    while (j < order.length && probabilities[order[j]!] === probabilities[order[i]!]) {
+      added += labels[order[j]!]!;
+      j++;
+    }
+    tp += added;
+    ap += (added / total) * (tp / j);
+    i = j;
+  }
+  return ap;
+}
+
+export function brierScore(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum += (probabilities[i]! - labels[i]!) ** 2;
+  return sum / labels.length;
+}
+
+export function logLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, probabilities[i]!));
+    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return sum / labels.length;
+}
+
+/** Ten equal-width bins of predicted probability, with the observed churn rate in each. */
+export function calibrationTable(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): CalibrationBin[] {
+  const count = new Array<number>(bins).fill(0);
+  const predicted = new Array<number>(bins).fill(0);
+  const observed = new Array<number>(bins).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(probabilities[i]! * bins));
+    count[b]! += 1;
+    predicted[b]! += probabilities[i]!;
+    observed[b]! += labels[i]!;
+  }
+  return count.map((n, b) => ({
+    from: b / bins,
+    to: (b + 1) / bins,
+    count: n,
+    meanPredicted: n ? predicted[b]! / n : 0,
+    observedRate: n ? observed[b]! / n : 0,
+  }));
+}
+
+/** Expected calibration error: the count-weighted gap between predicted and observed per bin. */
+export function expectedCalibrationError(table: CalibrationBin[]): number {
+  const total = table.reduce((s, b) => s + b.count, 0);
+  return table.reduce((s, b) => s + (b.count / total) * Math.abs(b.meanPredicted - b.observedRate), 0);
+}
+
+/** The threshold with the best F1 on these predictions (a churn-focused decision rule). */
+export function bestF1Threshold(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = sortedIndex(probabilities, false);
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) total += labels[i]!;
+  let tp = 0;
+  let best = -1;
+  let threshold = 0.5;
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j < order.length && probabilities[order[j]!] === probabilities[order[i]!])
+      tp += labels[order[j++]!]!;
+    const f1 = (2 * tp) / (j + total);
+    if (f1 > best) {
+      best = f1;
+      threshold = probabilities[order[i]!]!;
+    }
+    i = j;
+  }
+  return threshold;
+}
+
+export function evaluatePredictions(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold = 0.5,
+): ModelMetrics {
+  const n = labels.length;
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += labels[i]!;
+  let tp = 0;
+  let fp = 0;
+  let correct = 0;
+  let correctHalf = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[i]!;
+    const y = labels[i]!;
+    const flagged = p >= threshold;
+    if (flagged && y === 1) tp++;
+    if (flagged && y === 0) fp++;
+    if (flagged === (y === 1)) correct++;
+    if (p >= 0.5 === (y === 1)) correctHalf++;
+  }
+  const top = Math.max(1, Math.round(n / 10));
+  const order = sortedIndex(probabilities, false);
+  let topPositives = 0;
+  for (let k = 0; k < top; k++) topPositives += labels[order[k]!]!;
+  const calibration = calibrationTable(probabilities, labels);
+  const rate = positives / n;
+  return {
+    rows: n,
+    positives,
+    roc_auc: rocAuc(probabilities, labels),
+    pr_auc: prAuc(probabilities, labels),
+    threshold,
+    accuracy: correct / n,
+    f1: tp + fp + positives === 0 ? 0 : (2 * tp) / (tp + fp + positives),
+    accuracy_at_half: correctHalf / n,
+    brier: brierScore(probabilities, labels),
+    log_loss: logLoss(probabilities, labels),
+    lift_top_decile: rate > 0 ? topPositives / top / rate : NaN,
+    capture_top_decile: positives > 0 ? topPositives / positives : NaN,
+    ece: expectedCalibrationError(calibration),
+    calibration,
+  };
+}
+
+/** Row indices ordered by probability (ascending or descending), ties by index for stability. */
+function sortedIndex(values: ArrayLike<number>, ascending: boolean): Uint32Array {
+  const order = Uint32Array.from({ length: values.length }, (_, i) => i);
+  const sign = ascending ? 1 : -1;
+  return order.sort((a, b) => sign * (values[a]! - values[b]!) || a - b);
+}
+
+/**
+ * The ECE a perfectly calibrated model with these very predictions would show on average: labels
+ * drawn as Bernoulli(p) and binned the same way. With a thousand-odd rows this sampling noise is
+ * about 0.02, so a measured ECE near it means "as calibrated as can be told".
+ */
+export function eceNoiseFloor(probabilities: ArrayLike<number>, draws = 200, seed = 1): number {
+  const random = new SeededRandom(seed);
+  const labels = new Uint8Array(probabilities.length);
+  let sum = 0;
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < labels.length; i++) labels[i] = random.next() < probabilities[i]! ? 1 : 0;
+    sum += expectedCalibrationError(calibrationTable(probabilities, labels));
+  }
+  return sum / draws;
+}
