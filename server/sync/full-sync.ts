@@ -40,20 +40,30 @@ export async function fullSyncObject(
   };
   await saveFullProgress(db, portalId, spec.type, progress);
 
+  const fetchPage = (at: typeof progress) =>
+    connector.listPage(portalId, spec.type, {
+      properties: spec.properties,
+      associations: at.phase === 'archived' ? [] : spec.associations,
+      ...(at.after ? { after: at.after } : {}),
+      ...(at.phase === 'archived' ? { archived: true } : {}),
+    });
+  // The next page is requested while this one is written, so the CRM's rate limit, not our
+  // database, sets the pace.
+  let pending = fetchPage(progress);
   for (;;) {
     deps.signal?.throwIfAborted();
+    const page = await pending;
     const archivedPhase = progress.phase === 'archived';
-    const page = await connector.listPage(portalId, spec.type, {
-      properties: spec.properties,
-      associations: archivedPhase ? [] : spec.associations,
-      ...(progress.after ? { after: progress.after } : {}),
-      ...(archivedPhase ? { archived: true } : {}),
-    });
+    const done = archivedPhase && !page.next;
     const next: typeof progress = page.next
       ? { ...progress, after: page.next }
       : archivedPhase
         ? progress
         : { phase: 'archived', startedAt: progress.startedAt };
+    if (!done) {
+      pending = fetchPage(next);
+      pending.catch(() => {}); // a failure surfaces when awaited
+    }
     await db.transaction().execute(async (trx) => {
       if (archivedPhase) {
         result.archived += await markArchived(
@@ -65,7 +75,7 @@ export async function fullSyncObject(
       } else {
         result.written += (await writeRecords(trx, portalId, spec, page.results)).written;
       }
-      if (archivedPhase && !page.next) {
+      if (done) {
         await completeFullSync(
           trx,
           portalId,
@@ -78,7 +88,7 @@ export async function fullSyncObject(
     });
     result.fetched += page.results.length;
     await deps.onProgress?.({ type: spec.type, fetched: result.fetched });
-    if (archivedPhase && !page.next) return result;
+    if (done) return result;
     progress = next;
   }
 }
