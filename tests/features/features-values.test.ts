@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildFeatures, type ContactFeatures } from '../../server/features/build/build-features.js';
+import { FEATURE_CATALOGUE } from '../../server/features/catalogue.js';
+import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { DAY, FixtureWarehouse } from './features-warehouse.js';
+
+const AS_OF = new Date('2026-06-01T00:00:00Z');
+const before = (days: number) => new Date(AS_OF.getTime() - days * DAY);
+const after = (days: number) => new Date(AS_OF.getTime() + days * DAY);
+
+let database: TestDatabase;
+let w: FixtureWarehouse;
+let ann: string;
+let bob: string;
+
+async function featuresAt(asOf: Date): Promise<Map<string, ContactFeatures>> {
+  const all = new Map<string, ContactFeatures>();
+  for await (const chunk of buildFeatures(database.db, w.portalId, asOf)) {
+    for (const row of chunk) all.set(row.contactId, row);
+  }
+  return all;
+}
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  w = await FixtureWarehouse.create(database.db, 'features-values');
+  const company = await w.company({
+    numberofemployees: '250',
+    industry: 'COMPUTER_SOFTWARE',
+    country: 'Germany',
+  });
+  ann = await w.contact(
+    { createdAt: new Date('2025-01-01T00:00:00Z'), stage: 'other', companyId: company },
+    {
+      hs_lifecyclestage_customer_date: '2025-01-01T00:00:00.000Z',
+      // She leaves after the date: at the date she is still a customer.
+      hs_lifecyclestage_other_date: after(20).toISOString(),
+      plan: 'Pro',
+      billing_period: 'annual',
+      customer_segment: 'B2B',
+    },
+  );
+  await w.email(ann, { sentAt: before(10), openedAt: before(9), repliedAt: before(8) });
+  await w.email(ann, { sentAt: before(20), openedAt: before(5) });
+  await w.email(ann, { sentAt: before(40), openedAt: before(39) });
+  await w.email(ann, { sentAt: before(60) });
+  await w.email(ann, { sentAt: before(100), openedAt: before(95), repliedAt: before(94) });
+  await w.email(ann, { sentAt: before(5), openedAt: after(2) });
+  await w.email(ann, { sentAt: after(1), openedAt: after(1), repliedAt: after(1) });
+  await w.email(ann, { sentAt: before(8), direction: 'INCOMING_EMAIL', sentiment: -0.5 });
+  await w.email(ann, { sentAt: before(50), direction: 'INCOMING_EMAIL', sentiment: 0.2 });
+  await w.email(ann, { sentAt: before(200), direction: 'INCOMING_EMAIL', sentiment: -0.9 });
+
+  await w.ticket(ann, { createdAt: before(10), priority: 'HIGH', sentiment: -0.6 });
+  await w.ticket(ann, { createdAt: before(40), closedAt: before(38), priority: 'LOW', sentiment: 0.1 });
+  await w.ticket(ann, { createdAt: before(80), closedAt: after(3), priority: 'URGENT', sentiment: -0.3 });
+  await w.ticket(ann, { createdAt: before(120), closedAt: before(60), priority: 'MEDIUM', sentiment: 0.4 });
+  await w.ticket(ann, { createdAt: after(2), priority: 'URGENT', sentiment: -1 });
+
+  for (const [days, minutes] of [
+    [1, 30],
+    [8, 20],
+    [15, 10],
+    [30, 40],
+    [50, 40],
+    [70, 40],
+    [80, 40],
+    [100, 60],
+  ])
+    await w.usage(ann, { at: before(days!), minutes: minutes! });
+  await w.usage(ann, { at: before(3), type: 'feature_use', feature: 'reports' });
+  await w.usage(ann, { at: before(4), type: 'feature_use', feature: 'export' });
+  await w.usage(ann, { at: before(20), type: 'feature_use', feature: 'reports' });
+  await w.usage(ann, { at: after(1), minutes: 100 });
+
+  await w.deal(ann, { closeAt: before(500), amount: 1000, won: true });
+  await w.deal(ann, { closeAt: before(135), amount: 1200, won: true, renewal: true });
+  await w.deal(ann, { closeAt: after(5), amount: 5000, won: true, renewal: true });
+
+  await w.feedback(ann, { at: before(200), score: 9, sentiment: 0.5 });
+  await w.feedback(ann, { at: before(30), score: 5, sentiment: -0.4 });
+  await w.feedback(ann, { at: after(1), score: 0, sentiment: -0.9 });
+
+  bob = await w.contact({ createdAt: before(10), stage: 'lead' });
+}, 30_000);
+afterAll(async () => {
+  await database.dispose();
+});
+
+describe('feature values as of a date', () => {
+  it('every catalogue feature is built, and nothing else', async () => {
+    const rows = await featuresAt(AS_OF);
+    for (const row of rows.values()) {
+      expect(Object.keys(row.values).sort()).toEqual(FEATURE_CATALOGUE.map((f) => f.name).sort());
+    }
+  });
+
+  it('email engagement counts only what happened before the date', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v).toMatchObject({
+      emails_sent_30d: 3,
+      emails_sent_90d: 5,
+      emails_opened_30d: 2,
+      emails_opened_90d: 3,
+      emails_replied_30d: 1,
+      emails_replied_90d: 1,
+      days_since_last_open: 5,
+      days_since_last_reply: 8,
+    });
+    expect(v.email_open_rate_90d).toBeCloseTo(3 / 5, 10);
+    expect(v.email_response_rate_90d).toBeCloseTo(1 / 5, 10);
+  });
+
+  it('support: tickets closed after the date were open then; tone of tickets and inbound emails', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v).toMatchObject({ tickets_30d: 1, tickets_90d: 3, tickets_open: 2 });
+    expect(v.tickets_high_priority_share_90d).toBeCloseTo(2 / 3, 10);
+    expect(v.ticket_resolution_hours_median_90d).toBeCloseTo((48 + 1440) / 2, 6);
+    expect(v.support_sentiment_mean_90d).toBeCloseTo(-1.1 / 5, 10);
+    expect(v.support_sentiment_worst_90d).toBeCloseTo(-0.6, 10);
+    expect(v.support_sentiment_trend).toBeCloseTo(-0.55 - 0, 10);
+  });
+
+  it('usage per week over 4 weeks, the trend against the 8 weeks before, and the last use', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v.sessions_per_week_4w).toBeCloseTo(3 / 4, 10);
+    expect(v.usage_minutes_per_week_4w).toBeCloseTo(60 / 4, 10);
+    expect(v.features_used_4w).toBe(2);
+    expect(v.usage_trend).toBeCloseTo(Math.log2((15 + 1) / (160 / 8 + 1)), 10);
+    expect(v.sessions_trend).toBeCloseTo(Math.log2((0.75 + 1) / (4 / 8 + 1)), 10);
+    expect(v.days_since_last_use).toBeCloseTo(1, 10);
+  });
+
+  it('commerce: deals won before the date, and the next renewal from the billing period', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v).toMatchObject({ purchases_total: 2, purchases_365d: 1, purchase_amount_365d: 1200 });
+    expect(v.days_since_last_purchase).toBeCloseTo(135, 10);
+    // Customer since 2025-01-01, 516 days before the date; the second renewal is 2 × 365.25 days on.
+    expect(v.days_to_next_renewal).toBeCloseTo(730.5 - 516, 10);
+  });
+
+  it('profile at the date: the stage from stage dates, the company, the contact properties', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v).toMatchObject({
+      tenure_days: 516,
+      lifecycle_stage: 'customer',
+      company_size: 250,
+      company_industry: 'COMPUTER_SOFTWARE',
+      country: 'Germany',
+      plan: 'Pro',
+      billing_period: 'annual',
+      customer_segment: 'B2B',
+    });
+    const later = (await featuresAt(after(30))).get(ann)!.values;
+    expect(later.lifecycle_stage).toBe('other');
+  });
+
+  it('feedback: the last and mean NPS, detractor answers, the tone of comments', async () => {
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    expect(v).toMatchObject({ nps_last: 5, nps_mean: 7, nps_detractor_count: 1 });
+    expect(v.feedback_sentiment_mean).toBeCloseTo(0.05, 10);
+  });
+
+  it('a contact with no history gets zeros for counts, nulls for what cannot be measured, unknown categories', async () => {
+    const v = (await featuresAt(AS_OF)).get(bob)!.values;
+    for (const f of FEATURE_CATALOGUE) {
+      if (['tenure_days', 'lifecycle_stage'].includes(f.name)) continue;
+      const expected = f.missing === 'zero' ? 0 : f.missing === 'null' ? null : 'unknown';
+      expect([f.name, v[f.name]]).toEqual([f.name, expected]);
+    }
+    expect(v.tenure_days).toBeCloseTo(10, 10);
+    expect(v.lifecycle_stage).toBe('lead');
+  });
+});
