@@ -14,7 +14,6 @@ import {
   rotateUsageApiKey,
 } from '../../server/sync/usage/api-keys.js';
 import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
-import { progressBar } from '../progress.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { runSandbox } from '../sandbox-runner.js';
 
@@ -86,15 +85,6 @@ export function registerDemo(program: Command): void {
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))
           ? await rotateUsageApiKey(app.db.db, portal.id)
           : await createUsageApiKey(app.db.db, portal.id);
-        const bar = progressBar('Sending product usage');
-        await forwardUsageEvents(
-          server.url,
-          usageKey.key,
-          run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents,
-          (d, t) => bar.update(d, t),
-        );
-        bar.stop();
-
         process.stdout.write(
           [
             '',
@@ -109,6 +99,11 @@ export function registerDemo(program: Command): void {
             '',
           ].join('\n'),
         );
+        // The demo product's usage arrives while the first sync runs, as it would from a live product.
+        const usage = run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents;
+        forwardUsageEvents(server.url, usageKey.key, usage)
+          .then(() => logger.info({ events: usage.length }, 'demo product usage delivered'))
+          .catch((error: unknown) => logger.error({ err: error }, 'sending the demo product usage failed'));
       } catch (error) {
         reportStartupError(error);
       }
