@@ -23,6 +23,17 @@ export {
   type ContactFeatures,
 } from './build/build-features.js';
 export { contactChunks, DEFAULT_CHUNK_SIZE, type ContactRow } from './build/contact-chunks.js';
+export {
+  buildTrainingSet,
+  churnRuleOf,
+  churnRuleSchema,
+  DEFAULT_CHURN_RULE,
+  labelAt,
+  TrainingSetError,
+  type ChurnRule,
+  type TrainingRow,
+  type TrainingSetOptions,
+} from './labels.js';
 export { ensureTextSentiment, type SentimentScoring } from './build/text-sentiment.js';
 export {
   labelOf,
