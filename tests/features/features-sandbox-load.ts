@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { ObjectType, PortalData } from '../../sandbox/store.js';
+import type { CrmRecord } from '../../server/crm/connector.js';
+import type { Database } from '../../server/db/schema.js';
+import { OBJECT_SPECS } from '../../server/sync/object-specs.js';
+import { writeRecords } from '../../server/sync/warehouse-writer.js';
+
+const BATCH = 1000;
+
+/**
+ * Copies a generated sandbox portal into the warehouse through the product's own mappers and
+ * writer, as a full sync would store it, without the HTTP round trips (faster for large portals).
+ * Usage events go in as the usage intake stores events named by contact id.
+ */
+export async function loadSandboxPortal(
+  db: Kysely<Database>,
+  portalId: number,
+  portal: PortalData,
+): Promise<void> {
+  for (const spec of OBJECT_SPECS) {
+    const type = spec.type as ObjectType;
+    let batch: CrmRecord[] = [];
+    const flush = async () => {
+      if (batch.length > 0) await writeRecords(db, portalId, spec, batch);
+      batch = [];
+    };
+    for (const record of portal.recordsOf(type).values()) {
+      const associations: CrmRecord['associations'] = {};
+      for (const other of spec.associations)
+        associations[other] = portal.associationsOf(type, record.id, other as ObjectType).map((a) => a.toId);
+      batch.push({
+        id: record.id,
+        properties: record.properties,
+        createdAt: record.createdAt.toISOString(),
+        updatedAt: record.updatedAt.toISOString(),
+        archived: record.archived,
+        associations,
+      });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+  }
+  const events = portal.usageEvents;
+  for (let i = 0; i < events.length; i += BATCH) {
+    await db
+      .insertInto('usage_events')
+      .values(
+        events.slice(i, i + BATCH).map((e) => ({
+          portal_id: portalId,
+          event_id: e.eventId,
+          contact_id: e.contactId,
+          contact_email: e.email,
+          type: e.type,
+          feature: e.feature ?? null,
+          minutes: e.minutes,
+          occurred_at: e.occurredAt,
+        })),
+      )
+      .execute();
+  }
+}

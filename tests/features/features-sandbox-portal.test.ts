@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generatePortal } from '../../sandbox/generator/index.js';
+import { SandboxStore } from '../../sandbox/store.js';
+import { upsertInstalledPortal } from '../../server/db/portals.js';
+import { buildTrainingSet, type TrainingRow } from '../../server/features/labels.js';
+import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { DAY } from './features-warehouse.js';
+import { loadSandboxPortal } from './features-sandbox-load.js';
+
+const NOW = new Date('2026-11-01T00:00:00Z');
+const CUTOFFS = [330, 270, 210, 150, 90].map((days) => new Date(NOW.getTime() - days * DAY));
+
+let database: TestDatabase;
+let rows: TrainingRow[];
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  const crm = new SandboxStore().createPortal(42);
+  generatePortal(crm, { contacts: 600, seed: 5, now: NOW });
+  const portal = await upsertInstalledPortal(database.db, {
+    crm: 'hubspot',
+    externalId: '42',
+    name: 'Generated',
+    domain: null,
+  });
+  await loadSandboxPortal(database.db, portal.id, crm);
+  rows = [];
+  for await (const chunk of buildTrainingSet(database.db, portal.id, {
+    cutoffs: CUTOFFS,
+    horizonDays: 90,
+    observedUntil: NOW,
+    chunkSize: 250,
+  }))
+    rows.push(...chunk);
+}, 60_000);
+afterAll(async () => {
+  await database.dispose();
+});
+
+function mean(of: TrainingRow[], feature: string): number {
+  const values = of.map((r) => r.values[feature]).filter((v): v is number => typeof v === 'number');
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+describe('features of a generated portal', () => {
+  it('the training set holds active customers at each cutoff, some of whom churn in the horizon', () => {
+    const churned = rows.filter((r) => r.label === 1).length;
+    expect(rows.length).toBeGreaterThan(600);
+    expect(churned).toBeGreaterThan(20);
+    expect(churned / rows.length).toBeLessThan(0.3);
+    expect(rows.every((r) => r.values.lifecycle_stage === 'customer')).toBe(true);
+  });
+
+  it('churners used the product less than before, and opened fewer emails, than stayers', () => {
+    const churners = rows.filter((r) => r.label === 1);
+    const stayers = rows.filter((r) => r.label === 0);
+    expect(mean(churners, 'usage_trend')).toBeLessThan(mean(stayers, 'usage_trend') - 0.05);
+    expect(mean(churners, 'email_open_rate_90d')).toBeLessThan(mean(stayers, 'email_open_rate_90d') - 0.1);
+    expect(mean(churners, 'days_since_last_use')).toBeGreaterThan(mean(stayers, 'days_since_last_use'));
+  });
+});
