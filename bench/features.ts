@@ -1,0 +1,71 @@
+/**
+ * How fast feature vectors are built from the warehouse: a generated portal is loaded through the
+ * product's mappers, its customer texts scored once, then features are built for every contact as
+ * of the portal's last day. Prints the load and scoring times apart, then one line: contacts per
+ * second of the build, and the heap it grew by (flat however many contacts: chunks stream).
+ *
+ *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000]
+ *
+ * PGlite in memory by default; DATABASE_URL runs it against PostgreSQL (a fresh database there).
+ */
+import { parseArgs } from 'node:util';
+import { generatePortal } from '../sandbox/generator/index.js';
+import { SandboxStore } from '../sandbox/store.js';
+import { upsertInstalledPortal } from '../server/db/portals.js';
+import { buildFeatures, ensureTextSentiment } from '../server/features/index.js';
+import { openTestDatabase } from '../tests/support/database.js';
+import { loadSandboxPortal } from '../tests/features/features-sandbox-load.js';
+
+const { values } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    chunk: { type: 'string', default: '1000' },
+  },
+});
+const contacts = Number(values.contacts);
+const chunkSize = Number(values.chunk);
+const NOW = new Date('2026-11-01T00:00:00Z');
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+const database = await openTestDatabase();
+try {
+  const portal = await upsertInstalledPortal(database.db, {
+    crm: 'hubspot',
+    externalId: 'bench-features',
+    name: 'Bench',
+    domain: null,
+  });
+  let started = performance.now();
+  {
+    const crm = new SandboxStore().createPortal(1);
+    generatePortal(crm, { contacts, seed: Number(values.seed), now: NOW });
+    await loadSandboxPortal(database.db, portal.id, crm);
+  }
+  process.stderr.write(
+    `generated and loaded ${contacts} contacts into ${database.kind} in ${seconds(started).toFixed(1)} s\n`,
+  );
+
+  started = performance.now();
+  const scored = await ensureTextSentiment(database.db, portal.id);
+  const texts = scored.tickets + scored.emails + scored.feedback;
+  process.stderr.write(`scored ${texts} texts in ${seconds(started).toFixed(1)} s\n`);
+
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  let built = 0;
+  started = performance.now();
+  for await (const chunk of buildFeatures(database.db, portal.id, NOW, { chunkSize, scoreText: false })) {
+    built += chunk.length;
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }
+  const took = seconds(started);
+  if (built !== contacts) throw new Error(`built ${built} feature vectors for ${contacts} contacts`);
+  process.stdout.write(
+    `features for ${built} contacts (${database.kind}, chunks of ${chunkSize}): ${took.toFixed(1)} s, ` +
+      `${Math.round(built / took)} contacts/s, heap +${Math.round((heapPeak - heapBefore) / 2 ** 20)} MiB\n`,
+  );
+} finally {
+  await database.dispose();
+}
