@@ -1,0 +1,159 @@
+/** Catalogue entries for the account: commerce, profile, feedback; and how entries are written. */
+import type { FeatureDefinition } from './catalogue.js';
+
+type Def = Omit<FeatureDefinition, 'type' | 'missing' | 'risk'> &
+  Partial<Pick<FeatureDefinition, 'type' | 'missing' | 'risk'>>;
+export const count = (d: Def): FeatureDefinition => ({
+  type: 'numeric',
+  missing: 'zero',
+  risk: 'lower',
+  ...d,
+});
+export const measure = (d: Def): FeatureDefinition => ({
+  type: 'numeric',
+  missing: 'null',
+  risk: 'lower',
+  ...d,
+});
+export const category = (d: Def): FeatureDefinition => ({
+  type: 'categorical',
+  missing: 'unknown',
+  risk: 'none',
+  ...d,
+});
+
+export const COMMERCE: FeatureDefinition[] = [
+  count({
+    name: 'purchases_total',
+    label: 'Purchases',
+    description: 'Deals won (closed before the date) over the whole history.',
+    source: 'deals',
+    windowDays: null,
+  }),
+  count({
+    name: 'purchases_365d',
+    label: 'Purchases, last 12 months',
+    description: 'Deals won in the 365 days before the date.',
+    source: 'deals',
+    windowDays: 365,
+  }),
+  count({
+    name: 'purchase_amount_365d',
+    label: 'Amount bought, last 12 months',
+    description: 'Sum of the amounts of the deals won in the 365 days before the date.',
+    source: 'deals',
+    windowDays: 365,
+  }),
+  measure({
+    name: 'days_since_last_purchase',
+    label: 'Days since their last purchase',
+    description: 'Days from the last deal won before the date; null when none.',
+    source: 'deals',
+    windowDays: null,
+    risk: 'higher',
+  }),
+  measure({
+    name: 'days_to_next_renewal',
+    label: 'Days to their next renewal',
+    description:
+      'Days from the date to the next anniversary of becoming a customer, per billing period (a year or a month). Open renewal deals are not read: their close date is rewritten when they close, so it would reveal the outcome.',
+    source: 'contacts',
+    windowDays: null,
+    risk: 'lower',
+  }),
+];
+
+export const PROFILE: FeatureDefinition[] = [
+  measure({
+    name: 'tenure_days',
+    label: 'Days as a customer',
+    description:
+      'Days from becoming a customer (hs_lifecyclestage_customer_date, else the contact creation date) to the date.',
+    source: 'contacts',
+    windowDays: null,
+  }),
+  category({
+    name: 'lifecycle_stage',
+    label: 'Lifecycle stage',
+    description:
+      'Stage at the date, derived from the stage dates (other, customer), never the current stage; contacts who never became customers keep their current pre-customer stage.',
+    source: 'contacts',
+    windowDays: null,
+  }),
+  measure({
+    name: 'company_size',
+    label: 'Company size (employees)',
+    description: "The company's numberofemployees; null for consumers and unknown sizes.",
+    source: 'contacts',
+    windowDays: null,
+    risk: 'none',
+  }),
+  category({
+    name: 'company_industry',
+    label: 'Industry',
+    description: "The company's industry.",
+    source: 'contacts',
+    windowDays: null,
+  }),
+  category({
+    name: 'country',
+    label: 'Country',
+    description: "The contact's country, else the company's.",
+    source: 'contacts',
+    windowDays: null,
+  }),
+  category({
+    name: 'plan',
+    label: 'Plan',
+    description: "The contact's plan property (its current value: plan history is not synced).",
+    source: 'contacts',
+    windowDays: null,
+  }),
+  category({
+    name: 'billing_period',
+    label: 'Billing period',
+    description: 'Annual or monthly billing (current value).',
+    source: 'contacts',
+    windowDays: null,
+  }),
+  category({
+    name: 'customer_segment',
+    label: 'Segment',
+    description: 'B2B or B2C (current value).',
+    source: 'contacts',
+    windowDays: null,
+  }),
+];
+
+export const FEEDBACK: FeatureDefinition[] = [
+  measure({
+    name: 'nps_last',
+    label: 'Last NPS answer',
+    description: 'Score (0–10) of the last NPS answer before the date; null when none.',
+    source: 'feedback',
+    windowDays: null,
+  }),
+  measure({
+    name: 'nps_mean',
+    label: 'Average NPS answer',
+    description: 'Mean score of the NPS answers before the date; null when none.',
+    source: 'feedback',
+    windowDays: null,
+  }),
+  count({
+    name: 'nps_detractor_count',
+    label: 'NPS answers of 6 or less',
+    description: 'NPS answers scoring 0–6 before the date.',
+    source: 'feedback',
+    windowDays: null,
+    risk: 'higher',
+  }),
+  measure({
+    name: 'feedback_sentiment_mean',
+    label: 'Tone of their survey comments',
+    description:
+      'Mean sentiment (-1..1) of the comments left with survey answers before the date; null without comments.',
+    source: 'feedback',
+    windowDays: null,
+  }),
+];
