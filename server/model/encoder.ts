@@ -177,12 +177,12 @@ function blockOffsets(state: EncoderState): number[] {
   });
 }
 
-/** Encodes a data set with a fitted encoder; columns are found by name. */
-export function encode(state: EncoderState, dataset: Dataset): Matrix {
+/** Encodes rows [start, end) of a data set with a fitted encoder; columns are found by name. */
+export function encode(state: EncoderState, dataset: Dataset, start = 0, end = dataset.size): Matrix {
   const byName = new Map(dataset.columns.map((c) => [c.name, c]));
   const offsets = blockOffsets(state);
   const cols = encodedFeatures(state).length;
-  const rows = dataset.size;
+  const rows = end - start;
   const data = new Float64Array(rows * cols);
   state.blocks.forEach((block, b) => {
     const spec = state.features[b]!;
@@ -198,7 +198,7 @@ export function encode(state: EncoderState, dataset: Dataset): Matrix {
       const values = column.values;
       const [low, high] = block.clip ?? [-Infinity, Infinity];
       for (let i = 0; i < rows; i++) {
-        const v = values[i]!;
+        const v = values[start + i]!;
         const missing = Number.isNaN(v);
         const held = missing ? block.median : Math.min(high, Math.max(low, v));
         data[i * cols + at] = (held - block.mean) / block.scale;
@@ -210,12 +210,12 @@ export function encode(state: EncoderState, dataset: Dataset): Matrix {
       if (block.type === 'onehot') {
         const position = new Map(block.levels.map((level, k) => [level, k]));
         for (let i = 0; i < rows; i++) {
-          const k = position.get(values[i] ?? null);
+          const k = position.get(values[start + i] ?? null);
           if (k !== undefined) data[i * cols + at + k] = 1;
         }
       } else {
         for (let i = 0; i < rows; i++) {
-          const rate = block.rates[values[i] ?? ''] ?? block.prior;
+          const rate = block.rates[values[start + i] ?? ''] ?? block.prior;
           data[i * cols + at] = (rate - block.mean) / block.scale;
         }
       }

@@ -2,7 +2,6 @@
  * How good a set of churn probabilities is: ranking (ROC-AUC, PR-AUC, lift), decisions at a
  * threshold (accuracy, F1), and whether "30 %" really means 30 % (Brier, log loss, calibration).
  */
-import { SeededRandom } from './random.js';
 
 export interface CalibrationBin {
   /** Bin bounds in predicted probability: [from, to). */
@@ -196,17 +195,24 @@ function sortedIndex(values: ArrayLike<number>, ascending: boolean): Uint32Array
 }
 
 /**
- * The ECE a perfectly calibrated model with these very predictions would show on average: labels
- * drawn as Bernoulli(p) and binned the same way. With a thousand-odd rows this sampling noise is
- * about 0.02, so a measured ECE near it means "as calibrated as can be told".
+ * The ECE a perfectly calibrated model would show on average with these bins: each bin's churn
+ * count drawn as Binomial(count, meanPredicted). It is sampling noise, not miscalibration; with a
+ * thousand-odd rows it is about 0.02, so an ECE near it means "as calibrated as can be told".
  */
-export function eceNoiseFloor(probabilities: ArrayLike<number>, draws = 200, seed = 1): number {
-  const random = new SeededRandom(seed);
-  const labels = new Uint8Array(probabilities.length);
+export function eceNoiseFloor(table: CalibrationBin[]): number {
+  const total = table.reduce((s, b) => s + b.count, 0);
+  return table.reduce((s, b) => s + (b.count / total) * meanAbsoluteDeviation(b.count, b.meanPredicted), 0);
+}
+
+/** E|X/n − p| for X ~ Binomial(n, p), summed in log space so large n does not underflow. */
+function meanAbsoluteDeviation(n: number, p: number): number {
+  if (n === 0 || p <= 0 || p >= 1) return 0;
+  let logPmf = n * Math.log1p(-p);
+  const logOdds = Math.log(p) - Math.log1p(-p);
   let sum = 0;
-  for (let d = 0; d < draws; d++) {
-    for (let i = 0; i < labels.length; i++) labels[i] = random.next() < probabilities[i]! ? 1 : 0;
-    sum += expectedCalibrationError(calibrationTable(probabilities, labels));
+  for (let x = 0; x <= n; x++) {
+    sum += Math.exp(logPmf) * Math.abs(x / n - p);
+    logPmf += Math.log(n - x) - Math.log(x + 1) + logOdds;
   }
-  return sum / draws;
+  return sum;
 }

@@ -64,17 +64,29 @@ describe('metrics', () => {
     expect(m.positives).toBe(14);
   });
 
+  it('the ECE noise floor of one bin is the binomial mean absolute deviation', () => {
+    // Binomial(4, 0.5): P(X = 0…4) = 1, 4, 6, 4, 1 sixteenths; |X/4 − 0.5| = 0.5, 0.25, 0, 0.25, 0.5.
+    const bin = { from: 0.5, to: 0.6, count: 4, meanPredicted: 0.5, observedRate: 0.5 };
+    expect(eceNoiseFloor([bin])).toBeCloseTo((2 * 0.5 + 8 * 0.25) / 16, 12);
+    expect(eceNoiseFloor([{ ...bin, count: 5000, meanPredicted: 0.3 }])).toBeCloseTo(
+      Math.sqrt((2 / Math.PI) * (0.21 / 5000)),
+      4,
+    );
+  });
+
   it('a calibrated model sits at the ECE noise floor; a miscalibrated one far above it', () => {
     const random = new SeededRandom(11);
     const p = Array.from({ length: 1500 }, () => random.next() * 0.8);
     const y = p.map((q) => (random.next() < q ? 1 : 0));
-    const floor = eceNoiseFloor(p, 100);
-    const calibrated = evaluatePredictions(p, y).ece;
+    const calibratedMetrics = evaluatePredictions(p, y);
+    const floor = eceNoiseFloor(calibratedMetrics.calibration);
+    const calibrated = calibratedMetrics.ece;
     const overconfident = evaluatePredictions(
       p.map((q) => Math.min(1, q * 1.5)),
       y,
     ).ece;
     expect(floor).toBeGreaterThan(0.01);
+    expect(floor).toBeLessThan(0.04);
     expect(calibrated).toBeLessThan(floor * 1.6);
     expect(overconfident).toBeGreaterThan(floor * 3);
   });
