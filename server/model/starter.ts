@@ -8,24 +8,27 @@
  * customers who stopped using the product, whose use is falling, who are unhappy with support
  * or say so in surveys, and who are close to a renewal decision, leave more often; long-standing
  * customers and those who still read our emails leave less often. Sizes are kept modest (no
- * single behaviour moves the risk by more than about 2 log-odds, i.e. from 10 % to 45 %) because
+ * single behaviour moves the risk by more than 2.4 log-odds, from 10 % to 55 % at most) because
  * they are priors, not estimates: the first trained model replaces them.
  *
- * | feature                     | unit       | log-odds per unit | normal | held within |
- * | --------------------------- | ---------- | ----------------- | ------ | ----------- |
- * | days_since_last_use         | 14 days    | +0.30             | 7      | 0 … 120     |
- * | usage_trend                 | 0.5        | −0.50             | 0      | −1 … 1      |
- * | tickets_90d                 | 1 ticket   | +0.15             | 1      | 0 … 10      |
- * | high_priority_ticket_share  | 0.25       | +0.20             | 0      | 0 … 1       |
- * | support_sentiment_mean      | 0.5        | −0.40             | 0      | −1 … 1      |
- * | nps                         | 1 point    | −0.15             | 7      | 0 … 10      |
- * | email_open_rate_90d         | 0.1        | −0.10             | 0.3    | 0 … 1       |
- * | days_to_renewal             | 30 days    | −0.10             | 180    | 0 … 365     |
- * | tenure_days                 | 365 days   | −0.25             | 365    | 0 … 1825    |
+ * | feature                          | unit       | log-odds per unit | normal | held within |
+ * | -------------------------------- | ---------- | ----------------- | ------ | ----------- |
+ * | days_since_last_use              | 14 days    | +0.30             | 7      | 0 … 120     |
+ * | usage_trend                      | 1 (halving)| −0.35             | 0      | −4 … 2      |
+ * | tickets_90d                      | 1 ticket   | +0.15             | 1      | 0 … 10      |
+ * | tickets_high_priority_share_90d  | 0.25       | +0.20             | 0      | 0 … 1       |
+ * | support_sentiment_mean_90d       | 0.5        | −0.40             | 0      | −1 … 1      |
+ * | nps_last                         | 1 point    | −0.15             | 7      | 0 … 10      |
+ * | email_open_rate_90d              | 0.1        | −0.10             | 0.3    | 0 … 1       |
+ * | days_to_next_renewal             | 30 days    | −0.10             | 180    | 0 … 365     |
+ * | tenure_days                      | 365 days   | −0.25             | 365    | 0 … 1825    |
  *
- * usage_trend is minutes in the last 4 weeks over the weekly average of the 8 before, minus one
- * (−1: stopped, 0: steady). The intercept puts a customer with every behaviour normal at a 10 %
- * churn risk over the scoring horizon, a typical rate for subscription businesses.
+ * Names are those of the feature catalogue (server/features). usage_trend is log2 of this
+ * month's weekly use over the two months before (−1: halved, −4: a sixteenth, held there).
+ * Monthly-billed customers are always within a month of renewal, so they carry about +0.5: they
+ * are free to leave every month, and do so more often than those on yearly terms.
+ * The intercept puts a customer with every behaviour normal at a 10 % churn risk over the
+ * scoring horizon, a typical rate for subscription businesses.
  */
 import { IDENTITY_CALIBRATION } from './calibration.js';
 import type { FeatureSpec } from './dataset.js';
@@ -48,7 +51,7 @@ export interface StarterWeight {
 export const STARTER_WEIGHTS: readonly StarterWeight[] = [
   {
     name: 'days_since_last_use',
-    label: 'Days since last use',
+    label: 'Days since they last used the product',
     unit: 14,
     weight: 0.3,
     normal: 7,
@@ -64,41 +67,48 @@ export const STARTER_WEIGHTS: readonly StarterWeight[] = [
   },
   {
     name: 'tickets_90d',
-    label: 'Support tickets (90 days)',
+    label: 'Support tickets, last 90 days',
     unit: 1,
     weight: 0.15,
     normal: 1,
     clip: [0, 10],
   },
   {
-    name: 'high_priority_ticket_share',
-    label: 'Share of high-priority tickets',
+    name: 'tickets_high_priority_share_90d',
+    label: 'Share of urgent tickets, last 90 days',
     unit: 0.25,
     weight: 0.2,
     normal: 0,
     clip: [0, 1],
   },
   {
-    name: 'support_sentiment_mean',
-    label: 'Support sentiment',
+    name: 'support_sentiment_mean_90d',
+    label: 'Tone of their support messages, last 90 days',
     unit: 0.5,
     weight: -0.4,
     normal: 0,
     clip: [-1, 1],
   },
-  { name: 'nps', label: 'NPS answer', unit: 1, weight: -0.15, normal: 7, clip: [0, 10] },
+  { name: 'nps_last', label: 'Last NPS answer', unit: 1, weight: -0.15, normal: 7, clip: [0, 10] },
   {
     name: 'email_open_rate_90d',
-    label: 'Email open rate (90 days)',
+    label: 'Email open rate, last 90 days',
     unit: 0.1,
     weight: -0.1,
     normal: 0.3,
     clip: [0, 1],
   },
-  { name: 'days_to_renewal', label: 'Days to renewal', unit: 30, weight: -0.1, normal: 180, clip: [0, 365] },
+  {
+    name: 'days_to_next_renewal',
+    label: 'Days to their next renewal',
+    unit: 30,
+    weight: -0.1,
+    normal: 180,
+    clip: [0, 365],
+  },
   {
     name: 'tenure_days',
-    label: 'Customer for (days)',
+    label: 'Days as a customer',
     unit: 365,
     weight: -0.25,
     normal: 365,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { FEATURE_CATALOGUE } from '../../server/features/catalogue.js';
 import { scoreRows } from '../../server/model/score.js';
 import { needsStarterModel, starterModel, STARTER_WEIGHTS } from '../../server/model/starter.js';
 
@@ -21,8 +22,14 @@ describe('the starter model', () => {
 
   it('ranks a disengaged, unhappy customer above a loyal, engaged one, with reasons that add up', async () => {
     const [unhappy, loyal] = await scoreRows(starterModel(), [
-      { days_since_last_use: 60, usage_trend: -0.8, tickets_90d: 5, support_sentiment_mean: -0.7, nps: 2 },
-      { days_since_last_use: 1, usage_trend: 0.2, tickets_90d: 0, nps: 10, tenure_days: 1500 },
+      {
+        days_since_last_use: 60,
+        usage_trend: -3,
+        tickets_90d: 5,
+        support_sentiment_mean_90d: -0.7,
+        nps_last: 2,
+      },
+      { days_since_last_use: 1, usage_trend: 0.2, tickets_90d: 0, nps_last: 10, tenure_days: 1500 },
     ]);
     expect(unhappy!.tier).toBe('high');
     expect(loyal!.tier).toBe('low');
@@ -35,12 +42,22 @@ describe('the starter model', () => {
 
   it('uses only the features a portal’s catalogue has, under the catalogue’s labels', () => {
     const model = starterModel([
-      { name: 'nps', label: 'Latest NPS' },
+      { name: 'nps_last', label: 'Latest NPS' },
       { name: 'lifecycle_stage', label: 'Lifecycle stage' },
     ]);
     expect(model.isStarter).toBe(true);
-    expect(model.encoder.features).toEqual([{ name: 'nps', kind: 'numeric', label: 'Latest NPS' }]);
+    expect(model.encoder.features).toEqual([{ name: 'nps_last', kind: 'numeric', label: 'Latest NPS' }]);
     expect(() => starterModel([{ name: 'plan', label: 'Plan' }])).toThrow('needs at least one of');
+  });
+
+  it('reads features the warehouse builds: every starter feature is in the feature catalogue', () => {
+    const model = starterModel(FEATURE_CATALOGUE);
+    expect(model.encoder.features.map((f) => f.name)).toEqual(STARTER_WEIGHTS.map((w) => w.name));
+    const catalogue = new Map(FEATURE_CATALOGUE.map((f) => [f.name, f]));
+    for (const feature of model.encoder.features) {
+      expect(feature.label).toBe(catalogue.get(feature.name)!.label);
+      expect(catalogue.get(feature.name)!.type).toBe('numeric');
+    }
   });
 
   it('is used below 50 labelled churners', () => {
