@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { ObjectType, PortalData } from '../../sandbox/store.js';
 import type { CrmRecord } from '../../server/crm/connector.js';
 import type { Database } from '../../server/db/schema.js';
@@ -10,13 +10,16 @@ const BATCH = 1000;
 /**
  * Copies a generated sandbox portal into the warehouse through the product's own mappers and
  * writer, as a full sync would store it, without the HTTP round trips (faster for large portals).
- * Usage events go in as the usage intake stores events named by contact id.
+ * Associations are stored as the writer stores them (contacts on the `from` side), inserted in
+ * bulk since every record here is new. Usage events go in as the usage intake stores events named
+ * by contact id.
  */
 export async function loadSandboxPortal(
   db: Kysely<Database>,
   portalId: number,
   portal: PortalData,
 ): Promise<void> {
+  let links: Insertable<Database['associations']>[] = [];
   for (const spec of OBJECT_SPECS) {
     const type = spec.type as ObjectType;
     let batch: CrmRecord[] = [];
@@ -25,21 +28,55 @@ export async function loadSandboxPortal(
       batch = [];
     };
     for (const record of portal.recordsOf(type).values()) {
-      const associations: CrmRecord['associations'] = {};
-      for (const other of spec.associations)
-        associations[other] = portal.associationsOf(type, record.id, other as ObjectType).map((a) => a.toId);
+      for (const other of spec.associations) {
+        for (const { toId } of portal.associationsOf(type, record.id, other as ObjectType)) {
+          const contactSide = type === 'contacts' || other !== 'contacts';
+          links.push(
+            contactSide
+              ? {
+                  portal_id: portalId,
+                  from_type: type,
+                  from_id: record.id,
+                  to_type: other,
+                  to_id: toId,
+                  type_id: null,
+                }
+              : {
+                  portal_id: portalId,
+                  from_type: other,
+                  from_id: toId,
+                  to_type: type,
+                  to_id: record.id,
+                  type_id: null,
+                },
+          );
+        }
+      }
       batch.push({
         id: record.id,
         properties: record.properties,
         createdAt: record.createdAt.toISOString(),
         updatedAt: record.updatedAt.toISOString(),
         archived: record.archived,
-        associations,
       });
       if (batch.length >= BATCH) await flush();
+      if (links.length >= BATCH) {
+        await db
+          .insertInto('associations')
+          .values(links)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        links = [];
+      }
     }
     await flush();
   }
+  if (links.length > 0)
+    await db
+      .insertInto('associations')
+      .values(links)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   const events = portal.usageEvents;
   for (let i = 0; i < events.length; i += BATCH) {
     await db
