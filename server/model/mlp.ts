@@ -44,7 +44,7 @@ export async function fitMlp(
   labels: Uint8Array,
   params: MlpParams,
   random: SeededRandom,
-  validation?: { x: Matrix; labels: Uint8Array },
+  validation?: { x: Matrix; labels: Uint8Array; patience?: number },
   backend?: TfBackend,
 ): Promise<MlpFit> {
   const tf = await tensorFlow(backend);
@@ -105,6 +105,8 @@ export async function fitMlp(
         const state = snapshot();
         snapshots.push(state);
         validationLoss.push(meanLogLoss(await mlpLogits(state, validation.x, backend), validation.labels));
+        const best = validationLoss.indexOf(Math.min(...validationLoss));
+        if (validation.patience !== undefined && epoch - best >= validation.patience) break;
       }
     }
     const state = snapshot();

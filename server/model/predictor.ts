@@ -1,6 +1,7 @@
 /** Raw logits and per-column attributions for each model family, behind one interface. */
 import type { Matrix } from './encoder.js';
-import { GbdtScorer, type GbdtState } from './gbdt.js';
+import type { GbdtState } from './gbdt.js';
+import { GbdtScorer } from './gbdt-scorer.js';
 import { logisticContributions, logisticLogits } from './logistic.js';
 import { mlpContributions, mlpLogits } from './mlp.js';
 import type { Predictor } from './model.js';

@@ -8,7 +8,8 @@ import { requireLabels, subsetDataset, type Dataset } from './dataset.js';
 import { encode, fitEncoder, type Matrix } from './encoder.js';
 import { ModelDataError } from './errors.js';
 import { splitFold, stratifiedFolds } from './folds.js';
-import { fitGbdt, GbdtScorer, truncateGbdt, type GbdtParams } from './gbdt.js';
+import { fitGbdt, truncateGbdt, type GbdtParams } from './gbdt.js';
+import { GbdtScorer } from './gbdt-scorer.js';
 import { fitLogistic, logisticLogits, type LogisticParams } from './logistic.js';
 import { bestF1Threshold, evaluatePredictions, logLoss, rocAuc } from './metrics.js';
 import { fitMlp, mlpLogits, type MlpParams } from './mlp.js';
@@ -31,7 +32,7 @@ export type Candidate =
 const TREES: GbdtParams = {
   maxDepth: 4,
   learningRate: 0.05,
-  rounds: 600,
+  rounds: 1000,
   minChildWeight: 1,
   lambda: 1,
   subsample: 0.8,
@@ -51,6 +52,13 @@ export const DEFAULT_CANDIDATES: readonly Candidate[] = [
   { family: 'gbdt', params: { ...TREES, maxDepth: 4 } },
   { family: 'mlp', params: { hidden: 32, l2: 1e-3, epochs: 40, batchSize: 256, learningRate: 3e-3 } },
 ];
+
+/**
+ * Held-out curves stop this long after their best point. Each inner fold stops on its own, and
+ * the mean curve is read up to the shortest, so every fold has run well past the chosen count.
+ */
+const GBDT_PATIENCE = 60;
+const MLP_PATIENCE = 8;
 
 export interface TrainOptions {
   seed?: number;
@@ -219,14 +227,24 @@ async function fitCandidate(
       return { logits: logisticLogits(state, validation.x) };
     }
     case 'gbdt': {
-      const fit = await fitGbdt(x, labels, candidate.params, random, validation);
+      const fit = await fitGbdt(x, labels, candidate.params, random, {
+        ...validation,
+        patience: GBDT_PATIENCE,
+      });
       return {
         curve: fit.validationLoss!,
         at: async (rounds) => new GbdtScorer(truncateGbdt(fit.state, rounds)).logits(validation.x),
       };
     }
     case 'mlp': {
-      const fit = await fitMlp(x, labels, candidate.params, random, validation, backend);
+      const fit = await fitMlp(
+        x,
+        labels,
+        candidate.params,
+        random,
+        { ...validation, patience: MLP_PATIENCE },
+        backend,
+      );
       return {
         curve: fit.validationLoss!,
         at: (epochs) => mlpLogits(fit.snapshots![epochs - 1]!, validation.x, backend),

@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Matrix } from '../../server/model/encoder.js';
-import {
-  fitGbdt,
-  GbdtScorer,
-  truncateGbdt,
-  type GbdtParams,
-  type GbdtState,
-} from '../../server/model/gbdt.js';
+import { GbdtScorer } from '../../server/model/gbdt-scorer.js';
+import { fitGbdt, truncateGbdt, type GbdtParams, type GbdtState } from '../../server/model/gbdt.js';
 import { fitLogistic, logisticLogits } from '../../server/model/logistic.js';
 import { rocAuc } from '../../server/model/metrics.js';
 import { SeededRandom } from '../../server/model/random.js';
