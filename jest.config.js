@@ -19,5 +19,7 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
+  // Most suites wait on child processes and sockets rather than the CPU: two at a time on two cores.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/tests/support/totals-reporter.js'],
 };
