@@ -40,7 +40,8 @@ export {
   type Tier,
   type TrainedModel,
 } from './model.js';
-export { trainModel, DEFAULT_CANDIDATES, type Candidate, type TrainOptions } from './train.js';
+export { trainModel, type TrainOptions } from './train.js';
+export { DEFAULT_CANDIDATES, type Candidate } from './candidates.js';
 export {
   crossValidate,
   SUMMARY_KEYS,

@@ -1,0 +1,126 @@
+/**
+ * The candidates cross-validation chooses among, and how each is fitted: on an inner fold (with
+ * its held-out loss curve) and once more on all training rows with the chosen settings.
+ */
+import type { Matrix } from './encoder.js';
+import { GbdtScorer } from './gbdt-scorer.js';
+import { fitGbdt, truncateGbdt, type GbdtParams } from './gbdt.js';
+import { fitLogistic, logisticLogits, type LogisticParams } from './logistic.js';
+import { fitMlp, mlpLogits, type MlpParams } from './mlp.js';
+import type { Predictor } from './model.js';
+import type { SeededRandom } from './random.js';
+import type { TfBackend } from './tf-runtime.js';
+
+export type Candidate =
+  | { family: 'logistic'; params: LogisticParams }
+  | { family: 'gbdt'; params: GbdtParams }
+  | { family: 'mlp'; params: MlpParams };
+
+const TREES: GbdtParams = {
+  maxDepth: 4,
+  learningRate: 0.05,
+  rounds: 1000,
+  minChildWeight: 1,
+  lambda: 1,
+  subsample: 0.8,
+  colsample: 0.8,
+  maxBins: 255,
+};
+
+/**
+ * The settings tried on every table. They are the usual defaults of each family, spread over the
+ * range that matters most (penalty strength, tree depth); rounds and epochs are upper bounds that
+ * the held-out loss curve cuts short.
+ */
+export const DEFAULT_CANDIDATES: readonly Candidate[] = [
+  { family: 'logistic', params: { C: 0.1 } },
+  { family: 'logistic', params: { C: 1 } },
+  { family: 'gbdt', params: { ...TREES, maxDepth: 2 } },
+  { family: 'gbdt', params: { ...TREES, maxDepth: 4 } },
+  { family: 'mlp', params: { hidden: 32, l2: 1e-3, epochs: 40, batchSize: 256, learningRate: 3e-3 } },
+];
+
+/**
+ * Held-out curves stop this long after their best point. Each inner fold stops on its own, and
+ * the mean curve is read up to the shortest, so every fold has run well past the chosen count.
+ */
+const GBDT_PATIENCE = 60;
+const MLP_PATIENCE = 8;
+
+/** What one candidate gave on one inner fold's held-out rows. */
+export interface CandidateFit {
+  logits?: Float64Array;
+  /** Held-out log-loss after each round or epoch, and the held-out logits after `n` of them. */
+  curve?: number[];
+  at?: (iterations: number) => Promise<Float64Array>;
+}
+
+export async function fitCandidate(
+  candidate: Candidate,
+  x: Matrix,
+  labels: Uint8Array,
+  random: SeededRandom,
+  validation: { x: Matrix; labels: Uint8Array },
+  backend: TfBackend | undefined,
+): Promise<CandidateFit> {
+  switch (candidate.family) {
+    case 'logistic': {
+      const state = await fitLogistic(x, labels, candidate.params);
+      return { logits: logisticLogits(state, validation.x) };
+    }
+    case 'gbdt': {
+      const fit = await fitGbdt(x, labels, candidate.params, random, {
+        ...validation,
+        patience: GBDT_PATIENCE,
+      });
+      return {
+        curve: fit.validationLoss!,
+        at: async (rounds) => new GbdtScorer(truncateGbdt(fit.state, rounds)).logits(validation.x),
+      };
+    }
+    case 'mlp': {
+      const fit = await fitMlp(
+        x,
+        labels,
+        candidate.params,
+        random,
+        { ...validation, patience: MLP_PATIENCE },
+        backend,
+      );
+      return {
+        curve: fit.validationLoss!,
+        at: (epochs) => mlpLogits(fit.snapshots![epochs - 1]!, validation.x, backend),
+      };
+    }
+  }
+}
+
+export async function fitFinal(
+  candidate: Candidate,
+  iterations: number | undefined,
+  x: Matrix,
+  labels: Uint8Array,
+  random: SeededRandom,
+  backend: TfBackend | undefined,
+): Promise<Predictor> {
+  switch (candidate.family) {
+    case 'logistic':
+      return {
+        family: 'logistic',
+        params: candidate.params,
+        state: await fitLogistic(x, labels, candidate.params),
+      };
+    case 'gbdt': {
+      const params = { ...candidate.params, rounds: iterations ?? candidate.params.rounds };
+      return { family: 'gbdt', params, state: (await fitGbdt(x, labels, params, random)).state };
+    }
+    case 'mlp': {
+      const params = { ...candidate.params, epochs: iterations ?? candidate.params.epochs };
+      return {
+        family: 'mlp',
+        params,
+        state: (await fitMlp(x, labels, params, random, undefined, backend)).state,
+      };
+    }
+  }
+}
