@@ -25,25 +25,31 @@ export async function* contactChunks(
   let after: string | null = null;
   for (;;) {
     let query = db
-      .selectFrom('contacts as c')
-      .leftJoin('companies as co', (join) =>
-        join.onRef('co.portal_id', '=', 'c.portal_id').onRef('co.id', '=', 'c.company_id'),
-      )
-      .select([
-        'c.id',
-        'c.created_at',
-        'c.updated_at',
-        'c.lifecycle_stage',
-        'c.properties',
-        'co.properties as company_properties',
-      ])
-      .where('c.portal_id', '=', portalId)
-      .where('c.archived', '=', false)
-      .orderBy('c.id')
+      .selectFrom('contacts')
+      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'company_id'])
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .orderBy('id')
       .limit(chunkSize);
-    if (after !== null) query = query.where('c.id', '>', after);
-    const rows = (await query.execute()) as ContactRow[];
-    if (rows.length === 0) return;
+    if (after !== null) query = query.where('id', '>', after);
+    const contacts = await query.execute();
+    if (contacts.length === 0) return;
+    // Companies by id apart from the keyset scan: a join would let the planner scan them all.
+    const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
+    const companies = new Map<string, Record<string, string | null>>();
+    if (companyIds.length > 0) {
+      const rows = await db
+        .selectFrom('companies')
+        .select(['id', 'properties'])
+        .where('portal_id', '=', portalId)
+        .where('id', 'in', companyIds)
+        .execute();
+      for (const row of rows) companies.set(row.id, row.properties);
+    }
+    const rows: ContactRow[] = contacts.map(({ company_id, ...contact }) => ({
+      ...contact,
+      company_properties: company_id ? (companies.get(company_id) ?? null) : null,
+    }));
     yield rows;
     if (rows.length < chunkSize) return;
     after = rows[rows.length - 1]!.id;
