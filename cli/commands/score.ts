@@ -39,6 +39,10 @@ export function registerScore(program: Command): void {
         json?: boolean;
         out?: string;
       }) => {
+        // `churn score … | head` closes the pipe early: that is the reader's choice, not an error.
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EPIPE') process.exit(0);
+        });
         try {
           const model = readModel(flags.model);
           const table = readCsv(flags.csv);

@@ -22,6 +22,8 @@ let nativeTried: Promise<boolean> | undefined;
 export async function tensorFlow(backend?: TfBackend): Promise<typeof tf> {
   const wanted = backend ?? ((await nativeAvailable()) ? 'tensorflow' : 'wasm');
   if (active === wanted) return tf;
+  // Production mode skips debug-time checks and the console banner suggesting tfjs-node.
+  if (active === undefined) tf.enableProdMode();
   if (wanted === 'tensorflow' && (await nativeAvailable()) && (await tf.setBackend('tensorflow'))) {
     active = 'tensorflow';
     return tf;
