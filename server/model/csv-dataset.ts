@@ -32,6 +32,8 @@ const POSITIVE_WORDS = ['yes', 'true', '1', 'y', 't', 'churned', 'churn', 'exite
 /** Below this many rows, "every value distinct" says little about a column being an identifier. */
 const MIN_ROWS_FOR_ID = 20;
 const MS_PER_DAY = 86_400_000;
+/** At most this share of stray cells in a column of numbers or dates is taken for typos. */
+const STRAY_SHARE = 0.02;
 
 export function isMissing(cell: string): boolean {
   return MISSING.has(cell.trim().toLowerCase());
@@ -73,7 +75,7 @@ export function datasetFromCsv(
       if (i === labelIndex) return decisions.push({ name, role: 'label', why: 'the label' });
       if (i === idIndex) return decisions.push({ name, role: 'id', why: 'named with --id' });
       if (ignored.has(name)) return decisions.push({ name, role: 'ignored', why: 'named with --ignore' });
-      const inferred = inferKind(cellsOf(i));
+      const inferred = inferKind(cellsOf(i), name, table.lines, source);
       decisions.push({ name, role: inferred.role, why: inferred.why });
       if (inferred.role === 'id' || inferred.role === 'constant') return;
       const feature: FeatureSpec = { name, kind: inferred.role, label: name };
@@ -91,7 +93,12 @@ export function datasetFromCsv(
   return { dataset, decisions };
 }
 
-function inferKind(cells: string[]): { role: FeatureSpec['kind'] | 'id' | 'constant'; why: string } {
+function inferKind(
+  cells: string[],
+  name: string,
+  lines: number[],
+  source: string,
+): { role: FeatureSpec['kind'] | 'id' | 'constant'; why: string } {
   const present = cells.filter((c) => !isMissing(c));
   const distinct = new Set(present);
   if (distinct.size <= 1) return { role: 'constant', why: 'one value only: carries no signal' };
@@ -110,8 +117,34 @@ function inferKind(cells: string[]): { role: FeatureSpec['kind'] | 'id' | 'const
   if (present.every((c) => DATE.test(c) && !Number.isNaN(parseDate(c)))) {
     return { role: 'date', why: 'ISO dates' };
   }
+  rejectStrayText(cells, (c) => NUMBER.test(c), 'numbers', name, lines, source);
+  rejectStrayText(cells, (c) => DATE.test(c), 'dates', name, lines, source);
   if (allDistinct) return { role: 'id', why: 'text, every value distinct' };
   return { role: 'categorical', why: `${distinct.size} distinct values` };
+}
+
+/**
+ * A column of numbers (or dates) with a few stray words is a data error, not a category: reading
+ * it as text would silently throw its values away, so the first stray cell is named instead.
+ */
+function rejectStrayText(
+  cells: string[],
+  fits: (cell: string) => boolean,
+  what: string,
+  name: string,
+  lines: number[],
+  source: string,
+): void {
+  const present = cells.map((c, r) => [c, r] as const).filter(([c]) => !isMissing(c));
+  const stray = present.filter(([c]) => !fits(c));
+  if (present.length < MIN_ROWS_FOR_ID || stray.length > present.length * STRAY_SHARE) return;
+  const [cell, row] = stray[0]!;
+  throw new ModelDataError(
+    'value_invalid',
+    `${source}, line ${lines[row]}, column "${name}": "${cell}" is not one of the ${what} the rest of the ` +
+      `column holds (${stray.length} such cell${stray.length > 1 ? 's' : ''}); fix them, leave them blank, or --ignore the column`,
+    { line: lines[row]!, column: name },
+  );
 }
 
 function parseDate(cell: string): number {

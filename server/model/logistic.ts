@@ -35,6 +35,7 @@ export async function fitLogistic(
     const gradient = new Float64Array(size);
     const hessian = new Float64Array(size * size);
     for (let i = 0; i < n; i++) {
+      if ((i & 0x3fff) === 0) await pause();
       const row = i * d;
       let z = beta[d]!;
       for (let j = 0; j < d; j++) z += beta[j]! * data[row + j]!;

@@ -78,6 +78,18 @@ describe('reading CSV files', () => {
     expect(Array.from(tenure.values as Float64Array).some(Number.isNaN)).toBe(true);
   });
 
+  it('names the first stray word in a column of numbers instead of reading the column as text', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `${i === 41 ? 'n.a' : i * 1.5},${i % 2}`);
+    const error = errorOf(() =>
+      datasetFromCsv(parseCsv(['spend,left', ...rows].join('\n'), 'shop.csv'), { label: 'left' }),
+    );
+    expect(error.message).toBe(
+      'shop.csv, line 43, column "spend": "n.a" is not one of the numbers the rest of the column holds ' +
+        '(1 such cell); fix them, leave them blank, or --ignore the column',
+    );
+    expect(error.where).toEqual({ line: 43, column: 'spend' });
+  });
+
   it('names a missing label column and lists the columns there are', () => {
     const error = errorOf(() => datasetFromCsv(parseCsv('a,b\n1,2\n'), { label: 'Churn' }));
     expect(error.code).toBe('column_missing');
