@@ -122,6 +122,46 @@ describe('point-in-time building', () => {
     expect(Number(outgoing.n)).toBe(0);
   });
 
+  it('a text rewritten by a sync is scored again; one written again unchanged keeps its score', async () => {
+    const [first, second] = await database.db
+      .selectFrom('tickets')
+      .select(['id', 'content', 'sentiment'])
+      .where('portal_id', '=', w.portalId)
+      .orderBy('id')
+      .limit(2)
+      .execute();
+    await database.db
+      .updateTable('tickets')
+      .set({ content: 'Thank you, everything works perfectly now!', priority: 'LOW' })
+      .where('portal_id', '=', w.portalId)
+      .where('id', '=', first!.id)
+      .execute();
+    await database.db
+      .updateTable('tickets')
+      .set({ content: second!.content, priority: 'LOW' })
+      .where('portal_id', '=', w.portalId)
+      .where('id', '=', second!.id)
+      .execute();
+    expect(await ensureTextSentiment(database.db, w.portalId)).toEqual({
+      tickets: 1,
+      emails: 0,
+      feedback: 0,
+    });
+    const rescored = await database.db
+      .selectFrom('tickets')
+      .select(['id', 'sentiment'])
+      .where('portal_id', '=', w.portalId)
+      .where('id', 'in', [first!.id, second!.id])
+      .orderBy('id')
+      .execute();
+    expect(rescored[0]!.sentiment).toBeCloseTo(
+      scoreSentiment('Thank you, everything works perfectly now!').compound,
+      10,
+    );
+    expect(rescored[0]!.sentiment).toBeGreaterThan(0.3);
+    expect(rescored[1]!.sentiment).toBe(second!.sentiment);
+  });
+
   it('streaming in chunks of 4 gives what one chunk gives', async () => {
     const whole = await build();
     const small = await build(4);
