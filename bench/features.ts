@@ -2,7 +2,8 @@
  * How fast feature vectors are built from the warehouse: a generated portal is loaded through the
  * product's mappers, its customer texts scored once, then features are built for every contact as
  * of the portal's last day. Prints the load and scoring times apart, then one line: contacts per
- * second of the build, and the heap it grew by (flat however many contacts: chunks stream).
+ * second of the build, and the live heap after the first and the last chunk (run with
+ * `npx tsx --expose-gc` to see it: chunks stream, so it stays flat however many contacts).
  *
  *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000] [--no-score]
  *
@@ -57,20 +58,24 @@ try {
     process.stderr.write(`scored ${texts} texts in ${seconds(started).toFixed(1)} s\n`);
   }
 
-  global.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let heapPeak = heapBefore;
+  const liveHeapMiB = () => {
+    global.gc?.();
+    return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  };
+  const heap: number[] = [];
   let built = 0;
   started = performance.now();
   for await (const chunk of buildFeatures(database.db, portal.id, NOW, { chunkSize, scoreText: false })) {
     built += chunk.length;
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+    if (heap.length === 0 || built === contacts) heap.push(liveHeapMiB());
   }
   const took = seconds(started);
   if (built !== contacts) throw new Error(`built ${built} feature vectors for ${contacts} contacts`);
   process.stdout.write(
     `features for ${built} contacts (${database.kind}, chunks of ${chunkSize}): ${took.toFixed(1)} s, ` +
-      `${Math.round(built / took)} contacts/s, heap +${Math.round((heapPeak - heapBefore) / 2 ** 20)} MiB\n`,
+      `${Math.round(built / took)} contacts/s` +
+      (global.gc ? `, live heap ${heap.join(' → ')} MiB` : '') +
+      '\n',
   );
 } finally {
   await database.dispose();

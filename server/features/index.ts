@@ -34,6 +34,7 @@ export {
   type TrainingRow,
   type TrainingSetOptions,
 } from './labels.js';
+export { FORMER_CUSTOMER_STAGE, stageAt } from './build/profile-features.js';
 export { ensureTextSentiment, type SentimentScoring } from './build/text-sentiment.js';
 export {
   labelOf,
