@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eceNoiseFloor, type CalibrationBin } from '../server/model/metrics.js';
+import { eceNoiseFloor, expectedCalibrationError, type CalibrationBin } from '../server/model/metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const datasets = join(root, '..', 'shared', 'datasets');
@@ -87,6 +87,8 @@ for (const key of chosen) {
     floor: mean((f) => eceNoiseFloor(f.calibration)),
   };
   const families = [...new Set(folds.map((f) => f.family))].join('/');
+  // All held-out rows together: the folds' bins share their edges, so their tables add up.
+  const pooled = pool(folds.map((f) => f.calibration));
   lines.push(
     row(
       table.name,
@@ -107,6 +109,8 @@ for (const key of chosen) {
       `Brier ${ours.brier.toFixed(4)} ${ours.brier <= bestBrier + 0.003 ? '≤' : '>'} ${(bestBrier + 0.003).toFixed(3)}; ` +
       `ECE ${ours.ece.toFixed(4)} ${ours.ece <= 0.02 ? '≤' : '>'} 0.02 (a perfectly calibrated model would measure ${ours.floor.toFixed(4)} on these folds); ` +
       `wall time ${seconds.toFixed(0)} s`,
+    `${table.name}: ECE over all ${pooled.reduce((n, b) => n + b.count, 0)} held-out rows together ` +
+      `${expectedCalibrationError(pooled).toFixed(4)} (noise ${eceNoiseFloor(pooled).toFixed(4)})`,
   );
 }
 console.log(row('data', 'model', 'ROC-AUC', 'PR-AUC', 'acc@0.5', 'Brier', 'lift@10%', 'ECE'));
@@ -114,11 +118,26 @@ for (const line of lines) console.log(line);
 console.log('');
 for (const verdict of verdicts) console.log(verdict);
 
+function pool(tables: CalibrationBin[][]): CalibrationBin[] {
+  return tables[0]!.map((bin, b) => {
+    const count = tables.reduce((n, t) => n + t[b]!.count, 0);
+    const weighted = (pick: (x: CalibrationBin) => number) =>
+      count ? tables.reduce((s, t) => s + t[b]!.count * pick(t[b]!), 0) / count : 0;
+    return {
+      from: bin.from,
+      to: bin.to,
+      count,
+      meanPredicted: weighted((x) => x.meanPredicted),
+      observedRate: weighted((x) => x.observedRate),
+    };
+  });
+}
+
 function row(data: string, model: string, ...cells: (number | string)[]): string {
   const shown = cells.map((c) => (typeof c === 'number' ? c.toFixed(c > 2 ? 2 : 4) : c));
   return [
     data.padEnd(6),
-    model.padEnd(52),
+    model.padEnd(62),
     ...shown.map((c, i) => (i === shown.length - 1 ? c : c.padStart(8))),
   ].join(' ');
 }
