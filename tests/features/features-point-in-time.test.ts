@@ -88,7 +88,7 @@ beforeAll(async () => {
         comment: 'Great support team.',
       });
   }
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await database.dispose();
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
     chunkSize: 250,
   }))
     rows.push(...chunk);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await database.dispose();
 });
