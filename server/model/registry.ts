@@ -35,7 +35,10 @@ export async function saveModel(
 ): Promise<StoredModel> {
   return db.transaction().execute(async (trx) => {
     // Serialise concurrent saves for one portal so versions stay 1, 2, 3… without gaps or clashes.
-    await sql`select pg_advisory_xact_lock(${portalId})`.execute(trx);
+    // The key is hashed from a name of its own, so it never meets other advisory locks' keys.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`churn-radar:models:${portalId}`}, 0))`.execute(
+      trx,
+    );
     const { next } = await trx
       .selectFrom('models')
       .select(sql<number>`coalesce(max(version), 0) + 1`.as('next'))

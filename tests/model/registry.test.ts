@@ -89,6 +89,17 @@ describe(`the model registry on ${testDatabaseKind()}`, () => {
     });
   });
 
+  it('gives models saved at the same time distinct, consecutive versions', async () => {
+    const { id: portal } = await upsertInstalledPortal(handle.db, {
+      crm: 'hubspot',
+      externalId: '503',
+      name: 'C',
+      domain: null,
+    });
+    const saved = await Promise.all([1, 2, 3].map(() => saveModel(handle.db, portal, starterModel())));
+    expect(saved.map((m) => m.version).sort()).toEqual([1, 2, 3]);
+  });
+
   it('will not activate another portal’s model', async () => {
     const [theirs] = await listModels(handle.db, otherPortalId);
     await expect(activateModel(handle.db, portalId, theirs!.id)).rejects.toThrow('does not belong to portal');
