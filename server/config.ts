@@ -49,7 +49,7 @@ const envSchema = z.object({
   HUBSPOT_API_BASE: z.url().default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: z.url().default('https://app.hubspot.com/oauth/authorize'),
   /** Our budget per portal, kept under HubSpot's 110 calls per rolling 10 s and its search limit. */
-  HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
+  HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(10.5),
   HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
   /** Days an uninstalled portal's warehouse rows are kept before they are deleted. */
   UNINSTALLED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
