@@ -18,7 +18,8 @@ const WINDOW_MS = 10_000;
 
 /**
  * A rolling-window log, as HubSpot counts: the calls of the last 10 s, by Redis's own clock so
- * every process agrees. Returns 0 when the call may go now, else how long to wait (ms).
+ * every process agrees. Returns the negated grant time (ms) when the call may go now, else how
+ * long to wait (ms).
  */
 const TAKE_ROLLING = `
 local t = redis.call('TIME')
@@ -28,7 +29,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
-  return 0
+  return -now
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window - now + 1`;
@@ -57,20 +58,20 @@ export class PortalRateLimiter {
     });
   }
 
-  /** Resolves when the portal may make one more call of this kind. */
-  async take(portalId: number, kind: CallKind): Promise<void> {
+  /** Resolves when the portal may make one more call of this kind, with Redis's time of the grant. */
+  async take(portalId: number, kind: CallKind): Promise<number> {
     if (kind === 'search') await this.takeSearch(portalId);
-    await this.takeGeneral(portalId);
+    return this.takeGeneral(portalId);
   }
 
-  private async takeGeneral(portalId: number): Promise<void> {
+  private async takeGeneral(portalId: number): Promise<number> {
     const key = `${this.keyPrefix}:crm-rate:general:${portalId}`;
     const member = randomBytes(8).toString('hex');
     for (;;) {
       const wait = Number(
         await this.redis.eval(TAKE_ROLLING, 1, key, this.windowMs, this.generalPerWindow, member),
       );
-      if (wait <= 0) return;
+      if (wait <= 0) return -wait;
       await sleep(wait + Math.random() * 10);
     }
   }

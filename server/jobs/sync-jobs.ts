@@ -61,13 +61,14 @@ export async function processSync(
     throw new DelayedError();
   }
   const started = Date.now();
+  const progress = syncProgress(mode);
   try {
     const results = await syncPortal(
       {
         db: deps.db,
         connector: deps.connector,
         signal,
-        onProgress: (progress) => job.updateProgress(progress),
+        onProgress: (p) => job.updateProgress(progress.record(p)),
       },
       portalId,
       mode,
@@ -107,4 +108,15 @@ export async function processRefetch(job: Job, deps: SyncJobDeps) {
     if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
     throw error;
   }
+}
+
+/** What a running sync shows: records fetched so far per object type. */
+function syncProgress(mode: 'full' | 'incremental') {
+  const fetched: Record<string, number> = {};
+  return {
+    record({ type, fetched: count }: { type: string; fetched: number }) {
+      fetched[type] = count;
+      return { mode, fetched: { ...fetched } };
+    },
+  };
 }

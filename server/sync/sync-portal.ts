@@ -4,19 +4,18 @@ import { OBJECT_SPECS } from './object-specs.js';
 
 export type SyncMode = 'full' | 'incremental';
 
-/** Syncs every object type of a portal, contacts first. */
+/**
+ * Syncs every object type of a portal. The types run side by side: each is independent, and the
+ * portal's rate limit, shared by all of them, keeps the pace.
+ */
 export async function syncPortal(
   deps: SyncDeps,
   portalId: number,
   mode: SyncMode,
 ): Promise<ObjectSyncResult[]> {
-  const results: ObjectSyncResult[] = [];
-  for (const spec of OBJECT_SPECS) {
-    results.push(
-      mode === 'full'
-        ? await fullSyncObject(deps, portalId, spec)
-        : await incrementalSyncObject(deps, portalId, spec),
-    );
-  }
-  return results;
+  return Promise.all(
+    OBJECT_SPECS.map((spec) =>
+      mode === 'full' ? fullSyncObject(deps, portalId, spec) : incrementalSyncObject(deps, portalId, spec),
+    ),
+  );
 }

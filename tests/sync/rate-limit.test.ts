@@ -38,8 +38,7 @@ describe('the per-portal rate limit shared by every process', () => {
     const second = new PortalRateLimiter(b, 'rl-test', limits, 1000);
     const started: number[] = [];
     const call = async (limiter: PortalRateLimiter) => {
-      await limiter.take(1, 'general');
-      started.push(Date.now());
+      started.push(await limiter.take(1, 'general'));
     };
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 15 }, (_, i) => call(i % 2 === 0 ? first : second)));

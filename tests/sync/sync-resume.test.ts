@@ -71,8 +71,9 @@ describe('a sync interrupted by a killed worker', () => {
       // The install queued the bootstrap, which queues the first full sync.
       const first = startWorker();
       await waitUntil(async () => {
-        const progress = (await syncJob(queues))?.progress as { type?: string; fetched?: number } | undefined;
-        return progress?.type === 'emails' && (progress.fetched ?? 0) >= 2000;
+        const progress = (await syncJob(queues))?.progress as
+          { fetched?: Record<string, number> } | undefined;
+        return (progress?.fetched?.emails ?? 0) >= 2000;
       }, 60_000).catch(async (error: unknown) => {
         const counts = JSON.stringify([
           await queues.get('system').getJobCounts(),
