@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import { UnrecoverableError } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type {
@@ -8,9 +7,8 @@ import type {
   PropertyGroupSpec,
   PropertySpec,
 } from '../crm/connector.js';
-import { CrmAccessRevokedError } from '../crm/errors.js';
 import { json, type Database } from '../db/index.js';
-import { findPortal } from '../db/portals.js';
+import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import type { Logger } from '../logger.js';
 
 export const BOOTSTRAP_PORTAL_JOB = 'bootstrap-portal';
@@ -31,22 +29,10 @@ export interface BootstrapDeps {
  */
 export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
   const { portalId } = dataSchema.parse(job.data);
-  const portal = await findPortal(deps.db, portalId);
-  if (!portal || portal.status === 'uninstalled')
-    throw new UnrecoverableError(`portal ${portalId} is not installed`);
-  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
-  let report: EnsurePropertiesReport;
-  try {
-    report = await deps.connector.ensureProperties(
-      portalId,
-      'contacts',
-      deps.properties.group,
-      deps.properties.contact,
-    );
-  } catch (error) {
-    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
-    throw error;
-  }
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const report = await untilRevoked(() =>
+    connector.ensureProperties(portalId, 'contacts', deps.properties.group, deps.properties.contact),
+  );
   await deps.db
     .insertInto('audit_log')
     .values({

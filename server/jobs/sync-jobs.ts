@@ -1,15 +1,14 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { CrmConnector } from '../crm/connector.js';
-import { CrmAccessRevokedError } from '../crm/errors.js';
 import type { Database } from '../db/schema.js';
-import { findPortal } from '../db/portals.js';
 import type { Logger } from '../logger.js';
 import { refetchObjects } from '../sync/refetch.js';
 import { syncPortal } from '../sync/sync-portal.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
 import { refetchJobSchema } from '../sync/webhooks/refetch-job.js';
+import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import { tryLockPortal } from './portal-lock.js';
 import type { Queues } from './queues.js';
 
@@ -45,10 +44,7 @@ export async function processSync(
   deps: SyncJobDeps,
 ) {
   const { portalId, mode } = dataSchema.parse(job.data);
-  const portal = await findPortal(deps.db, portalId);
-  if (!portal || portal.status === 'uninstalled')
-    throw new UnrecoverableError(`portal ${portalId} is not installed`);
-  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
 
   const lock = await tryLockPortal(
     deps.queues.connection,
@@ -63,15 +59,17 @@ export async function processSync(
   const started = Date.now();
   const progress = syncProgress(mode);
   try {
-    const results = await syncPortal(
-      {
-        db: deps.db,
-        connector: deps.connector,
-        signal,
-        onProgress: (p) => job.updateProgress(progress.record(p)),
-      },
-      portalId,
-      mode,
+    const results = await untilRevoked(() =>
+      syncPortal(
+        {
+          db: deps.db,
+          connector,
+          signal,
+          onProgress: (p) => job.updateProgress(progress.record(p)),
+        },
+        portalId,
+        mode,
+      ),
     );
     const linkedUsageEvents = await linkPendingUsageEvents(deps.db, portalId);
     deps.logger.info(
@@ -79,9 +77,6 @@ export async function processSync(
       'sync finished',
     );
     return results;
-  } catch (error) {
-    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
-    throw error;
   } finally {
     await lock.release();
   }
@@ -90,24 +85,12 @@ export async function processSync(
 /** Re-reads the records a webhook named; safe beside a running sync (writes are idempotent). */
 export async function processRefetch(job: Job, deps: SyncJobDeps) {
   const { portalId, objectType, objectIds, deleted } = refetchJobSchema.parse(job.data);
-  const portal = await findPortal(deps.db, portalId);
-  if (!portal || portal.status === 'uninstalled')
-    throw new UnrecoverableError(`portal ${portalId} is not installed`);
-  if (!deps.connector) throw new Error('the HubSpot app is not configured in this worker');
-  try {
-    const result = await refetchObjects(
-      { db: deps.db, connector: deps.connector },
-      portalId,
-      objectType,
-      objectIds,
-      deleted ?? [],
-    );
-    if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
-    return result;
-  } catch (error) {
-    if (error instanceof CrmAccessRevokedError) throw new UnrecoverableError(error.message);
-    throw error;
-  }
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const result = await untilRevoked(() =>
+    refetchObjects({ db: deps.db, connector }, portalId, objectType, objectIds, deleted ?? []),
+  );
+  if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
+  return result;
 }
 
 /** What a running sync shows: records fetched so far per object type. */
