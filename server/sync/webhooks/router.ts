@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { ServiceUnavailableError } from '../../errors.js';
 import { parseWebhookBatch } from './events.js';
 import { acceptWebhookEvents, type WebhookIntakeDeps } from './intake.js';
-import { verifySignatureV3 } from './signature.js';
+import { verifySignatureV3 } from '../../crm/hubspot/request-signature.js';
 
 export const HUBSPOT_WEBHOOK_PATH = '/webhooks/hubspot';
 
