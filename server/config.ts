@@ -48,6 +48,11 @@ const envSchema = z.object({
   /** HubSpot's API; the local sandbox's address in the demo and tests. */
   HUBSPOT_API_BASE: z.url().default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: z.url().default('https://app.hubspot.com/oauth/authorize'),
+  /** A contact's page in the CRM, for the dashboard's links: `{portalId}` and `{contactId}` are filled in. */
+  HUBSPOT_RECORD_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template')
+    .default('https://app.hubspot.com/contacts/{portalId}/record/0-1/{contactId}'),
   /** Our budget per portal, kept under HubSpot's 110 calls per rolling 10 s and its search limit. */
   HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(10.5),
   HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
@@ -76,6 +81,7 @@ export type Config = Readonly<{
     clientSecret: string | undefined;
     apiBase: string;
     authorizeUrl: string;
+    recordUrl: string;
     rateLimits: { generalPerSecond: number; searchPerSecond: number };
   };
   tokenEncryptionKey: string | undefined;
@@ -131,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       apiBase: e.HUBSPOT_API_BASE,
       authorizeUrl: e.HUBSPOT_AUTHORIZE_URL,
+      recordUrl: e.HUBSPOT_RECORD_URL,
       rateLimits: {
         generalPerSecond: e.HUBSPOT_RATE_LIMIT_PER_SECOND,
         searchPerSecond: e.HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND,

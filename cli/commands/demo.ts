@@ -16,6 +16,7 @@ import {
 import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { runSandbox } from '../sandbox-runner.js';
+import { ensureWebBuilt } from '../web-build.js';
 
 /** The demo's HubSpot app, registered in its own sandbox (never a real HubSpot credential). */
 const DEMO_APP = { appId: 900001, clientId: 'churn-radar-demo', clientSecret: 'churn-radar-demo-secret' };
@@ -54,7 +55,9 @@ export function registerDemo(program: Command): void {
           HUBSPOT_CLIENT_SECRET: DEMO_APP.clientSecret,
           HUBSPOT_API_BASE: run.sandbox.url,
           HUBSPOT_AUTHORIZE_URL: `${run.sandbox.url}/oauth/authorize`,
+          HUBSPOT_RECORD_URL: `${run.sandbox.url}/_sandbox/ui/portals/{portalId}/contacts/{contactId}`,
         });
+        await ensureWebBuilt((message) => logger.info(message));
         const app = await startApplication(config, logger);
         cleanups.push(app.close);
         const pool = new WorkerPool({
@@ -90,6 +93,7 @@ export function registerDemo(program: Command): void {
             '',
             'Churn Radar is running.',
             `  Server:         ${server.url}`,
+            `  Dashboard:      ${server.url}/app/login?portal=${DEMO_PORTAL}  (sign in to the demo portal)`,
             `  Health:         ${server.url}/healthz`,
             `  Install link:   ${server.url}/oauth/install  (the demo portal ${DEMO_PORTAL} is installed already)`,
             `  CRM sandbox:    ${run.sandbox.url}/_sandbox/ui  (${options.contacts} contacts)`,

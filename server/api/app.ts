@@ -5,8 +5,12 @@ import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { loopbackAdminGuard } from './admin-guard.js';
+import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
+import { portalSessionGuard } from './sign-in/session-guard.js';
+import { completeSignIn, signInRouter, type SignInDeps } from './sign-in/sign-in-routes.js';
+import { webAppRouter } from './web-app.js';
 
 export type { AppContext };
 
@@ -38,6 +42,15 @@ export function createApp(ctx: AppContext): Express {
 
   app.get('/', (_req, res) => res.json({ name: 'Churn Radar', health: '/healthz' }));
   app.use(healthRouter(ctx));
+  const signIn: SignInDeps = {
+    db: ctx.db.db,
+    hubspot: ctx.services.hubspot,
+    installState: ctx.services.installState,
+    logger: ctx.logger,
+    publicUrl: ctx.config.publicUrl,
+    appId: ctx.config.hubspot.appId,
+    scopes: { required: ctx.manifest.auth.requiredScopes, optional: ctx.manifest.auth.optionalScopes },
+  };
   app.use(
     oauthRouter({
       hubspot: ctx.services.hubspot,
@@ -47,8 +60,19 @@ export function createApp(ctx: AppContext): Express {
       queues: ctx.queues,
       logger: ctx.logger,
       dashboardUrl: `${ctx.config.publicUrl}/app`,
+      completeSignIn: (code, res) => completeSignIn(signIn, code, res),
     }),
   );
+  app.use(signInRouter(signIn));
+  app.use(
+    dashboardRouter({
+      db: ctx.db.db,
+      queues: ctx.queues,
+      guard: portalSessionGuard(ctx.db.db),
+      recordUrl: ctx.config.hubspot.recordUrl,
+    }),
+  );
+  app.use(webAppRouter());
 
   app.use(
     portalAdminRouter({

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as warehouse from './migrations/0001-warehouse.js';
 import * as usageIntake from './migrations/0002-usage-intake.js';
 import * as textSentiment from './migrations/0003-text-sentiment.js';
+import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-warehouse': warehouse,
   '0002-usage-intake': usageIntake,
   '0003-text-sentiment': textSentiment,
+  '0006-dashboard-sessions': dashboardSessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

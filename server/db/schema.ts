@@ -208,6 +208,17 @@ export interface AuditLogTable {
   at: CreatedTimestamp;
 }
 
+/** A dashboard sign-in; `id` is the SHA-256 of the cookie's token. */
+export interface SessionsTable {
+  id: string;
+  portal_id: BigId;
+  user_id: string;
+  user_email: string | null;
+  csrf_token: string;
+  created_at: CreatedTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   portals: PortalsTable;
   oauth_tokens: OauthTokensTable;
@@ -226,6 +237,7 @@ export interface Database {
   retention_actions: RetentionActionsTable;
   webhook_events: WebhookEventsTable;
   audit_log: AuditLogTable;
+  sessions: SessionsTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

@@ -5,7 +5,14 @@ import { AppError } from '../errors.js';
 
 const STATE_TTL_MS = 10 * 60 * 1000;
 
-const payloadSchema = z.object({ nonce: z.string().min(16), exp: z.number().int() });
+/** What the round trip through the CRM's authorize page is for: installing the app, or signing in. */
+export type StatePurpose = 'install' | 'login';
+
+const payloadSchema = z.object({
+  nonce: z.string().min(16),
+  exp: z.number().int(),
+  purpose: z.enum(['install', 'login']).default('install'),
+});
 
 export class InvalidStateError extends AppError {
   constructor(reason: string) {
@@ -24,16 +31,19 @@ export class InstallState {
     private readonly keyPrefix: string,
   ) {}
 
-  issue(now = Date.now()): string {
+  issue(now = Date.now(), purpose: StatePurpose = 'install'): string {
     const payload = Buffer.from(
-      JSON.stringify({ nonce: randomBytes(16).toString('base64url'), exp: now + STATE_TTL_MS }),
+      JSON.stringify({ nonce: randomBytes(16).toString('base64url'), exp: now + STATE_TTL_MS, purpose }),
     );
     const body = payload.toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
 
-  /** Checks signature and expiry, then spends the nonce; throws InvalidStateError otherwise. */
-  async consume(state: string | undefined, now = Date.now()): Promise<void> {
+  /**
+   * Checks signature and expiry, then spends the nonce and returns what the state was issued for;
+   * throws InvalidStateError otherwise.
+   */
+  async consume(state: string | undefined, now = Date.now()): Promise<StatePurpose> {
     if (!state) throw new InvalidStateError('it carries no state');
     const [body, signature] = state.split('.');
     if (!body || !signature || !this.verify(body, signature))
@@ -53,6 +63,7 @@ export class InstallState {
       'NX',
     );
     if (spent !== 'OK') throw new InvalidStateError('it has already been used');
+    return payload.purpose;
   }
 
   private sign(body: string): string {

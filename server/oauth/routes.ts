@@ -21,6 +21,8 @@ export interface OAuthRoutesDeps {
   queues: Queues;
   logger: Logger;
   dashboardUrl: string;
+  /** Finishes a dashboard sign-in: the callback is shared, the state says which round trip it ends. */
+  completeSignIn?: (code: string, res: Response) => Promise<void>;
 }
 
 const callbackQuery = z.union([
@@ -55,7 +57,8 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
     if (!query.success) return fail(400, 'The CRM sent back an answer we cannot read.');
     try {
       if ('error' in query.data) {
-        if (query.data.state) await deps.installState.consume(query.data.state);
+        const purpose = query.data.state ? await deps.installState.consume(query.data.state) : 'install';
+        if (purpose === 'login') return res.redirect(302, '/app/?signin=denied');
         const denied = query.data.error === 'access_denied';
         return fail(
           denied ? 403 : 400,
@@ -64,7 +67,11 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
             : `The CRM answered: ${query.data.error_description ?? query.data.error}.`,
         );
       }
-      await deps.installState.consume(query.data.state);
+      const purpose = await deps.installState.consume(query.data.state);
+      if (purpose === 'login') {
+        if (!deps.completeSignIn) return fail(400, 'This server does not offer dashboard sign-in.');
+        return await deps.completeSignIn(query.data.code, res);
+      }
       const tokens = await oauth.exchangeCode(query.data.code);
       const info = await oauth.introspect(tokens.access_token);
       const hubId = info.hub_id ?? tokens.hub_id;

@@ -1,0 +1,48 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * The current score of each contact of a portal: its latest row in `scores`. `distinct on` walks
+ * the (portal_id, contact_id, scored_at) index, so this stays one ordered pass for any portal size.
+ */
+export function latestScores(portalId: number): RawBuilder<unknown> {
+  return sql`(
+    select distinct on (contact_id) contact_id, probability, tier, reasons, scored_at, model_id
+    from scores
+    where portal_id = ${portalId}
+    order by contact_id, scored_at desc
+  )`;
+}
+
+/**
+ * What a contact is worth, for "value at risk": the amount of its deals won in the last 365 days
+ * (the yearly revenue a departure would take away).
+ */
+export function contactValues(portalId: number): RawBuilder<unknown> {
+  return sql`(
+    select a.from_id as contact_id, sum(d.amount)::float8 as value
+    from associations a
+    join deals d on d.portal_id = a.portal_id and d.id = a.to_id
+    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
+      and d.is_closed_won = true and d.close_date >= now() - interval '365 days'
+    group by a.from_id
+  )`;
+}
+
+/**
+ * The next renewal of a contact (SQL over `contacts c`): the next anniversary, per billing period,
+ * of becoming a customer, as the feature `days_to_next_renewal` computes it.
+ */
+export const nextRenewal = sql<Date | null>`(
+  case when c.properties->>'billing_period' in ('annual', 'monthly') then (
+    with since as (
+      select coalesce(
+        case when c.properties->>'hs_lifecyclestage_customer_date' ~ '^[0-9]+$'
+          then to_timestamp((c.properties->>'hs_lifecyclestage_customer_date')::float8 / 1000) end,
+        c.created_at) as at,
+      case c.properties->>'billing_period' when 'annual' then 365.25 * 86400 else 365.25 * 86400 / 12 end as period
+    )
+    select to_timestamp(
+      extract(epoch from since.at)
+      + (floor(greatest(extract(epoch from now()) - extract(epoch from since.at), 0) / since.period) + 1) * since.period)
+    from since where since.at is not null
+  ) end)`;

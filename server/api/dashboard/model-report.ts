@@ -1,0 +1,63 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { listModels, type StoredModel } from '../../model/registry.js';
+import { latestScores } from './latest-scores.js';
+
+interface CalibrationBin {
+  from: number;
+  to: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+export interface ModelReport {
+  active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
+  history: StoredModel[];
+  /** The features that most often raise the current scores, with their mean push. */
+  drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+}
+
+/**
+ * The cumulative gains curve from the calibration table: contacts taken riskiest first (x) against
+ * the share of all churners found among them (y). A model no better than chance is the diagonal.
+ */
+export function gainsCurve(bins: CalibrationBin[]): { contacts: number; churners: number }[] {
+  const sorted = [...bins].filter((b) => b.count > 0).sort((a, b) => b.meanPredicted - a.meanPredicted);
+  const total = sorted.reduce((n, b) => n + b.count, 0);
+  const churners = sorted.reduce((n, b) => n + b.count * b.observedRate, 0);
+  if (total === 0 || churners === 0) return [];
+  const points = [{ contacts: 0, churners: 0 }];
+  let seen = 0;
+  let found = 0;
+  for (const bin of sorted) {
+    seen += bin.count;
+    found += bin.count * bin.observedRate;
+    points.push({ contacts: seen / total, churners: found / churners });
+  }
+  return points;
+}
+
+export async function loadModelReport(db: Kysely<Database>, portalId: number): Promise<ModelReport> {
+  const history = await listModels(db, portalId);
+  const active = history.find((m) => m.status === 'active') ?? null;
+  const { rows } = await sql<Record<string, unknown>>`
+    select r->>'feature' as feature, max(r->>'label') as label, count(*) as contacts,
+      avg((r->>'contribution')::float8) as mean_contribution
+    from ${latestScores(portalId)} l, jsonb_array_elements(l.reasons) r
+    where (r->>'contribution')::float8 > 0
+    group by r->>'feature'
+    order by count(*) desc, avg((r->>'contribution')::float8) desc
+    limit 10`.execute(db);
+  const calibration = (active?.metrics.calibration ?? []) as CalibrationBin[];
+  return {
+    active: active ? { ...active, gains: gainsCurve(calibration) } : null,
+    history,
+    drivers: rows.map((r) => ({
+      feature: String(r.feature),
+      label: String(r.label ?? r.feature),
+      contacts: Number(r.contacts),
+      meanContribution: Number(r.mean_contribution),
+    })),
+  };
+}

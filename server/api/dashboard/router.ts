@@ -1,0 +1,112 @@
+import { Router, type RequestHandler } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/schema.js';
+import { BadRequestError, NotFoundError } from '../../errors.js';
+import type { Queues } from '../../jobs/queues.js';
+import {
+  loadPortalSettings,
+  PortalNotFoundError,
+  PortalSettingsError,
+  updatePortalSettings,
+} from '../../settings/portal-settings.js';
+import { sessionOf } from '../sign-in/session-guard.js';
+import { atRiskCsv, atRiskQuerySchema, listAtRisk } from './at-risk.js';
+import { loadContactView } from './contact-view.js';
+import { loadEngagement } from './engagement.js';
+import { loadJobProgress } from './job-progress.js';
+import { loadModelReport } from './model-report.js';
+import { loadOverview } from './overview.js';
+
+export interface DashboardDeps {
+  db: Kysely<Database>;
+  queues: Queues;
+  /** Checks the signed-in session against `:portalId` (and CSRF on changes). */
+  guard: RequestHandler;
+  /** A contact's page in the CRM, with `{portalId}` and `{contactId}` to fill in. */
+  recordUrl: string;
+}
+
+const portalParams = z.object({ portalId: z.coerce.number().int().positive() });
+const contactParams = portalParams.extend({ contactId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+const CSV_LIMIT = 50_000;
+
+/** The dashboard's read API and its settings, all under `/api/v1/portals/:portalId`. */
+export function dashboardRouter(deps: DashboardDeps): Router {
+  const router = Router();
+  const base = '/api/v1/portals/:portalId';
+  const portalOf = (params: unknown) => portalParams.parse(params).portalId;
+  const hubIdOf = async (portalId: number) =>
+    (
+      await deps.db
+        .selectFrom('portals')
+        .select('external_id')
+        .where('id', '=', portalId)
+        .executeTakeFirstOrThrow()
+    ).external_id;
+  const recordUrl = (hubId: string) => (contactId: string) =>
+    deps.recordUrl
+      .replace('{portalId}', encodeURIComponent(hubId))
+      .replace('{contactId}', encodeURIComponent(contactId));
+
+  router.get(`${base}/overview`, deps.guard, async (req, res) => {
+    res.json(await loadOverview(deps.db, portalOf(req.params)));
+  });
+
+  router.get(`${base}/at-risk`, deps.guard, async (req, res) => {
+    const portalId = portalOf(req.params);
+    const query = atRiskQuerySchema.parse(req.query);
+    const result = await listAtRisk(deps.db, portalId, query);
+    const link = recordUrl(await hubIdOf(portalId));
+    res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
+  });
+
+  router.get(`${base}/at-risk.csv`, deps.guard, async (req, res) => {
+    const portalId = portalOf(req.params);
+    const query = atRiskQuerySchema.omit({ limit: true, offset: true }).parse(req.query);
+    const { rows } = await listAtRisk(deps.db, portalId, { ...query, limit: CSV_LIMIT, offset: 0 });
+    const day = new Date().toISOString().slice(0, 10);
+    res.set('Content-Disposition', `attachment; filename="at-risk-${day}.csv"`);
+    res.type('text/csv; charset=utf-8').send(atRiskCsv(rows, recordUrl(await hubIdOf(portalId))));
+  });
+
+  router.get(`${base}/model`, deps.guard, async (req, res) => {
+    res.json(await loadModelReport(deps.db, portalOf(req.params)));
+  });
+
+  router.get(`${base}/engagement`, deps.guard, async (req, res) => {
+    res.json(await loadEngagement(deps.db, portalOf(req.params)));
+  });
+
+  router.get(`${base}/jobs`, deps.guard, async (req, res) => {
+    res.json(await loadJobProgress(deps.queues, portalOf(req.params)));
+  });
+
+  router.get(`${base}/contacts/:contactId`, deps.guard, async (req, res) => {
+    const { portalId, contactId } = contactParams.parse(req.params);
+    const view = await loadContactView(deps.db, portalId, contactId);
+    res.json({ ...view, crmUrl: recordUrl(await hubIdOf(portalId))(contactId) });
+  });
+
+  router.get(`${base}/settings`, deps.guard, async (req, res) => {
+    res.json(await withPortal(() => loadPortalSettings(deps.db, portalOf(req.params))));
+  });
+
+  router.put(`${base}/settings`, deps.guard, async (req, res) => {
+    const session = sessionOf(res);
+    const actor = session.userEmail ?? `user:${session.userId}`;
+    res.json(await withPortal(() => updatePortalSettings(deps.db, portalOf(req.params), req.body, actor)));
+  });
+
+  return router;
+}
+
+async function withPortal<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof PortalNotFoundError) throw new NotFoundError(error.message);
+    if (error instanceof PortalSettingsError) throw new BadRequestError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+import { Router, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { json } from '../../db/json.js';
+import { findPortal, findPortalByExternalId } from '../../db/portals.js';
+import { ServiceUnavailableError, UnauthorizedError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { OAuthRequestError, type HubSpotOAuth } from '../../oauth/hubspot-oauth.js';
+import type { InstallState } from '../../oauth/install-state.js';
+import { escapeHtml } from '../../oauth/pages.js';
+import { portalSessionGuard, readCookie, sessionOf, SESSION_COOKIE } from './session-guard.js';
+import { createSession, endSession, SESSION_TTL_MS } from './sessions.js';
+
+export interface SignInDeps {
+  db: Kysely<Database>;
+  hubspot: { oauth: HubSpotOAuth } | undefined;
+  installState: InstallState;
+  logger: Logger;
+  publicUrl: string;
+  /** The CRM app's id: a token issued to another app signs nobody in. */
+  appId: number | undefined;
+  /** The app's scopes: the CRM's authorize page asks for the same ones as the install. */
+  scopes: { required: string[]; optional: string[] };
+}
+
+export class SignInError extends Error {
+  readonly code = 'sign_in_failed';
+}
+
+function oauthOf(deps: SignInDeps): HubSpotOAuth {
+  if (!deps.hubspot) {
+    throw new ServiceUnavailableError(
+      'not_configured',
+      'Sign-in needs the HubSpot app: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.',
+    );
+  }
+  return deps.hubspot.oauth;
+}
+
+function setSessionCookie(res: Response, deps: SignInDeps, token: string): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.publicUrl.startsWith('https:'),
+    path: '/',
+    maxAge: SESSION_TTL_MS,
+  });
+}
+
+export function signInFailedPage(reason: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in failed · Churn Radar</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;color:#1f2933;background:#f5f7fa;margin:0}main{max-width:32rem;margin:4rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 12px #0001}h1{font-size:1.4rem;color:#b42318}a{color:#0b5cad}</style></head>
+<body><main><h1>You are not signed in</h1><p>${escapeHtml(reason)}</p><p><a href="/app/login">Try again</a></p></main></body></html>`;
+}
+
+/**
+ * The end of a sign-in round trip through the CRM's authorize page: the code is exchanged, the
+ * token says which portal and which user; the portal must have the app installed, and the user
+ * must be one of that portal's users (the CRM issues the token only then). Starts a session.
+ */
+export async function completeSignIn(deps: SignInDeps, code: string, res: Response): Promise<void> {
+  const oauth = oauthOf(deps);
+  const fail = (status: number, reason: string) =>
+    res.status(status).type('html').send(signInFailedPage(reason));
+  let info;
+  try {
+    const tokens = await oauth.exchangeCode(code);
+    info = await oauth.introspect(tokens.access_token);
+    info = { ...info, hub_id: info.hub_id ?? tokens.hub_id, user_id: info.user_id ?? tokens.user_id };
+  } catch (error) {
+    if (error instanceof OAuthRequestError)
+      return void fail(400, `The CRM refused the sign-in (${error.message}).`);
+    throw error;
+  }
+  if (!info.active || info.hub_id === undefined || info.user_id === undefined) {
+    return void fail(400, 'The CRM did not confirm who you are.');
+  }
+  if (deps.appId !== undefined && info.app_id !== undefined && info.app_id !== deps.appId) {
+    return void fail(400, 'The CRM issued this sign-in to another app.');
+  }
+  const portal = await findPortalByExternalId(deps.db, 'hubspot', String(info.hub_id));
+  if (!portal || portal.status !== 'active') {
+    return void fail(
+      403,
+      `Churn Radar is not installed in HubSpot account ${info.hub_id}. Install it first.`,
+    );
+  }
+  const userId = String(info.user_id);
+  const { token } = await createSession(deps.db, {
+    portalId: portal.id,
+    userId,
+    userEmail: info.user ?? null,
+  });
+  await deps.db
+    .insertInto('audit_log')
+    .values({
+      portal_id: portal.id,
+      actor: info.user ?? `user:${userId}`,
+      action: 'dashboard.signed_in',
+      details: json({}),
+    })
+    .execute();
+  deps.logger.info({ portalId: portal.id, userId }, 'dashboard sign-in');
+  setSessionCookie(res, deps, token);
+  res.redirect(302, '/app/');
+}
+
+/**
+ * `/app/login` sends the browser to the CRM's authorize page with a state marked for sign-in (the
+ * callback is the app's one OAuth redirect URL); `/api/v1/session` tells the dashboard who is
+ * signed in and its CSRF token; `POST /api/v1/session/logout` ends the session.
+ */
+export function signInRouter(deps: SignInDeps): Router {
+  const router = Router();
+  router.get('/app/login', (req, res) => {
+    const oauth = oauthOf(deps);
+    const url = oauth.authorizeUrl({
+      state: deps.installState.issue(Date.now(), 'login'),
+      scopes: deps.scopes.required,
+      optionalScopes: deps.scopes.optional,
+    });
+    // A portal named in the link goes to the CRM's portal-specific authorize page, as HubSpot's
+    // own `/oauth/{portalId}/authorize` links do, so the user does not pick the account again.
+    const hubId =
+      typeof req.query.portal === 'string' && /^\d{1,15}$/.test(req.query.portal) ? req.query.portal : '';
+    const target = new URL(url);
+    if (hubId) target.pathname = target.pathname.replace(/\/oauth\/authorize$/, `/oauth/${hubId}/authorize`);
+    res.redirect(302, target.toString());
+  });
+
+  const guard = portalSessionGuard(deps.db);
+  router.get('/api/v1/session', guard, async (_req, res) => {
+    const session = sessionOf(res);
+    const portal = await findPortal(deps.db, session.portalId);
+    if (!portal) throw new UnauthorizedError('Sign in to the dashboard first.', 'sign_in_required');
+    res.set('Cache-Control', 'no-store');
+    res.json({
+      portal: { id: portal.id, hubId: portal.external_id, name: portal.name, domain: portal.domain },
+      user: { id: session.userId, email: session.userEmail },
+      csrfToken: session.csrfToken,
+      expiresAt: session.expiresAt.toISOString(),
+    });
+  });
+  router.post('/api/v1/session/logout', guard, async (req, res) => {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token) await endSession(deps.db, token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+  return router;
+}

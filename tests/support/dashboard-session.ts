@@ -1,0 +1,62 @@
+/**
+ * A dashboard sign-in walked over HTTP as a browser would: the product's `/app/login`, the CRM's
+ * authorize page (approved for `portalId`), and back to the product's callback, which sets the
+ * session cookie. Returns the cookie and the session's CSRF token for API calls.
+ */
+export interface DashboardSession {
+  cookie: string;
+  csrfToken: string;
+  portalId: number;
+  setCookie: string;
+}
+
+export async function signInToDashboard(productUrl: string, hubId: number): Promise<DashboardSession> {
+  const start = await fetch(`${productUrl}/app/login`, { redirect: 'manual' });
+  if (start.status !== 302) throw new Error(`/app/login answered ${start.status}`);
+  const authorize = new URL(start.headers.get('location')!);
+  const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({
+      ...Object.fromEntries(authorize.searchParams),
+      portalId: String(hubId),
+      decision: 'approve',
+    }),
+  });
+  if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
+  const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+  const setCookie = callback.headers.get('set-cookie') ?? '';
+  if (callback.status !== 302 || !setCookie) {
+    throw new Error(`the sign-in callback answered ${callback.status}: ${await callback.text()}`);
+  }
+  const cookie = setCookie.split(';')[0]!;
+  const session = await fetch(`${productUrl}/api/v1/session`, { headers: { cookie } });
+  const body = (await session.json()) as { csrfToken: string; portal: { id: number } };
+  return { cookie, csrfToken: body.csrfToken, portalId: body.portal.id, setCookie };
+}
+
+/** A JSON call with the session's cookie (and its CSRF token on changes). */
+export async function dashboardCall<T = unknown>(
+  productUrl: string,
+  session: Pick<DashboardSession, 'cookie' | 'csrfToken'>,
+  path: string,
+  init: { method?: string; body?: unknown; csrf?: boolean } = {},
+): Promise<{ status: number; body: T; headers: Headers; text: string }> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { cookie: session.cookie };
+  if (method !== 'GET' && init.csrf !== false) headers['x-csrf-token'] = session.csrfToken;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${productUrl}${path}`, {
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (a CSV export, an HTML page): the text is there
+  }
+  return { status: response.status, body: body as T, headers: response.headers, text };
+}

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { seedScoredPortal } from '../support/scored-portal.js';
+
+let redis: EmbeddedRedis;
+let sandbox: RunningSandbox;
+let product: TestProduct;
+let portalA: number;
+let portalB: number;
+let session: DashboardSession;
+
+const HUB_A = 811;
+const HUB_B = 812;
+const HUB_NOT_INSTALLED = 813;
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis();
+  sandbox = await startSandbox({
+    portals: [HUB_A, HUB_B, HUB_NOT_INSTALLED],
+    rateLimits: { tenSecondlyMax: 100_000 },
+  });
+  product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+  for (const hub of [HUB_A, HUB_B])
+    expect((await walkInstall(product.url, { portalId: hub })).status).toBe(200);
+  await product.ctx.queues.get('system').drain();
+  const db = product.ctx.db.db;
+  portalA = (await findPortalByExternalId(db, 'hubspot', String(HUB_A)))!.id;
+  portalB = (await findPortalByExternalId(db, 'hubspot', String(HUB_B)))!.id;
+  await seedScoredPortal(db, portalA, { contacts: 400, weeks: 3, idPrefix: 'a' });
+  await seedScoredPortal(db, portalB, { contacts: 50, weeks: 2, idPrefix: 'b', namePrefix: 'Bravo' });
+  session = await signInToDashboard(product.url, HUB_A);
+});
+afterAll(async () => {
+  await product?.close();
+  await sandbox?.close();
+  await redis?.stop();
+});
+
+/** The current score of each contact, worked out here from the raw rows, apart from the SQL. */
+async function latestByContact(portalId: number) {
+  const rows = await product.ctx.db.db
+    .selectFrom('scores')
+    .select(['contact_id', 'probability', 'tier', 'scored_at'])
+    .where('portal_id', '=', portalId)
+    .execute();
+  const latest = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) {
+    const seen = latest.get(row.contact_id);
+    if (!seen || seen.scored_at < row.scored_at) latest.set(row.contact_id, row);
+  }
+  return [...latest.values()];
+}
+
+describe('signing in to the dashboard through the CRM', () => {
+  it('sets an HttpOnly, SameSite=Lax session cookie for the portal the user signed in to', async () => {
+    expect(session.setCookie).toMatch(/HttpOnly/i);
+    expect(session.setCookie).toMatch(/SameSite=Lax/i);
+    expect(session.setCookie).not.toMatch(/Secure/i);
+    expect(session.portalId).toBe(portalA);
+  });
+
+  it('refuses a CRM account where the app is not installed', async () => {
+    await expect(signInToDashboard(product.url, HUB_NOT_INSTALLED)).rejects.toThrow(
+      /answered 403.*not installed/s,
+    );
+  });
+
+  it('answers 401 without a session and 404 for another portal', async () => {
+    const anonymous = await fetch(`${product.url}/api/v1/portals/${portalA}/overview`);
+    expect(anonymous.status).toBe(401);
+    for (const path of [
+      'overview',
+      'at-risk',
+      'at-risk.csv',
+      'model',
+      'settings',
+      'engagement',
+      'contacts/b1',
+    ]) {
+      const other = await dashboardCall(product.url, session, `/api/v1/portals/${portalB}/${path}`);
+      expect({ path, status: other.status }).toEqual({ path, status: 404 });
+      expect(other.text).not.toContain('Bravo');
+    }
+    // Contact ids of portal B are unknown in portal A too.
+    expect((await dashboardCall(product.url, session, `/api/v1/portals/${portalA}/contacts/b1`)).status).toBe(
+      404,
+    );
+  });
+
+  it('requires the CSRF token on changes', async () => {
+    const path = `/api/v1/portals/${portalA}/settings`;
+    const without = await dashboardCall(product.url, session, path, {
+      method: 'PUT',
+      body: { defaultHoldoutPercent: 20 },
+      csrf: false,
+    });
+    expect(without.status).toBe(403);
+    expect(
+      (await dashboardCall<{ defaultHoldoutPercent: number }>(product.url, session, path)).body
+        .defaultHoldoutPercent,
+    ).toBe(10);
+    const withToken = await dashboardCall<{ defaultHoldoutPercent: number }>(product.url, session, path, {
+      method: 'PUT',
+      body: { defaultHoldoutPercent: 20 },
+    });
+    expect(withToken.status).toBe(200);
+    expect(
+      (await dashboardCall<{ defaultHoldoutPercent: number }>(product.url, session, path)).body
+        .defaultHoldoutPercent,
+    ).toBe(20);
+    const invalid = await dashboardCall(product.url, session, path, {
+      method: 'PUT',
+      body: { defaultHoldoutPercent: 90 },
+    });
+    expect(invalid.status).toBe(400);
+  });
+
+  it('ends the session on sign-out', async () => {
+    const second = await signInToDashboard(product.url, HUB_A);
+    expect(
+      (await dashboardCall(product.url, second, '/api/v1/session/logout', { method: 'POST' })).status,
+    ).toBe(204);
+    expect((await dashboardCall(product.url, second, `/api/v1/portals/${portalA}/overview`)).status).toBe(
+      401,
+    );
+    expect((await dashboardCall(product.url, session, `/api/v1/portals/${portalA}/overview`)).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('the dashboard API', () => {
+  it('counts the current tiers and the risk distribution from the latest score of each contact', async () => {
+    const latest = await latestByContact(portalA);
+    const { body } = await dashboardCall<{
+      contacts: number;
+      tiers: Record<string, number>;
+      distribution: { contacts: number }[];
+      trend: { highShare: number }[];
+      sinceLastWeek: { comparedWith: string | null; newlyHigh: number };
+    }>(product.url, session, `/api/v1/portals/${portalA}/overview`);
+    expect(body.contacts).toBe(400);
+    for (const tier of ['low', 'medium', 'high']) {
+      expect(body.tiers[tier]).toBe(latest.filter((s) => s.tier === tier).length);
+    }
+    const histogram = Array.from(
+      { length: 10 },
+      (_, i) => latest.filter((s) => Math.min(9, Math.floor(s.probability * 10)) === i).length,
+    );
+    expect(body.distribution.map((d) => d.contacts)).toEqual(histogram);
+    expect(body.trend).toHaveLength(3);
+    // The seeded risk rises every week, so the high share does too, and some became high.
+    expect(body.trend[2]!.highShare).toBeGreaterThan(body.trend[0]!.highShare);
+    expect(body.sinceLastWeek.comparedWith).not.toBeNull();
+    expect(body.sinceLastWeek.newlyHigh).toBeGreaterThan(0);
+  });
+
+  it('lists the riskiest first with reasons, a recommended action and a CRM link, and filters by tier, owner, renewal and reason', async () => {
+    const base = `/api/v1/portals/${portalA}/at-risk`;
+    type List = {
+      total: number;
+      rows: {
+        contactId: string;
+        probability: number;
+        tier: string;
+        ownerId: string;
+        renewalAt: string | null;
+        reasons: { feature: string }[];
+        recommendation: { title: string };
+        crmUrl: string;
+      }[];
+    };
+    const { body } = await dashboardCall<List>(product.url, session, `${base}?limit=500`);
+    const latest = await latestByContact(portalA);
+    expect(body.total).toBe(latest.filter((s) => s.tier !== 'low').length);
+    const probabilities = body.rows.map((r) => r.probability);
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
+    expect(body.rows[0]!.recommendation.title).toBeTruthy();
+    expect(body.rows[0]!.crmUrl).toContain(`/contacts/${HUB_A}/record/0-1/${body.rows[0]!.contactId}`);
+
+    const high = await dashboardCall<List>(product.url, session, `${base}?tier=high&owner=101&limit=500`);
+    expect(high.body.rows.every((r) => r.tier === 'high' && r.ownerId === '101')).toBe(true);
+    expect(high.body.total).toBe(high.body.rows.length);
+
+    const soon = await dashboardCall<List>(product.url, session, `${base}?renewalWeeks=4&limit=500`);
+    const limit = Date.now() + 4 * 7 * 86400_000;
+    expect(soon.body.rows.length).toBeGreaterThan(0);
+    expect(soon.body.rows.length).toBeLessThan(body.rows.length);
+    expect(soon.body.rows.every((r) => r.renewalAt !== null && Date.parse(r.renewalAt) <= limit)).toBe(true);
+
+    const byReason = await dashboardCall<List>(
+      product.url,
+      session,
+      `${base}?reason=tickets_open_now&limit=500`,
+    );
+    expect(byReason.body.rows.length).toBeGreaterThan(0);
+    expect(byReason.body.rows.every((r) => r.reasons.some((x) => x.feature === 'tickets_open_now'))).toBe(
+      true,
+    );
+
+    const bad = await dashboardCall(product.url, session, `${base}?sort=drop%20table`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('exports the at-risk list as CSV, one line per contact', async () => {
+    const csv = await dashboardCall(product.url, session, `/api/v1/portals/${portalA}/at-risk.csv?tier=high`);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="at-risk-/);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^contact_id,name,email/);
+    const latest = await latestByContact(portalA);
+    expect(lines.length - 1).toBe(latest.filter((s) => s.tier === 'high').length);
+  });
+});

@@ -1,0 +1,71 @@
+import { useEffect } from 'react';
+import { useApi } from './api.js';
+import { usePortalPath } from './session.js';
+
+interface Jobs {
+  jobs: {
+    queue: string;
+    name: string;
+    state: 'active' | 'waiting';
+    progress: unknown;
+    startedAt: string | null;
+  }[];
+}
+
+const LABELS: Record<string, string> = {
+  sync: 'Syncing from the CRM',
+  score: 'Scoring contacts',
+  train: 'Training a model',
+  writeback: 'Writing scores to the CRM',
+  system: 'Preparing the portal',
+};
+
+/** A percentage from whatever a worker reports: a number, or `{ done, total }`-like objects. */
+function percentOf(progress: unknown): number | null {
+  if (typeof progress === 'number') return Math.max(0, Math.min(100, progress));
+  if (progress && typeof progress === 'object') {
+    const p = progress as Record<string, unknown>;
+    const done = Number(p.done ?? p.processed ?? p.scored ?? NaN);
+    const total = Number(p.total ?? NaN);
+    if (Number.isFinite(done) && Number.isFinite(total) && total > 0)
+      return Math.min(100, (100 * done) / total);
+  }
+  return null;
+}
+
+/** Shown while a cycle runs for the portal; polls every few seconds, silent otherwise. */
+export function JobProgressBanner() {
+  const jobs = useApi<Jobs>(usePortalPath('jobs'));
+  const { reload } = jobs;
+  useEffect(() => {
+    const timer = setInterval(reload, 5000);
+    return () => clearInterval(timer);
+  }, [reload]);
+  if (jobs.state !== 'ready' || jobs.data.jobs.length === 0) return null;
+  return (
+    <div className="notice stack" role="status" aria-live="polite" style={{ marginBottom: 16 }}>
+      {jobs.data.jobs.slice(0, 3).map((job, i) => {
+        const percent = percentOf(job.progress);
+        return (
+          <div key={i}>
+            <div className="row">
+              <strong>{LABELS[job.queue] ?? job.name}</strong>
+              <span className="muted">
+                {job.state === 'waiting'
+                  ? 'waiting'
+                  : percent === null
+                    ? 'running'
+                    : `${Math.round(percent)} %`}
+              </span>
+            </div>
+            {percent !== null && (
+              <div className="progress" aria-hidden="true">
+                <div style={{ width: `${percent}%` }} />
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

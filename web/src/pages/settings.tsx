@@ -1,0 +1,263 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, useApi } from '../api.js';
+import { formatDate } from '../format.js';
+import { usePortalPath, useSession } from '../session.js';
+import { Button, Card, ErrorNotice, PageHeader, Spinner } from '../ui.js';
+
+interface Settings {
+  churnRule:
+    | { kind: 'lifecycle_stage'; formerStage: string; renewalLost: boolean }
+    | { kind: 'property'; property: string }
+    | { kind: 'no_purchase'; days: number };
+  tiers:
+    | { kind: 'share'; highShare: number; mediumShare: number }
+    | { kind: 'cost_aware'; offerCost: number; saveRate: number };
+  defaultHoldoutPercent: number;
+  schedule: { day: string; hour: number; timeZone: string };
+  retrainAfterDays: number;
+  driftPsiThreshold: number;
+}
+
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+function describeRule(rule: Settings['churnRule']): string {
+  if (rule.kind === 'lifecycle_stage')
+    return `Lifecycle stage becomes “${rule.formerStage}”${rule.renewalLost ? ', or a renewal deal is lost' : ''}`;
+  if (rule.kind === 'property') return `Contact property “${rule.property}” turns true`;
+  return `No purchase for ${rule.days} days`;
+}
+
+function UsageKey() {
+  const path = usePortalPath('usage-api-key');
+  const info = useApi<{ prefix: string; createdAt: string; rotatedAt: string | null }>(path);
+  const [fresh, setFresh] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const issue = async (rotate: boolean) => {
+    setError(null);
+    try {
+      const key = await api<{ key: string }>(rotate ? `${path}/rotate` : path, { method: 'POST' });
+      setFresh(key.key);
+      info.reload();
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  };
+  const hasKey = info.state === 'ready';
+  return (
+    <Card title="Usage events API key" note="your product sends usage events with it">
+      {info.state === 'loading' && <Spinner />}
+      {hasKey && (
+        <p>
+          Key <code>{info.data.prefix}…</code> created {formatDate(info.data.createdAt)}
+          {info.data.rotatedAt ? `, rotated ${formatDate(info.data.rotatedAt)}` : ''}.
+        </p>
+      )}
+      {info.state === 'error' && info.error.status === 404 && <p className="muted">No key yet.</p>}
+      {fresh && (
+        <p className="notice" role="status">
+          Copy it now, it is shown once: <code style={{ wordBreak: 'break-all' }}>{fresh}</code>
+        </p>
+      )}
+      {error && <ErrorNotice error={error} />}
+      <Button onClick={() => issue(hasKey)}>{hasKey ? 'Rotate the key' : 'Create a key'}</Button>
+    </Card>
+  );
+}
+
+export function SettingsPage() {
+  const path = usePortalPath('settings');
+  const session = useSession();
+  const settings = useApi<Settings>(path);
+  const [draft, setDraft] = useState<Settings | null>(null);
+  const [saved, setSaved] = useState<'idle' | 'saving' | 'saved'>('idle');
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (settings.state === 'ready') setDraft(settings.data);
+  }, [settings]);
+
+  if (settings.state === 'loading' || (settings.state === 'ready' && !draft)) return <Spinner />;
+  if (settings.state === 'error') return <ErrorNotice error={settings.error} />;
+  const d = draft!;
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved('saving');
+    setError(null);
+    try {
+      const next = await api<Settings>(path, {
+        method: 'PUT',
+        body: {
+          tiers: d.tiers,
+          defaultHoldoutPercent: d.defaultHoldoutPercent,
+          schedule: d.schedule,
+          retrainAfterDays: d.retrainAfterDays,
+        },
+      });
+      setDraft(next);
+      setSaved('saved');
+    } catch (e) {
+      setError(e as ApiError);
+      setSaved('idle');
+    }
+  };
+  const uninstall = async () => {
+    if (
+      !window.confirm(
+        `Uninstall Churn Radar from ${session.portal.name}? Scoring stops and the app leaves the CRM.`,
+      )
+    )
+      return;
+    try {
+      await api(`/api/v1/portals/${session.portal.id}/uninstall`, { method: 'POST' });
+      window.location.assign('/app/');
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Settings" subtitle={`For ${session.portal.name}`} />
+      <div className="stack">
+        <Card title="What “churned” means">
+          <p>{describeRule(d.churnRule)}</p>
+        </Card>
+        <Card title="Scoring">
+          <form onSubmit={save} className="stack" aria-label="Scoring settings">
+            <div className="filters">
+              {d.tiers.kind === 'share' ? (
+                <>
+                  <label className="field">
+                    High tier: riskiest share (%)
+                    <input
+                      name="highShare"
+                      type="number"
+                      min={0}
+                      max={100}
+                      step={1}
+                      value={Math.round(d.tiers.highShare * 100)}
+                      onChange={(e) =>
+                        setDraft({
+                          ...d,
+                          tiers: {
+                            ...d.tiers,
+                            kind: 'share',
+                            highShare: Number(e.target.value) / 100,
+                          } as Settings['tiers'],
+                        })
+                      }
+                    />
+                  </label>
+                  <label className="field">
+                    Medium tier: next share (%)
+                    <input
+                      name="mediumShare"
+                      type="number"
+                      min={0}
+                      max={100}
+                      step={1}
+                      value={Math.round(d.tiers.mediumShare * 100)}
+                      onChange={(e) =>
+                        setDraft({
+                          ...d,
+                          tiers: {
+                            ...d.tiers,
+                            kind: 'share',
+                            mediumShare: Number(e.target.value) / 100,
+                          } as Settings['tiers'],
+                        })
+                      }
+                    />
+                  </label>
+                </>
+              ) : (
+                <p>
+                  Tiers are cost-aware: an offer costs {d.tiers.offerCost} and saves{' '}
+                  {Math.round(d.tiers.saveRate * 100)} % of churners.
+                </p>
+              )}
+              <label className="field">
+                Default holdout (%)
+                <input
+                  name="defaultHoldoutPercent"
+                  type="number"
+                  min={0}
+                  max={50}
+                  value={d.defaultHoldoutPercent}
+                  onChange={(e) => setDraft({ ...d, defaultHoldoutPercent: Number(e.target.value) })}
+                />
+              </label>
+              <label className="field">
+                Weekly run: day
+                <select
+                  name="scheduleDay"
+                  value={d.schedule.day}
+                  onChange={(e) => setDraft({ ...d, schedule: { ...d.schedule, day: e.target.value } })}
+                >
+                  {DAYS.map((day) => (
+                    <option key={day} value={day}>
+                      {day}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="field">
+                hour
+                <input
+                  name="scheduleHour"
+                  type="number"
+                  min={0}
+                  max={23}
+                  value={d.schedule.hour}
+                  onChange={(e) =>
+                    setDraft({ ...d, schedule: { ...d.schedule, hour: Number(e.target.value) } })
+                  }
+                />
+              </label>
+              <label className="field">
+                time zone
+                <input
+                  name="timeZone"
+                  value={d.schedule.timeZone}
+                  onChange={(e) => setDraft({ ...d, schedule: { ...d.schedule, timeZone: e.target.value } })}
+                />
+              </label>
+              <label className="field">
+                Retrain after (days)
+                <input
+                  name="retrainAfterDays"
+                  type="number"
+                  min={7}
+                  max={365}
+                  value={d.retrainAfterDays}
+                  onChange={(e) => setDraft({ ...d, retrainAfterDays: Number(e.target.value) })}
+                />
+              </label>
+            </div>
+            {error && <ErrorNotice error={error} />}
+            <div className="row">
+              <Button type="submit" kind="primary" disabled={saved === 'saving'}>
+                Save settings
+              </Button>
+              {saved === 'saved' && (
+                <span role="status" className="down">
+                  Saved
+                </span>
+              )}
+            </div>
+          </form>
+        </Card>
+        <UsageKey />
+        <Card title="Uninstall">
+          <p className="muted">
+            Removes the app from the CRM portal and stops all work for it. Its data is deleted after the
+            retention period.
+          </p>
+          <Button kind="danger" onClick={uninstall}>
+            Uninstall Churn Radar
+          </Button>
+        </Card>
+      </div>
+    </>
+  );
+}
