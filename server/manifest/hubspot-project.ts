@@ -3,10 +3,19 @@
  * `hs project upload` takes. Output is deterministic (sorted keys, sorted sets, stable file names)
  * so a regenerated project only differs where the manifest or the public URL did.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkHubSpotPublicUrl, withPublicUrl } from './public-url.js';
+import { checkHubSpotPublicUrl, fillPublicUrl, PUBLIC_URL_TOKEN, withPublicUrl } from './public-url.js';
 import type { AppManifest, ManifestCard, ManifestWebhooks, ManifestWorkflowAction } from './schema.js';
 
 export const PLATFORM_VERSION = '2026.03';
@@ -190,8 +199,14 @@ function prepareOutDir(outDir: string): void {
   for (const owned of GENERATED_PATHS) rmSync(join(outDir, owned), { recursive: true, force: true });
 }
 
-/** Card files other than our own hsmeta (which is generated) and tests (which HubSpot need not build). */
-function copyCardSources(sourceDir: string, cardsDir: string): void {
+/** Card sources in which the public URL token is filled in: the card fetches from that address. */
+const CARD_TEXT_SOURCE = /\.(tsx?|jsx?|json)$/;
+
+/**
+ * Card files other than our own hsmeta (which is generated) and tests (which HubSpot need not build),
+ * with the public URL token replaced by the address the project is generated for.
+ */
+function copyCardSources(sourceDir: string, cardsDir: string, publicUrl: string): void {
   if (!existsSync(sourceDir)) return;
   cpSync(sourceDir, cardsDir, {
     recursive: true,
@@ -203,6 +218,11 @@ function copyCardSources(sourceDir: string, cardsDir: string): void {
       );
     },
   });
+  for (const file of listFiles(cardsDir).filter((name) => CARD_TEXT_SOURCE.test(name))) {
+    const path = join(cardsDir, file);
+    const text = readFileSync(path, 'utf8');
+    if (text.includes(PUBLIC_URL_TOKEN)) writeFileSync(path, fillPublicUrl(text, publicUrl));
+  }
 }
 
 function listFiles(dir: string): string[] {
@@ -221,7 +241,7 @@ export function generateHubSpotProject(
   prepareOutDir(outDir);
   const cardSourceDir = options.cardSourceDir === undefined ? DEFAULT_CARD_SOURCE_DIR : options.cardSourceDir;
   if (cardSourceDir && manifest.cards.length > 0)
-    copyCardSources(cardSourceDir, join(outDir, 'src/app/cards'));
+    copyCardSources(cardSourceDir, join(outDir, 'src/app/cards'), checkHubSpotPublicUrl(options.publicUrl));
   for (const file of files) {
     const target = join(outDir, file.path);
     mkdirSync(dirname(target), { recursive: true });

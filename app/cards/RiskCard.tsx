@@ -1,0 +1,51 @@
+/**
+ * The risk card in a contact record's tab: how likely this customer is to leave, how that moved
+ * since last week, why, what to do next, and buttons to do it.
+ */
+import { Divider, Flex, Heading, hubspot, type CrmContext } from '@hubspot/ui-extensions';
+import { canAct, useContactRisk } from './contact-risk.js';
+import {
+  NextAction,
+  PlayButtons,
+  ReasonList,
+  RiskFacts,
+  RiskStates,
+  ScoreSummary,
+  WeeklyChart,
+} from './RiskParts.js';
+
+export interface RiskCardProps {
+  context: CrmContext;
+  actions: { addAlert: (alert: { type?: 'success' | 'danger'; message: string }) => void };
+}
+
+export function RiskCard({ context, actions }: RiskCardProps) {
+  const { state, reload } = useContactRisk(context.crm.objectId);
+  if (state.kind !== 'loaded' || !state.risk.score) return <RiskStates state={state} reload={reload} />;
+  const { risk } = state;
+  const score = state.risk.score;
+  return (
+    <Flex direction="column" gap="md">
+      <Flex direction="row" gap="md" align="center">
+        <ScoreSummary risk={risk} score={score} />
+      </Flex>
+      <WeeklyChart risk={risk} />
+      <Heading>Top reasons</Heading>
+      <ReasonList risk={risk} limit={3} />
+      <NextAction risk={risk} />
+      <RiskFacts risk={risk} score={score} />
+      {canAct(context.user.permissions) ? (
+        <>
+          <Divider />
+          <PlayButtons
+            risk={risk}
+            score={score}
+            notify={(message, type) => actions.addAlert({ type, message })}
+          />
+        </>
+      ) : null}
+    </Flex>
+  );
+}
+
+hubspot.extend<'crm.record.tab'>(({ context, actions }) => <RiskCard context={context} actions={actions} />);

@@ -1,0 +1,106 @@
+/**
+ * The card's one read and its two writes, over HubSpot's signed `hubspot.fetch`. HubSpot appends
+ * the portal and user to the URL and signs the request; the server trusts nothing else about who
+ * is asking, so nothing here sends them.
+ */
+import { hubspot } from '@hubspot/ui-extensions';
+import { useCallback, useEffect, useState } from 'react';
+import { API_BASE } from './api-base.js';
+
+/** The answer of `GET /api/v1/cards/contact-risk`, as the server documents it. */
+export interface ContactRisk {
+  status: 'scored' | 'not_scored' | 'syncing';
+  contactId: string;
+  contact: { name: string | null; email: string | null } | null;
+  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number };
+  score: {
+    id: number;
+    value: number;
+    probability: number;
+    tier: 'low' | 'medium' | 'high';
+    scoredAt: string;
+    model: { id: number; version: number; family: string; isStarter: boolean; label: string };
+  } | null;
+  trend: { change: number; previous: number; previousScoredAt: string } | null;
+  history: { week: string; score: number }[];
+  reasons: { feature: string; text: string; direction: 'raises' | 'lowers'; contribution: number }[];
+  recommendation: { play: string; title: string; because: string } | null;
+  renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
+}
+
+export type Play = 'offer' | 'survey' | 'check_in';
+
+export type LoadState =
+  { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'loaded'; risk: ContactRisk };
+
+const CARDS_URL = `${API_BASE}/api/v1/cards`;
+const TIMEOUT_MS = 15_000;
+
+async function errorMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    if (body.error?.message) return body.error.message;
+  } catch {
+    // Not our JSON error body: fall through to the status.
+  }
+  return `The server answered ${response.status}.`;
+}
+
+/** The contact's risk, with a `reload` for the error state's retry button. */
+export function useContactRisk(contactId: number | string): { state: LoadState; reload: () => void } {
+  const [state, setState] = useState<LoadState>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    setState({ kind: 'loading' });
+    const url = `${CARDS_URL}/contact-risk?contactId=${encodeURIComponent(String(contactId))}`;
+    hubspot
+      .fetch(url, { method: 'GET', timeout: TIMEOUT_MS })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(await errorMessage(response));
+        const risk = (await response.json()) as ContactRisk;
+        if (current) setState({ kind: 'loaded', risk });
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (current) setState({ kind: 'error', message });
+      });
+    return () => {
+      current = false;
+    };
+  }, [contactId, attempt]);
+
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  return { state, reload };
+}
+
+/** One key per click: a request HubSpot retries carries the same key and is recorded once. */
+export function newRequestKey(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
+async function post(path: string, body: Record<string, unknown>): Promise<void> {
+  const response = await hubspot.fetch(`${CARDS_URL}/${path}`, { method: 'POST', body, timeout: TIMEOUT_MS });
+  if (!response.ok) throw new Error(await errorMessage(response));
+}
+
+export function startPlay(contactId: string, play: Play, requestKey = newRequestKey()): Promise<void> {
+  return post('plays', { contactId, play, requestKey });
+}
+
+export function reportWrongScore(
+  contactId: string,
+  scoreId: number | null,
+  requestKey = newRequestKey(),
+): Promise<void> {
+  return post('feedback', { contactId, scoreId, requestKey });
+}
+
+/**
+ * Who may start plays: users with a write permission. A read-only user sees the risk but no
+ * buttons (the host lists a user's permissions in the card's context).
+ */
+export function canAct(permissions: readonly string[]): boolean {
+  return permissions.some((permission) => /[-.]write$/.test(permission));
+}
