@@ -5,6 +5,7 @@ import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { loopbackAdminGuard } from './admin-guard.js';
+import { cardsRouter } from './cards/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
@@ -38,6 +39,14 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(usageRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
+  // The risk card's requests are signed over their raw bodies, like webhooks.
+  app.use(
+    cardsRouter({
+      db: ctx.db.db,
+      clientSecret: ctx.config.hubspot.clientSecret,
+      publicUrl: ctx.config.publicUrl,
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/', (_req, res) => res.json({ name: 'Churn Radar', health: '/healthz' }));

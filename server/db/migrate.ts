@@ -3,6 +3,7 @@ import * as warehouse from './migrations/0001-warehouse.js';
 import * as usageIntake from './migrations/0002-usage-intake.js';
 import * as textSentiment from './migrations/0003-text-sentiment.js';
 import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
+import * as cardFeedback from './migrations/0007-card-feedback.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-usage-intake': usageIntake,
   '0003-text-sentiment': textSentiment,
   '0006-dashboard-sessions': dashboardSessions,
+  '0007-card-feedback': cardFeedback,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -219,6 +219,19 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+/** "This looks wrong" on a score, from the risk card. */
+export interface ScoreFeedbackTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  contact_id: string;
+  score_id: BigId | null;
+  user_id: string;
+  comment: string | null;
+  /** Sent by the card with each click: a retried request finds the row the first one made. */
+  request_key: string;
+  created_at: CreatedTimestamp;
+}
+
 export interface Database {
   portals: PortalsTable;
   oauth_tokens: OauthTokensTable;
@@ -238,6 +251,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;
+  score_feedback: ScoreFeedbackTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

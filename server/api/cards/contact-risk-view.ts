@@ -1,0 +1,278 @@
+/**
+ * Everything the risk card shows about one contact, read from the warehouse in one go: the current
+ * score with its model, the weekly trend, the top reasons in plain words, the next best action and
+ * the upcoming renewal. The card (HubSpot-signed) and the dashboard's contact view (session) answer
+ * with this same object; each does its own authentication before calling it.
+ */
+import { sql, type Kysely } from 'kysely';
+import { CRM_OBJECT_TYPES } from '../../crm/connector.js';
+import type { Database } from '../../db/schema.js';
+import { NotFoundError } from '../../errors.js';
+import type { Reason } from '../../model/index.js';
+import { recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+
+export type RiskTier = 'low' | 'medium' | 'high';
+
+export interface CardReason {
+  feature: string;
+  /** Plain words with the customer's value: "Tickets open now: 3". */
+  text: string;
+  direction: 'raises' | 'lowers';
+  contribution: number;
+}
+
+export interface ContactRiskView {
+  /** `syncing`: the portal's first sync has not finished; `not_scored`: synced, no score yet. */
+  status: 'scored' | 'not_scored' | 'syncing';
+  contactId: string;
+  contact: { name: string | null; email: string | null } | null;
+  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number };
+  score: {
+    id: number;
+    /** 0–100, the calibrated probability in percent. */
+    value: number;
+    probability: number;
+    tier: RiskTier;
+    scoredAt: string;
+    model: { id: number; version: number; family: string; isStarter: boolean; label: string };
+  } | null;
+  /** Score points gained (+) or lost (−) since the last score of the week before; null without one. */
+  trend: { change: number; previous: number; previousScoredAt: string } | null;
+  /** The last score of each week that has one, oldest first, at most `HISTORY_WEEKS`. */
+  history: { week: string; score: number }[];
+  reasons: CardReason[];
+  recommendation: Recommendation | null;
+  renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
+}
+
+export const HISTORY_WEEKS = 12;
+const TOP_REASONS = 3;
+const WEEK_MS = 7 * 86_400_000;
+/** Deal types HubSpot uses for renewals of an existing customer. */
+const RENEWAL_DEAL_TYPES = ['existingbusiness', 'renewal'];
+
+/** Monday 00:00 UTC of the week holding `at`. */
+export function weekStart(at: Date): Date {
+  const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
+}
+
+const percent = (probability: number) => Math.round(probability * 100);
+
+function formatValue(value: string | number | null): string | null {
+  if (value === null || value === '') return null;
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Math.abs(value) < 1 ? value.toFixed(2) : value.toFixed(1);
+}
+
+/** The strongest reasons either way, in plain words. */
+export function cardReasons(reasons: readonly Reason[], count = TOP_REASONS): CardReason[] {
+  return [...reasons]
+    .filter((r) => r.contribution !== 0)
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+    .slice(0, count)
+    .map((r) => {
+      const value = formatValue(r.value);
+      return {
+        feature: r.feature,
+        text: value === null ? `${r.label}: unknown` : `${r.label}: ${value}`,
+        direction: r.contribution > 0 ? 'raises' : 'lowers',
+        contribution: r.contribution,
+      };
+    });
+}
+
+export function modelLabel(model: { family: string; version: number; is_starter: boolean }): string {
+  return model.is_starter ? 'Starter model' : `${model.family} model v${model.version}`;
+}
+
+async function syncState(db: Kysely<Database>, portalId: number): Promise<ContactRiskView['sync']> {
+  const rows = await db
+    .selectFrom('sync_cursors')
+    .select('object_type')
+    .where('portal_id', '=', portalId)
+    .where('full_sync_completed_at', 'is not', null)
+    .execute();
+  const done = new Set(rows.map((r) => r.object_type));
+  const objectTypesDone = CRM_OBJECT_TYPES.filter((type) => done.has(type)).length;
+  return {
+    complete: objectTypesDone === CRM_OBJECT_TYPES.length,
+    objectTypesDone,
+    objectTypesTotal: CRM_OBJECT_TYPES.length,
+  };
+}
+
+function latestScore(db: Kysely<Database>, portalId: number, contactId: string) {
+  return db
+    .selectFrom('scores as s')
+    .innerJoin('models as m', 'm.id', 's.model_id')
+    .select([
+      's.id',
+      's.probability',
+      's.tier',
+      's.reasons',
+      's.scored_at',
+      'm.id as model_id',
+      'm.version',
+      'm.family',
+      'm.is_starter',
+    ])
+    .where('s.portal_id', '=', portalId)
+    .where('s.contact_id', '=', contactId)
+    .orderBy('s.scored_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+function contactRow(db: Kysely<Database>, portalId: number, contactId: string) {
+  return db
+    .selectFrom('contacts')
+    .select(['email', 'properties'])
+    .where('portal_id', '=', portalId)
+    .where('id', '=', contactId)
+    .where('archived', '=', false)
+    .executeTakeFirst();
+}
+
+async function nextRenewal(
+  db: Kysely<Database>,
+  portalId: number,
+  contactId: string,
+  now: Date,
+): Promise<ContactRiskView['renewal']> {
+  const deal = await db
+    .selectFrom('associations as a')
+    .innerJoin('deals as d', (join) =>
+      join.onRef('d.portal_id', '=', 'a.portal_id').onRef('d.id', '=', 'a.to_id'),
+    )
+    .select(['d.name', 'd.amount', 'd.close_date'])
+    .where('a.portal_id', '=', portalId)
+    .where('a.from_type', '=', 'contacts')
+    .where('a.from_id', '=', contactId)
+    .where('a.to_type', '=', 'deals')
+    .where('d.deal_type', 'in', RENEWAL_DEAL_TYPES)
+    .where('d.archived', '=', false)
+    .where(
+      sql<boolean>`coalesce(d.is_closed_won, false) = false and coalesce(d.is_closed_lost, false) = false`,
+    )
+    .where('d.close_date', '>=', now)
+    .orderBy('d.close_date', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!deal?.close_date) return null;
+  return {
+    date: deal.close_date.toISOString(),
+    valueAtRisk: deal.amount === null ? null : Number(deal.amount),
+    dealName: deal.name,
+  };
+}
+
+/** The last score of each of the `HISTORY_WEEKS` weeks up to the current score's, oldest first. */
+async function weeklyHistory(
+  db: Kysely<Database>,
+  portalId: number,
+  contactId: string,
+  latestAt: Date,
+): Promise<{ week: Date; probability: number; scoredAt: Date }[]> {
+  const from = new Date(weekStart(latestAt).getTime() - (HISTORY_WEEKS - 1) * WEEK_MS);
+  const rows = await db
+    .selectFrom('scores')
+    .select(['probability', 'scored_at'])
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .where('scored_at', '>=', from)
+    .where('scored_at', '<=', latestAt)
+    .orderBy('scored_at', 'desc')
+    .execute();
+  const byWeek = new Map<number, { week: Date; probability: number; scoredAt: Date }>();
+  for (const row of rows) {
+    const week = weekStart(row.scored_at);
+    // Rows come newest first: the first one seen in a week is that week's last score.
+    if (!byWeek.has(week.getTime())) {
+      byWeek.set(week.getTime(), { week, probability: row.probability, scoredAt: row.scored_at });
+    }
+  }
+  return [...byWeek.values()].sort((a, b) => a.week.getTime() - b.week.getTime());
+}
+
+function contactName(row: { email: string | null; properties: Record<string, string | null> }) {
+  const name = [row.properties.firstname, row.properties.lastname].filter(Boolean).join(' ').trim();
+  return { name: name || null, email: row.email };
+}
+
+/**
+ * The card's content for a contact of a portal. Throws NotFoundError when the portal has finished
+ * syncing and has no such contact; a portal still syncing answers `syncing` instead, because the
+ * contact may simply not have arrived yet.
+ */
+export async function contactRiskView(
+  db: Kysely<Database>,
+  portalId: number,
+  contactId: string,
+  now = new Date(),
+): Promise<ContactRiskView> {
+  const [contact, latest, sync] = await Promise.all([
+    contactRow(db, portalId, contactId),
+    latestScore(db, portalId, contactId),
+    syncState(db, portalId),
+  ]);
+  const empty = {
+    contactId,
+    contact: contact ? contactName(contact) : null,
+    sync,
+    score: null,
+    trend: null,
+    history: [],
+    reasons: [],
+    recommendation: null,
+  };
+  if (!latest) {
+    if (!contact && sync.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
+    return {
+      ...empty,
+      status: sync.complete ? 'not_scored' : 'syncing',
+      renewal: contact ? await nextRenewal(db, portalId, contactId, now) : null,
+    };
+  }
+  if (!contact && sync.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
+
+  const [history, renewal] = await Promise.all([
+    weeklyHistory(db, portalId, contactId, latest.scored_at),
+    nextRenewal(db, portalId, contactId, now),
+  ]);
+  const current = percent(latest.probability);
+  const thisWeek = weekStart(latest.scored_at).getTime();
+  const lastWeek = [...history].reverse().find((h) => h.week.getTime() < thisWeek);
+  const reasons = latest.reasons as Reason[];
+  const tier = latest.tier as RiskTier;
+  return {
+    ...empty,
+    status: 'scored',
+    score: {
+      id: latest.id,
+      value: current,
+      probability: latest.probability,
+      tier,
+      scoredAt: latest.scored_at.toISOString(),
+      model: {
+        id: latest.model_id,
+        version: latest.version,
+        family: latest.family,
+        isStarter: latest.is_starter,
+        label: modelLabel(latest),
+      },
+    },
+    trend: lastWeek
+      ? {
+          change: current - percent(lastWeek.probability),
+          previous: percent(lastWeek.probability),
+          previousScoredAt: lastWeek.scoredAt.toISOString(),
+        }
+      : null,
+    history: history.map((h) => ({ week: h.week.toISOString().slice(0, 10), score: percent(h.probability) })),
+    reasons: cardReasons(reasons),
+    recommendation: recommendAction(reasons, tier),
+    renewal,
+  };
+}

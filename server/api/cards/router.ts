@@ -1,0 +1,142 @@
+import express, { Router, type Request } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { verifySignatureV3 } from '../../crm/hubspot/request-signature.js';
+import { findPortalByExternalId } from '../../db/portals.js';
+import type { Database } from '../../db/schema.js';
+import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../../errors.js';
+import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js';
+import { contactRiskView } from './contact-risk-view.js';
+
+export const CARDS_PATH = '/api/v1/cards';
+
+export interface CardsRouterDeps {
+  db: Kysely<Database>;
+  /** Absent until the HubSpot app's credentials are configured. */
+  clientSecret: string | undefined;
+  /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */
+  publicUrl: string;
+  now?: () => number;
+}
+
+/** What HubSpot appends to a card's fetch URL; the signature covers it, so it can be trusted. */
+const identitySchema = z.object({
+  portalId: z.string().regex(/^\d{1,20}$/, 'must be the HubSpot portal id'),
+  userId: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be the HubSpot user id')
+    .optional(),
+});
+
+const contactIdSchema = z.string().regex(/^\d{1,20}$/, 'must be a CRM contact id');
+const requestKeySchema = z.string().trim().min(8).max(200);
+
+const riskQuerySchema = z.object({ contactId: contactIdSchema });
+
+const playBodySchema = z.object({
+  contactId: contactIdSchema,
+  play: z.enum(CARD_PLAYS),
+  requestKey: requestKeySchema,
+});
+
+const feedbackBodySchema = z.object({
+  contactId: contactIdSchema,
+  scoreId: z.number().int().positive().nullable().optional(),
+  comment: z.string().trim().max(2000).nullable().optional(),
+  requestKey: requestKeySchema,
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || where} ${i.message}`);
+  throw new BadRequestError(`Invalid ${where}: ${problems.join('; ')}.`, parsed.error.issues);
+}
+
+/**
+ * The risk card's endpoints under `/api/v1/cards`. HubSpot signs every `hubspot.fetch` with the
+ * app's client secret (X-HubSpot-Signature-v3) over the method, the full URL with the identity it
+ * appends, the body and a timestamp; the portal and user are read from that signed URL only. The
+ * signature covers the raw body, so this router is mounted before any JSON body parser.
+ */
+export function cardsRouter(deps: CardsRouterDeps): Router {
+  const router = Router();
+  const base = deps.publicUrl.replace(/\/+$/, '');
+
+  /** Verifies the signature, then finds our portal for the signed portal id. */
+  async function signedCaller(req: Request) {
+    if (!deps.clientSecret) {
+      throw new ServiceUnavailableError(
+        'not_configured',
+        'The HubSpot app is not configured: set HUBSPOT_CLIENT_SECRET.',
+      );
+    }
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    verifySignatureV3(
+      {
+        method: req.method,
+        uri: base + req.originalUrl,
+        rawBody,
+        signature: req.get('X-HubSpot-Signature-v3'),
+        timestamp: req.get('X-HubSpot-Request-Timestamp'),
+      },
+      deps.clientSecret,
+      deps.now?.(),
+    );
+    const identity = parse(identitySchema, req.query, 'query');
+    const portal = await findPortalByExternalId(deps.db, 'hubspot', identity.portalId);
+    if (!portal || portal.status === 'uninstalled') {
+      throw new NotFoundError(`Churn Radar is not installed in portal ${identity.portalId}.`);
+    }
+    return { portalId: portal.id, userId: identity.userId, rawBody };
+  }
+
+  function requireUser(userId: string | undefined): string {
+    if (!userId) throw new BadRequestError('The signed request names no user (userId).');
+    return userId;
+  }
+
+  function jsonBody(rawBody: Buffer): unknown {
+    try {
+      return JSON.parse(rawBody.toString('utf8') || 'null');
+    } catch {
+      throw new BadRequestError('The request body is not JSON.');
+    }
+  }
+
+  router.get(`${CARDS_PATH}/contact-risk`, async (req, res) => {
+    const caller = await signedCaller(req);
+    const { contactId } = parse(riskQuerySchema, req.query, 'query');
+    const view = await contactRiskView(deps.db, caller.portalId, contactId);
+    res.set('Cache-Control', 'no-store').json(view);
+  });
+
+  const raw = express.raw({ type: () => true, limit: '16kb' });
+
+  router.post(`${CARDS_PATH}/plays`, raw, async (req, res) => {
+    const caller = await signedCaller(req);
+    const body = parse(playBodySchema, jsonBody(caller.rawBody), 'body');
+    const answer = await requestPlay(deps.db, {
+      portalId: caller.portalId,
+      userId: requireUser(caller.userId),
+      ...body,
+    });
+    res.status(answer.replayed ? 200 : 201).json(answer);
+  });
+
+  router.post(`${CARDS_PATH}/feedback`, raw, async (req, res) => {
+    const caller = await signedCaller(req);
+    const body = parse(feedbackBodySchema, jsonBody(caller.rawBody), 'body');
+    const answer = await recordScoreFeedback(deps.db, {
+      portalId: caller.portalId,
+      userId: requireUser(caller.userId),
+      contactId: body.contactId,
+      scoreId: body.scoreId ?? null,
+      comment: body.comment || null,
+      requestKey: body.requestKey,
+    });
+    res.status(answer.replayed ? 200 : 201).json(answer);
+  });
+
+  return router;
+}

@@ -1,0 +1,411 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Kysely } from 'kysely';
+import { CRM_OBJECT_TYPES } from '../../server/crm/connector.js';
+import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
+import { json } from '../../server/db/json.js';
+import { upsertInstalledPortal } from '../../server/db/portals.js';
+import type { Database } from '../../server/db/schema.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { PRODUCT_APP, startTestProduct, type TestProduct } from '../support/product-server.js';
+
+/** HubSpot portal ids: one synced with scores, one other synced portal, one still syncing. */
+const HUB = 801;
+const OTHER_HUB = 802;
+const SYNCING_HUB = 803;
+const USER = 4711;
+
+const DAY = 86_400_000;
+/** Monday 06:00 UTC: the weekly run's time in these rows. */
+const THIS_RUN = new Date('2026-11-02T06:00:00.000Z');
+const weeksBefore = (weeks: number) => new Date(THIS_RUN.getTime() - weeks * 7 * DAY);
+
+const REASONS = [
+  { feature: 'tickets_open_now', label: 'Tickets open now', value: 3, contribution: 0.9 },
+  { feature: 'tenure_days', label: 'Days as a customer', value: 1200, contribution: -0.5 },
+  { feature: 'days_since_last_use', label: 'Days since last use', value: 41.25, contribution: 0.4 },
+  { feature: 'nps_last', label: 'Last NPS answer', value: 9, contribution: -0.1 },
+];
+
+let redis: EmbeddedRedis;
+let product: TestProduct;
+let portalId: number;
+let otherPortalId: number;
+let latestScoreId: number;
+const db = (): Kysely<Database> => product.ctx.db.db;
+
+interface SignOptions {
+  body?: unknown;
+  secret?: string;
+  timestamp?: number;
+  /** Signs one URL and sends another, as a tampering proxy would. */
+  sendPath?: string;
+  unsigned?: boolean;
+}
+
+/** A request as HubSpot sends a card's `hubspot.fetch`: identity in the URL, v3-signed. */
+function cardFetch(method: 'GET' | 'POST', pathAndQuery: string, options: SignOptions = {}) {
+  const uri = `${product.url}${pathAndQuery}`;
+  const raw = options.body === undefined ? '' : JSON.stringify(options.body);
+  const timestamp = String(options.timestamp ?? Date.now());
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (!options.unsigned) {
+    headers['X-HubSpot-Signature-v3'] = signatureV3(
+      options.secret ?? PRODUCT_APP.clientSecret,
+      method,
+      uri,
+      Buffer.from(raw),
+      timestamp,
+    );
+    headers['X-HubSpot-Request-Timestamp'] = timestamp;
+  }
+  return fetch(`${product.url}${options.sendPath ?? pathAndQuery}`, {
+    method,
+    headers,
+    ...(method === 'POST' ? { body: raw } : {}),
+  });
+}
+
+const riskPath = (hub: number, contactId: string) =>
+  `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${USER}&userEmail=advisor%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
+const actionPath = (kind: 'plays' | 'feedback', hub = HUB) =>
+  `/api/v1/cards/${kind}?userId=${USER}&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
+
+async function completeSync(id: number) {
+  await db()
+    .insertInto('sync_cursors')
+    .values(
+      CRM_OBJECT_TYPES.map((type) => ({
+        portal_id: id,
+        object_type: type,
+        full_sync_completed_at: THIS_RUN,
+      })),
+    )
+    .execute();
+}
+
+async function addContact(id: number, contactId: string, firstname: string) {
+  await db()
+    .insertInto('contacts')
+    .values({
+      portal_id: id,
+      id: contactId,
+      email: `${firstname.toLowerCase()}@example.com`,
+      properties: json({ firstname }),
+    })
+    .execute();
+}
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis();
+  product = await startTestProduct({ crmUrl: 'http://127.0.0.1:9', redisUrl: redis.url });
+  const portal = (hub: number) =>
+    upsertInstalledPortal(db(), {
+      crm: 'hubspot',
+      externalId: String(hub),
+      name: `Hub ${hub}`,
+      domain: null,
+    });
+  portalId = (await portal(HUB)).id;
+  otherPortalId = (await portal(OTHER_HUB)).id;
+  const syncingId = (await portal(SYNCING_HUB)).id;
+  await completeSync(portalId);
+  await completeSync(otherPortalId);
+  await db()
+    .insertInto('sync_cursors')
+    .values({ portal_id: syncingId, object_type: 'contacts', full_sync_completed_at: THIS_RUN })
+    .execute();
+
+  await addContact(portalId, '1001', 'Ada');
+  await addContact(portalId, '1002', 'Bo');
+  await addContact(portalId, '1003', 'Chen');
+  await addContact(otherPortalId, '2001', 'Dana');
+
+  const model = await db()
+    .insertInto('models')
+    .values({ portal_id: portalId, version: 3, family: 'gbdt', status: 'active', feature_spec: json([]) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const starter = await db()
+    .insertInto('models')
+    .values({
+      portal_id: otherPortalId,
+      version: 1,
+      family: 'logistic',
+      is_starter: true,
+      feature_spec: json([]),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  // Ada: four weekly runs, and a rescoring later in the week before the current run.
+  const history: [Date, number][] = [
+    [weeksBefore(3), 0.41],
+    [weeksBefore(2), 0.55],
+    [weeksBefore(1), 0.6],
+    [new Date(weeksBefore(1).getTime() + 2 * DAY), 0.71],
+    [THIS_RUN, 0.82],
+  ];
+  for (const [at, probability] of history) {
+    const row = await db()
+      .insertInto('scores')
+      .values({
+        portal_id: portalId,
+        contact_id: '1001',
+        model_id: model.id,
+        probability,
+        tier: probability >= 0.6 ? 'high' : 'medium',
+        reasons: json(REASONS),
+        scored_at: at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    latestScoreId = row.id;
+  }
+  await db()
+    .insertInto('scores')
+    .values({
+      portal_id: otherPortalId,
+      contact_id: '2001',
+      model_id: starter.id,
+      probability: 0.12,
+      tier: 'low',
+      reasons: json([]),
+      scored_at: THIS_RUN,
+    })
+    .execute();
+  // Ada's renewal: the next open renewal deal, not the won one or the one further out.
+  await db()
+    .insertInto('deals')
+    .values([
+      {
+        portal_id: portalId,
+        id: 'd1',
+        name: 'Renewal 2027',
+        amount: 24000,
+        deal_type: 'renewal',
+        close_date: new Date(Date.now() + 40 * DAY),
+      },
+      {
+        portal_id: portalId,
+        id: 'd2',
+        name: 'Renewal 2028',
+        amount: 26000,
+        deal_type: 'renewal',
+        close_date: new Date(Date.now() + 400 * DAY),
+      },
+      {
+        portal_id: portalId,
+        id: 'd3',
+        name: 'Renewal 2026',
+        amount: 20000,
+        deal_type: 'renewal',
+        is_closed_won: true,
+        close_date: new Date(Date.now() - 300 * DAY),
+      },
+    ])
+    .execute();
+  await db()
+    .insertInto('associations')
+    .values(
+      ['d1', 'd2', 'd3'].map((to_id) => ({
+        portal_id: portalId,
+        from_type: 'contacts',
+        from_id: '1001',
+        to_type: 'deals',
+        to_id,
+      })),
+    )
+    .execute();
+}, 60_000);
+
+afterAll(async () => {
+  await product?.close();
+  await redis?.stop();
+});
+
+async function errorCode(response: Response): Promise<string> {
+  return ((await response.json()) as { error: { code: string } }).error.code;
+}
+
+describe('the card API refuses requests HubSpot did not sign', () => {
+  it.each([
+    ['no signature', { unsigned: true }],
+    ['a signature made with another secret', { secret: 'not-our-secret' }],
+    ['a signature older than five minutes', { timestamp: Date.now() - 6 * 60 * 1000 }],
+    ['a signed URL whose portal was changed', { sendPath: riskPath(OTHER_HUB, '1001') }],
+  ])('answers 401 to %s', async (_name, options) => {
+    const response = await cardFetch('GET', riskPath(HUB, '1001'), options);
+    expect(response.status).toBe(401);
+    expect(await errorCode(response)).toBe('invalid_signature');
+  });
+
+  it('answers 401 to a play whose body was changed after signing', async () => {
+    const uri = `${product.url}${actionPath('plays')}`;
+    const timestamp = String(Date.now());
+    const signed = JSON.stringify({ contactId: '1001', play: 'offer', requestKey: 'tampered-key-1' });
+    const response = await fetch(uri, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-HubSpot-Signature-v3': signatureV3(
+          PRODUCT_APP.clientSecret,
+          'POST',
+          uri,
+          Buffer.from(signed),
+          timestamp,
+        ),
+        'X-HubSpot-Request-Timestamp': timestamp,
+      },
+      body: signed.replace('offer', 'survey'),
+    });
+    expect(response.status).toBe(401);
+    expect(await db().selectFrom('retention_actions').select('id').execute()).toEqual([]);
+  });
+});
+
+describe('GET /api/v1/cards/contact-risk', () => {
+  it("answers 404 for another portal's contact", async () => {
+    const response = await cardFetch('GET', riskPath(HUB, '2001'));
+    expect(response.status).toBe(404);
+    expect(await errorCode(response)).toBe('not_found');
+  });
+
+  it('answers 404 for a portal where the app is not installed', async () => {
+    const response = await cardFetch('GET', riskPath(999, '1001'));
+    expect(response.status).toBe(404);
+  });
+
+  it('gives a scored contact its score, tier, weekly trend, reasons, next step, renewal and model', async () => {
+    const response = await cardFetch('GET', riskPath(HUB, '1001'));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(10_000);
+    const view = JSON.parse(text);
+    expect(view.status).toBe('scored');
+    expect(view.contact).toEqual({ name: 'Ada', email: 'ada@example.com' });
+    expect(view.score).toMatchObject({
+      id: latestScoreId,
+      value: 82,
+      tier: 'high',
+      scoredAt: THIS_RUN.toISOString(),
+      model: { version: 3, family: 'gbdt', isStarter: false, label: 'gbdt model v3' },
+    });
+    // Last week's score is the last one of that week (the rescoring at 71), not its first run.
+    expect(view.trend).toMatchObject({ change: 11, previous: 71 });
+    expect(view.history).toEqual([
+      { week: '2026-10-12', score: 41 },
+      { week: '2026-10-19', score: 55 },
+      { week: '2026-10-26', score: 71 },
+      { week: '2026-11-02', score: 82 },
+    ]);
+    expect(view.reasons.map((r: { text: string; direction: string }) => [r.direction, r.text])).toEqual([
+      ['raises', 'Tickets open now: 3'],
+      ['lowers', 'Days as a customer: 1,200'],
+      ['raises', 'Days since last use: 41.3'],
+    ]);
+    expect(view.recommendation).toEqual({
+      play: 'proactive_support',
+      title: 'Proactive support call',
+      because: 'Tickets open now: 3',
+    });
+    expect(view.renewal).toMatchObject({ valueAtRisk: 24000, dealName: 'Renewal 2027' });
+  });
+
+  it('names the starter model', async () => {
+    const view = await (await cardFetch('GET', riskPath(OTHER_HUB, '2001'))).json();
+    expect(view.score.model).toMatchObject({ isStarter: true, label: 'Starter model' });
+    expect(view.trend).toBeNull();
+  });
+
+  it('tells a contact not scored yet from a portal still syncing', async () => {
+    const notScored = await (await cardFetch('GET', riskPath(HUB, '1002'))).json();
+    expect(notScored).toMatchObject({ status: 'not_scored', score: null, reasons: [] });
+    const syncing = await cardFetch('GET', riskPath(SYNCING_HUB, '5001'));
+    expect(syncing.status).toBe(200);
+    expect(await syncing.json()).toMatchObject({
+      status: 'syncing',
+      sync: { complete: false, objectTypesDone: 1, objectTypesTotal: CRM_OBJECT_TYPES.length },
+    });
+  });
+});
+
+describe('the card actions', () => {
+  it('records a play once per request key, for the signed portal and user whatever the body says', async () => {
+    const body = {
+      contactId: '1003',
+      play: 'check_in',
+      requestKey: 'click-0001-abc',
+      portalId: OTHER_HUB,
+      userId: 1,
+    };
+    const first = await cardFetch('POST', actionPath('plays'), { body });
+    expect(first.status).toBe(201);
+    const created = await first.json();
+    expect(created).toMatchObject({ play: 'check_in', status: 'pending', replayed: false });
+    const again = await cardFetch('POST', actionPath('plays'), { body });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ id: created.id, replayed: true });
+
+    const rows = await db()
+      .selectFrom('retention_actions')
+      .selectAll()
+      .where('contact_id', '=', '1003')
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      portal_id: portalId,
+      action: 'proactive-support',
+      campaign_id: 'card',
+      group: 'treatment',
+      inputs: { requestedBy: String(USER), play: 'check_in' },
+    });
+
+    const second = await cardFetch('POST', actionPath('plays'), {
+      body: { ...body, requestKey: 'click-0002-abc' },
+    });
+    expect(second.status).toBe(201);
+    expect(
+      await db().selectFrom('retention_actions').select('id').where('contact_id', '=', '1003').execute(),
+    ).toHaveLength(2);
+  });
+
+  it("refuses a play for another portal's contact, and an unknown play", async () => {
+    const foreign = await cardFetch('POST', actionPath('plays'), {
+      body: { contactId: '2001', play: 'offer', requestKey: 'click-0003-abc' },
+    });
+    expect(foreign.status).toBe(404);
+    const unknown = await cardFetch('POST', actionPath('plays'), {
+      body: { contactId: '1003', play: 'discount', requestKey: 'click-0004-abc' },
+    });
+    expect(unknown.status).toBe(400);
+  });
+
+  it('stores "this looks wrong" once per request key, with the user, score and comment', async () => {
+    const body = {
+      contactId: '1001',
+      scoreId: latestScoreId,
+      comment: 'They just renewed.',
+      requestKey: 'flag-0001-xyz',
+    };
+    const first = await cardFetch('POST', actionPath('feedback'), { body });
+    expect(first.status).toBe(201);
+    const again = await cardFetch('POST', actionPath('feedback'), { body });
+    expect(again.status).toBe(200);
+    expect((await again.json()).replayed).toBe(true);
+    const rows = await db().selectFrom('score_feedback').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      portal_id: portalId,
+      contact_id: '1001',
+      score_id: latestScoreId,
+      user_id: String(USER),
+      comment: 'They just renewed.',
+    });
+  });
+
+  it("refuses feedback naming another contact's score", async () => {
+    const response = await cardFetch('POST', actionPath('feedback'), {
+      body: { contactId: '1002', scoreId: latestScoreId, requestKey: 'flag-0002-xyz' },
+    });
+    expect(response.status).toBe(404);
+  });
+});
