@@ -151,6 +151,8 @@ class ColumnProfile {
     }
     if (type === 'text') {
       const total = this.types.text;
+      // Every value distinct (an identifier): no category stands out.
+      if (this.categories.size === total) return { kind: 'text', top: [] };
       const top = [...this.categories.entries()]
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
         .slice(0, TOP_CATEGORIES)
