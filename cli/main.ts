@@ -7,6 +7,7 @@ import { registerWork } from './commands/work.js';
 import { registerTrain } from './commands/train.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerScore } from './commands/score.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command('churn')
   .description('Churn Radar: predicts which customers are about to leave, and helps keep them')
@@ -20,5 +21,6 @@ registerTrain(program);
 registerEvaluate(program);
 registerScore(program);
 registerSentiment(program);
+registerReport(program);
 
 await program.parseAsync(process.argv);
