@@ -7,12 +7,15 @@
  * - `POST /_sandbox/portals/{portalId}/installs` (`{appId, scopes}`): installs an app and answers
  *   with tokens, skipping the browser step;
  * - `GET|POST /_sandbox/clock` (`{advanceMs}`), `GET|PUT /_sandbox/rate-limits`;
- * - `GET|POST|DELETE /_sandbox/portals/{portalId}/faults` (see faults.ts).
+ * - `GET|POST|DELETE /_sandbox/portals/{portalId}/faults` (see faults.ts);
+ * - `POST /_sandbox/portals/{portalId}/retention-outcomes` (`{days, offerChurnReduction}`): who of
+ *   the current customers leaves over the coming days (see generator/retention-outcomes.ts).
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
 import { OBJECT_TYPES, type PortalData, type SandboxApp, type SandboxStore } from '../store.js';
 import { seedDefaultProperties } from '../default-properties.js';
+import { simulateRetentionOutcomes } from '../generator/retention-outcomes.js';
 import { HubSpotError, notFound, parseInput } from './errors.js';
 import { faultInput, type FaultInjector } from './faults.js';
 import type { OAuthGrants } from './oauth-grants.js';
@@ -34,6 +37,10 @@ const installRequest = z.object({
   scopes: z.array(z.string().min(1)).min(1),
 });
 const clockChange = z.object({ advanceMs: z.number().int() });
+const retentionOutcomes = z.object({
+  days: z.number().int().min(1).max(365),
+  offerChurnReduction: z.number().min(0).max(1).default(0),
+});
 const rateLimitChange = z
   .object({
     enabled: z.boolean(),
@@ -124,6 +131,12 @@ export function createAdminRouter({ store, grants, limiter, faults }: AdminDeps)
   router.post('/_sandbox/clock', (req, res) => {
     store.advanceClock(parseInput(clockChange, req.body).advanceMs);
     res.json({ now: store.now().toISOString() });
+  });
+
+  // The hidden process after a retention campaign: who leaves over the coming days, offers helping.
+  router.post('/_sandbox/portals/:portalId/retention-outcomes', (req, res) => {
+    const input = parseInput(retentionOutcomes, req.body ?? {});
+    res.json(simulateRetentionOutcomes(portalOf(req), { ...input, now: store.now() }));
   });
 
   router.get('/_sandbox/rate-limits', (_req, res) => {

@@ -9,6 +9,9 @@ import { cardsRouter } from './cards/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
+import { retentionRouter } from './retention-routes.js';
+import { surveyRouter } from './survey-routes.js';
+import { workflowActionsRouter } from './workflow-actions-routes.js';
 import { portalSessionGuard } from './sign-in/session-guard.js';
 import { completeSignIn, signInRouter, type SignInDeps } from './sign-in/sign-in-routes.js';
 import { webAppRouter } from './web-app.js';
@@ -39,6 +42,14 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(usageRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
+  app.use(
+    workflowActionsRouter({
+      db: ctx.db.db,
+      queues: ctx.queues,
+      clientSecret: ctx.config.hubspot.clientSecret,
+      publicUrl: ctx.config.publicUrl,
+    }),
+  );
   // The risk card's requests are signed over their raw bodies, like webhooks.
   app.use(
     cardsRouter({
@@ -92,6 +103,9 @@ export function createApp(ctx: AppContext): Express {
       requireAdmin: loopbackAdminGuard(ctx.config.env),
     }),
   );
+
+  app.use(surveyRouter({ db: ctx.db.db, logger: ctx.logger }));
+  app.use(retentionRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
 
   app.use(notFound);
   app.use(errorHandler(ctx.logger));

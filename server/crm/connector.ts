@@ -82,6 +82,16 @@ export interface BatchUpdateResult {
   failed: { id: string; message: string }[];
 }
 
+/** A ticket opened on a contact's behalf (proactive support). */
+export interface TicketSpec {
+  contactId: string;
+  subject: string;
+  content: string;
+  priority: 'LOW' | 'MEDIUM' | 'HIGH';
+  /** The contact's owner, when known, so the ticket lands with them. */
+  ownerId?: string;
+}
+
 export interface CrmConnector {
   /** One page of records in id order (up to 100). */
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>>;
@@ -106,6 +116,15 @@ export interface CrmConnector {
     to: CrmObjectType,
     fromIds: string[],
   ): Promise<Map<string, string[]>>;
+
+  /** Opens a ticket associated with the contact; returns the ticket's id. */
+  createTicket(portalId: number, ticket: TicketSpec): Promise<string>;
+  /** Completes a workflow action that answered BLOCK, with its output fields. */
+  completeActionCallback(
+    portalId: number,
+    callbackId: string,
+    outputFields: Record<string, string>,
+  ): Promise<void>;
 
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(

@@ -186,6 +186,46 @@ export interface RetentionActionsTable {
   outcome: string | null;
   created_at: CreatedTimestamp;
   completed_at: Timestamp | null;
+  /** `workflow` (completes a CRM callback) or `manual` (performed from the risk card). */
+  source: ColumnType<string, string | undefined, string>;
+}
+
+export interface RetentionOffersTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  retention_action_id: BigId;
+  contact_id: string;
+  campaign_id: string;
+  code: string;
+  offer_type: string;
+  discount_percent: number | null;
+  validity_days: number;
+  expires_at: Timestamp;
+  created_at: CreatedTimestamp;
+  redeemed_at: Timestamp | null;
+  /** What the redeemed offer cost, in the portal's currency, when known. */
+  redeemed_value: number | null;
+}
+
+export interface SurveyRequestsTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  retention_action_id: BigId | null;
+  contact_id: string;
+  token_hash: string;
+  created_at: CreatedTimestamp;
+  expires_at: Timestamp;
+  answered_at: Timestamp | null;
+  feedback_id: string | null;
+}
+
+export interface LoyaltyLedgerTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  contact_id: string;
+  retention_action_id: BigId;
+  points: number;
+  awarded_at: CreatedTimestamp;
 }
 
 export interface WebhookEventsTable {
@@ -248,6 +288,9 @@ export interface Database {
   models: ModelsTable;
   scores: ScoresTable;
   retention_actions: RetentionActionsTable;
+  retention_offers: RetentionOffersTable;
+  survey_requests: SurveyRequestsTable;
+  loyalty_ledger: LoyaltyLedgerTable;
   webhook_events: WebhookEventsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;

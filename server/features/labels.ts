@@ -213,3 +213,41 @@ async function portalRule(db: Kysely<Database>, portalId: number): Promise<Churn
     .executeTakeFirst();
   return churnRuleOf(portal?.settings ?? {});
 }
+
+/**
+ * For each contact and its own start (an enrolment in a campaign, say), whether it churned within
+ * each horizon after that start under the portal's rule: 1 or 0, or null when it was not an
+ * active customer at the start.
+ */
+export async function churnAfter(
+  db: Kysely<Database>,
+  portalId: number,
+  starts: ReadonlyMap<string, Date>,
+  horizonsDays: readonly number[],
+): Promise<Map<string, (0 | 1 | null)[]>> {
+  const ids = [...starts.keys()];
+  const result = new Map<string, (0 | 1 | null)[]>();
+  if (ids.length === 0) return result;
+  const rule = await portalRule(db, portalId);
+  const renewalTypes = rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : ['existingbusiness'];
+  for (let i = 0; i < ids.length; i += DEFAULT_CHUNK_SIZE) {
+    const chunk = ids.slice(i, i + DEFAULT_CHUNK_SIZE);
+    const contacts = await db
+      .selectFrom('contacts')
+      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties'])
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .where('id', 'in', chunk)
+      .execute();
+    const deals = await dealHistories(db, portalId, chunk, renewalTypes);
+    for (const contact of contacts) {
+      const row: ContactRow = { ...contact, company_properties: null };
+      const start = starts.get(contact.id)!;
+      result.set(
+        contact.id,
+        horizonsDays.map((days) => labelAt(row, deals.get(contact.id), rule, start, days)),
+      );
+    }
+  }
+  return result;
+}

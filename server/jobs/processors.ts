@@ -4,6 +4,7 @@ import type { AppContext } from '../application.js';
 import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
+import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
 import { REFETCH_JOB } from '../sync/webhooks/refetch-job.js';
 import { enqueueSync, processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
 import type { ProcessorMap } from './worker-pool.js';
@@ -48,6 +49,14 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
           return processRefetch(job, syncDeps);
         default:
           throw new UnrecoverableError(`unknown sync job ${job.name}`);
+      }
+    },
+    workflows: async (job) => {
+      switch (job.name) {
+        case RETENTION_ACTION_JOB:
+          return processRetentionAction(job, { db: ctx.db.db, connector: ctx.services.hubspot?.connector });
+        default:
+          throw new UnrecoverableError(`unknown workflows job ${job.name}`);
       }
     },
     system: async (job) => {

@@ -8,8 +8,10 @@ import type {
   Page,
   PropertyGroupSpec,
   PropertySpec,
+  TicketSpec,
 } from '../connector.js';
 import { readAssociations } from './associations.js';
+import { completeActionCallback, createTicket } from './automation.js';
 import { batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { HubSpotRequester } from './requester.js';
@@ -45,6 +47,14 @@ export class HubSpotConnector implements CrmConnector {
 
   associations(portalId: number, from: CrmObjectType, to: CrmObjectType, fromIds: string[]) {
     return readAssociations(this.requester, portalId, from, to, fromIds);
+  }
+
+  createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
+    return createTicket(this.requester, portalId, ticket);
+  }
+
+  completeActionCallback(portalId: number, callbackId: string, outputFields: Record<string, string>) {
+    return completeActionCallback(this.requester, portalId, callbackId, outputFields);
   }
 
   ensureProperties(

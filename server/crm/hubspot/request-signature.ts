@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../../errors.js';
 
 /** HubSpot's window: a request signed longer ago than this may be a replay. */
@@ -60,6 +60,61 @@ export function verifySignatureV3(request: SignedRequest, clientSecret: string, 
   if (!constantTimeEqual(signature, expected)) {
     throw new InvalidSignatureError('The request signature does not match this app.');
   }
+}
+
+/** hex(SHA-256(clientSecret + METHOD + URI + body)), HubSpot's v2 signature (workflow actions). */
+export function signatureV2(clientSecret: string, method: string, uri: string, rawBody: Buffer): string {
+  return createHash('sha256')
+    .update(clientSecret + method + uri)
+    .update(rawBody)
+    .digest('hex');
+}
+
+/** Throws unless the request carries a v2 signature made with our client secret. */
+export function verifySignatureV2(request: Omit<SignedRequest, 'timestamp'>, clientSecret: string): void {
+  if (!request.signature) {
+    throw new InvalidSignatureError('The request carries no X-HubSpot-Signature header.');
+  }
+  const expected = signatureV2(clientSecret, request.method.toUpperCase(), request.uri, request.rawBody);
+  if (!constantTimeEqual(request.signature.toLowerCase(), expected)) {
+    throw new InvalidSignatureError('The request signature does not match this app.');
+  }
+}
+
+export interface SignatureHeaders {
+  /** `X-HubSpot-Signature-v3` */
+  v3: string | undefined;
+  /** `X-HubSpot-Request-Timestamp` */
+  timestamp: string | undefined;
+  /** `X-HubSpot-Signature` */
+  legacy: string | undefined;
+  /** `X-HubSpot-Signature-Version` */
+  legacyVersion: string | undefined;
+}
+
+/**
+ * Workflow-action calls are signed v2 (HubSpot's documented scheme for custom actions) and may also
+ * carry v3: a v3 signature is checked when present (it also bounds the request's age), else v2.
+ */
+export function verifyActionSignature(
+  request: Omit<SignedRequest, 'signature' | 'timestamp'>,
+  headers: SignatureHeaders,
+  clientSecret: string,
+  now = Date.now(),
+): void {
+  if (headers.v3) {
+    verifySignatureV3({ ...request, signature: headers.v3, timestamp: headers.timestamp }, clientSecret, now);
+    return;
+  }
+  if (headers.legacy && (headers.legacyVersion ?? 'v2').toLowerCase() === 'v2') {
+    verifySignatureV2({ ...request, signature: headers.legacy }, clientSecret);
+    return;
+  }
+  throw new InvalidSignatureError(
+    headers.legacy
+      ? `Signature version ${headers.legacyVersion ?? ''} is not accepted here; HubSpot signs actions with v2 or v3.`
+      : 'The request carries no HubSpot signature (X-HubSpot-Signature or X-HubSpot-Signature-v3).',
+  );
 }
 
 function constantTimeEqual(given: string, expected: string): boolean {

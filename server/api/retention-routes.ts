@@ -1,0 +1,62 @@
+/**
+ * The retention API for the dashboard: the measured effect of every campaign, and offer
+ * redemptions (one at a time, or a CSV export from billing).
+ */
+import express, { Router, type RequestHandler } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { findPortal } from '../db/portals.js';
+import type { Database } from '../db/schema.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { retentionEffect } from '../workflows/outcomes.js';
+import { importRedemptionsCsv, redeemOffer, redemptionSchema } from '../workflows/redemptions.js';
+
+export interface RetentionRouterDeps {
+  db: Kysely<Database>;
+  requireAdmin: RequestHandler;
+}
+
+const params = z.object({ portalId: z.coerce.number().int().positive() });
+const effectQuery = z.object({ asOf: z.coerce.date().optional() });
+
+export function retentionRouter(deps: RetentionRouterDeps): Router {
+  const router = Router();
+  const base = '/api/v1/portals/:portalId';
+
+  const portalOf = async (req: express.Request) => {
+    const { portalId } = params.parse(req.params);
+    const portal = await findPortal(deps.db, portalId);
+    if (!portal) throw new NotFoundError(`No portal ${portalId}.`);
+    return portal.id;
+  };
+
+  router.get(`${base}/retention/effect`, deps.requireAdmin, async (req, res) => {
+    const portalId = await portalOf(req);
+    const query = effectQuery.safeParse(req.query);
+    if (!query.success || (query.data.asOf && Number.isNaN(query.data.asOf.getTime()))) {
+      throw new BadRequestError('asOf must be a date, such as 2026-12-31 or an ISO timestamp.');
+    }
+    res.json(await retentionEffect(deps.db, portalId, query.data.asOf ? { asOf: query.data.asOf } : {}));
+  });
+
+  router.post(`${base}/offers/redeem`, deps.requireAdmin, async (req, res) => {
+    const portalId = await portalOf(req);
+    const result = await redeemOffer(deps.db, portalId, redemptionSchema.parse(req.body ?? {}));
+    const status = { redeemed: 200, already_redeemed: 409, expired: 410, unknown_code: 404 }[result.status];
+    res.status(status).json(result);
+  });
+
+  router.post(
+    `${base}/offers/redemptions`,
+    deps.requireAdmin,
+    express.text({ type: ['text/csv', 'text/plain'], limit: '10mb' }),
+    async (req, res) => {
+      const portalId = await portalOf(req);
+      if (typeof req.body !== 'string') {
+        throw new BadRequestError('Send the redemptions as CSV with Content-Type: text/csv.');
+      }
+      res.json(await importRedemptionsCsv(deps.db, portalId, req.body));
+    },
+  );
+  return router;
+}

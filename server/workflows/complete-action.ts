@@ -1,0 +1,172 @@
+/**
+ * The CRM side of a treated contact's action, run by a job through the portal's rate limiter:
+ * the offer code or loyalty balance written to the contact, the support ticket opened with the
+ * contact's reasons, then (for workflow steps) HubSpot's callback completed with the outputs.
+ * Safe to run again after a crash: property writes carry absolute values, a ticket once created is
+ * remembered before the callback, and a completed action is skipped.
+ */
+import type { Kysely } from 'kysely';
+import type { CrmConnector } from '../crm/connector.js';
+import { CrmRequestError } from '../crm/errors.js';
+import { json } from '../db/json.js';
+import type { Database } from '../db/schema.js';
+import type { Reason } from '../model/index.js';
+import { recommendAction } from '../scoring/recommendation.js';
+import type { OutputFields } from './perform-action.js';
+
+export interface CompleteActionDeps {
+  db: Kysely<Database>;
+  connector: CrmConnector;
+  /** Pause between tries when HubSpot does not yet know the callback (it answered 404). */
+  callbackRetryMs?: number;
+}
+
+export type CompletionResult = 'completed' | 'already_completed' | 'gone';
+
+export async function completeRetentionAction(
+  deps: CompleteActionDeps,
+  actionId: number,
+): Promise<CompletionResult> {
+  const action = await deps.db
+    .selectFrom('retention_actions')
+    .selectAll()
+    .where('id', '=', actionId)
+    .executeTakeFirst();
+  if (!action) return 'gone';
+  if (action.status === 'completed') return 'already_completed';
+  const { portal_id: portalId, contact_id: contactId } = action;
+  const outputs = { ...(action.outputs as OutputFields) };
+
+  switch (action.action) {
+    case 'send-retention-offer':
+      await writeContact(deps, portalId, contactId, { retention_offer_code: String(outputs.offer_code) });
+      break;
+    case 'loyalty-reward': {
+      const total = await deps.db
+        .selectFrom('loyalty_ledger')
+        .select((eb) => eb.fn.sum<number>('points').as('points'))
+        .where('portal_id', '=', portalId)
+        .where('contact_id', '=', contactId)
+        .executeTakeFirstOrThrow();
+      await writeContact(deps, portalId, contactId, { loyalty_points: String(Number(total.points ?? 0)) });
+      break;
+    }
+    case 'proactive-support':
+      if (outputs.task_id === undefined) {
+        outputs.task_id = await deps.connector.createTicket(
+          portalId,
+          await supportTicket(deps.db, portalId, contactId),
+        );
+        await deps.db
+          .updateTable('retention_actions')
+          .set({ outputs: json(outputs) })
+          .where('id', '=', actionId)
+          .execute();
+      }
+      break;
+  }
+
+  if (action.source === 'workflow' && action.callback_id) {
+    await completeCallback(deps, portalId, action.callback_id, outputs);
+  }
+  await deps.db
+    .updateTable('retention_actions')
+    .set({ status: 'completed', completed_at: new Date() })
+    .where('id', '=', actionId)
+    .execute();
+  return 'completed';
+}
+
+async function writeContact(
+  deps: CompleteActionDeps,
+  portalId: number,
+  contactId: string,
+  properties: Record<string, string>,
+): Promise<void> {
+  const result = await deps.connector.batchUpdate(portalId, 'contacts', [{ id: contactId, properties }]);
+  const failure = result.failed[0];
+  if (failure) throw new Error(`The CRM refused to update contact ${contactId}: ${failure.message}`);
+}
+
+/**
+ * HubSpot learns that a step is waiting only once it has read our BLOCK answer, so a completion that
+ * races ahead of it is refused with a 404: a few short retries cover that; after them the job's
+ * own retries take over.
+ */
+async function completeCallback(
+  deps: CompleteActionDeps,
+  portalId: number,
+  callbackId: string,
+  outputs: OutputFields,
+): Promise<void> {
+  const outputFields: Record<string, string> = { hs_execution_state: 'SUCCESS' };
+  for (const [name, value] of Object.entries(outputs)) outputFields[name] = String(value);
+  const pause = deps.callbackRetryMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.connector.completeActionCallback(portalId, callbackId, outputFields);
+      return;
+    } catch (error) {
+      if (!(error instanceof CrmRequestError) || error.httpStatus !== 404 || attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause * attempt));
+    }
+  }
+}
+
+/** "Tickets open now: 3" */
+function reasonLine(reason: Reason): string {
+  if (reason.value === null || reason.value === '') return reason.label;
+  const value =
+    typeof reason.value === 'number'
+      ? Number.isInteger(reason.value)
+        ? reason.value.toLocaleString('en-US')
+        : reason.value.toFixed(2)
+      : reason.value;
+  return `${reason.label}: ${value}`;
+}
+
+/** The ticket for the owner: the contact's latest score, its top reasons and what to talk about. */
+async function supportTicket(db: Kysely<Database>, portalId: number, contactId: string) {
+  const [score, contact] = await Promise.all([
+    db
+      .selectFrom('scores')
+      .select(['probability', 'tier', 'reasons'])
+      .where('portal_id', '=', portalId)
+      .where('contact_id', '=', contactId)
+      .orderBy('scored_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom('contacts')
+      .select(['owner_id', 'properties'])
+      .where('portal_id', '=', portalId)
+      .where('id', '=', contactId)
+      .executeTakeFirst(),
+  ]);
+  const name = [contact?.properties.firstname, contact?.properties.lastname].filter(Boolean).join(' ');
+  const who = name || contact?.properties.email || `contact ${contactId}`;
+  const reasons = ((score?.reasons ?? []) as Reason[]).filter((r) => r.contribution > 0).slice(0, 3);
+  const tier = (score?.tier ?? 'high') as 'low' | 'medium' | 'high';
+  const play = recommendAction(reasons, tier);
+  const lines = [
+    score
+      ? `Churn risk: ${Math.round(score.probability * 100)} / 100 (${score.tier}).`
+      : 'Churn risk: not scored yet.',
+    '',
+    'Top reasons:',
+    ...(reasons.length > 0 ? reasons.map((r) => `- ${reasonLine(r)}`) : ['- none recorded']),
+    '',
+    'Suggested talking points:',
+    `- ${play.title} (${play.because}).`,
+    ...reasons.map((r) => `- Ask about "${r.label.toLowerCase()}" and what would help.`),
+    '- Confirm what they need from us in the next 30 days, and agree a follow-up date.',
+  ];
+  return {
+    contactId,
+    subject: `Proactive check-in: ${who}`,
+    content: lines.join('\n'),
+    priority: tier === 'high' ? ('HIGH' as const) : ('MEDIUM' as const),
+    ...(contact?.owner_id ? { ownerId: contact.owner_id } : {}),
+  };
+}

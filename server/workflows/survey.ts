@@ -1,0 +1,114 @@
+/**
+ * The personal survey link of a feedback request: one NPS answer (0–10) and a comment, once. The
+ * answer is stored as a `feedback` row linked to the contact, its comment scored for sentiment, so
+ * the next feature build sees it like any NPS answer synced from the CRM.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { json } from '../db/json.js';
+import type { Database } from '../db/schema.js';
+import { scoreSentiment } from '../features/sentiment/index.js';
+import { surveyTokenHash } from './secrets.js';
+
+export const surveyAnswerSchema = z.object({
+  score: z.coerce.number().int('must be a whole number').min(0, 'must be 0–10').max(10, 'must be 0–10'),
+  comment: z
+    .string()
+    .trim()
+    .max(5000, 'is longer than 5,000 characters')
+    .optional()
+    .transform((c) => c || undefined),
+});
+export type SurveyAnswer = z.infer<typeof surveyAnswerSchema>;
+
+export type SurveyState = 'open' | 'answered' | 'expired' | 'unknown';
+
+/** Tokens are 32 url-safe characters; anything else is not ours and is never looked up. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+
+export async function surveyState(
+  db: Kysely<Database>,
+  token: string,
+  now = new Date(),
+): Promise<SurveyState> {
+  if (!TOKEN_PATTERN.test(token)) return 'unknown';
+  const request = await db
+    .selectFrom('survey_requests')
+    .select(['answered_at', 'expires_at'])
+    .where('token_hash', '=', surveyTokenHash(token))
+    .executeTakeFirst();
+  if (!request) return 'unknown';
+  if (request.answered_at) return 'answered';
+  return request.expires_at < now ? 'expired' : 'open';
+}
+
+export type SubmitResult =
+  | { status: 'recorded'; portalId: number; contactId: string; feedbackId: string; sentiment: number | null }
+  | { status: Exclude<SurveyState, 'open'> };
+
+/** Stores the answer unless the link was used, expired or never existed; single use even under races. */
+export async function submitSurveyAnswer(
+  db: Kysely<Database>,
+  token: string,
+  answer: SurveyAnswer,
+  now = new Date(),
+): Promise<SubmitResult> {
+  const state = await surveyState(db, token, now);
+  if (state !== 'open') return { status: state };
+  const sentiment = answer.comment ? scoreSentiment(answer.comment).compound : null;
+  return db.transaction().execute(async (tx) => {
+    const claimed = await tx
+      .updateTable('survey_requests')
+      .set({ answered_at: now })
+      .where('token_hash', '=', surveyTokenHash(token))
+      .where('answered_at', 'is', null)
+      .returning(['id', 'portal_id', 'contact_id'])
+      .executeTakeFirst();
+    if (!claimed) return { status: 'answered' as const };
+    const feedbackId = `churn-radar-survey-${claimed.id}`;
+    await tx
+      .insertInto('feedback')
+      .values({
+        portal_id: claimed.portal_id,
+        id: feedbackId,
+        properties: json({
+          hs_survey_type: 'NPS',
+          hs_response_value: String(answer.score),
+          hs_content: answer.comment ?? null,
+          hs_survey_channel: 'CHURN_RADAR_SURVEY',
+        }),
+        created_at: now,
+        updated_at: now,
+        survey_type: 'NPS',
+        score: answer.score,
+        comment: answer.comment ?? null,
+        submitted_at: now,
+        sentiment,
+      })
+      .execute();
+    await tx
+      .insertInto('associations')
+      .values({
+        portal_id: claimed.portal_id,
+        from_type: 'contacts',
+        from_id: claimed.contact_id,
+        to_type: 'feedback_submissions',
+        to_id: feedbackId,
+        type_id: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await tx
+      .updateTable('survey_requests')
+      .set({ feedback_id: feedbackId })
+      .where('id', '=', claimed.id)
+      .execute();
+    return {
+      status: 'recorded' as const,
+      portalId: claimed.portal_id,
+      contactId: claimed.contact_id,
+      feedbackId,
+      sentiment,
+    };
+  });
+}
