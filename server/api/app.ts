@@ -9,6 +9,7 @@ import { cardsRouter } from './cards/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
+import { reportsRouter } from './reports.js';
 import { retentionRouter } from './retention-routes.js';
 import { surveyRouter } from './survey-routes.js';
 import { workflowActionsRouter } from './workflow-actions-routes.js';
@@ -103,6 +104,7 @@ export function createApp(ctx: AppContext): Express {
       requireAdmin: loopbackAdminGuard(ctx.config.env),
     }),
   );
+  app.use(reportsRouter({ db: ctx.db.db, logger: ctx.logger, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(surveyRouter({ db: ctx.db.db, logger: ctx.logger }));
   app.use(retentionRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
