@@ -29,10 +29,6 @@ const numberIn = (min: number, max: number, whole = false) => {
 };
 const optionalNumber = (min: number, max: number) => z.preprocess(toNumber, numberIn(min, max).optional());
 const wholeNumber = (min: number, max: number) => z.preprocess(toNumber, numberIn(min, max, true));
-const flag = z.preprocess(
-  (value) => (typeof value === 'string' ? ['true', '1', 'yes'].includes(value.toLowerCase()) : value),
-  z.boolean(),
-);
 
 const common = {
   /** Optional for the risk card's buttons: the portal's default holdout applies. */
@@ -59,7 +55,7 @@ const offerInputs = z
 
 const feedbackInputs = z.object({ ...common });
 
-const supportInputs = z.object({ ...common, create_ticket: flag.optional() });
+const supportInputs = z.object({ ...common });
 
 const loyaltyInputs = z
   .object({
@@ -82,7 +78,6 @@ export const ACTION_INPUTS = {
 
 export type OfferInputs = z.infer<typeof offerInputs>;
 export type LoyaltyInputs = z.infer<typeof loyaltyInputs>;
-export type SupportInputs = z.infer<typeof supportInputs>;
 export type ActionInputs = {
   [A in RetentionActionName]: z.infer<(typeof ACTION_INPUTS)[A]>;
 };

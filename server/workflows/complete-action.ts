@@ -52,8 +52,8 @@ export async function completeRetentionAction(
       break;
     }
     case 'proactive-support':
-      if (outputs.task_id === undefined) {
-        outputs.task_id = await deps.connector.createTicket(
+      if (outputs.ticket_id === undefined) {
+        outputs.ticket_id = await deps.connector.createTicket(
           portalId,
           await supportTicket(deps.db, portalId, contactId),
         );

@@ -121,8 +121,8 @@ describe('the app manifest', () => {
         objectTypes: ['CONTACT'],
       },
       'proactive-support': {
-        inputs: ['holdout_percent:number', 'campaign:string', 'create_ticket:bool'],
-        outputs: ['task_id:string', 'group:enumeration'],
+        inputs: ['holdout_percent:number', 'campaign:string'],
+        outputs: ['ticket_id:string', 'group:enumeration'],
         objectTypes: ['CONTACT'],
       },
       'loyalty-reward': {

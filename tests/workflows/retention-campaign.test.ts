@@ -18,6 +18,7 @@ import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { fillPublicUrl } from '../../server/manifest/public-url.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
 import type { RetentionEffectReport } from '../../server/workflows/outcomes.js';
+import { performRetentionAction } from '../../server/workflows/perform-action.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 
 const HUB = 820;
@@ -99,9 +100,9 @@ async function defineAction(key: string): Promise<string> {
 }
 
 /** Installs the product in a generated portal and waits for its first sync. */
-async function installPortal(hub: number): Promise<PortalData> {
+async function installPortal(hub: number, contacts = CONTACTS): Promise<PortalData> {
   const crmPortal = store.createPortal(hub);
-  generatePortal(crmPortal, { contacts: CONTACTS, seed: 41 });
+  generatePortal(crmPortal, { contacts, seed: 41 });
   expect((await walkInstall(product.url, { portalId: hub })).status).toBe(200);
   const portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(hub)))!.id;
   portalIds.set(hub, portalId);
@@ -421,13 +422,13 @@ describe('a retention offer campaign with a 20 % holdout', () => {
   }, 60_000);
 
   it('with offers that change nothing, the interval covers 0', async () => {
-    const crmPortal = await installPortal(NO_EFFECT_HUB);
-    await runOfferCampaign(NO_EFFECT_HUB, riskiestCustomers(crmPortal, HIGH_RISK));
+    const crmPortal = await installPortal(NO_EFFECT_HUB, 300);
+    await runOfferCampaign(NO_EFFECT_HUB, riskiestCustomers(crmPortal, 150));
     const truth = await decideOutcomes(NO_EFFECT_HUB, 0);
     expect(truth.trueOfferUplift).toBe(0);
     const report = await effectReport(NO_EFFECT_HUB, new Date(Date.now() + 91 * DAY_MS));
     const ninety = report.campaigns[0]!.windows.find((w) => w.days === 90)!;
-    expect(ninety.treatment.observed + ninety.control.observed).toBe(HIGH_RISK);
+    expect(ninety.treatment.observed + ninety.control.observed).toBe(150);
     expect(ninety.ci95!.low).toBeLessThan(0);
     expect(ninety.ci95!.high).toBeGreaterThan(0);
   }, 90_000);
@@ -495,4 +496,91 @@ describe('a feedback request', () => {
     expect(feedback[0]).toMatchObject({ score: 2, from_id: contactId });
     expect(feedback[0]!.sentiment).toBeLessThan(-0.3);
   }, 30_000);
+});
+
+describe('actions performed from outside a workflow', () => {
+  const deps = () => ({ db: product.ctx.db.db, queues: product.ctx.queues, publicUrl: product.url });
+  const completed = (id: number) =>
+    until(async () => {
+      const row = await product.ctx.db.db
+        .selectFrom('retention_actions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return row.status === 'completed' ? row : undefined;
+    }, `retention action ${id}`);
+
+  it('a proactive check-in opens a ticket on the contact with its reasons and talking points', async () => {
+    const crmPortal = store.portal(HUB)!;
+    const portalId = portalIds.get(HUB)!;
+    const contactId = riskiestCustomers(crmPortal, HIGH_RISK + 2).at(-1)!;
+    const model = await product.ctx.db.db
+      .insertInto('models')
+      .values({ portal_id: portalId, version: 1, family: 'gbdt', feature_spec: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await product.ctx.db.db
+      .insertInto('scores')
+      .values({
+        portal_id: portalId,
+        contact_id: contactId,
+        model_id: model.id,
+        probability: 0.82,
+        tier: 'high',
+        reasons: JSON.stringify([
+          { feature: 'tickets_open_now', label: 'Tickets open now', value: 3, contribution: 0.9 },
+          {
+            feature: 'sessions_per_week_4w',
+            label: 'Sessions per week (4 weeks)',
+            value: 0.5,
+            contribution: 0.4,
+          },
+          { feature: 'tenure_days', label: 'Tenure (days)', value: 900, contribution: -0.3 },
+        ]),
+      })
+      .execute();
+    const request = {
+      portalId,
+      contactId,
+      action: 'proactive-support' as const,
+      requestKey: `card-support-${contactId}`,
+      inputs: { holdout_percent: 0, campaign: 'card' },
+      source: 'manual' as const,
+    };
+    const result = await performRetentionAction(deps(), request);
+    expect(result).toMatchObject({ group: 'treatment', state: 'BLOCK' });
+    const row = await completed(result.id);
+    const ticketId = String((row.outputs as Record<string, unknown>).ticket_id);
+    const ticket = crmPortal.recordsOf('tickets').get(ticketId)!;
+    expect(ticket.properties).toMatchObject({ hs_ticket_priority: 'HIGH', hs_pipeline_stage: '1' });
+    expect(ticket.properties.subject).toMatch(/^Proactive check-in: /);
+    expect(ticket.properties.content).toContain('Churn risk: 82 / 100 (high).');
+    expect(ticket.properties.content).toContain('- Tickets open now: 3');
+    expect(ticket.properties.content).toContain('Proactive support call');
+    expect(ticket.properties.content).not.toContain('Tenure');
+    expect(crmPortal.associationsOf('tickets', ticketId, 'contacts').map((a) => a.toId)).toEqual([contactId]);
+    // Asked again with the same key, nothing new is opened.
+    const tickets = crmPortal.recordsOf('tickets').size;
+    expect(await performRetentionAction(deps(), request)).toMatchObject({
+      id: result.id,
+      replayed: true,
+      state: 'SUCCESS',
+    });
+    expect(crmPortal.recordsOf('tickets').size).toBe(tickets);
+  });
+
+  it('a loyalty reward writes the capped balance to the contact', async () => {
+    const contactId = riskiestCustomers(store.portal(HUB)!, HIGH_RISK + 3).at(-1)!;
+    const reward = (key: string) =>
+      performRetentionAction(deps(), {
+        portalId: portalIds.get(HUB)!,
+        contactId,
+        action: 'loyalty-reward',
+        requestKey: key,
+        inputs: { points: 300, period_days: 30, cap_per_period: 500, holdout_percent: 0, campaign: key },
+        source: 'manual',
+      });
+    for (const key of ['thanks-1', 'thanks-2']) await completed((await reward(key)).id);
+    expect(store.portal(HUB)!.recordsOf('contacts').get(contactId)!.properties.loyalty_points).toBe('500');
+  });
 });
