@@ -58,12 +58,14 @@ export function RiskStates({ state, reload }: { state: LoadState; reload: () => 
   }
   const { risk } = state;
   if (risk.status === 'syncing') {
+    const progress = risk.sync
+      ? ` (${risk.sync.objectTypesDone} of ${risk.sync.objectTypesTotal} record types done)`
+      : '';
     return (
       <EmptyState title="Still syncing this portal" layout="vertical" imageName="building">
         <Text>
-          Churn Radar is reading this portal's records ({risk.sync.objectTypesDone} of{' '}
-          {risk.sync.objectTypesTotal} record types done). This contact gets a score once the first sync and
-          scoring are finished.
+          Churn Radar is reading this portal's records{progress}. This contact gets a score once the first
+          sync and scoring are finished.
         </Text>
       </EmptyState>
     );

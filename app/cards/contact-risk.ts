@@ -12,7 +12,8 @@ export interface ContactRisk {
   status: 'scored' | 'not_scored' | 'syncing';
   contactId: string;
   contact: { name: string | null; email: string | null } | null;
-  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number };
+  /** Null when the contact is scored. */
+  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number } | null;
   score: {
     id: number;
     value: number;

@@ -33,7 +33,7 @@ const scored: ContactRisk = {
   status: 'scored',
   contactId: '123',
   contact: { name: 'Ada Lovelace', email: 'ada@example.com' },
-  sync: { complete: true, objectTypesDone: 7, objectTypesTotal: 7 },
+  sync: null,
   score: {
     id: 991,
     value: 82,
@@ -213,6 +213,7 @@ describe('the risk card', () => {
       answer(200, {
         ...scored,
         status: 'not_scored',
+        sync: { complete: true, objectTypesDone: 7, objectTypesTotal: 7 },
         score: null,
         trend: null,
         history: [],

@@ -26,7 +26,8 @@ export interface ContactRiskView {
   status: 'scored' | 'not_scored' | 'syncing';
   contactId: string;
   contact: { name: string | null; email: string | null } | null;
-  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number };
+  /** How far the portal's first sync got; null when the contact is scored (it is then not read). */
+  sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number } | null;
   score: {
     id: number;
     /** 0–100, the calibrated probability in percent. */
@@ -103,8 +104,26 @@ async function syncState(db: Kysely<Database>, portalId: number): Promise<Contac
   };
 }
 
-function latestScore(db: Kysely<Database>, portalId: number, contactId: string) {
-  return db
+interface ScoreRow {
+  id: number;
+  probability: number;
+  tier: string;
+  reasons: unknown[];
+  scored_at: Date;
+  model_id: number;
+  version: number;
+  family: string;
+  is_starter: boolean;
+}
+
+/** Scores newest first, from `since` on (or the latest one alone when `since` is null). */
+function scoreRows(
+  db: Kysely<Database>,
+  portalId: number,
+  contactId: string,
+  since: Date | null,
+): Promise<ScoreRow[]> {
+  const query = db
     .selectFrom('scores as s')
     .innerJoin('models as m', 'm.id', 's.model_id')
     .select([
@@ -120,9 +139,24 @@ function latestScore(db: Kysely<Database>, portalId: number, contactId: string) 
     ])
     .where('s.portal_id', '=', portalId)
     .where('s.contact_id', '=', contactId)
-    .orderBy('s.scored_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .orderBy('s.scored_at', 'desc');
+  return (since ? query.where('s.scored_at', '>=', since) : query.limit(1)).execute();
+}
+
+/** Monday of the first week the chart shows, when the last score is at `until`. */
+const historyStart = (until: Date) => new Date(weekStart(until).getTime() - (HISTORY_WEEKS - 1) * WEEK_MS);
+
+/**
+ * The current score and those of the weeks before it, newest first. Weekly scoring keeps the
+ * current score recent, so one range scan of `scores_contact_time` nearly always answers both;
+ * only a contact not scored for weeks needs a second look.
+ */
+async function scoresWithHistory(db: Kysely<Database>, portalId: number, contactId: string, now: Date) {
+  const recent = await scoreRows(db, portalId, contactId, historyStart(now));
+  if (recent.length > 0) return recent;
+  const [latest] = await scoreRows(db, portalId, contactId, null);
+  if (!latest) return [];
+  return scoreRows(db, portalId, contactId, historyStart(latest.scored_at));
 }
 
 function contactRow(db: Kysely<Database>, portalId: number, contactId: string) {
@@ -168,27 +202,12 @@ async function nextRenewal(
   };
 }
 
-/** The last score of each of the `HISTORY_WEEKS` weeks up to the current score's, oldest first. */
-async function weeklyHistory(
-  db: Kysely<Database>,
-  portalId: number,
-  contactId: string,
-  latestAt: Date,
-): Promise<{ week: Date; probability: number; scoredAt: Date }[]> {
-  const from = new Date(weekStart(latestAt).getTime() - (HISTORY_WEEKS - 1) * WEEK_MS);
-  const rows = await db
-    .selectFrom('scores')
-    .select(['probability', 'scored_at'])
-    .where('portal_id', '=', portalId)
-    .where('contact_id', '=', contactId)
-    .where('scored_at', '>=', from)
-    .where('scored_at', '<=', latestAt)
-    .orderBy('scored_at', 'desc')
-    .execute();
+/** The last score of each week, oldest first, from rows newest first. */
+function weeklyHistory(rows: readonly ScoreRow[]) {
   const byWeek = new Map<number, { week: Date; probability: number; scoredAt: Date }>();
   for (const row of rows) {
     const week = weekStart(row.scored_at);
-    // Rows come newest first: the first one seen in a week is that week's last score.
+    // Newest first: the first row seen in a week is that week's last score.
     if (!byWeek.has(week.getTime())) {
       byWeek.set(week.getTime(), { week, probability: row.probability, scoredAt: row.scored_at });
     }
@@ -212,11 +231,15 @@ export async function contactRiskView(
   contactId: string,
   now = new Date(),
 ): Promise<ContactRiskView> {
-  const [contact, latest, sync] = await Promise.all([
+  const [contact, rows, renewal] = await Promise.all([
     contactRow(db, portalId, contactId),
-    latestScore(db, portalId, contactId),
-    syncState(db, portalId),
+    scoresWithHistory(db, portalId, contactId, now),
+    nextRenewal(db, portalId, contactId, now),
   ]);
+  const latest = rows[0];
+  // Only a missing contact or score depends on the sync: most views skip reading it.
+  const sync = contact && latest ? null : await syncState(db, portalId);
+  if (!contact && sync?.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
   const empty = {
     contactId,
     contact: contact ? contactName(contact) : null,
@@ -226,21 +249,11 @@ export async function contactRiskView(
     history: [],
     reasons: [],
     recommendation: null,
+    renewal: contact ? renewal : null,
   };
-  if (!latest) {
-    if (!contact && sync.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
-    return {
-      ...empty,
-      status: sync.complete ? 'not_scored' : 'syncing',
-      renewal: contact ? await nextRenewal(db, portalId, contactId, now) : null,
-    };
-  }
-  if (!contact && sync.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
+  if (!latest) return { ...empty, status: sync?.complete ? 'not_scored' : 'syncing' };
 
-  const [history, renewal] = await Promise.all([
-    weeklyHistory(db, portalId, contactId, latest.scored_at),
-    nextRenewal(db, portalId, contactId, now),
-  ]);
+  const history = weeklyHistory(rows);
   const current = percent(latest.probability);
   const thisWeek = weekStart(latest.scored_at).getTime();
   const lastWeek = [...history].reverse().find((h) => h.week.getTime() < thisWeek);
@@ -273,6 +286,5 @@ export async function contactRiskView(
     history: history.map((h) => ({ week: h.week.toISOString().slice(0, 10), score: percent(h.probability) })),
     reasons: cardReasons(reasons),
     recommendation: recommendAction(reasons, tier),
-    renewal,
   };
 }

@@ -9,6 +9,7 @@ import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js'
 import { contactRiskView } from './contact-risk-view.js';
 
 export const CARDS_PATH = '/api/v1/cards';
+const INSTALL_CACHE_MS = 10_000;
 
 export interface CardsRouterDeps {
   db: Kysely<Database>;
@@ -84,11 +85,23 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
       deps.now?.(),
     );
     const identity = parse(identitySchema, req.query, 'query');
-    const portal = await findPortalByExternalId(deps.db, 'hubspot', identity.portalId);
+    return { portalId: await installedPortal(identity.portalId), userId: identity.userId, rawBody };
+  }
+
+  // Every contact record an advisor opens asks again for the same portal: known installs are kept
+  // for a few seconds, so an uninstall takes at most that long to close the card.
+  const installed = new Map<string, { portalId: number; until: number }>();
+  async function installedPortal(externalId: string): Promise<number> {
+    const now = Date.now();
+    const known = installed.get(externalId);
+    if (known && known.until > now) return known.portalId;
+    const portal = await findPortalByExternalId(deps.db, 'hubspot', externalId);
     if (!portal || portal.status === 'uninstalled') {
-      throw new NotFoundError(`Churn Radar is not installed in portal ${identity.portalId}.`);
+      installed.delete(externalId);
+      throw new NotFoundError(`Churn Radar is not installed in portal ${externalId}.`);
     }
-    return { portalId: portal.id, userId: identity.userId, rawBody };
+    installed.set(externalId, { portalId: portal.id, until: now + INSTALL_CACHE_MS });
+    return portal.id;
   }
 
   function requireUser(userId: string | undefined): string {
