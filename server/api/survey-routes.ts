@@ -96,7 +96,11 @@ export function surveyRouter(deps: SurveyRouterDeps): Router {
   const router = Router();
   router.use('/s/:token', (_req, res, next) => {
     // A personal link: never cached by proxies, never sent on as a referrer.
-    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.set({
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    });
     next();
   });
 

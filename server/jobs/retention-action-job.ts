@@ -18,12 +18,19 @@ const dataSchema = z.object({ actionId: z.number().int().positive() });
  */
 const START_DELAY_MS = 500;
 
-/** Queues an action's CRM work; queuing it again while it waits or runs is the same job. */
+/**
+ * Queues an action's CRM work; queuing it again while it waits or runs is the same job, and a job
+ * that ran out of attempts is tried again (HubSpot's retry of the step asks for it).
+ */
 export async function enqueueRetentionAction(queues: Queues, actionId: number): Promise<void> {
-  await queues.get('workflows').add(RETENTION_ACTION_JOB, dataSchema.parse({ actionId }), {
-    jobId: `retention-action-${actionId}`,
-    delay: START_DELAY_MS,
-  });
+  const queue = queues.get('workflows');
+  const jobId = `retention-action-${actionId}`;
+  const existing = await queue.getJob(jobId);
+  if (existing && (await existing.isFailed())) {
+    await existing.retry('failed');
+    return;
+  }
+  await queue.add(RETENTION_ACTION_JOB, dataSchema.parse({ actionId }), { jobId, delay: START_DELAY_MS });
 }
 
 export interface RetentionActionJobDeps {
