@@ -5,7 +5,7 @@
 import type { Dataset, FeatureColumn } from '../model/index.js';
 import { quantile } from './quantiles.js';
 import type { Segment, SegmentBand } from './types.js';
-import { booleanValues, categoryOf, MISSING_BAND } from './univariate.js';
+import { bandLabel, booleanValues, categoryOf, MISSING_BAND, OTHER_BAND } from './bands.js';
 
 /** A segment to report: a column, and for a number the edges of its bands. */
 export interface SegmentSpec {
@@ -20,16 +20,6 @@ export interface SegmentSpec {
 const MAX_BANDS = 20;
 /** A number with this few distinct values is shown value by value. */
 const FEW_VALUES = 6;
-
-const formatEdge = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, ''));
-
-/** "< 10", "10–20", "≥ 20" for band k of the edges. */
-export function bandLabel(edges: readonly number[], k: number): string {
-  if (edges.length === 0) return 'all';
-  if (k === 0) return `< ${formatEdge(edges[0]!)}`;
-  if (k === edges.length) return `≥ ${formatEdge(edges[k - 1]!)}`;
-  return `${formatEdge(edges[k - 1]!)}–${formatEdge(edges[k]!)}`;
-}
 
 function bandOf(edges: readonly number[], v: number): number {
   let k = 0;
@@ -66,7 +56,7 @@ function categoricalSegment(values: readonly (string | null)[], labels: Uint8Arr
       rows: 0,
       churned: 0,
     });
-  return [...kept, { value: '(other)', ...rest, rate: rest.churned / rest.rows }];
+  return [...kept, { value: OTHER_BAND, ...rest, rate: rest.churned / rest.rows }];
 }
 
 function quartileEdges(values: Float64Array): number[] {

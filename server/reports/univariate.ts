@@ -4,14 +4,10 @@
  */
 import type { FeatureColumn } from '../model/index.js';
 import { rocAuc } from '../model/index.js';
-import { bandLabel } from './segments.js';
+import { bandLabel, booleanValues, categoryOf, MISSING_BAND } from './bands.js';
 import type { RankedVariable, WoeBin } from './types.js';
 
 const NUMERIC_BINS = 10;
-/** A category smaller than this many rows (or 1 % of rows) joins "(other)". */
-const MIN_CATEGORY_ROWS = 30;
-export const MISSING_BAND = '(missing)';
-export const OTHER_BAND = '(other)';
 
 interface Bin {
   bin: string;
@@ -98,17 +94,6 @@ function rankNumeric(
   };
 }
 
-/** Categories of at least the minimum size; the rest (and blanks) in their own bins. */
-export function categoryOf(
-  values: readonly (string | null)[],
-  size: number,
-): (value: string | null) => string {
-  const counts = new Map<string, number>();
-  for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const min = Math.min(MIN_CATEGORY_ROWS, Math.max(2, Math.ceil(size * 0.01)));
-  return (v) => (v === null ? MISSING_BAND : (counts.get(v) ?? 0) >= min ? v : OTHER_BAND);
-}
-
 function rankCategorical(
   name: string,
   values: readonly (string | null)[],
@@ -167,8 +152,4 @@ export function rankVariables(columns: readonly FeatureColumn[], labels: Uint8Ar
     if (r) ranked.push(r);
   }
   return ranked.sort((a, b) => b.strength - a.strength || b.informationValue - a.informationValue);
-}
-
-export function booleanValues(values: Float64Array): (string | null)[] {
-  return Array.from(values, (v) => (Number.isNaN(v) ? null : v === 1 ? 'yes' : 'no'));
 }
