@@ -6,7 +6,7 @@ import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { loopbackAdminGuard } from './admin-guard.js';
 import { cardsRouter } from './cards/router.js';
-import { dashboardRouter } from './dashboard/router.js';
+import { dashboardRouter, pendingReportsRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 import { reportsRouter } from './reports.js';
@@ -85,11 +85,12 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(signInRouter(signIn));
+  const dashboardGuard = portalSessionGuard(ctx.db.db);
   app.use(
     dashboardRouter({
       db: ctx.db.db,
       queues: ctx.queues,
-      guard: portalSessionGuard(ctx.db.db),
+      guard: dashboardGuard,
       recordUrl: ctx.config.hubspot.recordUrl,
     }),
   );
@@ -109,6 +110,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(surveyRouter({ db: ctx.db.db, logger: ctx.logger }));
   app.use(retentionRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
 
+  app.use(pendingReportsRouter(dashboardGuard));
   app.use(notFound);
   app.use(errorHandler(ctx.logger));
   return app;

@@ -272,6 +272,31 @@ export interface ScoreFeedbackTable {
   created_at: CreatedTimestamp;
 }
 
+/** The latest score of each contact, kept by a trigger on `scores` (migration 0006). */
+export interface CurrentScoresTable {
+  portal_id: BigId;
+  contact_id: string;
+  model_id: BigId;
+  probability: number;
+  tier: string;
+  reasons: Json<unknown[]>;
+  scored_at: Timestamp;
+  /** The contact's last score in an earlier week: what "since last week" compares with. */
+  previous_probability: number | null;
+  previous_tier: string | null;
+  previous_scored_at: Timestamp | null;
+}
+
+/** Per portal and ISO week (UTC): the last score of each contact scored that week, summed. */
+export interface ScoreWeeklyTotalsTable {
+  portal_id: BigId;
+  week: ColumnType<Date, string, string>;
+  contacts: number;
+  high: number;
+  medium: number;
+  probability_sum: number;
+}
+
 export interface Database {
   portals: PortalsTable;
   oauth_tokens: OauthTokensTable;
@@ -294,6 +319,8 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;
+  current_scores: CurrentScoresTable;
+  score_weekly_totals: ScoreWeeklyTotalsTable;
   score_feedback: ScoreFeedbackTable;
 }
 

@@ -161,7 +161,10 @@ export interface RankedVariable {
 export interface EarlyWarning {
   feature: string;
   label: string;
-  /** Days before the churn (or before the same point for retained customers). */
+  /**
+   * Days before the last monthly cutoff ahead of the churn, which falls in the 30 days after 0;
+   * for retained customers, days before the last cutoff.
+   */
   offsets: number[];
   churned: (number | null)[];
   retained: (number | null)[];

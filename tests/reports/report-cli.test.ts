@@ -34,21 +34,22 @@ describe('churn report', () => {
   const dir = tempDir('churn-report-');
   const csv = join(dir, 'customers.csv');
   writeFileSync(csv, customersCsv());
-  let runs: Record<'table' | 'json' | 'noLabel' | 'oneClass' | 'quality' | 'noPortal', Run>;
+  let runs: Record<'table' | 'json' | 'noLabel' | 'oneClass' | 'quality' | 'noPortal' | 'noFile', Run>;
 
   beforeAll(async () => {
     const oneClass = join(dir, 'stayers.csv');
     writeFileSync(oneClass, 'id,plan,churned\n1,a,No\n2,b,No\n3,a,No\n');
     // Each run is a real process: they start together because each pays the CLI's start-up time.
-    const [table, json, noLabel, oneClassRun, quality, noPortal] = await Promise.all([
+    const [table, json, noLabel, oneClassRun, quality, noPortal, noFile] = await Promise.all([
       churnReport(['explore', '--csv', csv, '--label', 'churned']),
       churnReport(['explore', '--csv', csv, '--label', 'churned', '--json']),
       churnReport(['explore', '--csv', csv, '--label', 'cancelled']),
       churnReport(['explore', '--csv', oneClass, '--label', 'churned']),
       churnReport(['quality', '--csv', csv, '--json']),
       churnReport(['quality', '--portal', '4242'], { DATA_DIR: tempDir('churn-report-data-') }),
+      churnReport(['quality', '--csv', join(dir, 'nowhere.csv')]),
     ]);
-    runs = { table, json, noLabel, oneClass: oneClassRun, quality, noPortal };
+    runs = { table, json, noLabel, oneClass: oneClassRun, quality, noPortal, noFile };
   }, 120_000);
 
   it('prints the exploration as a table: variables ranked, churn by segment', () => {
@@ -75,6 +76,11 @@ describe('churn report', () => {
     expect(runs.noLabel.stdout).toBe('');
     expect(runs.oneClass.code).not.toBe(0);
     expect(runs.oneClass.output).toMatch(/one class only/);
+  });
+
+  it('names a file it cannot read', () => {
+    expect(runs.noFile.code).toBe(1);
+    expect(runs.noFile.output).toMatch(/cannot read .*nowhere\.csv: no such file/);
   });
 
   it('says so when the portal is not in the warehouse', () => {

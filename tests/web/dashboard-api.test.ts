@@ -73,6 +73,8 @@ describe('signing in to the dashboard through the CRM', () => {
   it('answers 401 without a session and 404 for another portal', async () => {
     const anonymous = await fetch(`${product.url}/api/v1/portals/${portalA}/overview`);
     expect(anonymous.status).toBe(401);
+    const noSession = await fetch(`${product.url}/api/v1/session`);
+    expect(await noSession.json()).toEqual({ signedIn: false });
     for (const path of [
       'overview',
       'at-risk',
@@ -158,6 +160,48 @@ describe('the dashboard API', () => {
     expect(body.trend[2]!.highShare).toBeGreaterThan(body.trend[0]!.highShare);
     expect(body.sinceLastWeek.comparedWith).not.toBeNull();
     expect(body.sinceLastWeek.newlyHigh).toBeGreaterThan(0);
+  });
+
+  it('counts a contact rescored between weekly runs once, with its newer score, in the tiers and the week', async () => {
+    type Overview = {
+      contacts: number;
+      tiers: Record<string, number>;
+      trend: { contacts: number; highShare: number }[];
+    };
+    const path = `/api/v1/portals/${portalA}/overview`;
+    const before = (await dashboardCall<Overview>(product.url, session, path)).body;
+    const low = (await latestByContact(portalA)).find((s) => s.tier === 'low')!;
+    const model = await product.ctx.db.db
+      .selectFrom('models')
+      .select('id')
+      .where('portal_id', '=', portalA)
+      .executeTakeFirstOrThrow();
+    await product.ctx.db.db
+      .insertInto('scores')
+      .values({
+        portal_id: portalA,
+        contact_id: low.contact_id,
+        model_id: model.id,
+        probability: 0.95,
+        tier: 'high',
+        reasons: '[]',
+      })
+      .execute();
+    const after = (await dashboardCall<Overview>(product.url, session, path)).body;
+    expect(after.contacts).toBe(before.contacts);
+    expect(after.tiers.high).toBe(before.tiers.high + 1);
+    expect(after.tiers.low).toBe(before.tiers.low - 1);
+    const [lastBefore, lastAfter] = [before.trend.at(-1)!, after.trend.at(-1)!];
+    expect(lastAfter.contacts).toBe(lastBefore.contacts);
+    expect(lastAfter.highShare * lastAfter.contacts).toBeCloseTo(
+      lastBefore.highShare * lastBefore.contacts + 1,
+      6,
+    );
+    expect(after.tiers).toEqual({
+      low: (await latestByContact(portalA)).filter((s) => s.tier === 'low').length,
+      medium: (await latestByContact(portalA)).filter((s) => s.tier === 'medium').length,
+      high: (await latestByContact(portalA)).filter((s) => s.tier === 'high').length,
+    });
   });
 
   it('lists the riskiest first with reasons, a recommended action and a CRM link, and filters by tier, owner, renewal and reason', async () => {

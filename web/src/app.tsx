@@ -82,16 +82,16 @@ function Shell({ session }: { session: SessionInfo }) {
 }
 
 export function App() {
-  const session = useApi<SessionInfo>('/api/v1/session');
+  const session = useApi<SessionInfo | { signedIn: false }>('/api/v1/session');
   if (session.state === 'loading') return <Spinner label="Opening the dashboard…" />;
   if (session.state === 'error') {
-    if (session.error.status === 401) return <SignInPage />;
     return (
       <div className="main">
         <ErrorNotice error={session.error} />
       </div>
     );
   }
+  if (!session.data.signedIn) return <SignInPage />;
   setCsrfToken(session.data.csrfToken);
   return (
     <SessionContext.Provider value={session.data}>

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 
 export interface SessionInfo {
+  signedIn: true;
   portal: { id: number; hubId: string; name: string; domain: string | null };
   user: { id: string; email: string | null };
   csrfToken: string;

@@ -72,6 +72,8 @@ export interface Column<T> {
   numeric?: boolean;
   sortable?: boolean;
   narrowHidden?: boolean;
+  /** Extra class of the column's cells, for widths and wrapping. */
+  className?: string;
 }
 
 export function Table<T>(props: {

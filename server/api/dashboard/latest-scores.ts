@@ -1,15 +1,14 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /**
- * The current score of each contact of a portal: its latest row in `scores`. `distinct on` walks
- * the (portal_id, contact_id, scored_at) index, so this stays one ordered pass for any portal size.
+ * The current score of each contact of a portal: `current_scores`, which a trigger on `scores`
+ * keeps at each contact's latest row, so no page sorts the whole score history.
  */
 export function latestScores(portalId: number): RawBuilder<unknown> {
   return sql`(
-    select distinct on (contact_id) contact_id, probability, tier, reasons, scored_at, model_id
-    from scores
+    select contact_id, probability, tier, reasons, scored_at, model_id
+    from current_scores
     where portal_id = ${portalId}
-    order by contact_id, scored_at desc
   )`;
 }
 

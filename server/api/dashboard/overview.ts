@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { contactValues, latestScores } from './latest-scores.js';
+import { contactValues } from './latest-scores.js';
 
 export interface Overview {
   contacts: number;
@@ -31,17 +31,23 @@ export interface Overview {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const iso = (v: unknown): string | null => (v ? new Date(v as string).toISOString() : null);
 
-/** The overview page in four aggregate queries, each answered inside the database. */
+/**
+ * The overview page in three aggregate queries answered inside the database: one pass over the
+ * portal's current scores (tiers, histogram, value, change since last week), the weekly totals,
+ * and the won deals of the contacts at risk.
+ */
 export async function loadOverview(db: Kysely<Database>, portalId: number, weeks = 12): Promise<Overview> {
-  const latest = latestScores(portalId);
   const summary = await sql<Record<string, unknown>>`
-    select count(*) as contacts, max(l.scored_at) as scored_at,
+    select count(*) as contacts, max(scored_at) as scored_at,
       count(*) filter (where tier = 'low') as low,
       count(*) filter (where tier = 'medium') as medium,
       count(*) filter (where tier = 'high') as high,
-      coalesce(sum(v.value) filter (where tier = 'high'), 0) as value_high,
-      coalesce(sum(v.value) filter (where tier in ('high', 'medium')), 0) as value_at_risk,
-      coalesce(sum(v.value * l.probability), 0) as expected_loss,
+      max(previous_scored_at) as compared_with,
+      count(*) filter (where tier = 'high' and previous_tier is not null and previous_tier <> 'high') as newly_high,
+      count(*) filter (where tier <> 'high' and previous_tier = 'high') as left_high,
+      count(*) filter (where probability - previous_probability >= 0.05) as rose,
+      count(*) filter (where previous_probability - probability >= 0.05) as fell,
+      count(*) filter (where previous_scored_at is null) as new_contacts,
       ${sql.join(
         Array.from(
           { length: 10 },
@@ -49,67 +55,58 @@ export async function loadOverview(db: Kysely<Database>, portalId: number, weeks
             sql`count(*) filter (where least(floor(probability * 10), 9) = ${i}) as ${sql.raw(`b${i}`)}`,
         ),
       )}
-    from ${latest} l left join ${contactValues(portalId)} v on v.contact_id = l.contact_id`.execute(db);
+    from current_scores where portal_id = ${portalId}`.execute(db);
   const s = summary.rows[0] ?? {};
-  const buckets = Array.from({ length: 10 }, (_, i) => s[`b${i}`]);
 
-  const trend = await sql<Record<string, unknown>>`
-    select week, count(*) as contacts,
-      avg((tier = 'high')::int) as high_share,
-      avg((tier in ('high', 'medium'))::int) as at_risk_share,
-      avg(probability) as mean_probability
-    from (
-      select distinct on (date_trunc('week', scored_at), contact_id)
-        date_trunc('week', scored_at) as week, tier, probability
-      from scores
-      where portal_id = ${portalId} and scored_at >= date_trunc('week', now()) - make_interval(weeks => ${weeks - 1})
-      order by date_trunc('week', scored_at), contact_id, scored_at desc
-    ) w
-    group by week order by week`.execute(db);
+  const value = await sql<Record<string, unknown>>`
+    select coalesce(sum(v.value) filter (where l.tier = 'high'), 0) as value_high,
+      coalesce(sum(v.value) filter (where l.tier in ('high', 'medium')), 0) as value_at_risk,
+      coalesce(sum(v.value * l.probability), 0) as expected_loss
+    from ${contactValues(portalId)} v
+    join current_scores l on l.portal_id = ${portalId} and l.contact_id = v.contact_id`.execute(db);
+  const v = value.rows[0] ?? {};
 
-  const changes = await sql<Record<string, unknown>>`
-    with now_scores as ${latest},
-    before as (
-      select distinct on (contact_id) contact_id, probability, tier, scored_at
-      from scores
-      where portal_id = ${portalId}
-        and scored_at <= (select max(scored_at) from scores where portal_id = ${portalId}) - interval '7 days'
-      order by contact_id, scored_at desc
-    )
-    select max(b.scored_at) as compared_with,
-      count(*) filter (where n.tier = 'high' and b.tier is distinct from 'high' and b.contact_id is not null) as newly_high,
-      count(*) filter (where n.tier <> 'high' and b.tier = 'high') as left_high,
-      count(*) filter (where n.probability - b.probability >= 0.05) as rose,
-      count(*) filter (where b.probability - n.probability >= 0.05) as fell,
-      count(*) filter (where b.contact_id is null) as new_contacts
-    from now_scores n left join before b on b.contact_id = n.contact_id`.execute(db);
-  const c = changes.rows[0] ?? {};
-  const compared = iso(c.compared_with);
+  const trend = await sql<{
+    week: string;
+    contacts: number;
+    high: number;
+    medium: number;
+    probability_sum: number;
+  }>`
+    select to_char(week, 'YYYY-MM-DD') as week, contacts, high, medium, probability_sum
+    from score_weekly_totals
+    where portal_id = ${portalId} and contacts > 0
+    order by week desc limit ${weeks}`.execute(db);
 
+  const compared = iso(s.compared_with);
   return {
     contacts: num(s.contacts),
     scoredAt: iso(s.scored_at),
     tiers: { low: num(s.low), medium: num(s.medium), high: num(s.high) },
-    distribution: buckets.map((count, i) => ({ from: i / 10, to: (i + 1) / 10, contacts: num(count) })),
-    trend: trend.rows.map((r) => ({
-      week: iso(r.week)!.slice(0, 10),
-      contacts: num(r.contacts),
-      highShare: num(r.high_share),
-      atRiskShare: num(r.at_risk_share),
-      meanProbability: num(r.mean_probability),
+    distribution: Array.from({ length: 10 }, (_, i) => ({
+      from: i / 10,
+      to: (i + 1) / 10,
+      contacts: num(s[`b${i}`]),
+    })),
+    trend: trend.rows.reverse().map((w) => ({
+      week: w.week,
+      contacts: num(w.contacts),
+      highShare: num(w.high) / num(w.contacts),
+      atRiskShare: (num(w.high) + num(w.medium)) / num(w.contacts),
+      meanProbability: num(w.probability_sum) / num(w.contacts),
     })),
     valueAtRisk: {
-      highTier: num(s.value_high),
-      atRisk: num(s.value_at_risk),
-      expectedLoss: num(s.expected_loss),
+      highTier: num(v.value_high),
+      atRisk: num(v.value_at_risk),
+      expectedLoss: num(v.expected_loss),
     },
     sinceLastWeek: {
       comparedWith: compared,
-      newlyHigh: compared ? num(c.newly_high) : 0,
-      leftHigh: num(c.left_high),
-      rose: num(c.rose),
-      fell: num(c.fell),
-      newContacts: compared ? num(c.new_contacts) : 0,
+      newlyHigh: compared ? num(s.newly_high) : 0,
+      leftHigh: num(s.left_high),
+      rose: num(s.rose),
+      fell: num(s.fell),
+      newContacts: compared ? num(s.new_contacts) : 0,
     },
   };
 }

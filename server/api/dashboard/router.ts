@@ -10,6 +10,7 @@ import {
   PortalSettingsError,
   updatePortalSettings,
 } from '../../settings/portal-settings.js';
+import { describeUsageApiKey } from '../../sync/usage/api-keys.js';
 import { sessionOf } from '../sign-in/session-guard.js';
 import { atRiskCsv, atRiskQuerySchema, listAtRisk } from './at-risk.js';
 import { loadContactView } from './contact-view.js';
@@ -98,6 +99,37 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.json(await withPortal(() => updatePortalSettings(deps.db, portalOf(req.params), req.body, actor)));
   });
 
+  // The key itself is created and rotated by the usage router; this tells whether there is one.
+  router.get(`${base}/usage-api-key-status`, deps.guard, async (req, res) => {
+    const info = await describeUsageApiKey(deps.db, portalOf(req.params));
+    res.json({
+      key: info
+        ? {
+            prefix: info.prefix,
+            createdAt: info.createdAt.toISOString(),
+            rotatedAt: info.rotatedAt?.toISOString() ?? null,
+          }
+        : null,
+    });
+  });
+
+  return router;
+}
+
+/** Reports the dashboard has pages for, whose API this server may not provide yet. */
+const PENDING_REPORTS = ['retention/effect', 'reports/quality', 'reports/explore'];
+
+/**
+ * Mounted after every other router: a report that no router answered reads as "not available
+ * yet" (200), so the dashboard shows its empty state instead of an error.
+ */
+export function pendingReportsRouter(guard: RequestHandler): Router {
+  const router = Router();
+  for (const report of PENDING_REPORTS) {
+    router.get(`/api/v1/portals/:portalId/${report}`, guard, (_req, res) => {
+      res.json({ available: false });
+    });
+  }
   return router;
 }
 

@@ -3,13 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { json } from '../../db/json.js';
 import { findPortal, findPortalByExternalId } from '../../db/portals.js';
-import { ServiceUnavailableError, UnauthorizedError } from '../../errors.js';
+import { ServiceUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { OAuthRequestError, type HubSpotOAuth } from '../../oauth/hubspot-oauth.js';
 import type { InstallState } from '../../oauth/install-state.js';
 import { escapeHtml } from '../../oauth/pages.js';
-import { portalSessionGuard, readCookie, sessionOf, SESSION_COOKIE } from './session-guard.js';
-import { createSession, endSession, SESSION_TTL_MS } from './sessions.js';
+import { portalSessionGuard, readCookie, SESSION_COOKIE } from './session-guard.js';
+import { createSession, endSession, findSession, SESSION_TTL_MS } from './sessions.js';
 
 export interface SignInDeps {
   db: Kysely<Database>;
@@ -129,12 +129,15 @@ export function signInRouter(deps: SignInDeps): Router {
   });
 
   const guard = portalSessionGuard(deps.db);
-  router.get('/api/v1/session', guard, async (_req, res) => {
-    const session = sessionOf(res);
-    const portal = await findPortal(deps.db, session.portalId);
-    if (!portal) throw new UnauthorizedError('Sign in to the dashboard first.', 'sign_in_required');
+  // Answers 200 either way: "not signed in" is the dashboard's normal first state, not an error.
+  router.get('/api/v1/session', async (req, res) => {
     res.set('Cache-Control', 'no-store');
+    const token = readCookie(req, SESSION_COOKIE);
+    const session = token ? await findSession(deps.db, token) : undefined;
+    const portal = session ? await findPortal(deps.db, session.portalId) : undefined;
+    if (!session || !portal) return void res.json({ signedIn: false });
     res.json({
+      signedIn: true,
       portal: { id: portal.id, hubId: portal.external_id, name: portal.name, domain: portal.domain },
       user: { id: session.userId, email: session.userEmail },
       csrfToken: session.csrfToken,

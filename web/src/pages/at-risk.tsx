@@ -40,6 +40,7 @@ const COLUMNS: Column<AtRiskRow>[] = [
     key: 'name',
     label: 'Contact',
     sortable: true,
+    className: 'cell-nowrap',
     render: (r) => (
       <div>
         <Link to={`/contacts/${r.contactId}`}>{r.name}</Link>
@@ -53,11 +54,12 @@ const COLUMNS: Column<AtRiskRow>[] = [
     key: 'reasons',
     label: 'Top reasons',
     narrowHidden: true,
+    className: 'cell-reasons',
     render: (r) => (
       <ul className="reasons">
         {r.reasons
           .filter((x) => x.contribution > 0)
-          .slice(0, 3)
+          .slice(0, 2)
           .map((x) => (
             <li key={x.feature}>{describe(x)}</li>
           ))}
@@ -67,6 +69,7 @@ const COLUMNS: Column<AtRiskRow>[] = [
   {
     key: 'action',
     label: 'Recommended action',
+    className: 'cell-wide',
     render: (r) => (
       <div>
         {r.recommendation.title}
@@ -80,6 +83,7 @@ const COLUMNS: Column<AtRiskRow>[] = [
     label: 'Renewal',
     sortable: true,
     narrowHidden: true,
+    className: 'cell-nowrap',
     render: (r) => formatDate(r.renewalAt),
   },
   {

@@ -28,7 +28,16 @@ export function ReportPage(props: {
         ) : (
           <ErrorNotice error={report.error} />
         ))}
-      {report.state === 'ready' && props.render(report.data)}
+      {report.state === 'ready' &&
+        ((report.data as { available?: boolean } | null)?.available === false ? (
+          <Card>
+            <EmptyState title="This report is not available yet">
+              <p>It appears here once this server provides it.</p>
+            </EmptyState>
+          </Card>
+        ) : (
+          props.render(report.data)
+        ))}
     </>
   );
 }

@@ -29,7 +29,9 @@ function describeRule(rule: Settings['churnRule']): string {
 
 function UsageKey() {
   const path = usePortalPath('usage-api-key');
-  const info = useApi<{ prefix: string; createdAt: string; rotatedAt: string | null }>(path);
+  const info = useApi<{ key: { prefix: string; createdAt: string; rotatedAt: string | null } | null }>(
+    usePortalPath('usage-api-key-status'),
+  );
   const [fresh, setFresh] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const issue = async (rotate: boolean) => {
@@ -42,17 +44,19 @@ function UsageKey() {
       setError(e as ApiError);
     }
   };
-  const hasKey = info.state === 'ready';
+  const current = info.state === 'ready' ? info.data.key : null;
+  const hasKey = current !== null;
   return (
     <Card title="Usage events API key" note="your product sends usage events with it">
       {info.state === 'loading' && <Spinner />}
-      {hasKey && (
+      {current && (
         <p>
-          Key <code>{info.data.prefix}…</code> created {formatDate(info.data.createdAt)}
-          {info.data.rotatedAt ? `, rotated ${formatDate(info.data.rotatedAt)}` : ''}.
+          Key <code>{current.prefix}…</code> created {formatDate(current.createdAt)}
+          {current.rotatedAt ? `, rotated ${formatDate(current.rotatedAt)}` : ''}.
         </p>
       )}
-      {info.state === 'error' && info.error.status === 404 && <p className="muted">No key yet.</p>}
+      {info.state === 'ready' && !current && <p className="muted">No key yet.</p>}
+      {info.state === 'error' && <ErrorNotice error={info.error} />}
       {fresh && (
         <p className="notice" role="status">
           Copy it now, it is shown once: <code style={{ wordBreak: 'break-all' }}>{fresh}</code>
@@ -71,9 +75,10 @@ export function SettingsPage() {
   const [draft, setDraft] = useState<Settings | null>(null);
   const [saved, setSaved] = useState<'idle' | 'saving' | 'saved'>('idle');
   const [error, setError] = useState<ApiError | null>(null);
+  const loaded = settings.state === 'ready' ? settings.data : null;
   useEffect(() => {
-    if (settings.state === 'ready') setDraft(settings.data);
-  }, [settings]);
+    if (loaded) setDraft(loaded);
+  }, [loaded]);
 
   if (settings.state === 'loading' || (settings.state === 'ready' && !draft)) return <Spinner />;
   if (settings.state === 'error') return <ErrorNotice error={settings.error} />;

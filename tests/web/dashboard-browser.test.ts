@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../cli/web-build.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { ROOT } from '../support/processes.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { seedScoredPortal } from '../support/scored-portal.js';
+
+/** Screenshots of every page, kept as test artefacts (gitignored). */
+const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'dashboard');
+const HUB_A = 911;
+const HUB_B = 912;
+
+let redis: EmbeddedRedis;
+let sandbox: RunningSandbox;
+let product: TestProduct;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let portalA: number;
+let portalB: number;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await ensureWebBuilt();
+  redis = await startEmbeddedRedis();
+  sandbox = await startSandbox({ portals: [HUB_A, HUB_B], rateLimits: { tenSecondlyMax: 100_000 } });
+  product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+  for (const hub of [HUB_A, HUB_B])
+    expect((await walkInstall(product.url, { portalId: hub })).status).toBe(200);
+  // No worker runs here: the portals' first jobs are dropped, the warehouse is filled directly.
+  await product.ctx.queues.get('system').drain();
+  const db = product.ctx.db.db;
+  portalA = (await findPortalByExternalId(db, 'hubspot', String(HUB_A)))!.id;
+  portalB = (await findPortalByExternalId(db, 'hubspot', String(HUB_B)))!.id;
+  await seedScoredPortal(db, portalA, { contacts: 300, weeks: 6, idPrefix: 'a', engagement: true });
+  await seedScoredPortal(db, portalB, { contacts: 40, weeks: 2, idPrefix: 'b', namePrefix: 'Bravo' });
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  // The dashboard's own console only: the CRM's consent page is not ours.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.location().url.startsWith(product.url))
+      consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await product?.close();
+  await sandbox?.close();
+  await redis?.stop();
+});
+
+/** The API, called from the signed-in page (its cookie), as the dashboard itself calls it. */
+function apiFromPage<T>(path: string): Promise<{ status: number; body: T }> {
+  return page.evaluate(async (p) => {
+    const response = await fetch(p);
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  }, path);
+}
+
+const shot = (name: string, fullPage = true) =>
+  page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+const openPage = async (label: string) => {
+  await page.getByRole('navigation', { name: 'Dashboard pages' }).getByRole('link', { name: label }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+};
+
+describe('the dashboard in a browser', () => {
+  it('signs in through the CRM and shows the overview with the numbers of the API', async () => {
+    await page.goto(`${product.url}/app/`);
+    await page.getByRole('link', { name: 'Sign in with HubSpot' }).click();
+    await page.locator('select[name=portalId]').selectOption(String(HUB_A));
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+
+    const api = await apiFromPage<{ tiers: { high: number; medium: number }; contacts: number }>(
+      `/api/v1/portals/${portalA}/overview`,
+    );
+    expect(api.status).toBe(200);
+    const high = page.getByTestId('stat-high');
+    await expect(high.locator('.stat-value').textContent()).resolves.toBe(
+      api.body.tiers.high.toLocaleString('en-US'),
+    );
+    await expect(page.getByTestId('stat-medium').locator('.stat-value').textContent()).resolves.toBe(
+      api.body.tiers.medium.toLocaleString('en-US'),
+    );
+    await expect(page.getByText(`${api.body.contacts} contacts scored`)).toBeTruthy();
+    // Three charts: tiers, distribution and the weekly trend.
+    await page.waitForFunction(() => document.querySelectorAll('.chart .recharts-wrapper').length === 3);
+    await expect(page.getByTestId('changes').textContent()).resolves.toMatch(/became high risk/);
+    await shot('overview');
+  });
+
+  it('lists the contacts at risk, sorts them, opens one, and exports the list as CSV', async () => {
+    await openPage('At-risk list');
+    const api = await apiFromPage<{
+      total: number;
+      rows: { name: string; score: number; contactId: string }[];
+    }>(`/api/v1/portals/${portalA}/at-risk?limit=50`);
+    await expect(page.getByTestId('at-risk-total').textContent()).resolves.toContain(
+      `${api.body.total} contacts`,
+    );
+    const firstRow = page.locator('tbody tr').first();
+    await expect(firstRow.locator('td').nth(1).textContent()).resolves.toBe(String(api.body.rows[0]!.score));
+    await shot('at-risk', false);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-csv').click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toMatch(/^contact_id,name/);
+    expect(csv).toHaveLength(api.body.total + 1);
+
+    await page.getByRole('button', { name: /Score/ }).click();
+    await page.waitForFunction(
+      () => document.querySelector('th[aria-sort]')?.getAttribute('aria-sort') === 'ascending',
+    );
+    const lowest = await apiFromPage<{ rows: { score: number }[] }>(
+      `/api/v1/portals/${portalA}/at-risk?limit=1&sort=risk&order=asc`,
+    );
+    await page.waitForFunction(
+      (score) => document.querySelector('tbody tr td:nth-child(2)')?.textContent === String(score),
+      lowest.body.rows[0]!.score,
+    );
+
+    await page.locator('select[name=tier]').selectOption('high');
+    const highOnly = await apiFromPage<{ total: number }>(
+      `/api/v1/portals/${portalA}/at-risk?tier=high&limit=1`,
+    );
+    await page.getByText(`${highOnly.body.total} contacts ·`).waitFor();
+
+    const top = api.body.rows[0]!;
+    await page.goto(`${product.url}/app/contacts/${top.contactId}`);
+    await page.getByRole('heading', { level: 1, name: top.name }).waitFor();
+    await expect(page.getByTestId('contact-score').locator('.stat-value').textContent()).resolves.toContain(
+      String(top.score),
+    );
+    await page.locator('.recharts-surface').first().waitFor();
+    await shot('contact');
+  });
+
+  it('shows the model, engagement and report pages', async () => {
+    await openPage('Model');
+    await expect(page.getByTestId('metric-roc-auc').locator('.stat-value').textContent()).resolves.toBe(
+      '0.842',
+    );
+    await page.locator('.recharts-surface').nth(2).waitFor();
+    await shot('model');
+
+    await openPage('Engagement & satisfaction');
+    await page.locator('.recharts-surface').nth(2).waitFor();
+    await shot('engagement');
+
+    for (const [label, name] of [
+      ['Retention effect', 'retention'],
+      ['Data quality', 'quality'],
+      ['Exploration', 'exploration'],
+    ] as const) {
+      const errorsBefore = consoleErrors.length;
+      await openPage(label);
+      await page.locator('.spinner').waitFor({ state: 'detached' });
+      // A report may refuse a portal it cannot describe yet (422, e.g. no churn history): the page
+      // shows the API's reason, and the browser logs the refused request, which is all it may log.
+      const refused = consoleErrors.splice(errorsBefore);
+      if (refused.length > 0) await page.getByRole('alert').waitFor();
+      for (const message of refused) expect(message).toMatch(/status of 422 .*\/reports\//);
+      await shot(name);
+    }
+  });
+
+  it('changes a setting that is still there after a reload', async () => {
+    await openPage('Settings');
+    const holdout = page.getByLabel('Default holdout (%)');
+    await expect(holdout.inputValue()).resolves.toBe('10');
+    await holdout.fill('25');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await page.reload();
+    await expect(page.getByLabel('Default holdout (%)').inputValue()).resolves.toBe('25');
+    const api = await apiFromPage<{ defaultHoldoutPercent: number }>(`/api/v1/portals/${portalA}/settings`);
+    expect(api.body.defaultHoldoutPercent).toBe(25);
+    await shot('settings');
+  });
+
+  it("never shows another portal's data", async () => {
+    const errorsBefore = consoleErrors.length;
+    for (const path of ['overview', 'at-risk', 'contacts/b1', 'settings']) {
+      expect((await apiFromPage(`/api/v1/portals/${portalB}/${path}`)).status).toBe(404);
+    }
+    await page.goto(`${product.url}/app/contacts/b1`);
+    await page.getByText('No such contact in this portal').waitFor();
+    await page.goto(`${product.url}/app/at-risk`);
+    await page.locator('tbody tr').first().waitFor();
+    await page.locator('select[name=tier]').selectOption('high,medium,low');
+    await page.getByText('300 contacts ·').waitFor();
+    expect(await page.content()).not.toContain('Bravo');
+    // The browser logs each refused request; those, and only those, are expected here.
+    const refused = consoleErrors.splice(errorsBefore);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const message of refused) {
+      expect(message).toMatch(/404 \(Not Found\)/);
+      expect(message).toMatch(new RegExp(`/portals/${portalB}/|/contacts/b1\\)`));
+    }
+  });
+
+  it('is usable on a phone and by keyboard, without console errors', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${product.url}/app/`);
+    await page.getByTestId('stat-high').waitFor();
+    await shot('overview-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'At-risk list' }).waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+});
