@@ -55,6 +55,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(
     cardsRouter({
       db: ctx.db.db,
+      queues: ctx.queues,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
     }),

@@ -1,6 +1,7 @@
 /**
  * The retention API for the dashboard: the measured effect of every campaign, and offer
- * redemptions (one at a time, or a CSV export from billing).
+ * redemptions (one at a time, or a CSV export from billing). A request with the dashboard's session
+ * cookie is held to that session (its portal, CSRF on writes); any other to the admin guard.
  */
 import express, { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
@@ -9,10 +10,14 @@ import { findPortal } from '../db/portals.js';
 import type { Database } from '../db/schema.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { retentionEffect } from '../workflows/outcomes.js';
+import { readCookie, SESSION_COOKIE } from './sign-in/session-guard.js';
 import { importRedemptionsCsv, redeemOffer, redemptionSchema } from '../workflows/redemptions.js';
 
 export interface RetentionRouterDeps {
   db: Kysely<Database>;
+  /** The dashboard's portal session guard. */
+  session: RequestHandler;
+  /** Callers without a session (billing imports, scripts). */
   requireAdmin: RequestHandler;
 }
 
@@ -22,6 +27,8 @@ const effectQuery = z.object({ asOf: z.coerce.date().optional() });
 export function retentionRouter(deps: RetentionRouterDeps): Router {
   const router = Router();
   const base = '/api/v1/portals/:portalId';
+  const guard: RequestHandler = (req, res, next) =>
+    readCookie(req, SESSION_COOKIE) ? deps.session(req, res, next) : deps.requireAdmin(req, res, next);
 
   const portalOf = async (req: express.Request) => {
     const { portalId } = params.parse(req.params);
@@ -30,7 +37,7 @@ export function retentionRouter(deps: RetentionRouterDeps): Router {
     return portal.id;
   };
 
-  router.get(`${base}/retention/effect`, deps.requireAdmin, async (req, res) => {
+  router.get(`${base}/retention/effect`, guard, async (req, res) => {
     const portalId = await portalOf(req);
     const query = effectQuery.safeParse(req.query);
     if (!query.success || (query.data.asOf && Number.isNaN(query.data.asOf.getTime()))) {
@@ -39,7 +46,7 @@ export function retentionRouter(deps: RetentionRouterDeps): Router {
     res.json(await retentionEffect(deps.db, portalId, query.data.asOf ? { asOf: query.data.asOf } : {}));
   });
 
-  router.post(`${base}/offers/redeem`, deps.requireAdmin, async (req, res) => {
+  router.post(`${base}/offers/redeem`, guard, async (req, res) => {
     const portalId = await portalOf(req);
     const result = await redeemOffer(deps.db, portalId, redemptionSchema.parse(req.body ?? {}));
     const status = { redeemed: 200, already_redeemed: 409, expired: 410, unknown_code: 404 }[result.status];
@@ -48,7 +55,7 @@ export function retentionRouter(deps: RetentionRouterDeps): Router {
 
   router.post(
     `${base}/offers/redemptions`,
-    deps.requireAdmin,
+    guard,
     express.text({ type: ['text/csv', 'text/plain'], limit: '10mb' }),
     async (req, res) => {
       const portalId = await portalOf(req);

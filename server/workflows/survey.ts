@@ -65,6 +65,7 @@ export async function submitSurveyAnswer(
       .returning(['id', 'portal_id', 'contact_id'])
       .executeTakeFirst();
     if (!claimed) return { status: 'answered' as const };
+    // Not a CRM id: the sync never rewrites this row or its link to the contact.
     const feedbackId = `churn-radar-survey-${claimed.id}`;
     await tx
       .insertInto('feedback')

@@ -356,8 +356,12 @@ describe('the card actions', () => {
       action: 'proactive-support',
       campaign_id: 'card',
       group: 'treatment',
-      inputs: { requestedBy: String(USER), play: 'check_in' },
+      source: 'manual',
+      inputs: { requestedBy: String(USER), play: 'check_in', campaign: 'card', holdout_percent: 0 },
     });
+    // The check-in's ticket is CRM work for a worker.
+    const queued = await product.ctx.queues.get('workflows').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(queued.map((job) => job.data)).toContainEqual(expect.objectContaining({ actionId: created.id }));
 
     const second = await cardFetch('POST', actionPath('plays'), {
       body: { ...body, requestKey: 'click-0002-abc' },
@@ -366,6 +370,27 @@ describe('the card actions', () => {
     expect(
       await db().selectFrom('retention_actions').select('id').where('contact_id', '=', '1003').execute(),
     ).toHaveLength(2);
+  });
+
+  it('makes an offer code for the contact when the advisor sends a retention offer', async () => {
+    const response = await cardFetch('POST', actionPath('plays'), {
+      body: { contactId: '1002', play: 'offer', requestKey: 'click-0005-abc' },
+    });
+    expect(response.status).toBe(201);
+    const answer = await response.json();
+    expect(answer.outputs).toMatchObject({ offer_code: expect.any(String), group: 'treatment' });
+    const offer = await db()
+      .selectFrom('retention_offers')
+      .selectAll()
+      .where('retention_action_id', '=', answer.id)
+      .executeTakeFirstOrThrow();
+    expect(offer).toMatchObject({
+      portal_id: portalId,
+      contact_id: '1002',
+      code: answer.outputs.offer_code,
+      offer_type: 'free_month',
+      campaign_id: 'card',
+    });
   });
 
   it("refuses a play for another portal's contact, and an unknown play", async () => {

@@ -165,7 +165,7 @@ describe('the dashboard API', () => {
   it('counts a contact rescored between weekly runs once, with its newer score, in the tiers and the week', async () => {
     type Overview = {
       contacts: number;
-      tiers: Record<string, number>;
+      tiers: { low: number; medium: number; high: number };
       trend: { contacts: number; highShare: number }[];
     };
     const path = `/api/v1/portals/${portalA}/overview`;

@@ -1,25 +1,34 @@
 /**
- * What the risk card's buttons do: ask for a retention play on the contact, or say the score looks
+ * What the risk card's buttons do: start a retention play on the contact, or say the score looks
  * wrong. Both are keyed by a key the card makes per click, so a request HubSpot retries (it retries
- * once on a 5xx or a dropped connection) records one thing, and the second answer names the first.
+ * once on a 5xx or a dropped connection) does one thing, and the second answer names the first.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { json } from '../../db/json.js';
 import { NotFoundError } from '../../errors.js';
+import type { RetentionActionName } from '../../workflows/action-inputs.js';
+import {
+  performRetentionAction,
+  type OutputFields,
+  type RetentionDeps,
+} from '../../workflows/perform-action.js';
 
 export const CARD_PLAYS = ['offer', 'survey', 'check_in'] as const;
 export type CardPlay = (typeof CARD_PLAYS)[number];
 
-/** The retention action each card play starts, by the workflow action's name. */
-export const PLAY_ACTIONS: Record<CardPlay, string> = {
-  offer: 'send-retention-offer',
-  survey: 'request-feedback',
-  check_in: 'proactive-support',
-};
-
 /** Requests from the card are grouped under this campaign in the retention report. */
 export const CARD_CAMPAIGN = 'card';
+
+/**
+ * The retention action each card play starts, with its inputs. An advisor chose this customer, so
+ * no holdout applies; the offer is the one a card can make without asking more: a free month.
+ */
+const PLAY_ACTIONS: Record<CardPlay, { action: RetentionActionName; inputs: Record<string, unknown> }> = {
+  offer: { action: 'send-retention-offer', inputs: { offer_type: 'free_month', validity_days: 30 } },
+  survey: { action: 'request-feedback', inputs: {} },
+  check_in: { action: 'proactive-support', inputs: {} },
+};
 
 export interface PlayRequest {
   portalId: number;
@@ -32,9 +41,11 @@ export interface PlayRequest {
 export interface PlayAnswer {
   id: number;
   play: CardPlay;
-  status: string;
-  requestedAt: string;
-  /** True when this key had been seen: nothing new was recorded. */
+  /** `pending` while the CRM work (an offer code property, a ticket) is queued; then `completed`. */
+  status: 'pending' | 'completed';
+  /** What the action made: an offer code, a survey link, … */
+  outputs: OutputFields;
+  /** True when this key had been seen: nothing new was done. */
   replayed: boolean;
 }
 
@@ -66,41 +77,31 @@ async function requireContact(db: Kysely<Database>, portalId: number, contactId:
   if (!contact) throw new NotFoundError(`This portal has no contact ${contactId}.`);
 }
 
-/**
- * Records the play as a retention action in treatment (an advisor chose this customer, so no
- * holdout applies), pending until the action is carried out.
- */
-export async function requestPlay(db: Kysely<Database>, request: PlayRequest): Promise<PlayAnswer> {
-  await requireContact(db, request.portalId, request.contactId);
-  const inserted = await db
-    .insertInto('retention_actions')
-    .values({
-      portal_id: request.portalId,
-      contact_id: request.contactId,
-      action: PLAY_ACTIONS[request.play],
-      campaign_id: CARD_CAMPAIGN,
-      callback_id: playKey(request.requestKey),
-      group: 'treatment',
-      status: 'pending',
-      inputs: json({ requestedBy: request.userId, play: request.play }),
-    })
-    .onConflict((oc) => oc.constraint('retention_actions_callback').doNothing())
-    .returning(['id', 'status', 'created_at'])
-    .executeTakeFirst();
-  const row =
-    inserted ??
-    (await db
-      .selectFrom('retention_actions')
-      .select(['id', 'status', 'created_at'])
-      .where('portal_id', '=', request.portalId)
-      .where('callback_id', '=', playKey(request.requestKey))
-      .executeTakeFirstOrThrow());
+/** Performs the play as a retention action of the `card` campaign, in treatment, noting who asked. */
+export async function requestPlay(deps: RetentionDeps, request: PlayRequest): Promise<PlayAnswer> {
+  await requireContact(deps.db, request.portalId, request.contactId);
+  const { action, inputs } = PLAY_ACTIONS[request.play];
+  const result = await performRetentionAction(deps, {
+    portalId: request.portalId,
+    contactId: request.contactId,
+    action,
+    requestKey: playKey(request.requestKey),
+    inputs: { ...inputs, campaign: CARD_CAMPAIGN, holdout_percent: 0 },
+    source: 'manual',
+  });
+  if (!result.replayed) {
+    await deps.db
+      .updateTable('retention_actions')
+      .set({ inputs: sql`inputs || ${json({ requestedBy: request.userId, play: request.play })}::jsonb` })
+      .where('id', '=', result.id)
+      .execute();
+  }
   return {
-    id: row.id,
+    id: result.id,
     play: request.play,
-    status: row.status,
-    requestedAt: row.created_at.toISOString(),
-    replayed: !inserted,
+    status: result.state === 'SUCCESS' ? 'completed' : 'pending',
+    outputs: result.outputFields,
+    replayed: result.replayed,
   };
 }
 

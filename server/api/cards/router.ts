@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { verifySignatureV3 } from '../../crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
+import type { Queues } from '../../jobs/queues.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../../errors.js';
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js';
 import { contactRiskView } from './contact-risk-view.js';
@@ -13,6 +14,8 @@ const INSTALL_CACHE_MS = 10_000;
 
 export interface CardsRouterDeps {
   db: Kysely<Database>;
+  /** Retention plays queue their CRM work (offer codes, tickets) here. */
+  queues: Queues;
   /** Absent until the HubSpot app's credentials are configured. */
   clientSecret: string | undefined;
   /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */
@@ -129,7 +132,7 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
   router.post(`${CARDS_PATH}/plays`, raw, async (req, res) => {
     const caller = await signedCaller(req);
     const body = parse(playBodySchema, jsonBody(caller.rawBody), 'body');
-    const answer = await requestPlay(deps.db, {
+    const answer = await requestPlay(deps, {
       portalId: caller.portalId,
       userId: requireUser(caller.userId),
       ...body,
