@@ -109,7 +109,13 @@ export function createApp(ctx: AppContext): Express {
   app.use(reportsRouter({ db: ctx.db.db, logger: ctx.logger, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(surveyRouter({ db: ctx.db.db, logger: ctx.logger }));
-  app.use(retentionRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
+  app.use(
+    retentionRouter({
+      db: ctx.db.db,
+      session: dashboardGuard,
+      requireAdmin: loopbackAdminGuard(ctx.config.env),
+    }),
+  );
 
   app.use(pendingReportsRouter(dashboardGuard));
   app.use(notFound);
