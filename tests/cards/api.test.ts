@@ -238,6 +238,26 @@ describe('the card API refuses requests HubSpot did not sign', () => {
     expect(await errorCode(response)).toBe('invalid_signature');
   });
 
+  it("accepts a signature over the URI with HubSpot's documented escapes decoded", async () => {
+    const sent = riskPath(HUB, '1001');
+    expect(sent).toContain('advisor%40example.com');
+    const uri = `${product.url}${sent}`.replace('%40', '@');
+    const timestamp = String(Date.now());
+    const response = await fetch(`${product.url}${sent}`, {
+      headers: {
+        'X-HubSpot-Signature-v3': signatureV3(
+          PRODUCT_APP.clientSecret,
+          'GET',
+          uri,
+          Buffer.alloc(0),
+          timestamp,
+        ),
+        'X-HubSpot-Request-Timestamp': timestamp,
+      },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it('answers 401 to a play whose body was changed after signing', async () => {
     const uri = `${product.url}${actionPath('plays')}`;
     const timestamp = String(Date.now());

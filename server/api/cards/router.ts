@@ -50,6 +50,13 @@ const feedbackBodySchema = z.object({
   requestKey: requestKeySchema,
 });
 
+/** The escapes HubSpot's request-validation docs decode in the URI before signing (v3). */
+const SIGNED_URI_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+export function decodeSignedUriEscapes(uri: string): string {
+  return uri.replace(SIGNED_URI_ESCAPES, (escape) => decodeURIComponent(escape));
+}
+
 function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -69,24 +76,36 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
 
   /** Verifies the signature, then finds our portal for the signed portal id. */
   async function signedCaller(req: Request) {
-    if (!deps.clientSecret) {
+    const clientSecret = deps.clientSecret;
+    if (!clientSecret) {
       throw new ServiceUnavailableError(
         'not_configured',
         'The HubSpot app is not configured: set HUBSPOT_CLIENT_SECRET.',
       );
     }
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    verifySignatureV3(
-      {
-        method: req.method,
-        uri: base + req.originalUrl,
-        rawBody,
-        signature: req.get('X-HubSpot-Signature-v3'),
-        timestamp: req.get('X-HubSpot-Request-Timestamp'),
-      },
-      deps.clientSecret,
-      deps.now?.(),
-    );
+    const uri = base + req.originalUrl;
+    const verify = (signedUri: string) =>
+      verifySignatureV3(
+        {
+          method: req.method,
+          uri: signedUri,
+          rawBody,
+          signature: req.get('X-HubSpot-Signature-v3'),
+          timestamp: req.get('X-HubSpot-Request-Timestamp'),
+        },
+        clientSecret,
+        deps.now?.(),
+      );
+    try {
+      verify(uri);
+    } catch (error) {
+      // HubSpot's docs sign the URI with some escapes decoded (the `@` of the appended userEmail);
+      // its SDKs sign it as sent. Either form needs the client secret.
+      const decoded = decodeSignedUriEscapes(uri);
+      if (decoded === uri) throw error;
+      verify(decoded);
+    }
     const identity = parse(identitySchema, req.query, 'query');
     return { portalId: await installedPortal(identity.portalId), userId: identity.userId, rawBody };
   }
