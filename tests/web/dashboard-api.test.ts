@@ -247,6 +247,21 @@ describe('the dashboard API', () => {
       true,
     );
 
+    type Sorted = { rows: { value: number | null; name: string; renewalAt: string | null }[] };
+    const byValue = await dashboardCall<Sorted>(product.url, session, `${base}?sort=value&limit=100`);
+    const values = byValue.body.rows.map((r) => r.value ?? -1);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    expect(values[0]).toBeGreaterThan(0);
+    const byRenewal = await dashboardCall<Sorted>(
+      product.url,
+      session,
+      `${base}?sort=renewal&order=asc&limit=100`,
+    );
+    const renewals = byRenewal.body.rows.filter((r) => r.renewalAt).map((r) => Date.parse(r.renewalAt!));
+    expect(renewals).toEqual([...renewals].sort((a, b) => a - b));
+    const page2 = await dashboardCall<List>(product.url, session, `${base}?limit=20&offset=20`);
+    expect(page2.body.rows.map((r) => r.contactId)).toEqual(body.rows.slice(20, 40).map((r) => r.contactId));
+
     const bad = await dashboardCall(product.url, session, `${base}?sort=drop%20table`);
     expect(bad.status).toBe(400);
   });

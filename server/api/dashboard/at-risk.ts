@@ -1,19 +1,25 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import type { Reason } from '../../model/index.js';
 import { recommendAction, type Recommendation } from '../../scoring/recommendation.js';
-import { contactValues, latestScores, nextRenewal } from './latest-scores.js';
+import { nextRenewal } from './latest-scores.js';
 
-/** Sort keys and the column of the filtered rows each sorts by. */
+/**
+ * Sort keys and what each sorts by, as column names of the filtered rows; the page is sorted again
+ * by the same names, qualified, after its companies are joined.
+ */
 const SORT_COLUMNS = {
-  risk: 'probability',
-  name: "lower(coalesce(lastname, '') || ' ' || coalesce(firstname, ''))",
-  owner: 'owner_id',
-  renewal: 'renewal_at',
-  value: 'value',
-  scored: 'scored_at',
+  risk: '{}probability',
+  name: "lower(coalesce({}properties->>'lastname', '') || ' ' || coalesce({}properties->>'firstname', ''))",
+  owner: '{}owner_id',
+  renewal: '{}renewal_at',
+  value: '{}value',
+  scored: '{}scored_at',
 } as const;
+
+const sortBy = (sort: keyof typeof SORT_COLUMNS, alias: string) =>
+  sql.raw(SORT_COLUMNS[sort].replaceAll('{}', alias));
 
 export const atRiskQuerySchema = z.object({
   tier: z
@@ -50,13 +56,27 @@ export interface AtRiskRow {
   recommendation: Recommendation;
 }
 
-/** The weekly call list: current scores with their contact, filtered and sorted in the database. */
+/** Yearly revenue of the contact whose id is in `contactId`: its deals won in the last 365 days. */
+function valueOf(portalId: number, contactId: RawBuilder<unknown>) {
+  return sql`(
+    select sum(d.amount)::float8 from associations a
+    join deals d on d.portal_id = a.portal_id and d.id = a.to_id
+    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.from_id = ${contactId}
+      and a.to_type = 'deals' and d.is_closed_won = true and d.close_date >= now() - interval '365 days'
+  )`;
+}
+
+/**
+ * The weekly call list: current scores with their contact, filtered, sorted and paged in the
+ * database. Renewal dates and values are worked out for every row only when a filter or the sort
+ * needs them; otherwise for the page's rows alone.
+ */
 export async function listAtRisk(
   db: Kysely<Database>,
   portalId: number,
   query: AtRiskQuery,
 ): Promise<{ total: number; rows: AtRiskRow[] }> {
-  const filters = [sql`l.tier in (${sql.join(query.tier)})`];
+  const filters = [sql`l.portal_id = ${portalId}`, sql`l.tier in (${sql.join(query.tier)})`];
   if (query.owner) filters.push(sql`c.owner_id = ${query.owner}`);
   if (query.reason) {
     filters.push(
@@ -64,45 +84,34 @@ export async function listAtRisk(
         where r->>'feature' = ${query.reason} and (r->>'contribution')::float8 > 0)`,
     );
   }
-  const renewalFilter =
-    query.renewalWeeks === undefined
-      ? sql`true`
-      : sql`renewal_at is not null and renewal_at <= now() + make_interval(weeks => ${query.renewalWeeks})`;
+  if (query.renewalWeeks !== undefined) {
+    filters.push(sql`${nextRenewal} <= now() + make_interval(weeks => ${query.renewalWeeks})`);
+  }
+  const where = sql.join(filters, sql` and `);
+  const from = sql`current_scores l
+    left join contacts c on c.portal_id = l.portal_id and c.id = l.contact_id`;
   const direction = query.order === 'asc' ? sql`asc nulls last` : sql`desc nulls last`;
   const { rows } = await sql<Record<string, unknown>>`
-    select * from (
-      select l.contact_id, l.probability, l.tier, l.reasons, l.scored_at, v.value,
-        c.email, c.owner_id, c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname,
-        co.name as company, ${nextRenewal} as renewal_at
-      from ${latestScores(portalId)} l
-      left join contacts c on c.portal_id = ${portalId} and c.id = l.contact_id
-      left join companies co on co.portal_id = ${portalId} and co.id = c.company_id
-      left join ${contactValues(portalId)} v on v.contact_id = l.contact_id
-      where ${sql.join(filters, sql` and `)}
-    ) x
-    where ${renewalFilter}
-    order by ${sql.raw(SORT_COLUMNS[query.sort])} ${direction}, contact_id
-    limit ${query.limit + 1} offset ${query.offset}`.execute(db);
-  const total = await countAtRisk(db, portalId, query, filters, renewalFilter);
-  return { total, rows: rows.slice(0, query.limit).map(toRow) };
-}
-
-async function countAtRisk(
-  db: Kysely<Database>,
-  portalId: number,
-  query: AtRiskQuery,
-  filters: ReturnType<typeof sql>[],
-  renewalFilter: ReturnType<typeof sql>,
-): Promise<number> {
-  const needsRenewal = query.renewalWeeks !== undefined;
-  const { rows } = await sql<{ n: unknown }>`
-    select count(*) as n from (
-      select ${needsRenewal ? nextRenewal : sql`null`} as renewal_at
-      from ${latestScores(portalId)} l
-      left join contacts c on c.portal_id = ${portalId} and c.id = l.contact_id
-      where ${sql.join(filters, sql` and `)}
-    ) x where ${renewalFilter}`.execute(db);
-  return Number(rows[0]?.n ?? 0);
+    with page as (
+      select l.contact_id, l.probability, l.tier, l.reasons, l.scored_at, c.email, c.owner_id, c.company_id,
+        c.properties, c.created_at,
+        ${query.sort === 'renewal' ? nextRenewal : sql`null::timestamptz`} as renewal_at,
+        ${query.sort === 'value' ? valueOf(portalId, sql.ref('l.contact_id')) : sql`null::float8`} as value
+      from ${from}
+      where ${where}
+      order by ${sortBy(query.sort, '')} ${direction}, l.contact_id
+      limit ${query.limit} offset ${query.offset}
+    )
+    select c.contact_id, c.probability, c.tier, c.reasons, c.scored_at, c.email, c.owner_id,
+      c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname, co.name as company,
+      coalesce(c.renewal_at, ${nextRenewal}) as renewal_at, coalesce(c.value, ${valueOf(portalId, sql.ref('c.contact_id'))}) as value
+    from page c
+    left join companies co on co.portal_id = ${portalId} and co.id = c.company_id
+    order by ${sortBy(query.sort, 'c.')} ${direction}, c.contact_id`.execute(db);
+  const { rows: count } = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${where}`.execute(
+    db,
+  );
+  return { total: Number(count[0]?.n ?? 0), rows: rows.map(toRow) };
 }
 
 function toRow(r: Record<string, unknown>): AtRiskRow {
