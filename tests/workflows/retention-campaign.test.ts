@@ -421,6 +421,38 @@ describe('a retention offer campaign with a 20 % holdout', () => {
     expect(earlyNinety).toMatchObject({ pending: HIGH_RISK, uplift: null, ci95: null });
   }, 60_000);
 
+  it('offers redeemed through the API or a CSV import count in the report, with the cost per saved customer', async () => {
+    const base = `${product.url}/api/v1/portals/${portalIds.get(HUB)}/offers`;
+    const codes = enrollments
+      .map((e) => offerOf(e).outputFields?.offer_code)
+      .filter((code): code is string => Boolean(code));
+    const redeem = (body: unknown) =>
+      fetch(`${base}/redeem`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const first = await redeem({ code: codes[0]!.toLowerCase(), value: 40 });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ code: codes[0], status: 'redeemed' });
+    expect((await redeem({ code: codes[0] })).status).toBe(409);
+    expect((await redeem({ code: 'CR-0000-0000-0000-0000' })).status).toBe(404);
+    expect((await redeem({ value: 3 })).status).toBe(400);
+    const imported = await fetch(`${base}/redemptions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv' },
+      body: `code,value\n${codes[1]},35\n${codes[2]},25\n`,
+    });
+    expect(imported.status).toBe(200);
+    expect((await imported.json()).counts).toMatchObject({ redeemed: 2 });
+
+    const report = await effectReport(HUB, new Date(Date.now() + 91 * DAY_MS));
+    const campaign = report.campaigns.find((c) => c.campaignId === CAMPAIGN)!;
+    expect(campaign.offers).toMatchObject({ redeemed: 3, redeemedValue: 100 });
+    expect(campaign.savedCustomers).toBeGreaterThan(0);
+    expect(campaign.costPerSavedCustomer).toBeCloseTo(100 / campaign.savedCustomers!, 6);
+  });
+
   it('with offers that change nothing, the interval covers 0', async () => {
     const crmPortal = await installPortal(NO_EFFECT_HUB, 300);
     await runOfferCampaign(NO_EFFECT_HUB, riskiestCustomers(crmPortal, 150));
