@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generatePortal } from '../../sandbox/generator/index.js';
+import { featuresOfContacts } from '../../server/features/build/build-features.js';
 import type { RetentionOutcomeSummary } from '../../sandbox/generator/retention-outcomes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore, type PortalData } from '../../sandbox/store.js';
@@ -527,6 +528,22 @@ describe('a feedback request', () => {
     expect(feedback).toHaveLength(1);
     expect(feedback[0]).toMatchObject({ score: 2, from_id: contactId });
     expect(feedback[0]!.sentiment).toBeLessThan(-0.3);
+
+    // The answer is a feature of the contact from now on.
+    const contact = await product.ctx.db.db
+      .selectFrom('contacts')
+      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties'])
+      .where('portal_id', '=', portalIds.get(HUB)!)
+      .where('id', '=', contactId)
+      .executeTakeFirstOrThrow();
+    const [features] = await featuresOfContacts(
+      product.ctx.db.db,
+      portalIds.get(HUB)!,
+      new Date(Date.now() + 1000),
+      [{ ...contact, company_properties: null }],
+    );
+    expect(features!.values).toMatchObject({ nps_last: 2, nps_detractor_count: expect.any(Number) });
+    expect(features!.values.feedback_sentiment_mean).not.toBeNull();
   }, 30_000);
 });
 
