@@ -118,7 +118,7 @@ export function Table<T>(props: {
               {props.columns.map((c) => (
                 <td
                   key={c.key}
-                  className={`${c.numeric ? 'num' : ''} ${c.narrowHidden ? 'hide-narrow' : ''}`}
+                  className={`${c.numeric ? 'num' : ''} ${c.narrowHidden ? 'hide-narrow' : ''} ${c.className ?? ''}`}
                 >
                   {c.render(row)}
                 </td>
