@@ -1,7 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { generatePortal } from '../../sandbox/generator/index.js';
+import { SandboxStore } from '../../sandbox/store.js';
+import { openDatabase } from '../../server/db/index.js';
+import { upsertInstalledPortal } from '../../server/db/portals.js';
 import type { ExploreReport, QualityReport } from '../../server/reports/index.js';
+import { loadSandboxPortal } from '../features/features-sandbox-load.js';
 import { spawnChurn, tempDir } from '../support/processes.js';
 
 interface Run {
@@ -86,5 +91,50 @@ describe('churn report', () => {
   it('says so when the portal is not in the warehouse', () => {
     expect(runs.noPortal.code).toBe(1);
     expect(runs.noPortal.output).toMatch(/no portal 4242/);
+  });
+});
+
+describe('churn report --portal', () => {
+  const dataDir = tempDir('churn-report-portal-');
+  let portalId: number;
+  let explore: Run;
+  let quality: Run;
+
+  beforeAll(async () => {
+    // The warehouse a server would keep in DATA_DIR, with a generated portal in it.
+    const handle = await openDatabase({ dataDir });
+    try {
+      const portal = await upsertInstalledPortal(handle.db, {
+        crm: 'hubspot',
+        externalId: '77',
+        name: 'Generated',
+        domain: null,
+      });
+      portalId = portal.id;
+      const crm = new SandboxStore().createPortal(77);
+      generatePortal(crm, { contacts: 300, seed: 4, months: 18 });
+      await loadSandboxPortal(handle.db, portalId, crm);
+    } finally {
+      await handle.close();
+    }
+    // One after the other: the embedded warehouse takes one process at a time.
+    explore = await churnReport(['explore', '--portal', String(portalId), '--json'], { DATA_DIR: dataDir });
+    quality = await churnReport(['quality', '--portal', String(portalId)], { DATA_DIR: dataDir });
+  }, 180_000);
+
+  it("explores the portal's history from the warehouse, with progress on stderr", () => {
+    expect(explore.code).toBe(0);
+    const report = JSON.parse(explore.stdout) as ExploreReport;
+    expect(report).toMatchObject({ report: 'explore', source: { kind: 'portal', name: String(portalId) } });
+    expect(report.churned).toBeGreaterThan(0);
+    expect(report.earlyWarning!.length).toBeGreaterThan(0);
+    expect(explore.output).toMatch(/explore: done in [\d.]+ s/);
+  });
+
+  it("prints the portal's data quality as a table", () => {
+    expect(quality.code).toBe(0);
+    expect(quality.stdout).toMatch(/^Data quality of portal \d+: \d+ rows, \d+ columns/);
+    expect(quality.stdout).toMatch(/^\s+usage_minutes_per_week_4w\s+number\s+100\.0 %/m);
+    expect(quality.stdout).toContain('Warehouse checks:');
   });
 });
