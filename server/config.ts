@@ -42,6 +42,7 @@ const envSchema = z.object({
   /** How long a worker waits for running jobs on SIGTERM before releasing them (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  SCORING_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1000),
   HUBSPOT_APP_ID: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
   HUBSPOT_CLIENT_ID: optionalString,
   HUBSPOT_CLIENT_SECRET: optionalString,
@@ -75,6 +76,8 @@ export type Config = Readonly<{
   jobLockMs: number;
   shutdownGraceMs: number;
   workerConcurrency: number;
+  /** Contacts per scoring and write-back job: the unit many workers share a big portal by. */
+  scoringChunkSize: number;
   hubspot: {
     appId: number | undefined;
     clientId: string | undefined;
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.JOB_LOCK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    scoringChunkSize: e.SCORING_CHUNK_SIZE,
     hubspot: {
       appId: e.HUBSPOT_APP_ID,
       clientId: e.HUBSPOT_CLIENT_ID,

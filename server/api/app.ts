@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { AppContext } from '../application.js';
+import { enqueueContactRescore } from '../jobs/rescore-jobs.js';
 import { portalAdminRouter } from '../oauth/admin-routes.js';
 import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
@@ -42,18 +43,25 @@ export function createApp(ctx: AppContext): Express {
       logger: ctx.logger,
     }),
   );
-  app.use(usageRouter({ db: ctx.db.db, requireAdmin: loopbackAdminGuard(ctx.config.env) }));
   app.use(
-    workflowActionsRouter({
+    usageRouter({
+      db: ctx.db.db,
+      requireAdmin: loopbackAdminGuard(ctx.config.env),
+      onContactsTouched: (portalId, contactIds) =>
+        enqueueContactRescore(ctx.queues, portalId, contactIds, 'usage'),
+    }),
+  );
+  // The risk card's requests are signed over their raw bodies, like webhooks.
+  app.use(
+    cardsRouter({
       db: ctx.db.db,
       queues: ctx.queues,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
     }),
   );
-  // The risk card's requests are signed over their raw bodies, like webhooks.
   app.use(
-    cardsRouter({
+    workflowActionsRouter({
       db: ctx.db.db,
       queues: ctx.queues,
       clientSecret: ctx.config.hubspot.clientSecret,

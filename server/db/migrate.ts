@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as warehouse from './migrations/0001-warehouse.js';
 import * as usageIntake from './migrations/0002-usage-intake.js';
 import * as textSentiment from './migrations/0003-text-sentiment.js';
+import * as scoring from './migrations/0004-scoring.js';
 import * as retentionWorkflows from './migrations/0005-retention-workflows.js';
 import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
 import * as cardFeedback from './migrations/0007-card-feedback.js';
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-warehouse': warehouse,
   '0002-usage-intake': usageIntake,
   '0003-text-sentiment': textSentiment,
+  '0004-scoring': scoring,
   '0005-retention-workflows': retentionWorkflows,
   '0006-dashboard-sessions': dashboardSessions,
   '0007-card-feedback': cardFeedback,

@@ -159,6 +159,8 @@ export interface ModelsTable {
   artifact: Json<unknown> | null;
   trained_at: CreatedTimestamp;
   activated_at: Timestamp | null;
+  /** The score and feature distributions of the training rows, for drift checks. */
+  reference: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface ScoresTable {
@@ -170,6 +172,56 @@ export interface ScoresTable {
   tier: string;
   reasons: JsonWithDefault<unknown[]>;
   scored_at: CreatedTimestamp;
+  /** The scoring run; null for a rescoring between runs. */
+  run_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** `cycle` (a run) or what caused a rescoring between runs (`event`, `survey`, …). */
+  trigger: ColumnType<string, string | undefined, string>;
+}
+
+export interface ScoringRunsTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  trigger: string;
+  job_id: string | null;
+  status: ColumnType<'running' | 'succeeded' | 'failed', 'running' | 'succeeded' | 'failed' | undefined>;
+  phase: ColumnType<string, string | undefined, string>;
+  model_id: BigId | null;
+  as_of: Timestamp | null;
+  chunks: ColumnType<number, number | undefined, number>;
+  contacts_total: ColumnType<number, number | undefined, number>;
+  thresholds: Json<unknown> | null;
+  drift: Json<unknown> | null;
+  summary: JsonWithDefault<Record<string, unknown>>;
+  error: string | null;
+  started_at: CreatedTimestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface ScoringRunChunksTable {
+  run_id: BigId;
+  chunk: number;
+  first_contact_id: string;
+  last_contact_id: string;
+  scored: number | null;
+  feature_counts: Json<unknown> | null;
+  scored_at: Timestamp | null;
+  writeback_started_at: Timestamp | null;
+  written: number | null;
+  write_failures: number | null;
+  written_at: Timestamp | null;
+}
+
+export interface CrmWritebacksTable {
+  portal_id: BigId;
+  contact_id: string;
+  /** The score properties as the CRM last confirmed them. */
+  written: Json<Record<string, string>> | null;
+  written_at: Timestamp | null;
+  /** The values of the last failed attempt, and why it failed; null once a write succeeds. */
+  failed_values: Json<Record<string, string>> | null;
+  failure: string | null;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  failed_at: Timestamp | null;
 }
 
 export interface RetentionActionsTable {
@@ -312,6 +364,9 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   models: ModelsTable;
   scores: ScoresTable;
+  scoring_runs: ScoringRunsTable;
+  scoring_run_chunks: ScoringRunChunksTable;
+  crm_writebacks: CrmWritebacksTable;
   retention_actions: RetentionActionsTable;
   retention_offers: RetentionOffersTable;
   survey_requests: SurveyRequestsTable;

@@ -14,11 +14,16 @@ export async function connectorForInstalledPortal(
   portalId: number,
   connector: CrmConnector | undefined,
 ): Promise<CrmConnector> {
+  await requireInstalledPortal(db, portalId);
+  if (!connector) throw new Error('the HubSpot app is not configured in this worker');
+  return connector;
+}
+
+/** Fails the job for good when the portal is gone or uninstalled. */
+export async function requireInstalledPortal(db: Kysely<Database>, portalId: number): Promise<void> {
   const portal = await findPortal(db, portalId);
   if (!portal || portal.status === 'uninstalled')
     throw new UnrecoverableError(`portal ${portalId} is not installed`);
-  if (!connector) throw new Error('the HubSpot app is not configured in this worker');
-  return connector;
 }
 
 /** Runs CRM work for a job; an install revoked meanwhile ends the job without retries. */

@@ -6,7 +6,14 @@ import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
 import { REFETCH_JOB } from '../sync/webhooks/refetch-job.js';
-import { enqueueSync, processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
+import { processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
+import { CYCLE_JOB, enqueueCycle, processCycle } from './cycle-job.js';
+import { schedulePortalCycle } from './cycle-schedule.js';
+import { processRescore, RESCORE_JOB } from './rescore-jobs.js';
+import { processScoreChunk, SCORE_CHUNK_JOB } from './score-chunk-job.js';
+import { processTrain, TRAIN_JOB } from './train-job.js';
+import { processWriteBackChunk, WRITEBACK_CHUNK_JOB } from './writeback-chunk-job.js';
+import { loadPortalSettings } from '../settings/portal-settings.js';
 import type { ProcessorMap } from './worker-pool.js';
 
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
@@ -18,7 +25,15 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     db: ctx.db.db,
     connector: ctx.services.hubspot?.connector,
     logger: ctx.logger,
-    onBootstrapped: (portalId: number) => enqueueSync(ctx.queues, { portalId, mode: 'full' }),
+    // A new install gets its weekly slot and a first cycle now (which syncs everything first).
+    onBootstrapped: async (portalId: number) => {
+      await schedulePortalCycle(
+        ctx.queues,
+        portalId,
+        (await loadPortalSettings(ctx.db.db, portalId)).schedule,
+      );
+      await enqueueCycle(ctx.queues, portalId, 'install');
+    },
     properties: {
       group,
       contact: (contactProperties?.properties ?? []).map((p): PropertySpec => ({
@@ -40,7 +55,34 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     lockTtlMs: ctx.config.jobLockMs,
     logger: ctx.logger,
   };
+  const scoringDeps = {
+    chunkSize: ctx.config.scoringChunkSize,
+    db: ctx.db.db,
+    queues: ctx.queues,
+    connector: ctx.services.hubspot?.connector,
+    logger: ctx.logger,
+  };
   return {
+    score: async (job, _signal, token) => {
+      switch (job.name) {
+        case CYCLE_JOB:
+          return processCycle(job, token, scoringDeps);
+        case SCORE_CHUNK_JOB:
+          return processScoreChunk(job, scoringDeps);
+        case RESCORE_JOB:
+          return processRescore(job, scoringDeps);
+        default:
+          throw new UnrecoverableError(`unknown score job ${job.name}`);
+      }
+    },
+    train: async (job) => {
+      if (job.name !== TRAIN_JOB) throw new UnrecoverableError(`unknown train job ${job.name}`);
+      return processTrain(job, scoringDeps);
+    },
+    writeback: async (job) => {
+      if (job.name !== WRITEBACK_CHUNK_JOB) throw new UnrecoverableError(`unknown writeback job ${job.name}`);
+      return processWriteBackChunk(job, scoringDeps);
+    },
     sync: async (job, signal, token) => {
       switch (job.name) {
         case SYNC_JOB:

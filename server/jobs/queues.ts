@@ -36,6 +36,11 @@ export class Queues {
     this.connection = createRedisConnection(options.redisUrl);
   }
 
+  /** The key prefix, for the few Redis keys the jobs keep beside BullMQ's. */
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
   get(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {

@@ -6,11 +6,13 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { refetchObjects } from '../sync/refetch.js';
 import { syncPortal } from '../sync/sync-portal.js';
+import { contactsTouchedBy } from '../sync/touched-contacts.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
 import { refetchJobSchema } from '../sync/webhooks/refetch-job.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import { tryLockPortal } from './portal-lock.js';
 import type { Queues } from './queues.js';
+import { enqueueContactRescore } from './rescore-jobs.js';
 
 export const SYNC_JOB = 'sync';
 const dataSchema = z.object({ portalId: z.number().int().positive(), mode: z.enum(['full', 'incremental']) });
@@ -90,6 +92,8 @@ export async function processRefetch(job: Job, deps: SyncJobDeps) {
     refetchObjects({ db: deps.db, connector }, portalId, objectType, objectIds, deleted ?? []),
   );
   if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
+  const touched = await contactsTouchedBy(deps.db, portalId, objectType, objectIds);
+  await enqueueContactRescore(deps.queues, portalId, touched, 'webhook');
   return result;
 }
 

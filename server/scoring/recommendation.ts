@@ -68,7 +68,8 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-function describe(reason: Reason): string {
+/** A reason in a few words, with the customer's value: "Tickets open now: 3". */
+export function describeReason(reason: Reason): string {
   if (reason.value === null || reason.value === '') return `${reason.label} (unknown)`;
   const value = typeof reason.value === 'number' ? formatNumber(reason.value) : reason.value;
   return `${reason.label}: ${value}`;
@@ -92,18 +93,26 @@ export function recommendAction(reasons: readonly Reason[], tier: Tier): Recomme
           title: 'Thank them with a loyalty reward',
           because: 'Nothing raises the risk',
         }
-      : { play: 'monitor', title: 'No action needed; keep an eye on it', because: describe(raising[0]!) };
+      : {
+          play: 'monitor',
+          title: 'No action needed; keep an eye on it',
+          because: describeReason(raising[0]!),
+        };
   }
   for (const reason of raising) {
     const rule = RULES.find((r) => r.matches(reason.feature));
-    if (rule) return { play: rule.play, title: rule.title, because: describe(reason) };
+    if (rule) return { play: rule.play, title: rule.title, because: describeReason(reason) };
   }
   const top = raising[0];
   return tier === 'high'
-    ? { play: 'retention_offer', title: 'Retention offer', because: top ? describe(top) : 'High churn risk' }
+    ? {
+        play: 'retention_offer',
+        title: 'Retention offer',
+        because: top ? describeReason(top) : 'High churn risk',
+      }
     : {
         play: 'relationship_call',
         title: 'Personal call from the owner',
-        because: top ? describe(top) : 'Medium churn risk',
+        because: top ? describeReason(top) : 'Medium churn risk',
       };
 }

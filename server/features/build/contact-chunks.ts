@@ -32,26 +32,59 @@ export async function* contactChunks(
       .orderBy('id')
       .limit(chunkSize);
     if (after !== null) query = query.where('id', '>', after);
-    const contacts = await query.execute();
-    if (contacts.length === 0) return;
-    // Companies by id apart from the keyset scan: a join would let the planner scan them all.
-    const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
-    const companies = new Map<string, Record<string, string | null>>();
-    if (companyIds.length > 0) {
-      const rows = await db
-        .selectFrom('companies')
-        .select(['id', 'properties'])
-        .where('portal_id', '=', portalId)
-        .where('id', 'in', companyIds)
-        .execute();
-      for (const row of rows) companies.set(row.id, row.properties);
-    }
-    const rows: ContactRow[] = contacts.map(({ company_id, ...contact }) => ({
-      ...contact,
-      company_properties: company_id ? (companies.get(company_id) ?? null) : null,
-    }));
+    const rows = await withCompanies(db, portalId, await query.execute());
+    if (rows.length === 0) return;
     yield rows;
     if (rows.length < chunkSize) return;
     after = rows[rows.length - 1]!.id;
   }
+}
+
+/** Which live contacts to load: by id, or the id range [from, upTo] in id order. */
+export type ContactSelection = { ids: readonly string[] } | { from: string; upTo: string };
+
+/** Live contacts by id or id range, with their company, as the chunks above give them. */
+export async function loadContacts(
+  db: Kysely<Database>,
+  portalId: number,
+  selection: ContactSelection,
+): Promise<ContactRow[]> {
+  let query = db
+    .selectFrom('contacts')
+    .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'company_id'])
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .orderBy('id');
+  if ('ids' in selection) {
+    if (selection.ids.length === 0) return [];
+    query = query.where('id', 'in', [...selection.ids]);
+  } else {
+    query = query.where('id', '>=', selection.from).where('id', '<=', selection.upTo);
+  }
+  return withCompanies(db, portalId, await query.execute());
+}
+
+type ContactWithCompany = Omit<ContactRow, 'company_properties'> & { company_id: string | null };
+
+async function withCompanies(
+  db: Kysely<Database>,
+  portalId: number,
+  contacts: ContactWithCompany[],
+): Promise<ContactRow[]> {
+  // Companies by id apart from the contact query: a join would let the planner scan them all.
+  const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
+  const companies = new Map<string, Record<string, string | null>>();
+  if (companyIds.length > 0) {
+    const rows = await db
+      .selectFrom('companies')
+      .select(['id', 'properties'])
+      .where('portal_id', '=', portalId)
+      .where('id', 'in', companyIds)
+      .execute();
+    for (const row of rows) companies.set(row.id, row.properties);
+  }
+  return contacts.map(({ company_id, ...contact }) => ({
+    ...contact,
+    company_properties: company_id ? (companies.get(company_id) ?? null) : null,
+  }));
 }

@@ -8,6 +8,8 @@ export interface UsageIntakeResult {
   accepted: number;
   /** Events whose eventId the portal had sent before (or that repeat within the batch). */
   duplicates: number;
+  /** The contacts the stored events belong to (those already known). */
+  contactIds: string[];
 }
 
 /**
@@ -44,9 +46,11 @@ export async function recordUsageEvents(
     .insertInto('usage_events')
     .values(rows)
     .onConflict((oc) => oc.columns(['portal_id', 'event_id']).doNothing())
-    .executeTakeFirst();
-  const accepted = Number(inserted.numInsertedOrUpdatedRows ?? 0n);
-  return { accepted, duplicates: events.length - accepted };
+    .returning('contact_id')
+    .execute();
+  const accepted = inserted.length;
+  const contactIds = [...new Set(inserted.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))];
+  return { accepted, duplicates: events.length - accepted, contactIds };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface UsageRouterDeps {
   db: Kysely<Database>;
   /** Guards the key routes: only an admin of the product may create or rotate a portal's key. */
   requireAdmin: RequestHandler;
+  /** Told which contacts new events belong to (their scores may have moved). */
+  onContactsTouched?: (portalId: number, contactIds: string[]) => Promise<void>;
 }
 
 const portalParams = z.object({ portalId: z.coerce.number().int().positive() });
@@ -48,7 +50,9 @@ export function usageRouter(deps: UsageRouterDeps): Router {
 
   router.post('/api/v1/usage-events', authenticate, express.json({ limit: '5mb' }), async (req, res) => {
     const batch = usageBatchSchema.parse(req.body ?? {});
-    const result = await recordUsageEvents(deps.db, res.locals.portalId as number, batch.events);
+    const portalId = res.locals.portalId as number;
+    const { contactIds, ...result } = await recordUsageEvents(deps.db, portalId, batch.events);
+    if (contactIds.length > 0) await deps.onContactsTouched?.(portalId, contactIds);
     res.status(202).json(result);
   });
 

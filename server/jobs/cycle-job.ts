@@ -1,0 +1,189 @@
+/**
+ * The weekly cycle of a portal as one parent job on the `score` queue that moves through its
+ * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers →
+ * write-back chunks → drift and summary. Each child has a fixed id per run, so a step run twice
+ * adds nothing twice; a worker that dies mid-step leaves the job to another, which resumes.
+ */
+import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { CrmConnector } from '../crm/connector.js';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import { assignTiers, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
+import { activePortalModel } from '../scoring/portal-model.js';
+import { retrainDue } from '../scoring/retrain-policy.js';
+import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
+import { loadPortalSettings } from '../settings/portal-settings.js';
+import { connectorForInstalledPortal } from './portal-guard.js';
+import type { Queues } from './queues.js';
+import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
+import { SYNC_JOB } from './sync-jobs.js';
+import { enqueueTraining, TRAIN_JOB } from './train-job.js';
+import { WRITEBACK_CHUNK_JOB } from './writeback-chunk-job.js';
+
+export const CYCLE_JOB = 'cycle';
+
+const STEPS = ['start', 'model', 'plan', 'tiers', 'finish'] as const;
+const dataSchema = z.object({
+  portalId: z.number().int().positive(),
+  trigger: z.enum(['weekly', 'install', 'manual']),
+  step: z.enum(STEPS).default('start'),
+  runId: z.number().int().positive().optional(),
+});
+export type CycleJobData = z.input<typeof dataSchema>;
+
+/** Queues a cycle for a portal now; a second request while one waits is the same job. */
+export async function enqueueCycle(
+  queues: Queues,
+  portalId: number,
+  trigger: CycleJobData['trigger'],
+): Promise<string | undefined> {
+  const job = await queues
+    .get('score')
+    .add(CYCLE_JOB, dataSchema.parse({ portalId, trigger }), { deduplication: { id: `cycle:${portalId}` } });
+  return job.id;
+}
+
+export interface CycleJobDeps {
+  db: Kysely<Database>;
+  queues: Queues;
+  connector: CrmConnector | undefined;
+  logger: Logger;
+  /** Contacts per scoring and write-back job. */
+  chunkSize?: number;
+}
+
+/** Child jobs report failure to the parent instead of failing it: the run goes on and says so. */
+const CHILD = { ignoreDependencyOnFailure: true } as const;
+
+export async function processCycle(job: Job, token: string | undefined, deps: CycleJobDeps) {
+  if (!token) throw new Error('a cycle job needs its lock token');
+  const { db, queues } = deps;
+  let data = dataSchema.parse(job.data);
+  await connectorForInstalledPortal(db, data.portalId, deps.connector);
+  const parent = { id: job.id!, queue: job.queueQualifiedName };
+  const advance = async (step: (typeof STEPS)[number], runId = data.runId) => {
+    data = { ...data, step, ...(runId ? { runId } : {}) };
+    await job.updateData(data);
+  };
+  /** Waits for the children just added; false when they are all done already. */
+  const waitForChildren = async () => {
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  };
+
+  try {
+    for (;;) {
+      switch (data.step) {
+        case 'start': {
+          const runId = await startRun(job, data.portalId, data.trigger, deps);
+          if (runId === null) return { skipped: 'another cycle of this portal is running' };
+          await advance('model', runId);
+          await queues
+            .get('sync')
+            .add(
+              SYNC_JOB,
+              { portalId: data.portalId, mode: 'incremental' },
+              { jobId: `run-${runId}-sync`, parent, ...CHILD },
+            );
+          await waitForChildren();
+          break;
+        }
+        case 'model': {
+          const runId = data.runId!;
+          await setPhase(db, runId, 'model');
+          const settings = await loadPortalSettings(db, data.portalId);
+          const reason = await retrainDue(db, data.portalId, settings);
+          await advance('plan');
+          if (reason) {
+            await queues
+              .get('train')
+              .add(
+                TRAIN_JOB,
+                { portalId: data.portalId, reason },
+                { jobId: `run-${runId}-train`, parent, ...CHILD, attempts: 2 },
+              );
+            await waitForChildren();
+          }
+          break;
+        }
+        case 'plan': {
+          const runId = data.runId!;
+          const model = await activePortalModel(db, data.portalId);
+          const plan = await planRun(db, runId, data.portalId, {
+            modelId: model.id,
+            asOf: runAsOf(new Date()),
+            ...(deps.chunkSize ? { chunkSize: deps.chunkSize } : {}),
+          });
+          await advance('tiers');
+          await queues.get('score').addBulk(
+            Array.from({ length: plan.chunks }, (_, chunk) => ({
+              name: SCORE_CHUNK_JOB,
+              data: { runId, chunk },
+              opts: { jobId: `run-${runId}-score-${chunk}`, parent, ...CHILD },
+            })),
+          );
+          await waitForChildren();
+          break;
+        }
+        case 'tiers': {
+          const runId = data.runId!;
+          const settings = await loadPortalSettings(db, data.portalId);
+          await assignTiers(db, runId, settings);
+          const { chunks } = await db
+            .selectFrom('scoring_runs')
+            .select('chunks')
+            .where('id', '=', runId)
+            .executeTakeFirstOrThrow();
+          await advance('finish');
+          await queues.get('writeback').addBulk(
+            Array.from({ length: chunks }, (_, chunk) => ({
+              name: WRITEBACK_CHUNK_JOB,
+              data: { runId, chunk, portalId: data.portalId },
+              opts: { jobId: `run-${runId}-write-${chunk}`, parent, ...CHILD },
+            })),
+          );
+          await waitForChildren();
+          break;
+        }
+        case 'finish': {
+          const runId = data.runId!;
+          const settings = await loadPortalSettings(db, data.portalId);
+          const failedChildren = Object.keys(await job.getIgnoredChildrenFailures());
+          const { drift, summary } = await summariseRun(db, runId, settings);
+          await completeRun(db, runId, { drift, summary: { ...summary, failedJobs: failedChildren.length } });
+          if (drift.flagged) await enqueueTraining(queues, data.portalId, 'drift');
+          deps.logger.info({ portalId: data.portalId, runId, summary, drift }, 'scoring cycle finished');
+          return { runId, summary, drift };
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof WaitingChildrenError) throw error;
+    const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (final && data.runId)
+      await failRun(db, data.runId, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+/**
+ * Opens this job's run. When another job's run is open for the portal, that job is asked whether
+ * it still lives: a run whose job is gone or finished is closed as abandoned, and this one starts.
+ */
+async function startRun(
+  job: Job,
+  portalId: number,
+  trigger: string,
+  deps: CycleJobDeps,
+): Promise<number | null> {
+  for (let tries = 0; tries < 3; tries++) {
+    const { run, busy } = await openRun(deps.db, portalId, trigger, job.id!);
+    if (!busy) return run.id;
+    const other = run.jobId ? await deps.queues.get('score').getJob(run.jobId) : undefined;
+    const state = other ? await other.getState() : 'unknown';
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return null;
+    await failRun(deps.db, run.id, 'abandoned: its job ended without finishing the run');
+  }
+  return null;
+}

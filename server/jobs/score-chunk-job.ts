@@ -1,0 +1,15 @@
+/** Scores one chunk of a run's contacts (a child of the cycle job). */
+import type { Job } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/schema.js';
+import { scoreChunk } from '../scoring/cycle-steps.js';
+
+export const SCORE_CHUNK_JOB = 'score-chunk';
+
+const dataSchema = z.object({ runId: z.number().int().positive(), chunk: z.number().int().min(0) });
+
+export async function processScoreChunk(job: Job, deps: { db: Kysely<Database> }) {
+  const { runId, chunk } = dataSchema.parse(job.data);
+  return { scored: await scoreChunk(deps.db, runId, chunk) };
+}

@@ -1,0 +1,420 @@
+/**
+ * The steps of a scoring run, each a plain function that a job (or a test, or the CLI) calls, and
+ * each safe to run again: plan the chunks, score a chunk, set the tiers, write a chunk back,
+ * finish with drift and a summary. The queue decides only when and where each runs.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { CrmConnector } from '../crm/connector.js';
+import { json } from '../db/json.js';
+import type { Database } from '../db/schema.js';
+import { featuresOfContacts } from '../features/build/build-features.js';
+import { loadContacts } from '../features/build/contact-chunks.js';
+import { ensureTextSentiment } from '../features/build/text-sentiment.js';
+import type { FeatureValues } from '../features/catalogue.js';
+import { loadModel, type LoadedModel } from '../model/registry.js';
+import type { PortalSettings } from '../settings/portal-settings.js';
+import { addCounts, binCounts, populationStability } from './drift.js';
+import { loadReference, type ModelReference } from './portal-model.js';
+import { setPhase } from './runs.js';
+import { scoreContacts, storeScores } from './score-contacts.js';
+import { contactValues, tierCutForRun, tierOfScore, type Tier, type TierCut } from './tiers.js';
+import { writeBackScores, type WriteBackResult } from './writeback.js';
+
+export const DEFAULT_CHUNK_SIZE = 1000;
+
+/** The lifecycle stage of current customers, the population a model is trained on. */
+const CUSTOMER_STAGE = 'customer';
+
+/** A run scores the portal as it stood at the start of the hour: two runs in one hour agree. */
+export function runAsOf(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+}
+
+export interface PlannedRun {
+  chunks: number;
+  contacts: number;
+}
+
+/**
+ * Fixes the run's model, date and chunks (id ranges of `chunkSize` live contacts). Planning again
+ * returns the plan already made.
+ */
+export async function planRun(
+  db: Kysely<Database>,
+  runId: number,
+  portalId: number,
+  options: { modelId: number; asOf: Date; chunkSize?: number },
+): Promise<PlannedRun> {
+  const run = await db
+    .selectFrom('scoring_runs')
+    .select(['chunks', 'contacts_total', 'as_of'])
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
+  if (run.as_of !== null) return { chunks: run.chunks, contacts: run.contacts_total };
+  const size = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  await ensureTextSentiment(db, portalId);
+  const ranges = await db
+    .selectFrom(
+      db
+        .selectFrom('contacts')
+        .select(['id', sql<number>`(row_number() over (order by id) - 1) / ${size}`.as('chunk')])
+        .where('portal_id', '=', portalId)
+        .where('archived', '=', false)
+        .as('c'),
+    )
+    .select([
+      'chunk',
+      sql<string>`min(id)`.as('first'),
+      sql<string>`max(id)`.as('last'),
+      sql<number>`count(*)::int`.as('contacts'),
+    ])
+    .groupBy('chunk')
+    .orderBy('chunk')
+    .execute();
+  await db.transaction().execute(async (trx) => {
+    if (ranges.length > 0) {
+      await trx
+        .insertInto('scoring_run_chunks')
+        .values(
+          ranges.map((r) => ({
+            run_id: runId,
+            chunk: Number(r.chunk),
+            first_contact_id: r.first,
+            last_contact_id: r.last,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['run_id', 'chunk']).doNothing())
+        .execute();
+    }
+    await trx
+      .updateTable('scoring_runs')
+      .set({
+        model_id: options.modelId,
+        as_of: options.asOf,
+        chunks: ranges.length,
+        contacts_total: ranges.reduce((s, r) => s + r.contacts, 0),
+        phase: 'score',
+      })
+      .where('id', '=', runId)
+      .execute();
+  });
+  return { chunks: ranges.length, contacts: ranges.reduce((s, r) => s + r.contacts, 0) };
+}
+
+interface RunContext {
+  portalId: number;
+  modelId: number;
+  asOf: Date;
+  thresholds: TierCut | null;
+}
+
+async function runContext(db: Kysely<Database>, runId: number): Promise<RunContext> {
+  const run = await db
+    .selectFrom('scoring_runs')
+    .select(['portal_id', 'model_id', 'as_of', 'thresholds'])
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
+  if (run.model_id === null || run.as_of === null) throw new Error(`run ${runId} is not planned yet`);
+  return {
+    portalId: run.portal_id,
+    modelId: run.model_id,
+    asOf: run.as_of,
+    thresholds: (run.thresholds as TierCut | null) ?? null,
+  };
+}
+
+async function chunkRange(db: Kysely<Database>, runId: number, chunk: number) {
+  return db
+    .selectFrom('scoring_run_chunks')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('chunk', '=', chunk)
+    .executeTakeFirstOrThrow();
+}
+
+/** Models are immutable once stored: a worker keeps the few it scores with. */
+const modelCache = new Map<number, Promise<LoadedModel>>();
+const MODEL_CACHE_SIZE = 8;
+
+export function cachedModel(db: Kysely<Database>, modelId: number): Promise<LoadedModel> {
+  let model = modelCache.get(modelId);
+  if (!model) {
+    model = loadModel(db, modelId).then((m) => {
+      if (!m) throw new Error(`model ${modelId} does not exist`);
+      return m;
+    });
+    model.catch(() => modelCache.delete(modelId));
+    modelCache.set(modelId, model);
+    if (modelCache.size > MODEL_CACHE_SIZE) modelCache.delete(modelCache.keys().next().value!);
+  }
+  return model;
+}
+
+const referenceCache = new Map<number, Promise<ModelReference | null>>();
+
+function cachedReference(db: Kysely<Database>, modelId: number): Promise<ModelReference | null> {
+  let reference = referenceCache.get(modelId);
+  if (!reference) {
+    reference = loadReference(db, modelId);
+    referenceCache.set(modelId, reference);
+    if (referenceCache.size > MODEL_CACHE_SIZE) referenceCache.delete(referenceCache.keys().next().value!);
+  }
+  return reference;
+}
+
+/**
+ * Scores the chunk's contacts that this run has not scored yet, with a provisional tier (the
+ * model's own cut points) until the run's tiers are set. Returns how many the chunk now holds.
+ */
+export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: number): Promise<number> {
+  const run = await runContext(db, runId);
+  const range = await chunkRange(db, runId, chunk);
+  const contacts = await loadContacts(db, run.portalId, {
+    from: range.first_contact_id,
+    upTo: range.last_contact_id,
+  });
+  const done = new Set(
+    (
+      await db
+        .selectFrom('scores')
+        .select('contact_id')
+        .where('run_id', '=', runId)
+        .where('contact_id', '>=', range.first_contact_id)
+        .where('contact_id', '<=', range.last_contact_id)
+        .execute()
+    ).map((r) => r.contact_id),
+  );
+  const todo = contacts.filter((c) => !done.has(c.id));
+  const loaded = await cachedModel(db, run.modelId);
+  const features = await featuresOfContacts(db, run.portalId, run.asOf, todo);
+  const scores = await scoreContacts(loaded.model, features);
+  const provisional = loaded.model.thresholds;
+  await storeScores(db, {
+    portalId: run.portalId,
+    modelId: run.modelId,
+    runId,
+    trigger: 'cycle',
+    scoredAt: run.asOf,
+    scores: scores.map((s) => ({
+      ...s,
+      tier: (s.probability >= provisional.high
+        ? 'high'
+        : s.probability >= provisional.medium
+          ? 'medium'
+          : 'low') as Tier,
+    })),
+  });
+  const reference = await cachedReference(db, run.modelId);
+  // Drift compares like with like: the model was trained on customers, so only customers count.
+  const customers = new Set(todo.filter((c) => c.lifecycle_stage === CUSTOMER_STAGE).map((c) => c.id));
+  const scored = done.size + scores.length;
+  await db
+    .updateTable('scoring_run_chunks')
+    .set({
+      scored,
+      scored_at: sql`now()`,
+      // Counts of the contacts scored now; a retried chunk counts what it scored itself.
+      ...(reference && features.length > 0
+        ? {
+            feature_counts: json(
+              featureCounts(
+                reference,
+                features.filter((f) => customers.has(f.contactId)).map((f) => f.values),
+              ),
+            ),
+          }
+        : {}),
+    })
+    .where('run_id', '=', runId)
+    .where('chunk', '=', chunk)
+    .execute();
+  return scored;
+}
+
+function featureCounts(reference: ModelReference, rows: readonly FeatureValues[]): Record<string, number[]> {
+  const counts: Record<string, number[]> = {};
+  for (const [name, dist] of Object.entries(reference.features)) {
+    const values = rows.map((r) => {
+      const v = r[name];
+      return typeof v === 'number' ? v : Number.NaN;
+    });
+    counts[name] = binCounts(values, dist.edges);
+  }
+  return counts;
+}
+
+/** Sets every tier of the run from the run's own distribution (or the cost-aware rule). */
+export async function assignTiers(
+  db: Kysely<Database>,
+  runId: number,
+  settings: Pick<PortalSettings, 'tiers'>,
+): Promise<TierCut> {
+  const run = await runContext(db, runId);
+  const cut = await tierCutForRun(db, runId, settings.tiers);
+  if (cut.kind === 'share') {
+    await sql`
+      update scores set tier = case
+        when ${cut.high}::float8 < 1 and probability >= ${cut.high}::float8 then 'high'
+        when ${cut.medium}::float8 < 1 and probability >= ${cut.medium}::float8 then 'medium'
+        else 'low' end
+      where run_id = ${runId}`.execute(db);
+  } else {
+    const scores = await db
+      .selectFrom('scores')
+      .select(['id', 'contact_id', 'probability'])
+      .where('run_id', '=', runId)
+      .execute();
+    const values = await contactValues(
+      db,
+      run.portalId,
+      scores.map((s) => s.contact_id),
+      cut,
+    );
+    for (const tier of ['low', 'medium', 'high'] as const) {
+      const ids = scores
+        .filter((s) => tierOfScore(s.probability, values.get(s.contact_id) ?? null, cut) === tier)
+        .map((s) => s.id);
+      for (let i = 0; i < ids.length; i += 5000) {
+        await db
+          .updateTable('scores')
+          .set({ tier })
+          .where('id', 'in', ids.slice(i, i + 5000))
+          .execute();
+      }
+    }
+  }
+  await db
+    .updateTable('scoring_runs')
+    .set({ thresholds: json(cut), phase: 'writeback' })
+    .where('id', '=', runId)
+    .execute();
+  return cut;
+}
+
+/**
+ * Writes the chunk's scores back. A chunk whose write-back started before (a worker died, or the
+ * job is retried) first reads what the CRM holds, so nothing already written is sent twice.
+ */
+export async function writeBackChunk(
+  deps: { db: Kysely<Database>; connector: CrmConnector },
+  runId: number,
+  chunk: number,
+): Promise<WriteBackResult> {
+  const { db } = deps;
+  const run = await runContext(db, runId);
+  const range = await chunkRange(db, runId, chunk);
+  const resumed = range.writeback_started_at !== null;
+  if (!resumed) {
+    await db
+      .updateTable('scoring_run_chunks')
+      .set({ writeback_started_at: sql`now()` })
+      .where('run_id', '=', runId)
+      .where('chunk', '=', chunk)
+      .execute();
+  }
+  const contactIds = (
+    await db
+      .selectFrom('scores')
+      .select('contact_id')
+      .where('run_id', '=', runId)
+      .where('contact_id', '>=', range.first_contact_id)
+      .where('contact_id', '<=', range.last_contact_id)
+      .execute()
+  ).map((r) => r.contact_id);
+  const result = await writeBackScores(deps, run.portalId, contactIds, { verify: resumed });
+  await db
+    .updateTable('scoring_run_chunks')
+    .set({
+      written: sql`coalesce(written, 0) + ${result.written}`,
+      write_failures: result.failed.length,
+      written_at: sql`now()`,
+    })
+    .where('run_id', '=', runId)
+    .where('chunk', '=', chunk)
+    .execute();
+  return result;
+}
+
+export interface DriftReport {
+  /** PSI of the run's scores against the training rows'; null without a reference (starter model). */
+  scorePsi: number | null;
+  /** The features that moved most, largest first. */
+  features: { name: string; psi: number }[];
+  threshold: number;
+  flagged: boolean;
+}
+
+/** Drift against the model's training window, tier counts and write-back totals; closes the run. */
+export async function summariseRun(
+  db: Kysely<Database>,
+  runId: number,
+  settings: Pick<PortalSettings, 'driftPsiThreshold'>,
+): Promise<{ drift: DriftReport; summary: Record<string, unknown> }> {
+  const run = await runContext(db, runId);
+  const reference = await cachedReference(db, run.modelId);
+  const threshold = settings.driftPsiThreshold;
+  let drift: DriftReport = { scorePsi: null, features: [], threshold, flagged: false };
+  if (reference) {
+    const probabilities = (
+      await db
+        .selectFrom('scores as s')
+        .innerJoin('contacts as c', (j) =>
+          j.onRef('c.portal_id', '=', 's.portal_id').onRef('c.id', '=', 's.contact_id'),
+        )
+        .select('s.probability')
+        .where('s.run_id', '=', runId)
+        .where('c.lifecycle_stage', '=', CUSTOMER_STAGE)
+        .execute()
+    ).map((r) => r.probability);
+    const scorePsi = populationStability(
+      reference.score.shares,
+      binCounts(probabilities, reference.score.edges),
+    );
+    const totals: Record<string, number[]> = {};
+    const chunks = await db
+      .selectFrom('scoring_run_chunks')
+      .select('feature_counts')
+      .where('run_id', '=', runId)
+      .execute();
+    for (const { feature_counts } of chunks) {
+      for (const [name, counts] of Object.entries((feature_counts ?? {}) as Record<string, number[]>)) {
+        totals[name] = addCounts(totals[name] ?? [], counts);
+      }
+    }
+    const features = Object.entries(totals)
+      .map(([name, counts]) => ({
+        name,
+        psi: round(populationStability(reference.features[name]?.shares ?? [], counts)),
+      }))
+      .sort((a, b) => b.psi - a.psi)
+      .slice(0, 5);
+    drift = {
+      scorePsi: round(scorePsi),
+      features,
+      threshold,
+      flagged: scorePsi > threshold || (features[0]?.psi ?? 0) > threshold,
+    };
+  }
+  const tiers = await db
+    .selectFrom('scores')
+    .select(['tier', sql<number>`count(*)::int`.as('n')])
+    .where('run_id', '=', runId)
+    .groupBy('tier')
+    .execute();
+  const writes = await db
+    .selectFrom('scoring_run_chunks')
+    .select([
+      sql<number>`coalesce(sum(scored), 0)::int`.as('scored'),
+      sql<number>`coalesce(sum(written), 0)::int`.as('written'),
+      sql<number>`coalesce(sum(write_failures), 0)::int`.as('writeFailures'),
+    ])
+    .where('run_id', '=', runId)
+    .executeTakeFirstOrThrow();
+  const summary = { tiers: Object.fromEntries(tiers.map((t) => [t.tier, t.n])), ...writes };
+  await setPhase(db, runId, 'done');
+  return { drift, summary };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

@@ -1,0 +1,76 @@
+/**
+ * Rescoring between runs, when something about a contact changed (a webhook, product usage, a
+ * survey answer): the same features, model, tiers and write-back as the weekly run, for a few
+ * contacts, as of now.
+ */
+import type { Kysely } from 'kysely';
+import type { CrmConnector } from '../crm/connector.js';
+import type { Database } from '../db/schema.js';
+import { featuresOfContacts } from '../features/build/build-features.js';
+import { loadContacts } from '../features/build/contact-chunks.js';
+import { ensureTextSentiment } from '../features/build/text-sentiment.js';
+import { activePortalModel } from './portal-model.js';
+import { scoreContacts, storeScores } from './score-contacts.js';
+import { contactValues, tierOfScore, type TierCut } from './tiers.js';
+import { writeBackScores, type WriteBackResult } from './writeback.js';
+
+/** The cut of the portal's last finished run; before any, the model's own cut points. */
+export async function currentTierCut(
+  db: Kysely<Database>,
+  portalId: number,
+  fallback: { medium: number; high: number },
+): Promise<TierCut> {
+  const run = await db
+    .selectFrom('scoring_runs')
+    .select('thresholds')
+    .where('portal_id', '=', portalId)
+    .where('status', '=', 'succeeded')
+    .where('thresholds', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return (run?.thresholds as TierCut | undefined) ?? { kind: 'share', ...fallback };
+}
+
+export interface RescoreResult {
+  scored: number;
+  writeBack: WriteBackResult;
+}
+
+export async function rescoreContacts(
+  deps: { db: Kysely<Database>; connector: CrmConnector },
+  portalId: number,
+  contactIds: readonly string[],
+  options: { trigger: string; now?: Date },
+): Promise<RescoreResult> {
+  const { db } = deps;
+  const now = options.now ?? new Date();
+  const contacts = await loadContacts(db, portalId, { ids: contactIds });
+  await ensureTextSentiment(db, portalId);
+  const loaded = await activePortalModel(db, portalId);
+  const cut = await currentTierCut(db, portalId, loaded.model.thresholds);
+  const scores = await scoreContacts(loaded.model, await featuresOfContacts(db, portalId, now, contacts));
+  const values = await contactValues(
+    db,
+    portalId,
+    scores.map((s) => s.contactId),
+    cut,
+  );
+  await storeScores(db, {
+    portalId,
+    modelId: loaded.id,
+    runId: null,
+    trigger: options.trigger,
+    scoredAt: now,
+    scores: scores.map((s) => ({
+      ...s,
+      tier: tierOfScore(s.probability, values.get(s.contactId) ?? null, cut),
+    })),
+  });
+  const writeBack = await writeBackScores(
+    deps,
+    portalId,
+    scores.map((s) => s.contactId),
+  );
+  return { scored: scores.length, writeBack };
+}

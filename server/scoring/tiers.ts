@@ -1,0 +1,110 @@
+/**
+ * From probability to tier, per the portal's policy (settings.tiers):
+ * - `share`: cut points at the run's own quantiles, so the riskiest 10 % are high and the next 20 %
+ *   medium (by default), whatever the portal's base rate;
+ * - `cost_aware`: a contact is high when treating it is worth more than it costs:
+ *   p × saveRate × value > offerCost; medium when worth at least `mediumFactor` of the cost.
+ * The cut is computed once per run and stored with it; rescoring between runs uses the last run's.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { TierPolicy } from '../settings/portal-settings.js';
+
+export type Tier = 'low' | 'medium' | 'high';
+
+export type TierCut =
+  | { kind: 'share'; medium: number; high: number }
+  | {
+      kind: 'cost_aware';
+      offerCost: number;
+      saveRate: number;
+      mediumFactor: number;
+      valueProperty: string | null;
+      defaultValue: number;
+    };
+
+/** The cut for a run whose scores are stored under `runId`. */
+export async function tierCutForRun(
+  db: Kysely<Database>,
+  runId: number,
+  policy: TierPolicy,
+): Promise<TierCut> {
+  if (policy.kind === 'cost_aware') {
+    const { offerCost, saveRate, mediumFactor, valueProperty, defaultValue } = policy;
+    return { kind: 'cost_aware', offerCost, saveRate, mediumFactor, valueProperty, defaultValue };
+  }
+  const highAt = 1 - policy.highShare;
+  const mediumAt = 1 - policy.highShare - policy.mediumShare;
+  const row = await db
+    .selectFrom('scores')
+    .select([
+      sql<number | null>`percentile_cont(${highAt}::float8) within group (order by probability)`.as('high'),
+      sql<number | null>`percentile_cont(${mediumAt}::float8) within group (order by probability)`.as(
+        'medium',
+      ),
+    ])
+    .where('run_id', '=', runId)
+    .executeTakeFirstOrThrow();
+  // With no scores (an empty portal) nobody is at risk.
+  return { kind: 'share', high: row.high ?? 1, medium: row.medium ?? 1 };
+}
+
+export function tierOfScore(probability: number, value: number | null, cut: TierCut): Tier {
+  if (cut.kind === 'share') {
+    if (probability >= cut.high && cut.high < 1) return 'high';
+    if (probability >= cut.medium && cut.medium < 1) return 'medium';
+    return 'low';
+  }
+  const saved = probability * cut.saveRate * (value ?? cut.defaultValue);
+  if (saved > cut.offerCost) return 'high';
+  if (saved >= cut.mediumFactor * cut.offerCost) return 'medium';
+  return 'low';
+}
+
+/**
+ * Each contact's value for a cost-aware cut: its value property when set and numeric, else the
+ * amount of its latest won deal, else null (the cut's default value then applies).
+ */
+export async function contactValues(
+  db: Kysely<Database>,
+  portalId: number,
+  contactIds: readonly string[],
+  cut: TierCut,
+): Promise<Map<string, number | null>> {
+  const values = new Map<string, number | null>();
+  if (cut.kind !== 'cost_aware' || contactIds.length === 0) return values;
+  if (cut.valueProperty) {
+    const rows = await db
+      .selectFrom('contacts')
+      .select(['id', sql<string | null>`properties ->> ${cut.valueProperty}`.as('value')])
+      .where('portal_id', '=', portalId)
+      .where('id', 'in', [...contactIds])
+      .execute();
+    for (const row of rows) {
+      const value = row.value === null ? Number.NaN : Number(row.value);
+      if (Number.isFinite(value) && value >= 0) values.set(row.id, value);
+    }
+  }
+  const missing = contactIds.filter((id) => !values.has(id));
+  if (missing.length > 0) {
+    const deals = await db
+      .selectFrom('associations as a')
+      .innerJoin('deals as d', (j) =>
+        j.onRef('d.portal_id', '=', 'a.portal_id').onRef('d.id', '=', 'a.to_id'),
+      )
+      .select(['a.from_id as contactId', 'd.amount'])
+      .distinctOn('a.from_id')
+      .where('a.portal_id', '=', portalId)
+      .where('a.from_type', '=', 'contacts')
+      .where('a.to_type', '=', 'deals')
+      .where('a.from_id', 'in', missing)
+      .where('d.is_closed_won', '=', true)
+      .where('d.amount', 'is not', null)
+      .orderBy('a.from_id')
+      .orderBy('d.close_date', 'desc')
+      .execute();
+    for (const deal of deals) values.set(deal.contactId, deal.amount);
+  }
+  for (const id of contactIds) if (!values.has(id)) values.set(id, null);
+  return values;
+}

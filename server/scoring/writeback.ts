@@ -1,0 +1,202 @@
+/**
+ * Writes scores back to the CRM as the five contact properties, 100 records per call through the
+ * portal's connector (which owns rate limiting and retries). What the CRM confirmed is recorded per
+ * contact, so only values that changed are ever sent again; records the CRM refused are recorded
+ * with its message and sent again next time.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { CrmConnector } from '../crm/connector.js';
+import { json } from '../db/json.js';
+import type { Database } from '../db/schema.js';
+import { describeReason } from './recommendation.js';
+import { currentScores, type CurrentScore } from './score-contacts.js';
+
+export const SCORE_PROPERTIES = [
+  'churn_risk_score',
+  'churn_risk_tier',
+  'churn_risk_reasons',
+  'churn_risk_updated_at',
+  'churn_risk_model',
+] as const;
+export type ScoreProperties = Record<(typeof SCORE_PROPERTIES)[number], string>;
+
+/** What makes a write worth sending; the timestamp alone changing is not. */
+const COMPARED = ['churn_risk_score', 'churn_risk_tier', 'churn_risk_reasons', 'churn_risk_model'] as const;
+
+const BATCH = 100;
+const REASONS_MAX_CHARS = 500;
+
+export function modelLabel(score: Pick<CurrentScore, 'modelVersion' | 'modelFamily' | 'isStarter'>): string {
+  return score.isStarter ? `v${score.modelVersion} starter` : `v${score.modelVersion} ${score.modelFamily}`;
+}
+
+export function scoreProperties(score: CurrentScore): ScoreProperties {
+  const raising = score.reasons.filter((r) => r.contribution > 0).slice(0, 3);
+  const reasons = raising.length === 0 ? 'No strong risk signals' : raising.map(describeReason).join('; ');
+  return {
+    churn_risk_score: String(Math.round(score.probability * 100)),
+    churn_risk_tier: score.tier,
+    churn_risk_reasons: reasons.slice(0, REASONS_MAX_CHARS),
+    churn_risk_updated_at: score.scoredAt.toISOString(),
+    churn_risk_model: modelLabel(score),
+  };
+}
+
+function sameWrite(
+  a: Partial<Record<string, string | null>> | null | undefined,
+  b: ScoreProperties,
+): boolean {
+  return !!a && COMPARED.every((key) => a[key] === b[key]);
+}
+
+export interface WriteBackResult {
+  /** Records sent to the CRM. */
+  sent: number;
+  written: number;
+  failed: { id: string; message: string }[];
+  /** Records whose values the CRM already holds. */
+  unchanged: number;
+  /** Update calls made (each up to 100 records). */
+  calls: number;
+}
+
+export interface WriteBackOptions {
+  /**
+   * Read the CRM's current values first and send only records that differ: used when an earlier
+   * attempt at the same write may have reached the CRM without being recorded here.
+   */
+  verify?: boolean;
+}
+
+/** Writes the current scores of these contacts where the CRM does not hold them yet. */
+export async function writeBackScores(
+  deps: { db: Kysely<Database>; connector: CrmConnector },
+  portalId: number,
+  contactIds: readonly string[],
+  options: WriteBackOptions = {},
+): Promise<WriteBackResult> {
+  const { db, connector } = deps;
+  const result: WriteBackResult = { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 };
+  const scores = await currentScores(db, portalId, contactIds);
+  if (scores.length === 0) return result;
+  const recorded = await db
+    .selectFrom('crm_writebacks')
+    .select(['contact_id', 'written'])
+    .where('portal_id', '=', portalId)
+    .where(
+      'contact_id',
+      'in',
+      scores.map((s) => s.contactId),
+    )
+    .execute();
+  const written = new Map(recorded.map((r) => [r.contact_id, r.written]));
+  let pending = scores
+    .map((s) => ({ id: s.contactId, properties: scoreProperties(s) }))
+    .filter((w) => !sameWrite(written.get(w.id), w.properties));
+  result.unchanged = scores.length - pending.length;
+
+  if (options.verify && pending.length > 0) {
+    const current = await connector.batchRead(
+      portalId,
+      'contacts',
+      pending.map((p) => p.id),
+      [...COMPARED],
+    );
+    const inCrm = new Map(current.map((r) => [r.id, r.properties]));
+    const already = pending.filter((p) => sameWrite(inCrm.get(p.id), p.properties));
+    await recordWritten(db, portalId, already);
+    result.unchanged += already.length;
+    pending = pending.filter((p) => !already.includes(p));
+  }
+
+  for (let start = 0; start < pending.length; start += BATCH) {
+    const batch = pending.slice(start, start + BATCH);
+    const outcome = await connector.batchUpdate(portalId, 'contacts', batch);
+    result.calls++;
+    result.sent += batch.length;
+    const failed = new Map(outcome.failed.map((f) => [f.id, f.message]));
+    const ok = batch.filter((b) => !failed.has(b.id));
+    await recordWritten(db, portalId, ok);
+    await recordFailed(
+      db,
+      portalId,
+      batch.filter((b) => failed.has(b.id)).map((b) => ({ ...b, message: failed.get(b.id)! })),
+    );
+    result.written += ok.length;
+    result.failed.push(...outcome.failed);
+  }
+  return result;
+}
+
+async function recordWritten(
+  db: Kysely<Database>,
+  portalId: number,
+  writes: readonly { id: string; properties: ScoreProperties }[],
+): Promise<void> {
+  if (writes.length === 0) return;
+  await db
+    .insertInto('crm_writebacks')
+    .values(
+      writes.map((w) => ({
+        portal_id: portalId,
+        contact_id: w.id,
+        written: json(w.properties),
+        written_at: sql<Date>`now()`,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['portal_id', 'contact_id']).doUpdateSet({
+        written: (eb) => eb.ref('excluded.written'),
+        written_at: sql<Date>`now()`,
+        failed_values: null,
+        failure: null,
+        failed_attempts: 0,
+        failed_at: null,
+      }),
+    )
+    .execute();
+}
+
+async function recordFailed(
+  db: Kysely<Database>,
+  portalId: number,
+  failures: readonly { id: string; properties: ScoreProperties; message: string }[],
+): Promise<void> {
+  if (failures.length === 0) return;
+  await db
+    .insertInto('crm_writebacks')
+    .values(
+      failures.map((f) => ({
+        portal_id: portalId,
+        contact_id: f.id,
+        failed_values: json(f.properties),
+        failure: f.message,
+        failed_attempts: 1,
+        failed_at: sql<Date>`now()`,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['portal_id', 'contact_id']).doUpdateSet({
+        failed_values: (eb) => eb.ref('excluded.failed_values'),
+        failure: (eb) => eb.ref('excluded.failure'),
+        failed_attempts: sql<number>`crm_writebacks.failed_attempts + 1`,
+        failed_at: sql<Date>`now()`,
+      }),
+    )
+    .execute();
+}
+
+/** Contacts whose last write the CRM refused: sent again by the next write-back. */
+export async function failedWriteBacks(
+  db: Kysely<Database>,
+  portalId: number,
+): Promise<{ contactId: string; failure: string; attempts: number }[]> {
+  const rows = await db
+    .selectFrom('crm_writebacks')
+    .select(['contact_id', 'failure', 'failed_attempts'])
+    .where('portal_id', '=', portalId)
+    .where('failure', 'is not', null)
+    .orderBy('contact_id')
+    .execute();
+  return rows.map((r) => ({ contactId: r.contact_id, failure: r.failure!, attempts: r.failed_attempts }));
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { subscribeSandboxWebhooks } from '../../cli/demo-install.js';
+import { generatePortal } from '../../sandbox/generator/index.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { ASSOCIATION_TYPE_IDS, SandboxStore } from '../../sandbox/store.js';
+import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { enqueueCycle } from '../../server/jobs/cycle-job.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import type { WorkerPool } from '../../server/jobs/worker-pool.js';
+import { latestRunProgress } from '../../server/scoring/runs.js';
+import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
+import { waitUntil } from '../support/processes.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { rocAuc } from '../support/roc-auc.js';
+
+const HUB = 910;
+const CONTACTS = 1500;
+const SCORE_PROPERTIES = [
+  'churn_risk_score',
+  'churn_risk_tier',
+  'churn_risk_reasons',
+  'churn_risk_updated_at',
+  'churn_risk_model',
+];
+
+let redis: EmbeddedRedis;
+let store: SandboxStore;
+let webhooks: ClosableRouter;
+let sandbox: RunningSandbox;
+let proxy: CountingProxy;
+let product: TestProduct;
+let worker: WorkerPool;
+let portalId: number;
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis();
+  store = new SandboxStore();
+  webhooks = createWebhooksRouter(store, {
+    delivery: { batchWindowMs: 50, retryDelayMs: 100, maxAttempts: 3 },
+  });
+  sandbox = await startSandbox({
+    store,
+    portals: [HUB],
+    rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
+    extraRouters: [webhooks],
+  });
+  generatePortal(store.portal(HUB)!, { contacts: CONTACTS, seed: 77 });
+  proxy = await startCountingProxy(sandbox.url);
+  product = await startTestProduct({
+    crmUrl: proxy.url,
+    redisUrl: redis.url,
+    rateLimits: { generalPerSecond: 1000, searchPerSecond: 1000 },
+  });
+  store.registerApp({
+    ...PRODUCT_APP,
+    redirectUris: [`${product.url}/oauth/callback`],
+    webhookTargetUrl: `${product.url}/webhooks/hubspot`,
+  });
+  await subscribeSandboxWebhooks(
+    sandbox.url,
+    PRODUCT_APP.appId,
+    product.ctx.manifest.webhooks?.subscriptions.crmObjects ?? [],
+  );
+  worker = await product.startWorker();
+}, 60_000);
+
+afterAll(async () => {
+  webhooks.close();
+  await worker?.close(1000);
+  await product?.close();
+  await proxy?.close();
+  await sandbox?.close();
+  await redis?.stop();
+});
+
+function sandboxContacts() {
+  return [...store.portal(HUB)!.recordsOf('contacts').values()];
+}
+
+describe('the scoring cycle, from install to scores in the CRM', () => {
+  it('scores every contact after the install and writes the five properties back', async () => {
+    expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
+    portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
+    await waitUntil(
+      async () => (await latestRunProgress(product.ctx.db.db, portalId))?.status === 'succeeded',
+      240_000,
+    );
+
+    const run = (await latestRunProgress(product.ctx.db.db, portalId))!;
+    expect(run.contactsScored).toBe(CONTACTS);
+    expect(run.written).toBe(CONTACTS);
+    const contacts = sandboxContacts();
+    expect(contacts).toHaveLength(CONTACTS);
+    for (const contact of contacts) {
+      for (const name of SCORE_PROPERTIES) expect(contact.properties[name]).toBeTruthy();
+    }
+    const tiers = new Map<string, number>();
+    for (const c of contacts)
+      tiers.set(c.properties.churn_risk_tier!, (tiers.get(c.properties.churn_risk_tier!) ?? 0) + 1);
+    // Default policy: the riskiest 10 % high, the next 20 % medium.
+    expect(tiers.get('high')! / CONTACTS).toBeCloseTo(0.1, 1);
+    expect(tiers.get('medium')! / CONTACTS).toBeCloseTo(0.2, 1);
+
+    // Against the hidden truth: customers today who have decided to leave (the CRM shows it
+    // within the next 90 days) versus those who stay.
+    const scores: number[] = [];
+    const labels: boolean[] = [];
+    for (const [id, truth] of store.portal(HUB)!.truth) {
+      if (truth.churnVisibleAt !== null) continue;
+      const contact = store.portal(HUB)!.recordsOf('contacts').get(id)!;
+      scores.push(Number(contact.properties.churn_risk_score));
+      labels.push(truth.churnDecidedAt !== null);
+    }
+    const auc = rocAuc(scores, labels);
+    console.log(
+      `written churn_risk_score vs hidden churn in the next 90 days: ROC-AUC ${auc.toFixed(3)} ` +
+        `(${labels.filter(Boolean).length} churners of ${labels.length} customers; model ${contacts[0]!.properties.churn_risk_model})`,
+    );
+    expect(auc).toBeGreaterThanOrEqual(0.8);
+  }, 300_000);
+
+  it('sends nothing on a second cycle when nothing changed in the CRM', async () => {
+    const before = proxy.batchUpdateCalls();
+    await enqueueCycle(product.ctx.queues, portalId, 'manual');
+    await waitUntil(async () => {
+      const run = await latestRunProgress(product.ctx.db.db, portalId);
+      return run?.trigger === 'manual' && run.status === 'succeeded';
+    }, 120_000);
+    const run = (await latestRunProgress(product.ctx.db.db, portalId))!;
+    expect(run.contactsScored).toBe(CONTACTS);
+    expect(proxy.batchUpdateCalls() - before).toBe(0);
+  }, 150_000);
+
+  it('rescores a contact and writes its new score within 10 s of three angry tickets', async () => {
+    const portal = store.portal(HUB)!;
+    // A customer at medium risk now.
+    const customer = sandboxContacts().find(
+      (c) => c.properties.lifecyclestage === 'customer' && c.properties.churn_risk_tier === 'medium',
+    )!;
+    const scoreBefore = Number(customer.properties.churn_risk_score);
+    const writtenBefore = customer.properties.churn_risk_updated_at;
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      const ticket = portal.createRecord(
+        'tickets',
+        {
+          subject: 'Completely broken again — this is unacceptable',
+          content:
+            'Nothing works, the export fails every day and nobody answers. Terrible service. We are angry and will cancel.',
+          hs_pipeline: '0',
+          hs_pipeline_stage: '1',
+          hs_ticket_priority: 'HIGH',
+        },
+        new Date(),
+      );
+      portal.associate(
+        'contacts',
+        customer.id,
+        'tickets',
+        ticket.id,
+        ASSOCIATION_TYPE_IDS['contacts:tickets']!,
+      );
+    }
+    await waitUntil(() => customer.properties.churn_risk_updated_at !== writtenBefore, 10_000);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `three angry tickets: score ${scoreBefore} → ${customer.properties.churn_risk_score} ` +
+        `(${customer.properties.churn_risk_tier}; ${customer.properties.churn_risk_reasons}) written back after ${seconds.toFixed(1)} s`,
+    );
+    expect(Number(customer.properties.churn_risk_score)).toBeGreaterThan(scoreBefore);
+    expect(customer.properties.churn_risk_reasons).toMatch(/ticket|support/i);
+  }, 30_000);
+});

@@ -1,0 +1,80 @@
+import { createServer, request, type Server } from 'node:http';
+import { freePort } from '../../server/api/http-server.js';
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: string;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the sandbox that remembers every request the product
+ * makes: tests count CRM calls (and which records a write carried) the way the CRM would see them.
+ */
+export interface CountingProxy {
+  url: string;
+  requests: ProxiedRequest[];
+  /** Records sent in contact batch updates, by contact id. */
+  contactWrites(): Map<string, number>;
+  batchUpdateCalls(): number;
+  close(): Promise<void>;
+}
+
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const requests: ProxiedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      requests.push({
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0]!,
+        body: body.toString(),
+      });
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => {
+        res.statusCode = 502;
+        res.end();
+      });
+      forward.end(body);
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const isContactWrite = (r: ProxiedRequest) =>
+    r.method === 'POST' && /\/objects\/([^/]+\/)?contacts\/batch\/update$/.test(r.path);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    contactWrites() {
+      const writes = new Map<string, number>();
+      for (const r of requests.filter(isContactWrite)) {
+        const { inputs } = JSON.parse(r.body) as { inputs: { id: string }[] };
+        for (const input of inputs) writes.set(input.id, (writes.get(input.id) ?? 0) + 1);
+      }
+      return writes;
+    },
+    batchUpdateCalls() {
+      return requests.filter(isContactWrite).length;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
