@@ -276,3 +276,39 @@ describe('the dashboard API', () => {
     expect(lines.length - 1).toBe(latest.filter((s) => s.tier === 'high').length);
   });
 });
+
+describe('the admin routes under a dashboard session', () => {
+  it('create the usage API key of the signed-in portal only, with the CSRF token', async () => {
+    const own = `/api/v1/portals/${portalA}/usage-api-key`;
+    expect((await dashboardCall(product.url, session, own, { method: 'POST', csrf: false })).status).toBe(
+      403,
+    );
+    const created = await dashboardCall<{ key: string }>(product.url, session, own, { method: 'POST' });
+    expect(created.status).toBe(201);
+    const status = await dashboardCall<{ key: { prefix: string } | null }>(
+      product.url,
+      session,
+      `/api/v1/portals/${portalA}/usage-api-key-status`,
+    );
+    expect(created.body.key.startsWith(status.body.key!.prefix)).toBe(true);
+    const other = `/api/v1/portals/${portalB}/usage-api-key`;
+    expect((await dashboardCall(product.url, session, other, { method: 'POST' })).status).toBe(404);
+    expect(
+      (await dashboardCall(product.url, session, `/api/v1/portals/${portalB}/uninstall`, { method: 'POST' }))
+        .status,
+    ).toBe(404);
+  });
+
+  it('uninstall the signed-in portal, which ends its sessions', async () => {
+    const path = `/api/v1/portals/${portalA}/uninstall`;
+    expect((await dashboardCall(product.url, session, path, { method: 'POST', csrf: false })).status).toBe(
+      403,
+    );
+    expect((await dashboardCall(product.url, session, path, { method: 'POST' })).status).toBe(200);
+    expect((await dashboardCall(product.url, session, `/api/v1/portals/${portalA}/overview`)).status).toBe(
+      401,
+    );
+    const portal = await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB_B));
+    expect(portal!.status).toBe('active');
+  });
+});

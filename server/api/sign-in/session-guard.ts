@@ -61,3 +61,12 @@ export function portalSessionGuard(db: Kysely<Database>): RequestHandler {
     next();
   };
 }
+
+/**
+ * For routes that both the dashboard and the operator's own tools call: a request that carries a
+ * dashboard session is held to it (its portal, CSRF on changes); any other goes to `admin`.
+ */
+export function sessionOrAdminGuard(session: RequestHandler, admin: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    readCookie(req, SESSION_COOKIE) ? session(req, res, next) : admin(req, res, next);
+}
