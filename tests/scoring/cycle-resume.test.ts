@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sql } from 'kysely';
+import { generatePortal } from '../../sandbox/generator/index.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { openDatabase, type DatabaseHandle } from '../../server/db/index.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
+import { CYCLE_JOB } from '../../server/jobs/cycle-job.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { Queues } from '../../server/jobs/queues.js';
+import { updatePortalSettings } from '../../server/settings/portal-settings.js';
+import { testDatabaseKind } from '../support/database.js';
+import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
+import { spawnChurn, waitUntil, type Spawned } from '../support/processes.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+
+const HUB = 930;
+const CONTACTS = 1200;
+
+let redis: EmbeddedRedis;
+let sandbox: RunningSandbox;
+let proxy: CountingProxy;
+let product: TestProduct;
+const workers: Spawned[] = [];
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis();
+  sandbox = await startSandbox({
+    portals: [HUB],
+    rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
+  });
+  generatePortal(sandbox.store.portal(HUB)!, { contacts: CONTACTS, seed: 31 });
+  proxy = await startCountingProxy(sandbox.url);
+  product = await startTestProduct({
+    crmUrl: proxy.url,
+    redisUrl: redis.url,
+    persistent: true,
+    // Small chunks and a short lock: many jobs to interrupt, and a dead worker's job is taken over fast.
+    env: { JOB_LOCK_MS: '2000', SCORING_CHUNK_SIZE: '50', HUBSPOT_RATE_LIMIT_PER_SECOND: '100' },
+  });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await product?.close();
+  await proxy?.close();
+  await sandbox?.close();
+  await redis?.stop();
+});
+
+function startWorker(): Spawned {
+  const worker = spawnChurn(['work', '--concurrency', '2'], product.workerEnv);
+  workers.push(worker);
+  return worker;
+}
+
+function contactsWithScore(): number {
+  let n = 0;
+  for (const c of sandbox.store.portal(HUB)!.recordsOf('contacts').values())
+    if (c.properties.churn_risk_score) n++;
+  return n;
+}
+
+describe('a scoring cycle interrupted by a killed worker', () => {
+  it('completes on another worker with every contact scored once and written once', async () => {
+    expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
+    const portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
+    // A churn rule nobody meets keeps the starter model: the test is about the queue, not training.
+    await updatePortalSettings(
+      product.ctx.db.db,
+      portalId,
+      { churnRule: { kind: 'property', property: 'churn_radar_test_never_set' } },
+      'test',
+    );
+    const embedded = testDatabaseKind() === 'pglite';
+    if (embedded) await product.ctx.db.close();
+
+    const queues = new Queues({ redisUrl: redis.url, prefix: product.ctx.config.queuePrefix });
+    let db: DatabaseHandle | undefined;
+    try {
+      const first = startWorker();
+      // Kill it once the write-back is under way: some chunks written, most not.
+      await waitUntil(() => contactsWithScore() >= 200, 240_000);
+      first.child.kill('SIGKILL');
+      await new Promise((resolve) => first.child.once('exit', resolve));
+      const writtenAtKill = contactsWithScore();
+      expect(writtenAtKill).toBeLessThan(CONTACTS);
+
+      const second = startWorker();
+      await waitUntil(async () => {
+        const jobs = await queues.get('score').getJobs(['completed']);
+        return jobs.some((j) => j.name === CYCLE_JOB && j.returnvalue?.runId !== undefined);
+      }, 240_000);
+      second.child.kill('SIGTERM');
+      await new Promise((resolve) => second.child.once('exit', resolve));
+
+      expect(contactsWithScore()).toBe(CONTACTS);
+      const writes = proxy.contactWrites();
+      expect(writes.size).toBe(CONTACTS);
+      const repeated = [...writes.values()].filter((n) => n > 1).length;
+      console.log(
+        `killed after ${writtenAtKill} of ${CONTACTS} written; ${proxy.batchUpdateCalls()} update calls; ` +
+          `contacts written more than once: ${repeated}`,
+      );
+      expect(repeated).toBe(0);
+
+      db = embedded ? await openDatabase({ dataDir: product.workerEnv.DATA_DIR! }) : product.ctx.db;
+      const runs = await db.db
+        .selectFrom('scoring_runs')
+        .select(['id', 'status'])
+        .where('portal_id', '=', portalId)
+        .execute();
+      expect(runs).toEqual([{ id: runs[0]!.id, status: 'succeeded' }]);
+      const perContact = await db.db
+        .selectFrom('scores')
+        .select([
+          sql<number>`count(*)::int`.as('scores'),
+          sql<number>`count(distinct contact_id)::int`.as('contacts'),
+        ])
+        .where('run_id', '=', runs[0]!.id)
+        .executeTakeFirstOrThrow();
+      expect(perContact).toEqual({ scores: CONTACTS, contacts: CONTACTS });
+    } finally {
+      if (embedded) await db?.close();
+      await queues.close();
+    }
+  }, 600_000);
+});
