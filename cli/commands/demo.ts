@@ -14,6 +14,7 @@ import {
   rotateUsageApiKey,
 } from '../../server/sync/usage/api-keys.js';
 import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
+import { followFirstCycle } from '../first-cycle.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { runSandbox } from '../sandbox-runner.js';
 import { ensureWebBuilt } from '../web-build.js';
@@ -108,6 +109,25 @@ export function registerDemo(program: Command): void {
         forwardUsageEvents(server.url, usageKey.key, usage)
           .then(() => logger.info({ events: usage.length }, 'demo product usage delivered'))
           .catch((error: unknown) => logger.error({ err: error }, 'sending the demo product usage failed'));
+        const started = Date.now();
+        const riskiest = await followFirstCycle({
+          db: app.db.db,
+          queues: app.queues,
+          portalId: portal.id,
+          contacts: options.contacts,
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
+        if (riskiest) {
+          process.stdout.write(
+            [
+              '',
+              `The first cycle scored every contact in ${Math.round((Date.now() - started) / 1000)} s; the scores are in the sandbox CRM.`,
+              `  Dashboard:         ${server.url}/app/login?portal=${DEMO_PORTAL}`,
+              `  Highest risk (${Math.round(riskiest.probability * 100)} %): ${run.sandbox.url}/_sandbox/ui/portals/${DEMO_PORTAL}/contacts/${riskiest.contactId}`,
+              '',
+            ].join('\n'),
+          );
+        }
       } catch (error) {
         reportStartupError(error);
       }
