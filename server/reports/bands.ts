@@ -5,14 +5,24 @@ export const OTHER_BAND = '(other)';
 /** A category with fewer rows than this, or than 1 % of all rows if that is less, joins "(other)". */
 const MIN_CATEGORY_ROWS = 30;
 
-const formatEdge = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, ''));
+export type EdgeFormat = (value: number) => string;
+
+const formatNumber: EdgeFormat = (v) =>
+  Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, '');
+/** Date columns hold days since 1970-01-01. */
+const formatDay: EdgeFormat = (v) => new Date(Math.round(v * 86_400_000)).toISOString().slice(0, 10);
+
+/** How a column's band edges read: dates as dates, numbers as numbers. */
+export function edgeFormatOf(kind: string): EdgeFormat {
+  return kind === 'date' ? formatDay : formatNumber;
+}
 
 /** "< 10", "10–20", "≥ 20" for band k of the edges. */
-export function bandLabel(edges: readonly number[], k: number): string {
+export function bandLabel(edges: readonly number[], k: number, format: EdgeFormat = formatNumber): string {
   if (edges.length === 0) return 'all';
-  if (k === 0) return `< ${formatEdge(edges[0]!)}`;
-  if (k === edges.length) return `≥ ${formatEdge(edges[k - 1]!)}`;
-  return `${formatEdge(edges[k - 1]!)}–${formatEdge(edges[k]!)}`;
+  if (k === 0) return `< ${format(edges[0]!)}`;
+  if (k === edges.length) return `≥ ${format(edges[k - 1]!)}`;
+  return `${format(edges[k - 1]!)}–${format(edges[k]!)}`;
 }
 
 /** Categories of at least the minimum size; the rest (and blanks) in their own bins. */

@@ -5,7 +5,15 @@
 import type { Dataset, FeatureColumn } from '../model/index.js';
 import { quantile } from './quantiles.js';
 import type { Segment, SegmentBand } from './types.js';
-import { bandLabel, booleanValues, categoryOf, MISSING_BAND, OTHER_BAND } from './bands.js';
+import {
+  bandLabel,
+  booleanValues,
+  categoryOf,
+  edgeFormatOf,
+  MISSING_BAND,
+  OTHER_BAND,
+  type EdgeFormat,
+} from './bands.js';
 
 /** A segment to report: a column, and for a number the edges of its bands. */
 export interface SegmentSpec {
@@ -71,11 +79,19 @@ function quartileEdges(values: Float64Array): number[] {
   return edges;
 }
 
-function numericSegment(values: Float64Array, labels: Uint8Array, edges: readonly number[]): SegmentBand[] {
+function numericSegment(
+  values: Float64Array,
+  labels: Uint8Array,
+  edges: readonly number[],
+  format: EdgeFormat,
+): SegmentBand[] {
   const counts = new Map<string, { rows: number; churned: number }>();
-  const order = [...Array.from({ length: edges.length + 1 }, (_, k) => bandLabel(edges, k)), MISSING_BAND];
+  const order = [
+    ...Array.from({ length: edges.length + 1 }, (_, k) => bandLabel(edges, k, format)),
+    MISSING_BAND,
+  ];
   values.forEach((v, i) => {
-    const key = Number.isNaN(v) ? MISSING_BAND : bandLabel(edges, bandOf(edges, v));
+    const key = Number.isNaN(v) ? MISSING_BAND : bandLabel(edges, bandOf(edges, v), format);
     const entry = counts.get(key) ?? { rows: 0, churned: 0 };
     entry.rows++;
     entry.churned += labels[i]!;
@@ -90,7 +106,7 @@ function segmentOf(column: FeatureColumn, labels: Uint8Array, spec: SegmentSpec)
   if (column.kind === 'boolean')
     return { variable, bands: categoricalSegment(booleanValues(column.values), labels) };
   const edges = spec.edges ?? quartileEdges(column.values);
-  return { variable, bands: numericSegment(column.values, labels, edges) };
+  return { variable, bands: numericSegment(column.values, labels, edges, edgeFormatOf(column.kind)) };
 }
 
 /** Segments as specified, or (without a spec) one per column: categories, or numbers in quartiles. */

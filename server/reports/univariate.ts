@@ -4,7 +4,7 @@
  */
 import type { FeatureColumn } from '../model/index.js';
 import { rocAuc } from '../model/index.js';
-import { bandLabel, booleanValues, categoryOf, MISSING_BAND } from './bands.js';
+import { bandLabel, booleanValues, categoryOf, edgeFormatOf, MISSING_BAND } from './bands.js';
 import type { RankedVariable, WoeBin } from './types.js';
 
 const NUMERIC_BINS = 10;
@@ -50,11 +50,12 @@ function binIndex(edges: readonly number[], v: number): number {
 }
 
 function rankNumeric(
-  name: string,
-  values: Float64Array,
+  column: FeatureColumn & { values: Float64Array },
   labels: Uint8Array,
   totals: Totals,
 ): RankedVariable | null {
+  const { name, values } = column;
+  const format = edgeFormatOf(column.kind);
   const present: number[] = [];
   let missingRows = 0;
   let missingChurned = 0;
@@ -71,7 +72,7 @@ function rankNumeric(
   if (Number.isNaN(auc)) return null;
   const edges = decileEdges(v.slice().sort());
   const bins: Bin[] = Array.from({ length: edges.length + 1 }, (_, k) => ({
-    bin: bandLabel(edges, k),
+    bin: bandLabel(edges, k, format),
     rows: 0,
     churned: 0,
   }));
@@ -88,7 +89,14 @@ function rankNumeric(
     auc,
     strength: Math.abs(auc - 0.5),
     informationValue: woe.iv,
-    direction: auc >= 0.5 ? 'higher values, more churn' : 'lower values, more churn',
+    direction:
+      column.kind === 'date'
+        ? auc >= 0.5
+          ? 'later dates, more churn'
+          : 'earlier dates, more churn'
+        : auc >= 0.5
+          ? 'higher values, more churn'
+          : 'lower values, more churn',
     coverage: present.length / values.length,
     bins: woe.bins,
   };
@@ -148,7 +156,7 @@ export function rankVariables(columns: readonly FeatureColumn[], labels: Uint8Ar
         ? rankCategorical(column.name, column.values, labels, totals)
         : column.kind === 'boolean'
           ? rankCategorical(column.name, booleanValues(column.values), labels, totals)
-          : rankNumeric(column.name, column.values, labels, totals);
+          : rankNumeric(column, labels, totals);
     if (r) ranked.push(r);
   }
   return ranked.sort((a, b) => b.strength - a.strength || b.informationValue - a.informationValue);
