@@ -15,6 +15,7 @@ import { createWorkflowsRouter } from '../../sandbox/workflows/router.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { productProcessors } from '../../server/jobs/processors.js';
+import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { fillPublicUrl } from '../../server/manifest/public-url.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
@@ -507,12 +508,19 @@ describe('a feedback request', () => {
     const outOfRange = await answer('11', 'x');
     expect(outOfRange.status).toBe(400);
     expect(await outOfRange.text()).toContain('Please choose a score from 0 to 10.');
+    const rescoreJobs = async () =>
+      (await product.ctx.queues.get('score').getJobs(['delayed', 'waiting', 'active'])).filter(
+        (job) => job.name === RESCORE_JOB && job.data.portalId === portalIds.get(HUB),
+      );
+    expect(await rescoreJobs()).toHaveLength(0);
     const first = await answer('2', 'Terrible support, nobody answers and billing is a mess.');
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('Thank you');
     const second = await answer('10', 'Changed my mind, all great!');
     expect(second.status).toBe(409);
     expect(await second.text()).toContain('already been answered');
+    // The answer asks for the contact to be rescored with it (the scoring worker is not running here).
+    expect(await rescoreJobs()).toHaveLength(1);
 
     const feedback = await product.ctx.db.db
       .selectFrom('feedback')
