@@ -14,7 +14,7 @@ import { reportsRouter } from './reports.js';
 import { retentionRouter } from './retention-routes.js';
 import { surveyRouter } from './survey-routes.js';
 import { workflowActionsRouter } from './workflow-actions-routes.js';
-import { portalSessionGuard } from './sign-in/session-guard.js';
+import { portalSessionGuard, sessionOrAdminGuard } from './sign-in/session-guard.js';
 import { completeSignIn, signInRouter, type SignInDeps } from './sign-in/sign-in-routes.js';
 import { webAppRouter } from './web-app.js';
 
@@ -43,10 +43,15 @@ export function createApp(ctx: AppContext): Express {
       logger: ctx.logger,
     }),
   );
+  // The dashboard's session where there is one; the operator on this machine otherwise.
+  const sessionOrAdmin = sessionOrAdminGuard(
+    portalSessionGuard(ctx.db.db),
+    loopbackAdminGuard(ctx.config.env),
+  );
   app.use(
     usageRouter({
       db: ctx.db.db,
-      requireAdmin: loopbackAdminGuard(ctx.config.env),
+      requireAdmin: sessionOrAdmin,
       onContactsTouched: (portalId, contactIds) =>
         enqueueContactRescore(ctx.queues, portalId, contactIds, 'usage'),
     }),
@@ -111,7 +116,7 @@ export function createApp(ctx: AppContext): Express {
       queues: ctx.queues,
       logger: ctx.logger,
       hubspot: ctx.services.hubspot,
-      requireAdmin: loopbackAdminGuard(ctx.config.env),
+      requireAdmin: sessionOrAdmin,
     }),
   );
   app.use(reportsRouter({ db: ctx.db.db, logger: ctx.logger, guard: portalSessionGuard(ctx.db.db) }));
