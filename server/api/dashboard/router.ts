@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
+import { contactRiskView } from '../cards/contact-risk-view.js';
 import type { Queues } from '../../jobs/queues.js';
 import {
   loadPortalSettings,
@@ -13,7 +14,6 @@ import {
 import { describeUsageApiKey } from '../../sync/usage/api-keys.js';
 import { sessionOf } from '../sign-in/session-guard.js';
 import { atRiskCsv, atRiskQuerySchema, listAtRisk } from './at-risk.js';
-import { loadContactView } from './contact-view.js';
 import { loadEngagement } from './engagement.js';
 import { loadJobProgress } from './job-progress.js';
 import { loadModelReport } from './model-report.js';
@@ -83,10 +83,12 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.json(await loadJobProgress(deps.queues, portalOf(req.params)));
   });
 
+  // The risk card's own content, so the dashboard and the card never disagree about a contact.
   router.get(`${base}/contacts/:contactId`, deps.guard, async (req, res) => {
     const { portalId, contactId } = contactParams.parse(req.params);
-    const view = await loadContactView(deps.db, portalId, contactId);
-    res.json({ ...view, crmUrl: recordUrl(await hubIdOf(portalId))(contactId) });
+    const card = await contactRiskView(deps.db, portalId, contactId);
+    if (!card.contact && !card.score) throw new NotFoundError(`No contact ${contactId} in this portal.`);
+    res.json({ ...card, crmUrl: recordUrl(await hubIdOf(portalId))(contactId) });
   });
 
   router.get(`${base}/settings`, deps.guard, async (req, res) => {

@@ -1,32 +1,58 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApi } from '../api.js';
-import { formatDate } from '../format.js';
+import { formatDate, formatMoney } from '../format.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
 import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, TierTag } from '../ui.js';
 
-interface ContactView {
+/** What the risk card shows (GET …/contacts/:id answers the card's own view). */
+interface ContactRiskView {
+  status: 'scored' | 'not_scored' | 'syncing';
   contactId: string;
-  name: string;
-  email: string | null;
-  company: string | null;
-  lifecycleStage: string | null;
-  score: number | null;
-  tier: string | null;
-  scoredAt: string | null;
-  isStarterModel: boolean;
-  reasons: { feature: string; label: string; value: string | number | null; contribution: number }[];
+  contact: { name: string | null; email: string | null } | null;
+  score: {
+    value: number;
+    tier: string;
+    scoredAt: string;
+    model: { label: string; isStarter: boolean };
+  } | null;
+  trend: { change: number; previous: number; previousScoredAt: string } | null;
+  history: { week: string; score: number }[];
+  reasons: { feature: string; text: string; direction: 'raises' | 'lowers' }[];
   recommendation: { title: string; because: string } | null;
-  history: { week: string; score: number; tier: string }[];
+  renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
   crmUrl: string;
 }
 
-const shown = (v: string | number | null) =>
-  v === null || v === '' ? 'unknown' : typeof v === 'number' ? Number(v.toFixed(1)) : v;
+function Reasons({
+  reasons,
+  direction,
+}: {
+  reasons: ContactRiskView['reasons'];
+  direction: 'raises' | 'lowers';
+}) {
+  const shown = reasons.filter((r) => r.direction === direction);
+  if (shown.length === 0) return null;
+  return (
+    <>
+      <h3 className="stat-label">{direction === 'raises' ? 'Raising the risk' : 'Lowering the risk'}</h3>
+      <ul className="reasons">
+        {shown.map((r) => (
+          <li key={r.feature}>
+            <span className={direction === 'raises' ? 'up' : 'down'} aria-hidden="true">
+              {direction === 'raises' ? '▲' : '▼'}
+            </span>{' '}
+            {r.text}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
 
-/** The risk card's content for one contact: score, trend, reasons, next step. */
+/** The risk card's content for one contact: score, trend, reasons, next step, renewal. */
 export function ContactPage({ contactId }: { contactId: string }) {
-  const view = useApi<ContactView>(usePortalPath(`contacts/${encodeURIComponent(contactId)}`));
+  const view = useApi<ContactRiskView>(usePortalPath(`contacts/${encodeURIComponent(contactId)}`));
   if (view.state === 'loading') return <Spinner />;
   if (view.state === 'error')
     return view.error.status === 404 ? (
@@ -39,86 +65,97 @@ export function ContactPage({ contactId }: { contactId: string }) {
       <ErrorNotice error={view.error} />
     );
   const c = view.data;
-  const raising = c.reasons.filter((r) => r.contribution > 0);
-  const lowering = c.reasons.filter((r) => r.contribution < 0);
+  const name = c.contact?.name ?? c.contact?.email ?? `Contact ${c.contactId}`;
+  const header = (
+    <PageHeader
+      title={name}
+      subtitle={c.contact?.name ? c.contact.email : undefined}
+      actions={
+        <a className="button" href={c.crmUrl} target="_blank" rel="noreferrer">
+          Open in the CRM ↗
+        </a>
+      }
+    />
+  );
+  if (!c.score) {
+    return (
+      <>
+        {header}
+        <Card>
+          <EmptyState title={c.status === 'syncing' ? 'The first sync is still running' : 'Not scored yet'}>
+            <p>The score appears after the next scoring run.</p>
+          </EmptyState>
+        </Card>
+      </>
+    );
+  }
+  const trend = c.trend;
   return (
     <>
-      <PageHeader
-        title={c.name}
-        subtitle={[c.company, c.email, c.lifecycleStage].filter(Boolean).join(' · ')}
-        actions={
-          <a className="button" href={c.crmUrl} target="_blank" rel="noreferrer">
-            Open in the CRM ↗
-          </a>
-        }
-      />
-      {c.score === null ? (
-        <Card>
-          <EmptyState title="Not scored yet" />
-        </Card>
-      ) : (
-        <div className="stack">
-          <div className="grid stats">
+      {header}
+      <div className="stack">
+        <div className="grid stats">
+          <Stat
+            testId="contact-score"
+            label="Churn risk"
+            value={
+              <>
+                {c.score.value} <TierTag tier={c.score.tier} />
+              </>
+            }
+            hint={`scored ${formatDate(c.score.scoredAt)} · ${c.score.model.label}`}
+          />
+          <Stat
+            label="Since last week"
+            value={trend ? `${trend.change > 0 ? '+' : ''}${trend.change}` : '—'}
+            hint={
+              trend
+                ? `from ${trend.previous} on ${formatDate(trend.previousScoredAt)}`
+                : 'no score a week before'
+            }
+          />
+          <Stat
+            label="Next step"
+            value={<span style={{ fontSize: '1.1rem' }}>{c.recommendation?.title ?? '—'}</span>}
+            hint={c.recommendation?.because}
+          />
+          {c.renewal && (
             <Stat
-              testId="contact-score"
-              label="Churn risk"
-              value={
-                <>
-                  {c.score} <TierTag tier={c.tier} />
-                </>
+              label="Renewal"
+              value={<span style={{ fontSize: '1.1rem' }}>{formatDate(c.renewal.date)}</span>}
+              hint={
+                c.renewal.valueAtRisk === null
+                  ? (c.renewal.dealName ?? undefined)
+                  : `${formatMoney(c.renewal.valueAtRisk)} at stake`
               }
-              hint={`scored ${formatDate(c.scoredAt)}`}
             />
-            <Stat
-              label="Next step"
-              value={<span style={{ fontSize: '1.1rem' }}>{c.recommendation?.title}</span>}
-              hint={c.recommendation?.because}
-            />
-          </div>
-          {c.isStarterModel && (
-            <div className="notice">
-              Scored by the starter model: the portal does not have enough churn history to train its own yet.
-            </div>
           )}
-          <div className="grid two">
-            <Card title="Why">
-              <h3 className="stat-label">Raising the risk</h3>
-              <ul className="reasons">
-                {raising.map((r) => (
-                  <li key={r.feature}>
-                    <span className="up">▲</span> {r.label}: {shown(r.value)}
-                  </li>
-                ))}
-              </ul>
-              {lowering.length > 0 && (
-                <>
-                  <h3 className="stat-label">Lowering the risk</h3>
-                  <ul className="reasons">
-                    {lowering.map((r) => (
-                      <li key={r.feature}>
-                        <span className="down">▼</span> {r.label}: {shown(r.value)}
-                      </li>
-                    ))}
-                  </ul>
-                </>
-              )}
-            </Card>
-            <Card title="Trend" note="weekly score">
-              <div className="chart" role="img" aria-label="Weekly churn risk score">
-                <ResponsiveContainer>
-                  <LineChart data={c.history}>
-                    <CartesianGrid stroke="#eef1f5" />
-                    <XAxis dataKey="week" />
-                    <YAxis domain={[0, 100]} />
-                    <Tooltip />
-                    <Line dataKey="score" stroke="#e8590c" strokeWidth={2} isAnimationActive={false} />
-                  </LineChart>
-                </ResponsiveContainer>
-              </div>
-            </Card>
-          </div>
         </div>
-      )}
+        {c.score.model.isStarter && (
+          <div className="notice">
+            Scored by the starter model: the portal does not have enough churn history to train its own yet.
+          </div>
+        )}
+        <div className="grid two">
+          <Card title="Why">
+            <Reasons reasons={c.reasons} direction="raises" />
+            <Reasons reasons={c.reasons} direction="lowers" />
+          </Card>
+          <Card title="Trend" note="last score of each week">
+            <div className="chart" role="img" aria-label="Weekly churn risk score">
+              <ResponsiveContainer>
+                <LineChart data={c.history}>
+                  <CartesianGrid stroke="#eef1f5" />
+                  <XAxis dataKey="week" />
+                  <YAxis domain={[0, 100]} />
+                  <Tooltip />
+                  <Line dataKey="score" stroke="#e8590c" strokeWidth={2} isAnimationActive={false} />
+                </LineChart>
+              </ResponsiveContainer>
+            </div>
+          </Card>
+        </div>
+      </div>
     </>
   );
 }
