@@ -9,8 +9,8 @@ import { FEATURE_CATALOGUE } from '../features/index.js';
 import type { TrainingRow } from '../features/index.js';
 import type { EarlyWarning } from './types.js';
 
-export const WARNING_OFFSETS = [-90, -60, -30, 0];
-const STEPS = WARNING_OFFSETS.length;
+/** Cutoffs looked at before the churn: the offsets are these many cutoff steps back. */
+const STEPS = 4;
 
 const BEHAVIOUR = FEATURE_CATALOGUE.filter((f) => f.type === 'numeric' && f.source !== 'contacts').map(
   (f) => ({ name: f.name, label: f.label }),
@@ -51,8 +51,8 @@ class Sums {
 }
 
 /**
- * Feed `add` every batch of a training set built over evenly spaced cutoffs (ascending, one step
- * apart equal to the offsets' step) in the order `buildTrainingSet` yields them.
+ * Feed `add` every batch of a training set built over evenly spaced cutoffs (ascending, at least
+ * four) in the order `buildTrainingSet` yields them.
  */
 export class EarlyWarningCollector {
   private readonly churned = new Sums();
@@ -61,9 +61,13 @@ export class EarlyWarningCollector {
   private chunk = new Map<string, Map<number, TrainingRow>>();
   private lastIndex = -1;
   private readonly indexOf: Map<number, number>;
+  /** Days before the path's last cutoff, e.g. −90, −60, −30, 0 for monthly cutoffs. */
+  readonly offsets: number[];
 
   constructor(private readonly cutoffs: readonly Date[]) {
     this.indexOf = new Map(cutoffs.map((c, i) => [c.getTime(), i]));
+    const step = cutoffs.length > 1 ? (cutoffs[1]!.getTime() - cutoffs[0]!.getTime()) / 86_400_000 : 30;
+    this.offsets = Array.from({ length: STEPS }, (_, k) => Math.round((k - STEPS + 1) * step));
   }
 
   add(rows: readonly TrainingRow[]): void {
@@ -101,14 +105,14 @@ export class EarlyWarningCollector {
   finish(): { patterns: EarlyWarning[]; churnedPaths: number; retainedPaths: number } {
     this.flush();
     const patterns = BEHAVIOUR.map((f, j): EarlyWarning => {
-      const churned = WARNING_OFFSETS.map((_, s) => this.churned.mean(j, s));
-      const retained = WARNING_OFFSETS.map((_, s) => this.retained.mean(j, s));
+      const churned = this.offsets.map((_, s) => this.churned.mean(j, s));
+      const retained = this.offsets.map((_, s) => this.retained.mean(j, s));
       const a = churned[STEPS - 1];
       const b = retained[STEPS - 1];
       const sd = this.retained.std(j, STEPS - 1);
       const gap =
         a === null || a === undefined || b === null || b === undefined || sd === 0 ? 0 : (a - b) / sd;
-      return { feature: f.name, label: f.label, offsets: WARNING_OFFSETS, churned, retained, gap };
+      return { feature: f.name, label: f.label, offsets: this.offsets, churned, retained, gap };
     });
     return {
       patterns: patterns.sort((x, y) => Math.abs(y.gap) - Math.abs(x.gap)),

@@ -5,7 +5,7 @@
  */
 export { readCell, type Cell } from './cells.js';
 export { csvExploreReport, csvQualityReport, type CsvExploreOptions } from './csv-reports.js';
-export { WARNING_OFFSETS, EarlyWarningCollector } from './early-warning.js';
+export { EarlyWarningCollector } from './early-warning.js';
 export { exploreDataset, type ExploreOptions } from './explore.js';
 export {
   duplicateEmails,

@@ -113,11 +113,11 @@ export async function portalQualityReport(
 }
 
 export interface PortalExploreOptions extends PortalReportOptions {
-  /** Monthly cutoffs looked at, ending a horizon before `asOf` (default 12). */
+  /** Cutoffs looked at, one horizon apart, ending a horizon before `asOf` (default 12; at least 4). */
   months?: number;
   /** The label: churned within this many days after a cutoff (default 30). */
   horizonDays?: number;
-  /** At most this many training rows are kept, a uniform sample (default 100,000). */
+  /** At most this many training rows are kept, a uniform sample (default 50,000). */
   maxRows?: number;
   seed?: number;
 }
@@ -133,7 +133,7 @@ export const PORTAL_SEGMENTS: readonly SegmentSpec[] = [
   { column: 'tickets_90d', title: 'ticket band (tickets in 90 days)', edges: [1, 2, 4] },
 ];
 
-/** Evenly spaced cutoffs, oldest first, the last one a horizon before `asOf`. */
+/** Cutoffs one horizon apart (monthly by default), oldest first, the last one a horizon before `asOf`. */
 export function monthlyCutoffs(asOf: Date, months: number, horizonDays: number): Date[] {
   const last = asOf.getTime() - horizonDays * DAY_MS;
   return Array.from({ length: months }, (_, k) => new Date(last - (months - 1 - k) * horizonDays * DAY_MS));
@@ -146,8 +146,8 @@ export async function portalExploreReport(
 ): Promise<ExploreReport> {
   const asOf = options.asOf ?? new Date();
   const horizonDays = options.horizonDays ?? 30;
-  const cutoffs = monthlyCutoffs(asOf, options.months ?? 12, horizonDays);
-  const capacity = options.maxRows ?? 100_000;
+  const cutoffs = monthlyCutoffs(asOf, Math.max(4, options.months ?? 12), horizonDays);
+  const capacity = options.maxRows ?? 50_000;
   const random = new SeededRandom(options.seed ?? 11);
   const portal = await db
     .selectFrom('portals')

@@ -123,6 +123,22 @@ describe('exploration of a generated portal', () => {
   });
 });
 
+describe('exploration of a large portal', () => {
+  it('keeps a uniform sample of the rows, which ranks the same drivers first', async () => {
+    const sampled = await portalExploreReport(database.db, portalId, {
+      asOf: NOW,
+      maxRows: 2000,
+      chunkSize: 500,
+    });
+    expect(sampled.sampledFrom).toBe(report.rows);
+    expect(sampled.rows).toBe(2000);
+    expect(sampled.churnRate).toBeCloseTo(report.churnRate, 1);
+    expect(TRACES.usage).toContain(sampled.ranking[0]!.variable);
+    // Early warning reads every row, not the sample.
+    expect(sampled.earlyWarning).toEqual(report.earlyWarning);
+  }, 120_000);
+});
+
 describe('leakage', () => {
   /** Training rows over monthly cutoffs; held-out rows are other customers, never seen in training. */
   async function splitByContact(): Promise<{ train: Dataset; test: Dataset }> {
