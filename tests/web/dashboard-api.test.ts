@@ -277,6 +277,64 @@ describe('the dashboard API', () => {
   });
 });
 
+describe('model and job progress', () => {
+  it('queues a training of the signed-in portal and shows it among its jobs', async () => {
+    const base = `/api/v1/portals/${portalA}`;
+    expect(
+      (await dashboardCall(product.url, session, `${base}/model/retrain`, { method: 'POST', csrf: false }))
+        .status,
+    ).toBe(403);
+    const queued = await dashboardCall<{ jobId: string }>(product.url, session, `${base}/model/retrain`, {
+      method: 'POST',
+    });
+    expect(queued.status).toBe(202);
+    const job = await product.ctx.queues.get('train').getJob(queued.body.jobId);
+    expect(job?.data).toMatchObject({ portalId: portalA, reason: 'manual' });
+    const jobs = await dashboardCall<{ jobs: { queue: string; state: string }[] }>(
+      product.url,
+      session,
+      `${base}/jobs`,
+    );
+    expect(jobs.body.jobs).toContainEqual(expect.objectContaining({ queue: 'train', state: 'waiting' }));
+    await product.ctx.queues.get('train').drain();
+  });
+
+  it('shows the running cycle and the drift the last finished one measured', async () => {
+    const db = product.ctx.db.db;
+    const base = `/api/v1/portals/${portalA}`;
+    const run = await db
+      .insertInto('scoring_runs')
+      .values({ portal_id: portalA, trigger: 'cycle', phase: 'score', contacts_total: 400 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const running = await dashboardCall<{ run: { phase: string; contactsTotal: number } | null }>(
+      product.url,
+      session,
+      `${base}/jobs`,
+    );
+    expect(running.body.run).toMatchObject({ phase: 'score', contactsTotal: 400 });
+    const drift = {
+      scorePsi: 0.31,
+      threshold: 0.2,
+      flagged: true,
+      features: [{ name: 'tickets_open_now', psi: 0.4 }],
+    };
+    await db
+      .updateTable('scoring_runs')
+      .set({ status: 'succeeded', phase: 'done', drift: JSON.stringify(drift), finished_at: new Date() })
+      .where('id', '=', run.id)
+      .execute();
+    expect((await dashboardCall<{ run: unknown }>(product.url, session, `${base}/jobs`)).body.run).toBeNull();
+    const model = await dashboardCall<{ drift: unknown; active: { version: number } }>(
+      product.url,
+      session,
+      `${base}/model`,
+    );
+    expect(model.body.active.version).toBe(1);
+    expect(model.body.drift).toMatchObject(drift);
+  });
+});
+
 describe('the admin routes under a dashboard session', () => {
   it('create the usage API key of the signed-in portal only, with the CSRF token', async () => {
     const own = `/api/v1/portals/${portalA}/usage-api-key`;

@@ -163,6 +163,13 @@ describe('the dashboard in a browser', () => {
     );
     await page.locator('.recharts-surface').nth(2).waitFor();
     await shot('model');
+    // Retraining is queued for the worker, and the banner shows the job while it waits.
+    await page.getByRole('button', { name: 'Retrain now' }).click();
+    await page.getByRole('status').filter({ hasText: 'Training queued' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Training a model' }).waitFor({ timeout: 10_000 });
+    const training = await product.ctx.queues.get('train').getJobs(['waiting']);
+    expect(training.map((j) => j.data)).toEqual([{ portalId: portalA, reason: 'manual' }]);
+    await product.ctx.queues.get('train').drain();
 
     await openPage('Engagement & satisfaction');
     await page.locator('.recharts-surface').nth(2).waitFor();

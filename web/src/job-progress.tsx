@@ -10,7 +10,23 @@ interface Jobs {
     progress: unknown;
     startedAt: string | null;
   }[];
+  /** The scoring run in progress. */
+  run: {
+    phase: string;
+    contactsTotal: number;
+    contactsScored: number;
+    chunks: number;
+    chunksWritten: number;
+  } | null;
 }
+
+const PHASES: Record<string, string> = {
+  sync: 'Syncing from the CRM',
+  model: 'Choosing the model',
+  score: 'Scoring contacts',
+  tiers: 'Setting the tiers',
+  writeback: 'Writing scores to the CRM',
+};
 
 const LABELS: Record<string, string> = {
   sync: 'Syncing from the CRM',
@@ -41,10 +57,31 @@ export function JobProgressBanner() {
     const timer = setInterval(reload, 5000);
     return () => clearInterval(timer);
   }, [reload]);
-  if (jobs.state !== 'ready' || jobs.data.jobs.length === 0) return null;
+  if (jobs.state !== 'ready' || (jobs.data.jobs.length === 0 && !jobs.data.run)) return null;
+  const run = jobs.data.run;
+  const runPercent = !run
+    ? null
+    : run.phase === 'writeback' && run.chunks > 0
+      ? (100 * run.chunksWritten) / run.chunks
+      : run.contactsTotal > 0
+        ? (100 * run.contactsScored) / run.contactsTotal
+        : null;
   return (
     <div className="notice stack" role="status" aria-live="polite" style={{ marginBottom: 16 }}>
-      {jobs.data.jobs.slice(0, 3).map((job, i) => {
+      {run && (
+        <div data-testid="run-progress">
+          <div className="row">
+            <strong>Weekly cycle: {PHASES[run.phase] ?? run.phase}</strong>
+            {runPercent !== null && <span className="muted">{Math.round(runPercent)} %</span>}
+          </div>
+          {runPercent !== null && (
+            <div className="progress" aria-hidden="true">
+              <div style={{ width: `${runPercent}%` }} />
+            </div>
+          )}
+        </div>
+      )}
+      {jobs.data.jobs.slice(0, run ? 2 : 3).map((job, i) => {
         const percent = percentOf(job.progress);
         return (
           <div key={i}>

@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import type { Queues, QueueName } from '../../jobs/queues.js';
+import { latestRunProgress, type RunProgress } from '../../scoring/runs.js';
 
 export interface JobProgress {
   queue: QueueName;
@@ -10,8 +13,15 @@ export interface JobProgress {
 
 const WATCHED: QueueName[] = ['system', 'sync', 'score', 'train', 'writeback'];
 
-/** The portal's jobs running or waiting now, with the progress their workers report. */
-export async function loadJobProgress(queues: Queues, portalId: number): Promise<{ jobs: JobProgress[] }> {
+/**
+ * The portal's jobs running or waiting now, with the progress their workers report, and the
+ * scoring run in progress (its phase and how many contacts are scored and written back).
+ */
+export async function loadJobProgress(
+  db: Kysely<Database>,
+  queues: Queues,
+  portalId: number,
+): Promise<{ jobs: JobProgress[]; run: RunProgress | null }> {
   const jobs: JobProgress[] = [];
   for (const name of WATCHED) {
     const queue = queues.get(name);
@@ -28,5 +38,6 @@ export async function loadJobProgress(queues: Queues, portalId: number): Promise
       }
     }
   }
-  return { jobs };
+  const run = await latestRunProgress(db, portalId);
+  return { jobs, run: run?.status === 'running' ? run : null };
 }

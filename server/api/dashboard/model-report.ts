@@ -16,6 +16,14 @@ export interface ModelReport {
   history: StoredModel[];
   /** The features that most often raise the current scores, with their mean push. */
   drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  /** Drift measured by the last finished scoring run; null before the first. */
+  drift: {
+    measuredAt: string;
+    scorePsi: number | null;
+    threshold: number;
+    flagged: boolean;
+    features: { name: string; psi: number }[];
+  } | null;
 }
 
 /**
@@ -50,6 +58,16 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
     order by count(*) desc, avg((r->>'contribution')::float8) desc
     limit 10`.execute(db);
   const calibration = (active?.metrics.calibration ?? []) as CalibrationBin[];
+  const lastRun = await db
+    .selectFrom('scoring_runs')
+    .select(['drift', 'finished_at'])
+    .where('portal_id', '=', portalId)
+    .where('status', '=', 'succeeded')
+    .where('drift', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const drift = lastRun?.drift as Omit<NonNullable<ModelReport['drift']>, 'measuredAt'> | undefined;
   return {
     active: active ? { ...active, gains: gainsCurve(calibration) } : null,
     history,
@@ -59,5 +77,6 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
       contacts: Number(r.contacts),
       meanContribution: Number(r.mean_contribution),
     })),
+    drift: drift && lastRun?.finished_at ? { ...drift, measuredAt: lastRun.finished_at.toISOString() } : null,
   };
 }

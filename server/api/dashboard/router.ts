@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { contactRiskView } from '../cards/contact-risk-view.js';
 import type { Queues } from '../../jobs/queues.js';
+import { enqueueTraining } from '../../jobs/train-job.js';
 import {
   loadPortalSettings,
   PortalNotFoundError,
@@ -75,12 +76,18 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.json(await loadModelReport(deps.db, portalOf(req.params)));
   });
 
+  // Training runs on the worker; the job banner shows it, and the new model when it is active.
+  router.post(`${base}/model/retrain`, deps.guard, async (req, res) => {
+    const jobId = await enqueueTraining(deps.queues, portalOf(req.params), 'manual');
+    res.status(202).json({ queued: true, jobId: jobId ?? null });
+  });
+
   router.get(`${base}/engagement`, deps.guard, async (req, res) => {
     res.json(await loadEngagement(deps.db, portalOf(req.params)));
   });
 
   router.get(`${base}/jobs`, deps.guard, async (req, res) => {
-    res.json(await loadJobProgress(deps.queues, portalOf(req.params)));
+    res.json(await loadJobProgress(deps.db, deps.queues, portalOf(req.params)));
   });
 
   // The risk card's own content, so the dashboard and the card never disagree about a contact.

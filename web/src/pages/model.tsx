@@ -12,7 +12,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { useApi } from '../api.js';
+import { useState } from 'react';
+import { api, ApiError, useApi } from '../api.js';
 import { formatDate, formatNumber } from '../format.js';
 import { usePortalPath } from '../session.js';
 import { Button, Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, Table, Tag } from '../ui.js';
@@ -40,9 +41,46 @@ interface ModelReport {
   active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
   history: StoredModel[];
   drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  drift: {
+    measuredAt: string;
+    scorePsi: number | null;
+    threshold: number;
+    flagged: boolean;
+    features: { name: string; psi: number }[];
+  } | null;
 }
 
 const metric = (v: number | undefined) => (v === undefined || v === null ? '—' : formatNumber(v, 3));
+
+function RetrainButton() {
+  const path = usePortalPath('model/retrain');
+  const [state, setState] = useState<'idle' | 'queuing' | 'queued'>('idle');
+  const [error, setError] = useState<ApiError | null>(null);
+  const retrain = async () => {
+    setState('queuing');
+    setError(null);
+    try {
+      await api(path, { method: 'POST' });
+      setState('queued');
+    } catch (e) {
+      setError(e as ApiError);
+      setState('idle');
+    }
+  };
+  return (
+    <div className="row">
+      {state === 'queued' && (
+        <span role="status" className="muted">
+          Training queued; the new model takes over when it is better.
+        </span>
+      )}
+      {error && <ErrorNotice error={error} />}
+      <Button onClick={retrain} disabled={state !== 'idle'}>
+        Retrain now
+      </Button>
+    </div>
+  );
+}
 
 export function ModelPage() {
   const report = useApi<ModelReport>(usePortalPath('model'));
@@ -50,14 +88,7 @@ export function ModelPage() {
     <PageHeader
       title="Model"
       subtitle="How well the active model ranks and how honest its probabilities are"
-      actions={
-        <Button
-          disabled
-          title="Retraining runs with the weekly cycle when the model is older than the setting allows"
-        >
-          Retrain now
-        </Button>
-      }
+      actions={<RetrainButton />}
     />
   );
   if (report.state === 'loading')
@@ -74,7 +105,7 @@ export function ModelPage() {
         <ErrorNotice error={report.error} />
       </>
     );
-  const { active, history, drivers } = report.data;
+  const { active, history, drivers, drift } = report.data;
   if (!active) {
     return (
       <>
@@ -207,12 +238,37 @@ export function ModelPage() {
               </div>
             )}
           </Card>
-          <Card title="Drift">
-            <EmptyState title="Not measured yet">
-              <p>
-                Drift of the scores against the training data shows here once the weekly cycle reports it.
-              </p>
-            </EmptyState>
+          <Card
+            title="Drift"
+            note={
+              drift
+                ? `measured ${formatDate(drift.measuredAt)}, alert above PSI ${formatNumber(drift.threshold, 2)}`
+                : undefined
+            }
+          >
+            {!drift ? (
+              <EmptyState title="Not measured yet">
+                <p>Each weekly run compares its scores and features with the training data.</p>
+              </EmptyState>
+            ) : (
+              <>
+                <p data-testid="drift-status">
+                  {drift.flagged ? <Tag tone="high">drift</Tag> : <Tag tone="low">stable</Tag>} Score PSI{' '}
+                  <strong>{drift.scorePsi === null ? '—' : formatNumber(drift.scorePsi, 3)}</strong>
+                </p>
+                {drift.features.length > 0 && (
+                  <Table
+                    caption="Features that moved most"
+                    rows={drift.features.slice(0, 6)}
+                    rowKey={(f) => f.name}
+                    columns={[
+                      { key: 'name', label: 'Feature', render: (f) => f.name },
+                      { key: 'psi', label: 'PSI', numeric: true, render: (f) => formatNumber(f.psi, 3) },
+                    ]}
+                  />
+                )}
+              </>
+            )}
           </Card>
         </div>
         <Card title="History">
