@@ -82,7 +82,11 @@ export async function portalQualityReport(
   const names = FEATURE_CATALOGUE.map((f) => f.name);
   // A category the CRM left blank reads "unknown" in the features; here it is what it is: missing.
   const blankAsUnknown = FEATURE_CATALOGUE.map((f) => f.missing === 'unknown');
-  const profiler = new QualityProfiler(names, { asOf, emailColumn: null });
+  const profiler = new QualityProfiler(names, {
+    asOf,
+    emailColumn: null,
+    sparseByDesign: FEATURE_CATALOGUE.filter((f) => f.missing === 'null').map((f) => f.name),
+  });
   const total = await liveContacts(db, portalId);
   let done = 0;
   for await (const chunk of buildFeatures(db, portalId, asOf, { chunkSize: options.chunkSize ?? 1000 })) {

@@ -27,6 +27,11 @@ const EMAIL_COLUMN = /^(e-?mail|email[ _-]?address)$/i;
 export interface QualityOptions {
   /** Dates after this are in the future (default: now). */
   asOf?: Date;
+  /**
+   * Columns whose blanks mean "nothing to measure" (a rate without a denominator, days since
+   * something that never happened): flagged only when empty in every row.
+   */
+  sparseByDesign?: readonly string[];
   /** The column that holds an email address (default: one named email, case-insensitive). */
   emailColumn?: string | null;
 }
@@ -112,7 +117,14 @@ export class QualityProfiler {
       duplicates,
       correlations,
       warehouse,
-      issues: issuesOf(columns, duplicates, correlations, warehouse, this.rows),
+      issues: issuesOf(
+        columns,
+        duplicates,
+        correlations,
+        warehouse,
+        this.rows,
+        new Set(this.options.sparseByDesign),
+      ),
     };
   }
 }
@@ -131,6 +143,7 @@ function issuesOf(
   correlations: CorrelationPair[],
   warehouse: WarehouseCheck[],
   rows: number,
+  sparseByDesign: ReadonlySet<string>,
 ): QualityIssue[] {
   const issues: QualityIssue[] = [];
   for (const c of columns) {
@@ -144,7 +157,7 @@ function issuesOf(
         });
       continue;
     }
-    if (c.completeness < MOSTLY_MISSING)
+    if (c.completeness < MOSTLY_MISSING && !sparseByDesign.has(c.name))
       issues.push({
         kind: 'mostly_missing',
         columns: [c.name],

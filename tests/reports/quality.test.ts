@@ -95,6 +95,24 @@ describe('data quality of a CSV file', () => {
     expect(sparse.columns[1]).toMatchObject({ completeness: 2 / 5, missing: 3 });
     expect(issueKeys(sparse)).toEqual(['mostly_missing score']);
   });
+
+  it('leaves alone a column whose blanks mean "nothing to measure", unless it is empty throughout', () => {
+    const csv = [
+      'email,days_since_reply,score,days_since_purchase',
+      'a@x.io,4,,',
+      'b@x.io,9,,',
+      'c@x.io,,3,',
+      'd@x.io,,5,',
+      'e@x.io,,,',
+      'f@x.io,,,',
+    ].join('\n');
+    const sparse = csvQualityReport(parseCsv(csv, 'sparse.csv'), {
+      asOf: AS_OF,
+      sparseByDesign: ['days_since_reply', 'days_since_purchase'],
+    });
+    expect(sparse.columns[1]).toMatchObject({ completeness: 2 / 6 });
+    expect(issueKeys(sparse)).toEqual(['mostly_missing days_since_purchase', 'mostly_missing score']);
+  });
 });
 
 describe('data quality of a portal', () => {
