@@ -13,12 +13,13 @@ import {
   DEFAULT_CANDIDATES,
   datasetFromRecords,
   predictProbabilities,
-  trainModel,
   type Dataset,
   type TrainedModel,
 } from '../model/index.js';
 import { loadActiveModel, saveModel, type LoadedModel } from '../model/registry.js';
 import { needsStarterModel, starterModel } from '../model/starter.js';
+import { trainModelInThread } from '../model/train-in-thread.js';
+import { SeededRandom } from '../model/random.js';
 import { referenceDistribution, type BinnedDistribution } from './drift.js';
 
 const DAY_MS = 86_400_000;
@@ -37,6 +38,8 @@ const PORTAL_CANDIDATES = DEFAULT_CANDIDATES.filter(
   (c) => c.family === 'gbdt' || (c.family === 'logistic' && c.params.C === 1),
 );
 const PORTAL_INNER_FOLDS = 3;
+/** Rows a portal's model is trained on at most: a uniform sample beyond that. */
+export const MAX_TRAINING_ROWS = 30_000;
 
 export interface ModelReference {
   score: BinnedDistribution;
@@ -75,14 +78,25 @@ export async function trainPortalModel(
   options: PortalTrainingOptions = {},
 ): Promise<PortalTrainingResult> {
   const now = options.now ?? new Date();
+  // A uniform sample of at most MAX_TRAINING_ROWS (reservoir sampling): memory and training time
+  // stay flat however large the portal grows.
   const rows: TrainingRow[] = [];
+  const random = new SeededRandom(options.seed ?? 42);
+  let seen = 0;
   for await (const chunk of buildTrainingSet(db, portalId, {
     cutoffs: trainingCutoffs(now),
     horizonDays: HORIZON_DAYS,
     observedUntil: now,
   })) {
-    rows.push(...chunk);
-    options.onProgress?.('features', rows.length, 0);
+    for (const row of chunk) {
+      seen++;
+      if (rows.length < MAX_TRAINING_ROWS) rows.push(row);
+      else {
+        const slot = Math.floor(random.next() * seen);
+        if (slot < MAX_TRAINING_ROWS) rows[slot] = row;
+      }
+    }
+    options.onProgress?.('features', seen, 0);
   }
   const churners = rows.reduce((s, r) => s + r.label, 0);
   if (needsStarterModel(churners)) {
@@ -94,7 +108,8 @@ export async function trainPortalModel(
     { features: portalFeatureSpec(), label: 'label' },
   );
   const cutoffs = trainingCutoffs(now);
-  const trained = await trainModel(dataset, {
+  // On a thread of its own: the job's event loop stays free to renew its lock and report progress.
+  const trained = await trainModelInThread(dataset, {
     seed: options.seed ?? 42,
     candidates: PORTAL_CANDIDATES,
     innerFolds: PORTAL_INNER_FOLDS,

@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { scoreDataset } from '../../server/model/score.js';
+import { trainModelInThread } from '../../server/model/train-in-thread.js';
+import { trainModel } from '../../server/model/train.js';
+import { syntheticDataset } from './synthetic.js';
+
+describe('training on a thread of its own', () => {
+  it('gives the same model as training on the main thread, and reports progress', async () => {
+    const data = syntheticDataset(600, 13);
+    const options = { families: ['logistic', 'gbdt'] as const, seed: 5, innerFolds: 3 };
+    const progress: number[] = [];
+    const threaded = await trainModelInThread(data, {
+      ...options,
+      onProgress: (done) => progress.push(done),
+    });
+    const direct = await trainModel(data, options);
+    expect(threaded.predictor.family).toBe(direct.predictor.family);
+    const a = await scoreDataset(threaded, data, { explain: false });
+    const b = await scoreDataset(direct, data, { explain: false });
+    expect(a.map((s) => s.probability)).toEqual(b.map((s) => s.probability));
+    expect(progress.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('reports a data problem as the same error the main thread would', async () => {
+    const data = syntheticDataset(40, 1);
+    data.labels = new Uint8Array(data.size);
+    await expect(trainModelInThread(data)).rejects.toThrow(/churned/);
+  }, 60_000);
+});
