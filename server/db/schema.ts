@@ -198,6 +198,7 @@ export interface ScoringRunsTable {
 }
 
 export interface ScoringRunChunksTable {
+  portal_id: BigId;
   run_id: BigId;
   chunk: number;
   first_contact_id: string;

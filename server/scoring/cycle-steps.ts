@@ -77,6 +77,7 @@ export async function planRun(
         .insertInto('scoring_run_chunks')
         .values(
           ranges.map((r) => ({
+            portal_id: portalId,
             run_id: runId,
             chunk: Number(r.chunk),
             first_contact_id: r.first,

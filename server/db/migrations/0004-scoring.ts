@@ -38,6 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('scoring_run_chunks')
+    .addColumn('portal_id', 'bigint', (c) => c.notNull().references('portals.id').onDelete('cascade'))
     .addColumn('run_id', 'bigint', (c) => c.notNull().references('scoring_runs.id').onDelete('cascade'))
     .addColumn('chunk', 'integer', (c) => c.notNull())
     .addColumn('first_contact_id', 'text', (c) => c.notNull())
