@@ -28,11 +28,13 @@ export function progressBar(label: string): Progress {
     };
   }
   let lastLog = 0;
+  let finished = false;
   return {
     update(done, total) {
       const now = Date.now();
-      if (now - lastLog < 3000 && done < total) return;
+      if (finished || (now - lastLog < 3000 && done < total)) return;
       lastLog = now;
+      finished = done >= total;
       process.stderr.write(`${label}: ${done}/${total}\n`);
     },
     stop: () => {},
