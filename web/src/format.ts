@@ -9,3 +9,7 @@ export const formatDate = (iso: string | null): string =>
 export const formatNumber = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
 export const TIER_COLORS = { low: '#2f9e44', medium: '#d9a21b', high: '#c92a2a' } as const;
+
+/** An axis tick for a share: whole percents, or tenths when the axis stays under 10 %. */
+export const percentTick = (share: number): string =>
+  `${(share * 100).toFixed(share !== 0 && share < 0.1 ? 1 : 0)} %`;

@@ -2,7 +2,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useApi } from '../api.js';
 import { usePortalPath } from '../session.js';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatCount, formatNumber, formatPercent } from '../format.js';
+import { formatCount, formatNumber, formatPercent, percentTick } from '../format.js';
 import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, Table, Tag } from '../ui.js';
 
 /**
@@ -179,7 +179,7 @@ function Explore({ report }: { report: ExploreReport }) {
                 <BarChart data={segment.bands}>
                   <CartesianGrid vertical={false} stroke="#eef1f5" />
                   <XAxis dataKey="value" />
-                  <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
+                  <YAxis tickFormatter={percentTick} />
                   <Tooltip formatter={(v) => formatPercent(Number(v))} />
                   <Bar dataKey="rate" name="Churn rate" fill="#e8590c" isAnimationActive={false} />
                 </BarChart>

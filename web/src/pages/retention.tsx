@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatCount, formatMoney, formatPercent } from '../format.js';
+import { formatCount, formatMoney, formatPercent, percentTick } from '../format.js';
 import { Card, EmptyState, Table } from '../ui.js';
 import { ReportPage } from './reports.js';
 
@@ -72,7 +72,7 @@ function Effect({ report }: { report: RetentionEffectReport }) {
               <BarChart data={chart}>
                 <CartesianGrid vertical={false} stroke="#eef1f5" />
                 <XAxis dataKey="name" />
-                <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
+                <YAxis tickFormatter={percentTick} />
                 <Tooltip formatter={(v) => formatPercent(Number(v))} />
                 <Legend />
                 <Bar dataKey="treatment" name="Treated" fill="#2f9e44" isAnimationActive={false} />
