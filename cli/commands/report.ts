@@ -14,6 +14,7 @@ import {
   type ExploreReport,
   type QualityReport,
 } from '../../server/reports/index.js';
+import { progressBar } from '../progress.js';
 import { exploreTable, qualityTable } from './report-tables.js';
 
 /** An input the user must fix: one line on stderr, exit code 1. */
@@ -113,16 +114,25 @@ async function portalReport(
     const portal = await findPortal(handle.db, portalId);
     if (!portal) throw new ReportInputError(`no portal ${portalId} in the warehouse at ${handle.location}`);
     const started = Date.now();
-    let last = 0;
-    const onProgress = (done: number, total: number | null) => {
-      if (Date.now() - last < 2000) return;
-      last = Date.now();
-      process.stderr.write(`${kind}: ${done}${total === null ? '' : `/${total}`} rows read\n`);
-    };
-    const report =
-      kind === 'quality'
-        ? await portalQualityReport(handle.db, portalId, { onProgress })
-        : await portalExploreReport(handle.db, portalId, { onProgress });
+    let report: QualityReport | ExploreReport;
+    if (kind === 'quality') {
+      // Every live contact is read once: a bar with its end.
+      const bar = progressBar('Contacts');
+      report = await portalQualityReport(handle.db, portalId, {
+        onProgress: (done, total) => bar.update(done, total ?? done),
+      });
+      bar.stop();
+    } else {
+      // Training rows over the cutoffs: how many is known only at the end.
+      let last = 0;
+      report = await portalExploreReport(handle.db, portalId, {
+        onProgress: (done) => {
+          if (Date.now() - last < 2000) return;
+          last = Date.now();
+          process.stderr.write(`explore: ${done} training rows read\n`);
+        },
+      });
+    }
     process.stderr.write(`${kind}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return report;
   } finally {
