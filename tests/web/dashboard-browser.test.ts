@@ -197,12 +197,23 @@ describe('the dashboard in a browser', () => {
     const holdout = page.getByLabel('Default holdout (%)');
     await expect(holdout.inputValue()).resolves.toBe('10');
     await holdout.fill('25');
+    await page.locator('select[name=churnRuleKind]').selectOption('no_purchase');
+    await page.getByLabel('Days without a purchase').fill('180');
+    await page.getByLabel('High tier: riskiest share (%)').fill('15');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await page.reload();
     await expect(page.getByLabel('Default holdout (%)').inputValue()).resolves.toBe('25');
-    const api = await apiFromPage<{ defaultHoldoutPercent: number }>(`/api/v1/portals/${portalA}/settings`);
+    await expect(page.getByLabel('Days without a purchase').inputValue()).resolves.toBe('180');
+    await expect(page.getByLabel('High tier: riskiest share (%)').inputValue()).resolves.toBe('15');
+    const api = await apiFromPage<{
+      defaultHoldoutPercent: number;
+      churnRule: unknown;
+      tiers: { highShare: number };
+    }>(`/api/v1/portals/${portalA}/settings`);
     expect(api.body.defaultHoldoutPercent).toBe(25);
+    expect(api.body.churnRule).toEqual({ kind: 'no_purchase', days: 180 });
+    expect(api.body.tiers.highShare).toBeCloseTo(0.15, 6);
     await shot('settings');
   });
 

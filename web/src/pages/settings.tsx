@@ -3,15 +3,11 @@ import { api, ApiError, useApi } from '../api.js';
 import { formatDate } from '../format.js';
 import { usePortalPath, useSession } from '../session.js';
 import { Button, Card, ErrorNotice, PageHeader, Spinner } from '../ui.js';
+import { ChurnRuleFields, TierFields, type ChurnRule, type TierPolicy } from './settings-rules.js';
 
 interface Settings {
-  churnRule:
-    | { kind: 'lifecycle_stage'; formerStage: string; renewalLost: boolean }
-    | { kind: 'property'; property: string }
-    | { kind: 'no_purchase'; days: number };
-  tiers:
-    | { kind: 'share'; highShare: number; mediumShare: number }
-    | { kind: 'cost_aware'; offerCost: number; saveRate: number };
+  churnRule: ChurnRule;
+  tiers: TierPolicy;
   defaultHoldoutPercent: number;
   schedule: { day: string; hour: number; timeZone: string };
   retrainAfterDays: number;
@@ -19,13 +15,6 @@ interface Settings {
 }
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
-
-function describeRule(rule: Settings['churnRule']): string {
-  if (rule.kind === 'lifecycle_stage')
-    return `Lifecycle stage becomes “${rule.formerStage}”${rule.renewalLost ? ', or a renewal deal is lost' : ''}`;
-  if (rule.kind === 'property') return `Contact property “${rule.property}” turns true`;
-  return `No purchase for ${rule.days} days`;
-}
 
 function UsageKey() {
   const path = usePortalPath('usage-api-key');
@@ -92,6 +81,7 @@ export function SettingsPage() {
       const next = await api<Settings>(path, {
         method: 'PUT',
         body: {
+          churnRule: d.churnRule,
           tiers: d.tiers,
           defaultHoldoutPercent: d.defaultHoldoutPercent,
           schedule: d.schedule,
@@ -124,63 +114,14 @@ export function SettingsPage() {
     <>
       <PageHeader title="Settings" subtitle={`For ${session.portal.name}`} />
       <div className="stack">
-        <Card title="What “churned” means">
-          <p>{describeRule(d.churnRule)}</p>
-        </Card>
         <Card title="Scoring">
           <form onSubmit={save} className="stack" aria-label="Scoring settings">
+            <h3 className="stat-label">What “churned” means</h3>
+            <ChurnRuleFields rule={d.churnRule} onChange={(churnRule) => setDraft({ ...d, churnRule })} />
+            <h3 className="stat-label">How scores become tiers</h3>
+            <TierFields tiers={d.tiers} onChange={(tiers) => setDraft({ ...d, tiers })} />
+            <h3 className="stat-label">Campaigns and the weekly run</h3>
             <div className="filters">
-              {d.tiers.kind === 'share' ? (
-                <>
-                  <label className="field">
-                    High tier: riskiest share (%)
-                    <input
-                      name="highShare"
-                      type="number"
-                      min={0}
-                      max={100}
-                      step={1}
-                      value={Math.round(d.tiers.highShare * 100)}
-                      onChange={(e) =>
-                        setDraft({
-                          ...d,
-                          tiers: {
-                            ...d.tiers,
-                            kind: 'share',
-                            highShare: Number(e.target.value) / 100,
-                          } as Settings['tiers'],
-                        })
-                      }
-                    />
-                  </label>
-                  <label className="field">
-                    Medium tier: next share (%)
-                    <input
-                      name="mediumShare"
-                      type="number"
-                      min={0}
-                      max={100}
-                      step={1}
-                      value={Math.round(d.tiers.mediumShare * 100)}
-                      onChange={(e) =>
-                        setDraft({
-                          ...d,
-                          tiers: {
-                            ...d.tiers,
-                            kind: 'share',
-                            mediumShare: Number(e.target.value) / 100,
-                          } as Settings['tiers'],
-                        })
-                      }
-                    />
-                  </label>
-                </>
-              ) : (
-                <p>
-                  Tiers are cost-aware: an offer costs {d.tiers.offerCost} and saves{' '}
-                  {Math.round(d.tiers.saveRate * 100)} % of churners.
-                </p>
-              )}
               <label className="field">
                 Default holdout (%)
                 <input
