@@ -77,7 +77,11 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     },
     train: async (job) => {
       if (job.name !== TRAIN_JOB) throw new UnrecoverableError(`unknown train job ${job.name}`);
-      return processTrain(job, scoringDeps);
+      const trained = await processTrain(job, scoringDeps);
+      // A model trained on its own (asked for, or after drift) scores the portal now; one trained
+      // inside a cycle is used by that cycle.
+      if (!job.parentKey) await enqueueCycle(ctx.queues, trained.portalId, 'manual');
+      return trained;
     },
     writeback: async (job) => {
       if (job.name !== WRITEBACK_CHUNK_JOB) throw new UnrecoverableError(`unknown writeback job ${job.name}`);

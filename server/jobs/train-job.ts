@@ -42,6 +42,7 @@ export async function processTrain(job: Job, deps: { db: Kysely<Database>; logge
     },
   });
   const summary = {
+    portalId,
     modelId: result.model.id,
     version: result.model.version,
     family: result.model.family,
@@ -51,6 +52,6 @@ export async function processTrain(job: Job, deps: { db: Kysely<Database>; logge
     reason,
     ms: Date.now() - started,
   };
-  deps.logger.info({ portalId, ...summary }, 'model trained');
+  deps.logger.info(summary, 'model trained');
   return summary;
 }

@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { contactRiskView } from '../cards/contact-risk-view.js';
 import type { Queues } from '../../jobs/queues.js';
+import { schedulePortalCycle } from '../../jobs/cycle-schedule.js';
 import { enqueueTraining } from '../../jobs/train-job.js';
 import {
   loadPortalSettings,
@@ -105,7 +106,12 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.put(`${base}/settings`, deps.guard, async (req, res) => {
     const session = sessionOf(res);
     const actor = session.userEmail ?? `user:${session.userId}`;
-    res.json(await withPortal(() => updatePortalSettings(deps.db, portalOf(req.params), req.body, actor)));
+    const portalId = portalOf(req.params);
+    const settings = await withPortal(() => updatePortalSettings(deps.db, portalId, req.body, actor));
+    // A new weekly slot moves the portal's schedule at once.
+    if (req.body && typeof req.body === 'object' && 'schedule' in req.body)
+      await schedulePortalCycle(deps.queues, portalId, settings.schedule);
+    res.json(settings);
   });
 
   // The key itself is created and rotated by the usage router; this tells whether there is one.
