@@ -145,6 +145,7 @@ describe('the dashboard API', () => {
       distribution: { contacts: number }[];
       trend: { highShare: number }[];
       sinceLastWeek: { comparedWith: string | null; newlyHigh: number };
+      valueAtRisk: { atRisk: number };
     }>(product.url, session, `/api/v1/portals/${portalA}/overview`);
     expect(body.contacts).toBe(400);
     for (const tier of ['low', 'medium', 'high']) {
@@ -155,6 +156,23 @@ describe('the dashboard API', () => {
       (_, i) => latest.filter((s) => Math.min(9, Math.floor(s.probability * 10)) === i).length,
     );
     expect(body.distribution.map((d) => d.contacts)).toEqual(histogram);
+    // Value at risk: the won deals of the last year of the contacts in the high and medium tiers.
+    const deals = await product.ctx.db.db
+      .selectFrom('associations')
+      .innerJoin('deals', (j) =>
+        j
+          .onRef('deals.portal_id', '=', 'associations.portal_id')
+          .onRef('deals.id', '=', 'associations.to_id'),
+      )
+      .select(['associations.from_id', 'deals.amount'])
+      .where('associations.portal_id', '=', portalA)
+      .execute();
+    const tierOf = new Map(latest.map((s) => [s.contact_id, s.tier]));
+    const atRisk = deals
+      .filter((d) => ['high', 'medium'].includes(tierOf.get(d.from_id) ?? ''))
+      .reduce((sum, d) => sum + Number(d.amount), 0);
+    expect(atRisk).toBeGreaterThan(0);
+    expect(body.valueAtRisk.atRisk).toBeCloseTo(atRisk, 6);
     expect(body.trend).toHaveLength(3);
     // The seeded risk rises every week, so the high share does too, and some became high.
     expect(body.trend[2]!.highShare).toBeGreaterThan(body.trend[0]!.highShare);

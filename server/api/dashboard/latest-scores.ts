@@ -13,21 +13,6 @@ export function latestScores(portalId: number): RawBuilder<unknown> {
 }
 
 /**
- * What a contact is worth, for "value at risk": the amount of its deals won in the last 365 days
- * (the yearly revenue a departure would take away).
- */
-export function contactValues(portalId: number): RawBuilder<unknown> {
-  return sql`(
-    select a.from_id as contact_id, sum(d.amount)::float8 as value
-    from associations a
-    join deals d on d.portal_id = a.portal_id and d.id = a.to_id
-    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
-      and d.is_closed_won = true and d.close_date >= now() - interval '365 days'
-    group by a.from_id
-  )`;
-}
-
-/**
  * The next renewal of a contact (SQL over `contacts c`): the next anniversary, per billing period,
  * of becoming a customer, as the feature `days_to_next_renewal` computes it.
  */

@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { contactValues } from './latest-scores.js';
 
 export interface Overview {
   contacts: number;
@@ -58,12 +57,16 @@ export async function loadOverview(db: Kysely<Database>, portalId: number, weeks
     from current_scores where portal_id = ${portalId}`.execute(db);
   const s = summary.rows[0] ?? {};
 
+  // Summed deal by deal (a contact's value is the sum of its deals), so nothing is grouped.
   const value = await sql<Record<string, unknown>>`
-    select coalesce(sum(v.value) filter (where l.tier = 'high'), 0) as value_high,
-      coalesce(sum(v.value) filter (where l.tier in ('high', 'medium')), 0) as value_at_risk,
-      coalesce(sum(v.value * l.probability), 0) as expected_loss
-    from ${contactValues(portalId)} v
-    join current_scores l on l.portal_id = ${portalId} and l.contact_id = v.contact_id`.execute(db);
+    select coalesce(sum(d.amount) filter (where l.tier = 'high'), 0) as value_high,
+      coalesce(sum(d.amount) filter (where l.tier in ('high', 'medium')), 0) as value_at_risk,
+      coalesce(sum(d.amount * l.probability), 0) as expected_loss
+    from associations a
+    join deals d on d.portal_id = a.portal_id and d.id = a.to_id
+    join current_scores l on l.portal_id = a.portal_id and l.contact_id = a.from_id
+    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
+      and d.is_closed_won = true and d.close_date >= now() - interval '365 days'`.execute(db);
   const v = value.rows[0] ?? {};
 
   const trend = await sql<{
