@@ -70,6 +70,34 @@ describe('signing in to the dashboard through the CRM', () => {
     );
   });
 
+  it('sends a refused sign-in back to the sign-in page, and spends a sign-in link once', async () => {
+    const consent = async (decision: 'approve' | 'deny') => {
+      const start = await fetch(`${product.url}/app/login?portal=${HUB_A}`, { redirect: 'manual' });
+      const authorize = new URL(start.headers.get('location')!);
+      expect(authorize.pathname).toBe(`/oauth/${HUB_A}/authorize`);
+      const answer = await fetch(`${authorize.origin}${authorize.pathname}`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({
+          ...Object.fromEntries(authorize.searchParams),
+          portalId: String(HUB_A),
+          decision,
+        }),
+      });
+      return answer.headers.get('location')!;
+    };
+    const denied = await fetch(await consent('deny'), { redirect: 'manual' });
+    expect(denied.status).toBe(302);
+    expect(denied.headers.get('location')).toBe('/app/?signin=denied');
+    expect(denied.headers.get('set-cookie')).toBeNull();
+
+    const callback = await consent('approve');
+    expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
+    const replay = await fetch(callback, { redirect: 'manual' });
+    expect(replay.status).toBe(400);
+    expect(replay.headers.get('set-cookie')).toBeNull();
+  });
+
   it('answers 401 without a session and 404 for another portal', async () => {
     const anonymous = await fetch(`${product.url}/api/v1/portals/${portalA}/overview`);
     expect(anonymous.status).toBe(401);
