@@ -7,7 +7,8 @@
  *   npx tsx bench/card.ts [--contacts 20000] [--weeks 12] [--rate 200] [--seconds 30]
  *
  * The server runs in a child process (it is this file with --serve), so the load generator and the
- * server do not share a thread.
+ * server do not share a thread. The warehouse is PGlite in that process, or the PostgreSQL server at
+ * DATABASE_URL when it is set.
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';

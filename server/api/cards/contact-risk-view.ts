@@ -159,10 +159,15 @@ async function scoresWithHistory(db: Kysely<Database>, portalId: number, contact
   return scoreRows(db, portalId, contactId, historyStart(latest.scored_at));
 }
 
+/** Only the name is read from the synced properties, which can hold hundreds of them. */
 function contactRow(db: Kysely<Database>, portalId: number, contactId: string) {
   return db
     .selectFrom('contacts')
-    .select(['email', 'properties'])
+    .select([
+      'email',
+      sql<string | null>`properties->>'firstname'`.as('firstname'),
+      sql<string | null>`properties->>'lastname'`.as('lastname'),
+    ])
     .where('portal_id', '=', portalId)
     .where('id', '=', contactId)
     .where('archived', '=', false)
@@ -215,8 +220,8 @@ function weeklyHistory(rows: readonly ScoreRow[]) {
   return [...byWeek.values()].sort((a, b) => a.week.getTime() - b.week.getTime());
 }
 
-function contactName(row: { email: string | null; properties: Record<string, string | null> }) {
-  const name = [row.properties.firstname, row.properties.lastname].filter(Boolean).join(' ').trim();
+function contactName(row: { email: string | null; firstname: string | null; lastname: string | null }) {
+  const name = [row.firstname, row.lastname].filter(Boolean).join(' ').trim();
   return { name: name || null, email: row.email };
 }
 
