@@ -7,7 +7,7 @@ import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { loopbackAdminGuard } from './admin-guard.js';
 import { cardsRouter } from './cards/router.js';
-import { dashboardRouter, pendingReportsRouter } from './dashboard/router.js';
+import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 import { reportsRouter } from './reports.js';
@@ -136,7 +136,6 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
 
-  app.use(pendingReportsRouter(dashboardGuard));
   app.use(notFound);
   app.use(errorHandler(ctx.logger));
   return app;

@@ -131,23 +131,6 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   return router;
 }
 
-/** Reports the dashboard has pages for, whose API this server may not provide yet. */
-const PENDING_REPORTS = ['retention/effect', 'reports/quality', 'reports/explore'];
-
-/**
- * Mounted after every other router: a report that no router answered reads as "not available
- * yet" (200), so the dashboard shows its empty state instead of an error.
- */
-export function pendingReportsRouter(guard: RequestHandler): Router {
-  const router = Router();
-  for (const report of PENDING_REPORTS) {
-    router.get(`/api/v1/portals/:portalId/${report}`, guard, (_req, res) => {
-      res.json({ available: false });
-    });
-  }
-  return router;
-}
-
 async function withPortal<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
