@@ -305,6 +305,12 @@ describe('the dashboard API', () => {
     );
     const renewals = byRenewal.body.rows.filter((r) => r.renewalAt).map((r) => Date.parse(r.renewalAt!));
     expect(renewals).toEqual([...renewals].sort((a, b) => a - b));
+    const byName = await dashboardCall<Sorted>(product.url, session, `${base}?sort=name&order=asc&limit=100`);
+    const lastNames = byName.body.rows.map((r) => r.name.split(' ').at(-1)!.toLowerCase());
+    expect(lastNames).toEqual([...lastNames].sort());
+    const byOwner = await dashboardCall<List>(product.url, session, `${base}?sort=owner&order=asc&limit=100`);
+    const owners = byOwner.body.rows.map((r) => r.ownerId);
+    expect(owners).toEqual([...owners].sort());
     const page2 = await dashboardCall<List>(product.url, session, `${base}?limit=20&offset=20`);
     expect(page2.body.rows.map((r) => r.contactId)).toEqual(body.rows.slice(20, 40).map((r) => r.contactId));
 

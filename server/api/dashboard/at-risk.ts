@@ -6,20 +6,21 @@ import { recommendAction, type Recommendation } from '../../scoring/recommendati
 import { nextRenewal } from './latest-scores.js';
 
 /**
- * Sort keys and what each sorts by, as column names of the filtered rows; the page is sorted again
- * by the same names, qualified, after its companies are joined.
+ * Sort keys and what each sorts by: `{l}` is the score, `{c}` the contact; `renewal_at` and `value`
+ * are the query's own columns. The page is sorted again by the same keys once its contacts are
+ * joined.
  */
 const SORT_COLUMNS = {
-  risk: '{}probability',
-  name: "lower(coalesce({}properties->>'lastname', '') || ' ' || coalesce({}properties->>'firstname', ''))",
-  owner: '{}owner_id',
-  renewal: '{}renewal_at',
-  value: '{}value',
-  scored: '{}scored_at',
+  risk: '{l}.probability',
+  name: "lower(coalesce({c}.properties->>'lastname', '') || ' ' || coalesce({c}.properties->>'firstname', ''))",
+  owner: '{c}.owner_id',
+  renewal: 'renewal_at',
+  value: 'value',
+  scored: '{l}.scored_at',
 } as const;
 
-const sortBy = (sort: keyof typeof SORT_COLUMNS, alias: string) =>
-  sql.raw(SORT_COLUMNS[sort].replaceAll('{}', alias));
+const sortBy = (sort: keyof typeof SORT_COLUMNS, score: string) =>
+  sql.raw(SORT_COLUMNS[sort].replaceAll('{l}', score).replaceAll('{c}', 'c'));
 
 export const atRiskQuerySchema = z.object({
   tier: z
@@ -88,26 +89,33 @@ export async function listAtRisk(
     filters.push(sql`${nextRenewal} <= now() + make_interval(weeks => ${query.renewalWeeks})`);
   }
   const where = sql.join(filters, sql` and `);
-  const from = sql`current_scores l
-    left join contacts c on c.portal_id = l.portal_id and c.id = l.contact_id`;
+  // Contacts are joined to every current score only when a filter or the sort reads them.
+  const needsContact =
+    query.owner !== undefined ||
+    query.renewalWeeks !== undefined ||
+    ['name', 'owner', 'renewal'].includes(query.sort);
+  const from = needsContact
+    ? sql`current_scores l left join contacts c on c.portal_id = l.portal_id and c.id = l.contact_id`
+    : sql`current_scores l`;
   const direction = query.order === 'asc' ? sql`asc nulls last` : sql`desc nulls last`;
   const { rows } = await sql<Record<string, unknown>>`
     with page as (
-      select l.contact_id, l.probability, l.tier, l.reasons, l.scored_at, c.email, c.owner_id, c.company_id,
-        c.properties, c.created_at,
+      select l.contact_id, l.probability, l.tier, l.reasons, l.scored_at,
         ${query.sort === 'renewal' ? nextRenewal : sql`null::timestamptz`} as renewal_at,
         ${query.sort === 'value' ? valueOf(portalId, sql.ref('l.contact_id')) : sql`null::float8`} as value
       from ${from}
       where ${where}
-      order by ${sortBy(query.sort, '')} ${direction}, l.contact_id
+      order by ${sortBy(query.sort, 'l')} ${direction}, l.contact_id
       limit ${query.limit} offset ${query.offset}
     )
-    select c.contact_id, c.probability, c.tier, c.reasons, c.scored_at, c.email, c.owner_id,
+    select p.contact_id, p.probability, p.tier, p.reasons, p.scored_at, c.email, c.owner_id,
       c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname, co.name as company,
-      coalesce(c.renewal_at, ${nextRenewal}) as renewal_at, coalesce(c.value, ${valueOf(portalId, sql.ref('c.contact_id'))}) as value
-    from page c
+      coalesce(p.renewal_at, ${nextRenewal}) as renewal_at,
+      coalesce(p.value, ${valueOf(portalId, sql.ref('p.contact_id'))}) as value
+    from page p
+    left join contacts c on c.portal_id = ${portalId} and c.id = p.contact_id
     left join companies co on co.portal_id = ${portalId} and co.id = c.company_id
-    order by ${sortBy(query.sort, 'c.')} ${direction}, c.contact_id`.execute(db);
+    order by ${sortBy(query.sort, 'p')} ${direction}, p.contact_id`.execute(db);
   const { rows: count } = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${where}`.execute(
     db,
   );
