@@ -12,6 +12,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '30' },
     serve: { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of the server into this folder. */
+    profile: { type: 'string' },
   },
 });
 const contacts = Number(args.contacts);
@@ -172,9 +175,10 @@ async function load(url: string, rate: number, seconds: number) {
 }
 
 async function drive(): Promise<void> {
+  const profile = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', ...process.argv.slice(2)],
+    [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', ...process.argv.slice(2)],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -190,6 +194,7 @@ async function drive(): Promise<void> {
   await load(ready.url, rate, 5); // warm-up
   const run = await load(ready.url, rate, Number(args.seconds));
   child.stdin!.end();
+  await once(child, 'exit');
   console.log(
     `GET /api/v1/cards/contact-risk at ${rate} requests/s for ${args.seconds} s (${run.requests} requests, ` +
       `${run.perSecond.toFixed(0)}/s, ${run.non2xx} non-2xx, ${run.errors} errors, ${run.bytes} bytes each): ` +
