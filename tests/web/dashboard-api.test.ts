@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { freePort } from '../../server/api/http-server.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
@@ -62,6 +63,45 @@ describe('signing in to the dashboard through the CRM', () => {
     expect(session.setCookie).toMatch(/SameSite=Lax/i);
     expect(session.setCookie).not.toMatch(/Secure/i);
     expect(session.portalId).toBe(portalA);
+  });
+
+  it('marks the cookie Secure when the server is reached over HTTPS', async () => {
+    // A product whose public address is https (behind a TLS proxy); the test talks to it in plain HTTP.
+    const port = await freePort();
+    const publicUrl = `https://127.0.0.1:${port}`;
+    const secure = await startTestProduct({
+      crmUrl: sandbox.url,
+      redisUrl: redis.url,
+      env: { PORT: String(port), PUBLIC_URL: publicUrl },
+    });
+    try {
+      sandbox.store.registerApp({
+        ...PRODUCT_APP,
+        redirectUris: [`${product.url}/oauth/callback`, `${publicUrl}/oauth/callback`],
+      });
+      const plain = (url: string) => url.replace(publicUrl, secure.url);
+      const roundTrip = async (start: string) => {
+        const first = await fetch(`${secure.url}${start}`, { redirect: 'manual' });
+        const authorize = new URL(first.headers.get('location')!);
+        const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
+          method: 'POST',
+          redirect: 'manual',
+          body: new URLSearchParams({
+            ...Object.fromEntries(authorize.searchParams),
+            portalId: String(HUB_A),
+            decision: 'approve',
+          }),
+        });
+        return fetch(plain(consent.headers.get('location')!), { redirect: 'manual' });
+      };
+      expect((await roundTrip('/oauth/install')).status).toBe(200);
+      const signedIn = await roundTrip('/app/login');
+      expect(signedIn.status).toBe(302);
+      expect(signedIn.headers.get('set-cookie')).toMatch(/; Secure/i);
+    } finally {
+      sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+      await secure.close();
+    }
   });
 
   it('refuses a CRM account where the app is not installed', async () => {
