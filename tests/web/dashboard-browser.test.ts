@@ -145,6 +145,12 @@ describe('the dashboard in a browser', () => {
       `/api/v1/portals/${portalA}/at-risk?tier=high&limit=1`,
     );
     await page.getByText(`${highOnly.body.total} contacts ·`).waitFor();
+    await page.locator('select[name=owner]').selectOption('101');
+    const owned = await apiFromPage<{ total: number }>(
+      `/api/v1/portals/${portalA}/at-risk?tier=high&owner=101&limit=1`,
+    );
+    expect(owned.body.total).toBeLessThan(highOnly.body.total);
+    await page.getByText(`${owned.body.total} contacts ·`).waitFor();
 
     const top = api.body.rows[0]!;
     await page.goto(`${product.url}/app/contacts/${top.contactId}`);

@@ -31,6 +31,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   });
   const text = await response.text();
   const body = text ? (JSON.parse(text) as unknown) : undefined;
+  // The session ended (expired, signed out elsewhere, portal uninstalled): back to the sign-in page.
+  if (response.status === 401) window.location.assign('/app/');
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(

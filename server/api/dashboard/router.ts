@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
@@ -62,6 +62,16 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const result = await listAtRisk(deps.db, portalId, query);
     const link = recordUrl(await hubIdOf(portalId));
     res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
+  });
+
+  // Owners of the contacts at risk, for the list's filter: the CRM's owner ids, busiest first.
+  router.get(`${base}/owners`, deps.guard, async (req, res) => {
+    const { rows } = await sql<{ owner_id: string; contacts: unknown }>`
+      select c.owner_id, count(*) as contacts
+      from current_scores l join contacts c on c.portal_id = l.portal_id and c.id = l.contact_id
+      where l.portal_id = ${portalOf(req.params)} and l.tier in ('high', 'medium') and c.owner_id is not null
+      group by c.owner_id order by count(*) desc, c.owner_id limit 200`.execute(deps.db);
+    res.json({ owners: rows.map((r) => ({ id: r.owner_id, contacts: Number(r.contacts) })) });
   });
 
   router.get(`${base}/at-risk.csv`, deps.guard, async (req, res) => {

@@ -119,6 +119,7 @@ export function AtRiskPage() {
   const listPath = usePortalPath(`at-risk?${params}&limit=${PAGE}&offset=${offset}`);
   const csvPath = usePortalPath(`at-risk.csv?${params}`);
   const list = useApi<{ total: number; rows: AtRiskRow[] }>(listPath);
+  const owners = useApi<{ owners: { id: string; contacts: number }[] }>(usePortalPath('owners'));
   const drivers = useApi<{ drivers: { feature: string; label: string }[] }>(usePortalPath('model'));
   const onSort = (key: string) => {
     setOffset(0);
@@ -153,14 +154,16 @@ export function AtRiskPage() {
             </select>
           </label>
           <label className="field">
-            Owner id
-            <input
-              value={owner}
-              onChange={(e) => change(setOwner)(e.target.value)}
-              name="owner"
-              placeholder="any"
-              size={10}
-            />
+            Owner
+            <select value={owner} onChange={(e) => change(setOwner)(e.target.value)} name="owner">
+              <option value="">anyone</option>
+              {owners.state === 'ready' &&
+                owners.data.owners.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.id} ({o.contacts} at risk)
+                  </option>
+                ))}
+            </select>
           </label>
           <label className="field">
             Renewal within
