@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generatePortal } from '../sandbox/generator/index.js';
 import { startSandbox } from '../sandbox/main.js';
+import { openDatabase } from '../server/db/index.js';
 import { CYCLE_JOB } from '../server/jobs/cycle-job.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import { Queues } from '../server/jobs/queues.js';
@@ -60,6 +61,24 @@ try {
   worker.child.kill('SIGTERM');
   await new Promise((resolve) => worker.child.once('exit', resolve));
 
+  // Where the time went, from the phase start times the run keeps.
+  const db = await openDatabase({ dataDir: product.workerEnv.DATA_DIR! });
+  const run = await db.db
+    .selectFrom('scoring_runs')
+    .select(['started_at', 'finished_at', 'summary'])
+    .executeTakeFirstOrThrow();
+  await db.close();
+  const phases = (run.summary as { phases?: Record<string, string> }).phases ?? {};
+  const marks: [string, number][] = [
+    ['sync', run.started_at.getTime()],
+    ...['model', 'score', 'writeback', 'done'].map((p): [string, number] => [p, Date.parse(phases[p] ?? '')]),
+    ['end', run.finished_at!.getTime()],
+  ];
+  const breakdown = marks
+    .slice(0, -1)
+    .map(([name, at], i) => `${name} ${((marks[i + 1]![1] - at) / 1000).toFixed(1)} s`)
+    .join(', ');
+
   const counts = sandboxCounts(portal);
   const written = [...portal.recordsOf('contacts').values()].filter(
     (c) => c.properties.churn_risk_score,
@@ -74,7 +93,7 @@ try {
   process.stdout.write(
     `first cycle of ${contacts} contacts: ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
       `floor ${floorCalls} calls in ${floorSeconds.toFixed(1)} s; ratio ${(seconds / floorSeconds).toFixed(3)}; ` +
-      `worker peak RSS ${peak.toFixed(0)} MB\n`,
+      `worker peak RSS ${peak.toFixed(0)} MB (${breakdown})\n`,
   );
 } finally {
   await queues.close();

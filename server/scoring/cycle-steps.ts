@@ -15,7 +15,7 @@ import { loadModel, type LoadedModel } from '../model/registry.js';
 import type { PortalSettings } from '../settings/portal-settings.js';
 import { addCounts, binCounts, populationStability } from './drift.js';
 import { loadReference, type ModelReference } from './portal-model.js';
-import { setPhase } from './runs.js';
+import { enterPhase, setPhase } from './runs.js';
 import { scoreContacts, storeScores } from './score-contacts.js';
 import { contactValues, tierCutForRun, tierOfScore, type Tier, type TierCut } from './tiers.js';
 import { writeBackScores, type WriteBackResult } from './writeback.js';
@@ -94,7 +94,7 @@ export async function planRun(
         as_of: options.asOf,
         chunks: ranges.length,
         contacts_total: ranges.reduce((s, r) => s + r.contacts, 0),
-        phase: 'score',
+        ...enterPhase('score'),
       })
       .where('id', '=', runId)
       .execute();
@@ -286,7 +286,7 @@ export async function assignTiers(
   }
   await db
     .updateTable('scoring_runs')
-    .set({ thresholds: json(cut), phase: 'writeback' })
+    .set({ thresholds: json(cut), ...enterPhase('writeback') })
     .where('id', '=', runId)
     .execute();
   return cut;

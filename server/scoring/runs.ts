@@ -59,8 +59,17 @@ function toRun(row: {
   return { id: row.id, portalId: row.portal_id, jobId: row.job_id, status: row.status, phase: row.phase };
 }
 
+/** The columns that move a run to `phase`, noting in its summary when each phase began. */
+export function enterPhase(phase: RunPhase) {
+  return {
+    phase,
+    summary: sql<string>`jsonb_set(summary, '{phases}',
+      coalesce(summary -> 'phases', '{}'::jsonb) || jsonb_build_object(${phase}::text, now()))`,
+  };
+}
+
 export async function setPhase(db: Kysely<Database>, runId: number, phase: RunPhase): Promise<void> {
-  await db.updateTable('scoring_runs').set({ phase }).where('id', '=', runId).execute();
+  await db.updateTable('scoring_runs').set(enterPhase(phase)).where('id', '=', runId).execute();
 }
 
 export async function failRun(db: Kysely<Database>, runId: number, error: string): Promise<void> {
@@ -83,7 +92,8 @@ export async function completeRun(
       status: 'succeeded',
       phase: 'done',
       drift: json(outcome.drift),
-      summary: json(outcome.summary),
+      // Keeps the phases' start times beside the outcome.
+      summary: sql`summary || ${json(outcome.summary)}::jsonb`,
       finished_at: sql`now()`,
     })
     .where('id', '=', runId)
