@@ -252,7 +252,7 @@ export async function contactRiskView(
   const contact = joined[0];
   // A contact not scored in the chart's weeks, or one the sync has not brought yet: look further.
   const rows =
-    joined.length > 0 && isScored(joined[0]!)
+    contact && isScored(contact)
       ? joined.filter(isScored)
       : await scoresWithHistory(db, portalId, contactId, now);
   const latest = rows[0];
