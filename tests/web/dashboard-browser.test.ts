@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../cli/web-build.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
@@ -41,6 +42,7 @@ beforeAll(async () => {
   portalB = (await findPortalByExternalId(db, 'hubspot', String(HUB_B)))!.id;
   await seedScoredPortal(db, portalA, { contacts: 300, weeks: 6, idPrefix: 'a', engagement: true });
   await seedScoredPortal(db, portalB, { contacts: 40, weeks: 2, idPrefix: 'b', namePrefix: 'Bravo' });
+  await seedCampaign(portalA);
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -62,6 +64,35 @@ afterAll(async () => {
   await sandbox?.close();
   await redis?.stop();
 });
+
+/**
+ * A retention campaign enrolled 100 days ago: 60 customers, every other one held out as control;
+ * one control in three left within 20 days, one treated customer in six.
+ */
+async function seedCampaign(portalId: number) {
+  const db = product.ctx.db.db;
+  const enrolledAt = new Date(Date.now() - 100 * 86_400_000);
+  const leftAt = String(enrolledAt.getTime() + 20 * 86_400_000);
+  for (let i = 20; i < 80; i++) {
+    const group = i % 2 === 0 ? 'treatment' : 'control';
+    await db
+      .insertInto('retention_actions')
+      .values({
+        portal_id: portalId,
+        contact_id: `a${i}`,
+        action: 'loyalty-reward',
+        campaign_id: 'winback',
+        group,
+        created_at: enrolledAt,
+      })
+      .execute();
+    const left = group === 'control' ? i % 3 === 0 : i % 12 === 0;
+    if (left) {
+      await sql`update contacts set properties = properties || jsonb_build_object('hs_lifecyclestage_other_date', ${leftAt}::text)
+        where portal_id = ${portalId} and id = ${`a${i}`}`.execute(db);
+    }
+  }
+}
 
 /** The API, called from the signed-in page (its cookie), as the dashboard itself calls it. */
 function apiFromPage<T>(path: string): Promise<{ status: number; body: T }> {
@@ -180,6 +211,20 @@ describe('the dashboard in a browser', () => {
     await openPage('Engagement & satisfaction');
     await page.locator('.recharts-surface').nth(2).waitFor();
     await shot('engagement');
+
+    await openPage('Retention effect');
+    const effect = await apiFromPage<{
+      campaigns: { campaignId: string; windows: { days: number; uplift: number | null }[] }[];
+    }>(`/api/v1/portals/${portalA}/retention/effect`);
+    const winback = effect.body.campaigns.find((c) => c.campaignId === 'winback')!;
+    const ninety = winback.windows.find((w) => w.days === 90)!;
+    expect(ninety.uplift).toBeGreaterThan(0);
+    const row = page.locator('tbody tr').filter({ hasText: 'winback' });
+    await expect(row.locator('td').nth(3).textContent()).resolves.toBe('90 days');
+    await expect(row.locator('td').nth(6).textContent()).resolves.toContain(
+      `${(ninety.uplift! * 100).toFixed(1)} %`,
+    );
+    await page.locator('.recharts-surface').first().waitFor();
 
     for (const [label, name] of [
       ['Retention effect', 'retention'],

@@ -95,7 +95,7 @@ export function JobProgressBanner() {
                     : `${Math.round(percent)} %`}
               </span>
             </div>
-            {percent !== null && (
+            {percent !== null && job.state === 'active' && (
               <div className="progress" aria-hidden="true">
                 <div style={{ width: `${percent}%` }} />
               </div>
