@@ -1,4 +1,4 @@
-import { DelayedError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, Job, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, type QueueConnectionOptions, type QueueName } from './queues.js';
@@ -63,6 +63,24 @@ export class WorkerPool {
     if (!released) await Promise.all(this.workers.map((w) => w.close(true)));
   }
 
+  /**
+   * A job that moved itself to wait for its child jobs gives up its lock, and the lock renewal
+   * that was already under way then reports a lost lock: expected, and harmless (BullMQ #1115).
+   * Any other lost lock means a blocked event loop or a lost Redis, and the job will run again.
+   */
+  private async reportLostLock(worker: Worker, jobId: string): Promise<void> {
+    const { logger } = this.options;
+    const state = await Job.fromId(worker, jobId)
+      .then((job) => job?.getState())
+      .catch(() => undefined);
+    if (state === 'waiting-children' || state === 'completed')
+      logger.debug(
+        { queue: worker.name, id: jobId, state },
+        'lock released while the job waits for its children',
+      );
+    else logger.error({ queue: worker.name, id: jobId, state }, 'a job lost its lock; it will run again');
+  }
+
   private createWorker(queueName: string, processor: JobProcessor): Worker {
     const { logger } = this.options;
     const run: Processor = async (job, token, signal) => {
@@ -94,7 +112,11 @@ export class WorkerPool {
       logger.warn({ queue: queueName, job: job?.name, id: job?.id, err: error.message }, 'job failed'),
     );
     worker.on('stalled', (id) => logger.warn({ queue: queueName, id }, 'job stalled; it will run again'));
-    worker.on('error', (error) => logger.error({ queue: queueName, err: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      const lost = /could not renew lock for job (\S+)/.exec(error.message);
+      if (lost) void this.reportLostLock(worker, lost[1]!);
+      else logger.error({ queue: queueName, err: error.message }, 'worker error');
+    });
     return worker;
   }
 }

@@ -382,18 +382,20 @@ export async function summariseRun(
         totals[name] = addCounts(totals[name] ?? [], counts);
       }
     }
-    const features = Object.entries(totals)
+    const all = Object.entries(totals)
       .map(([name, counts]) => ({
         name,
         psi: round(populationStability(reference.features[name]?.shares ?? [], counts)),
       }))
-      .sort((a, b) => b.psi - a.psi)
-      .slice(0, 5);
+      .sort((a, b) => b.psi - a.psi);
+    // The scores moving is drift; so is a broad shift of the inputs. One feature moving on its
+    // own (a date-like count that ages) is shown, not acted on.
+    const shifted = all.filter((f) => f.psi > threshold).length;
     drift = {
       scorePsi: round(scorePsi),
-      features,
+      features: all.slice(0, 5),
       threshold,
-      flagged: scorePsi > threshold || (features[0]?.psi ?? 0) > threshold,
+      flagged: scorePsi > threshold || shifted > all.length / 4,
     };
   }
   const tiers = await db
