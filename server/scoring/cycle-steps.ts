@@ -133,6 +133,22 @@ async function chunkRange(db: Kysely<Database>, runId: number, chunk: number) {
     .executeTakeFirstOrThrow();
 }
 
+/** The contacts of a chunk's id range the run has scored. */
+async function scoredInChunk(
+  db: Kysely<Database>,
+  runId: number,
+  range: { first_contact_id: string; last_contact_id: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('scores')
+    .select('contact_id')
+    .where('run_id', '=', runId)
+    .where('contact_id', '>=', range.first_contact_id)
+    .where('contact_id', '<=', range.last_contact_id)
+    .execute();
+  return rows.map((r) => r.contact_id);
+}
+
 /** Models are immutable once stored: a worker keeps the few it scores with. */
 const modelCache = new Map<number, Promise<LoadedModel>>();
 const MODEL_CACHE_SIZE = 8;
@@ -174,17 +190,7 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
     from: range.first_contact_id,
     upTo: range.last_contact_id,
   });
-  const done = new Set(
-    (
-      await db
-        .selectFrom('scores')
-        .select('contact_id')
-        .where('run_id', '=', runId)
-        .where('contact_id', '>=', range.first_contact_id)
-        .where('contact_id', '<=', range.last_contact_id)
-        .execute()
-    ).map((r) => r.contact_id),
-  );
+  const done = new Set(await scoredInChunk(db, runId, range));
   const todo = contacts.filter((c) => !done.has(c.id));
   const loaded = await cachedModel(db, run.modelId);
   const features = await featuresOfContacts(db, run.portalId, run.asOf, todo);
@@ -313,15 +319,7 @@ export async function writeBackChunk(
       .where('chunk', '=', chunk)
       .execute();
   }
-  const contactIds = (
-    await db
-      .selectFrom('scores')
-      .select('contact_id')
-      .where('run_id', '=', runId)
-      .where('contact_id', '>=', range.first_contact_id)
-      .where('contact_id', '<=', range.last_contact_id)
-      .execute()
-  ).map((r) => r.contact_id);
+  const contactIds = await scoredInChunk(db, runId, range);
   const result = await writeBackScores(deps, run.portalId, contactIds, { verify: resumed });
   await db
     .updateTable('scoring_run_chunks')
