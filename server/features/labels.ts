@@ -3,6 +3,7 @@
  * customers active then, their features as of the cutoff, and whether they churned within the
  * horizon after it. Features see only the past of the cutoff; only the label looks ahead.
  */
+import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
@@ -150,6 +151,12 @@ export interface TrainingSetOptions {
   horizonDays: number;
   /** The portal's rule by default (its settings, else DEFAULT_CHURN_RULE). */
   rule?: ChurnRule;
+  /**
+   * Share of the portal's contacts to read (default all): a fixed pseudo-random subset, the same
+   * for a given seed, so a big portal's training set costs what a smaller one's does.
+   */
+  contactShare?: number;
+  seed?: number;
   /** How far the warehouse's history reaches (default: now); every label must be observable by then. */
   observedUntil?: Date;
   chunkSize?: number;
@@ -179,7 +186,10 @@ export async function* buildTrainingSet(
   const rule = options.rule ?? (await portalRule(db, portalId));
   const renewalTypes = rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : ['existingbusiness'];
   await ensureTextSentiment(db, portalId);
-  for await (const contacts of contactChunks(db, portalId, options.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+  const share = options.contactShare ?? 1;
+  for await (const chunk of contactChunks(db, portalId, options.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+    const contacts = share >= 1 ? chunk : chunk.filter((c) => sampleUnit(c.id, options.seed ?? 0) < share);
+    if (contacts.length === 0) continue;
     const deals = await dealHistories(
       db,
       portalId,
@@ -203,6 +213,11 @@ export async function* buildTrainingSet(
       }));
     }
   }
+}
+
+/** A contact id's place in [0, 1) for a seed: the same every time, spread evenly. */
+function sampleUnit(id: string, seed: number): number {
+  return createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
 async function portalRule(db: Kysely<Database>, portalId: number): Promise<ChurnRule> {

@@ -4,7 +4,7 @@
  * by whether the customer churned in the horizon after it (point in time: no feature reads past
  * its cutoff).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { featureSpecs } from '../features/catalogue.js';
@@ -40,6 +40,8 @@ const PORTAL_CANDIDATES = DEFAULT_CANDIDATES.filter(
 const PORTAL_INNER_FOLDS = 3;
 /** Rows a portal's model is trained on at most: a uniform sample beyond that. */
 export const MAX_TRAINING_ROWS = 30_000;
+/** Contacts whose history the training set reads at most: a fixed sample of a bigger portal. */
+export const MAX_TRAINING_CONTACTS = 8_000;
 
 export interface ModelReference {
   score: BinnedDistribution;
@@ -83,10 +85,18 @@ export async function trainPortalModel(
   const rows: TrainingRow[] = [];
   const random = new SeededRandom(options.seed ?? 42);
   let seen = 0;
+  const { live } = await db
+    .selectFrom('contacts')
+    .select(sql<number>`count(*)::int`.as('live'))
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .executeTakeFirstOrThrow();
   for await (const chunk of buildTrainingSet(db, portalId, {
     cutoffs: trainingCutoffs(now),
     horizonDays: HORIZON_DAYS,
     observedUntil: now,
+    contactShare: Math.min(1, MAX_TRAINING_CONTACTS / Math.max(1, live)),
+    seed: options.seed ?? 42,
   })) {
     for (const row of chunk) {
       seen++;

@@ -11,6 +11,7 @@ const NOW = new Date('2026-11-01T00:00:00Z');
 const CUTOFFS = [330, 270, 210, 150, 90].map((days) => new Date(NOW.getTime() - days * DAY));
 
 let database: TestDatabase;
+let portalId: number;
 let rows: TrainingRow[];
 
 beforeAll(async () => {
@@ -23,6 +24,7 @@ beforeAll(async () => {
     name: 'Generated',
     domain: null,
   });
+  portalId = portal.id;
   await loadSandboxPortal(database.db, portal.id, crm);
   rows = [];
   for await (const chunk of buildTrainingSet(database.db, portal.id, {
@@ -58,4 +60,26 @@ describe('features of a generated portal', () => {
     expect(mean(churners, 'email_open_rate_90d')).toBeLessThan(mean(stayers, 'email_open_rate_90d') - 0.1);
     expect(mean(churners, 'days_since_last_use')).toBeGreaterThan(mean(stayers, 'days_since_last_use'));
   });
+
+  it('reads a fixed sample of the contacts when asked for a share, the same one for a seed', async () => {
+    const sample = async (seed: number) => {
+      const contacts = new Set<string>();
+      for await (const chunk of buildTrainingSet(database.db, portalId, {
+        cutoffs: CUTOFFS,
+        horizonDays: 90,
+        observedUntil: NOW,
+        contactShare: 0.5,
+        seed,
+      }))
+        for (const row of chunk) contacts.add(row.contactId);
+      return contacts;
+    };
+    const all = new Set(rows.map((r) => r.contactId));
+    const first = await sample(1);
+    expect([...first].every((id) => all.has(id))).toBe(true);
+    expect(first.size / all.size).toBeGreaterThan(0.4);
+    expect(first.size / all.size).toBeLessThan(0.6);
+    expect(await sample(1)).toEqual(first);
+    expect(await sample(2)).not.toEqual(first);
+  }, 60_000);
 });
