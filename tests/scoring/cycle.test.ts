@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { subscribeSandboxWebhooks } from '../../cli/demo-install.js';
+import { forwardUsageEvents, subscribeSandboxWebhooks } from '../../cli/demo-install.js';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { ASSOCIATION_TYPE_IDS, SandboxStore } from '../../sandbox/store.js';
@@ -9,13 +9,14 @@ import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
+import { createUsageApiKey } from '../../server/sync/usage/api-keys.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
 import { waitUntil } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { rocAuc } from '../support/roc-auc.js';
 
 const HUB = 910;
-const CONTACTS = 1500;
+const CONTACTS = 3000;
 const SCORE_PROPERTIES = [
   'churn_risk_score',
   'churn_risk_tier',
@@ -62,7 +63,6 @@ beforeAll(async () => {
     PRODUCT_APP.appId,
     product.ctx.manifest.webhooks?.subscriptions.crmObjects ?? [],
   );
-  worker = await product.startWorker();
 }, 60_000);
 
 afterAll(async () => {
@@ -82,6 +82,11 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
   it('scores every contact after the install and writes the five properties back', async () => {
     expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
     portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
+    // The customers' product usage arrives before the worker starts the first cycle, as it has
+    // by the time the demo's rate-limited first sync ends.
+    const key = await createUsageApiKey(product.ctx.db.db, portalId);
+    await forwardUsageEvents(product.url, key.key, store.portal(HUB)!.usageEvents);
+    worker = await product.startWorker();
     await waitUntil(
       async () => (await latestRunProgress(product.ctx.db.db, portalId))?.status === 'succeeded',
       240_000,
