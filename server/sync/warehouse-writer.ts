@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CrmObjectType, CrmRecord } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
+import { isTextTable, scoreStoredTexts } from '../features/build/text-sentiment.js';
 import type { ObjectSpec } from './object-specs.js';
 
 export interface WriteResult {
@@ -11,6 +12,7 @@ export interface WriteResult {
 /**
  * Upserts a page of records and replaces their associations, in the caller's transaction. A row
  * is only rewritten when the CRM's copy changed, so a page fetched twice writes nothing twice.
+ * Customer texts are scored for sentiment as they arrive (a changed text lost its score).
  */
 export async function writeRecords(
   trx: Transaction<Database> | Kysely<Database>,
@@ -39,6 +41,7 @@ export async function writeRecords(
     )
     .executeTakeFirst();
   await replaceAssociations(trx, portalId, spec, records);
+  if (isTextTable(table)) await scoreStoredTexts(trx, portalId, table, rows.map((r) => String(r.id)));
   return { written: Number(result.numInsertedOrUpdatedRows ?? 0) };
 }
 

@@ -53,6 +53,26 @@ describe('syncing a portal into the warehouse', () => {
     expect(fetched).toBeGreaterThan(CONTACTS * 5);
   }, 120_000);
 
+  it('stores every customer text with its sentiment as it arrives', async () => {
+    const db = product.ctx.db.db;
+    const unscored = await db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('portal_id', '=', portalId)
+      .where('sentiment', 'is', null)
+      .where((eb) => eb.or([eb('subject', 'is not', null), eb('content', 'is not', null)]))
+      .executeTakeFirstOrThrow();
+    expect(Number(unscored.n)).toBe(0);
+    const inbound = await db
+      .selectFrom('emails')
+      .select(['sentiment'])
+      .where('portal_id', '=', portalId)
+      .where('direction', '=', 'INCOMING_EMAIL')
+      .execute();
+    expect(inbound.length).toBeGreaterThan(0);
+    expect(inbound.every((e) => typeof e.sentiment === 'number')).toBe(true);
+  });
+
   it('keeps the CRM values of a contact, typed', async () => {
     const [record] = [...crmPortal.recordsOf('contacts').values()];
     const row = await product.ctx.db.db
@@ -97,6 +117,35 @@ describe('syncing a portal into the warehouse', () => {
       .execute();
     expect(urgent.map((t) => t.id).sort()).toEqual(expect.arrayContaining(tickets.map((t) => t.id).sort()));
     expect(await warehouseCounts(product.ctx.db.db, portalId)).toEqual(sandboxCounts(crmPortal));
+  }, 60_000);
+
+  it('a ticket whose text changes is scored again by the sync that brings it', async () => {
+    const [ticket] = [...crmPortal.recordsOf('tickets').values()].slice(60);
+    const read = async () =>
+      (
+        await product.ctx.db.db
+          .selectFrom('tickets')
+          .select('sentiment')
+          .where('portal_id', '=', portalId)
+          .where('id', '=', ticket!.id)
+          .executeTakeFirstOrThrow()
+      ).sentiment;
+    crmPortal.updateRecord(
+      'tickets',
+      ticket!.id,
+      { subject: 'Thank you', content: 'Wonderful support, thanks so much, everything works great now!' },
+      sandbox.store.now(),
+    );
+    await syncPortal(deps(), portalId, 'incremental');
+    expect(await read()).toBeGreaterThan(0.5);
+    crmPortal.updateRecord(
+      'tickets',
+      ticket!.id,
+      { subject: 'Still broken', content: 'This is terrible, the export is broken again and I am furious.' },
+      sandbox.store.now(),
+    );
+    await syncPortal(deps(), portalId, 'incremental');
+    expect(await read()).toBeLessThan(-0.5);
   }, 60_000);
 
   it('a second incremental sync with nothing new writes nothing', async () => {
