@@ -4,9 +4,9 @@
  */
 import type { Matrix } from './encoder.js';
 import { GbdtScorer } from './gbdt-scorer.js';
-import { fitGbdt, truncateGbdt, type GbdtParams } from './gbdt.js';
+import { fitGbdt, truncateGbdt, type GbdtParams, type GbdtState } from './gbdt.js';
 import { fitLogistic, logisticLogits, type LogisticParams } from './logistic.js';
-import { fitMlp, mlpLogits, type MlpParams } from './mlp.js';
+import { fitMlp, mlpLogits, type MlpParams, type MlpState } from './mlp.js';
 import type { Predictor } from './model.js';
 import type { SeededRandom } from './random.js';
 import type { TfBackend } from './tf-runtime.js';
@@ -47,7 +47,16 @@ export const DEFAULT_CANDIDATES: readonly Candidate[] = [
 const GBDT_PATIENCE = 60;
 const MLP_PATIENCE = 8;
 
-/** What one candidate gave on one inner fold's held-out rows. */
+/**
+ * What one candidate gave on one inner fold, as plain data (a fitting thread sends it back):
+ * held-out logits, or the held-out loss after each round or epoch with what scores after any.
+ */
+export type FoldOutcome =
+  | { family: 'logistic'; logits: Float64Array }
+  | { family: 'gbdt'; curve: number[]; trees: GbdtState }
+  | { family: 'mlp'; curve: number[]; snapshots: MlpState[] };
+
+/** A fold's outcome, read: held-out logits, or the curve and the logits after `n` iterations. */
 export interface CandidateFit {
   logits?: Float64Array;
   /** Held-out log-loss after each round or epoch, and the held-out logits after `n` of them. */
@@ -55,28 +64,26 @@ export interface CandidateFit {
   at?: (iterations: number) => Promise<Float64Array>;
 }
 
-export async function fitCandidate(
+/** Fits a candidate on an inner fold's training rows, with its validation rows for the curve. */
+export async function fitOnFold(
   candidate: Candidate,
   x: Matrix,
   labels: Uint8Array,
   random: SeededRandom,
   validation: { x: Matrix; labels: Uint8Array },
   backend: TfBackend | undefined,
-): Promise<CandidateFit> {
+): Promise<FoldOutcome> {
   switch (candidate.family) {
     case 'logistic': {
       const state = await fitLogistic(x, labels, candidate.params);
-      return { logits: logisticLogits(state, validation.x) };
+      return { family: 'logistic', logits: logisticLogits(state, validation.x) };
     }
     case 'gbdt': {
       const fit = await fitGbdt(x, labels, candidate.params, random, {
         ...validation,
         patience: GBDT_PATIENCE,
       });
-      return {
-        curve: fit.validationLoss!,
-        at: async (rounds) => new GbdtScorer(truncateGbdt(fit.state, rounds)).logits(validation.x),
-      };
+      return { family: 'gbdt', curve: fit.validationLoss!, trees: fit.state };
     }
     case 'mlp': {
       const fit = await fitMlp(
@@ -87,11 +94,29 @@ export async function fitCandidate(
         { ...validation, patience: MLP_PATIENCE },
         backend,
       );
-      return {
-        curve: fit.validationLoss!,
-        at: (epochs) => mlpLogits(fit.snapshots![epochs - 1]!, validation.x, backend),
-      };
+      return { family: 'mlp', curve: fit.validationLoss!, snapshots: fit.snapshots! };
     }
+  }
+}
+
+export function readFoldOutcome(
+  outcome: FoldOutcome,
+  validation: Matrix,
+  backend: TfBackend | undefined,
+): CandidateFit {
+  switch (outcome.family) {
+    case 'logistic':
+      return { logits: outcome.logits };
+    case 'gbdt':
+      return {
+        curve: outcome.curve,
+        at: async (rounds) => new GbdtScorer(truncateGbdt(outcome.trees, rounds)).logits(validation),
+      };
+    case 'mlp':
+      return {
+        curve: outcome.curve,
+        at: (epochs) => mlpLogits(outcome.snapshots[epochs - 1]!, validation, backend),
+      };
   }
 }
 

@@ -53,7 +53,6 @@ export async function fitGbdt(
   const n = x.rows;
   const d = x.cols;
   const { cuts, bins } = binColumns(x, params.maxBins);
-  const maxBins = Math.max(1, ...cuts.map((c) => c.length + 1));
   let positives = 0;
   for (const y of labels) positives += y;
   const base = Math.log((positives + 0.5) / (n - positives + 0.5));
@@ -63,7 +62,7 @@ export async function fitGbdt(
   const state: GbdtState = { base, roots: [], feature: [], threshold: [], left: [], value: [], cover: [] };
   const validMargin = validation ? new Float64Array(validation.x.rows).fill(base) : undefined;
   const validationLoss: number[] = [];
-  const grower = new TreeGrower(bins, n, d, maxBins, cuts, params, grad, hess);
+  const grower = new TreeGrower(bins, n, d, cuts, params, grad, hess);
   const allFeatures = Array.from({ length: d }, (_, j) => j);
 
   for (let round = 0; round < params.rounds; round++) {
@@ -112,8 +111,23 @@ interface Split {
   gain: number;
 }
 
+/**
+ * Grows trees on binned columns. A histogram holds, per feature and bin, the gradient and hessian
+ * sums interleaved; features take only as many bins as they have (a one-hot column two), so
+ * clearing, subtracting and scanning histograms costs what the data needs, not `maxBins` each.
+ */
 class TreeGrower {
-  private readonly hist: Float64Array[] = [];
+  private readonly free: Float64Array[] = [];
+  /** Where each feature's bins start in a histogram, and how many it has. */
+  private readonly start: Int32Array;
+  private readonly width: Int32Array;
+  private readonly size: number;
+  /** Row index scratch for partitioning a node's rows into its children. */
+  private readonly scratch: Int32Array;
+  private readonly gathered: Float64Array;
+  private readonly featureStarts: Int32Array;
+  /** The bins again, row by row, for building histograms. */
+  private readonly byRow: Uint8Array;
   /** The bin each split node cuts at, to route training rows without searching the cuts. */
   readonly splitBins: number[] = [];
 
@@ -121,12 +135,26 @@ class TreeGrower {
     private readonly bins: Uint8Array,
     private readonly n: number,
     private readonly d: number,
-    private readonly maxBins: number,
     private readonly cuts: Float64Array[],
     private readonly params: GbdtParams,
     private readonly grad: Float64Array,
     private readonly hess: Float64Array,
-  ) {}
+  ) {
+    this.start = new Int32Array(d);
+    this.width = new Int32Array(d);
+    let at = 0;
+    for (let f = 0; f < d; f++) {
+      this.start[f] = at;
+      this.width[f] = cuts[f]!.length + 1;
+      at += 2 * this.width[f]!;
+    }
+    this.size = at;
+    this.scratch = new Int32Array(n);
+    this.gathered = new Float64Array(2 * n);
+    this.featureStarts = new Int32Array(d);
+    this.byRow = new Uint8Array(n * d);
+    for (let f = 0; f < d; f++) for (let i = 0; i < n; i++) this.byRow[i * d + f] = bins[f * n + i]!;
+  }
 
   /** Grows one tree on the sampled rows, appends its nodes to `state`, returns its root. */
   grow(rows: Int32Array, features: number[], state: GbdtState): number {
@@ -145,20 +173,38 @@ class TreeGrower {
     return state.feature.length - 1;
   }
 
-  /** Per feature and bin: gradient sum, hessian sum and row count, interleaved. */
+  /** Per feature and bin: gradient sum and hessian sum, interleaved. */
   private histogram(rows: Int32Array, features: number[]): Float64Array {
-    const { bins, n, maxBins, grad, hess } = this;
-    const hist = this.hist.pop() ?? new Float64Array(this.d * maxBins * 3);
-    hist.fill(0);
-    for (const f of features) {
-      const offset = f * n;
-      const h = f * maxBins * 3;
-      for (let k = 0; k < rows.length; k++) {
-        const r = rows[k]!;
-        const at = h + bins[offset + r]! * 3;
-        hist[at]! += grad[r]!;
-        hist[at + 1]! += hess[r]!;
-        hist[at + 2]! += 1;
+    const { grad, hess } = this;
+    const hist = this.free.pop() ?? new Float64Array(this.size);
+    // The rows' gradients gathered once, read in order by every feature.
+    const count = rows.length;
+    const g = this.gathered.subarray(0, count);
+    const h = this.gathered.subarray(count, 2 * count);
+    for (let k = 0; k < count; k++) {
+      g[k] = grad[rows[k]!]!;
+      h[k] = hess[rows[k]!]!;
+    }
+    const m = features.length;
+    const starts = this.featureStarts.subarray(0, m);
+    for (let j = 0; j < m; j++) {
+      const f = features[j]!;
+      starts[j] = this.start[f]!;
+      hist.fill(0, starts[j], starts[j]! + 2 * this.width[f]!);
+    }
+    // Row by row across the features: consecutive additions land in different features' bins, so
+    // none waits on the one before (column by column, a two-bin column would add to the same
+    // cell over and over). Each bin still sums its rows in ascending order.
+    const { byRow, d } = this;
+    const cols = Int32Array.from(features);
+    for (let k = 0; k < count; k++) {
+      const base = rows[k]! * d;
+      const gk = g[k]!;
+      const hk = h[k]!;
+      for (let j = 0; j < m; j++) {
+        const at = starts[j]! + 2 * byRow[base + cols[j]!]!;
+        hist[at]! += gk;
+        hist[at + 1]! += hk;
       }
     }
     return hist;
@@ -172,7 +218,7 @@ class TreeGrower {
     features: number[],
     depth: number,
   ): void {
-    const { params, maxBins } = this;
+    const { params } = this;
     let g = 0;
     let h = 0;
     for (let k = 0; k < rows.length; k++) {
@@ -183,30 +229,42 @@ class TreeGrower {
     const best = depth < params.maxDepth ? this.bestSplit(hist, features, g, h) : undefined;
     if (!best) {
       state.value[node] = (-params.learningRate * g) / (h + params.lambda);
-      this.hist.push(hist);
+      if (depth < params.maxDepth) this.free.push(hist);
       return;
     }
+    // Partition in place of order: left rows to the front of the scratch, right rows to the back
+    // (reversed), both then copied out in ascending row order.
     const offset = best.feature * this.n;
-    const leftRows: number[] = [];
-    const rightRows: number[] = [];
+    const scratch = this.scratch;
+    let nl = 0;
+    let nr = 0;
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k]!;
-      (this.bins[offset + r]! <= best.bin ? leftRows : rightRows).push(r);
+      if (this.bins[offset + r]! <= best.bin) scratch[nl++] = r;
+      else scratch[rows.length - 1 - nr++] = r;
     }
+    const l = scratch.slice(0, nl);
+    const r = scratch.slice(nl, rows.length).reverse();
     const left = this.newNode(state);
     this.newNode(state);
     state.feature[node] = best.feature;
     state.threshold[node] = this.cuts[best.feature]![best.bin]!;
     state.left[node] = left;
     this.splitBins[node] = best.bin;
-    const l = Int32Array.from(leftRows);
-    const r = Int32Array.from(rightRows);
+    if (depth + 1 === params.maxDepth) {
+      // The children are leaves: they need no histograms.
+      this.free.push(hist);
+      this.split(state, left, l, hist, features, depth + 1);
+      this.split(state, left + 1, r, hist, features, depth + 1);
+      return;
+    }
     // Build the smaller child's histogram; the other is the parent's minus it.
     const smallIsLeft = l.length <= r.length;
     const small = this.histogram(smallIsLeft ? l : r, features);
     for (const f of features) {
-      const from = f * maxBins * 3;
-      for (let k = from; k < from + maxBins * 3; k++) hist[k]! -= small[k]!;
+      const from = this.start[f]!;
+      const to = from + 2 * this.width[f]!;
+      for (let k = from; k < to; k++) hist[k]! -= small[k]!;
     }
     const [leftHist, rightHist] = smallIsLeft ? [small, hist] : [hist, small];
     this.split(state, left, l, leftHist, features, depth + 1);
@@ -218,13 +276,13 @@ class TreeGrower {
     const parentScore = (g * g) / (h + lambda);
     let best: Split | undefined;
     for (const f of features) {
-      const binsOfF = this.cuts[f]!.length + 1;
-      const from = f * this.maxBins * 3;
+      const binsOfF = this.width[f]!;
+      const from = this.start[f]!;
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < binsOfF - 1; b++) {
-        gl += hist[from + b * 3]!;
-        hl += hist[from + b * 3 + 1]!;
+        gl += hist[from + 2 * b]!;
+        hl += hist[from + 2 * b + 1]!;
         const hr = h - hl;
         if (hl < minChildWeight) continue;
         if (hr < minChildWeight) break;

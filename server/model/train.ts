@@ -6,14 +6,17 @@
 import { fitPlatt, sigmoid } from './calibration.js';
 import {
   DEFAULT_CANDIDATES,
-  fitCandidate,
   fitFinal,
+  fitOnFold,
+  readFoldOutcome,
   type Candidate,
   type CandidateFit,
+  type FoldOutcome,
 } from './candidates.js';
 import { requireLabels, subsetDataset, type Dataset } from './dataset.js';
 import { encode, fitEncoder, type Matrix } from './encoder.js';
 import { ModelDataError } from './errors.js';
+import { fitFoldsInThreads, foldThreads, type FoldTask } from './fold-fit-pool.js';
 import { splitFold, stratifiedFolds } from './folds.js';
 import { bestF1Threshold, evaluatePredictions, logLoss, rocAuc } from './metrics.js';
 import {
@@ -37,6 +40,11 @@ export interface TrainOptions {
   /** The period the training rows describe, kept with the model. */
   window?: { from: string; to: string };
   idColumn?: string;
+  /**
+   * Threads the cross-validation's fits share; by default one per core once the data set is big
+   * enough to be worth it. The model is the same whatever the count.
+   */
+  threads?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -70,7 +78,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   const total = k * candidates.length + 1;
   const progress = (done: number) => options.onProgress?.(done, total);
 
-  const judged = await judgeCandidates(dataset, labels, candidates, k, seed, options.backend, progress);
+  const judged = await judgeCandidates(dataset, labels, candidates, k, seed, options, progress);
   const chosen = judged.reduce((best, r) => (r.auc > best.auc ? r : best));
   const calibration = fitPlatt(chosen.oof, labels);
   const heldOut = Float64Array.from(chosen.oof, (z) =>
@@ -118,7 +126,8 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
 
 /**
  * Fits every candidate on every inner fold (the encoder too is fitted on the fold's training
- * part only), then reads each candidate's mean held-out curve to choose its rounds or epochs.
+ * part only), on threads side by side when the data set is big enough, then reads each
+ * candidate's mean held-out curve to choose its rounds or epochs.
  */
 async function judgeCandidates(
   dataset: Dataset,
@@ -126,13 +135,12 @@ async function judgeCandidates(
   candidates: readonly Candidate[],
   k: number,
   seed: number,
-  backend: TfBackend | undefined,
+  options: Pick<TrainOptions, 'backend' | 'threads'>,
   progress: (done: number) => void,
 ): Promise<Judged[]> {
+  const { backend } = options;
   const folds = stratifiedFolds(labels, k, seed);
-  const runs: (CandidateFit & { rows: number[]; labels: Uint8Array })[][] = candidates.map(() => []);
-  let done = 0;
-  progress(done);
+  const tasks: (FoldTask & { fold: number; rows: number[] })[] = [];
   for (let f = 0; f < k; f++) {
     const { train, test } = splitFold(folds, f);
     const trainSet = subsetDataset(dataset, train);
@@ -140,12 +148,43 @@ async function judgeCandidates(
     const { state, matrix } = fitEncoder(trainSet, trainSet.labels!, new SeededRandom(seed + 7919 * (f + 1)));
     const validation = { x: encode(state, validSet), labels: validSet.labels! };
     for (let c = 0; c < candidates.length; c++) {
-      const random = new SeededRandom(seed + 104729 * (f + 1) + 31 * (c + 1));
-      const fit = await fitCandidate(candidates[c]!, matrix, trainSet.labels!, random, validation, backend);
-      runs[c]!.push({ rows: test, labels: validation.labels, ...fit });
+      tasks.push({
+        candidate: candidates[c]!,
+        x: matrix,
+        labels: trainSet.labels!,
+        validation,
+        seed: seed + 104729 * (f + 1) + 31 * (c + 1),
+        ...(backend ? { backend } : {}),
+        fold: f,
+        rows: test,
+      });
+    }
+  }
+  let done = 0;
+  progress(done);
+  const threads = options.threads ?? foldThreads(dataset.size);
+  let outcomes: FoldOutcome[];
+  if (threads > 1) {
+    outcomes = await fitFoldsInThreads(
+      tasks.map(({ fold: _fold, rows: _rows, ...task }) => task),
+      threads,
+      () => progress(++done),
+    );
+  } else {
+    outcomes = [];
+    for (const t of tasks) {
+      outcomes.push(await fitOnFold(t.candidate, t.x, t.labels, new SeededRandom(t.seed), t.validation, backend));
       progress(++done);
     }
   }
+  const runs: (CandidateFit & { rows: number[]; labels: Uint8Array })[][] = candidates.map(() => []);
+  tasks.forEach((t, i) => {
+    runs[candidates.indexOf(t.candidate)]!.push({
+      rows: t.rows,
+      labels: t.validation.labels,
+      ...readFoldOutcome(outcomes[i]!, t.validation.x, backend),
+    });
+  });
   const judged: Judged[] = [];
   for (let c = 0; c < candidates.length; c++) {
     const foldRuns = runs[c]!;

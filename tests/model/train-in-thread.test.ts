@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { scoreDataset } from '../../server/model/score.js';
 import { trainModelInThread } from '../../server/model/train-in-thread.js';
+import { serializeModel } from '../../server/model/serialize.js';
 import { trainModel } from '../../server/model/train.js';
 import { syntheticDataset } from './synthetic.js';
 
@@ -19,6 +20,17 @@ describe('training on a thread of its own', () => {
     const b = await scoreDataset(direct, data, { explain: false });
     expect(a.map((s) => s.probability)).toEqual(b.map((s) => s.probability));
     expect(progress.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('fits the cross-validation on several threads and still trains the same model', async () => {
+    const data = syntheticDataset(800, 17);
+    const options = { families: ['logistic', 'gbdt', 'mlp'] as const, seed: 9, innerFolds: 3 };
+    const progress: number[] = [];
+    const shared = await trainModel(data, { ...options, threads: 3, onProgress: (done) => progress.push(done) });
+    const alone = await trainModel(data, { ...options, threads: 1 });
+    expect(serializeModel({ ...shared, trainedAt: '' })).toBe(serializeModel({ ...alone, trainedAt: '' }));
+    expect(shared.selection.map((c) => c.family).sort()).toEqual(expect.arrayContaining(['gbdt', 'logistic']));
+    expect(progress.at(-1)).toBe(progress.length - 1);
   }, 120_000);
 
   it('reports a data problem as the same error the main thread would', async () => {

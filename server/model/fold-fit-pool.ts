@@ -1,0 +1,96 @@
+/**
+ * Cross-validation's fits on worker threads: every (candidate, inner fold) pair is independent and
+ * seeded on its own, so a pool of threads fits them side by side and the outcomes, gathered in
+ * task order, are the ones a single thread would give.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Candidate, FoldOutcome } from './candidates.js';
+import type { Matrix } from './encoder.js';
+import type { TfBackend } from './tf-runtime.js';
+
+export interface FoldTask {
+  candidate: Candidate;
+  x: Matrix;
+  labels: Uint8Array;
+  validation: { x: Matrix; labels: Uint8Array };
+  /** Seed of the fit's own generator. */
+  seed: number;
+  backend?: TfBackend;
+}
+
+export type FoldThreadRequest = { index: number; task: FoldTask };
+export type FoldThreadReply =
+  | { index: number; outcome: FoldOutcome }
+  | { index: number; error: { name: string; message: string } };
+
+/**
+ * Threads worth starting for `rows` training rows: one below a few thousand rows, where starting
+ * a thread costs more than the fits it would share, else one per core.
+ */
+export function foldThreads(rows: number): number {
+  return rows < 4000 ? 1 : Math.max(1, availableParallelism());
+}
+
+/** Fits every task on up to `threads` threads; `onDone` hears of each as it finishes. */
+export async function fitFoldsInThreads(
+  tasks: readonly FoldTask[],
+  threads: number,
+  onDone: (index: number) => void = () => {},
+): Promise<FoldOutcome[]> {
+  const outcomes = new Array<FoldOutcome>(tasks.length);
+  // The costliest first, so no thread is left with a long fit at the end: deep trees, then
+  // shallower ones, the network, and the linear model last.
+  const order = tasks
+    .map((task, index) => ({ index, cost: expectedCost(task.candidate) }))
+    .sort((a, b) => b.cost - a.cost || a.index - b.index)
+    .map((t) => t.index);
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(threads, tasks.length)) },
+    () => new Worker(new URL('./fold-fit-thread-entry.mjs', import.meta.url)),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let finished = 0;
+      const feed = (worker: Worker) => {
+        const index = order[next++];
+        if (index === undefined) return;
+        worker.postMessage({ index, task: tasks[index]! } satisfies FoldThreadRequest);
+      };
+      for (const worker of workers) {
+        worker.on('message', (reply: FoldThreadReply) => {
+          if ('error' in reply) {
+            const error = new Error(reply.error.message);
+            error.name = reply.error.name;
+            reject(error);
+            return;
+          }
+          outcomes[reply.index] = reply.outcome;
+          onDone(reply.index);
+          if (++finished === tasks.length) resolve();
+          else feed(worker);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (finished < tasks.length) reject(new Error(`a fitting thread exited with code ${code}`));
+        });
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return outcomes;
+}
+
+function expectedCost(candidate: Candidate): number {
+  switch (candidate.family) {
+    case 'gbdt':
+      return 10 + candidate.params.maxDepth;
+    case 'mlp':
+      return 5;
+    case 'logistic':
+      return 1;
+  }
+}
