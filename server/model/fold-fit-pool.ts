@@ -21,8 +21,7 @@ export interface FoldTask {
 
 export type FoldThreadRequest = { index: number; task: FoldTask };
 export type FoldThreadReply =
-  | { index: number; outcome: FoldOutcome }
-  | { index: number; error: { name: string; message: string } };
+  { index: number; outcome: FoldOutcome } | { index: number; error: { name: string; message: string } };
 
 /**
  * Threads worth starting for `rows` training rows: one below a few thousand rows, where starting

@@ -173,7 +173,9 @@ async function judgeCandidates(
   } else {
     outcomes = [];
     for (const t of tasks) {
-      outcomes.push(await fitOnFold(t.candidate, t.x, t.labels, new SeededRandom(t.seed), t.validation, backend));
+      outcomes.push(
+        await fitOnFold(t.candidate, t.x, t.labels, new SeededRandom(t.seed), t.validation, backend),
+      );
       progress(++done);
     }
   }

@@ -41,7 +41,13 @@ export async function writeRecords(
     )
     .executeTakeFirst();
   await replaceAssociations(trx, portalId, spec, records);
-  if (isTextTable(table)) await scoreStoredTexts(trx, portalId, table, rows.map((r) => String(r.id)));
+  if (isTextTable(table))
+    await scoreStoredTexts(
+      trx,
+      portalId,
+      table,
+      rows.map((r) => String(r.id)),
+    );
   return { written: Number(result.numInsertedOrUpdatedRows ?? 0) };
 }
 

@@ -26,10 +26,16 @@ describe('training on a thread of its own', () => {
     const data = syntheticDataset(800, 17);
     const options = { families: ['logistic', 'gbdt', 'mlp'] as const, seed: 9, innerFolds: 3 };
     const progress: number[] = [];
-    const shared = await trainModel(data, { ...options, threads: 3, onProgress: (done) => progress.push(done) });
+    const shared = await trainModel(data, {
+      ...options,
+      threads: 3,
+      onProgress: (done) => progress.push(done),
+    });
     const alone = await trainModel(data, { ...options, threads: 1 });
     expect(serializeModel({ ...shared, trainedAt: '' })).toBe(serializeModel({ ...alone, trainedAt: '' }));
-    expect(shared.selection.map((c) => c.family).sort()).toEqual(expect.arrayContaining(['gbdt', 'logistic']));
+    expect(shared.selection.map((c) => c.family).sort()).toEqual(
+      expect.arrayContaining(['gbdt', 'logistic']),
+    );
     expect(progress.at(-1)).toBe(progress.length - 1);
   }, 120_000);
 
