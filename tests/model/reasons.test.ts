@@ -70,4 +70,18 @@ describe('reasons', () => {
     const magnitudes = score!.reasons!.map((r) => Math.abs(r.contribution));
     expect(magnitudes).toEqual([...magnitudes].sort((a, b) => b - a));
   });
+
+  it.each(FAMILIES)('%s: asked for the strongest few each way, gives exactly those', async (family) => {
+    const model = models.get(family)!;
+    const data = syntheticDataset(150, 5);
+    const all = await scoreDataset(model, data);
+    const few = await scoreDataset(model, data, { reasonsEachWay: 2 });
+    few.forEach((score, i) => {
+      const { up, down } = topReasons(all[i]!, 2);
+      expect(score.probability).toBe(all[i]!.probability);
+      expect(score.reasons).toEqual(
+        [...up, ...down].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)),
+      );
+    });
+  });
 });
