@@ -59,6 +59,7 @@ export {
   type Score,
   type ScoreOptions,
 } from './score.js';
+export { scoreRowsInThread } from './score-in-thread.js';
 export { parseModel, serializeModel } from './serialize.js';
 export { needsStarterModel, starterModel, STARTER_MIN_CHURNERS, STARTER_WEIGHTS } from './starter.js';
 export {

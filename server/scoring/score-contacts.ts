@@ -6,8 +6,11 @@ import { sql, type Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { ContactFeatures } from '../features/build/build-features.js';
-import { scoreRows, type Reason, type TrainedModel } from '../model/index.js';
+import { scoreRows, scoreRowsInThread, type Reason, type TrainedModel } from '../model/index.js';
 import type { Tier } from './tiers.js';
+
+/** Contacts scored together from which the scoring thread takes over. */
+const THREAD_FROM_ROWS = 250;
 
 /** Reasons kept with each score: the strongest this many each way. */
 export const REASONS_EACH_WAY = 3;
@@ -24,11 +27,14 @@ export async function scoreContacts(
   features: readonly ContactFeatures[],
 ): Promise<ContactScore[]> {
   if (features.length === 0) return [];
-  const scores = await scoreRows(
-    model,
-    features.map((f) => f.values),
-    { explain: true },
-  );
+  const rows = features.map((f) => f.values);
+  const options = { explain: true, reasonsEachWay: REASONS_EACH_WAY };
+  // A cycle's chunk on the scoring thread, so the other chunk's database work goes on meanwhile;
+  // a handful of contacts rescored after a change, at once.
+  const scores =
+    rows.length >= THREAD_FROM_ROWS
+      ? await scoreRowsInThread(model, rows, options)
+      : await scoreRows(model, rows, options);
   return scores.map((score, i) => {
     const all = score.reasons ?? [];
     const up = all.filter((r) => r.contribution > 0).slice(0, REASONS_EACH_WAY);
