@@ -51,6 +51,7 @@ export async function processTrain(job: Job, deps: { db: Kysely<Database>; logge
     churners: result.churners,
     reason,
     ms: Date.now() - started,
+    seconds: result.seconds,
   };
   deps.logger.info(summary, 'model trained');
   return summary;

