@@ -79,6 +79,8 @@ try {
     .map(([name, at], i) => `${name} ${((marks[i + 1]![1] - at) / 1000).toFixed(1)} s`)
     .join(', ');
 
+  const [trained] = await queues.get('train').getJobs(['completed']);
+  const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
   const counts = sandboxCounts(portal);
   const written = [...portal.recordsOf('contacts').values()].filter(
     (c) => c.properties.churn_risk_score,
@@ -93,7 +95,8 @@ try {
   process.stdout.write(
     `first cycle of ${contacts} contacts: ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
       `floor ${floorCalls} calls in ${floorSeconds.toFixed(1)} s; ratio ${(seconds / floorSeconds).toFixed(3)}; ` +
-      `worker peak RSS ${peak.toFixed(0)} MB (${breakdown})\n`,
+      `worker peak RSS ${peak.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429 ` +
+      `(${breakdown}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
   );
 } finally {
   await queues.close();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { HUBSPOT_RATE_LIMITS } from './crm/rate-limit.js';
 
 /**
  * Every setting comes from the environment, parsed here once. Defaults give the embedded mode
@@ -55,7 +56,11 @@ const envSchema = z.object({
     .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template')
     .default('https://app.hubspot.com/contacts/{portalId}/record/0-1/{contactId}'),
   /** Our budget per portal, kept under HubSpot's 110 calls per rolling 10 s and its search limit. */
-  HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(10.5),
+  HUBSPOT_RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .min(0.1)
+    .max(1000)
+    .default(HUBSPOT_RATE_LIMITS.generalPerSecond),
   HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
   /** Days an uninstalled portal's warehouse rows are kept before they are deleted. */
   UNINSTALLED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),

@@ -11,10 +11,22 @@ export interface RateLimits {
   searchPerSecond: number;
 }
 
-/** HubSpot allows 110 calls per rolling 10 s per portal; we keep a margin of five. */
-export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 10.5, searchPerSecond: 4 };
+/**
+ * HubSpot allows 110 calls per rolling 10 s per portal. A call holds its place in our window from
+ * before it is sent until its answer comes (`take`, then `answered`), so however late it reaches HubSpot, HubSpot
+ * never counts more calls in a window than we do; one call of margin covers how each side rounds
+ * the window's edges.
+ */
+export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 10.9, searchPerSecond: 4 };
 
 const WINDOW_MS = 10_000;
+
+/** A place in a portal's window: when it was granted, and the entry that holds it. */
+export interface RateGrant {
+  at: number;
+  key: string;
+  member: string;
+}
 
 /**
  * A rolling-window log, as HubSpot counts: the calls of the last 10 s, by Redis's own clock so
@@ -33,6 +45,14 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window - now + 1`;
+
+/** Moves a call's entry in the window to Redis's time now: the call counts until now + window. */
+const HOLD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return now`;
 
 /**
  * One budget per portal shared by every process through Redis: a worker waits for its turn rather
@@ -58,20 +78,28 @@ export class PortalRateLimiter {
     });
   }
 
+  /**
+   * Keeps a call's place in the window until now + window: its answer has just come, and HubSpot
+   * may have counted it as late as that. A failed call's place is kept too (it may have arrived).
+   */
+  async answered(grant: RateGrant): Promise<void> {
+    await this.redis.eval(HOLD, 1, grant.key, this.windowMs, grant.member);
+  }
+
   /** Resolves when the portal may make one more call of this kind, with Redis's time of the grant. */
-  async take(portalId: number, kind: CallKind): Promise<number> {
+  async take(portalId: number, kind: CallKind): Promise<RateGrant> {
     if (kind === 'search') await this.takeSearch(portalId);
     return this.takeGeneral(portalId);
   }
 
-  private async takeGeneral(portalId: number): Promise<number> {
+  private async takeGeneral(portalId: number): Promise<RateGrant> {
     const key = `${this.keyPrefix}:crm-rate:general:${portalId}`;
     const member = randomBytes(8).toString('hex');
     for (;;) {
       const wait = Number(
         await this.redis.eval(TAKE_ROLLING, 1, key, this.windowMs, this.generalPerWindow, member),
       );
-      if (wait <= 0) return -wait;
+      if (wait <= 0) return { at: -wait, key, member };
       await sleep(wait + Math.random() * 10);
     }
   }

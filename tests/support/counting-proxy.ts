@@ -5,6 +5,8 @@ export interface ProxiedRequest {
   method: string;
   path: string;
   body: string;
+  /** The CRM's answer; undefined until it comes. */
+  status?: number;
 }
 
 /**
@@ -28,11 +30,12 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      requests.push({
+      const seen: ProxiedRequest = {
         method: req.method ?? 'GET',
         path: (req.url ?? '/').split('?')[0]!,
         body: body.toString(),
-      });
+      };
+      requests.push(seen);
       const forward = request(
         {
           host: upstream.hostname,
@@ -42,6 +45,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           headers: { ...req.headers, host: upstream.host },
         },
         (answer) => {
+          seen.status = answer.statusCode;
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },

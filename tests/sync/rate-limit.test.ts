@@ -18,6 +18,8 @@ afterAll(async () => {
   await redis.stop();
 });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The most calls that started within any span of `windowMs`. */
 function busiestWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((x, y) => x - y);
@@ -38,7 +40,7 @@ describe('the per-portal rate limit shared by every process', () => {
     const second = new PortalRateLimiter(b, 'rl-test', limits, 1000);
     const started: number[] = [];
     const call = async (limiter: PortalRateLimiter) => {
-      started.push(await limiter.take(1, 'general'));
+      started.push((await limiter.take(1, 'general')).at);
     };
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 15 }, (_, i) => call(i % 2 === 0 ? first : second)));
@@ -47,6 +49,25 @@ describe('the per-portal rate limit shared by every process', () => {
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(2000);
     expect(elapsed).toBeLessThan(6000);
+  });
+
+  it('counts a call until its answer comes, so calls that arrive late never crowd the window', async () => {
+    // A budget of 5 per rolling second; each call reaches the CRM up to 400 ms after it was let
+    // go (a busy event loop, a slow network) and is answered 50 ms later.
+    const limits = { generalPerSecond: 5, searchPerSecond: 100 };
+    const limiter = new PortalRateLimiter(a, 'rl-test-late', limits, 1000);
+    const arrivals: number[] = [];
+    const delays = [400, 0, 350, 20, 300, 10, 0, 380, 50, 0, 390, 5, 0, 200, 0, 360, 0, 10];
+    await Promise.all(
+      delays.map(async (delay) => {
+        const grant = await limiter.take(1, 'general');
+        await sleep(delay);
+        arrivals.push(Date.now());
+        await sleep(50);
+        await limiter.answered(grant);
+      }),
+    );
+    expect(busiestWindow(arrivals, 1000)).toBeLessThanOrEqual(5);
   });
 
   it('keeps portals apart', async () => {

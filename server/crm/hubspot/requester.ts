@@ -61,7 +61,8 @@ export class HubSpotRequester {
     let refreshed = false;
     let lastFailure = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      await this.options.limiter.take(portalId, request.kind ?? 'general');
+      // Our place in the portal's window is kept until the answer comes: see PortalRateLimiter.
+      const grant = await this.options.limiter.take(portalId, request.kind ?? 'general');
       this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
       let status: number;
       let body: unknown;
@@ -80,9 +81,11 @@ export class HubSpotRequester {
       } catch (error) {
         if (error instanceof CrmError) throw error;
         lastFailure = `network error: ${(error as Error).message}`;
+        await this.options.limiter.answered(grant);
         await sleep(this.backoff(attempt));
         continue;
       }
+      await this.options.limiter.answered(grant);
 
       if (status < 300 || status === 207) return { status, body };
       const detail = hubspotErrorSchema.safeParse(body);
