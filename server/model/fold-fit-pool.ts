@@ -46,7 +46,10 @@ export async function fitFoldsInThreads(
     .map((t) => t.index);
   const workers = Array.from(
     { length: Math.max(1, Math.min(threads, tasks.length)) },
-    () => new Worker(new URL('./fold-fit-thread-entry.mjs', import.meta.url)),
+    () =>
+      new Worker(new URL('./thread-entry.mjs', import.meta.url), {
+        workerData: { module: './fold-fit-thread-main.ts' },
+      }),
   );
   try {
     await new Promise<void>((resolve, reject) => {

@@ -33,7 +33,9 @@ class ScoringThread {
   failed = false;
 
   constructor() {
-    this.worker = new Worker(new URL('./score-thread-entry.mjs', import.meta.url));
+    this.worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), {
+      workerData: { module: './score-thread-main.ts' },
+    });
     // An idle scoring thread never keeps the process alive.
     this.worker.unref();
     this.worker.on('message', (reply: ScoringReply) => {
