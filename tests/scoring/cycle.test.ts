@@ -139,9 +139,9 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
 
   it('rescores a contact and writes its new score within 10 s of three angry tickets', async () => {
     const portal = store.portal(HUB)!;
-    // A customer at medium risk now.
+    // A customer at low risk now, so the tickets are what changes: they must show among the reasons.
     const customer = sandboxContacts().find(
-      (c) => c.properties.lifecyclestage === 'customer' && c.properties.churn_risk_tier === 'medium',
+      (c) => c.properties.lifecyclestage === 'customer' && c.properties.churn_risk_tier === 'low',
     )!;
     const scoreBefore = Number(customer.properties.churn_risk_score);
     const writtenBefore = customer.properties.churn_risk_updated_at;
