@@ -16,6 +16,8 @@ export interface WorkerPoolOptions extends QueueConnectionOptions {
 }
 
 const SHUTDOWN_REASON = 'worker shutting down';
+/** How long jobs asked to stop get to give their work back before the workers are closed anyway. */
+const RELEASE_WAIT_MS = 12_000;
 
 /**
  * One BullMQ worker per queue that has a processor. A job cancelled by shutdown goes back to the
@@ -59,7 +61,9 @@ export class WorkerPool {
     if (finished) return;
     this.options.logger.warn({ graceMs }, 'jobs still running after the grace period; releasing them');
     for (const worker of this.workers) worker.cancelAllJobs(SHUTDOWN_REASON);
-    const released = await Promise.race([closing.then(() => true), sleep(5000).then(() => false)]);
+    // A job notices the signal between steps; one waiting for a place in a portal's CRM rate
+    // window (10 s) notices it only after that wait.
+    const released = await Promise.race([closing.then(() => true), sleep(RELEASE_WAIT_MS).then(() => false)]);
     if (!released) await Promise.all(this.workers.map((w) => w.close(true)));
   }
 
