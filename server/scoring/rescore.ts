@@ -8,7 +8,6 @@ import type { CrmConnector } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { featuresOfContacts } from '../features/build/build-features.js';
 import { loadContacts } from '../features/build/contact-chunks.js';
-import { ensureTextSentiment } from '../features/build/text-sentiment.js';
 import { activePortalModel } from './portal-model.js';
 import { scoreContacts, storeScores } from './score-contacts.js';
 import { contactValues, tierOfScore, type TierCut } from './tiers.js';
@@ -46,7 +45,6 @@ export async function rescoreContacts(
   const { db } = deps;
   const now = options.now ?? new Date();
   const contacts = await loadContacts(db, portalId, { ids: contactIds });
-  await ensureTextSentiment(db, portalId);
   const loaded = await activePortalModel(db, portalId);
   const cut = await currentTierCut(db, portalId, loaded.model.thresholds);
   const scores = await scoreContacts(loaded.model, await featuresOfContacts(db, portalId, now, contacts));
