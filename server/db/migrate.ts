@@ -6,6 +6,7 @@ import * as scoring from './migrations/0004-scoring.js';
 import * as retentionWorkflows from './migrations/0005-retention-workflows.js';
 import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
 import * as cardFeedback from './migrations/0007-card-feedback.js';
+import * as customerStatus from './migrations/0008-customer-status.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-retention-workflows': retentionWorkflows,
   '0006-dashboard-sessions': dashboardSessions,
   '0007-card-feedback': cardFeedback,
+  '0008-customer-status': customerStatus,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

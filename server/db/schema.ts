@@ -54,6 +54,12 @@ export interface ContactsTable extends CrmObjectColumns {
   lifecycle_stage: string | null;
   owner_id: string | null;
   company_id: string | null;
+  /** The CRM's history of the properties the churn rule reads, oldest first; null when not fetched. */
+  property_history: ColumnType<
+    Record<string, { value: string | null; at: string }[]> | null,
+    string | null | undefined,
+    string | null
+  >;
 }
 
 export interface CompaniesTable extends CrmObjectColumns {
@@ -340,6 +346,20 @@ export interface CurrentScoresTable {
   previous_scored_at: Timestamp | null;
 }
 
+/** Each contact's customer status as of the last run or rescoring that looked at it. */
+export interface CustomerStatusTable {
+  portal_id: BigId;
+  contact_id: string;
+  status: 'prospect' | 'active' | 'churned';
+  /** When the current (or last) customer episode began. */
+  since: Timestamp | null;
+  left_at: Timestamp | null;
+  /** What showed the churn (see ChurnEvidence in server/features/customer-status.ts). */
+  evidence: ColumnType<unknown, string | null, string | null>;
+  as_of: Timestamp;
+  run_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
 /** Per portal and ISO week (UTC): the last score of each contact scored that week, summed. */
 export interface ScoreWeeklyTotalsTable {
   portal_id: BigId;
@@ -378,6 +398,7 @@ export interface Database {
   current_scores: CurrentScoresTable;
   score_weekly_totals: ScoreWeeklyTotalsTable;
   score_feedback: ScoreFeedbackTable;
+  customer_status: CustomerStatusTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

@@ -34,7 +34,19 @@ export {
   type TrainingRow,
   type TrainingSetOptions,
 } from './labels.js';
-export { FORMER_CUSTOMER_STAGE, stageAt } from './build/profile-features.js';
+export { FORMER_CUSTOMER_STAGE } from '../settings/churn-rule.js';
+export {
+  churnLabel,
+  customerEpisodes,
+  customerStatusAt,
+  describeEvidence,
+  statusAt,
+  type ChurnEvidence,
+  type CustomerEpisode,
+  type CustomerStatus,
+  type DealHistory,
+} from './customer-status.js';
+export { dealHistories, loadCustomerEpisodes, portalChurnRule } from './customer-histories.js';
 export { ensureTextSentiment, type SentimentScoring } from './build/text-sentiment.js';
 export {
   labelOf,

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
-import { churnRuleSchema, DEFAULT_CHURN_RULE } from '../features/labels.js';
+import { churnRuleSchema, DEFAULT_CHURN_RULE } from './churn-rule.js';
 
 const share = z.number().min(0).max(1);
 

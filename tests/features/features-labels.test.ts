@@ -37,8 +37,9 @@ async function labels(
 const key = (name: string, cutoff = A) => `${id[name]}@${cutoff.toISOString().slice(0, 10)}`;
 
 async function customer(name: string, sinceDays: number, properties: Record<string, string | null> = {}) {
+  const left = properties.hs_lifecyclestage_other_date !== undefined;
   id[name] = await w.contact(
-    { id: name, createdAt: at(sinceDays), stage: 'customer' },
+    { id: name, createdAt: at(sinceDays), stage: left ? 'other' : 'customer' },
     { hs_lifecyclestage_customer_date: at(sinceDays).toISOString(), ...properties },
   );
   return id[name];

@@ -161,14 +161,15 @@ describe('feature values as of a date', () => {
     expect(v.feedback_sentiment_mean).toBeCloseTo(0.05, 10);
   });
 
-  it('a contact with no history gets zeros for counts, nulls for what cannot be measured, unknown categories', async () => {
+  it('a lead with no history gets zeros for counts, nulls for what cannot be measured (a tenure among them), unknown categories', async () => {
     const v = (await featuresAt(AS_OF)).get(bob)!.values;
     for (const f of FEATURE_CATALOGUE) {
       if (['tenure_days', 'lifecycle_stage'].includes(f.name)) continue;
       const expected = f.missing === 'zero' ? 0 : f.missing === 'null' ? null : 'unknown';
       expect([f.name, v[f.name]]).toEqual([f.name, expected]);
     }
-    expect(v.tenure_days).toBeCloseTo(10, 10);
+    // Never a customer: no "days as a customer", whatever its age in the CRM.
+    expect(v.tenure_days).toBeNull();
     expect(v.lifecycle_stage).toBe('lead');
   });
 });

@@ -540,7 +540,7 @@ describe('a feedback request', () => {
     // The answer is a feature of the contact from now on.
     const contact = await product.ctx.db.db
       .selectFrom('contacts')
-      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties'])
+      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history'])
       .where('portal_id', '=', portalIds.get(HUB)!)
       .where('id', '=', contactId)
       .executeTakeFirstOrThrow();

@@ -7,6 +7,8 @@ import {
   emptyFeedbackFeatures,
   feedbackFeatures,
 } from './commerce-feedback-features.js';
+import { loadCustomerEpisodes } from '../customer-histories.js';
+import type { CustomerEpisode } from '../customer-status.js';
 import { contactChunks, DEFAULT_CHUNK_SIZE, type ContactRow } from './contact-chunks.js';
 import { emailFeatures, emptyEmailFeatures } from './email-features.js';
 import { profileFeatures } from './profile-features.js';
@@ -45,22 +47,27 @@ export async function* buildFeatures(
   }
 }
 
-/** Features of the given contacts as of `asOf`: one aggregate query per source. */
+/**
+ * Features of the given contacts as of `asOf`: one aggregate query per source. `episodes` are the
+ * contacts' customer episodes when the caller has them (read from the warehouse otherwise).
+ */
 export async function featuresOfContacts(
   db: Kysely<Database>,
   portalId: number,
   asOf: Date,
   contacts: readonly ContactRow[],
+  episodes?: ReadonlyMap<string, readonly CustomerEpisode[]>,
 ): Promise<ContactFeatures[]> {
   if (contacts.length === 0) return [];
   const w = windowsFor(asOf);
   const ids = contacts.map((c) => c.id);
-  const [emails, tickets, usage, commerce, feedback] = await Promise.all([
+  const [emails, tickets, usage, commerce, feedback, lives] = await Promise.all([
     emailFeatures(db, portalId, ids, w),
     ticketAggregates(db, portalId, ids, w),
     usageFeatures(db, portalId, ids, w),
     commerceFeatures(db, portalId, ids, w),
     feedbackFeatures(db, portalId, ids, w),
+    episodes ?? loadCustomerEpisodes(db, portalId, contacts),
   ]);
   return contacts.map((contact) => {
     const email = emails.get(contact.id);
@@ -72,7 +79,7 @@ export async function featuresOfContacts(
         ...supportFeatures(tickets.get(contact.id), email?.inbound),
         ...(usage.get(contact.id) ?? emptyUsageFeatures()),
         ...(commerce.get(contact.id) ?? emptyCommerceFeatures()),
-        ...profileFeatures(contact, asOf),
+        ...profileFeatures(contact, asOf, lives.get(contact.id) ?? []),
         ...(feedback.get(contact.id) ?? emptyFeedbackFeatures()),
       },
     };

@@ -8,6 +8,8 @@ export interface ContactRow {
   updated_at: Date | null;
   lifecycle_stage: string | null;
   properties: Record<string, string | null>;
+  /** The CRM's history of the properties the churn rule reads, oldest first (see customer-status). */
+  property_history: Record<string, { value: string | null; at: string }[]> | null;
   company_properties: Record<string, string | null> | null;
 }
 
@@ -26,7 +28,7 @@ export async function* contactChunks(
   for (;;) {
     let query = db
       .selectFrom('contacts')
-      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'company_id'])
+      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history', 'company_id'])
       .where('portal_id', '=', portalId)
       .where('archived', '=', false)
       .orderBy('id')
@@ -51,7 +53,7 @@ export async function loadContacts(
 ): Promise<ContactRow[]> {
   let query = db
     .selectFrom('contacts')
-    .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'company_id'])
+    .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history', 'company_id'])
     .where('portal_id', '=', portalId)
     .where('archived', '=', false)
     .orderBy('id');

@@ -1,56 +1,44 @@
+import { FORMER_CUSTOMER_STAGE } from '../../settings/churn-rule.js';
 import type { FeatureValues } from '../catalogue.js';
+import { statusAt, type CustomerEpisode } from '../customer-status.js';
 import type { ContactRow } from './contact-chunks.js';
 import { DAY_MS } from './time-windows.js';
 
-/** HubSpot's default former-customer stage; the generator and most portals use it. */
-export const FORMER_CUSTOMER_STAGE = 'other';
-
 const YEAR_MS = 365.25 * DAY_MS;
 const PERIOD_MS: Record<string, number> = { annual: YEAR_MS, monthly: YEAR_MS / 12 };
-const PRE_CUSTOMER = new Set([
-  'subscriber',
-  'lead',
-  'marketingqualifiedlead',
-  'salesqualifiedlead',
-  'opportunity',
-]);
-
-export function propertyDate(properties: Record<string, string | null>, name: string): Date | null {
-  const raw = properties[name];
-  if (raw === null || raw === undefined || raw === '') return null;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  return Number.isFinite(ms) ? new Date(ms) : null;
-}
-
-/** When the contact became a customer, by the lifecycle stage date; null for those who never did. */
-export function customerSince(contact: ContactRow): Date | null {
-  return propertyDate(contact.properties, 'hs_lifecyclestage_customer_date');
-}
 
 /**
- * The lifecycle stage at `asOf`, from the dates each stage was entered, so that a customer who
- * left later still reads as a customer before that.
+ * The lifecycle stage at `asOf` as the customer status sees it: `customer` while active,
+ * the former stage once left, else the prospect's current stage (or `unknown`).
  */
-export function stageAt(contact: ContactRow, asOf: Date, formerStage = FORMER_CUSTOMER_STAGE): string {
-  const left = propertyDate(contact.properties, `hs_lifecyclestage_${formerStage}_date`);
-  if (left !== null && left < asOf) return formerStage;
-  const since = customerSince(contact);
-  if (since !== null && since < asOf) return 'customer';
+function stageAt(contact: ContactRow, episodes: readonly CustomerEpisode[], asOf: Date): string {
+  const status = statusAt(episodes, asOf);
+  if (status.status === 'active') return 'customer';
+  if (status.status === 'churned') return FORMER_CUSTOMER_STAGE;
   const current = contact.lifecycle_stage;
-  if (current !== null && PRE_CUSTOMER.has(current) && contact.created_at !== null && contact.created_at < asOf)
-    return current;
-  return 'unknown';
+  return current !== null && contact.created_at !== null && contact.created_at < asOf && current !== FORMER_CUSTOMER_STAGE
+    ? current
+    : 'unknown';
 }
 
 const present = (value: string | null | undefined): string | null =>
   value === null || value === undefined || value.trim() === '' ? null : value.trim();
 const category = (value: string | null | undefined) => present(value) ?? 'unknown';
 
-export function profileFeatures(contact: ContactRow, asOf: Date): FeatureValues {
+/**
+ * Profile features as of `asOf`. Tenure and renewals count from the start of the customer episode
+ * under way then (a customer who came back counts from the return); nobody else has a tenure.
+ */
+export function profileFeatures(
+  contact: ContactRow,
+  asOf: Date,
+  episodes: readonly CustomerEpisode[],
+): FeatureValues {
   const p = contact.properties;
   const company = contact.company_properties ?? {};
-  const since = customerSince(contact) ?? contact.created_at;
-  const tenureMs = since !== null && since < asOf ? asOf.getTime() - since.getTime() : null;
+  const status = statusAt(episodes, asOf);
+  const since = status.status === 'active' ? status.since : null;
+  const tenureMs = since !== null ? asOf.getTime() - since.getTime() : null;
   const period = PERIOD_MS[p.billing_period ?? ''];
   let toRenewal: number | null = null;
   if (tenureMs !== null && period !== undefined) {
@@ -60,7 +48,7 @@ export function profileFeatures(contact: ContactRow, asOf: Date): FeatureValues 
   const employees = Number(company.numberofemployees ?? NaN);
   return {
     tenure_days: tenureMs === null ? null : tenureMs / DAY_MS,
-    lifecycle_stage: stageAt(contact, asOf),
+    lifecycle_stage: stageAt(contact, episodes, asOf),
     company_size: company.numberofemployees && Number.isFinite(employees) ? employees : null,
     company_industry: category(company.industry),
     country: category(present(p.country) ?? company.country),

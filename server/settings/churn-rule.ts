@@ -1,0 +1,72 @@
+/**
+ * What "churned" means for a portal, as its admin chooses it, and which contact properties the
+ * sync must bring (with their history) for the rule to work against the CRM.
+ */
+import { z } from 'zod';
+
+/** HubSpot's default former-customer stage; most portals use it. */
+export const FORMER_CUSTOMER_STAGE = 'other';
+
+const propertyName = z.string().regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot internal property name');
+
+export const churnRuleSchema = z.discriminatedUnion('kind', [
+  /** The contact enters the former-customer stage, or (by default) a renewal deal is lost. */
+  z.object({
+    kind: z.literal('lifecycle_stage'),
+    formerStage: propertyName.default(FORMER_CUSTOMER_STAGE),
+    renewalLost: z.boolean().default(true),
+    renewalDealTypes: z.array(z.string().min(1)).min(1).default(['existingbusiness', 'renewal']),
+  }),
+  /**
+   * A contact property turns true (true, 1, yes); when, from the property's history in the CRM,
+   * or from a date property when one is named.
+   */
+  z.object({
+    kind: z.literal('property'),
+    property: propertyName,
+    dateProperty: propertyName.optional(),
+  }),
+  /** For non-contract businesses: no purchase (deal won) for this many days. */
+  z.object({ kind: z.literal('no_purchase'), days: z.number().int().min(1).max(3650) }),
+]);
+export type ChurnRule = z.infer<typeof churnRuleSchema>;
+
+export const DEFAULT_CHURN_RULE: ChurnRule = churnRuleSchema.parse({ kind: 'lifecycle_stage' });
+
+/** The rule stored in a portal's settings (`settings.churnRule`), or the default. */
+export function churnRuleOf(settings: Record<string, unknown>): ChurnRule {
+  return settings.churnRule === undefined ? DEFAULT_CHURN_RULE : churnRuleSchema.parse(settings.churnRule);
+}
+
+/** The lifecycle stages of a paying customer, in HubSpot's default stage set. */
+export const CUSTOMER_STAGES: ReadonlySet<string> = new Set(['customer', 'evangelist']);
+
+/** The stages of someone who has not bought yet. */
+export const PROSPECT_STAGES: ReadonlySet<string> = new Set([
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+]);
+
+/** The lifecycle stage, whose history tells when a customer started, left and came back. */
+export const STAGE_PROPERTY = 'lifecyclestage';
+
+/** Contact properties the rule reads beyond the ones always synced. */
+export function ruleProperties(rule: ChurnRule): string[] {
+  if (rule.kind !== 'property') return [];
+  return rule.dateProperty ? [rule.property, rule.dateProperty] : [rule.property];
+}
+
+/** Contact properties whose history the rule reads: the stage always, and the rule's own property. */
+export function historyProperties(rule: ChurnRule): string[] {
+  return rule.kind === 'property' ? [STAGE_PROPERTY, rule.property] : [STAGE_PROPERTY];
+}
+
+const TRUE_VALUES = new Set(['true', '1', 'yes']);
+
+/** Whether a property value reads as true under a `property` rule. */
+export function isTrueValue(value: string | null | undefined): boolean {
+  return TRUE_VALUES.has((value ?? '').trim().toLowerCase());
+}

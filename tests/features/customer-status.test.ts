@@ -1,0 +1,196 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ContactRow } from '../../server/features/build/contact-chunks.js';
+import {
+  churnLabel,
+  customerEpisodes,
+  customerStatusAt,
+  NO_DEALS,
+  type DealHistory,
+} from '../../server/features/customer-status.js';
+import { churnRuleSchema, DEFAULT_CHURN_RULE } from '../../server/settings/churn-rule.js';
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
+const iso = (n: number) => day(n).toISOString();
+
+function contact(
+  stage: string | null,
+  properties: Record<string, string | null> = {},
+  history: ContactRow['property_history'] = null,
+): ContactRow {
+  return {
+    id: '1',
+    created_at: day(0),
+    updated_at: day(400),
+    lifecycle_stage: stage,
+    properties: { lifecyclestage: stage, ...properties },
+    property_history: history,
+    company_properties: null,
+  };
+}
+
+const stages = (...changes: [string, number][]) => ({
+  lifecyclestage: changes.map(([value, at]) => ({ value, at: iso(at) })),
+});
+
+describe('a contact’s status at a time', () => {
+  it('a lead is a prospect, and has no churn label', () => {
+    const lead = contact('lead');
+    expect(customerStatusAt(lead, NO_DEALS, DEFAULT_CHURN_RULE, day(300))).toEqual({ status: 'prospect' });
+    expect(churnLabel(customerEpisodes(lead, NO_DEALS, DEFAULT_CHURN_RULE), day(100), 90)).toBeNull();
+  });
+
+  it('a customer is active from the day they became one, a prospect before', () => {
+    const c = contact('customer', { hs_lifecyclestage_customer_date: iso(50) });
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(40)).status).toBe('prospect');
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(60))).toEqual({
+      status: 'active',
+      since: day(50),
+    });
+  });
+
+  it('a customer who left is churned from the stage date, with what showed it', () => {
+    const c = contact('other', {
+      hs_lifecyclestage_customer_date: iso(50),
+      hs_lifecyclestage_other_date: iso(200),
+    });
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(199)).status).toBe('active');
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(201))).toEqual({
+      status: 'churned',
+      since: day(50),
+      leftAt: day(200),
+      evidence: { kind: 'lifecycle_stage', stage: 'other' },
+    });
+    const episodes = customerEpisodes(c, NO_DEALS, DEFAULT_CHURN_RULE);
+    expect(churnLabel(episodes, day(150), 90)).toBe(1);
+    expect(churnLabel(episodes, day(100), 90)).toBe(0);
+    expect(churnLabel(episodes, day(210), 90)).toBeNull();
+  });
+
+  it('a lost renewal ends the customer’s life before the stage changes', () => {
+    const deals: DealHistory = { won: [day(50)], renewalsLost: [{ at: day(180), name: 'Acme renewal' }] };
+    const c = contact('other', {
+      hs_lifecyclestage_customer_date: iso(50),
+      hs_lifecyclestage_other_date: iso(200),
+    });
+    expect(customerStatusAt(c, deals, DEFAULT_CHURN_RULE, day(190))).toMatchObject({
+      status: 'churned',
+      leftAt: day(180),
+      evidence: { kind: 'renewal_lost', dealName: 'Acme renewal' },
+    });
+  });
+
+  it('a customer who left and came back is active from the return (from the stage history)', () => {
+    const c = contact(
+      'customer',
+      {},
+      stages(['lead', 0], ['customer', 50], ['other', 200], ['customer', 300]),
+    );
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(250)).status).toBe('churned');
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(320))).toEqual({
+      status: 'active',
+      since: day(300),
+    });
+    const episodes = customerEpisodes(c, NO_DEALS, DEFAULT_CHURN_RULE);
+    expect(churnLabel(episodes, day(150), 90)).toBe(1);
+    expect(churnLabel(episodes, day(320), 30)).toBe(0);
+  });
+
+  it('a return shown by the stage dates alone counts from the customer date', () => {
+    const c = contact('customer', {
+      hs_lifecyclestage_customer_date: iso(300),
+      hs_lifecyclestage_other_date: iso(200),
+    });
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(320))).toEqual({
+      status: 'active',
+      since: day(300),
+    });
+  });
+
+  it('the former stage without a date is churned now, but labels no past cutoff', () => {
+    const c = contact('other', { hs_lifecyclestage_customer_date: iso(50) });
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(400))).toMatchObject({
+      status: 'churned',
+      leftAt: null,
+    });
+    expect(churnLabel(customerEpisodes(c, NO_DEALS, DEFAULT_CHURN_RULE), day(100), 90)).toBeNull();
+  });
+
+  it('the former stage on someone who never bought is not a churn', () => {
+    const c = contact('other', { hs_lifecyclestage_other_date: iso(20) });
+    expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(400))).toEqual({ status: 'prospect' });
+  });
+
+  it('a deal closed after someone left does not bring them back when the CRM keeps stages', () => {
+    const deals: DealHistory = { won: [day(50), day(260)], renewalsLost: [] };
+    const c = contact('other', {
+      hs_lifecyclestage_customer_date: iso(50),
+      hs_lifecyclestage_other_date: iso(200),
+    });
+    expect(customerStatusAt(c, deals, DEFAULT_CHURN_RULE, day(300)).status).toBe('churned');
+  });
+
+  describe('a property rule', () => {
+    const rule = churnRuleSchema.parse({ kind: 'property', property: 'churned' });
+    it('dates the churn from the property’s history, never from the last change of the record', () => {
+      const c = contact(
+        'customer',
+        { hs_lifecyclestage_customer_date: iso(50), churned: 'true' },
+        {
+          churned: [
+            { value: 'false', at: iso(50) },
+            { value: 'true', at: iso(220) },
+          ],
+        },
+      );
+      expect(customerStatusAt(c, NO_DEALS, rule, day(300))).toMatchObject({
+        status: 'churned',
+        leftAt: day(220),
+      });
+    });
+    it('a flag cleared again is a return', () => {
+      const c = contact(
+        'customer',
+        { hs_lifecyclestage_customer_date: iso(50), churned: 'false' },
+        {
+          churned: [
+            { value: 'true', at: iso(220) },
+            { value: 'false', at: iso(260) },
+          ],
+        },
+      );
+      expect(customerStatusAt(c, NO_DEALS, rule, day(300))).toEqual({ status: 'active', since: day(260) });
+    });
+    it('without history or a date property, the flag churns now with an unknown date', () => {
+      const c = contact('customer', { hs_lifecyclestage_customer_date: iso(50), churned: 'yes' });
+      expect(customerStatusAt(c, NO_DEALS, rule, day(300))).toMatchObject({
+        status: 'churned',
+        leftAt: null,
+      });
+    });
+    it('a lead is a prospect whatever the flag says', () => {
+      expect(customerStatusAt(contact('lead', { churned: 'true' }), NO_DEALS, rule, day(300)).status).toBe(
+        'prospect',
+      );
+    });
+  });
+
+  describe('no purchase in N days', () => {
+    const rule = churnRuleSchema.parse({ kind: 'no_purchase', days: 60 });
+    const deals: DealHistory = { won: [day(10), day(50), day(200)], renewalsLost: [] };
+    it('is active within N days of a purchase, churned after, and active again with the next purchase', () => {
+      expect(customerStatusAt(contact(null), deals, rule, day(5)).status).toBe('prospect');
+      expect(customerStatusAt(contact(null), deals, rule, day(100))).toEqual({
+        status: 'active',
+        since: day(10),
+      });
+      expect(customerStatusAt(contact(null), deals, rule, day(150))).toMatchObject({
+        status: 'churned',
+        leftAt: day(110),
+      });
+      expect(customerStatusAt(contact(null), deals, rule, day(210))).toEqual({
+        status: 'active',
+        since: day(200),
+      });
+    });
+  });
+});
