@@ -55,6 +55,14 @@ export interface CrmRecord {
   archived: boolean;
   /** Associated record ids by object type, when asked for. */
   associations?: Partial<Record<CrmObjectType, string[]>>;
+  /** Each asked-for property's values over time, newest first, when history was asked for. */
+  propertiesWithHistory?: Record<string, PropertyValueChange[]>;
+}
+
+/** One value a property held, from when. */
+export interface PropertyValueChange {
+  value: string | null;
+  timestamp: string;
 }
 
 export interface Page<T> {
@@ -101,8 +109,17 @@ export interface CrmConnector {
     type: CrmObjectType,
     options: ModifiedSinceOptions,
   ): Promise<Page<CrmRecord> & { total: number }>;
-  /** Records by id (any number; batched by 100); ids the CRM does not know are left out. */
-  batchRead(portalId: number, type: CrmObjectType, ids: string[], properties: string[]): Promise<CrmRecord[]>;
+  /**
+   * Records by id (any number; batched by 100, or by 50 with history); ids the CRM does not know
+   * are left out. `propertiesWithHistory` adds those properties' past values.
+   */
+  batchRead(
+    portalId: number,
+    type: CrmObjectType,
+    ids: string[],
+    properties: string[],
+    options?: { propertiesWithHistory?: string[] },
+  ): Promise<CrmRecord[]>;
   /** Writes property values (batched by 100). */
   batchUpdate(
     portalId: number,

@@ -56,6 +56,15 @@ export async function completeFullSync(db: Db, portalId: number, type: CrmObject
   });
 }
 
+/**
+ * Makes the next sync of this type a full one from the first page (a churn rule that reads a new
+ * property needs it on every record); the incremental cursor stays until that sync completes.
+ */
+export async function restartFullSync(db: Db, portalId: number, type: CrmObjectType, now = new Date()) {
+  const progress: FullSyncProgress = { phase: 'live', startedAt: now.toISOString() };
+  await upsert(db, portalId, type, { cursor: JSON.stringify(progress) });
+}
+
 export async function saveModifiedSince(db: Db, portalId: number, type: CrmObjectType, modifiedSince: Date) {
   await upsert(db, portalId, type, { last_modified_at: modifiedSince });
 }

@@ -64,6 +64,8 @@ export async function fullSyncObject(
       pending = fetchPage(next);
       pending.catch(() => {}); // a failure surfaces when awaited
     }
+    const records =
+      spec.complete && !archivedPhase ? await spec.complete(deps, portalId, page.results) : page.results;
     await db.transaction().execute(async (trx) => {
       if (archivedPhase) {
         result.archived += await markArchived(
@@ -73,7 +75,7 @@ export async function fullSyncObject(
           page.results.map((r) => r.id),
         );
       } else {
-        result.written += (await writeRecords(trx, portalId, spec, page.results)).written;
+        result.written += (await writeRecords(trx, portalId, spec, records)).written;
       }
       if (done) {
         await completeFullSync(

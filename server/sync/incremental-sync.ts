@@ -44,6 +44,7 @@ export async function incrementalSyncObject(
       );
       records = withAssociations(records, other, linked);
     }
+    if (spec.complete && records.length > 0) records = await spec.complete(deps, portalId, records);
     for (const record of records) {
       const at = new Date(record.updatedAt);
       if (at > newest) newest = at;

@@ -1,7 +1,9 @@
-import type { Insertable } from 'kysely';
-import type { CrmObjectType, CrmRecord } from '../crm/connector.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { CrmConnector, CrmObjectType, CrmRecord } from '../crm/connector.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
+import { ruleProperties, type ChurnRule } from '../settings/churn-rule.js';
+import { storedHistory, withContactHistory } from './contact-history.js';
 import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from './values.js';
 
 /**
@@ -17,6 +19,12 @@ export interface ObjectSpec<T extends WarehouseTable = WarehouseTable> {
   /** Associations recorded from this side (the other side's sync does not record them again). */
   associations: CrmObjectType[];
   map(record: CrmRecord, portalId: number): Insertable<Database[T]>;
+  /** Completes a fetched page before it is written (contacts: the history the churn rule needs). */
+  complete?(
+    deps: { db: Kysely<Database>; connector: CrmConnector },
+    portalId: number,
+    records: CrmRecord[],
+  ): Promise<CrmRecord[]>;
 }
 
 function common(record: CrmRecord, portalId: number) {
@@ -66,14 +74,28 @@ export const CONTACTS: ObjectSpec<'contacts'> = {
     'churn_risk_model',
   ],
   associations: ['companies'],
-  map: (record, portalId) => ({
-    ...common(record, portalId),
-    email: nonEmpty(p(record, 'email'))?.toLowerCase() ?? null,
-    lifecycle_stage: nonEmpty(p(record, 'lifecyclestage')),
-    owner_id: nonEmpty(p(record, 'hubspot_owner_id')),
-    company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? record.associations?.companies?.[0] ?? null,
-  }),
+  map: (record, portalId) => {
+    const history = storedHistory(record);
+    return {
+      ...common(record, portalId),
+      email: nonEmpty(p(record, 'email'))?.toLowerCase() ?? null,
+      lifecycle_stage: nonEmpty(p(record, 'lifecyclestage')),
+      owner_id: nonEmpty(p(record, 'hubspot_owner_id')),
+      company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? record.associations?.companies?.[0] ?? null,
+      // Absent when not fetched: the writer keeps the stored history then.
+      property_history: history ? json(history) : null,
+    };
+  },
 };
+
+/** Contacts as a portal's churn rule needs them: its properties too, and their history where it tells. */
+export function contactsSpecFor(rule: ChurnRule): ObjectSpec<'contacts'> {
+  return {
+    ...CONTACTS,
+    properties: [...new Set([...CONTACTS.properties, ...ruleProperties(rule)])],
+    complete: (deps, portalId, records) => withContactHistory(deps, portalId, records, rule),
+  };
+}
 
 export const COMPANIES: ObjectSpec<'companies'> = {
   type: 'companies',
@@ -220,8 +242,13 @@ export const FEEDBACK: ObjectSpec<'feedback'> = {
 /** In the order a sync runs them: contacts first, so later objects find their contact. */
 export const OBJECT_SPECS: readonly ObjectSpec[] = [CONTACTS, COMPANIES, EMAILS, TICKETS, DEALS, FEEDBACK];
 
-export function specOf(type: CrmObjectType): ObjectSpec {
-  const spec = OBJECT_SPECS.find((s) => s.type === type);
+/** The specs of a portal with this churn rule. */
+export function objectSpecsFor(rule: ChurnRule): ObjectSpec[] {
+  return OBJECT_SPECS.map((spec) => (spec === CONTACTS ? contactsSpecFor(rule) : spec));
+}
+
+export function specOf(type: CrmObjectType, rule: ChurnRule): ObjectSpec {
+  const spec = objectSpecsFor(rule).find((s) => s.type === type);
   if (!spec) throw new Error(`no sync spec for ${type}`);
   return spec;
 }

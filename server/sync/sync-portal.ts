@@ -1,6 +1,7 @@
 import { fullSyncObject, type ObjectSyncResult, type SyncDeps } from './full-sync.js';
 import { incrementalSyncObject } from './incremental-sync.js';
-import { OBJECT_SPECS } from './object-specs.js';
+import { loadPortalSettings } from '../settings/portal-settings.js';
+import { objectSpecsFor } from './object-specs.js';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -13,8 +14,9 @@ export async function syncPortal(
   portalId: number,
   mode: SyncMode,
 ): Promise<ObjectSyncResult[]> {
+  const { churnRule } = await loadPortalSettings(deps.db, portalId);
   return Promise.all(
-    OBJECT_SPECS.map((spec) =>
+    objectSpecsFor(churnRule).map((spec) =>
       mode === 'full' ? fullSyncObject(deps, portalId, spec) : incrementalSyncObject(deps, portalId, spec),
     ),
   );

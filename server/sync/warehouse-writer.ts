@@ -4,6 +4,8 @@ import type { Database } from '../db/schema.js';
 import { isTextTable, scoreStoredTexts } from '../features/build/text-sentiment.js';
 import type { ObjectSpec } from './object-specs.js';
 
+const HISTORY = 'property_history';
+
 export interface WriteResult {
   /** Rows inserted or changed; a record already stored as it is counts as zero. */
   written: number;
@@ -33,10 +35,17 @@ export async function writeRecords(
         .doUpdateSet(() => {
           const set: Record<string, unknown> = { synced_at: sql`now()` };
           for (const column of columns) set[column] = sql.ref(`excluded.${column}`);
+          // A page read without history keeps the history stored before.
+          if (columns.includes(HISTORY))
+            set[HISTORY] = sql`coalesce(excluded.${sql.ref(HISTORY)}, ${sql.ref(`${table}.${HISTORY}`)})`;
           return set as never;
         })
         .where(
-          sql<boolean>`${sql.ref(`${table}.updated_at`)} is distinct from excluded.updated_at or ${sql.ref(`${table}.archived`)} <> excluded.archived or ${sql.ref(`${table}.properties`)} <> excluded.properties`,
+          sql<boolean>`${sql.ref(`${table}.updated_at`)} is distinct from excluded.updated_at or ${sql.ref(`${table}.archived`)} <> excluded.archived or ${sql.ref(`${table}.properties`)} <> excluded.properties${
+            columns.includes(HISTORY)
+              ? sql` or (excluded.${sql.ref(HISTORY)} is not null and excluded.${sql.ref(HISTORY)} is distinct from ${sql.ref(`${table}.${HISTORY}`)})`
+              : sql``
+          }`,
         ),
     )
     .executeTakeFirst();

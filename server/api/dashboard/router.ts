@@ -13,6 +13,8 @@ import {
   PortalSettingsError,
   updatePortalSettings,
 } from '../../settings/portal-settings.js';
+import { ruleProperties } from '../../settings/churn-rule.js';
+import { restartFullSync } from '../../sync/cursors.js';
 import { describeUsageApiKey } from '../../sync/usage/api-keys.js';
 import { sessionOf } from '../sign-in/session-guard.js';
 import { atRiskCsv, atRiskQuerySchema, listAtRisk } from './at-risk.js';
@@ -117,7 +119,11 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const session = sessionOf(res);
     const actor = session.userEmail ?? `user:${session.userId}`;
     const portalId = portalOf(req.params);
+    const before = await withPortal(() => loadPortalSettings(deps.db, portalId));
     const settings = await withPortal(() => updatePortalSettings(deps.db, portalId, req.body, actor));
+    // A rule that reads other contact properties needs them (and their history) on every contact.
+    if (ruleProperties(settings.churnRule).join() !== ruleProperties(before.churnRule).join())
+      await restartFullSync(deps.db, portalId, 'contacts');
     // A new weekly slot moves the portal's schedule at once.
     if (req.body && typeof req.body === 'object' && 'schedule' in req.body)
       await schedulePortalCycle(deps.queues, portalId, settings.schedule);

@@ -33,8 +33,9 @@ export class HubSpotConnector implements CrmConnector {
     type: CrmObjectType,
     ids: string[],
     properties: string[],
+    options?: { propertiesWithHistory?: string[] },
   ): Promise<CrmRecord[]> {
-    return batchRead(this.requester, portalId, type, ids, properties);
+    return batchRead(this.requester, portalId, type, ids, properties, options);
   }
 
   batchUpdate(

@@ -13,6 +13,8 @@ import type { HubSpotRequester } from './requester.js';
 const LIST_LIMIT = 100;
 const SEARCH_LIMIT = 200;
 const BATCH_LIMIT = 100;
+/** HubSpot reads fewer records per call when their properties' history is asked for. */
+const HISTORY_BATCH_LIMIT = 50;
 
 const publicObjectSchema = z.object({
   id: z.string(),
@@ -20,6 +22,12 @@ const publicObjectSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   archived: z.boolean().optional(),
+  propertiesWithHistory: z
+    .record(
+      z.string(),
+      z.array(z.object({ value: z.string().nullable(), timestamp: z.string() }).passthrough()),
+    )
+    .optional(),
   associations: z
     .record(
       z.string(),
@@ -111,13 +119,15 @@ export async function batchRead(
   type: CrmObjectType,
   ids: string[],
   properties: string[],
+  options: { propertiesWithHistory?: string[] } = {},
 ): Promise<CrmRecord[]> {
   const records: CrmRecord[] = [];
-  for (const chunk of chunks(ids, BATCH_LIMIT)) {
+  const history = options.propertiesWithHistory ?? [];
+  for (const chunk of chunks(ids, history.length > 0 ? HISTORY_BATCH_LIMIT : BATCH_LIMIT)) {
     const { body } = await requester.request(portalId, {
       method: 'POST',
       path: `${objectsPath(type)}/batch/read`,
-      body: { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] },
+      body: { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: history },
     });
     records.push(...batchSchema.parse(body).results.map(toRecord));
   }
@@ -157,6 +167,14 @@ function toRecord(object: PublicObject): CrmRecord {
     updatedAt: object.updatedAt,
     archived: object.archived ?? false,
   };
+  if (object.propertiesWithHistory) {
+    record.propertiesWithHistory = Object.fromEntries(
+      Object.entries(object.propertiesWithHistory).map(([name, values]) => [
+        name,
+        values.map((v) => ({ value: v.value, timestamp: v.timestamp })),
+      ]),
+    );
+  }
   if (object.associations) {
     record.associations = {};
     for (const [key, value] of Object.entries(object.associations)) {
