@@ -16,6 +16,8 @@ export interface Reason {
   value: string | number | null;
   /** Push on the calibrated logit: positive raises the churn risk, negative lowers it. */
   contribution: number;
+  /** The reason in plain words, when the caller phrased it ("No purchase in 12 months"). */
+  text?: string;
 }
 
 export interface Score {

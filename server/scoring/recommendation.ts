@@ -4,6 +4,7 @@
  * The card and the at-risk list both show it, so it lives here, once.
  */
 import type { Reason } from '../model/index.js';
+import { isMeaningfulReason, reasonText } from './reason-text.js';
 
 export type RetentionPlay =
   | 'proactive_support'
@@ -68,16 +69,13 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-/** A reason in a few words, with the customer's value: "Tickets open now: 3". */
+/**
+ * A reason in a few words, with the customer's value: "3 support tickets open". The text phrased
+ * at scoring time (with the contact's whole feature row) when the reason has one; otherwise the
+ * reason's own value in the same plain words (scores stored before reasons had their text).
+ */
 export function describeReason(reason: Reason): string {
-  if (reason.value === null || reason.value === '') return `${reason.label} (unknown)`;
-  const value = typeof reason.value === 'number' ? formatNumber(reason.value) : reason.value;
-  return `${reason.label}: ${value}`;
-}
-
-function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return Math.abs(value) < 1 ? value.toFixed(2) : value.toFixed(1);
+  return reason.text ?? reasonText(reason);
 }
 
 /**
@@ -85,7 +83,10 @@ function formatNumber(value: number): string {
  * `monitor`, or a loyalty reward when nothing raises their risk at all.
  */
 export function recommendAction(reasons: readonly Reason[], tier: Tier): Recommendation {
-  const raising = reasons.filter((r) => r.contribution > 0).sort((a, b) => b.contribution - a.contribution);
+  // A missing value is never a reason (scores stored before this rule may still hold one).
+  const raising = reasons
+    .filter((r) => r.contribution > 0 && isMeaningfulReason(r))
+    .sort((a, b) => b.contribution - a.contribution);
   if (tier === 'low') {
     return raising.length === 0
       ? {

@@ -7,6 +7,7 @@ import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { ContactFeatures } from '../features/build/build-features.js';
 import { scoreRows, scoreRowsInThread, type Reason, type TrainedModel } from '../model/index.js';
+import { pickReasons, reasonCandidates } from './reason-text.js';
 import type { Tier } from './tiers.js';
 
 /** Contacts scored together from which the scoring thread takes over. */
@@ -28,7 +29,8 @@ export async function scoreContacts(
 ): Promise<ContactScore[]> {
   if (features.length === 0) return [];
   const rows = features.map((f) => f.values);
-  const options = { explain: true, reasonsEachWay: REASONS_EACH_WAY };
+  // Missing values are never reasons: enough candidates each way that the strongest meaningful ones are in.
+  const options = { explain: true, reasonsEachWay: reasonCandidates(rows, REASONS_EACH_WAY) };
   // A cycle's chunk on the scoring thread, so the other chunk's database work goes on meanwhile;
   // a handful of contacts rescored after a change, at once.
   const scores =
@@ -36,9 +38,7 @@ export async function scoreContacts(
       ? await scoreRowsInThread(model, rows, options)
       : await scoreRows(model, rows, options);
   return scores.map((score, i) => {
-    const all = score.reasons ?? [];
-    const up = all.filter((r) => r.contribution > 0).slice(0, REASONS_EACH_WAY);
-    const down = all.filter((r) => r.contribution < 0).slice(0, REASONS_EACH_WAY);
+    const { up, down } = pickReasons(score.reasons ?? [], rows[i]!, REASONS_EACH_WAY);
     return {
       contactId: features[i]!.contactId,
       probability: score.probability,

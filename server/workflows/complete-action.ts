@@ -11,7 +11,8 @@ import { CrmRequestError } from '../crm/errors.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { Reason } from '../model/index.js';
-import { recommendAction } from '../scoring/recommendation.js';
+import { isMeaningfulReason } from '../scoring/reason-text.js';
+import { describeReason, recommendAction } from '../scoring/recommendation.js';
 import type { OutputFields } from './perform-action.js';
 
 export interface CompleteActionDeps {
@@ -113,18 +114,6 @@ async function completeCallback(
   }
 }
 
-/** "Tickets open now: 3" */
-function reasonLine(reason: Reason): string {
-  if (reason.value === null || reason.value === '') return reason.label;
-  const value =
-    typeof reason.value === 'number'
-      ? Number.isInteger(reason.value)
-        ? reason.value.toLocaleString('en-US')
-        : reason.value.toFixed(2)
-      : reason.value;
-  return `${reason.label}: ${value}`;
-}
-
 /** The ticket for the owner: the contact's latest score, its top reasons and what to talk about. */
 async function supportTicket(db: Kysely<Database>, portalId: number, contactId: string) {
   const [score, contact] = await Promise.all([
@@ -146,7 +135,9 @@ async function supportTicket(db: Kysely<Database>, portalId: number, contactId: 
   ]);
   const name = [contact?.properties.firstname, contact?.properties.lastname].filter(Boolean).join(' ');
   const who = name || contact?.properties.email || `contact ${contactId}`;
-  const reasons = ((score?.reasons ?? []) as Reason[]).filter((r) => r.contribution > 0).slice(0, 3);
+  const reasons = ((score?.reasons ?? []) as Reason[])
+    .filter((r) => r.contribution > 0 && isMeaningfulReason(r))
+    .slice(0, 3);
   const tier = (score?.tier ?? 'high') as 'low' | 'medium' | 'high';
   const play = recommendAction(reasons, tier);
   const lines = [
@@ -155,7 +146,7 @@ async function supportTicket(db: Kysely<Database>, portalId: number, contactId: 
       : 'Churn risk: not scored yet.',
     '',
     'Top reasons:',
-    ...(reasons.length > 0 ? reasons.map((r) => `- ${reasonLine(r)}`) : ['- none recorded']),
+    ...(reasons.length > 0 ? reasons.map((r) => `- ${describeReason(r)}`) : ['- none recorded']),
     '',
     'Suggested talking points:',
     `- ${play.title} (${play.because}).`,

@@ -20,6 +20,8 @@ const THIS_RUN = new Date('2026-11-02T06:00:00.000Z');
 const weeksBefore = (weeks: number) => new Date(THIS_RUN.getTime() - weeks * 7 * DAY);
 
 const REASONS = [
+  // Stored by an older version: a missing value is never shown as a reason.
+  { feature: 'country', label: 'Country', value: null, contribution: 1.2 },
   { feature: 'tickets_open_now', label: 'Tickets open now', value: 3, contribution: 0.9 },
   { feature: 'tenure_days', label: 'Days as a customer', value: 1200, contribution: -0.5 },
   { feature: 'days_since_last_use', label: 'Days since last use', value: 41.25, contribution: 0.4 },
@@ -319,8 +321,8 @@ describe('GET /api/v1/cards/contact-risk', () => {
     ]);
     expect(view.reasons.map((r: { text: string; direction: string }) => [r.direction, r.text])).toEqual([
       ['raises', 'Tickets open now: 3'],
-      ['lowers', 'Days as a customer: 1,200'],
-      ['raises', 'Days since last use: 41.3'],
+      ['lowers', 'Customer for 3 years'],
+      ['raises', 'Last used the product 6 weeks ago'],
     ]);
     expect(view.recommendation).toEqual({
       play: 'proactive_support',

@@ -174,6 +174,10 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
         `(${customer.properties.churn_risk_tier}; ${customer.properties.churn_risk_reasons}) written back after ${seconds.toFixed(1)} s`,
     );
     expect(Number(customer.properties.churn_risk_score)).toBeGreaterThan(scoreBefore);
-    expect(customer.properties.churn_risk_reasons).toMatch(/ticket|support/i);
+    // Named in plain words ("3 support tickets in 30 days, one angry"), never as raw numbers.
+    expect(customer.properties.churn_risk_reasons).toMatch(
+      /\d+ support tickets?|support messages?|message to support/i,
+    );
+    expect(customer.properties.churn_risk_reasons).not.toMatch(/\d\.\d|Support tickets, last|Most negative/);
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Reason } from '../../server/model/index.js';
-import { recommendAction } from '../../server/scoring/recommendation.js';
+import { describeReason, recommendAction } from '../../server/scoring/recommendation.js';
 
 const reason = (feature: string, label: string, value: Reason['value'], contribution: number): Reason => ({
   feature,
@@ -10,7 +10,7 @@ const reason = (feature: string, label: string, value: Reason['value'], contribu
 });
 
 describe('the recommended action', () => {
-  it('sends open tickets to a proactive support call, naming the count', () => {
+  it('sends open tickets to a proactive support call, naming the count in plain words', () => {
     const rec = recommendAction(
       [
         reason('tenure_days', 'Days as a customer', 40, 0.2),
@@ -22,8 +22,34 @@ describe('the recommended action', () => {
     expect(rec).toEqual({
       play: 'proactive_support',
       title: 'Proactive support call',
-      because: 'Tickets open now: 3',
+      because: '3 support tickets open',
     });
+  });
+
+  it('gives as its reason the text phrased at scoring time, with the whole feature row', () => {
+    const fell = {
+      ...reason('usage_trend', 'Usage trend', -4.7, 0.9),
+      text: 'Product use fell from 25 to 0 minutes a week',
+    };
+    expect(recommendAction([fell], 'high').because).toBe('Product use fell from 25 to 0 minutes a week');
+    expect(describeReason(fell)).toBe('Product use fell from 25 to 0 minutes a week');
+  });
+
+  it('phrases a reason stored without a text from its own value: no decimals of days, no raw sentiment', () => {
+    expect(
+      describeReason(reason('days_since_last_purchase', 'Days since their last purchase', 376.6, 1)),
+    ).toBe('No purchase in 12 months');
+    expect(describeReason(reason('tenure_days', 'Days as a customer', 116.4, -1))).toBe(
+      'Customer for 3 months',
+    );
+    expect(
+      describeReason(
+        reason('support_sentiment_worst_90d', 'Most negative support message, last 90 days', -0.74, 1),
+      ),
+    ).toBe('An angry message to support in 3 months');
+    expect(describeReason(reason('days_inactive', 'Days since last login', 41.25, 1))).toBe(
+      'Days since last login: 41',
+    );
   });
 
   it('follows the strongest raising reason, not one that lowers the risk', () => {
@@ -35,7 +61,7 @@ describe('the recommended action', () => {
       'medium',
     );
     expect(rec.play).toBe('adoption_check_in');
-    expect(rec.because).toBe('Usage trend: -0.46');
+    expect(rec.because).toBe('Product use fell by about 27 % in the last 4 weeks');
   });
 
   it('proposes a renewal conversation when the renewal drives the risk', () => {
@@ -52,7 +78,22 @@ describe('the recommended action', () => {
   });
 
   it('falls back on an offer for a high risk no rule explains', () => {
-    const rec = recommendAction([reason('country', 'Country', null, 0.4)], 'high');
-    expect(rec).toEqual({ play: 'retention_offer', title: 'Retention offer', because: 'Country (unknown)' });
+    const rec = recommendAction([reason('country', 'Country', 'Narnia', 0.4)], 'high');
+    expect(rec).toEqual({ play: 'retention_offer', title: 'Retention offer', because: 'Based in Narnia' });
+  });
+
+  it('never gives a missing value as the reason', () => {
+    const rec = recommendAction(
+      [
+        reason('country', 'Country', null, 0.9),
+        reason('plan', 'Plan', 'unknown', 0.8),
+        reason('days_since_last_use', 'Days since they last used the product', null, 0.7),
+      ],
+      'high',
+    );
+    expect(rec).toEqual({ play: 'retention_offer', title: 'Retention offer', because: 'High churn risk' });
+    expect(recommendAction([reason('tenure_days', 'Days as a customer', null, 0.5)], 'low').play).toBe(
+      'loyalty_reward',
+    );
   });
 });

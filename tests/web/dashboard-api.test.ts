@@ -300,7 +300,7 @@ describe('the dashboard API', () => {
         tier: string;
         ownerId: string;
         renewalAt: string | null;
-        reasons: { feature: string }[];
+        reasons: { feature: string; text: string }[];
         recommendation: { title: string };
         crmUrl: string;
       }[];
@@ -311,6 +311,10 @@ describe('the dashboard API', () => {
     const probabilities = body.rows.map((r) => r.probability);
     expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
     expect(body.rows[0]!.recommendation.title).toBeTruthy();
+    // Every reason in plain words: "Used the product 2 times in 4 weeks", not "Sessions per week: 0.5".
+    const texts = body.rows.flatMap((r) => r.reasons.map((x) => x.text));
+    expect(texts).toContain('Used the product 2 times in 4 weeks');
+    expect(texts.filter((t) => !t || /\d\.\d/.test(t))).toEqual([]);
     expect(body.rows[0]!.crmUrl).toContain(`/contacts/${HUB_A}/record/0-1/${body.rows[0]!.contactId}`);
 
     const high = await dashboardCall<List>(product.url, session, `${base}?tier=high&owner=101&limit=500`);
@@ -364,6 +368,7 @@ describe('the dashboard API', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="at-risk-/);
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toMatch(/^contact_id,name,email/);
+    expect(csv.text).toContain('Gave 4 out of 10 in their last NPS survey');
     const latest = await latestByContact(portalA);
     expect(lines.length - 1).toBe(latest.filter((s) => s.tier === 'high').length);
   });

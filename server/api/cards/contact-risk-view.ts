@@ -9,13 +9,14 @@ import { CRM_OBJECT_TYPES } from '../../crm/connector.js';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
 import type { Reason } from '../../model/index.js';
-import { recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+import { isMeaningfulReason } from '../../scoring/reason-text.js';
+import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
 
 export type RiskTier = 'low' | 'medium' | 'high';
 
 export interface CardReason {
   feature: string;
-  /** Plain words with the customer's value: "Tickets open now: 3". */
+  /** Plain words with the customer's value: "3 support tickets open". */
   text: string;
   direction: 'raises' | 'lowers';
   contribution: number;
@@ -60,28 +61,18 @@ export function weekStart(at: Date): Date {
 
 const percent = (probability: number) => Math.round(probability * 100);
 
-function formatValue(value: string | number | null): string | null {
-  if (value === null || value === '') return null;
-  if (typeof value === 'string') return value;
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return Math.abs(value) < 1 ? value.toFixed(2) : value.toFixed(1);
-}
-
-/** The strongest reasons either way, in plain words. */
+/** The strongest reasons either way, in plain words; a missing value is never a reason. */
 export function cardReasons(reasons: readonly Reason[], count = TOP_REASONS): CardReason[] {
   return [...reasons]
-    .filter((r) => r.contribution !== 0)
+    .filter((r) => r.contribution !== 0 && isMeaningfulReason(r))
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
     .slice(0, count)
-    .map((r) => {
-      const value = formatValue(r.value);
-      return {
-        feature: r.feature,
-        text: value === null ? `${r.label}: unknown` : `${r.label}: ${value}`,
-        direction: r.contribution > 0 ? 'raises' : 'lowers',
-        contribution: r.contribution,
-      };
-    });
+    .map((r) => ({
+      feature: r.feature,
+      text: describeReason(r),
+      direction: r.contribution > 0 ? 'raises' : 'lowers',
+      contribution: r.contribution,
+    }));
 }
 
 export function modelLabel(model: { family: string; version: number; is_starter: boolean }): string {

@@ -2,7 +2,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import type { Reason } from '../../model/index.js';
-import { recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+import { isMeaningfulReason } from '../../scoring/reason-text.js';
+import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
 import { nextRenewal } from './latest-scores.js';
 
 /**
@@ -53,7 +54,8 @@ export interface AtRiskRow {
   scoredAt: string;
   renewalAt: string | null;
   value: number | null;
-  reasons: Reason[];
+  /** Each with its `text` in plain words: "No purchase in 12 months". */
+  reasons: (Reason & { text: string })[];
   recommendation: Recommendation;
 }
 
@@ -123,7 +125,9 @@ export async function listAtRisk(
 }
 
 function toRow(r: Record<string, unknown>): AtRiskRow {
-  const reasons = (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons) as Reason[];
+  const stored = (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons) as Reason[];
+  // Every reason in plain words; a missing value is never one (older scores may hold some).
+  const reasons = stored.filter(isMeaningfulReason).map((x) => ({ ...x, text: describeReason(x) }));
   const tier = r.tier as 'low' | 'medium' | 'high';
   const name =
     [r.firstname, r.lastname].filter(Boolean).join(' ') ||
@@ -175,7 +179,7 @@ export function atRiskCsv(rows: AtRiskRow[], crmUrl: (contactId: string) => stri
     const reasons = r.reasons
       .filter((x) => x.contribution > 0)
       .slice(0, 3)
-      .map((x) => x.label)
+      .map(describeReason)
       .join('; ');
     lines.push(
       [

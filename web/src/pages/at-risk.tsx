@@ -10,6 +10,8 @@ interface Reason {
   label: string;
   value: string | number | null;
   contribution: number;
+  /** The reason in plain words ("No purchase in 12 months"), given by the API. */
+  text?: string;
 }
 
 export interface AtRiskRow {
@@ -30,6 +32,7 @@ export interface AtRiskRow {
 const PAGE = 50;
 
 function describe(reason: Reason): string {
+  if (reason.text) return reason.text;
   if (reason.value === null || reason.value === '') return reason.label;
   const value = typeof reason.value === 'number' ? Number(reason.value.toFixed(1)) : reason.value;
   return `${reason.label}: ${value}`;

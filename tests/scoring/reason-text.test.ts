@@ -1,0 +1,412 @@
+import { describe, expect, it } from '@jest/globals';
+import { FEATURE_CATALOGUE, type FeatureValues } from '../../server/features/index.js';
+import { scoreRows, type Reason, type TrainedModel } from '../../server/model/index.js';
+import { starterModel } from '../../server/model/starter.js';
+import {
+  duration,
+  isMeaningfulReason,
+  pickReasons,
+  reasonCandidates,
+  reasonText,
+  toneOf,
+} from '../../server/scoring/reason-text.js';
+import { scoreContacts } from '../../server/scoring/score-contacts.js';
+
+const LABELS = new Map(FEATURE_CATALOGUE.map((f) => [f.name, f.label]));
+
+/** The text of a catalogue feature's reason with this value, reading the rest of the row. */
+function text(feature: string, value: Reason['value'], row: FeatureValues = {}): string {
+  return reasonText({ feature, label: LABELS.get(feature) ?? feature, value }, { ...row, [feature]: value });
+}
+
+/** The usage trend as the feature builder computes it from the two levels. */
+const trend = (recentPerWeek: number, earlierPerWeek: number) =>
+  Math.log2((recentPerWeek + 1) / (earlierPerWeek + 1));
+
+/** A contact's row with something in every feature, decimals where the builder gives them. */
+const FULL_ROW: FeatureValues = {
+  emails_sent_30d: 2,
+  emails_sent_90d: 5,
+  emails_opened_30d: 0,
+  emails_opened_90d: 1,
+  emails_replied_30d: 1,
+  emails_replied_90d: 3,
+  email_open_rate_90d: 0.4,
+  email_response_rate_90d: 0.2,
+  days_since_last_open: 23.41,
+  days_since_last_reply: 95.27,
+  tickets_30d: 3,
+  tickets_90d: 3,
+  tickets_open: 2,
+  tickets_high_priority_share_90d: 2 / 3,
+  ticket_resolution_hours_median_90d: 52.3,
+  support_sentiment_mean_90d: -0.31,
+  support_sentiment_worst_90d: -0.74,
+  support_sentiment_trend: -0.42,
+  sessions_per_week_4w: 0.75,
+  usage_minutes_per_week_4w: 0,
+  features_used_4w: 1,
+  usage_trend: trend(0, 25),
+  sessions_trend: trend(0.75, 7),
+  days_since_last_use: 19.6,
+  purchases_total: 4,
+  purchases_365d: 0,
+  purchase_amount_365d: 0,
+  days_since_last_purchase: 376.6,
+  days_to_next_renewal: 20.4,
+  tenure_days: 116.3,
+  lifecycle_stage: 'customer',
+  company_size: 250,
+  company_industry: 'COMPUTER_SOFTWARE',
+  country: 'Germany',
+  plan: 'basic',
+  billing_period: 'monthly',
+  customer_segment: 'B2B',
+  nps_last: 3,
+  nps_mean: 5.5,
+  nps_detractor_count: 2,
+  feedback_sentiment_mean: 0.4,
+};
+
+describe('a reason in plain words', () => {
+  // [feature, value, the rest of the row, text]
+  const CASES: [string, Reason['value'], FeatureValues, string][] = [
+    // email
+    ['emails_sent_30d', 0, {}, 'No emails sent to them in 30 days'],
+    ['emails_sent_90d', 5, {}, '5 emails sent to them in 3 months'],
+    ['emails_opened_30d', 0, {}, 'Opened none of our emails in 30 days'],
+    ['emails_replied_90d', 1, {}, 'Answered 1 email in 3 months'],
+    ['email_open_rate_90d', 0.4, { emails_sent_90d: 5 }, 'Opened 2 of our 5 emails in 3 months'],
+    ['email_open_rate_90d', 0, { emails_sent_90d: 4 }, 'Opened none of our 4 emails in 3 months'],
+    ['email_open_rate_90d', 0.333, {}, 'Opened 33 % of our emails in 3 months'],
+    ['email_response_rate_90d', 0, { emails_sent_90d: 1 }, 'Did not answer our one email in 3 months'],
+    ['days_since_last_open', 23.41, {}, 'Last opened one of our emails 3 weeks ago'],
+    ['days_since_last_reply', 0.4, {}, 'Answered one of our emails today'],
+    // support
+    [
+      'tickets_30d',
+      3,
+      { tickets_90d: 3, support_sentiment_worst_90d: -0.74 },
+      '3 support tickets in 30 days, one angry',
+    ],
+    [
+      'tickets_30d',
+      3,
+      { tickets_90d: 7, support_sentiment_worst_90d: -0.2 },
+      '3 support tickets in 30 days (7 in 3 months), one unhappy',
+    ],
+    [
+      'tickets_30d',
+      2,
+      { tickets_90d: 2, support_sentiment_worst_90d: 0.3 },
+      '2 support tickets in 30 days, none unhappy',
+    ],
+    [
+      'tickets_30d',
+      1,
+      { tickets_90d: 1, support_sentiment_worst_90d: -0.9 },
+      '1 support ticket in 30 days, angry',
+    ],
+    ['tickets_30d', 0, {}, 'No support tickets in 30 days'],
+    ['tickets_90d', 4, { support_sentiment_worst_90d: null }, '4 support tickets in 3 months'],
+    ['tickets_open', 1, {}, '1 support ticket open'],
+    ['tickets_open', 0, {}, 'No open support tickets'],
+    [
+      'tickets_high_priority_share_90d',
+      2 / 3,
+      { tickets_90d: 3 },
+      '2 of 3 support tickets in 3 months were urgent',
+    ],
+    [
+      'tickets_high_priority_share_90d',
+      1,
+      { tickets_90d: 4 },
+      'All 4 support tickets in 3 months were urgent',
+    ],
+    ['tickets_high_priority_share_90d', 0.25, {}, '25 % of support tickets in 3 months were urgent'],
+    ['ticket_resolution_hours_median_90d', 52.3, {}, 'A typical support ticket took 2 days to resolve'],
+    ['ticket_resolution_hours_median_90d', 5.6, {}, 'A typical support ticket took 6 hours to resolve'],
+    ['support_sentiment_mean_90d', -0.31, {}, 'Unhappy tone in support messages over 3 months'],
+    ['support_sentiment_mean_90d', 0.6, {}, 'Positive tone in support messages over 3 months'],
+    [
+      'support_sentiment_worst_90d',
+      -0.74,
+      { tickets_30d: 3, tickets_90d: 3 },
+      '3 support tickets in 30 days, one angry',
+    ],
+    ['support_sentiment_worst_90d', -0.74, {}, 'An angry message to support in 3 months'],
+    [
+      'support_sentiment_worst_90d',
+      -0.2,
+      { tickets_30d: 1, tickets_90d: 1 },
+      '1 support ticket in 30 days, unhappy',
+    ],
+    ['support_sentiment_worst_90d', 0.01, {}, 'No unhappy support messages in 3 months'],
+    ['support_sentiment_trend', -0.42, {}, 'Support messages turned more negative in the last 30 days'],
+    ['support_sentiment_trend', 0.05, {}, 'Tone of support messages steady in the last 30 days'],
+    // usage
+    [
+      'usage_trend',
+      trend(0, 25),
+      { usage_minutes_per_week_4w: 0 },
+      'Product use fell from 25 to 0 minutes a week',
+    ],
+    [
+      'usage_trend',
+      trend(90, 360),
+      { usage_minutes_per_week_4w: 90 },
+      'Product use fell from 6 hours to 90 minutes a week',
+    ],
+    [
+      'usage_trend',
+      trend(30, 30),
+      { usage_minutes_per_week_4w: 30 },
+      'Product use steady at 30 minutes a week',
+    ],
+    ['usage_trend', trend(0, 0), { usage_minutes_per_week_4w: 0 }, 'No product use in 12 weeks'],
+    ['usage_trend', trend(4, 24), {}, 'Product use fell by about 80 % in the last 4 weeks'],
+    [
+      'sessions_trend',
+      trend(1.25, 7),
+      { sessions_per_week_4w: 1.25 },
+      'Product sessions fell from 7 to 1 a week',
+    ],
+    ['sessions_per_week_4w', 5.25, {}, 'Uses the product 5 times a week'],
+    ['sessions_per_week_4w', 0.25, {}, 'Used the product once in 4 weeks'],
+    ['sessions_per_week_4w', 0, {}, 'No product sessions in 4 weeks'],
+    ['usage_minutes_per_week_4w', 42.5, {}, 'Uses the product 43 minutes a week'],
+    ['usage_minutes_per_week_4w', 0, {}, 'No product use in 4 weeks'],
+    ['features_used_4w', 3, {}, 'Used 3 product features in 4 weeks'],
+    ['days_since_last_use', 41.25, {}, 'Last used the product 6 weeks ago'],
+    ['days_since_last_use', 1.5, {}, 'Last used the product yesterday'],
+    // commerce
+    ['days_since_last_purchase', 376.6, {}, 'No purchase in 12 months'],
+    ['days_since_last_purchase', 800, {}, 'No purchase in 2 years'],
+    ['days_since_last_purchase', 9.2, {}, 'Last purchase 9 days ago'],
+    ['purchases_365d', 0, {}, 'No purchase in 12 months'],
+    ['purchases_365d', 2, {}, '2 purchases in 12 months'],
+    ['purchases_total', 1, {}, '1 purchase so far'],
+    ['purchase_amount_365d', 12400.5, {}, 'Bought for 12,401 in 12 months'],
+    ['days_to_next_renewal', 20.4, {}, 'Renews in 3 weeks'],
+    // profile
+    ['tenure_days', 116.3, { lifecycle_stage: 'customer' }, 'Customer for 3 months'],
+    ['tenure_days', 1500.2, {}, 'Customer for 4 years'],
+    ['lifecycle_stage', 'other', {}, 'A former customer'],
+    ['company_size', 250, {}, 'Company of 250 employees'],
+    ['company_industry', 'COMPUTER_SOFTWARE', {}, 'In the computer software industry'],
+    ['company_industry', 'IT', {}, 'In the IT industry'],
+    ['country', 'Germany', {}, 'Based in Germany'],
+    ['plan', 'basic', {}, 'On the Basic plan'],
+    ['plan', 'Pro plan', {}, 'On the Pro plan'],
+    ['billing_period', 'monthly', {}, 'Monthly billing'],
+    ['billing_period', 'annual', {}, 'Annual billing'],
+    ['customer_segment', 'B2C', {}, 'Consumer (B2C)'],
+    // feedback
+    ['nps_last', 3, {}, 'Gave 3 out of 10 in their last NPS survey'],
+    ['nps_mean', 8.4, {}, 'NPS answers average 8 out of 10'],
+    ['nps_detractor_count', 2, {}, '2 low NPS answers (6 or less)'],
+    ['feedback_sentiment_mean', -0.8, {}, 'Angry survey comments'],
+  ];
+
+  it.each(CASES)('%s = %p reads as a person would say it', (feature, value, row, expected) => {
+    expect(text(feature, value, row)).toBe(expected);
+  });
+
+  it('gives every catalogue feature a phrasing of its own, never "Label: value"', () => {
+    for (const f of FEATURE_CATALOGUE) {
+      const said = text(f.name, FULL_ROW[f.name]!, FULL_ROW);
+      expect([f.name, said.startsWith(`${f.label}:`)]).toEqual([f.name, false]);
+    }
+  });
+
+  it('never writes a decimal, for any catalogue feature, whatever the decimals of the values', () => {
+    const values = [
+      0, 0.04, 0.25, 0.5, 0.75, 1, 1.5, 2.6, 6.9, 13.4, 27.75, 41.25, 60.5, 116.3, 376.6, 729.9, 1500.2,
+    ];
+    for (const f of FEATURE_CATALOGUE.filter((x) => x.type === 'numeric')) {
+      for (const v of values) {
+        for (const value of [v, -v]) {
+          const said = text(f.name, value, FULL_ROW);
+          expect([f.name, value, said, /\d\./.test(said)]).toEqual([f.name, value, said, false]);
+        }
+      }
+    }
+  });
+
+  it('says sentiment in words, never as a number', () => {
+    const sentiments = [
+      'support_sentiment_mean_90d',
+      'support_sentiment_worst_90d',
+      'support_sentiment_trend',
+      'feedback_sentiment_mean',
+    ];
+    for (const feature of sentiments) {
+      for (const value of [-1, -0.74, -0.5, -0.3, -0.05, 0, 0.04, 0.2, 0.74, 1]) {
+        const said = text(feature, value);
+        // Only the window's length is a number ("over 3 months"), never the sentiment.
+        const numbers = said.replace(/(in|over) (the last )?(3 months|30 days)/, '');
+        expect([feature, value, said, /\d/.test(numbers)]).toEqual([feature, value, said, false]);
+        expect(said).toMatch(/angry|unhappy|neutral|positive|negative|steady/i);
+      }
+    }
+    // With ticket counts, the only numbers are the counts.
+    expect(text('support_sentiment_worst_90d', -0.74, { tickets_30d: 2, tickets_90d: 5 })).toBe(
+      '5 support tickets in 3 months, one angry',
+    );
+  });
+
+  it('puts sentiment in four words', () => {
+    expect([-0.9, -0.5, -0.2, -0.05, 0, 0.04, 0.05, 0.9].map(toneOf)).toEqual([
+      'angry',
+      'angry',
+      'unhappy',
+      'unhappy',
+      'neutral',
+      'neutral',
+      'positive',
+      'positive',
+    ]);
+  });
+
+  it('counts durations in whole days, weeks, months or years', () => {
+    const table: [number, string][] = [
+      [0.3, '1 day'],
+      [6.6, '7 days'],
+      [13.4, '13 days'],
+      [20, '3 weeks'],
+      [60, '9 weeks'],
+      [61, '2 months'],
+      [376.6, '12 months'],
+      [729, '23 months'],
+      [730, '23 months'],
+      [731, '2 years'],
+      [1461, '4 years'],
+    ];
+    expect(table.map(([days]) => [days, duration(days)])).toEqual(table);
+  });
+
+  it('reads a feature it does not know (a CSV model) as "Label: value", sensibly rounded', () => {
+    const csv = (feature: string, label: string, value: Reason['value']) =>
+      reasonText({ feature, label, value });
+    expect(csv('days_inactive', 'Days since last login', 41.25)).toBe('Days since last login: 41');
+    expect(csv('weeks_active', 'Active weeks', 3.5)).toBe('Active weeks: 4');
+    expect(csv('monthly_spend', 'Monthly spend', 1234.567)).toBe('Monthly spend: 1,235');
+    expect(csv('rating', 'Rating', 4.26)).toBe('Rating: 4.3');
+    expect(csv('ratio', 'Ratio', 0.4567)).toBe('Ratio: 0.46');
+    expect(csv('seats', 'Seats', 12)).toBe('Seats: 12');
+    expect(csv('contract', 'Contract', 'two-year')).toBe('Contract: two-year');
+  });
+});
+
+describe('a missing value is never a reason', () => {
+  const reason = (value: Reason['value']): Reason => ({ feature: 'x', label: 'X', value, contribution: 1 });
+
+  it('knows missing values: null, empty, the category "unknown"', () => {
+    expect(
+      [null, '', '  ', 'unknown', 'Unknown', Number.NaN].map((v) => isMeaningfulReason(reason(v))),
+    ).toEqual([false, false, false, false, false, false]);
+    expect([0, -1, 'basic', 'no'].map((v) => isMeaningfulReason(reason(v)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('picks the strongest meaningful reasons each way, with their text, one text once', () => {
+    const row: FeatureValues = {
+      ...FULL_ROW,
+      tenure_days: null,
+      plan: 'unknown',
+      country: '',
+      purchases_365d: 0,
+      days_since_last_purchase: 376.6,
+    };
+    const r = (feature: string, contribution: number): Reason => ({
+      feature,
+      label: LABELS.get(feature)!,
+      value: row[feature]!,
+      contribution,
+    });
+    // Largest push first, as scoring gives them.
+    const reasons = [
+      r('tenure_days', 2),
+      r('plan', 1.8),
+      r('days_since_last_purchase', 1.5),
+      r('purchases_365d', 1.2),
+      r('country', -1.1),
+      r('tickets_30d', 1),
+      r('usage_trend', 0.8),
+      r('sessions_trend', 0.5),
+      r('nps_last', -0.4),
+      r('billing_period', -0.2),
+    ];
+    const { up, down } = pickReasons(reasons, row, 3);
+    expect(up.map((x) => [x.feature, x.text])).toEqual([
+      ['days_since_last_purchase', 'No purchase in 12 months'],
+      ['tickets_30d', '3 support tickets in 30 days, one angry'],
+      ['usage_trend', 'Product use fell from 25 to 0 minutes a week'],
+    ]);
+    expect(down.map((x) => [x.feature, x.text])).toEqual([
+      ['nps_last', 'Gave 3 out of 10 in their last NPS survey'],
+      ['billing_period', 'Monthly billing'],
+    ]);
+  });
+
+  it('asks the model for enough candidates that missing values can be skipped', () => {
+    expect(
+      reasonCandidates(
+        [
+          { a: 1, b: null },
+          { a: null, b: 'unknown', c: '' },
+        ],
+        3,
+      ),
+    ).toBe(3 * 2 + 3);
+    expect(reasonCandidates([], 3)).toBe(6);
+  });
+
+  it('scores contacts without a missing value among the reasons, even when it pushes hardest', async () => {
+    // The starter model, with a learned push for an unknown tenure (as trained models have).
+    const starter = starterModel();
+    const at = starter.encoder.features.findIndex((f) => f.name === 'tenure_days');
+    const blocks = starter.encoder.blocks.map((b, i) => (i === at ? { ...b, missingFlag: true } : b));
+    const predictor = starter.predictor;
+    if (predictor.family !== 'logistic') throw new Error('the starter model is logistic');
+    const weights = [...predictor.state.weights];
+    weights.splice(at + 1, 0, 3);
+    const model: TrainedModel = {
+      ...starter,
+      encoder: { ...starter.encoder, blocks },
+      baseline: [...starter.baseline.slice(0, at + 1), 0, ...starter.baseline.slice(at + 1)],
+      predictor: { ...predictor, state: { ...predictor.state, weights } },
+    };
+    const values: FeatureValues = {
+      ...FULL_ROW,
+      tenure_days: null,
+      days_since_last_use: 60.4,
+      usage_trend: trend(0, 25),
+      tickets_90d: 5,
+      tickets_30d: 5,
+      support_sentiment_mean_90d: -0.6,
+      nps_last: null,
+      email_open_rate_90d: null,
+    };
+    // The unknown tenure is what the model finds strongest…
+    const [raw] = await scoreRows(model, [values], { reasonsEachWay: 3 });
+    expect(raw!.reasons![0]!.feature).toBe('tenure_days');
+    // …and it is still not a reason.
+    const [scored] = await scoreContacts(model, [{ contactId: 'c1', asOf: new Date(), values }]);
+    const features = scored!.reasons.map((x) => x.feature);
+    expect(features).not.toContain('tenure_days');
+    expect(features).not.toContain('nps_last');
+    const up = scored!.reasons.filter((x) => x.contribution > 0);
+    expect(up).toHaveLength(3);
+    for (const reason of scored!.reasons) {
+      expect(reason.text).toBeTruthy();
+      expect(reason.text).not.toMatch(/\d\./);
+    }
+    expect(up.map((x) => x.text)).toContain('Product use fell from 25 to 0 minutes a week');
+    expect(up.map((x) => x.text)).toContain('Last used the product 9 weeks ago');
+  });
+});
