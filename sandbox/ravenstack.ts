@@ -8,13 +8,15 @@
  * - a feature-usage row → a `feature_use` usage event of the account's contact;
  * - a support ticket → a closed ticket, its wording composed to fit the satisfaction score;
  * - a churn event → an exit-survey feedback submission carrying the customer's feedback text and
- *   reason; an account flagged as churned shows lifecyclestage `other` from its last churn date.
+ *   reason; an account flagged as churned shows lifecyclestage `other` from its last churn date,
+ *   and its contact's and company's stage histories say when it became a customer and when it left.
  *
  * The data set's churn flag is also kept as the portal's hidden truth (risk 1 or 0: the data has
  * no latent risk, and no decision date before the churn it records).
  *
  * With `now`, every date moves by whole days so the data's last day becomes `now`'s day.
  */
+import { writeLifecycleHistory } from './generator/lifecycle-history.js';
 import { companyDomain, personName, workEmail } from './generator/names.js';
 import {
   FORMER_CUSTOMER_STAGE,
@@ -23,7 +25,7 @@ import {
   TICKET_STAGES,
 } from './generator/properties.js';
 import { hashString, Random } from './generator/random.js';
-import { checkReferences, readRavenStack } from './generator/ravenstack-tables.js';
+import { checkReferences, RavenStackFormatError, readRavenStack } from './generator/ravenstack-tables.js';
 import { ticketText, type Tone } from './generator/ticket-text.js';
 import { ASSOCIATION_TYPE_IDS, type ObjectType, type PortalData } from './store.js';
 
@@ -91,6 +93,19 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
     if (own) own.push(s);
     else subscriptionsOf.set(s.account_id, [s]);
   }
+  // A churned account with no churn event left when its last subscription began.
+  const churnDayOf = (account: (typeof accounts)[number]): string | null => {
+    if (!account.churn_flag) return null;
+    const own = subscriptionsOf.get(account.account_id) ?? [];
+    return lastChurn.get(account.account_id) ?? own[own.length - 1]?.start_date ?? account.signup_date;
+  };
+  // The lifecycle history runs forward from signup: a churn before it cannot be told as one.
+  const churnedFirst = accounts.find((a) => (churnDayOf(a) ?? a.signup_date) < a.signup_date);
+  if (churnedFirst) {
+    throw new RavenStackFormatError(
+      `${churnedFirst.account_id} churned on ${churnDayOf(churnedFirst)}, before it signed up on ${churnedFirst.signup_date}`,
+    );
+  }
 
   const emitting = portal.emitChanges;
   portal.emitChanges = false;
@@ -111,10 +126,7 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
     let churnedAccounts = 0;
     accounts.forEach((account, serial) => {
       const own = subscriptionsOf.get(account.account_id) ?? [];
-      // A churned account with no churn event left when its last subscription began.
-      const churnDay = account.churn_flag
-        ? (lastChurn.get(account.account_id) ?? own[own.length - 1]?.start_date ?? account.signup_date)
-        : null;
+      const churnDay = churnDayOf(account);
       const domain = companyDomain(account.account_name, serial);
       const stage = churnDay ? FORMER_CUSTOMER_STAGE : 'customer';
       const company = portal.createRecord(
@@ -149,6 +161,15 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
         },
         at(churnDay ?? account.signup_date),
       );
+      // Every account became a customer at signup, created as a lead and made a customer at once
+      // (as a generated consumer is), and a former customer on its churn day if it left.
+      const lifecycle = {
+        stageBefore: 'lead',
+        customerSince: at(account.signup_date),
+        leftAt: churnDay ? at(churnDay) : null,
+      };
+      writeLifecycleHistory(portal, 'companies', company.id, lifecycle);
+      writeLifecycleHistory(portal, 'contacts', contact.id, lifecycle);
       portal.associate(
         'contacts',
         contact.id,

@@ -3,6 +3,14 @@
  * Everything lives in memory; each portal is isolated, and nothing here is reachable from
  * another portal's token.
  */
+import {
+  CRM_SOURCE,
+  recordChange,
+  recordCreation,
+  replaceHistory,
+  type PropertyHistoryEntry,
+  type RecordHistory,
+} from './property-history.js';
 
 export const OBJECT_TYPES = [
   'contacts',
@@ -26,6 +34,8 @@ export interface CrmRecord {
   updatedAt: Date;
   archived: boolean;
   archivedAt?: Date;
+  /** Only the property histories the record cannot imply (see property-history.ts). */
+  history?: RecordHistory;
 }
 
 export interface PropertyDefinition {
@@ -140,7 +150,7 @@ export class PortalData {
     properties: Record<string, string | null>,
     at: Date,
     id: string = this.allocateId(),
-    source = 'CRM',
+    source = CRM_SOURCE,
   ): CrmRecord {
     const iso = at.toISOString();
     const record: CrmRecord = {
@@ -157,6 +167,7 @@ export class PortalData {
       updatedAt: at,
       archived: false,
     };
+    recordCreation(record, properties, source);
     this.recordsOf(type).set(id, record);
     this.emit(
       {
@@ -176,14 +187,16 @@ export class PortalData {
     id: string,
     properties: Record<string, string | null>,
     at: Date,
-    source = 'CRM',
+    source = CRM_SOURCE,
   ): CrmRecord {
     const record = this.recordsOf(type).get(id);
     if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
     const iso = at.toISOString();
     const changed: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(properties)) {
-      if ((record.properties[name] ?? null) !== value) changed[name] = value;
+      if ((record.properties[name] ?? null) === value) continue;
+      changed[name] = value;
+      recordChange(record, name, value, at, source);
     }
     Object.assign(record.properties, properties, { lastmodifieddate: iso, hs_lastmodifieddate: iso });
     record.updatedAt = at;
@@ -193,7 +206,17 @@ export class PortalData {
     return record;
   }
 
-  archiveRecord(type: ObjectType, id: string, at: Date, source = 'CRM'): void {
+  /**
+   * Gives a record's property a past, oldest entry first, for generators that write a record with
+   * its final values; throws when the entries do not end with the current value.
+   */
+  setHistory(type: ObjectType, id: string, property: string, entries: PropertyHistoryEntry[]): void {
+    const record = this.recordsOf(type).get(id);
+    if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
+    replaceHistory(record, property, entries);
+  }
+
+  archiveRecord(type: ObjectType, id: string, at: Date, source = CRM_SOURCE): void {
     const record = this.recordsOf(type).get(id);
     if (!record || record.archived) return;
     record.archived = true;
@@ -211,7 +234,7 @@ export class PortalData {
     this.changeListeners.delete(listener);
   }
 
-  private emit(change: Omit<RecordChange, 'portalId' | 'source'>, source = 'CRM'): void {
+  private emit(change: Omit<RecordChange, 'portalId' | 'source'>, source = CRM_SOURCE): void {
     if (!this.emitChanges) return;
     for (const listener of this.changeListeners) listener({ ...change, portalId: this.portalId, source });
   }

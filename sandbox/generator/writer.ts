@@ -6,6 +6,7 @@
 import { ASSOCIATION_TYPE_IDS, type ObjectType, type PortalData } from '../store.js';
 import { outgoingEmail, replyEmail } from './email-text.js';
 import { npsComment } from './feedback-text.js';
+import { writeLifecycleHistory } from './lifecycle-history.js';
 import { DAY_MS, type CompanyProfile, type CustomerProfile } from './profile.js';
 import { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
 import type { Random } from './random.js';
@@ -265,6 +266,13 @@ export function writeCustomer(
     new Date(Math.max(profile.since, visibleAt ?? 0, Math.min(target.now, lastReply || lastOpen))),
     target.contactId,
   );
+  writeLifecycleHistory(target.portal, 'contacts', target.contactId, {
+    // A business buys through a deal (an open deal makes its contacts opportunities); a consumer
+    // signs up as a lead and pays.
+    stageBefore: profile.segment === 'B2B' ? 'opportunity' : 'lead',
+    customerSince: new Date(profile.since),
+    leftAt: visibleAt === null ? null : new Date(visibleAt),
+  });
   target.counts.contacts++;
 }
 

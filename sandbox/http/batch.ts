@@ -1,5 +1,6 @@
 /**
- * Batch endpoints for CRM objects: read, create, update and archive, at most 100 inputs each.
+ * Batch endpoints for CRM objects: read, create, update and archive, at most 100 inputs each (50
+ * for a read with `propertiesWithHistory`, see history-view.ts).
  * Inputs naming records that do not exist do not fail the batch: the rest is done and the answer
  * is a 207 listing the missing ids, as HubSpot does.
  */
@@ -10,6 +11,12 @@ import { callerOf } from './auth.js';
 import { parseInput, validationError } from './errors.js';
 import type { ApiGuard } from './guards.js';
 import { SINGULAR } from './object-types.js';
+import {
+  assertHistoryBatchSize,
+  historyBodyParam,
+  propertiesWithHistory,
+  withCurrentValues,
+} from './history-view.js';
 import { checkPropertyValues, propertyValues } from './property-values.js';
 import { readScope, writeScope } from './objects.js';
 import { archivedParam, selectProperties, toPublicObject } from './record-view.js';
@@ -79,6 +86,8 @@ export function createBatchRouter(guard: ApiGuard): express.Router {
       propertiesWithHistory: z.array(z.string()).optional(),
       idProperty: z.string().optional(),
     });
+    const history = historyBodyParam(body.propertiesWithHistory as string[] | undefined);
+    if (history) assertHistoryBatchSize(body.inputs.length);
     const archived = archivedParam(req);
     const idProperty = body.idProperty as string | undefined;
     const requested = body.properties as string[] | undefined;
@@ -89,9 +98,14 @@ export function createBatchRouter(guard: ApiGuard): express.Router {
       if (record && record.archived === archived) found.set(record.id, record);
       else if (!missing.includes(id)) missing.push(id);
     }
-    const results = [...found.values()].map((record) =>
-      toPublicObject(record, selectProperties(portal, type, record, requested)),
-    );
+    const results = [...found.values()].map((record) => {
+      const selected = selectProperties(portal, type, record, requested);
+      if (!history) return toPublicObject(record, selected);
+      return {
+        ...toPublicObject(record, withCurrentValues(portal, type, record, selected, history)),
+        propertiesWithHistory: propertiesWithHistory(record, history),
+      };
+    });
     res.status(missing.length > 0 ? 207 : 200).json(batchBody(startedAt, results, missing, type));
   });
 

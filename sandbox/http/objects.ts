@@ -9,6 +9,12 @@ import { callerOf } from './auth.js';
 import { notFound, parseInput, validationError } from './errors.js';
 import type { ApiGuard, ScopeRule } from './guards.js';
 import { readScopes, resolveObjectType, writeScopes } from './object-types.js';
+import {
+  assertHistoryPageLimit,
+  historyQueryParam,
+  propertiesWithHistory,
+  withCurrentValues,
+} from './history-view.js';
 import { propertyValues } from './property-values.js';
 import { archivedParam, associationsOf, listParam, selectProperties, toPublicObject } from './record-view.js';
 import {
@@ -55,13 +61,16 @@ function indexAtCursor(ids: string[], after: string): number {
   return low;
 }
 
-function view(portal: PortalData, type: ObjectType, record: CrmRecord, req: Request, requested?: string[]) {
+/** A record as a list or get returns it, with the histories asked for in `history`. */
+function view(portal: PortalData, type: ObjectType, record: CrmRecord, req: Request, history?: string[]) {
   const associationTypes = associationTypesParam(req);
+  const selected = selectProperties(portal, type, record, listParam(req.query.properties));
   return {
     ...toPublicObject(
       record,
-      selectProperties(portal, type, record, requested ?? listParam(req.query.properties)),
+      history ? withCurrentValues(portal, type, record, selected, history) : selected,
     ),
+    ...(history ? { propertiesWithHistory: propertiesWithHistory(record, history) } : {}),
     ...(associationTypes.length > 0
       ? { associations: associationsOf(portal, type, record, associationTypes) }
       : {}),
@@ -84,6 +93,8 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
     const portal = portalOf(callerOf(res));
     const type = objectTypeParam(req.params.objectType);
     const limit = intParam(req.query.limit, 'limit', 10, 100);
+    const history = historyQueryParam(req.query.propertiesWithHistory);
+    if (history) assertHistoryPageLimit(limit);
     const after = req.query.after === undefined ? undefined : String(req.query.after);
     if (after !== undefined && !/^\d+$/.test(after))
       throw validationError(`after is not a valid cursor: ${after}`);
@@ -104,7 +115,7 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
     const link = new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`);
     if (nextId) link.searchParams.set('after', nextId);
     res.json({
-      results: page.map((record) => view(portal, type, record, req)),
+      results: page.map((record) => view(portal, type, record, req, history)),
       ...(nextId ? { paging: { next: { after: nextId, link: link.toString() } } } : {}),
     });
   });
@@ -114,9 +125,10 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
     const type = objectTypeParam(req.params.objectType);
     const id = String(req.params.objectId);
     const idProperty = req.query.idProperty === undefined ? undefined : String(req.query.idProperty);
+    const history = historyQueryParam(req.query.propertiesWithHistory);
     const record = findRecord(portal, type, id, idProperty);
     if (!record || record.archived !== archivedParam(req)) throw objectNotFound(id);
-    res.json(view(portal, type, record, req));
+    res.json(view(portal, type, record, req, history));
   });
 
   router.post(collection, ...guard(writeScope), (req, res) => {

@@ -166,6 +166,47 @@ describeWithSpecs(
       expect(sdkUpdate.results[0]!.properties.jobtitle).toBe('CTO');
     });
 
+    it('reads property histories (list, get, batch read) in the specs shapes, and refuses more than 50', async () => {
+      const changed = portal.createRecord(
+        'contacts',
+        { email: 'history@globex.example', lifecyclestage: 'lead' },
+        new Date('2026-02-01T00:00:00Z'),
+      );
+      portal.updateRecord(
+        'contacts',
+        changed.id,
+        { lifecyclestage: 'customer' },
+        new Date('2026-02-10T00:00:00Z'),
+      );
+      await client.crm.contacts.basicApi.update(changed.id, { properties: { lifecyclestage: 'other' } });
+      const history = 'propertiesWithHistory=lifecyclestage,email';
+
+      const listPath = `/crm/objects/2026-03/contacts?limit=50&${history}`;
+      const list = await raw('GET', listPath);
+      expect(list.status).toBe(200);
+      conforms('contacts', 'GET', listPath, list);
+      const onePath = `/crm/objects/2026-03/contacts/${changed.id}?${history}`;
+      const one = await raw('GET', onePath);
+      expect((one.body.propertiesWithHistory as Record<string, unknown[]>).lifecyclestage).toHaveLength(3);
+      conforms('contacts', 'GET', onePath, one);
+
+      const batchRead = '/crm/objects/2026-03/contacts/batch/read';
+      const read = await raw('POST', batchRead, {
+        inputs: [{ id: changed.id }, { id: contactId }, { id: '1' }],
+        properties: ['email'],
+        propertiesWithHistory: ['lifecyclestage', 'email'],
+      });
+      expect(read.status).toBe(207);
+      conforms('contacts', 'POST', batchRead, read);
+      const tooMany = await raw('POST', batchRead, {
+        inputs: Array.from({ length: 51 }, (_, index) => ({ id: String(index + 1) })),
+        properties: [],
+        propertiesWithHistory: ['lifecyclestage'],
+      });
+      expect(tooMany.status).toBe(400);
+      conforms('contacts', 'POST', batchRead, tooMany);
+    });
+
     it('searches contacts', async () => {
       const found = await client.crm.contacts.searchApi.doSearch({
         filterGroups: [

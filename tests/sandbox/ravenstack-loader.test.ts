@@ -9,7 +9,8 @@ import {
   RavenStackFormatError,
   type LoadSummary,
 } from '../../sandbox/ravenstack.js';
-import { SandboxStore, type PortalData } from '../../sandbox/store.js';
+import { historyOf } from '../../sandbox/property-history.js';
+import { SandboxStore, type CrmRecord, type PortalData } from '../../sandbox/store.js';
 
 const DIR = fileURLToPath(new URL('../../../shared/datasets/behavioural/', import.meta.url));
 const present = existsSync(join(DIR, 'ravenstack_accounts.csv'));
@@ -88,6 +89,33 @@ withData('RavenStack loader', () => {
     expect(stillCustomers).toHaveLength(table('accounts').length - flagged.length);
   });
 
+  it("dates each account's lifecycle in its contact's and company's property history", () => {
+    const companies = new Map([...portal.recordsOf('companies').values()].map((c) => [c.properties.name, c]));
+    const contacts = [...portal.recordsOf('contacts').values()];
+    const left = contacts.filter((c) => c.properties.lifecyclestage === 'other');
+    expect(left.length).toBe(summary.churnedAccounts);
+    const stages = (record: CrmRecord) =>
+      historyOf(record, 'lifecyclestage').map((e) => [e.value, e.timestamp]);
+    for (const contact of left) {
+      const since = new Date(contact.properties.hs_lifecyclestage_customer_date!);
+      const until = new Date(contact.properties.hs_lifecyclestage_other_date!);
+      const story = [
+        ['other', until],
+        ['customer', since],
+        ['lead', since],
+      ];
+      expect(stages(contact)).toEqual(story);
+      expect(stages(companies.get(contact.properties.company)!)).toEqual(story);
+      expect(historyOf(contact, 'hs_lifecyclestage_other_date').map((e) => e.timestamp)).toEqual([until]);
+    }
+    const stayed = contacts.find((c) => c.properties.lifecyclestage === 'customer')!;
+    const since = new Date(stayed.properties.hs_lifecyclestage_customer_date!);
+    expect(stages(stayed)).toEqual([
+      ['customer', since],
+      ['lead', since],
+    ]);
+  });
+
   it('moves the dates so the data ends at now, and keeps the feedback text', () => {
     const usageEnd = Math.max(...portal.usageEvents.map((e) => e.occurredAt.getTime()));
     expect(usageEnd).toBeLessThanOrEqual(NOW.getTime());
@@ -128,6 +156,23 @@ withData('RavenStack loader', () => {
       const churns = join(broken, 'ravenstack_churn_events.csv');
       writeFileSync(churns, readFileSync(churns, 'utf8').replace(/\nC-(\w+),A-\w+,/, '\nC-$1,A-nobody,'));
       expect(() => loadRavenStack(empty, { dir: broken })).toThrow(/not in the data/);
+      expect(empty.recordsOf('contacts').size).toBe(0);
+
+      // A history runs forward: an account cannot leave before it signed up.
+      const flagged = new Set(
+        table('accounts')
+          .filter((a) => a.churn_flag === 'TRUE')
+          .map((a) => a.account_id),
+      );
+      const leaver = table('churn_events').find((c) => flagged.has(c.account_id))!.account_id!;
+      const original = readFileSync(join(DIR, 'ravenstack_churn_events.csv'), 'utf8');
+      writeFileSync(
+        churns,
+        original.replaceAll(new RegExp(`,${leaver},\\d{4}-\\d{2}-\\d{2},`, 'g'), `,${leaver},2000-01-01,`),
+      );
+      expect(() => loadRavenStack(empty, { dir: broken })).toThrow(
+        new RegExp(`${leaver} churned on 2000-01-01, before it signed up`),
+      );
       expect(empty.recordsOf('contacts').size).toBe(0);
     } finally {
       rmSync(broken, { recursive: true, force: true });
