@@ -6,7 +6,7 @@ import { progressBar, type Progress } from './progress.js';
 
 /**
  * Shows a portal's first scoring cycle as it runs (sync, training, scoring, write-back), and
- * returns the riskiest contact once it is done.
+ * returns the riskiest active customer once it is done.
  */
 export async function followFirstCycle(options: {
   db: Kysely<Database>;
@@ -46,15 +46,17 @@ export async function followFirstCycle(options: {
         announcedTraining = true;
       }
     } else if (run.phase === 'score') {
-      show('score', 'Scoring contacts   ', run.contactsScored, run.contactsTotal);
+      // Chunks, not scores: only active customers get a score, but every contact is looked at.
+      show('score', 'Scoring contacts   ', run.chunksScored, run.chunks);
     } else if (run.phase === 'writeback' || run.phase === 'done') {
-      show('writeback', 'Writing scores back', run.written, run.contactsTotal);
+      show('writeback', 'Writing scores back', run.chunksWritten, run.chunks);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   stop();
+  // Current scores are those of active customers only: never someone who already left.
   const riskiest = await db
-    .selectFrom('scores')
+    .selectFrom('current_scores')
     .select(['contact_id', 'probability'])
     .where('portal_id', '=', portalId)
     .orderBy('probability', 'desc')

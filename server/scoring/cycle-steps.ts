@@ -16,14 +16,19 @@ import type { PortalSettings } from '../settings/portal-settings.js';
 import { addCounts, binCounts, populationStability } from './drift.js';
 import { loadReference, type ModelReference } from './portal-model.js';
 import { enterPhase, setPhase } from './runs.js';
+import { statusesOf, storeStatuses } from './customer-statuses.js';
 import { scoreContacts, storeScores } from './score-contacts.js';
-import { contactValues, tierCutForRun, tierOfScore, type Tier, type TierCut } from './tiers.js';
+import {
+  contactValues,
+  costAwareCut,
+  rankTiersOfRun,
+  tierOfScore,
+  type Tier,
+  type TierCut,
+} from './tiers.js';
 import { writeBackScores, type WriteBackResult } from './writeback.js';
 
 export const DEFAULT_CHUNK_SIZE = 1000;
-
-/** The lifecycle stage of current customers, the population a model is trained on. */
-const CUSTOMER_STAGE = 'customer';
 
 /** A run scores the portal as it stood at the start of the hour: two runs in one hour agree. */
 export function runAsOf(now: Date): Date {
@@ -149,6 +154,24 @@ async function scoredInChunk(
   return rows.map((r) => r.contact_id);
 }
 
+/** The contacts of a chunk's id range the run found not to be active customers: their status is written. */
+async function leftOutOfChunk(
+  db: Kysely<Database>,
+  runId: number,
+  range: { portal_id: number; first_contact_id: string; last_contact_id: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('customer_status')
+    .select('contact_id')
+    .where('portal_id', '=', range.portal_id)
+    .where('run_id', '=', runId)
+    .where('status', '<>', 'active')
+    .where('contact_id', '>=', range.first_contact_id)
+    .where('contact_id', '<=', range.last_contact_id)
+    .execute();
+  return rows.map((r) => r.contact_id);
+}
+
 /** Models are immutable once stored: a worker keeps the few it scores with. */
 const modelCache = new Map<number, Promise<LoadedModel>>();
 const MODEL_CACHE_SIZE = 8;
@@ -191,9 +214,12 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
     upTo: range.last_contact_id,
   });
   const done = new Set(await scoredInChunk(db, runId, range));
-  const todo = contacts.filter((c) => !done.has(c.id));
+  const { episodes, statuses } = await statusesOf(db, run.portalId, contacts, run.asOf);
+  await storeStatuses(db, run.portalId, statuses, { asOf: run.asOf, runId });
+  // Only customers who can still leave get a churn score.
+  const todo = contacts.filter((c) => !done.has(c.id) && statuses.get(c.id)?.status === 'active');
   const loaded = await cachedModel(db, run.modelId);
-  const features = await featuresOfContacts(db, run.portalId, run.asOf, todo);
+  const features = await featuresOfContacts(db, run.portalId, run.asOf, todo, episodes);
   const scores = await scoreContacts(loaded.model, features);
   const provisional = loaded.model.thresholds;
   await storeScores(db, {
@@ -212,8 +238,6 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
     })),
   });
   const reference = await cachedReference(db, run.modelId);
-  // Drift compares like with like: the model was trained on customers, so only customers count.
-  const customers = new Set(todo.filter((c) => c.lifecycle_stage === CUSTOMER_STAGE).map((c) => c.id));
   const scored = done.size + scores.length;
   await db
     .updateTable('scoring_run_chunks')
@@ -226,7 +250,7 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
             feature_counts: json(
               featureCounts(
                 reference,
-                features.filter((f) => customers.has(f.contactId)).map((f) => f.values),
+                features.map((f) => f.values),
               ),
             ),
           }
@@ -250,22 +274,22 @@ function featureCounts(reference: ModelReference, rows: readonly FeatureValues[]
   return counts;
 }
 
-/** Sets every tier of the run from the run's own distribution (or the cost-aware rule). */
+/**
+ * Sets every tier of the run, once, over the active customers it scored: by rank for a share policy
+ * (the Settings shares exactly), by value for the cost-aware one. The tier is stored with each
+ * score and its contact's current score, so every list, the card and the CRM read the same one.
+ */
 export async function assignTiers(
   db: Kysely<Database>,
   runId: number,
   settings: Pick<PortalSettings, 'tiers'>,
 ): Promise<TierCut> {
   const run = await runContext(db, runId);
-  const cut = await tierCutForRun(db, runId, settings.tiers);
-  if (cut.kind === 'share') {
-    await sql`
-      update scores set tier = case
-        when ${cut.high}::float8 < 1 and probability >= ${cut.high}::float8 then 'high'
-        when ${cut.medium}::float8 < 1 and probability >= ${cut.medium}::float8 then 'medium'
-        else 'low' end
-      where run_id = ${runId}`.execute(db);
+  let cut: TierCut;
+  if (settings.tiers.kind === 'share') {
+    cut = await rankTiersOfRun(db, runId, settings.tiers);
   } else {
+    cut = costAwareCut(settings.tiers);
     const scores = await db
       .selectFrom('scores')
       .select(['id', 'contact_id', 'probability'])
@@ -290,12 +314,41 @@ export async function assignTiers(
       }
     }
   }
+  await refreshCurrentTiers(db, run.portalId, runId, run.asOf);
   await db
     .updateTable('scoring_runs')
     .set({ thresholds: json(cut), ...enterPhase('writeback') })
     .where('id', '=', runId)
     .execute();
   return cut;
+}
+
+/**
+ * The run's tiers into each contact's current score (where the run's score is the current one)
+ * and into the run's week of the weekly totals, which the insert trigger filled with the
+ * provisional tiers.
+ */
+async function refreshCurrentTiers(db: Kysely<Database>, portalId: number, runId: number, asOf: Date) {
+  await sql`
+    update current_scores c set tier = s.tier
+    from scores s
+    where s.run_id = ${runId} and c.portal_id = s.portal_id and c.contact_id = s.contact_id
+      and c.scored_at = s.scored_at and c.tier <> s.tier`.execute(db);
+  await sql`
+    update score_weekly_totals t set contacts = w.contacts, high = w.high, medium = w.medium,
+      probability_sum = w.probability_sum
+    from (
+      select count(*)::int as contacts, count(*) filter (where tier = 'high')::int as high,
+        count(*) filter (where tier = 'medium')::int as medium, coalesce(sum(probability), 0) as probability_sum
+      from (
+        select distinct on (contact_id) tier, probability from scores
+        where portal_id = ${portalId}
+          and scored_at >= score_week(${asOf}::timestamptz)::timestamp at time zone 'UTC'
+          and scored_at < (score_week(${asOf}::timestamptz) + 7)::timestamp at time zone 'UTC'
+        order by contact_id, scored_at desc
+      ) last_of_week
+    ) w
+    where t.portal_id = ${portalId} and t.week = score_week(${asOf}::timestamptz)`.execute(db);
 }
 
 /**
@@ -319,7 +372,10 @@ export async function writeBackChunk(
       .where('chunk', '=', chunk)
       .execute();
   }
-  const contactIds = await scoredInChunk(db, runId, range);
+  const contactIds = [
+    ...(await scoredInChunk(db, runId, range)),
+    ...(await leftOutOfChunk(db, runId, range)),
+  ];
   const result = await writeBackScores(deps, run.portalId, contactIds, { verify: resumed });
   await db
     .updateTable('scoring_run_chunks')
@@ -355,15 +411,7 @@ export async function summariseRun(
   let drift: DriftReport = { scorePsi: null, features: [], threshold, flagged: false };
   if (reference) {
     const probabilities = (
-      await db
-        .selectFrom('scores as s')
-        .innerJoin('contacts as c', (j) =>
-          j.onRef('c.portal_id', '=', 's.portal_id').onRef('c.id', '=', 's.contact_id'),
-        )
-        .select('s.probability')
-        .where('s.run_id', '=', runId)
-        .where('c.lifecycle_stage', '=', CUSTOMER_STAGE)
-        .execute()
+      await db.selectFrom('scores').select('probability').where('run_id', '=', runId).execute()
     ).map((r) => r.probability);
     const scorePsi = populationStability(
       reference.score.shares,
@@ -411,7 +459,17 @@ export async function summariseRun(
     ])
     .where('run_id', '=', runId)
     .executeTakeFirstOrThrow();
-  const summary = { tiers: Object.fromEntries(tiers.map((t) => [t.tier, t.n])), ...writes };
+  const statuses = await db
+    .selectFrom('customer_status')
+    .select(['status', sql<number>`count(*)::int`.as('n')])
+    .where('run_id', '=', runId)
+    .groupBy('status')
+    .execute();
+  const summary = {
+    tiers: Object.fromEntries(tiers.map((t) => [t.tier, t.n])),
+    customers: Object.fromEntries(statuses.map((s) => [s.status, s.n])),
+    ...writes,
+  };
   await setPhase(db, runId, 'done');
   return { drift, summary };
 }

@@ -8,6 +8,7 @@ import type { CrmConnector } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { featuresOfContacts } from '../features/build/build-features.js';
 import { loadContacts } from '../features/build/contact-chunks.js';
+import { statusesOf, storeStatuses } from './customer-statuses.js';
 import { activePortalModel } from './portal-model.js';
 import { scoreContacts, storeScores } from './score-contacts.js';
 import { contactValues, tierOfScore, type TierCut } from './tiers.js';
@@ -45,9 +46,16 @@ export async function rescoreContacts(
   const { db } = deps;
   const now = options.now ?? new Date();
   const contacts = await loadContacts(db, portalId, { ids: contactIds });
+  // A contact who just left (or never bought) is written as such, and not scored.
+  const { episodes, statuses } = await statusesOf(db, portalId, contacts, now);
+  await storeStatuses(db, portalId, statuses, { asOf: now, runId: null });
+  const active = contacts.filter((c) => statuses.get(c.id)?.status === 'active');
   const loaded = await activePortalModel(db, portalId);
   const cut = await currentTierCut(db, portalId, loaded.model.thresholds);
-  const scores = await scoreContacts(loaded.model, await featuresOfContacts(db, portalId, now, contacts));
+  const scores = await scoreContacts(
+    loaded.model,
+    await featuresOfContacts(db, portalId, now, active, episodes),
+  );
   const values = await contactValues(
     db,
     portalId,
@@ -68,7 +76,7 @@ export async function rescoreContacts(
   const writeBack = await writeBackScores(
     deps,
     portalId,
-    scores.map((s) => s.contactId),
+    contacts.map((c) => c.id),
   );
   return { scored: scores.length, writeBack };
 }

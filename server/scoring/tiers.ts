@@ -4,7 +4,9 @@
  *   medium (by default), whatever the portal's base rate;
  * - `cost_aware`: a contact is high when treating it is worth more than it costs:
  *   p × saveRate × value > offerCost; medium when worth at least `mediumFactor` of the cost.
- * The cut is computed once per run and stored with it; rescoring between runs uses the last run's.
+ * Tiers are set once per run over its active customers and stored with each score, so the lists,
+ * the card and the CRM read the same tier; the cut is stored with the run, and rescoring between
+ * runs uses the last run's.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -23,36 +25,49 @@ export type TierCut =
       defaultValue: number;
     };
 
-/** The cut for a run whose scores are stored under `runId`. */
-export async function tierCutForRun(
+/**
+ * Sets the tiers of a run's scores (its active customers) by rank under a `share` policy: exactly
+ * the riskiest round(n × highShare) are high and the next round(n × mediumShare) medium. Returns
+ * the cut points the ranks fell at, which rescoring between runs applies to single scores.
+ */
+export async function rankTiersOfRun(
   db: Kysely<Database>,
   runId: number,
-  policy: TierPolicy,
+  policy: Extract<TierPolicy, { kind: 'share' }>,
 ): Promise<TierCut> {
-  if (policy.kind === 'cost_aware') {
-    const { offerCost, saveRate, mediumFactor, valueProperty, defaultValue } = policy;
-    return { kind: 'cost_aware', offerCost, saveRate, mediumFactor, valueProperty, defaultValue };
-  }
-  const highAt = 1 - policy.highShare;
-  const mediumAt = 1 - policy.highShare - policy.mediumShare;
+  await sql`
+    with ranked as (
+      select id, row_number() over (order by probability desc, contact_id) as rank, count(*) over () as n
+      from scores where run_id = ${runId}
+    )
+    update scores s set tier = case
+      when r.rank <= round(r.n * ${policy.highShare}::float8) then 'high'
+      when r.rank <= round(r.n * ${policy.highShare + policy.mediumShare}::float8) then 'medium'
+      else 'low' end
+    from ranked r where s.id = r.id`.execute(db);
   const row = await db
     .selectFrom('scores')
     .select([
-      sql<number | null>`percentile_cont(${highAt}::float8) within group (order by probability)`.as('high'),
-      sql<number | null>`percentile_cont(${mediumAt}::float8) within group (order by probability)`.as(
-        'medium',
-      ),
+      sql<number | null>`min(probability) filter (where tier = 'high')`.as('high'),
+      sql<number | null>`min(probability) filter (where tier = 'medium')`.as('medium'),
     ])
     .where('run_id', '=', runId)
     .executeTakeFirstOrThrow();
-  // With no scores (an empty portal) nobody is at risk.
-  return { kind: 'share', high: row.high ?? 1, medium: row.medium ?? 1 };
+  // With nobody in a tier (an empty portal, a share of 0), no later score enters it.
+  const high = row.high ?? 1;
+  return { kind: 'share', high, medium: row.medium ?? high };
+}
+
+/** The cost-aware cut, from the policy alone. */
+export function costAwareCut(policy: Extract<TierPolicy, { kind: 'cost_aware' }>): TierCut {
+  const { offerCost, saveRate, mediumFactor, valueProperty, defaultValue } = policy;
+  return { kind: 'cost_aware', offerCost, saveRate, mediumFactor, valueProperty, defaultValue };
 }
 
 export function tierOfScore(probability: number, value: number | null, cut: TierCut): Tier {
   if (cut.kind === 'share') {
-    if (probability >= cut.high && cut.high < 1) return 'high';
-    if (probability >= cut.medium && cut.medium < 1) return 'medium';
+    if (probability >= cut.high) return 'high';
+    if (probability >= cut.medium) return 'medium';
     return 'low';
   }
   const saved = probability * cut.saveRate * (value ?? cut.defaultValue);

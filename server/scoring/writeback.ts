@@ -8,6 +8,8 @@ import { sql, type Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
+import { describeEvidence } from '../features/customer-status.js';
+import { storedStatuses, type StoredStatus } from './customer-statuses.js';
 import { describeReason } from './recommendation.js';
 import { currentScores, type CurrentScore } from './score-contacts.js';
 
@@ -42,6 +44,31 @@ export function scoreProperties(score: CurrentScore): ScoreProperties {
   };
 }
 
+/** "22 Nov 2026": how the lost list, the card and the CRM give a churn date. */
+export function formatDay(at: Date): string {
+  return at.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+/**
+ * What the CRM holds for a contact who is not an active customer: no score, a tier a workflow on
+ * `high` (or `medium`, `low`) never matches, and in the reasons when and why they left.
+ */
+export function statusProperties(status: StoredStatus): ScoreProperties {
+  const left =
+    status.status === 'churned'
+      ? `Left ${status.leftAt ? `on ${formatDay(status.leftAt)}` : '(date not in the CRM)'}${
+          status.evidence ? `: ${describeEvidence(status.evidence)}` : ''
+        }`
+      : 'Not a customer yet: no churn score';
+  return {
+    churn_risk_score: '',
+    churn_risk_tier: status.status === 'churned' ? 'churned' : 'prospect',
+    churn_risk_reasons: left.slice(0, REASONS_MAX_CHARS),
+    churn_risk_updated_at: status.asOf.toISOString(),
+    churn_risk_model: '',
+  };
+}
+
 function sameWrite(
   a: Partial<Record<string, string | null>> | null | undefined,
   b: ScoreProperties,
@@ -68,7 +95,7 @@ export interface WriteBackOptions {
   verify?: boolean;
 }
 
-/** Writes the current scores of these contacts where the CRM does not hold them yet. */
+/** Writes the current scores (or status) of these contacts where the CRM does not hold them yet. */
 export async function writeBackScores(
   deps: { db: Kysely<Database>; connector: CrmConnector },
   portalId: number,
@@ -77,8 +104,8 @@ export async function writeBackScores(
 ): Promise<WriteBackResult> {
   const { db, connector } = deps;
   const result: WriteBackResult = { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 };
-  const scores = await currentScores(db, portalId, contactIds);
-  if (scores.length === 0) return result;
+  const writes = await propertiesToWrite(db, portalId, contactIds);
+  if (writes.length === 0) return result;
   const recorded = await db
     .selectFrom('crm_writebacks')
     .select(['contact_id', 'written'])
@@ -86,14 +113,12 @@ export async function writeBackScores(
     .where(
       'contact_id',
       'in',
-      scores.map((s) => s.contactId),
+      writes.map((w) => w.id),
     )
     .execute();
   const written = new Map(recorded.map((r) => [r.contact_id, r.written]));
-  let pending = scores
-    .map((s) => ({ id: s.contactId, properties: scoreProperties(s) }))
-    .filter((w) => !sameWrite(written.get(w.id), w.properties));
-  result.unchanged = scores.length - pending.length;
+  let pending = writes.filter((w) => !sameWrite(written.get(w.id), w.properties));
+  result.unchanged = writes.length - pending.length;
 
   if (options.verify && pending.length > 0) {
     const current = await connector.batchRead(
@@ -126,6 +151,25 @@ export async function writeBackScores(
     result.failed.push(...outcome.failed);
   }
   return result;
+}
+
+/**
+ * Each contact's five properties: the current score of an active customer, the status of anyone
+ * else. A contact never looked at by a run (no status yet) writes its score if it has one.
+ */
+async function propertiesToWrite(
+  db: Kysely<Database>,
+  portalId: number,
+  contactIds: readonly string[],
+): Promise<{ id: string; properties: ScoreProperties }[]> {
+  const statuses = await storedStatuses(db, portalId, contactIds);
+  const inactive = [...statuses.values()].filter((s) => s.status !== 'active');
+  const scored = contactIds.filter((id) => (statuses.get(id)?.status ?? 'active') === 'active');
+  const scores = await currentScores(db, portalId, scored);
+  return [
+    ...scores.map((s) => ({ id: s.contactId, properties: scoreProperties(s) })),
+    ...inactive.map((s) => ({ id: s.contactId, properties: statusProperties(s) })),
+  ];
 }
 
 async function recordWritten(

@@ -165,7 +165,7 @@ describe('the app manifest', () => {
       loyalty_points: 'number/number/churn_risk',
     });
     const tier = contacts.properties.find((p) => p.name === 'churn_risk_tier')!;
-    expect(tier.options?.map((o) => o.value)).toEqual(['low', 'medium', 'high']);
+    expect(tier.options?.map((o) => o.value)).toEqual(['low', 'medium', 'high', 'churned', 'prospect']);
   });
 
   it('subscribes to the contact, ticket, deal and email changes that move a score', () => {

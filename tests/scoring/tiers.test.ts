@@ -78,6 +78,30 @@ describe(`tiers on ${testDatabaseKind()}`, () => {
       .execute();
   });
 
+  it('gives the list the run’s own tiers: each current score carries the tier stored with it', async () => {
+    const runId = await scoredRun('current');
+    const shares = { kind: 'share' as const, highShare: 0.15, mediumShare: 0.25 };
+    await assignTiers(handle.db, runId, { tiers: shares });
+    const current = await handle.db
+      .selectFrom('current_scores as c')
+      .innerJoin('scores as s', (j) =>
+        j.onRef('s.portal_id', '=', 'c.portal_id').onRef('s.contact_id', '=', 'c.contact_id'),
+      )
+      .select(['c.contact_id', 'c.tier as listed', 's.tier as stored'])
+      .where('s.run_id', '=', runId)
+      .execute();
+    expect(current).toHaveLength(CONTACTS);
+    for (const row of current) expect([row.contact_id, row.listed]).toEqual([row.contact_id, row.stored]);
+    expect(await tierCounts(runId)).toEqual({ high: 30, medium: 50, low: 120 });
+    const week = await handle.db
+      .selectFrom('score_weekly_totals')
+      .select(['high', 'medium'])
+      .where('portal_id', '=', portalId)
+      .orderBy('week', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(week).toEqual({ high: 30, medium: 50 });
+  });
+
   it('treats a contact when the value it saves is worth the offer (cost-aware)', async () => {
     const runId = await scoredRun('cost');
     // High when p × 0.5 × ARR > 1,000; medium when it is worth at least half of that.

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { CRM_OBJECT_TYPES } from '../../crm/connector.js';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
+import { describeEvidence, type ChurnEvidence } from '../../features/customer-status.js';
 import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
@@ -24,7 +25,22 @@ export interface CardReason {
 
 export interface ContactRiskView {
   /** `syncing`: the portal's first sync has not finished; `not_scored`: synced, no score yet. */
-  status: 'scored' | 'not_scored' | 'syncing';
+  /**
+   * `scored`: an active customer with a churn score. `churned`: a customer who left (see `customer`),
+   * and `prospect`: someone who never bought; neither has a churn score. `syncing`: the portal's
+   * first sync has not finished; `not_scored`: synced, not looked at by a run yet.
+   */
+  status: 'scored' | 'churned' | 'prospect' | 'not_scored' | 'syncing';
+  /** Whether the contact is a customer, as the last run or rescoring saw it; null before any. */
+  customer: {
+    status: 'prospect' | 'active' | 'churned';
+    /** When the current (or last) time as a customer began. */
+    since: string | null;
+    /** When a churned customer left; null when the CRM does not date it. */
+    leftOn: string | null;
+    /** What showed that they left, in words. */
+    evidence: string | null;
+  } | null;
   contactId: string;
   contact: { name: string | null; email: string | null } | null;
   /** How far the portal's first sync got; null when the contact is scored (it is then not read). */
@@ -158,6 +174,10 @@ interface ContactScoreRow extends Nullable<ScoreRow> {
   deal_name: string | null;
   deal_amount: number | null;
   deal_close_date: Date | null;
+  customer_status: 'prospect' | 'active' | 'churned' | null;
+  customer_since: Date | null;
+  customer_left_at: Date | null;
+  customer_evidence: unknown;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -177,6 +197,8 @@ async function contactWithScores(
 ): Promise<ContactScoreRow[]> {
   const { rows } = await sql<ContactScoreRow>`
     select c.email, c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname,
+      cs.status as customer_status, cs.since as customer_since, cs.left_at as customer_left_at,
+      cs.evidence as customer_evidence,
       r.name as deal_name, r.amount as deal_amount, r.close_date as deal_close_date,
       s.id, s.probability, s.tier, s.reasons, s.scored_at,
       m.id as model_id, m.version, m.family, m.is_starter
@@ -192,6 +214,7 @@ async function contactWithScores(
         and d.close_date >= ${now}
       order by d.close_date
       limit 1) r on true
+    left join customer_status cs on cs.portal_id = c.portal_id and cs.contact_id = c.id
     left join scores s on s.portal_id = c.portal_id and s.contact_id = c.id and s.scored_at >= ${since}
     left join models m on m.id = s.model_id
     where c.portal_id = ${portalId} and c.id = ${contactId} and not c.archived
@@ -228,6 +251,20 @@ function contactName(row: { email: string | null; firstname: string | null; last
   return { name: name || null, email: row.email };
 }
 
+function customerOf(row: ContactScoreRow): ContactRiskView['customer'] {
+  if (row.customer_status === null) return null;
+  const evidence = (
+    typeof row.customer_evidence === 'string' ? JSON.parse(row.customer_evidence) : row.customer_evidence
+  ) as ChurnEvidence | null;
+  const iso = (at: Date | null) => (at ? new Date(at).toISOString() : null);
+  return {
+    status: row.customer_status,
+    since: iso(row.customer_since),
+    leftOn: iso(row.customer_left_at),
+    evidence: evidence ? describeEvidence(evidence) : null,
+  };
+}
+
 /**
  * The card's content for a contact of a portal. Throws NotFoundError when the portal has finished
  * syncing and has no such contact; a portal still syncing answers `syncing` instead, because the
@@ -241,6 +278,23 @@ export async function contactRiskView(
 ): Promise<ContactRiskView> {
   const joined = await contactWithScores(db, portalId, contactId, historyStart(now), now);
   const contact = joined[0];
+  const customer = contact ? customerOf(contact) : null;
+  // Someone who left or never bought has no churn score: the card says which, and when they left.
+  if (contact && customer && customer.status !== 'active') {
+    return {
+      contactId,
+      status: customer.status === 'churned' ? 'churned' : 'prospect',
+      customer,
+      contact: contactName(contact),
+      sync: null,
+      score: null,
+      trend: null,
+      history: [],
+      reasons: [],
+      recommendation: null,
+      renewal: null,
+    };
+  }
   // A contact not scored in the chart's weeks, or one the sync has not brought yet: look further.
   const rows =
     contact && isScored(contact)
@@ -252,6 +306,7 @@ export async function contactRiskView(
   if (!contact && sync?.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
   const empty = {
     contactId,
+    customer,
     contact: contact ? contactName(contact) : null,
     sync,
     score: null,

@@ -14,12 +14,15 @@ export function latestScores(portalId: number): RawBuilder<unknown> {
 
 /**
  * The next renewal of a contact (SQL over `contacts c`): the next anniversary, per billing period,
- * of becoming a customer, as the feature `days_to_next_renewal` computes it.
+ * of becoming a customer (the start of their current time as a customer, a return included), as
+ * the feature `days_to_next_renewal` computes it.
  */
 export const nextRenewal = sql<Date | null>`(
   case when c.properties->>'billing_period' in ('annual', 'monthly') then (
     with since as (
       select coalesce(
+        (select cs.since from customer_status cs
+          where cs.portal_id = c.portal_id and cs.contact_id = c.id and cs.status = 'active'),
         case when c.properties->>'hs_lifecyclestage_customer_date' ~ '^[0-9]+$'
           then to_timestamp((c.properties->>'hs_lifecyclestage_customer_date')::float8 / 1000) end,
         c.created_at) as at,

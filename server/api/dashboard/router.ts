@@ -20,6 +20,7 @@ import { sessionOf } from '../sign-in/session-guard.js';
 import { atRiskCsv, atRiskQuerySchema, listAtRisk } from './at-risk.js';
 import { loadEngagement } from './engagement.js';
 import { loadJobProgress } from './job-progress.js';
+import { listLost, lostQuerySchema } from './lost.js';
 import { loadModelReport } from './model-report.js';
 import { loadOverview } from './overview.js';
 
@@ -62,6 +63,14 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const portalId = portalOf(req.params);
     const query = atRiskQuerySchema.parse(req.query);
     const result = await listAtRisk(deps.db, portalId, query);
+    const link = recordUrl(await hubIdOf(portalId));
+    res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
+  });
+
+  // Customers who left: when, why, the value lost, and who is worth winning back.
+  router.get(`${base}/lost`, deps.guard, async (req, res) => {
+    const portalId = portalOf(req.params);
+    const result = await listLost(deps.db, portalId, lostQuerySchema.parse(req.query));
     const link = recordUrl(await hubIdOf(portalId));
     res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
   });

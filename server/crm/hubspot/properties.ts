@@ -5,7 +5,16 @@ import { HUBSPOT_API_VERSION } from './api-version.js';
 import type { HubSpotRequester } from './requester.js';
 
 const propertyListSchema = z.object({
-  results: z.array(z.object({ name: z.string(), type: z.string(), fieldType: z.string() }).passthrough()),
+  results: z.array(
+    z
+      .object({
+        name: z.string(),
+        type: z.string(),
+        fieldType: z.string(),
+        options: z.array(z.object({ value: z.string() }).passthrough()).optional(),
+      })
+      .passthrough(),
+  ),
 });
 
 const base = (objectType: string) => `/crm/properties/${HUBSPOT_API_VERSION}/${objectType}`;
@@ -37,8 +46,10 @@ export async function ensureHubSpotProperties(
   for (const spec of properties) {
     const found = existing.get(spec.name);
     if (found) {
-      if (found.type === spec.type && found.fieldType === spec.fieldType) report.existing.push(spec.name);
-      else {
+      if (found.type === spec.type && found.fieldType === spec.fieldType) {
+        report.existing.push(spec.name);
+        await addMissingOptions(requester, portalId, objectType, spec, found.options ?? []);
+      } else {
         report.conflicts.push({
           name: spec.name,
           expected: { type: spec.type, fieldType: spec.fieldType },
@@ -66,6 +77,33 @@ export async function ensureHubSpotProperties(
     report.created.push(spec.name);
   }
   return report;
+}
+
+/**
+ * An option list that grew in a later release (a new tier value) is completed in place: the
+ * admin's own options stay, ours are added after them.
+ */
+async function addMissingOptions(
+  requester: HubSpotRequester,
+  portalId: number,
+  objectType: string,
+  spec: PropertySpec,
+  existing: { value: string }[],
+): Promise<void> {
+  if (!spec.options) return;
+  const have = new Set(existing.map((o) => o.value));
+  const missing = spec.options.filter((o) => !have.has(o.value));
+  if (missing.length === 0) return;
+  await requester.request(portalId, {
+    method: 'PATCH',
+    path: `${base(objectType)}/${encodeURIComponent(spec.name)}`,
+    body: {
+      options: [
+        ...existing,
+        ...missing.map((o, i) => ({ ...o, displayOrder: existing.length + i, hidden: false })),
+      ],
+    },
+  });
 }
 
 /** A 409 means another process created it a moment ago: that is the outcome we wanted. */

@@ -23,7 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('run_id', 'bigint')
     .addPrimaryKeyConstraint('customer_status_pkey', ['portal_id', 'contact_id'])
     .execute();
-  await sql`create index customer_status_lost on customer_status (portal_id, status, left_at desc)`.execute(db);
+  await sql`create index customer_status_lost on customer_status (portal_id, status, left_at desc)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
