@@ -91,6 +91,29 @@ describe('installing the app in a portal', () => {
     }
   });
 
+  it('completes the tier options of a portal installed by an earlier release, keeping its own', async () => {
+    const portal = sandbox.store.portal(501)!;
+    const tier = portal.properties.get('contacts')!.get('churn_risk_tier')!;
+    tier.options = [
+      ...tier.options.filter((o) => ['low', 'medium', 'high'].includes(o.value)),
+      { label: 'Watch', value: 'watch', displayOrder: 3, hidden: false },
+    ];
+    const worker = await product.startWorker();
+    try {
+      const portalId = (await portalRow(501))!.id;
+      const job = await product.ctx.queues.get('system').add('bootstrap-portal', { portalId });
+      await job.waitUntilFinished(await product.ctx.queues.eventsOf('system'), 15_000);
+      expect(
+        portal.properties
+          .get('contacts')!
+          .get('churn_risk_tier')!
+          .options.map((o) => o.value),
+      ).toEqual(['low', 'medium', 'high', 'watch', 'churned', 'prospect']);
+    } finally {
+      await worker.close(1000);
+    }
+  });
+
   it('reports a property of ours that exists with another type, and leaves it alone', async () => {
     const portal = sandbox.store.portal(502)!;
     const existing = {
