@@ -1,6 +1,7 @@
 /**
  * The risk card in a contact record's tab: how likely this customer is to leave, how that moved
- * since last week, why, what to do next, and buttons to do it.
+ * since last week, why, what to do next, and buttons to do it. A customer who left shows when and
+ * what showed it instead, and a prospect that only customers are scored; neither has buttons.
  */
 import { Divider, Flex, Heading, hubspot, type CrmContext } from '@hubspot/ui-extensions';
 import { canAct, useContactRisk } from './contact-risk.js';
@@ -21,7 +22,9 @@ export interface RiskCardProps {
 
 export function RiskCard({ context, actions }: RiskCardProps) {
   const { state, reload } = useContactRisk(context.crm.objectId);
-  if (state.kind !== 'loaded' || !state.risk.score) return <RiskStates state={state} reload={reload} />;
+  // Only a scored (active) customer shows a score; a customer who left or a prospect never does.
+  if (state.kind !== 'loaded' || state.risk.status !== 'scored' || !state.risk.score)
+    return <RiskStates state={state} reload={reload} />;
   const { risk } = state;
   const score = state.risk.score;
   return (

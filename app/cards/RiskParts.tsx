@@ -1,5 +1,5 @@
 /**
- * The pieces both risk cards are made of: the states before a score, the score with its tier and
+ * The pieces both risk cards are made of: the states without a score, the score with its tier and
  * trend, the weekly chart, the reasons, the next action, the facts, and the advisor's buttons.
  */
 import {
@@ -10,6 +10,7 @@ import {
   DescriptionListItem,
   EmptyState,
   ErrorState,
+  Flex,
   LineChart,
   LoadingSpinner,
   Statistics,
@@ -38,11 +39,24 @@ export function formatDate(iso: string): string {
   });
 }
 
+/** A day as people outside the US write it, "22 Nov 2026" (in UTC, as the CRM dates it). */
+export function formatDay(iso: string): string {
+  return new Date(iso).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
 export function formatAmount(value: number): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: 0 });
 }
 
-/** Loading, error with retry, syncing and not scored; null once there is a score to show. */
+/**
+ * Loading, error with retry, syncing, not scored, and the contacts with no churn score (a customer
+ * who left, a prospect); null once there is a score to show.
+ */
 export function RiskStates({ state, reload }: { state: LoadState; reload: () => void }) {
   if (state.kind === 'loading')
     return <LoadingSpinner label="Loading churn risk" showLabel layout="centered" />;
@@ -70,6 +84,10 @@ export function RiskStates({ state, reload }: { state: LoadState; reload: () => 
       </EmptyState>
     );
   }
+  if (risk.status === 'churned') return <LeftCustomer risk={risk} />;
+  if (risk.status === 'prospect') {
+    return <Text testId="prospect">Not a customer yet — churn risk is scored for customers only.</Text>;
+  }
   if (risk.status === 'not_scored' || !risk.score) {
     return (
       <EmptyState title="Not scored yet" layout="vertical" imageName="emptyStateCharts">
@@ -78,6 +96,33 @@ export function RiskStates({ state, reload }: { state: LoadState; reload: () => 
     );
   }
   return null;
+}
+
+/**
+ * A customer who left: when, what showed it, and since when they had been a customer. No score,
+ * tier or plays: a lost customer is not a retention target.
+ */
+export function LeftCustomer({ risk }: { risk: ContactRisk }) {
+  const customer = risk.customer;
+  const leftOn = customer?.leftOn ? `Left on ${formatDay(customer.leftOn)}` : 'Left (date not recorded)';
+  return (
+    <Flex direction="column" gap="sm">
+      <Text format={{ fontWeight: 'bold' }} testId="left-on">
+        {leftOn}
+      </Text>
+      <DescriptionList direction="row">
+        {customer?.evidence ? (
+          <DescriptionListItem label="What showed it">{customer.evidence}</DescriptionListItem>
+        ) : null}
+        {customer?.since ? (
+          <DescriptionListItem label="Customer since">{formatDay(customer.since)}</DescriptionListItem>
+        ) : null}
+      </DescriptionList>
+      <Text variant="microcopy" testId="not-scored-why">
+        No longer a customer — churn risk is scored for active customers only.
+      </Text>
+    </Flex>
+  );
 }
 
 export function ScoreSummary({ risk, score }: { risk: ContactRisk; score: Score }) {

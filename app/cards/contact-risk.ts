@@ -9,7 +9,22 @@ import { API_BASE } from './api-base.js';
 
 /** The answer of `GET /api/v1/cards/contact-risk`, as the server documents it. */
 export interface ContactRisk {
-  status: 'scored' | 'not_scored' | 'syncing';
+  /**
+   * `scored`: an active customer with a churn score; `churned`: a customer who left and `prospect`:
+   * someone who never bought (neither has a score, reasons, recommendation or renewal);
+   * `syncing`: the portal's first sync is under way; `not_scored`: not looked at by a run yet.
+   */
+  status: 'scored' | 'churned' | 'prospect' | 'not_scored' | 'syncing';
+  /** Whether the contact is a customer, as the last run saw it; null before any run. */
+  customer: {
+    status: 'prospect' | 'active' | 'churned';
+    /** When the current (or last) time as a customer began (ISO). */
+    since: string | null;
+    /** When a churned customer left (ISO); null when the CRM does not date it. */
+    leftOn: string | null;
+    /** What showed that they left, in words: "Renewal lost: Acme renewal". */
+    evidence: string | null;
+  } | null;
   contactId: string;
   contact: { name: string | null; email: string | null } | null;
   /** Null when the contact is scored. */

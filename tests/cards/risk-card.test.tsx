@@ -31,6 +31,7 @@ const answer = (status: number, body: unknown) =>
 
 const scored: ContactRisk = {
   status: 'scored',
+  customer: { status: 'active', since: '2023-04-03T00:00:00.000Z', leftOn: null, evidence: null },
   contactId: '123',
   contact: { name: 'Ada Lovelace', email: 'ada@example.com' },
   sync: null,
@@ -65,6 +66,30 @@ const scored: ContactRisk = {
     because: 'Tickets open now: 3',
   },
   renewal: { date: '2026-12-31T00:00:00.000Z', valueAtRisk: 24000, dealName: 'Renewal 2027' },
+};
+
+/** A customer who left: the server sends no score, reasons, recommendation or renewal. */
+const churned: ContactRisk = {
+  ...scored,
+  status: 'churned',
+  customer: {
+    status: 'churned',
+    since: '2023-04-03T00:00:00.000Z',
+    leftOn: '2026-11-22T00:00:00.000Z',
+    evidence: 'Renewal lost: Acme renewal',
+  },
+  score: null,
+  trend: null,
+  history: [],
+  reasons: [],
+  recommendation: null,
+  renewal: null,
+};
+
+const prospect: ContactRisk = {
+  ...churned,
+  status: 'prospect',
+  customer: { status: 'prospect', since: null, leftOn: null, evidence: null },
 };
 
 function renderCard(permissions: string[] = ['integrations-management-write']) {
@@ -247,6 +272,72 @@ describe('the risk card', () => {
     expect(renderer.find(EmptyState).find(Text).text).toContain('3 of 7 record types done');
   });
 
+  it('shows when a customer who left did so and what showed it, without score, tier or plays', async () => {
+    hsFetch.mockReturnValue(answer(200, churned));
+    const renderer = renderCard();
+    await loaded(renderer);
+    expect(renderer.findByTestId(Text, 'left-on').text).toBe('Left on 22 Nov 2026');
+    const facts = Object.fromEntries(
+      renderer.findAll(DescriptionListItem).map((item) => [item.props.label, item.text]),
+    );
+    expect(facts).toEqual({
+      'What showed it': 'Renewal lost: Acme renewal',
+      'Customer since': '3 Apr 2023',
+    });
+    expect(renderer.maybeFind(StatisticsItem)).toBeNull();
+    expect(renderer.maybeFind(Tag)).toBeNull();
+    expect(renderer.maybeFind(Alert)).toBeNull();
+    expect(renderer.maybeFind(LineChart)).toBeNull();
+    expect(renderer.maybeFind(EmptyState)).toBeNull();
+    // A lost customer is not a retention target: no offer, survey or check-in, even for a writer.
+    expect(renderer.findAll(Button)).toEqual([]);
+  });
+
+  it('says when the CRM does not date the churn', async () => {
+    hsFetch.mockReturnValue(
+      answer(200, {
+        ...churned,
+        customer: {
+          ...churned.customer!,
+          leftOn: null,
+          evidence: 'Lifecycle stage set to Other (former customer)',
+        },
+      }),
+    );
+    const renderer = renderCard();
+    await loaded(renderer);
+    expect(renderer.findByTestId(Text, 'left-on').text).toBe('Left (date not recorded)');
+    expect(renderer.find(DescriptionListItem, { label: 'What showed it' }).text).toBe(
+      'Lifecycle stage set to Other (former customer)',
+    );
+    expect(renderer.find(DescriptionListItem, { label: 'Customer since' }).text).toBe('3 Apr 2023');
+    expect(renderer.maybeFind(StatisticsItem)).toBeNull();
+    expect(renderer.findAll(Button)).toEqual([]);
+  });
+
+  it('dates a churn by its day in UTC, as the CRM does', async () => {
+    hsFetch.mockReturnValue(
+      answer(200, { ...churned, customer: { ...churned.customer!, leftOn: '2026-11-22T23:30:00.000Z' } }),
+    );
+    // Run with TZ=Pacific/Kiritimati (14 hours ahead of UTC, already 23 Nov there) to see it matter.
+    const renderer = renderCard();
+    await loaded(renderer);
+    expect(renderer.findByTestId(Text, 'left-on').text).toBe('Left on 22 Nov 2026');
+  });
+
+  it('tells that a prospect is not scored because only customers are', async () => {
+    hsFetch.mockReturnValue(answer(200, prospect));
+    const renderer = renderCard();
+    await loaded(renderer);
+    expect(renderer.findByTestId(Text, 'prospect').text).toBe(
+      'Not a customer yet — churn risk is scored for customers only.',
+    );
+    expect(renderer.maybeFind(StatisticsItem)).toBeNull();
+    expect(renderer.maybeFind(Tag)).toBeNull();
+    expect(renderer.maybeFind(Text, { testId: 'left-on' })).toBeNull();
+    expect(renderer.findAll(Button)).toEqual([]);
+  });
+
   it('shows the error with a retry that loads the risk', async () => {
     hsFetch.mockReturnValueOnce(
       answer(503, { error: { code: 'not_configured', message: 'Try again in a minute.' } }),
@@ -285,5 +376,27 @@ describe('the sidebar card', () => {
     expect(renderer.find(Alert).props.title).toBe('Next step: Proactive support call');
     expect(renderer.maybeFind(LineChart)).toBeNull();
     expect(renderer.findAll(Button)).toEqual([]);
+  });
+
+  it('shows when a customer who left did so, and that a prospect is not scored', async () => {
+    hsFetch.mockReturnValue(answer(200, churned));
+    const renderer = createRenderer('crm.record.sidebar');
+    renderer.render(<RiskSidebarCard context={renderer.mocks.context} />);
+    await renderer.waitFor(() => expect(renderer.maybeFind(LoadingSpinner)).toBeNull());
+    expect(renderer.findByTestId(Text, 'left-on').text).toBe('Left on 22 Nov 2026');
+    expect(renderer.find(DescriptionListItem, { label: 'What showed it' }).text).toBe(
+      'Renewal lost: Acme renewal',
+    );
+    expect(renderer.maybeFind(StatisticsItem)).toBeNull();
+    expect(renderer.maybeFind(Tag)).toBeNull();
+
+    hsFetch.mockReturnValue(answer(200, prospect));
+    const other = createRenderer('crm.record.sidebar');
+    other.render(<RiskSidebarCard context={other.mocks.context} />);
+    await other.waitFor(() => expect(other.maybeFind(LoadingSpinner)).toBeNull());
+    expect(other.findByTestId(Text, 'prospect').text).toBe(
+      'Not a customer yet — churn risk is scored for customers only.',
+    );
+    expect(other.maybeFind(StatisticsItem)).toBeNull();
   });
 });

@@ -6,7 +6,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ensureWebBuilt } from '../../cli/web-build.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
+import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { statusesOf, storeStatuses } from '../../server/scoring/customer-statuses.js';
 import { ROOT } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
@@ -43,6 +45,7 @@ beforeAll(async () => {
   await seedScoredPortal(db, portalA, { contacts: 300, weeks: 6, idPrefix: 'a', engagement: true });
   await seedScoredPortal(db, portalB, { contacts: 40, weeks: 2, idPrefix: 'b', namePrefix: 'Bravo' });
   await seedCampaign(portalA);
+  await seedCustomersWhoLeft(portalA);
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -94,6 +97,92 @@ async function seedCampaign(portalId: number) {
   }
 }
 
+const DAY_MS = 86_400_000;
+/** Customers of portal A who left, by id: how many days ago (null: the CRM has no date). */
+const LEFT_DAYS_AGO: Record<string, number | null> = {
+  a281: 10,
+  a282: 12,
+  a283: 25,
+  a284: 45,
+  a285: 70,
+  a286: 100,
+  a287: 150,
+  a288: 200,
+  a289: 300,
+  // Left longer ago than the Lost page looks back (a year): not listed.
+  a290: 400,
+  a291: null,
+};
+/** A customer whose renewal deal was lost 20 days ago. */
+const RENEWAL_LOST = 'a292';
+/** A lead who never bought. */
+const PROSPECT = 'a293';
+/** Who the Lost page lists: everyone who left within a year, or on a day the CRM does not record. */
+const LISTED_AS_LOST = [
+  ...Object.entries(LEFT_DAYS_AGO)
+    .filter(([, days]) => days === null || days <= 365)
+    .map(([id]) => id),
+  RENEWAL_LOST,
+].sort();
+
+/**
+ * Some of portal A's customers left (the former-customer stage, dated or not, and a lost renewal)
+ * and one contact is a lead; then each contact's status is stored as a scoring run stores it, which
+ * also takes those who are not active customers out of the current scores.
+ */
+async function seedCustomersWhoLeft(portalId: number) {
+  const db = product.ctx.db.db;
+  for (const [id, days] of Object.entries(LEFT_DAYS_AGO)) {
+    const dated = days === null ? {} : { hs_lifecyclestage_other_date: String(Date.now() - days * DAY_MS) };
+    await sql`update contacts set lifecycle_stage = 'other', properties = properties || ${JSON.stringify(dated)}::jsonb
+      where portal_id = ${portalId} and id = ${id}`.execute(db);
+  }
+  await db
+    .insertInto('deals')
+    .values({
+      portal_id: portalId,
+      id: `${RENEWAL_LOST}-renewal`,
+      name: 'Acme renewal',
+      amount: 4200,
+      stage: 'closedlost',
+      deal_type: 'renewal',
+      is_closed_won: false,
+      is_closed_lost: true,
+      close_date: new Date(Date.now() - 20 * DAY_MS),
+    })
+    .execute();
+  await db
+    .insertInto('associations')
+    .values({
+      portal_id: portalId,
+      from_type: 'contacts',
+      from_id: RENEWAL_LOST,
+      to_type: 'deals',
+      to_id: `${RENEWAL_LOST}-renewal`,
+    })
+    .execute();
+  await sql`update contacts set lifecycle_stage = 'lead', properties = properties - 'hs_lifecyclestage_customer_date'
+    where portal_id = ${portalId} and id = ${PROSPECT}`.execute(db);
+  const contacts = await loadContacts(db, portalId, { from: 'a', upTo: 'a~' });
+  const now = new Date();
+  const { statuses } = await statusesOf(db, portalId, contacts, now);
+  await storeStatuses(db, portalId, statuses, { asOf: now, runId: null });
+}
+
+/** Portal A's active customers: its 300 contacts but those who left, the lost renewal and the lead. */
+const ACTIVE_CUSTOMERS = 300 - Object.keys(LEFT_DAYS_AGO).length - 2;
+
+/** A day as the dashboard writes it: "22 Nov 2026". */
+const day = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+const compact = (n: number) =>
+  new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+
 /** The API, called from the signed-in page (its cookie), as the dashboard itself calls it. */
 function apiFromPage<T>(path: string): Promise<{ status: number; body: T }> {
   return page.evaluate(async (p) => {
@@ -129,7 +218,11 @@ describe('the dashboard in a browser', () => {
     await expect(page.getByTestId('stat-medium').locator('.stat-value').textContent()).resolves.toBe(
       api.body.tiers.medium.toLocaleString('en-US'),
     );
-    await expect(page.getByText(`${api.body.contacts} contacts scored`)).toBeTruthy();
+    // The counts are of active customers: those who left (or never bought) have no score.
+    await expect(page.getByTestId('active-customers').textContent()).resolves.toBe(
+      `Active customers: ${api.body.contacts.toLocaleString('en-US')}`,
+    );
+    expect(api.body.contacts).toBe(ACTIVE_CUSTOMERS);
     // Three charts: tiers, distribution and the weekly trend.
     await page.waitForFunction(() => document.querySelectorAll('.chart .recharts-wrapper').length === 3);
     await expect(page.getByTestId('changes').textContent()).resolves.toMatch(/became high risk/);
@@ -191,6 +284,92 @@ describe('the dashboard in a browser', () => {
     );
     await page.locator('.recharts-surface').first().waitFor();
     await shot('contact');
+  });
+
+  it("lists the customers who left, against the API, and opens one's view", async () => {
+    await openPage('Lost customers');
+    type Lost = {
+      total: number;
+      summary: { last30Days: number; last90Days: number; valueLost90Days: number; winBackCandidates: number };
+      rows: {
+        contactId: string;
+        name: string;
+        leftOn: string | null;
+        evidence: string;
+        valueLost: number | null;
+        winBack: boolean;
+      }[];
+    };
+    const api = await apiFromPage<Lost>(`/api/v1/portals/${portalA}/lost?withinDays=365&limit=50`);
+    expect(api.status).toBe(200);
+    expect(api.body.rows.map((r) => r.contactId).sort()).toEqual(LISTED_AS_LOST);
+    expect(api.body.total).toBe(LISTED_AS_LOST.length);
+
+    const { summary } = api.body;
+    expect([summary.last30Days, summary.last90Days]).toEqual([4, 6]);
+    const stat = (id: string) => page.getByTestId(id).locator('.stat-value').textContent();
+    await expect(stat('lost-30')).resolves.toBe(String(summary.last30Days));
+    await expect(stat('lost-90')).resolves.toBe(String(summary.last90Days));
+    await expect(stat('lost-value-90')).resolves.toBe(compact(summary.valueLost90Days));
+    await expect(stat('lost-win-back')).resolves.toBe(String(summary.winBackCandidates));
+    await expect(page.getByTestId('lost-total').textContent()).resolves.toContain(
+      `${api.body.total} customers lost`,
+    );
+
+    // The rows of the API, in its order (the latest to leave first, the undated last).
+    const rows = page.locator('tbody tr');
+    await expect(rows.locator('td:first-child a').allTextContents()).resolves.toEqual(
+      api.body.rows.map((r) => r.name),
+    );
+    const cells = async (index: number) => rows.nth(index).locator('td').allTextContents();
+    const first = api.body.rows[0]!;
+    const [, , leftOn, evidence, value, , winBack, crm] = await cells(0);
+    expect([leftOn, evidence, value, winBack, crm]).toEqual([
+      day(first.leftOn!),
+      first.evidence,
+      first.valueLost === null ? '—' : compact(first.valueLost),
+      first.winBack ? 'yes' : 'no',
+      'Open ↗',
+    ]);
+    const undated = api.body.rows.findIndex((r) => r.leftOn === null);
+    expect(api.body.rows[undated]!.contactId).toBe('a291');
+    expect((await cells(undated))[2]).toBe('not recorded');
+    const renewal = api.body.rows.findIndex((r) => r.contactId === RENEWAL_LOST);
+    expect((await cells(renewal))[3]).toBe('Renewal lost: Acme renewal');
+    await shot('lost');
+
+    // Only the win-back candidates, as the API counts them.
+    const winBackApi = await apiFromPage<Lost>(`/api/v1/portals/${portalA}/lost?winBack=true&limit=50`);
+    expect(winBackApi.body.total).toBe(summary.winBackCandidates);
+    await page.getByLabel('Win-back candidates only').check();
+    await page.getByText(`${winBackApi.body.total} win-back candidates ·`).waitFor();
+    await expect(rows.locator('td:first-child a').allTextContents()).resolves.toEqual(
+      winBackApi.body.rows.map((r) => r.name),
+    );
+    await page.getByLabel('Win-back candidates only').uncheck();
+    await page.getByText(`${api.body.total} customers lost ·`).waitFor();
+
+    // A customer who left: the contact view says when, and what showed it, without a score.
+    await rows.first().getByRole('link', { name: first.name, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: first.name }).waitFor();
+    await expect(page.getByTestId('contact-left').textContent()).resolves.toBe(
+      `Left on ${day(first.leftOn!)}`,
+    );
+    await page.getByText(first.evidence).waitFor();
+    expect(await page.getByTestId('contact-score').count()).toBe(0);
+    const view = await apiFromPage<{ status: string; score: unknown }>(
+      `/api/v1/portals/${portalA}/contacts/${first.contactId}`,
+    );
+    expect([view.body.status, view.body.score]).toEqual(['churned', null]);
+    await shot('contact-lost');
+
+    await page.goto(`${product.url}/app/contacts/a291`);
+    await expect(page.getByTestId('contact-left').textContent()).resolves.toBe('Left (date not recorded)');
+    await page.goto(`${product.url}/app/contacts/${PROSPECT}`);
+    await expect(page.getByTestId('contact-prospect').textContent()).resolves.toBe(
+      'Not a customer yet — churn risk is scored for customers only.',
+    );
+    await shot('contact-prospect');
   });
 
   it('shows the model, engagement and report pages', async () => {
@@ -270,7 +449,7 @@ describe('the dashboard in a browser', () => {
 
   it("never shows another portal's data", async () => {
     const errorsBefore = consoleErrors.length;
-    for (const path of ['overview', 'at-risk', 'contacts/b1', 'settings']) {
+    for (const path of ['overview', 'at-risk', 'lost', 'contacts/b1', 'settings']) {
       expect((await apiFromPage(`/api/v1/portals/${portalB}/${path}`)).status).toBe(404);
     }
     await page.goto(`${product.url}/app/contacts/b1`);
@@ -278,7 +457,12 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${product.url}/app/at-risk`);
     await page.locator('tbody tr').first().waitFor();
     await page.locator('select[name=tier]').selectOption('high,medium,low');
-    await page.getByText('300 contacts ·').waitFor();
+    const all = await apiFromPage<{ total: number }>(
+      `/api/v1/portals/${portalA}/at-risk?tier=high,medium,low&limit=1`,
+    );
+    // Every active customer of portal A: those who left, and the lead, have no score.
+    expect(all.body.total).toBe(ACTIVE_CUSTOMERS);
+    await page.getByText(`${all.body.total} contacts ·`).waitFor();
     expect(await page.content()).not.toContain('Bravo');
     // The browser logs each refused request; those, and only those, are expected here.
     const refused = consoleErrors.splice(errorsBefore);
@@ -296,6 +480,13 @@ describe('the dashboard in a browser', () => {
     await shot('overview-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    await page.goto(`${product.url}/app/lost`);
+    await page.getByTestId('lost-total').waitFor();
+    await shot('lost-phone');
+    const lostOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(lostOverflow).toBeLessThanOrEqual(0);
+    await page.goto(`${product.url}/app/`);
+    await page.getByTestId('stat-high').waitFor();
 
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');

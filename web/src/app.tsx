@@ -4,6 +4,7 @@ import { JobProgressBanner } from './job-progress.js';
 import { AtRiskPage } from './pages/at-risk.js';
 import { ContactPage } from './pages/contact.js';
 import { EngagementPage } from './pages/engagement.js';
+import { LostPage } from './pages/lost.js';
 import { ModelPage } from './pages/model.js';
 import { OverviewPage } from './pages/overview.js';
 import { ExplorationPage, QualityPage } from './pages/reports.js';
@@ -17,6 +18,7 @@ import { Button, EmptyState, ErrorNotice, Spinner } from './ui.js';
 const PAGES: { path: string; label: string; render: () => ReactNode }[] = [
   { path: '/', label: 'Overview', render: () => <OverviewPage /> },
   { path: '/at-risk', label: 'At-risk list', render: () => <AtRiskPage /> },
+  { path: '/lost', label: 'Lost customers', render: () => <LostPage /> },
   { path: '/retention', label: 'Retention effect', render: () => <RetentionPage /> },
   { path: '/engagement', label: 'Engagement & satisfaction', render: () => <EngagementPage /> },
   { path: '/model', label: 'Model', render: () => <ModelPage /> },

@@ -16,6 +16,7 @@ interface Jobs {
     contactsTotal: number;
     contactsScored: number;
     chunks: number;
+    chunksScored: number;
     chunksWritten: number;
   } | null;
 }
@@ -63,8 +64,9 @@ export function JobProgressBanner() {
     ? null
     : run.phase === 'writeback' && run.chunks > 0
       ? (100 * run.chunksWritten) / run.chunks
-      : run.contactsTotal > 0
-        ? (100 * run.contactsScored) / run.contactsTotal
+      : // Chunks, not scores: every contact is looked at, only active customers get a score.
+        run.chunks > 0
+        ? (100 * run.chunksScored) / run.chunks
         : null;
   return (
     <div className="notice stack" role="status" aria-live="polite" style={{ marginBottom: 16 }}>

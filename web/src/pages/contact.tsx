@@ -1,13 +1,23 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApi } from '../api.js';
-import { formatDate, formatMoney } from '../format.js';
+import { formatDate, formatDay, formatMoney } from '../format.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
 import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, TierTag } from '../ui.js';
 
 /** What the risk card shows (GET …/contacts/:id answers the card's own view). */
 interface ContactRiskView {
-  status: 'scored' | 'not_scored' | 'syncing';
+  /** `churned` (left) and `prospect` (never bought) have no score: only active customers do. */
+  status: 'scored' | 'churned' | 'prospect' | 'not_scored' | 'syncing';
+  /** Null before any run looked at the contact. */
+  customer: {
+    status: 'prospect' | 'active' | 'churned';
+    since: string | null;
+    /** Null when the CRM does not date the churn. */
+    leftOn: string | null;
+    /** What showed that they left, in words. */
+    evidence: string | null;
+  } | null;
   contactId: string;
   contact: { name: string | null; email: string | null } | null;
   score: {
@@ -50,7 +60,38 @@ function Reasons({
   );
 }
 
-/** The risk card's content for one contact: score, trend, reasons, next step, renewal. */
+/** A customer who left, as the card shows it: when, what showed it, since when they were one. */
+function LeftCustomer({ customer }: { customer: ContactRiskView['customer'] }) {
+  return (
+    <Card title="No longer a customer">
+      <p className="lead" data-testid="contact-left">
+        {customer?.leftOn ? `Left on ${formatDay(customer.leftOn)}` : 'Left (date not recorded)'}
+      </p>
+      <dl className="facts">
+        {customer?.evidence && (
+          <div>
+            <dt>What showed it</dt>
+            <dd>{customer.evidence}</dd>
+          </div>
+        )}
+        {customer?.since && (
+          <div>
+            <dt>Customer since</dt>
+            <dd>{formatDay(customer.since)}</dd>
+          </div>
+        )}
+      </dl>
+      <p className="muted">
+        Churn risk is scored for active customers only. <Link to="/lost">See all lost customers</Link>
+      </p>
+    </Card>
+  );
+}
+
+/**
+ * The risk card's content for one contact: score, trend, reasons, next step, renewal; or, for a
+ * customer who left, when and what showed it, and for a prospect that only customers are scored.
+ */
 export function ContactPage({ contactId }: { contactId: string }) {
   const view = useApi<ContactRiskView>(usePortalPath(`contacts/${encodeURIComponent(contactId)}`));
   if (view.state === 'loading') return <Spinner />;
@@ -77,6 +118,26 @@ export function ContactPage({ contactId }: { contactId: string }) {
       }
     />
   );
+  if (c.status === 'churned') {
+    return (
+      <>
+        {header}
+        <LeftCustomer customer={c.customer} />
+      </>
+    );
+  }
+  if (c.status === 'prospect') {
+    return (
+      <>
+        {header}
+        <Card>
+          <p className="lead" data-testid="contact-prospect">
+            Not a customer yet — churn risk is scored for customers only.
+          </p>
+        </Card>
+      </>
+    );
+  }
   if (!c.score) {
     return (
       <>

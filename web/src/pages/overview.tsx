@@ -65,7 +65,10 @@ export function OverviewPage() {
         {header}
         <Card>
           <EmptyState title="No scores yet">
-            <p>Contacts get their first score after the first sync. This page fills in as soon as they do.</p>
+            <p>
+              Active customers get their first score after the first sync. This page fills in as soon as they
+              do.
+            </p>
           </EmptyState>
         </Card>
       </>
@@ -77,7 +80,12 @@ export function OverviewPage() {
     <>
       <PageHeader
         title="Overview"
-        subtitle={`${formatCount(o.contacts)} contacts scored · last scored ${formatDate(o.scoredAt)}`}
+        subtitle={
+          <>
+            <span data-testid="active-customers">Active customers: {formatCount(o.contacts)}</span> · last
+            scored {formatDate(o.scoredAt)}
+          </>
+        }
       />
       <div className="stack">
         <div className="grid stats">
@@ -85,13 +93,13 @@ export function OverviewPage() {
             testId="stat-high"
             label="High risk"
             value={formatCount(o.tiers.high)}
-            hint={`${formatPercent(o.tiers.high / o.contacts)} of contacts`}
+            hint={`${formatPercent(o.tiers.high / o.contacts)} of active customers`}
           />
           <Stat
             testId="stat-medium"
             label="Medium risk"
             value={formatCount(o.tiers.medium)}
-            hint={`${formatPercent(o.tiers.medium / o.contacts)} of contacts`}
+            hint={`${formatPercent(o.tiers.medium / o.contacts)} of active customers`}
           />
           <Stat
             testId="stat-value-at-risk"
@@ -107,7 +115,7 @@ export function OverviewPage() {
           />
         </div>
         <div className="grid two">
-          <Card title="Contacts by tier">
+          <Card title="Customers by tier">
             <div
               className="chart"
               role="img"
@@ -128,7 +136,7 @@ export function OverviewPage() {
               </ResponsiveContainer>
             </div>
           </Card>
-          <Card title="Risk distribution" note="contacts by churn probability">
+          <Card title="Risk distribution" note="customers by churn probability">
             <div className="chart" role="img" aria-label="Histogram of churn probabilities">
               <ResponsiveContainer>
                 <BarChart
