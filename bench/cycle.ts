@@ -82,8 +82,9 @@ try {
   const [trained] = await queues.get('train').getJobs(['completed']);
   const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
   const counts = sandboxCounts(portal);
+  // Every contact is written: a score and tier for active customers, `churned` or `prospect` for the rest.
   const written = [...portal.recordsOf('contacts').values()].filter(
-    (c) => c.properties.churn_risk_score,
+    (c) => c.properties.churn_risk_tier,
   ).length;
   if (written !== counts.contacts)
     throw new Error(`only ${written} of ${counts.contacts} contacts were written`);

@@ -121,9 +121,9 @@ export function registerDemo(program: Command): void {
           process.stdout.write(
             [
               '',
-              `The first cycle scored every contact in ${Math.round((Date.now() - started) / 1000)} s; the scores are in the sandbox CRM.`,
+              `The first cycle scored every active customer in ${Math.round((Date.now() - started) / 1000)} s; the scores (and who has left) are in the sandbox CRM.`,
               `  Dashboard:         ${server.url}/app/login?portal=${DEMO_PORTAL}`,
-              `  Highest risk (${Math.round(riskiest.probability * 100)} %): ${run.sandbox.url}/_sandbox/ui/portals/${DEMO_PORTAL}/contacts/${riskiest.contactId}`,
+              `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${run.sandbox.url}/_sandbox/ui/portals/${DEMO_PORTAL}/contacts/${riskiest.contactId}`,
               '',
             ].join('\n'),
           );

@@ -22,40 +22,63 @@ export async function portalChurnRule(db: Kysely<Database>, portalId: number): P
 const renewalTypesOf = (rule: ChurnRule) =>
   rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : ['existingbusiness', 'renewal'];
 
-/** Won deals and lost renewals of these contacts, by contact id. */
+/**
+ * Won deals and lost renewals of these contacts, by contact id; with their companies' lost
+ * renewals, for accounts whose deals are kept on the company alone.
+ */
 export async function dealHistories(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
+  contacts: readonly Pick<ContactRow, 'id' | 'company_id'>[],
   rule: ChurnRule,
 ): Promise<Map<string, DealHistory>> {
-  if (ids.length === 0) return new Map();
-  const renewalTypes = renewalTypesOf(rule);
+  if (contacts.length === 0) return new Map();
+  const ids = contacts.map((c) => c.id);
+  const renewalTypes = renewalTypesOf(rule).map((t) => t.toLowerCase());
   const { rows } = await sql<{ contact_id: string; won: unknown; lost: unknown }>`
     select a.from_id as contact_id,
       array_agg(d.close_date order by d.close_date) filter (where d.is_closed_won = true) as won,
       jsonb_agg(jsonb_build_object('at', d.close_date, 'name', d.name) order by d.close_date)
         filter (where d.is_closed_lost = true
-          and d.deal_type in (${sql.join(renewalTypes.map((t) => sql`${t}`))})) as lost
+          and lower(d.deal_type) in (${sql.join(renewalTypes.map((t) => sql`${t}`))})) as lost
     from associations a
     join deals d on d.portal_id = a.portal_id and d.id = a.to_id
     where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
       and a.from_id in ${idList(ids)} and d.close_date is not null and not d.archived
     group by a.from_id`.execute(db);
   const toDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
-  return new Map(
-    rows.map((r) => {
-      const lost = (typeof r.lost === 'string' ? JSON.parse(r.lost) : r.lost) as
-        { at: string; name: string | null }[] | null;
-      return [
-        r.contact_id,
-        {
-          won: Array.isArray(r.won) ? r.won.map(toDate) : [],
-          renewalsLost: (lost ?? []).map((l) => ({ at: new Date(l.at), name: l.name })),
-        },
-      ];
-    }),
+  const losses = (v: unknown) =>
+    ((typeof v === 'string' ? JSON.parse(v) : v) as { at: string; name: string | null }[] | null) ?? [];
+  const histories = new Map<string, DealHistory>(
+    rows.map((r) => [
+      r.contact_id,
+      {
+        won: Array.isArray(r.won) ? r.won.map(toDate) : [],
+        renewalsLost: losses(r.lost).map((l) => ({ at: new Date(l.at), name: l.name })),
+        companyRenewalsLost: [],
+      },
+    ]),
   );
+  const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
+  if (companyIds.length === 0) return histories;
+  const { rows: companies } = await sql<{ company_id: string; lost: unknown }>`
+    select a.to_id as company_id,
+      jsonb_agg(jsonb_build_object('at', d.close_date, 'name', d.name) order by d.close_date) as lost
+    from associations a
+    join deals d on d.portal_id = a.portal_id and d.id = a.from_id
+    where a.portal_id = ${portalId} and a.from_type = 'deals' and a.to_type = 'companies'
+      and a.to_id in ${idList(companyIds)} and d.close_date is not null and not d.archived
+      and d.is_closed_lost = true and lower(d.deal_type) in (${sql.join(renewalTypes.map((t) => sql`${t}`))})
+    group by a.to_id`.execute(db);
+  const byCompany = new Map(companies.map((c) => [c.company_id, losses(c.lost)]));
+  for (const contact of contacts) {
+    const lost = contact.company_id ? byCompany.get(contact.company_id) : undefined;
+    if (!lost) continue;
+    const history = histories.get(contact.id) ?? { won: [], renewalsLost: [], companyRenewalsLost: [] };
+    history.companyRenewalsLost = lost.map((l) => ({ at: new Date(l.at), name: l.name }));
+    histories.set(contact.id, history);
+  }
+  return histories;
 }
 
 /** Each contact's customer episodes under the rule (the portal's own when not given). */
@@ -66,11 +89,6 @@ export async function loadCustomerEpisodes(
   rule?: ChurnRule,
 ): Promise<Map<string, CustomerEpisode[]>> {
   const theRule = rule ?? (await portalChurnRule(db, portalId));
-  const deals = await dealHistories(
-    db,
-    portalId,
-    contacts.map((c) => c.id),
-    theRule,
-  );
+  const deals = await dealHistories(db, portalId, contacts, theRule);
   return new Map(contacts.map((c) => [c.id, customerEpisodes(c, deals.get(c.id) ?? NO_DEALS, theRule)]));
 }

@@ -24,6 +24,7 @@ import { DAY_MS } from './build/time-windows.js';
 /** What showed that a customer left. */
 export type ChurnEvidence =
   | { kind: 'lifecycle_stage'; stage: string }
+  | { kind: 'company_stage'; stage: string }
   | { kind: 'renewal_lost'; dealName: string | null }
   | { kind: 'property'; property: string }
   | { kind: 'no_purchase'; days: number };
@@ -47,6 +48,8 @@ export interface DealHistory {
   won: Date[];
   /** Renewal deals lost (of the rule's renewal types), ascending by close date. */
   renewalsLost: { at: Date; name: string | null }[];
+  /** The contact's company's lost renewals: they count for a contact with no deals of its own. */
+  companyRenewalsLost?: { at: Date; name: string | null }[];
 }
 
 export const NO_DEALS: DealHistory = { won: [], renewalsLost: [] };
@@ -141,6 +144,19 @@ function endOpenEpisode(episodes: CustomerEpisode[], evidence: ChurnEvidence): v
   if (last && !last.end) last.end = { at: null, evidence };
 }
 
+/** The company's move to the former-customer stage, with its date when the CRM has one. */
+function companyLeft(
+  contact: ContactRow,
+  formerStage: string,
+): { at: Date | null; evidence: ChurnEvidence } | null {
+  const company = contact.company_properties;
+  if (!company || company[STAGE_PROPERTY] !== formerStage) return null;
+  return {
+    at: propertyDate(company, `hs_lifecyclestage_${formerStage}_date`),
+    evidence: { kind: 'company_stage', stage: formerStage },
+  };
+}
+
 function lifecycleEpisodes(
   contact: ContactRow,
   deals: DealHistory,
@@ -152,11 +168,18 @@ function lifecycleEpisodes(
   if (!events.some((e) => e.kind === 'start') && deals.won[0])
     events.push({ at: deals.won[0], kind: 'start' });
   if (rule.renewalLost) {
-    for (const lost of deals.renewalsLost)
+    // An account whose deals live on the company alone loses its contacts with its renewal.
+    const ownDeals = deals.won.length > 0 || deals.renewalsLost.length > 0;
+    const lostRenewals = ownDeals ? deals.renewalsLost : (deals.companyRenewalsLost ?? []);
+    for (const lost of lostRenewals)
       events.push({ at: lost.at, kind: 'end', evidence: { kind: 'renewal_lost', dealName: lost.name } });
   }
+  // A company that became a former customer takes its customers' contacts with it.
+  const company = companyLeft(contact, rule.formerStage);
+  if (company?.at) events.push({ at: company.at, kind: 'end', evidence: company.evidence });
   const episodes = episodesOf(events);
   if (undated) endOpenEpisode(episodes, { kind: 'lifecycle_stage', stage: rule.formerStage });
+  else if (company && !company.at) endOpenEpisode(episodes, company.evidence);
   return episodes;
 }
 
@@ -283,6 +306,8 @@ export function describeEvidence(evidence: ChurnEvidence): string {
   switch (evidence.kind) {
     case 'lifecycle_stage':
       return `Lifecycle stage set to ${evidence.stage === 'other' ? 'Other (former customer)' : evidence.stage}`;
+    case 'company_stage':
+      return `Company's lifecycle stage set to ${evidence.stage === 'other' ? 'Other (former customer)' : evidence.stage}`;
     case 'renewal_lost':
       return evidence.dealName ? `Renewal lost: ${evidence.dealName}` : 'Renewal deal lost';
     case 'property':

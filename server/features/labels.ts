@@ -127,12 +127,20 @@ export async function churnAfter(
     const chunk = ids.slice(i, i + DEFAULT_CHUNK_SIZE);
     const contacts = await db
       .selectFrom('contacts')
-      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history'])
+      .select([
+        'id',
+        'created_at',
+        'updated_at',
+        'lifecycle_stage',
+        'properties',
+        'property_history',
+        'company_id',
+      ])
       .where('portal_id', '=', portalId)
       .where('archived', '=', false)
       .where('id', 'in', chunk)
       .execute();
-    const deals = await dealHistories(db, portalId, chunk, rule);
+    const deals = await dealHistories(db, portalId, contacts, rule);
     for (const contact of contacts) {
       const row: ContactRow = { ...contact, company_properties: null };
       const start = starts.get(contact.id)!;

@@ -107,6 +107,9 @@ export const COMPANIES: ObjectSpec<'companies'> = {
     'annualrevenue',
     'industry',
     'country',
+    'lifecyclestage',
+    'hs_lifecyclestage_customer_date',
+    'hs_lifecyclestage_other_date',
     'createdate',
     'hs_lastmodifieddate',
   ],
@@ -197,7 +200,8 @@ export const DEALS: ObjectSpec<'deals'> = {
     'createdate',
     'hs_lastmodifieddate',
   ],
-  associations: ['contacts'],
+  // Companies too: a B2B account may keep its renewals on the company alone.
+  associations: ['contacts', 'companies'],
   map: (record, portalId) => {
     const stage = nonEmpty(p(record, 'dealstage'));
     const won = toBoolean(p(record, 'hs_is_closed_won')) ?? (stage === 'closedwon' ? true : null);

@@ -129,6 +129,43 @@ describe('a contact’s status at a time', () => {
     expect(customerStatusAt(c, deals, DEFAULT_CHURN_RULE, day(300)).status).toBe('churned');
   });
 
+  describe('an account whose churn the CRM keeps on the company', () => {
+    const inCompany = (company: Record<string, string | null>, stage = 'customer') => ({
+      ...contact(stage, { hs_lifecyclestage_customer_date: iso(50) }),
+      company_id: '77',
+      company_properties: company,
+    });
+    it('a company set to the former stage takes its customers with it, on its date', () => {
+      const c = inCompany({ lifecyclestage: 'other', hs_lifecyclestage_other_date: iso(210) });
+      expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(300))).toMatchObject({
+        status: 'churned',
+        leftAt: day(210),
+        evidence: { kind: 'company_stage', stage: 'other' },
+      });
+    });
+    it('the company’s lost renewal counts for a contact with no deals of its own, and only then', () => {
+      const lost = [{ at: day(190), name: 'Acme renewal 2026' }];
+      const c = inCompany({ lifecyclestage: 'customer' });
+      expect(
+        customerStatusAt(
+          c,
+          { won: [], renewalsLost: [], companyRenewalsLost: lost },
+          DEFAULT_CHURN_RULE,
+          day(300),
+        ),
+      ).toMatchObject({ status: 'churned', leftAt: day(190) });
+      const ownDeals: DealHistory = { won: [day(50)], renewalsLost: [], companyRenewalsLost: lost };
+      expect(customerStatusAt(c, ownDeals, DEFAULT_CHURN_RULE, day(300)).status).toBe('active');
+    });
+    it('a lead at a lost account stays a prospect', () => {
+      const lead = {
+        ...inCompany({ lifecyclestage: 'other', hs_lifecyclestage_other_date: iso(210) }, 'lead'),
+      };
+      lead.properties = { lifecyclestage: 'lead' };
+      expect(customerStatusAt(lead, NO_DEALS, DEFAULT_CHURN_RULE, day(300)).status).toBe('prospect');
+    });
+  });
+
   describe('a property rule', () => {
     const rule = churnRuleSchema.parse({ kind: 'property', property: 'churned' });
     it('dates the churn from the property’s history, never from the last change of the record', () => {

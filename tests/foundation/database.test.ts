@@ -10,6 +10,7 @@ const WAREHOUSE_TABLES = [
   'contacts',
   'crm_writebacks',
   'current_scores',
+  'customer_status',
   'deals',
   'emails',
   'feedback',

@@ -10,6 +10,7 @@ export interface ContactRow {
   properties: Record<string, string | null>;
   /** The CRM's history of the properties the churn rule reads, oldest first (see customer-status). */
   property_history: Record<string, { value: string | null; at: string }[]> | null;
+  company_id?: string | null;
   company_properties: Record<string, string | null> | null;
 }
 
@@ -66,7 +67,7 @@ export async function loadContacts(
   return withCompanies(db, portalId, await query.execute());
 }
 
-type ContactWithCompany = Omit<ContactRow, 'company_properties'> & { company_id: string | null };
+type ContactWithCompany = Omit<ContactRow, 'company_properties'>;
 
 async function withCompanies(
   db: Kysely<Database>,
@@ -85,8 +86,8 @@ async function withCompanies(
       .execute();
     for (const row of rows) companies.set(row.id, row.properties);
   }
-  return contacts.map(({ company_id, ...contact }) => ({
+  return contacts.map((contact) => ({
     ...contact,
-    company_properties: company_id ? (companies.get(company_id) ?? null) : null,
+    company_properties: contact.company_id ? (companies.get(contact.company_id) ?? null) : null,
   }));
 }
