@@ -59,7 +59,10 @@ export async function dealHistories(
       },
     ]),
   );
-  const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
+  // Only contacts without deals of their own read their company's.
+  const companyIds = [
+    ...new Set(contacts.flatMap((c) => (c.company_id && !histories.has(c.id) ? [c.company_id] : []))),
+  ];
   if (companyIds.length === 0) return histories;
   const { rows: companies } = await sql<{ company_id: string; lost: unknown }>`
     select a.to_id as company_id,
@@ -72,7 +75,8 @@ export async function dealHistories(
     group by a.to_id`.execute(db);
   const byCompany = new Map(companies.map((c) => [c.company_id, losses(c.lost)]));
   for (const contact of contacts) {
-    const lost = contact.company_id ? byCompany.get(contact.company_id) : undefined;
+    const lost =
+      contact.company_id && !histories.has(contact.id) ? byCompany.get(contact.company_id) : undefined;
     if (!lost) continue;
     const history = histories.get(contact.id) ?? { won: [], renewalsLost: [], companyRenewalsLost: [] };
     history.companyRenewalsLost = lost.map((l) => ({ at: new Date(l.at), name: l.name }));

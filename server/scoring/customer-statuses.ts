@@ -35,15 +35,17 @@ export async function statusesOf(
 
 /**
  * Stores the statuses and drops the current score of every contact that is not an active customer.
- * Idempotent: a chunk run again stores the same rows.
+ * A status stored from a later time (a rescoring after the run's hour began) stays. Returns the
+ * contacts that are active customers as stored, the ones to score. Idempotent: a chunk run again
+ * stores the same rows.
  */
 export async function storeStatuses(
   db: Kysely<Database>,
   portalId: number,
   statuses: ReadonlyMap<string, CustomerStatus>,
   options: { asOf: Date; runId: number | null },
-): Promise<void> {
-  if (statuses.size === 0) return;
+): Promise<Set<string>> {
+  if (statuses.size === 0) return new Set();
   const rows = [...statuses].map(([contactId, s]) => ({
     portal_id: portalId,
     contact_id: contactId,
@@ -54,7 +56,7 @@ export async function storeStatuses(
     as_of: options.asOf,
     run_id: options.runId,
   }));
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('customer_status')
       .values(rows)
@@ -88,6 +90,14 @@ export async function storeStatuses(
         )
         .execute();
     }
+    const active = await trx
+      .selectFrom('customer_status')
+      .select('contact_id')
+      .where('portal_id', '=', portalId)
+      .where('contact_id', 'in', [...statuses.keys()])
+      .where('status', '=', 'active')
+      .execute();
+    return new Set(active.map((r) => r.contact_id));
   });
 }
 

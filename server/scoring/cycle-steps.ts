@@ -215,9 +215,9 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
   });
   const done = new Set(await scoredInChunk(db, runId, range));
   const { episodes, statuses } = await statusesOf(db, run.portalId, contacts, run.asOf);
-  await storeStatuses(db, run.portalId, statuses, { asOf: run.asOf, runId });
+  const active = await storeStatuses(db, run.portalId, statuses, { asOf: run.asOf, runId });
   // Only customers who can still leave get a churn score.
-  const todo = contacts.filter((c) => !done.has(c.id) && statuses.get(c.id)?.status === 'active');
+  const todo = contacts.filter((c) => !done.has(c.id) && active.has(c.id));
   const loaded = await cachedModel(db, run.modelId);
   const features = await featuresOfContacts(db, run.portalId, run.asOf, todo, episodes);
   const scores = await scoreContacts(loaded.model, features);

@@ -48,8 +48,8 @@ export async function rescoreContacts(
   const contacts = await loadContacts(db, portalId, { ids: contactIds });
   // A contact who just left (or never bought) is written as such, and not scored.
   const { episodes, statuses } = await statusesOf(db, portalId, contacts, now);
-  await storeStatuses(db, portalId, statuses, { asOf: now, runId: null });
-  const active = contacts.filter((c) => statuses.get(c.id)?.status === 'active');
+  const stored = await storeStatuses(db, portalId, statuses, { asOf: now, runId: null });
+  const active = contacts.filter((c) => stored.has(c.id));
   const loaded = await activePortalModel(db, portalId);
   const cut = await currentTierCut(db, portalId, loaded.model.thresholds);
   const scores = await scoreContacts(
