@@ -31,7 +31,7 @@ sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth
 try {
   await walkInstall(product.url, { portalId: HUB });
   const portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
-  const { connector, requester } = product.ctx.services.hubspot!;
+  const { connector, requester } = product.ctx.services.crms.stackFor('hubspot');
   // The install's own calls are not part of the sync.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const callsBefore = requester.callsMade(portalId);

@@ -1,63 +1,56 @@
-import { HubSpotConnector } from './crm/hubspot/connector.js';
-import { HubSpotRequester } from './crm/hubspot/requester.js';
-import { PortalRateLimiter, type RateLimits } from './crm/rate-limit.js';
-import { HubSpotOAuth } from './oauth/hubspot-oauth.js';
+import { hubspotPlug } from './crm/hubspot/stack.js';
+import type { CrmOAuth } from './crm/oauth.js';
+import type { RateLimits } from './crm/rate-limit.js';
+import { CrmRegistry, type CrmPlugDeps } from './crm/registry.js';
 import { InstallState } from './oauth/install-state.js';
 import { loadTokenKey, TokenCipher } from './oauth/token-cipher.js';
 import { TokenVault } from './oauth/token-vault.js';
 import { forgetRevokedPortal } from './oauth/uninstall.js';
 import type { Runtime } from './runtime.js';
+import type { WorkQueue } from './work-queue.js';
 
-type Connections = Pick<Runtime, 'config' | 'logger' | 'db' | 'queues'>;
+type Connections = Pick<Runtime, 'config' | 'logger' | 'db' | 'queues'> & { work: WorkQueue };
+
+/** The product's CRMs: one line per CRM, its plug made from its own folder. */
+function productCrms(deps: CrmPlugDeps) {
+  return new CrmRegistry({
+    hubspot: hubspotPlug(deps),
+  });
+}
+
+export type ProductCrms = ReturnType<typeof productCrms>;
 
 /** The product's long-lived parts, built once per process on top of its connections. */
 export interface Services {
   cipher: TokenCipher;
   installState: InstallState;
-  /** Absent until the HubSpot app's credentials are set. */
-  hubspot:
-    | { oauth: HubSpotOAuth; vault: TokenVault; connector: HubSpotConnector; requester: HubSpotRequester }
-    | undefined;
+  /** Each CRM's OAuth, token vault and connector, by kind; only the configured ones have parts. */
+  crms: ProductCrms;
 }
 
 export function createServices(runtime: Connections, options: { rateLimits?: RateLimits } = {}): Services {
-  const { config, logger, db, queues } = runtime;
+  const { config, logger, db, queues, work } = runtime;
   const cipher = new TokenCipher(
     loadTokenKey({ configuredKey: config.tokenEncryptionKey, dataDir: config.dataDir }),
   );
   const installState = new InstallState(cipher.derive('oauth-state'), queues.connection, config.queuePrefix);
-  const { clientId, clientSecret } = config.hubspot;
-  if (!clientId || !clientSecret) return { cipher, installState, hubspot: undefined };
-
-  const oauth = new HubSpotOAuth({
-    apiBase: config.hubspot.apiBase,
-    authorizeUrl: config.hubspot.authorizeUrl,
-    clientId,
-    clientSecret,
-    redirectUri: `${config.publicUrl}/oauth/callback`,
-  });
-  const vault = new TokenVault({
-    db: db.db,
-    cipher,
-    oauth,
+  const vaultFor = (oauth: CrmOAuth) =>
+    new TokenVault({
+      db: db.db,
+      cipher,
+      oauth,
+      redis: queues.connection,
+      keyPrefix: config.queuePrefix,
+      logger,
+      onRevoked: (portalId) =>
+        forgetRevokedPortal({ db: db.db, work, logger }, portalId, 'the CRM refused our refresh token'),
+    });
+  const crms = productCrms({
+    config,
+    vaultFor,
     redis: queues.connection,
     keyPrefix: config.queuePrefix,
-    logger,
-    onRevoked: (portalId) =>
-      forgetRevokedPortal({ db: db.db, queues, logger }, portalId, 'the CRM refused our refresh token'),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
-  const requester = new HubSpotRequester({
-    apiBase: config.hubspot.apiBase,
-    tokens: vault,
-    limiter: new PortalRateLimiter(
-      queues.connection,
-      config.queuePrefix,
-      options.rateLimits ?? config.hubspot.rateLimits,
-    ),
-  });
-  return {
-    cipher,
-    installState,
-    hubspot: { oauth, vault, requester, connector: new HubSpotConnector(requester) },
-  };
+  return { cipher, installState, crms };
 }

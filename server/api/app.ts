@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import type { AppContext } from '../application.js';
-import { enqueueContactRescore } from '../jobs/rescore-jobs.js';
 import { portalAdminRouter } from '../oauth/admin-routes.js';
 import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
@@ -39,7 +38,7 @@ export function createApp(ctx: AppContext): Express {
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
       db: ctx.db.db,
-      queues: ctx.queues,
+      work: ctx.work,
       logger: ctx.logger,
     }),
   );
@@ -52,15 +51,14 @@ export function createApp(ctx: AppContext): Express {
     usageRouter({
       db: ctx.db.db,
       requireAdmin: sessionOrAdmin,
-      onContactsTouched: (portalId, contactIds) =>
-        enqueueContactRescore(ctx.queues, portalId, contactIds, 'usage'),
+      onContactsTouched: (portalId, contactIds) => ctx.work.rescoreContacts(portalId, contactIds, 'usage'),
     }),
   );
   // The risk card's requests are signed over their raw bodies, like webhooks.
   app.use(
     cardsRouter({
       db: ctx.db.db,
-      queues: ctx.queues,
+      work: ctx.work,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
     }),
@@ -68,7 +66,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(
     workflowActionsRouter({
       db: ctx.db.db,
-      queues: ctx.queues,
+      work: ctx.work,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
     }),
@@ -79,23 +77,22 @@ export function createApp(ctx: AppContext): Express {
   app.use(healthRouter(ctx));
   const signIn: SignInDeps = {
     db: ctx.db.db,
-    hubspot: ctx.services.hubspot,
+    crms: ctx.services.crms,
     installState: ctx.services.installState,
     logger: ctx.logger,
     publicUrl: ctx.config.publicUrl,
-    appId: ctx.config.hubspot.appId,
     scopes: { required: ctx.manifest.auth.requiredScopes, optional: ctx.manifest.auth.optionalScopes },
   };
   app.use(
     oauthRouter({
-      hubspot: ctx.services.hubspot,
+      crms: ctx.services.crms,
       installState: ctx.services.installState,
       scopes: { required: ctx.manifest.auth.requiredScopes, optional: ctx.manifest.auth.optionalScopes },
       db: ctx.db.db,
-      queues: ctx.queues,
+      work: ctx.work,
       logger: ctx.logger,
       dashboardUrl: `${ctx.config.publicUrl}/app`,
-      completeSignIn: (code, res) => completeSignIn(signIn, code, res),
+      completeSignIn: (crm, code, res) => completeSignIn(signIn, crm, code, res),
     }),
   );
   app.use(signInRouter(signIn));
@@ -113,9 +110,9 @@ export function createApp(ctx: AppContext): Express {
   app.use(
     portalAdminRouter({
       db: ctx.db.db,
-      queues: ctx.queues,
+      work: ctx.work,
       logger: ctx.logger,
-      hubspot: ctx.services.hubspot,
+      crms: ctx.services.crms,
       requireAdmin: sessionOrAdmin,
     }),
   );
@@ -125,7 +122,7 @@ export function createApp(ctx: AppContext): Express {
     surveyRouter({
       db: ctx.db.db,
       logger: ctx.logger,
-      onAnswered: (portalId, contactId) => enqueueContactRescore(ctx.queues, portalId, [contactId], 'survey'),
+      onAnswered: (portalId, contactId) => ctx.work.rescoreContacts(portalId, [contactId], 'survey'),
     }),
   );
   app.use(

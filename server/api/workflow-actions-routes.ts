@@ -12,15 +12,15 @@ import { verifyActionSignature } from '../crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../db/portals.js';
 import type { Database } from '../db/schema.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors.js';
-import type { Queues } from '../jobs/queues.js';
 import { isRetentionAction, RETENTION_ACTIONS } from '../workflows/action-inputs.js';
-import { performRetentionAction } from '../workflows/perform-action.js';
+import { performRetentionAction, type RetentionDeps } from '../workflows/perform-action.js';
 
 export const WORKFLOW_ACTIONS_PATH = '/workflow-actions';
 
 export interface WorkflowActionsRouterDeps {
   db: Kysely<Database>;
-  queues: Queues;
+  /** Where an action's CRM work is handed on. */
+  work: RetentionDeps['work'];
   /** Absent until the HubSpot app's credentials are configured. */
   clientSecret: string | undefined;
   /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */
@@ -97,7 +97,7 @@ export function workflowActionsRouter(deps: WorkflowActionsRouterDeps): Router {
         throw new NotFoundError(`Churn Radar is not installed in portal ${request.origin.portalId}.`);
       }
       const result = await performRetentionAction(
-        { db: deps.db, queues: deps.queues, publicUrl: deps.publicUrl },
+        { db: deps.db, work: deps.work, publicUrl: deps.publicUrl },
         {
           portalId: portal.id,
           contactId: String(request.object.objectId),

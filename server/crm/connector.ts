@@ -1,3 +1,6 @@
+import type { ChurnRule } from '../settings/churn-rule.js';
+import type { RecordSpec } from './warehouse-records.js';
+
 /**
  * What the product needs from a CRM, whichever CRM it is. HubSpot's driver lives in ./hubspot,
  * Salesforce's in ./salesforce; callers see only this interface and the errors in ./errors.
@@ -136,12 +139,15 @@ export interface CrmConnector {
 
   /** Opens a ticket associated with the contact; returns the ticket's id. */
   createTicket(portalId: number, ticket: TicketSpec): Promise<string>;
-  /** Completes a workflow action that answered BLOCK, with its output fields. */
+  /** Completes a workflow action that answered BLOCK, successfully, with its output fields. */
   completeActionCallback(
     portalId: number,
     callbackId: string,
     outputFields: Record<string, string>,
   ): Promise<void>;
+
+  /** This CRM's record vocabulary: what to fetch, and how its records become warehouse rows. */
+  recordSpecs(rule: ChurnRule): RecordSpec[];
 
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(

@@ -1,3 +1,5 @@
+import { ServiceUnavailableError } from '../errors.js';
+
 /**
  * The CRM module's own errors: each CRM driver translates its API's failures into these once, so
  * callers branch on a type, never on a status code or an SDK's error shape.
@@ -43,5 +45,15 @@ export class CrmAuthError extends CrmError {
 export class CrmAccessRevokedError extends CrmError {
   constructor(readonly portalId: number) {
     super('crm_access_revoked', `Portal ${portalId} has uninstalled the app or revoked its access.`);
+  }
+}
+
+/**
+ * A portal or a request needs a CRM whose app credentials this process does not have: a 503 over
+ * HTTP, and a job retried (by a worker that has them).
+ */
+export class CrmNotConfiguredError extends ServiceUnavailableError {
+  constructor(message: string) {
+    super('not_configured', message);
   }
 }

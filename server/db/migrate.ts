@@ -7,6 +7,7 @@ import * as retentionWorkflows from './migrations/0005-retention-workflows.js';
 import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
 import * as cardFeedback from './migrations/0007-card-feedback.js';
 import * as customerStatus from './migrations/0008-customer-status.js';
+import * as neutralRecords from './migrations/0009-neutral-records.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-dashboard-sessions': dashboardSessions,
   '0007-card-feedback': cardFeedback,
   '0008-customer-status': customerStatus,
+  '0009-neutral-records': neutralRecords,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

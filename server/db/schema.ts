@@ -51,7 +51,16 @@ interface CrmObjectColumns {
 
 export interface ContactsTable extends CrmObjectColumns {
   email: string | null;
+  first_name: ColumnType<string | null, string | null | undefined, string | null>;
+  last_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The CRM's own stage name, as it shows it. */
   lifecycle_stage: string | null;
+  /** Where the contact stands in the customer life cycle, in neutral terms. */
+  stage_kind: ColumnType<'prospect' | 'customer' | 'former' | null, string | null | undefined, string | null>;
+  /** When the CRM says it became a customer (its latest time). */
+  customer_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When the CRM says it became a former customer. */
+  former_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   owner_id: string | null;
   company_id: string | null;
   /** The CRM's history of the properties the churn rule reads, oldest first; null when not fetched. */
@@ -65,6 +74,8 @@ export interface ContactsTable extends CrmObjectColumns {
 export interface CompaniesTable extends CrmObjectColumns {
   name: string | null;
   domain: string | null;
+  stage_kind: ColumnType<'prospect' | 'customer' | 'former' | null, string | null | undefined, string | null>;
+  former_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface EmailsTable extends CrmObjectColumns {
@@ -95,6 +106,8 @@ export interface DealsTable extends CrmObjectColumns {
   amount: number | null;
   stage: string | null;
   deal_type: string | null;
+  /** A renewal of an existing customer, by the CRM's deal type. */
+  is_renewal: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   is_closed_won: boolean | null;
   is_closed_lost: boolean | null;
   close_date: Timestamp | null;

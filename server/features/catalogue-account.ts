@@ -68,7 +68,7 @@ export const PROFILE: FeatureDefinition[] = [
     name: 'tenure_days',
     label: 'Days as a customer',
     description:
-      'Days from becoming a customer (hs_lifecyclestage_customer_date, else the contact creation date) to the date.',
+      'Days from the start of the customer time under way at the date (a return counts from the return); none for anyone not a customer then.',
     source: 'contacts',
     windowDays: null,
   }),

@@ -63,10 +63,10 @@ export const LEFT_OUT: readonly { what: string; why: string }[] = [
   },
   {
     what: 'contacts.lifecycle_stage',
-    why: 'current stage; the stage at the date is derived from the stage dates',
+    why: 'current stage; the stage at the date is the customer status at the date',
   },
   {
-    what: 'hs_email_last_open_date / hs_email_last_reply_date on the contact',
+    what: "the contact's own last-open and last-reply dates",
     why: 'the latest value may be after the date; per-email open and reply dates are read instead',
   },
   {

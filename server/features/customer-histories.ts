@@ -19,9 +19,6 @@ export async function portalChurnRule(db: Kysely<Database>, portalId: number): P
   return churnRuleOf(portal?.settings ?? {});
 }
 
-const renewalTypesOf = (rule: ChurnRule) =>
-  rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : ['existingbusiness', 'renewal'];
-
 /**
  * Won deals and lost renewals of these contacts, by contact id; with their companies' lost
  * renewals, for accounts whose deals are kept on the company alone.
@@ -30,17 +27,14 @@ export async function dealHistories(
   db: Kysely<Database>,
   portalId: number,
   contacts: readonly Pick<ContactRow, 'id' | 'company_id'>[],
-  rule: ChurnRule,
 ): Promise<Map<string, DealHistory>> {
   if (contacts.length === 0) return new Map();
   const ids = contacts.map((c) => c.id);
-  const renewalTypes = renewalTypesOf(rule).map((t) => t.toLowerCase());
   const { rows } = await sql<{ contact_id: string; won: unknown; lost: unknown }>`
     select a.from_id as contact_id,
       array_agg(d.close_date order by d.close_date) filter (where d.is_closed_won = true) as won,
       jsonb_agg(jsonb_build_object('at', d.close_date, 'name', d.name) order by d.close_date)
-        filter (where d.is_closed_lost = true
-          and lower(d.deal_type) in (${sql.join(renewalTypes.map((t) => sql`${t}`))})) as lost
+        filter (where d.is_closed_lost = true and d.is_renewal = true) as lost
     from associations a
     join deals d on d.portal_id = a.portal_id and d.id = a.to_id
     where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
@@ -71,7 +65,7 @@ export async function dealHistories(
     join deals d on d.portal_id = a.portal_id and d.id = a.from_id
     where a.portal_id = ${portalId} and a.from_type = 'deals' and a.to_type = 'companies'
       and a.to_id in ${idList(companyIds)} and d.close_date is not null and not d.archived
-      and d.is_closed_lost = true and lower(d.deal_type) in (${sql.join(renewalTypes.map((t) => sql`${t}`))})
+      and d.is_closed_lost = true and d.is_renewal = true
     group by a.to_id`.execute(db);
   const byCompany = new Map(companies.map((c) => [c.company_id, losses(c.lost)]));
   for (const contact of contacts) {
@@ -93,6 +87,6 @@ export async function loadCustomerEpisodes(
   rule?: ChurnRule,
 ): Promise<Map<string, CustomerEpisode[]>> {
   const theRule = rule ?? (await portalChurnRule(db, portalId));
-  const deals = await dealHistories(db, portalId, contacts, theRule);
+  const deals = await dealHistories(db, portalId, contacts);
   return new Map(contacts.map((c) => [c.id, customerEpisodes(c, deals.get(c.id) ?? NO_DEALS, theRule)]));
 }

@@ -11,13 +11,8 @@
  * or a purchase deadline missed. The dates come from the CRM's history or date properties, never
  * from when a record was last modified, which our own write-back moves.
  */
-import {
-  CUSTOMER_STAGES,
-  isTrueValue,
-  PROSPECT_STAGES,
-  STAGE_PROPERTY,
-  type ChurnRule,
-} from '../settings/churn-rule.js';
+import { STAGE_HISTORY } from '../crm/warehouse-records.js';
+import { isTrueValue, type ChurnRule } from '../settings/churn-rule.js';
 import type { ContactRow } from './build/contact-chunks.js';
 import { DAY_MS } from './build/time-windows.js';
 
@@ -81,31 +76,28 @@ function historyOf(contact: ContactRow, property: string): Change[] | null {
 type Event = { at: Date; kind: 'start' } | { at: Date; kind: 'end'; evidence: ChurnEvidence };
 
 /**
- * Stage changes as starts (entering a customer stage) and ends (entering the former stage), from
- * the stage's history, else from HubSpot's "became a … date" properties and the current stage.
- * A contact whose current stage is the former one but whose change has no date still ends: with
- * an unknown date, so it is churned now but never labels a past cutoff.
+ * Stage changes as starts (becoming a customer) and ends (becoming a former customer), from the
+ * stage's history, else from the dates the CRM keeps and the current stage (neutral columns the
+ * CRM's mapper fills). A former customer whose change has no date still ends: with an unknown
+ * date, so it is churned now but never labels a past cutoff.
  */
 function stageEvents(contact: ContactRow, formerStage: string): { events: Event[]; undated: boolean } {
-  const history = historyOf(contact, STAGE_PROPERTY);
+  const history = historyOf(contact, STAGE_HISTORY);
   const left: ChurnEvidence = { kind: 'lifecycle_stage', stage: formerStage };
   if (history) {
     const events: Event[] = [];
     for (const change of history) {
-      if (change.value !== null && CUSTOMER_STAGES.has(change.value))
-        events.push({ at: change.at, kind: 'start' });
-      else if (change.value === formerStage) events.push({ at: change.at, kind: 'end', evidence: left });
+      if (change.value === 'customer') events.push({ at: change.at, kind: 'start' });
+      else if (change.value === 'former') events.push({ at: change.at, kind: 'end', evidence: left });
     }
     return { events, undated: false };
   }
-  const p = contact.properties;
-  const since = propertyDate(p, 'hs_lifecyclestage_customer_date');
-  const leftAt = propertyDate(p, `hs_lifecyclestage_${formerStage}_date`);
-  const stage = contact.lifecycle_stage;
+  const since = contact.customer_since;
+  const leftAt = contact.former_since;
   const events: Event[] = [];
   if (since) events.push({ at: since, kind: 'start' });
-  if (stage !== null && CUSTOMER_STAGES.has(stage)) {
-    // A customer now who has a former-stage date left once and came back: at their customer date
+  if (contact.stage_kind === 'customer') {
+    // A customer now who has a former-customer date left once and came back: at their customer date
     // when that is later, else at a date the stage dates do not tell (the sync fetches the stage's
     // history for such contacts), counted from the day they left.
     if (!since) events.push({ at: contact.created_at ?? new Date(0), kind: 'start' });
@@ -115,8 +107,8 @@ function stageEvents(contact: ContactRow, formerStage: string): { events: Event[
     }
     return { events, undated: false };
   }
-  if (stage === formerStage && leftAt) events.push({ at: leftAt, kind: 'end', evidence: left });
-  return { events, undated: stage === formerStage && !leftAt };
+  if (contact.stage_kind === 'former' && leftAt) events.push({ at: leftAt, kind: 'end', evidence: left });
+  return { events, undated: contact.stage_kind === 'former' && !leftAt };
 }
 
 /** Walks starts and ends in time order into episodes; a start inside an episode or an end outside one changes nothing. */
@@ -149,10 +141,9 @@ function companyLeft(
   contact: ContactRow,
   formerStage: string,
 ): { at: Date | null; evidence: ChurnEvidence } | null {
-  const company = contact.company_properties;
-  if (!company || company[STAGE_PROPERTY] !== formerStage) return null;
+  if (contact.company_stage?.kind !== 'former') return null;
   return {
-    at: propertyDate(company, `hs_lifecyclestage_${formerStage}_date`),
+    at: contact.company_stage.formerSince,
     evidence: { kind: 'company_stage', stage: formerStage },
   };
 }
@@ -188,10 +179,9 @@ function propertyEpisodes(
   deals: DealHistory,
   rule: Extract<ChurnRule, { kind: 'property' }>,
 ) {
-  const stage = contact.lifecycle_stage;
-  const since = propertyDate(contact.properties, 'hs_lifecyclestage_customer_date') ?? deals.won[0] ?? null;
+  const since = contact.customer_since ?? deals.won[0] ?? null;
   // Someone the CRM calls a prospect, with no purchase, never was a customer whatever the property says.
-  if (since === null && stage !== null && PROSPECT_STAGES.has(stage)) return [];
+  if (since === null && contact.stage_kind === 'prospect') return [];
   const events: Event[] = [{ at: since ?? contact.created_at ?? new Date(0), kind: 'start' }];
   const evidence: ChurnEvidence = { kind: 'property', property: rule.property };
   const history = historyOf(contact, rule.property);

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ChurnRule } from '../settings/churn-rule.js';
 import { featuresOfContacts } from './build/build-features.js';
-import { contactChunks, DEFAULT_CHUNK_SIZE, type ContactRow } from './build/contact-chunks.js';
+import { contactChunks, DEFAULT_CHUNK_SIZE, loadContacts, type ContactRow } from './build/contact-chunks.js';
 import { ensureTextSentiment } from './build/text-sentiment.js';
 import { DAY_MS } from './build/time-windows.js';
 import type { FeatureValues } from './catalogue.js';
@@ -125,24 +125,10 @@ export async function churnAfter(
   const rule = await portalChurnRule(db, portalId);
   for (let i = 0; i < ids.length; i += DEFAULT_CHUNK_SIZE) {
     const chunk = ids.slice(i, i + DEFAULT_CHUNK_SIZE);
-    const contacts = await db
-      .selectFrom('contacts')
-      .select([
-        'id',
-        'created_at',
-        'updated_at',
-        'lifecycle_stage',
-        'properties',
-        'property_history',
-        'company_id',
-      ])
-      .where('portal_id', '=', portalId)
-      .where('archived', '=', false)
-      .where('id', 'in', chunk)
-      .execute();
-    const deals = await dealHistories(db, portalId, contacts, rule);
+    const contacts = await loadContacts(db, portalId, { ids: chunk });
+    const deals = await dealHistories(db, portalId, contacts);
     for (const contact of contacts) {
-      const row: ContactRow = { ...contact, company_properties: null };
+      const row: ContactRow = contact;
       const start = starts.get(contact.id)!;
       result.set(
         contact.id,

@@ -1,22 +1,24 @@
 import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type {
-  CrmConnector,
-  EnsurePropertiesReport,
-  PropertyGroupSpec,
-  PropertySpec,
-} from '../crm/connector.js';
+import type { EnsurePropertiesReport, PropertyGroupSpec, PropertySpec } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import { json, type Database } from '../db/index.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import type { Logger } from '../logger.js';
+import type { Queues } from './queues.js';
 
 export const BOOTSTRAP_PORTAL_JOB = 'bootstrap-portal';
 const dataSchema = z.object({ portalId: z.number().int().positive() });
 
+/** Queues a new install's bootstrap. */
+export async function enqueueBootstrapPortal(queues: Queues, portalId: number): Promise<void> {
+  await queues.get('system').add(BOOTSTRAP_PORTAL_JOB, dataSchema.parse({ portalId }));
+}
+
 export interface BootstrapDeps {
   db: Kysely<Database>;
-  connector: CrmConnector | undefined;
+  crms: CrmConnectors;
   properties: { group: PropertyGroupSpec; contact: PropertySpec[] };
   logger: Logger;
   /** What follows a portal's bootstrap: its first full sync. */
@@ -29,7 +31,7 @@ export interface BootstrapDeps {
  */
 export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
   const { portalId } = dataSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
   const report = await untilRevoked(() =>
     connector.ensureProperties(portalId, 'contacts', deps.properties.group, deps.properties.contact),
   );

@@ -7,7 +7,7 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmConnector } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { assignTiers, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
@@ -48,7 +48,7 @@ export async function enqueueCycle(
 export interface CycleJobDeps {
   db: Kysely<Database>;
   queues: Queues;
-  connector: CrmConnector | undefined;
+  crms: CrmConnectors;
   logger: Logger;
   /** Contacts per scoring and write-back job. */
   chunkSize?: number;
@@ -61,7 +61,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
   if (!token) throw new Error('a cycle job needs its lock token');
   const { db, queues } = deps;
   let data = dataSchema.parse(job.data);
-  await connectorForInstalledPortal(db, data.portalId, deps.connector);
+  await connectorForInstalledPortal(db, data.portalId, deps.crms);
   const parent = { id: job.id!, queue: job.queueQualifiedName };
   const advance = async (step: (typeof STEPS)[number], runId = data.runId) => {
     data = { ...data, step, ...(runId ? { runId } : {}) };

@@ -1,12 +1,16 @@
 import { UnrecoverableError } from 'bullmq';
+import type { Config } from '../config.js';
 import type { PropertySpec } from '../crm/connector.js';
-import type { AppContext } from '../application.js';
+import type { CrmConnectors } from '../crm/registry.js';
+import type { DatabaseHandle } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { AppManifest } from '../manifest/index.js';
 import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
-import { REFETCH_JOB } from '../sync/webhooks/refetch-job.js';
-import { processRefetch, processSync, SYNC_JOB } from './sync-jobs.js';
+import { processRefetch, REFETCH_JOB } from './refetch-job.js';
+import { processSync, SYNC_JOB } from './sync-jobs.js';
 import { CYCLE_JOB, enqueueCycle, processCycle } from './cycle-job.js';
 import { schedulePortalCycle } from './cycle-schedule.js';
 import { processRescore, RESCORE_JOB } from './rescore-jobs.js';
@@ -14,16 +18,27 @@ import { processScoreChunk, SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { processTrain, TRAIN_JOB } from './train-job.js';
 import { processWriteBackChunk, WRITEBACK_CHUNK_JOB } from './writeback-chunk-job.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
+import type { Queues } from './queues.js';
 import type { ProcessorMap } from './worker-pool.js';
 
+/** What the workers run on: the application's context as far as jobs need it. */
+export interface ProcessorContext {
+  config: Config;
+  logger: Logger;
+  db: DatabaseHandle;
+  queues: Queues;
+  manifest: AppManifest;
+  services: { crms: CrmConnectors };
+}
+
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
-export function productProcessors(ctx: AppContext): ProcessorMap {
+export function productProcessors(ctx: ProcessorContext): ProcessorMap {
   const contactProperties = ctx.manifest.crmProperties.contacts;
   const group = contactProperties?.groups[0];
   if (!group) throw new Error('the manifest declares no contact property group');
   const bootstrapDeps = {
     db: ctx.db.db,
-    connector: ctx.services.hubspot?.connector,
+    crms: ctx.services.crms,
     logger: ctx.logger,
     // A new install gets its weekly slot and a first cycle now (which syncs everything first).
     onBootstrapped: async (portalId: number) => {
@@ -50,7 +65,7 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
   const syncDeps = {
     db: ctx.db.db,
     queues: ctx.queues,
-    connector: ctx.services.hubspot?.connector,
+    crms: ctx.services.crms,
     lockKeyPrefix: ctx.config.queuePrefix,
     lockTtlMs: ctx.config.jobLockMs,
     logger: ctx.logger,
@@ -59,7 +74,7 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     chunkSize: ctx.config.scoringChunkSize,
     db: ctx.db.db,
     queues: ctx.queues,
-    connector: ctx.services.hubspot?.connector,
+    crms: ctx.services.crms,
     logger: ctx.logger,
   };
   return {
@@ -100,7 +115,7 @@ export function productProcessors(ctx: AppContext): ProcessorMap {
     workflows: async (job) => {
       switch (job.name) {
         case RETENTION_ACTION_JOB:
-          return processRetentionAction(job, { db: ctx.db.db, connector: ctx.services.hubspot?.connector });
+          return processRetentionAction(job, { db: ctx.db.db, crms: ctx.services.crms });
         default:
           throw new UnrecoverableError(`unknown workflows job ${job.name}`);
       }

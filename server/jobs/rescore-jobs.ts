@@ -7,7 +7,7 @@
 import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmConnector } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { rescoreContacts } from '../scoring/rescore.js';
@@ -65,10 +65,10 @@ export async function enqueueContactRescore(
 
 export async function processRescore(
   job: Job,
-  deps: { db: Kysely<Database>; queues: Queues; connector: CrmConnector | undefined; logger: Logger },
+  deps: { db: Kysely<Database>; queues: Queues; crms: CrmConnectors; logger: Logger },
 ) {
   const { portalId } = dataSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
   const key = pendingKey(deps.queues.prefix, portalId);
   // A portal waits for its first run: until then there is no model cut to tier by.
   const scored = await deps.db

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmConnector } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import { completeRetentionAction } from '../workflows/complete-action.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
@@ -35,7 +35,7 @@ export async function enqueueRetentionAction(queues: Queues, actionId: number): 
 
 export interface RetentionActionJobDeps {
   db: Kysely<Database>;
-  connector: CrmConnector | undefined;
+  crms: CrmConnectors;
 }
 
 export async function processRetentionAction(job: Job, deps: RetentionActionJobDeps) {
@@ -46,7 +46,7 @@ export async function processRetentionAction(job: Job, deps: RetentionActionJobD
     .where('id', '=', actionId)
     .executeTakeFirst();
   if (!action) return { actionId, result: 'gone' };
-  const connector = await connectorForInstalledPortal(deps.db, action.portal_id, deps.connector);
+  const connector = await connectorForInstalledPortal(deps.db, action.portal_id, deps.crms);
   const result = await untilRevoked(() => completeRetentionAction({ db: deps.db, connector }, actionId));
   return { actionId, result };
 }

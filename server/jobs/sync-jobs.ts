@@ -1,18 +1,14 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmConnector } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { refetchObjects } from '../sync/refetch.js';
 import { syncPortal } from '../sync/sync-portal.js';
-import { contactsTouchedBy } from '../sync/touched-contacts.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
-import { refetchJobSchema } from '../sync/webhooks/refetch-job.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import { tryLockPortal } from './portal-lock.js';
 import type { Queues } from './queues.js';
-import { enqueueContactRescore } from './rescore-jobs.js';
 
 export const SYNC_JOB = 'sync';
 const dataSchema = z.object({ portalId: z.number().int().positive(), mode: z.enum(['full', 'incremental']) });
@@ -31,7 +27,8 @@ export async function enqueueSync(queues: Queues, data: SyncJobData): Promise<vo
 export interface SyncJobDeps {
   db: Kysely<Database>;
   queues: Queues;
-  connector: CrmConnector | undefined;
+  /** Each job takes the connector of its portal's CRM. */
+  crms: CrmConnectors;
   lockKeyPrefix: string;
   /** How long a dead worker's hold on a portal's sync lasts (the job lock's duration). */
   lockTtlMs: number;
@@ -46,7 +43,7 @@ export async function processSync(
   deps: SyncJobDeps,
 ) {
   const { portalId, mode } = dataSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
 
   const lock = await tryLockPortal(
     deps.queues.connection,
@@ -82,19 +79,6 @@ export async function processSync(
   } finally {
     await lock.release();
   }
-}
-
-/** Re-reads the records a webhook named; safe beside a running sync (writes are idempotent). */
-export async function processRefetch(job: Job, deps: SyncJobDeps) {
-  const { portalId, objectType, objectIds, deleted } = refetchJobSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
-  const result = await untilRevoked(() =>
-    refetchObjects({ db: deps.db, connector }, portalId, objectType, objectIds, deleted ?? []),
-  );
-  if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
-  const touched = await contactsTouchedBy(deps.db, portalId, objectType, objectIds);
-  await enqueueContactRescore(deps.queues, portalId, touched, 'webhook');
-  return result;
 }
 
 /** What a running sync shows: records fetched so far per object type. */

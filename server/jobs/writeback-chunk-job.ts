@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmConnector } from '../crm/connector.js';
+import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { writeBackChunk } from '../scoring/cycle-steps.js';
@@ -26,10 +26,10 @@ export class RecordsRefusedError extends Error {
 
 export async function processWriteBackChunk(
   job: Job,
-  deps: { db: Kysely<Database>; connector: CrmConnector | undefined; logger: Logger },
+  deps: { db: Kysely<Database>; crms: CrmConnectors; logger: Logger },
 ) {
   const { runId, chunk, portalId } = dataSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.connector);
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
   const result = await untilRevoked(() => writeBackChunk({ db: deps.db, connector }, runId, chunk));
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (result.failed.length > 0) {

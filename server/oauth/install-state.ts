@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { CrmKind } from '../db/schema.js';
 import { AppError } from '../errors.js';
 
 const STATE_TTL_MS = 10 * 60 * 1000;
@@ -8,10 +9,18 @@ const STATE_TTL_MS = 10 * 60 * 1000;
 /** What the round trip through the CRM's authorize page is for: installing the app, or signing in. */
 export type StatePurpose = 'install' | 'login';
 
+/** What a state was issued for; `crm` names the CRM whose authorize page it went through. */
+export interface StateUse {
+  purpose: StatePurpose;
+  /** As issued; the CRM registry checks it against the CRMs it knows. */
+  crm: string | undefined;
+}
+
 const payloadSchema = z.object({
   nonce: z.string().min(16),
   exp: z.number().int(),
   purpose: z.enum(['install', 'login']).default('install'),
+  crm: z.string().min(1).max(40).optional(),
 });
 
 export class InvalidStateError extends AppError {
@@ -31,9 +40,14 @@ export class InstallState {
     private readonly keyPrefix: string,
   ) {}
 
-  issue(now = Date.now(), purpose: StatePurpose = 'install'): string {
+  issue(now = Date.now(), purpose: StatePurpose = 'install', crm?: CrmKind): string {
     const payload = Buffer.from(
-      JSON.stringify({ nonce: randomBytes(16).toString('base64url'), exp: now + STATE_TTL_MS, purpose }),
+      JSON.stringify({
+        nonce: randomBytes(16).toString('base64url'),
+        exp: now + STATE_TTL_MS,
+        purpose,
+        ...(crm ? { crm } : {}),
+      }),
     );
     const body = payload.toString('base64url');
     return `${body}.${this.sign(body)}`;
@@ -43,7 +57,7 @@ export class InstallState {
    * Checks signature and expiry, then spends the nonce and returns what the state was issued for;
    * throws InvalidStateError otherwise.
    */
-  async consume(state: string | undefined, now = Date.now()): Promise<StatePurpose> {
+  async consume(state: string | undefined, now = Date.now()): Promise<StateUse> {
     if (!state) throw new InvalidStateError('it carries no state');
     const [body, signature] = state.split('.');
     if (!body || !signature || !this.verify(body, signature))
@@ -63,7 +77,7 @@ export class InstallState {
       'NX',
     );
     if (spent !== 'OK') throw new InvalidStateError('it has already been used');
-    return payload.purpose;
+    return { purpose: payload.purpose, crm: payload.crm };
   }
 
   private sign(body: string): string {

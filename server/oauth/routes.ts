@@ -1,29 +1,33 @@
 import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../db/index.js';
+import { OAuthRequestError } from '../crm/oauth.js';
+import type { CrmStacks } from '../crm/registry.js';
+import type { CrmKind, Database } from '../db/index.js';
 import { json } from '../db/json.js';
 import { upsertInstalledPortal } from '../db/portals.js';
-import { ServiceUnavailableError } from '../errors.js';
-import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
-import { OAuthRequestError, type HubSpotOAuth } from './hubspot-oauth.js';
+import type { WorkQueue } from '../work-queue.js';
 import { InvalidStateError, type InstallState } from './install-state.js';
 import { installedPage, installFailedPage } from './pages.js';
-import type { TokenVault } from './token-vault.js';
 
 export interface OAuthRoutesDeps {
-  /** Absent until the HubSpot app's credentials are configured. */
-  hubspot: { oauth: HubSpotOAuth; vault: TokenVault } | undefined;
+  crms: CrmStacks;
   installState: InstallState;
   scopes: { required: string[]; optional: string[] };
   db: Kysely<Database>;
-  queues: Queues;
+  work: Pick<WorkQueue, 'bootstrapPortal'>;
   logger: Logger;
   dashboardUrl: string;
-  /** Finishes a dashboard sign-in: the callback is shared, the state says which round trip it ends. */
-  completeSignIn?: (code: string, res: Response) => Promise<void>;
+  /**
+   * Finishes a dashboard sign-in: the callback is shared, the state says which round trip it ends
+   * and through which CRM.
+   */
+  completeSignIn?: (crm: CrmKind, code: string, res: Response) => Promise<void>;
 }
+
+/** A link may name the CRM (`?crm=hubspot`); with one CRM configured it need not. */
+export const crmQuery = z.object({ crm: z.string().min(1).max(40).optional() });
 
 const callbackQuery = z.union([
   z.object({ code: z.string().min(1), state: z.string().min(1) }),
@@ -34,14 +38,17 @@ const callbackQuery = z.union([
   }),
 ]);
 
-/** `/oauth/install` starts an install; `/oauth/callback` finishes it. */
+/**
+ * `/oauth/install` starts an install in a CRM; `/oauth/callback` finishes it, for every CRM: the
+ * state says which CRM's authorize page the admin went through.
+ */
 export function oauthRouter(deps: OAuthRoutesDeps): Router {
   const router = Router();
 
-  router.get('/oauth/install', (_req, res) => {
-    const { oauth } = configured(deps);
-    const url = oauth.authorizeUrl({
-      state: deps.installState.issue(),
+  router.get('/oauth/install', (req, res) => {
+    const crm = deps.crms.choose(crmQuery.parse(req.query).crm);
+    const url = deps.crms.stackFor(crm).oauth.authorizeUrl({
+      state: deps.installState.issue(Date.now(), 'install', crm),
       scopes: deps.scopes.required,
       optionalScopes: deps.scopes.optional,
     });
@@ -49,7 +56,6 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
   });
 
   router.get('/oauth/callback', async (req: Request, res: Response) => {
-    const { oauth, vault } = configured(deps);
     const fail = (status: number, reason: string) =>
       res.status(status).type('html').send(installFailedPage(reason, '/oauth/install'));
 
@@ -57,7 +63,9 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
     if (!query.success) return fail(400, 'The CRM sent back an answer we cannot read.');
     try {
       if ('error' in query.data) {
-        const purpose = query.data.state ? await deps.installState.consume(query.data.state) : 'install';
+        const purpose = query.data.state
+          ? (await deps.installState.consume(query.data.state)).purpose
+          : 'install';
         if (purpose === 'login') return res.redirect(302, '/app/?signin=denied');
         const denied = query.data.error === 'access_denied';
         return fail(
@@ -67,36 +75,35 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
             : `The CRM answered: ${query.data.error_description ?? query.data.error}.`,
         );
       }
-      const purpose = await deps.installState.consume(query.data.state);
-      if (purpose === 'login') {
+      const use = await deps.installState.consume(query.data.state);
+      const crm = deps.crms.choose(use.crm);
+      if (use.purpose === 'login') {
         if (!deps.completeSignIn) return fail(400, 'This server does not offer dashboard sign-in.');
-        return await deps.completeSignIn(query.data.code, res);
+        return await deps.completeSignIn(crm, query.data.code, res);
       }
-      const tokens = await oauth.exchangeCode(query.data.code);
-      const info = await oauth.introspect(tokens.access_token);
-      const hubId = info.hub_id ?? tokens.hub_id;
-      if (!info.active || hubId === undefined)
-        return fail(400, 'The CRM gave us a token that is not active.');
+      const { oauth, vault } = deps.crms.stackFor(crm);
+      const { grant, identity } = await oauth.exchangeCode(query.data.code);
+      const account = identity.account;
+      if (!identity.active || !account) return fail(400, 'The CRM gave us a token that is not active.');
 
       const portal = await upsertInstalledPortal(deps.db, {
-        crm: 'hubspot',
-        externalId: String(hubId),
-        name: info.hub_domain ?? `HubSpot portal ${hubId}`,
-        domain: info.hub_domain ?? null,
+        crm,
+        externalId: account.id,
+        name: account.name,
+        domain: account.domain,
       });
-      const userId = info.user_id ?? tokens.user_id;
-      await vault.store(portal.id, tokens, userId === undefined ? undefined : String(userId));
+      await vault.store(portal.id, grant, identity.userId);
       await deps.db
         .insertInto('audit_log')
         .values({
           portal_id: portal.id,
-          actor: info.user ?? `user:${userId ?? 'unknown'}`,
+          actor: identity.userEmail ?? `user:${identity.userId ?? 'unknown'}`,
           action: 'portal.installed',
-          details: json({ hubId, scopes: tokens.scopes ?? info.scopes ?? [] }),
+          details: json({ crm, accountId: account.id, scopes: identity.scopes }),
         })
         .execute();
-      await deps.queues.get('system').add('bootstrap-portal', { portalId: portal.id });
-      deps.logger.info({ portalId: portal.id, hubId }, 'portal installed');
+      await deps.work.bootstrapPortal(portal.id);
+      deps.logger.info({ portalId: portal.id, crm, accountId: account.id }, 'portal installed');
       return res
         .type('html')
         .send(installedPage({ portalName: portal.name, dashboardUrl: deps.dashboardUrl }));
@@ -110,14 +117,4 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
   });
 
   return router;
-}
-
-function configured(deps: OAuthRoutesDeps): NonNullable<OAuthRoutesDeps['hubspot']> {
-  if (!deps.hubspot) {
-    throw new ServiceUnavailableError(
-      'not_configured',
-      'The HubSpot app is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.',
-    );
-  }
-  return deps.hubspot;
 }

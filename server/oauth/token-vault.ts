@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
-import type { AccessTokenSource } from '../crm/hubspot/requester.js';
 import { CrmAccessRevokedError } from '../crm/errors.js';
+import { OAuthRequestError, type CrmOAuth, type CrmTokenGrant, type CrmTokenStore } from '../crm/oauth.js';
 import { json, type Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import type { HubSpotOAuth, TokenResponse } from './hubspot-oauth.js';
-import { OAuthRequestError } from './hubspot-oauth.js';
 import type { TokenCipher } from './token-cipher.js';
 
 /** Refresh this long before expiry, so no call starts with a token about to lapse. */
@@ -17,7 +15,8 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 export interface TokenVaultOptions {
   db: Kysely<Database>;
   cipher: TokenCipher;
-  oauth: HubSpotOAuth;
+  /** The OAuth server of the CRM whose installs this vault keeps. */
+  oauth: Pick<CrmOAuth, 'refresh'>;
   redis: Redis;
   keyPrefix: string;
   logger: Logger;
@@ -29,19 +28,19 @@ export interface TokenVaultOptions {
  * OAuth tokens, encrypted at rest. Refreshes ahead of expiry, single-flight across processes: the
  * process holding a Redis lock refreshes, the others wait for its result in the database.
  */
-export class TokenVault implements AccessTokenSource {
+export class TokenVault implements CrmTokenStore {
   private readonly inFlight = new Map<number, Promise<string>>();
 
   constructor(private readonly options: TokenVaultOptions) {}
 
-  async store(portalId: number, tokens: TokenResponse, installedByUserId?: string): Promise<void> {
+  async store(portalId: number, grant: CrmTokenGrant, installedByUserId?: string): Promise<void> {
     const { cipher, db } = this.options;
     const context = tokenContext(portalId);
     const row = {
-      access_token_enc: cipher.encrypt(tokens.access_token, context),
-      refresh_token_enc: cipher.encrypt(tokens.refresh_token, context),
-      expires_at: new Date(Date.now() + tokens.expires_in * 1000),
-      scopes: json(tokens.scopes ?? []),
+      access_token_enc: cipher.encrypt(grant.accessToken, context),
+      refresh_token_enc: cipher.encrypt(grant.refreshToken, context),
+      expires_at: new Date(Date.now() + grant.expiresInSeconds * 1000),
+      scopes: json(grant.scopes ?? []),
     };
     await db
       .insertInto('oauth_tokens')
@@ -102,10 +101,10 @@ export class TokenVault implements AccessTokenSource {
 
   private async refreshNow(portalId: number, refreshToken: string): Promise<string> {
     try {
-      const tokens = await this.options.oauth.refresh(refreshToken);
-      await this.store(portalId, tokens);
+      const grant = await this.options.oauth.refresh(refreshToken);
+      await this.store(portalId, grant);
       this.options.logger.info({ portalId }, 'refreshed access token');
-      return tokens.access_token;
+      return grant.accessToken;
     } catch (error) {
       if (error instanceof OAuthRequestError && error.isRevoked) {
         this.options.logger.warn({ portalId, error: error.message }, 'refresh refused: install revoked');

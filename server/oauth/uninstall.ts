@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
+import type { CrmOAuth, CrmTokenStore } from '../crm/oauth.js';
 import type { Database } from '../db/index.js';
 import { markPortalUninstalled } from '../db/portals.js';
-import { removePortalSchedules } from '../jobs/portal-schedules.js';
-import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
-import type { HubSpotOAuth } from './hubspot-oauth.js';
-import type { TokenVault } from './token-vault.js';
+import type { WorkQueue } from '../work-queue.js';
 
 export interface UninstallDeps {
   db: Kysely<Database>;
-  queues: Queues;
+  work: Pick<WorkQueue, 'unschedulePortal'>;
   logger: Logger;
 }
 
@@ -20,7 +18,7 @@ export async function forgetRevokedPortal(
   reason: string,
 ): Promise<void> {
   await markPortalUninstalled(deps.db, portalId, reason);
-  const removed = await removePortalSchedules(deps.queues, portalId);
+  const removed = await deps.work.unschedulePortal(portalId);
   deps.logger.info({ portalId, reason, removedSchedules: removed }, 'portal uninstalled');
 }
 
@@ -29,7 +27,7 @@ export async function forgetRevokedPortal(
  * with it), revokes our refresh token, then forgets the portal as above.
  */
 export async function uninstallPortal(
-  deps: UninstallDeps & { oauth: HubSpotOAuth; vault: TokenVault },
+  deps: UninstallDeps & { oauth: Pick<CrmOAuth, 'uninstall' | 'revoke'>; vault: CrmTokenStore },
   portalId: number,
   actor: string,
 ): Promise<void> {

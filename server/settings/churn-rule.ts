@@ -38,30 +38,10 @@ export function churnRuleOf(settings: Record<string, unknown>): ChurnRule {
   return settings.churnRule === undefined ? DEFAULT_CHURN_RULE : churnRuleSchema.parse(settings.churnRule);
 }
 
-/** The lifecycle stages of a paying customer, in HubSpot's default stage set. */
-export const CUSTOMER_STAGES: ReadonlySet<string> = new Set(['customer', 'evangelist']);
-
-/** The stages of someone who has not bought yet. */
-export const PROSPECT_STAGES: ReadonlySet<string> = new Set([
-  'subscriber',
-  'lead',
-  'marketingqualifiedlead',
-  'salesqualifiedlead',
-  'opportunity',
-]);
-
-/** The lifecycle stage, whose history tells when a customer started, left and came back. */
-export const STAGE_PROPERTY = 'lifecyclestage';
-
 /** Contact properties the rule reads beyond the ones always synced. */
 export function ruleProperties(rule: ChurnRule): string[] {
   if (rule.kind !== 'property') return [];
   return rule.dateProperty ? [rule.property, rule.dateProperty] : [rule.property];
-}
-
-/** Contact properties whose history the rule reads: the stage always, and the rule's own property. */
-export function historyProperties(rule: ChurnRule): string[] {
-  return rule.kind === 'property' ? [STAGE_PROPERTY, rule.property] : [STAGE_PROPERTY];
 }
 
 const TRUE_VALUES = new Set(['true', '1', 'yes']);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { completeFullSync, readCursor, saveFullProgress } from './cursors.js';
-import type { ObjectSpec } from './object-specs.js';
+import { withHistory, type ObjectSpec } from './object-specs.js';
 import { markArchived, writeRecords } from './warehouse-writer.js';
 
 /** Changes made while a full sync pages through are caught by the next incremental sync from here. */
@@ -64,8 +64,7 @@ export async function fullSyncObject(
       pending = fetchPage(next);
       pending.catch(() => {}); // a failure surfaces when awaited
     }
-    const records =
-      spec.complete && !archivedPhase ? await spec.complete(deps, portalId, page.results) : page.results;
+    const records = archivedPhase ? page.results : await withHistory(deps, portalId, spec, page.results);
     await db.transaction().execute(async (trx) => {
       if (archivedPhase) {
         result.archived += await markArchived(

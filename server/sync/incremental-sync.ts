@@ -1,6 +1,6 @@
 import { type ObjectSyncResult, fullSyncObject, type SyncDeps } from './full-sync.js';
 import { readCursor, saveModifiedSince } from './cursors.js';
-import type { ObjectSpec } from './object-specs.js';
+import { withHistory, type ObjectSpec } from './object-specs.js';
 import { withAssociations, writeRecords } from './warehouse-writer.js';
 
 /** HubSpot's search returns at most 10,000 results per query; a window restarts before that. */
@@ -44,7 +44,7 @@ export async function incrementalSyncObject(
       );
       records = withAssociations(records, other, linked);
     }
-    if (spec.complete && records.length > 0) records = await spec.complete(deps, portalId, records);
+    records = await withHistory(deps, portalId, spec, records);
     for (const record of records) {
       const at = new Date(record.updatedAt);
       if (at > newest) newest = at;

@@ -1,7 +1,7 @@
 import type { CrmObjectType } from '../crm/connector.js';
 import type { SyncDeps } from './full-sync.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
-import { specOf } from './object-specs.js';
+import { specOf, withHistory } from './object-specs.js';
 import { markArchived, withAssociations, writeRecords } from './warehouse-writer.js';
 
 /**
@@ -15,9 +15,9 @@ export async function refetchObjects(
   ids: string[],
   deleted: string[] = [],
 ): Promise<{ fetched: number; written: number; archived: number }> {
-  const spec = specOf(type, (await loadPortalSettings(deps.db, portalId)).churnRule);
+  const spec = specOf(deps.connector, type, (await loadPortalSettings(deps.db, portalId)).churnRule);
   let records = ids.length > 0 ? await deps.connector.batchRead(portalId, type, ids, spec.properties) : [];
-  if (spec.complete && records.length > 0) records = await spec.complete(deps, portalId, records);
+  records = await withHistory(deps, portalId, spec, records);
   for (const other of spec.associations) {
     if (records.length === 0) break;
     records = withAssociations(

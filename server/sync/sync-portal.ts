@@ -16,7 +16,7 @@ export async function syncPortal(
 ): Promise<ObjectSyncResult[]> {
   const { churnRule } = await loadPortalSettings(deps.db, portalId);
   return Promise.all(
-    objectSpecsFor(churnRule).map((spec) =>
+    objectSpecsFor(deps.connector, churnRule).map((spec) =>
       mode === 'full' ? fullSyncObject(deps, portalId, spec) : incrementalSyncObject(deps, portalId, spec),
     ),
   );

@@ -100,7 +100,7 @@ async function completeCallback(
   callbackId: string,
   outputs: OutputFields,
 ): Promise<void> {
-  const outputFields: Record<string, string> = { hs_execution_state: 'SUCCESS' };
+  const outputFields: Record<string, string> = {};
   for (const [name, value] of Object.entries(outputs)) outputFields[name] = String(value);
   const pause = deps.callbackRetryMs ?? 250;
   for (let attempt = 1; ; attempt++) {
@@ -128,13 +128,13 @@ async function supportTicket(db: Kysely<Database>, portalId: number, contactId: 
       .executeTakeFirst(),
     db
       .selectFrom('contacts')
-      .select(['owner_id', 'properties'])
+      .select(['owner_id', 'first_name', 'last_name', 'email'])
       .where('portal_id', '=', portalId)
       .where('id', '=', contactId)
       .executeTakeFirst(),
   ]);
-  const name = [contact?.properties.firstname, contact?.properties.lastname].filter(Boolean).join(' ');
-  const who = name || contact?.properties.email || `contact ${contactId}`;
+  const name = [contact?.first_name, contact?.last_name].filter(Boolean).join(' ');
+  const who = name || contact?.email || `contact ${contactId}`;
   const reasons = ((score?.reasons ?? []) as Reason[])
     .filter((r) => r.contribution > 0 && isMeaningfulReason(r))
     .slice(0, 3);

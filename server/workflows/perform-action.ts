@@ -10,9 +10,8 @@ import type { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { json } from '../db/json.js';
 import { BadRequestError } from '../errors.js';
-import { enqueueRetentionAction } from '../jobs/retention-action-job.js';
-import type { Queues } from '../jobs/queues.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
+import type { WorkQueue } from '../work-queue.js';
 import {
   ACTION_INPUTS,
   type ActionInputs,
@@ -25,7 +24,8 @@ import { newOfferCode, newSurveyToken } from './secrets.js';
 
 export interface RetentionDeps {
   db: Kysely<Database>;
-  queues: Queues;
+  /** Where the CRM work of a treated contact is handed on. */
+  work: Pick<WorkQueue, 'finishRetentionAction'>;
   /** Where customers reach this server (survey links). */
   publicUrl: string;
 }
@@ -119,7 +119,7 @@ export async function performRetentionAction(
     return { id: row.id, ...outcome };
   });
   if (!created) return replay(deps, (await findByKey(deps.db, request.portalId, request.requestKey))!);
-  if (created.crmWork) await enqueueRetentionAction(deps.queues, created.id);
+  if (created.crmWork) await deps.work.finishRetentionAction(created.id);
   return {
     id: created.id,
     group,
@@ -251,7 +251,7 @@ function findByKey(db: Kysely<Database>, portalId: number, requestKey: string) {
 /** What the first call answered; unfinished CRM work is queued again (the same job, if still there). */
 async function replay(deps: RetentionDeps, stored: StoredAction): Promise<RetentionActionResult> {
   const done = stored.status === 'completed';
-  if (!done) await enqueueRetentionAction(deps.queues, stored.id);
+  if (!done) await deps.work.finishRetentionAction(stored.id);
   return {
     id: stored.id,
     group: stored.group,

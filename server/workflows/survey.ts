@@ -72,12 +72,8 @@ export async function submitSurveyAnswer(
       .values({
         portal_id: claimed.portal_id,
         id: feedbackId,
-        properties: json({
-          hs_survey_type: 'NPS',
-          hs_response_value: String(answer.score),
-          hs_content: answer.comment ?? null,
-          hs_survey_channel: 'CHURN_RADAR_SURVEY',
-        }),
+        // Our own survey, not a CRM record: no CRM properties, the neutral columns say it all.
+        properties: json({}),
         created_at: now,
         updated_at: now,
         survey_type: 'NPS',

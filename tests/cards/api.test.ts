@@ -92,6 +92,7 @@ async function addContact(id: number, contactId: string, firstname: string) {
       portal_id: id,
       id: contactId,
       email: `${firstname.toLowerCase()}@example.com`,
+      first_name: firstname,
       properties: json({ firstname }),
     })
     .execute();

@@ -12,24 +12,35 @@ import { churnRuleSchema, DEFAULT_CHURN_RULE } from '../../server/settings/churn
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
 const iso = (n: number) => day(n).toISOString();
 
+const KIND: Record<string, ContactRow['stage_kind']> = {
+  customer: 'customer',
+  other: 'former',
+  lead: 'prospect',
+};
+
+/** A contact as the warehouse keeps it: neutral stage kind and dates, as a CRM's mapper fills them. */
 function contact(
   stage: string | null,
   properties: Record<string, string | null> = {},
   history: ContactRow['property_history'] = null,
 ): ContactRow {
+  const { since, left, ...rest } = properties;
   return {
     id: '1',
     created_at: day(0),
     updated_at: day(400),
     lifecycle_stage: stage,
-    properties: { lifecyclestage: stage, ...properties },
+    stage_kind: stage === null ? null : (KIND[stage] ?? null),
+    customer_since: since ? new Date(since) : null,
+    former_since: left ? new Date(left) : null,
+    properties: rest,
     property_history: history,
     company_properties: null,
   };
 }
 
 const stages = (...changes: [string, number][]) => ({
-  lifecyclestage: changes.map(([value, at]) => ({ value, at: iso(at) })),
+  stage: changes.map(([value, at]) => ({ value: KIND[value] ?? value, at: iso(at) })),
 });
 
 describe('a contact’s status at a time', () => {
@@ -40,7 +51,7 @@ describe('a contact’s status at a time', () => {
   });
 
   it('a customer is active from the day they became one, a prospect before', () => {
-    const c = contact('customer', { hs_lifecyclestage_customer_date: iso(50) });
+    const c = contact('customer', { since: iso(50) });
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(40)).status).toBe('prospect');
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(60))).toEqual({
       status: 'active',
@@ -50,8 +61,8 @@ describe('a contact’s status at a time', () => {
 
   it('a customer who left is churned from the stage date, with what showed it', () => {
     const c = contact('other', {
-      hs_lifecyclestage_customer_date: iso(50),
-      hs_lifecyclestage_other_date: iso(200),
+      since: iso(50),
+      left: iso(200),
     });
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(199)).status).toBe('active');
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(201))).toEqual({
@@ -69,8 +80,8 @@ describe('a contact’s status at a time', () => {
   it('a lost renewal ends the customer’s life before the stage changes', () => {
     const deals: DealHistory = { won: [day(50)], renewalsLost: [{ at: day(180), name: 'Acme renewal' }] };
     const c = contact('other', {
-      hs_lifecyclestage_customer_date: iso(50),
-      hs_lifecyclestage_other_date: iso(200),
+      since: iso(50),
+      left: iso(200),
     });
     expect(customerStatusAt(c, deals, DEFAULT_CHURN_RULE, day(190))).toMatchObject({
       status: 'churned',
@@ -97,8 +108,8 @@ describe('a contact’s status at a time', () => {
 
   it('a return shown by the stage dates alone counts from the customer date', () => {
     const c = contact('customer', {
-      hs_lifecyclestage_customer_date: iso(300),
-      hs_lifecyclestage_other_date: iso(200),
+      since: iso(300),
+      left: iso(200),
     });
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(320))).toEqual({
       status: 'active',
@@ -107,7 +118,7 @@ describe('a contact’s status at a time', () => {
   });
 
   it('the former stage without a date is churned now, but labels no past cutoff', () => {
-    const c = contact('other', { hs_lifecyclestage_customer_date: iso(50) });
+    const c = contact('other', { since: iso(50) });
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(400))).toMatchObject({
       status: 'churned',
       leftAt: null,
@@ -116,27 +127,30 @@ describe('a contact’s status at a time', () => {
   });
 
   it('the former stage on someone who never bought is not a churn', () => {
-    const c = contact('other', { hs_lifecyclestage_other_date: iso(20) });
+    const c = contact('other', { left: iso(20) });
     expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(400))).toEqual({ status: 'prospect' });
   });
 
   it('a deal closed after someone left does not bring them back when the CRM keeps stages', () => {
     const deals: DealHistory = { won: [day(50), day(260)], renewalsLost: [] };
     const c = contact('other', {
-      hs_lifecyclestage_customer_date: iso(50),
-      hs_lifecyclestage_other_date: iso(200),
+      since: iso(50),
+      left: iso(200),
     });
     expect(customerStatusAt(c, deals, DEFAULT_CHURN_RULE, day(300)).status).toBe('churned');
   });
 
   describe('an account whose churn the CRM keeps on the company', () => {
-    const inCompany = (company: Record<string, string | null>, stage = 'customer') => ({
-      ...contact(stage, { hs_lifecyclestage_customer_date: iso(50) }),
+    const inCompany = (company: { former?: boolean; formerSince?: Date }, stage = 'customer') => ({
+      ...contact(stage, { since: iso(50) }),
       company_id: '77',
-      company_properties: company,
+      company_stage: {
+        kind: company.former ? ('former' as const) : ('customer' as const),
+        formerSince: company.formerSince ?? null,
+      },
     });
     it('a company set to the former stage takes its customers with it, on its date', () => {
-      const c = inCompany({ lifecyclestage: 'other', hs_lifecyclestage_other_date: iso(210) });
+      const c = inCompany({ former: true, formerSince: day(210) });
       expect(customerStatusAt(c, NO_DEALS, DEFAULT_CHURN_RULE, day(300))).toMatchObject({
         status: 'churned',
         leftAt: day(210),
@@ -145,7 +159,7 @@ describe('a contact’s status at a time', () => {
     });
     it('the company’s lost renewal counts for a contact with no deals of its own, and only then', () => {
       const lost = [{ at: day(190), name: 'Acme renewal 2026' }];
-      const c = inCompany({ lifecyclestage: 'customer' });
+      const c = inCompany({});
       expect(
         customerStatusAt(
           c,
@@ -158,10 +172,7 @@ describe('a contact’s status at a time', () => {
       expect(customerStatusAt(c, ownDeals, DEFAULT_CHURN_RULE, day(300)).status).toBe('active');
     });
     it('a lead at a lost account stays a prospect', () => {
-      const lead = {
-        ...inCompany({ lifecyclestage: 'other', hs_lifecyclestage_other_date: iso(210) }, 'lead'),
-      };
-      lead.properties = { lifecyclestage: 'lead' };
+      const lead = { ...inCompany({ former: true, formerSince: day(210) }, 'lead'), customer_since: null };
       expect(customerStatusAt(lead, NO_DEALS, DEFAULT_CHURN_RULE, day(300)).status).toBe('prospect');
     });
   });
@@ -171,7 +182,7 @@ describe('a contact’s status at a time', () => {
     it('dates the churn from the property’s history, never from the last change of the record', () => {
       const c = contact(
         'customer',
-        { hs_lifecyclestage_customer_date: iso(50), churned: 'true' },
+        { since: iso(50), churned: 'true' },
         {
           churned: [
             { value: 'false', at: iso(50) },
@@ -187,7 +198,7 @@ describe('a contact’s status at a time', () => {
     it('a flag cleared again is a return', () => {
       const c = contact(
         'customer',
-        { hs_lifecyclestage_customer_date: iso(50), churned: 'false' },
+        { since: iso(50), churned: 'false' },
         {
           churned: [
             { value: 'true', at: iso(220) },
@@ -198,7 +209,7 @@ describe('a contact’s status at a time', () => {
       expect(customerStatusAt(c, NO_DEALS, rule, day(300))).toEqual({ status: 'active', since: day(260) });
     });
     it('without history or a date property, the flag churns now with an unknown date', () => {
-      const c = contact('customer', { hs_lifecyclestage_customer_date: iso(50), churned: 'yes' });
+      const c = contact('customer', { since: iso(50), churned: 'yes' });
       expect(customerStatusAt(c, NO_DEALS, rule, day(300))).toMatchObject({
         status: 'churned',
         leftAt: null,

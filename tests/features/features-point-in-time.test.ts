@@ -204,8 +204,7 @@ describe('point-in-time building', () => {
       properties = ${json({ reopen_count: '3' })} where portal_id = ${p} and closed_at is null`.execute(
       database.db,
     );
-    await sql`update contacts set lifecycle_stage = 'other',
-      properties = properties || ${json({ hs_lifecyclestage_other_date: at(30).toISOString() })}::jsonb
+    await sql`update contacts set lifecycle_stage = 'other', stage_kind = 'former', former_since = ${at(30)}
       where portal_id = ${p}`.execute(database.db);
     const afterwards = await build();
     expect(afterwards.rows).toEqual(before.rows);

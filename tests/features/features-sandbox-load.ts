@@ -2,7 +2,8 @@ import type { Insertable, Kysely } from 'kysely';
 import type { ObjectType, PortalData } from '../../sandbox/store.js';
 import type { CrmRecord } from '../../server/crm/connector.js';
 import type { Database } from '../../server/db/schema.js';
-import { OBJECT_SPECS } from '../../server/sync/object-specs.js';
+import { hubspotRecordSpecs } from '../../server/crm/hubspot/records.js';
+import { DEFAULT_CHURN_RULE } from '../../server/settings/churn-rule.js';
 import { writeRecords } from '../../server/sync/warehouse-writer.js';
 
 const BATCH = 1000;
@@ -20,7 +21,7 @@ export async function loadSandboxPortal(
   portal: PortalData,
 ): Promise<void> {
   let links: Insertable<Database['associations']>[] = [];
-  for (const spec of OBJECT_SPECS) {
+  for (const spec of hubspotRecordSpecs(DEFAULT_CHURN_RULE)) {
     const type = spec.type as ObjectType;
     let batch: CrmRecord[] = [];
     const flush = async () => {

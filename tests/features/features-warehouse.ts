@@ -6,6 +6,13 @@ import type { Database } from '../../server/db/schema.js';
 /** Hand-built warehouse rows for feature tests: each helper writes one record and its association. */
 export const DAY = 86_400_000;
 
+const STAGE_KINDS: Record<string, 'prospect' | 'customer' | 'former'> = {
+  lead: 'prospect',
+  opportunity: 'prospect',
+  customer: 'customer',
+  other: 'former',
+};
+
 export class FixtureWarehouse {
   private serial = 0;
 
@@ -74,6 +81,10 @@ export class FixtureWarehouse {
         updated_at: input.updatedAt ?? input.createdAt,
         email: `${id}@example.com`,
         lifecycle_stage: input.stage ?? 'customer',
+        // The neutral columns, as HubSpot's record mapper fills them from these properties.
+        stage_kind: STAGE_KINDS[input.stage ?? 'customer'] ?? null,
+        customer_since: properties.hs_lifecyclestage_customer_date ?? null,
+        former_since: properties.hs_lifecyclestage_other_date ?? null,
         owner_id: null,
         company_id: input.companyId ?? null,
       })
@@ -155,6 +166,7 @@ export class FixtureWarehouse {
         amount: d.amount ?? 100,
         stage: d.won ? 'closedwon' : 'closedlost',
         deal_type: d.renewal ? 'existingbusiness' : 'newbusiness',
+        is_renewal: d.renewal ?? false,
         is_closed_won: d.won,
         is_closed_lost: !d.won,
         close_date: d.closeAt,

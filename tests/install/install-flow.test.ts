@@ -198,13 +198,13 @@ describe('the token lifecycle', () => {
     return new TokenVault({
       db: ctx.db.db,
       cipher: ctx.services.cipher,
-      oauth: ctx.services.hubspot!.oauth,
+      oauth: ctx.services.crms.stackFor('hubspot').oauth,
       redis: redisClient,
       keyPrefix: ctx.config.queuePrefix,
       logger: ctx.logger,
       onRevoked: (portalId) =>
         forgetRevokedPortal(
-          { db: ctx.db.db, queues: ctx.queues, logger: ctx.logger },
+          { db: ctx.db.db, work: ctx.work, logger: ctx.logger },
           portalId,
           'refresh refused',
         ),
@@ -242,7 +242,7 @@ describe('the token lifecycle', () => {
   it('a token far from expiry is used as it is', async () => {
     const portalId = (await portalRow(501))!.id;
     const before = sandboxAccessTokens(501).length;
-    await product.ctx.services.hubspot!.vault.accessToken(portalId);
+    await product.ctx.services.crms.stackFor('hubspot').vault.accessToken(portalId);
     expect(sandboxAccessTokens(501).length).toBe(before);
   });
 
@@ -266,9 +266,9 @@ describe('the token lifecycle', () => {
     expect(revoked.status).toBeLessThan(300);
     await expireStoredToken(portalId);
 
-    await expect(product.ctx.services.hubspot!.vault.accessToken(portalId)).rejects.toBeInstanceOf(
-      CrmAccessRevokedError,
-    );
+    await expect(
+      product.ctx.services.crms.stackFor('hubspot').vault.accessToken(portalId),
+    ).rejects.toBeInstanceOf(CrmAccessRevokedError);
     expect(await portalRow(502)).toMatchObject({ status: 'uninstalled' });
     expect(
       await db().selectFrom('oauth_tokens').selectAll().where('portal_id', '=', portalId).execute(),

@@ -56,14 +56,14 @@ export async function seedScoredPortal(
   const { contacts: n, weeks, idPrefix } = options;
   const namePrefix = options.namePrefix ?? '';
   await sql`
-    insert into contacts (portal_id, id, email, lifecycle_stage, owner_id, properties, created_at)
-    select ${portalId}, ${idPrefix} || i, 'c' || i || '@example.com', 'customer', (100 + i % 5)::text,
-      jsonb_build_object(
-        'firstname', (${json(FIRST)}::jsonb) ->> (i % ${FIRST.length}),
-        'lastname', ${namePrefix} || ((${json(LAST)}::jsonb) ->> (i % ${LAST.length})),
-        'billing_period', case when i % 3 = 0 then 'monthly' else 'annual' end,
-        'hs_lifecyclestage_customer_date',
-          (extract(epoch from now() - make_interval(days => 30 + (i * 7) % 700)) * 1000)::bigint::text),
+    insert into contacts (portal_id, id, email, lifecycle_stage, stage_kind, customer_since, first_name,
+      last_name, owner_id, properties, created_at)
+    select ${portalId}, ${idPrefix} || i, 'c' || i || '@example.com', 'customer', 'customer',
+      now() - make_interval(days => 30 + (i * 7) % 700),
+      (${json(FIRST)}::jsonb) ->> (i % ${FIRST.length}),
+      ${namePrefix} || ((${json(LAST)}::jsonb) ->> (i % ${LAST.length})),
+      (100 + i % 5)::text,
+      jsonb_build_object('billing_period', case when i % 3 = 0 then 'monthly' else 'annual' end),
       now() - interval '800 days'
     from generate_series(1, ${n}) i`.execute(db);
   await sql`

@@ -38,8 +38,8 @@ afterAll(async () => {
   await redis.stop();
 });
 
-const deps = () => ({ db: product.ctx.db.db, connector: product.ctx.services.hubspot!.connector });
-const calls = () => product.ctx.services.hubspot!.requester.callsMade(portalId);
+const deps = () => ({ db: product.ctx.db.db, connector: product.ctx.services.crms.connectorFor('hubspot') });
+const calls = () => product.ctx.services.crms.stackFor('hubspot').requester.callsMade(portalId);
 
 describe('syncing a portal into the warehouse', () => {
   it('a full sync copies every object and association', async () => {
@@ -186,7 +186,7 @@ describe('syncing a portal into the warehouse', () => {
     const { PortalRateLimiter } = await import('../../server/crm/rate-limit.js');
     const requester = new HubSpotRequester({
       apiBase: sandbox.url,
-      tokens: product.ctx.services.hubspot!.vault,
+      tokens: product.ctx.services.crms.stackFor('hubspot').vault,
       limiter: new PortalRateLimiter(product.ctx.queues.connection, 'faulty', FAST),
       backoffMs: 5,
     });

@@ -8,7 +8,7 @@ import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhook
 import { json } from '../../server/db/json.js';
 import { findPortalByExternalId, markPortalUninstalled } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
-import { REFETCH_JOB, refetchJobSchema } from '../../server/sync/webhooks/refetch-job.js';
+import { REFETCH_JOB, refetchJobSchema } from '../../server/jobs/refetch-job.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { callApi } from '../support/sandbox-server.js';
 import { waitUntil } from '../support/processes.js';

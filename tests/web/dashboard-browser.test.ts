@@ -75,7 +75,7 @@ afterAll(async () => {
 async function seedCampaign(portalId: number) {
   const db = product.ctx.db.db;
   const enrolledAt = new Date(Date.now() - 100 * 86_400_000);
-  const leftAt = String(enrolledAt.getTime() + 20 * 86_400_000);
+  const leftAt = new Date(enrolledAt.getTime() + 20 * 86_400_000);
   for (let i = 20; i < 80; i++) {
     const group = i % 2 === 0 ? 'treatment' : 'control';
     await db
@@ -91,7 +91,7 @@ async function seedCampaign(portalId: number) {
       .execute();
     const left = group === 'control' ? i % 3 === 0 : i % 12 === 0;
     if (left) {
-      await sql`update contacts set properties = properties || jsonb_build_object('hs_lifecyclestage_other_date', ${leftAt}::text)
+      await sql`update contacts set former_since = ${leftAt}
         where portal_id = ${portalId} and id = ${`a${i}`}`.execute(db);
     }
   }
@@ -133,8 +133,8 @@ const LISTED_AS_LOST = [
 async function seedCustomersWhoLeft(portalId: number) {
   const db = product.ctx.db.db;
   for (const [id, days] of Object.entries(LEFT_DAYS_AGO)) {
-    const dated = days === null ? {} : { hs_lifecyclestage_other_date: String(Date.now() - days * DAY_MS) };
-    await sql`update contacts set lifecycle_stage = 'other', properties = properties || ${JSON.stringify(dated)}::jsonb
+    const leftAt = days === null ? null : new Date(Date.now() - days * DAY_MS);
+    await sql`update contacts set lifecycle_stage = 'other', stage_kind = 'former', former_since = ${leftAt}
       where portal_id = ${portalId} and id = ${id}`.execute(db);
   }
   await db
@@ -146,6 +146,7 @@ async function seedCustomersWhoLeft(portalId: number) {
       amount: 4200,
       stage: 'closedlost',
       deal_type: 'renewal',
+      is_renewal: true,
       is_closed_won: false,
       is_closed_lost: true,
       close_date: new Date(Date.now() - 20 * DAY_MS),
@@ -161,7 +162,7 @@ async function seedCustomersWhoLeft(portalId: number) {
       to_id: `${RENEWAL_LOST}-renewal`,
     })
     .execute();
-  await sql`update contacts set lifecycle_stage = 'lead', properties = properties - 'hs_lifecyclestage_customer_date'
+  await sql`update contacts set lifecycle_stage = 'lead', stage_kind = 'prospect', customer_since = null
     where portal_id = ${portalId} and id = ${PROSPECT}`.execute(db);
   const contacts = await loadContacts(db, portalId, { from: 'a', upTo: 'a~' });
   const now = new Date();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
 import { BadRequestError } from '../../server/errors.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { BullMqWorkQueue } from '../../server/jobs/bullmq-work-queue.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { performRetentionAction, type RetentionDeps } from '../../server/workflows/perform-action.js';
 import { importRedemptionsCsv, redeemOffer } from '../../server/workflows/redemptions.js';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   redis = await startEmbeddedRedis();
   database = await openTestDatabase();
   queues = new Queues({ redisUrl: redis.url, prefix: 'retention-actions-test' });
-  deps = { db: database.db, queues, publicUrl: 'https://churn.example.com/' };
+  deps = { db: database.db, work: new BullMqWorkQueue(queues), publicUrl: 'https://churn.example.com/' };
   portalId = (
     await upsertInstalledPortal(database.db, { crm: 'hubspot', externalId: '77', name: 'Acme', domain: null })
   ).id;

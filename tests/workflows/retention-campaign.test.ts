@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { featuresOfContacts } from '../../server/features/build/build-features.js';
+import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import type { RetentionOutcomeSummary } from '../../sandbox/generator/retention-outcomes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore, type PortalData } from '../../sandbox/store.js';
@@ -114,7 +115,7 @@ async function installPortal(hub: number, contacts = CONTACTS): Promise<PortalDa
     `the properties of portal ${hub}`,
   );
   await syncPortal(
-    { db: product.ctx.db.db, connector: product.ctx.services.hubspot!.connector },
+    { db: product.ctx.db.db, connector: product.ctx.services.crms.connectorFor('hubspot') },
     portalId,
     'full',
   );
@@ -184,7 +185,7 @@ async function decideOutcomes(hub: number, offerChurnReduction: number): Promise
     },
   );
   await syncPortal(
-    { db: product.ctx.db.db, connector: product.ctx.services.hubspot!.connector },
+    { db: product.ctx.db.db, connector: product.ctx.services.crms.connectorFor('hubspot') },
     portalIds.get(hub)!,
     'incremental',
   );
@@ -538,17 +539,12 @@ describe('a feedback request', () => {
     expect(feedback[0]!.sentiment).toBeLessThan(-0.3);
 
     // The answer is a feature of the contact from now on.
-    const contact = await product.ctx.db.db
-      .selectFrom('contacts')
-      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history'])
-      .where('portal_id', '=', portalIds.get(HUB)!)
-      .where('id', '=', contactId)
-      .executeTakeFirstOrThrow();
+    const contacts = await loadContacts(product.ctx.db.db, portalIds.get(HUB)!, { ids: [contactId] });
     const [features] = await featuresOfContacts(
       product.ctx.db.db,
       portalIds.get(HUB)!,
       new Date(Date.now() + 1000),
-      [{ ...contact, company_properties: null }],
+      contacts,
     );
     expect(features!.values).toMatchObject({ nps_last: 2, nps_detractor_count: expect.any(Number) });
     expect(features!.values.feedback_sentiment_mean).not.toBeNull();
@@ -556,7 +552,7 @@ describe('a feedback request', () => {
 });
 
 describe('actions performed from outside a workflow', () => {
-  const deps = () => ({ db: product.ctx.db.db, queues: product.ctx.queues, publicUrl: product.url });
+  const deps = () => ({ db: product.ctx.db.db, work: product.ctx.work, publicUrl: product.url });
   const completed = (id: number) =>
     until(async () => {
       const row = await product.ctx.db.db

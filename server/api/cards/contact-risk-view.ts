@@ -196,7 +196,7 @@ async function contactWithScores(
   now: Date,
 ): Promise<ContactScoreRow[]> {
   const { rows } = await sql<ContactScoreRow>`
-    select c.email, c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname,
+    select c.email, c.first_name as firstname, c.last_name as lastname,
       cs.status as customer_status, cs.since as customer_since, cs.left_at as customer_left_at,
       cs.evidence as customer_evidence,
       r.name as deal_name, r.amount as deal_amount, r.close_date as deal_close_date,

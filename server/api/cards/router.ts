@@ -4,18 +4,18 @@ import { z } from 'zod';
 import { verifySignatureV3 } from '../../crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
-import type { Queues } from '../../jobs/queues.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../../errors.js';
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js';
 import { contactRiskView } from './contact-risk-view.js';
+import type { RetentionDeps } from '../../workflows/perform-action.js';
 
 export const CARDS_PATH = '/api/v1/cards';
 const INSTALL_CACHE_MS = 10_000;
 
 export interface CardsRouterDeps {
   db: Kysely<Database>;
-  /** Retention plays queue their CRM work (offer codes, tickets) here. */
-  queues: Queues;
+  /** Retention plays hand their CRM work (offer codes, tickets) on here. */
+  work: RetentionDeps['work'];
   /** Absent until the HubSpot app's credentials are configured. */
   clientSecret: string | undefined;
   /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */

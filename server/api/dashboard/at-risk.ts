@@ -13,7 +13,7 @@ import { nextRenewal } from './latest-scores.js';
  */
 const SORT_COLUMNS = {
   risk: '{l}.probability',
-  name: "lower(coalesce({c}.properties->>'lastname', '') || ' ' || coalesce({c}.properties->>'firstname', ''))",
+  name: "lower(coalesce({c}.last_name, '') || ' ' || coalesce({c}.first_name, ''))",
   owner: '{c}.owner_id',
   renewal: 'renewal_at',
   value: 'value',
@@ -111,7 +111,7 @@ export async function listAtRisk(
       limit ${query.limit} offset ${query.offset}
     )
     select p.contact_id, p.probability, p.tier, p.reasons, p.scored_at, c.email, c.owner_id,
-      c.properties->>'firstname' as firstname, c.properties->>'lastname' as lastname, co.name as company,
+      c.first_name as firstname, c.last_name as lastname, co.name as company,
       coalesce(p.renewal_at, ${nextRenewal}) as renewal_at,
       coalesce(p.value, ${valueOf(portalId, sql.ref('p.contact_id'))}) as value
     from page p

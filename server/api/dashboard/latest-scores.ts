@@ -23,8 +23,7 @@ export const nextRenewal = sql<Date | null>`(
       select coalesce(
         (select cs.since from customer_status cs
           where cs.portal_id = c.portal_id and cs.contact_id = c.id and cs.status = 'active'),
-        case when c.properties->>'hs_lifecyclestage_customer_date' ~ '^[0-9]+$'
-          then to_timestamp((c.properties->>'hs_lifecyclestage_customer_date')::float8 / 1000) end,
+        c.customer_since,
         c.created_at) as at,
       case c.properties->>'billing_period' when 'annual' then 365.25 * 86400 else 365.25 * 86400 / 12 end as period
     )

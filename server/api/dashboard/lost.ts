@@ -70,8 +70,8 @@ export async function listLost(db: Kysely<Database>, portalId: number, query: Lo
     where cs.portal_id = ${portalId} and cs.status = 'churned' and ${within}`;
   const { rows } = await sql<Record<string, unknown>>`
     with lost as (${lost})
-    select l.*, c.email, c.owner_id, c.properties->>'firstname' as firstname,
-      c.properties->>'lastname' as lastname, co.name as company
+    select l.*, c.email, c.owner_id, c.first_name as firstname,
+      c.last_name as lastname, co.name as company
     from lost l
     join contacts c on c.portal_id = ${portalId} and c.id = l.contact_id
     left join companies co on co.portal_id = ${portalId} and co.id = c.company_id

@@ -1,40 +1,29 @@
 import { Router, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import { OAuthRequestError } from '../../crm/oauth.js';
+import type { CrmStacks } from '../../crm/registry.js';
+import type { CrmKind, Database } from '../../db/schema.js';
 import { json } from '../../db/json.js';
 import { findPortal, findPortalByExternalId } from '../../db/portals.js';
-import { ServiceUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { OAuthRequestError, type HubSpotOAuth } from '../../oauth/hubspot-oauth.js';
 import type { InstallState } from '../../oauth/install-state.js';
 import { escapeHtml } from '../../oauth/pages.js';
+import { crmQuery } from '../../oauth/routes.js';
 import { portalSessionGuard, readCookie, SESSION_COOKIE } from './session-guard.js';
 import { createSession, endSession, findSession, SESSION_TTL_MS } from './sessions.js';
 
 export interface SignInDeps {
   db: Kysely<Database>;
-  hubspot: { oauth: HubSpotOAuth } | undefined;
+  crms: Pick<CrmStacks, 'stackFor' | 'choose' | 'nameOf'>;
   installState: InstallState;
   logger: Logger;
   publicUrl: string;
-  /** The CRM app's id: a token issued to another app signs nobody in. */
-  appId: number | undefined;
   /** The app's scopes: the CRM's authorize page asks for the same ones as the install. */
   scopes: { required: string[]; optional: string[] };
 }
 
 export class SignInError extends Error {
   readonly code = 'sign_in_failed';
-}
-
-function oauthOf(deps: SignInDeps): HubSpotOAuth {
-  if (!deps.hubspot) {
-    throw new ServiceUnavailableError(
-      'not_configured',
-      'Sign-in needs the HubSpot app: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.',
-    );
-  }
-  return deps.hubspot.oauth;
 }
 
 function setSessionCookie(res: Response, deps: SignInDeps, token: string): void {
@@ -58,44 +47,47 @@ export function signInFailedPage(reason: string): string {
  * token says which portal and which user; the portal must have the app installed, and the user
  * must be one of that portal's users (the CRM issues the token only then). Starts a session.
  */
-export async function completeSignIn(deps: SignInDeps, code: string, res: Response): Promise<void> {
-  const oauth = oauthOf(deps);
+export async function completeSignIn(
+  deps: SignInDeps,
+  crm: CrmKind,
+  code: string,
+  res: Response,
+): Promise<void> {
+  const { oauth } = deps.crms.stackFor(crm);
   const fail = (status: number, reason: string) =>
     res.status(status).type('html').send(signInFailedPage(reason));
-  let info;
+  let identity;
   try {
-    const tokens = await oauth.exchangeCode(code);
-    info = await oauth.introspect(tokens.access_token);
-    info = { ...info, hub_id: info.hub_id ?? tokens.hub_id, user_id: info.user_id ?? tokens.user_id };
+    identity = (await oauth.exchangeCode(code)).identity;
   } catch (error) {
     if (error instanceof OAuthRequestError)
       return void fail(400, `The CRM refused the sign-in (${error.message}).`);
     throw error;
   }
-  if (!info.active || info.hub_id === undefined || info.user_id === undefined) {
+  const { account, userId } = identity;
+  if (!identity.active || !account || userId === undefined) {
     return void fail(400, 'The CRM did not confirm who you are.');
   }
-  if (deps.appId !== undefined && info.app_id !== undefined && info.app_id !== deps.appId) {
+  if (!identity.issuedToOurApp) {
     return void fail(400, 'The CRM issued this sign-in to another app.');
   }
-  const portal = await findPortalByExternalId(deps.db, 'hubspot', String(info.hub_id));
+  const portal = await findPortalByExternalId(deps.db, crm, account.id);
   if (!portal || portal.status !== 'active') {
     return void fail(
       403,
-      `Churn Radar is not installed in HubSpot account ${info.hub_id}. Install it first.`,
+      `Churn Radar is not installed in ${deps.crms.nameOf(crm)} account ${account.id}. Install it first.`,
     );
   }
-  const userId = String(info.user_id);
   const { token } = await createSession(deps.db, {
     portalId: portal.id,
     userId,
-    userEmail: info.user ?? null,
+    userEmail: identity.userEmail ?? null,
   });
   await deps.db
     .insertInto('audit_log')
     .values({
       portal_id: portal.id,
-      actor: info.user ?? `user:${userId}`,
+      actor: identity.userEmail ?? `user:${userId}`,
       action: 'dashboard.signed_in',
       details: json({}),
     })
@@ -113,19 +105,16 @@ export async function completeSignIn(deps: SignInDeps, code: string, res: Respon
 export function signInRouter(deps: SignInDeps): Router {
   const router = Router();
   router.get('/app/login', (req, res) => {
-    const oauth = oauthOf(deps);
-    const url = oauth.authorizeUrl({
-      state: deps.installState.issue(Date.now(), 'login'),
+    const crm = deps.crms.choose(crmQuery.parse(req.query).crm);
+    const url = deps.crms.stackFor(crm).oauth.authorizeUrl({
+      state: deps.installState.issue(Date.now(), 'login', crm),
       scopes: deps.scopes.required,
       optionalScopes: deps.scopes.optional,
+      // A portal named in the link goes to the CRM's page for that account, so the user does not
+      // pick the account again.
+      ...(typeof req.query.portal === 'string' ? { account: req.query.portal } : {}),
     });
-    // A portal named in the link goes to the CRM's portal-specific authorize page, as HubSpot's
-    // own `/oauth/{portalId}/authorize` links do, so the user does not pick the account again.
-    const hubId =
-      typeof req.query.portal === 'string' && /^\d{1,15}$/.test(req.query.portal) ? req.query.portal : '';
-    const target = new URL(url);
-    if (hubId) target.pathname = target.pathname.replace(/\/oauth\/authorize$/, `/oauth/${hubId}/authorize`);
-    res.redirect(302, target.toString());
+    res.redirect(302, url);
   });
 
   const guard = portalSessionGuard(deps.db);

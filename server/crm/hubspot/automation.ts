@@ -48,6 +48,7 @@ export async function completeActionCallback(
   await requester.request(portalId, {
     method: 'POST',
     path: `/automation/actions/callbacks/${HUBSPOT_API_VERSION}/${encodeURIComponent(callbackId)}/complete`,
-    body: { outputFields },
+    // The action's outputs, marked as a success the way HubSpot's callback expects.
+    body: { outputFields: { ...outputFields, hs_execution_state: 'SUCCESS' } },
   });
 }

@@ -14,6 +14,9 @@ import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
 import { batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
+import type { ChurnRule } from '../../settings/churn-rule.js';
+import type { RecordSpec } from '../warehouse-records.js';
+import { hubspotRecordSpecs } from './records.js';
 import type { HubSpotRequester } from './requester.js';
 
 /** The CRM connector on HubSpot's 2026-03 APIs; every call goes through the requester's limits. */
@@ -56,6 +59,10 @@ export class HubSpotConnector implements CrmConnector {
 
   completeActionCallback(portalId: number, callbackId: string, outputFields: Record<string, string>) {
     return completeActionCallback(this.requester, portalId, callbackId, outputFields);
+  }
+
+  recordSpecs(rule: ChurnRule): RecordSpec[] {
+    return hubspotRecordSpecs(rule);
   }
 
   ensureProperties(

@@ -1,14 +1,8 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmAuthError, CrmError, CrmRequestError, CrmUnavailableError } from '../errors.js';
+import type { AccessTokenSource } from '../oauth.js';
 import type { CallKind, PortalRateLimiter } from '../rate-limit.js';
-
-/** Where a portal's access token comes from; the OAuth vault implements it. */
-export interface AccessTokenSource {
-  accessToken(portalId: number): Promise<string>;
-  /** A new token after the CRM said 401; throws CrmAccessRevokedError if the install is gone. */
-  refreshAccessToken(portalId: number): Promise<string>;
-}
 
 export interface HubSpotRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

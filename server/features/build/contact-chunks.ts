@@ -10,9 +10,29 @@ export interface ContactRow {
   properties: Record<string, string | null>;
   /** The CRM's history of the properties the churn rule reads, oldest first (see customer-status). */
   property_history: Record<string, { value: string | null; at: string }[]> | null;
+  /** Neutral: prospect, customer or former, whatever the CRM names its stages. */
+  stage_kind: 'prospect' | 'customer' | 'former' | null;
+  customer_since: Date | null;
+  former_since: Date | null;
   company_id?: string | null;
   company_properties: Record<string, string | null> | null;
+  /** The company's own stage kind and former date: an account's churn reaches its contacts. */
+  company_stage?: { kind: 'prospect' | 'customer' | 'former' | null; formerSince: Date | null } | null;
 }
+
+/** The contact columns the features and the customer status read. */
+export const CONTACT_COLUMNS = [
+  'id',
+  'created_at',
+  'updated_at',
+  'lifecycle_stage',
+  'stage_kind',
+  'customer_since',
+  'former_since',
+  'properties',
+  'property_history',
+  'company_id',
+] as const;
 
 export const DEFAULT_CHUNK_SIZE = 1000;
 
@@ -29,7 +49,7 @@ export async function* contactChunks(
   for (;;) {
     let query = db
       .selectFrom('contacts')
-      .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history', 'company_id'])
+      .select(CONTACT_COLUMNS)
       .where('portal_id', '=', portalId)
       .where('archived', '=', false)
       .orderBy('id')
@@ -54,7 +74,7 @@ export async function loadContacts(
 ): Promise<ContactRow[]> {
   let query = db
     .selectFrom('contacts')
-    .select(['id', 'created_at', 'updated_at', 'lifecycle_stage', 'properties', 'property_history', 'company_id'])
+    .select(CONTACT_COLUMNS)
     .where('portal_id', '=', portalId)
     .where('archived', '=', false)
     .orderBy('id');
@@ -67,7 +87,7 @@ export async function loadContacts(
   return withCompanies(db, portalId, await query.execute());
 }
 
-type ContactWithCompany = Omit<ContactRow, 'company_properties'>;
+type ContactWithCompany = Omit<ContactRow, 'company_properties' | 'company_stage'>;
 
 async function withCompanies(
   db: Kysely<Database>,
@@ -76,18 +96,25 @@ async function withCompanies(
 ): Promise<ContactRow[]> {
   // Companies by id apart from the contact query: a join would let the planner scan them all.
   const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
-  const companies = new Map<string, Record<string, string | null>>();
+  const companies = new Map<
+    string,
+    { properties: Record<string, string | null>; stage_kind: ContactRow['stage_kind']; former_since: Date | null }
+  >();
   if (companyIds.length > 0) {
     const rows = await db
       .selectFrom('companies')
-      .select(['id', 'properties'])
+      .select(['id', 'properties', 'stage_kind', 'former_since'])
       .where('portal_id', '=', portalId)
       .where('id', 'in', companyIds)
       .execute();
-    for (const row of rows) companies.set(row.id, row.properties);
+    for (const row of rows) companies.set(row.id, row);
   }
-  return contacts.map((contact) => ({
-    ...contact,
-    company_properties: contact.company_id ? (companies.get(contact.company_id) ?? null) : null,
-  }));
+  return contacts.map((contact) => {
+    const company = contact.company_id ? companies.get(contact.company_id) : undefined;
+    return {
+      ...contact,
+      company_properties: company?.properties ?? null,
+      company_stage: company ? { kind: company.stage_kind, formerSince: company.former_since } : null,
+    };
+  });
 }

@@ -1,15 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { json } from '../../db/json.js';
-import type { Queues } from '../../jobs/queues.js';
 import type { Logger } from '../../logger.js';
+import type { WorkQueue } from '../../work-queue.js';
 import type { ReceivedEvent, WebhookEvent } from './events.js';
 import { eraseContact } from './privacy-deletion.js';
-import { enqueueRefetches, planRefetches } from './refetch-job.js';
+import { planRefetches } from './refetch-plan.js';
 
 export interface WebhookIntakeDeps {
   db: Kysely<Database>;
-  queues: Queues;
+  work: Pick<WorkQueue, 'refetchRecords'>;
   logger: Logger;
 }
 
@@ -73,7 +73,7 @@ export async function acceptWebhookEvents(
       'contact erased for a privacy deletion',
     );
   }
-  await enqueueRefetches(deps.queues, plan.refetches);
+  await deps.work.refetchRecords(plan.refetches);
   await markProcessed(deps.db, pending);
 
   const recorded = new Set(inserted.map((row) => `${row.portal_id}-${row.event_id}`)).size;

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { json } from '../../db/json.js';
-import type { ContactErasure } from './refetch-job.js';
+import type { ContactErasure } from './refetch-plan.js';
 
 export interface ErasureReport {
   contacts: number;

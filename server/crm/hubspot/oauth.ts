@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { HUBSPOT_API_VERSION } from '../crm/hubspot/api-version.js';
+import { OAuthRequestError, type CrmAuthorization, type CrmOAuth, type CrmTokenGrant } from '../oauth.js';
+import { HUBSPOT_API_VERSION } from './api-version.js';
 
 /** HubSpot's OAuth endpoints (date-based 2026-03 paths): token, introspect, revoke, uninstall. */
 
@@ -12,7 +13,7 @@ const tokenResponseSchema = z.object({
   user_id: z.number().int().optional(),
   scopes: z.array(z.string()).optional(),
 });
-export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 const introspectionSchema = z.object({
   active: z.boolean(),
@@ -24,7 +25,7 @@ const introspectionSchema = z.object({
   scopes: z.array(z.string()).optional(),
   expires_in: z.number().optional(),
 });
-export type Introspection = z.infer<typeof introspectionSchema>;
+type Introspection = z.infer<typeof introspectionSchema>;
 
 const oauthErrorSchema = z.object({
   error: z.string().optional(),
@@ -33,22 +34,11 @@ const oauthErrorSchema = z.object({
   message: z.string().optional(),
 });
 
-/** An answer from HubSpot's OAuth server refusing a request; `error` is the RFC 6749 code. */
-export class OAuthRequestError extends Error {
-  readonly code = 'oauth_request_failed';
-  constructor(
-    readonly httpStatus: number,
-    readonly error: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** HubSpot's answers to a refresh of an install that is gone (uninstalled or revoked). */
+const REVOKED_ERRORS = new Set(['invalid_grant', 'BAD_REFRESH_TOKEN']);
 
-  /** The install is gone (uninstalled or revoked): refreshing will never work again. */
-  get isRevoked(): boolean {
-    return this.error === 'invalid_grant' || this.error === 'BAD_REFRESH_TOKEN';
-  }
-}
+/** A portal named in a sign-in link: HubSpot's hub ids are digits. */
+const HUB_ID = /^\d{1,15}$/;
 
 export interface HubSpotOAuthOptions {
   apiBase: string;
@@ -56,12 +46,19 @@ export interface HubSpotOAuthOptions {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /** Our app's id: a token HubSpot issued to another app is not ours. */
+  appId?: number | undefined;
 }
 
-export class HubSpotOAuth {
+export class HubSpotOAuth implements CrmOAuth {
   constructor(private readonly options: HubSpotOAuthOptions) {}
 
-  authorizeUrl(params: { state: string; scopes: string[]; optionalScopes: string[] }): string {
+  authorizeUrl(params: {
+    state: string;
+    scopes: string[];
+    optionalScopes: string[];
+    account?: string;
+  }): string {
     const url = new URL(this.options.authorizeUrl);
     url.searchParams.set('client_id', this.options.clientId);
     url.searchParams.set('redirect_uri', this.options.redirectUri);
@@ -69,18 +66,49 @@ export class HubSpotOAuth {
     if (params.optionalScopes.length > 0)
       url.searchParams.set('optional_scope', params.optionalScopes.join(' '));
     url.searchParams.set('state', params.state);
+    // HubSpot's portal-specific authorize page (`/oauth/{portalId}/authorize`), as its own links
+    // use, so the user does not pick the account again.
+    if (params.account && HUB_ID.test(params.account))
+      url.pathname = url.pathname.replace(/\/oauth\/authorize$/, `/oauth/${params.account}/authorize`);
     return url.toString();
   }
 
-  exchangeCode(code: string): Promise<TokenResponse> {
-    return this.token({ grant_type: 'authorization_code', code, redirect_uri: this.options.redirectUri });
+  async exchangeCode(code: string): Promise<CrmAuthorization> {
+    const tokens = await this.token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.options.redirectUri,
+    });
+    const info = await this.introspect(tokens.access_token);
+    const hubId = info.hub_id ?? tokens.hub_id;
+    const userId = info.user_id ?? tokens.user_id;
+    const { appId } = this.options;
+    return {
+      grant: grantOf(tokens),
+      identity: {
+        active: info.active,
+        ...(hubId === undefined
+          ? {}
+          : {
+              account: {
+                id: String(hubId),
+                name: info.hub_domain ?? `HubSpot portal ${hubId}`,
+                domain: info.hub_domain ?? null,
+              },
+            }),
+        ...(userId === undefined ? {} : { userId: String(userId) }),
+        ...(info.user === undefined ? {} : { userEmail: info.user }),
+        scopes: tokens.scopes ?? info.scopes ?? [],
+        issuedToOurApp: appId === undefined || info.app_id === undefined || info.app_id === appId,
+      },
+    };
   }
 
-  refresh(refreshToken: string): Promise<TokenResponse> {
-    return this.token({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  async refresh(refreshToken: string): Promise<CrmTokenGrant> {
+    return grantOf(await this.token({ grant_type: 'refresh_token', refresh_token: refreshToken }));
   }
 
-  async introspect(token: string): Promise<Introspection> {
+  private async introspect(token: string): Promise<Introspection> {
     const body = await this.postForm(`/oauth/${HUBSPOT_API_VERSION}/token/introspect`, {
       token,
       token_type_hint: 'access_token',
@@ -136,6 +164,15 @@ export class HubSpotOAuth {
     const error = parsed.error ?? parsed.status ?? `http_${response.status}`;
     const message =
       parsed.error_description ?? parsed.message ?? `HubSpot's OAuth server answered ${response.status}`;
-    return new OAuthRequestError(response.status, error, message);
+    return new OAuthRequestError(response.status, error, message, REVOKED_ERRORS.has(error));
   }
+}
+
+function grantOf(tokens: TokenResponse): CrmTokenGrant {
+  return {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    expiresInSeconds: tokens.expires_in,
+    ...(tokens.scopes ? { scopes: tokens.scopes } : {}),
+  };
 }

@@ -1,38 +1,14 @@
+/**
+ * What a batch of webhook events asks for: records to re-read (refetches, queued for the sync
+ * worker), and contacts to erase for privacy at once.
+ */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { CRM_OBJECT_TYPES, type CrmObjectType } from '../../crm/connector.js';
-import type { Queues } from '../../jobs/queues.js';
+import type { CrmObjectType } from '../../crm/connector.js';
+import type { RecordRefetch } from '../../work-queue.js';
 import { effectOf, type WebhookEvent } from './events.js';
 
-/**
- * The `refetch` job on the `sync` queue: re-read a few records the CRM told us changed, and mark
- * the ones it told us were deleted. Webhook intake produces these; the sync worker consumes them.
- */
-export const REFETCH_JOB = 'refetch';
-
-/** HubSpot's batch read takes 100 ids, so a job never asks for more. */
+/** HubSpot's batch read takes 100 ids, so a refetch never asks for more. */
 export const REFETCH_MAX_IDS = 100;
-
-const crmId = z.string().regex(/^\d+$/, 'must be a CRM record id');
-
-export const refetchJobSchema = z
-  .object({
-    /** Our portal id (portals.id), not the CRM's. */
-    portalId: z.number().int().positive(),
-    objectType: z.enum(CRM_OBJECT_TYPES),
-    objectIds: z.array(crmId).max(REFETCH_MAX_IDS),
-    deleted: z.array(crmId).max(REFETCH_MAX_IDS).optional(),
-  })
-  .refine((job) => job.objectIds.length + (job.deleted?.length ?? 0) > 0, {
-    message: 'a refetch job names at least one record',
-  });
-export type RefetchJobData = z.infer<typeof refetchJobSchema>;
-
-export interface PlannedRefetch {
-  /** Derived from the events behind the job: enqueuing the same events twice adds one job. */
-  jobId: string;
-  data: RefetchJobData;
-}
 
 export interface ContactErasure {
   portalId: number;
@@ -41,7 +17,7 @@ export interface ContactErasure {
 }
 
 export interface RefetchPlan {
-  refetches: PlannedRefetch[];
+  refetches: RecordRefetch[];
   erasures: ContactErasure[];
 }
 
@@ -54,7 +30,7 @@ interface Group {
 }
 
 /**
- * Groups events per portal and object type into refetch jobs. Delivery order is not guaranteed, so
+ * Groups events per portal and object type into refetches. Delivery order is not guaranteed, so
  * the latest event by `occurredAt` decides whether a record is re-read or marked deleted; a
  * contact erased for privacy is never re-read.
  */
@@ -81,7 +57,7 @@ export function planRefetches(events: { portalId: number; event: WebhookEvent }[
   }
 
   const erased = new Set(erasures.map((e) => `${e.portalId}-${e.contactId}`));
-  const refetches: PlannedRefetch[] = [];
+  const refetches: RecordRefetch[] = [];
   for (const group of groups.values()) {
     const objectIds: string[] = [];
     const deleted: string[] = [];
@@ -98,27 +74,13 @@ export function planRefetches(events: { portalId: number; event: WebhookEvent }[
       const range = (ids: string[]) => ids.slice(i * REFETCH_MAX_IDS, (i + 1) * REFETCH_MAX_IDS);
       const gone = range(deleted);
       refetches.push({
-        jobId: `${REFETCH_JOB}-${group.portalId}-${group.objectType}-${digest}-${i}`,
-        data: {
-          portalId: group.portalId,
-          objectType: group.objectType,
-          objectIds: range(objectIds),
-          ...(gone.length > 0 ? { deleted: gone } : {}),
-        },
+        key: `${group.portalId}-${group.objectType}-${digest}-${i}`,
+        portalId: group.portalId,
+        objectType: group.objectType,
+        objectIds: range(objectIds),
+        ...(gone.length > 0 ? { deleted: gone } : {}),
       });
     }
   }
   return { refetches, erasures };
-}
-
-/** Adds the jobs in one round trip; a job whose id is already queued (or kept after running) is skipped. */
-export async function enqueueRefetches(queues: Queues, refetches: PlannedRefetch[]): Promise<void> {
-  if (refetches.length === 0) return;
-  await queues.get('sync').addBulk(
-    refetches.map(({ jobId, data }) => ({
-      name: REFETCH_JOB,
-      data: refetchJobSchema.parse(data),
-      opts: { jobId },
-    })),
-  );
 }

@@ -1,0 +1,323 @@
+/**
+ * HubSpot's records as the warehouse keeps them: which properties to fetch per object type, which
+ * associations to record, and pure mappers from HubSpot's property names and values to CRM-neutral
+ * rows (who is a customer since when, who left when, which deals are renewals). Nothing outside
+ * this folder reads a HubSpot property name.
+ */
+import { json } from '../../db/json.js';
+import { isTrueValue, ruleProperties, type ChurnRule } from '../../settings/churn-rule.js';
+import type { CrmRecord } from '../connector.js';
+import {
+  STAGE_HISTORY,
+  type PropertyHistory,
+  type RecordSpec,
+  type StageKind,
+  type StoredContact,
+} from '../warehouse-records.js';
+import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from './values.js';
+
+/** HubSpot's default former-customer stage. */
+const DEFAULT_FORMER_STAGE = 'other';
+const STAGE = 'lifecyclestage';
+const CUSTOMER_STAGES: ReadonlySet<string> = new Set(['customer', 'evangelist']);
+const PROSPECT_STAGES: ReadonlySet<string> = new Set([
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+]);
+const DEFAULT_RENEWAL_TYPES = ['existingbusiness', 'renewal'];
+
+const formerStageOf = (rule: ChurnRule) =>
+  rule.kind === 'lifecycle_stage' ? rule.formerStage : DEFAULT_FORMER_STAGE;
+const customerDate = 'hs_lifecyclestage_customer_date';
+const formerDate = (rule: ChurnRule) => `hs_lifecyclestage_${formerStageOf(rule)}_date`;
+
+/** A HubSpot lifecycle stage as a neutral stage kind; other stages (HubSpot's "other" for non-customers) are none. */
+function stageKind(stage: string | null, rule: ChurnRule): StageKind | null {
+  if (stage === null) return null;
+  if (CUSTOMER_STAGES.has(stage)) return 'customer';
+  if (stage === formerStageOf(rule)) return 'former';
+  if (PROSPECT_STAGES.has(stage)) return 'prospect';
+  return null;
+}
+
+function common(record: CrmRecord, portalId: number) {
+  return {
+    portal_id: portalId,
+    id: record.id,
+    properties: json(record.properties),
+    created_at: toDate(record.properties.createdate) ?? toDate(record.createdAt),
+    updated_at: toDate(record.updatedAt),
+    archived: record.archived,
+  };
+}
+
+const p = (record: CrmRecord, name: string) => record.properties[name] ?? null;
+
+const CONTACT_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'company',
+  'jobtitle',
+  'country',
+  'city',
+  STAGE,
+  'hs_lead_status',
+  'hs_email_optout',
+  'hs_email_last_open_date',
+  'hs_email_last_reply_date',
+  'notes_last_contacted',
+  'hs_last_sales_activity_timestamp',
+  customerDate,
+  'associatedcompanyid',
+  'hubspot_owner_id',
+  'plan',
+  'billing_period',
+  'customer_segment',
+  'createdate',
+  'lastmodifieddate',
+  'churn_risk_score',
+  'churn_risk_tier',
+  'churn_risk_reasons',
+  'churn_risk_updated_at',
+  'churn_risk_model',
+];
+
+/** The history HubSpot gives (newest first, HubSpot's names) as the warehouse keeps it: oldest first, neutral. */
+function neutralHistory(record: CrmRecord, rule: ChurnRule): PropertyHistory | undefined {
+  if (!record.propertiesWithHistory) return undefined;
+  const history: PropertyHistory = {};
+  for (const [name, values] of Object.entries(record.propertiesWithHistory)) {
+    const key = name === STAGE ? STAGE_HISTORY : name;
+    history[key] = values
+      .map((v) => ({
+        value: name === STAGE ? stageKind(v.value, rule) : v.value,
+        at: new Date(v.timestamp).toISOString(),
+      }))
+      .filter((v) => v.at !== 'Invalid Date')
+      .sort((a, b) => a.at.localeCompare(b.at));
+  }
+  return history;
+}
+
+/** The properties whose change means a stored history is out of date. */
+const watched = (rule: ChurnRule) => [STAGE, customerDate, formerDate(rule), ...ruleProperties(rule)];
+
+/**
+ * Whether a contact's history must be read: a customer with a former-customer date (left and came
+ * back: when?), a former customer with no date, and under a `property` rule a flag set or changed.
+ */
+function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
+  const props = record.properties;
+  const unchanged =
+    stored?.property_history != null &&
+    watched(rule).every((name) => (stored.properties[name] ?? null) === (props[name] ?? null));
+  if (unchanged) return false;
+  const kind = stageKind(props[STAGE] ?? null, rule);
+  const left = props[formerDate(rule)] ?? null;
+  if (kind === 'customer' && left) return true;
+  if (kind === 'former' && !left) return true;
+  if (rule.kind === 'property') {
+    const before = stored?.properties[rule.property] ?? null;
+    return (
+      isTrueValue(props[rule.property]) || (stored !== undefined && before !== (props[rule.property] ?? null))
+    );
+  }
+  return false;
+}
+
+function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
+  const historyOf = rule.kind === 'property' ? [STAGE, rule.property] : [STAGE];
+  return {
+    type: 'contacts',
+    table: 'contacts',
+    properties: [...new Set([...CONTACT_PROPERTIES, formerDate(rule), ...ruleProperties(rule)])],
+    associations: ['companies'],
+    history: { properties: historyOf, needed: (record, stored) => historyNeeded(record, stored, rule) },
+    map: (record, portalId) => {
+      const history = neutralHistory(record, rule);
+      return {
+        ...common(record, portalId),
+        email: nonEmpty(p(record, 'email'))?.toLowerCase() ?? null,
+        first_name: nonEmpty(p(record, 'firstname')),
+        last_name: nonEmpty(p(record, 'lastname')),
+        lifecycle_stage: nonEmpty(p(record, STAGE)),
+        stage_kind: stageKind(nonEmpty(p(record, STAGE)), rule),
+        customer_since: toDate(p(record, customerDate)),
+        former_since: toDate(p(record, formerDate(rule))),
+        owner_id: nonEmpty(p(record, 'hubspot_owner_id')),
+        company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? record.associations?.companies?.[0] ?? null,
+        // Absent when not fetched: the writer keeps the stored history then.
+        property_history: history ? json(history) : null,
+      };
+    },
+  };
+}
+
+function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
+  return {
+    type: 'companies',
+    table: 'companies',
+    properties: [
+      'name',
+      'domain',
+      'numberofemployees',
+      'annualrevenue',
+      'industry',
+      'country',
+      STAGE,
+      customerDate,
+      formerDate(rule),
+      'createdate',
+      'hs_lastmodifieddate',
+    ],
+    associations: [],
+    map: (record, portalId) => ({
+      ...common(record, portalId),
+      name: nonEmpty(p(record, 'name')),
+      domain: nonEmpty(p(record, 'domain')),
+      stage_kind: stageKind(nonEmpty(p(record, STAGE)), rule),
+      former_since: toDate(p(record, formerDate(rule))),
+    }),
+  };
+}
+
+function dealsSpec(rule: ChurnRule): RecordSpec<'deals'> {
+  const renewalTypes = new Set(
+    (rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : DEFAULT_RENEWAL_TYPES).map((t) =>
+      t.toLowerCase(),
+    ),
+  );
+  return {
+    type: 'deals',
+    table: 'deals',
+    properties: [
+      'dealname',
+      'amount',
+      'pipeline',
+      'dealstage',
+      'closedate',
+      'dealtype',
+      'hs_is_closed_won',
+      'hs_is_closed',
+      'closed_lost_reason',
+      'createdate',
+      'hs_lastmodifieddate',
+    ],
+    // Companies too: a B2B account may keep its renewals on the company alone.
+    associations: ['contacts', 'companies'],
+    map: (record, portalId) => {
+      const stage = nonEmpty(p(record, 'dealstage'));
+      const won = toBoolean(p(record, 'hs_is_closed_won')) ?? (stage === 'closedwon' ? true : null);
+      const closed =
+        toBoolean(p(record, 'hs_is_closed')) ?? (stage === 'closedwon' || stage === 'closedlost');
+      const type = nonEmpty(p(record, 'dealtype'));
+      return {
+        ...common(record, portalId),
+        name: nonEmpty(p(record, 'dealname')),
+        amount: toNumber(p(record, 'amount')),
+        stage,
+        deal_type: type,
+        is_renewal: type !== null && renewalTypes.has(type.toLowerCase()),
+        is_closed_won: won,
+        is_closed_lost: closed === null ? null : closed && won !== true,
+        close_date: toDate(p(record, 'closedate')),
+      };
+    },
+  };
+}
+
+const EMAILS: RecordSpec<'emails'> = {
+  type: 'emails',
+  table: 'emails',
+  properties: [
+    'hs_timestamp',
+    'hs_email_direction',
+    'hs_email_status',
+    'hs_email_subject',
+    'hs_email_text',
+    'hs_email_open_count',
+    'hs_email_reply_count',
+    'hs_email_first_open_date',
+    'hs_email_last_open_date',
+    'hs_email_first_reply_date',
+    'hs_email_last_reply_date',
+    'createdate',
+    'hs_lastmodifieddate',
+  ],
+  associations: ['contacts'],
+  map: (record, portalId) => ({
+    ...common(record, portalId),
+    direction: nonEmpty(p(record, 'hs_email_direction')),
+    status: nonEmpty(p(record, 'hs_email_status')),
+    subject: nonEmpty(p(record, 'hs_email_subject')),
+    body: nonEmpty(p(record, 'hs_email_text')),
+    sent_at: toDate(p(record, 'hs_timestamp')),
+    opened_at: toDate(p(record, 'hs_email_first_open_date')),
+    replied_at: toDate(p(record, 'hs_email_first_reply_date')),
+  }),
+};
+
+const TICKETS: RecordSpec<'tickets'> = {
+  type: 'tickets',
+  table: 'tickets',
+  properties: [
+    'subject',
+    'content',
+    'hs_pipeline',
+    'hs_pipeline_stage',
+    'hs_ticket_priority',
+    'hs_ticket_category',
+    'closed_date',
+    'time_to_close',
+    'reopen_count',
+    'source_type',
+    'createdate',
+    'hs_lastmodifieddate',
+  ],
+  associations: ['contacts'],
+  map: (record, portalId) => {
+    const closedAt = toDate(p(record, 'closed_date'));
+    return {
+      ...common(record, portalId),
+      subject: nonEmpty(p(record, 'subject')),
+      content: nonEmpty(p(record, 'content')),
+      priority: nonEmpty(p(record, 'hs_ticket_priority')),
+      stage: nonEmpty(p(record, 'hs_pipeline_stage')),
+      is_closed: closedAt !== null,
+      closed_at: closedAt,
+    };
+  },
+};
+
+const FEEDBACK: RecordSpec<'feedback'> = {
+  type: 'feedback_submissions',
+  table: 'feedback',
+  properties: [
+    'hs_survey_type',
+    'hs_survey_name',
+    'hs_response_value',
+    'hs_content',
+    'hs_submission_timestamp',
+    'hs_sentiment',
+    'exit_reason',
+    'createdate',
+    'hs_lastmodifieddate',
+  ],
+  associations: ['contacts'],
+  map: (record, portalId) => ({
+    ...common(record, portalId),
+    survey_type: nonEmpty(p(record, 'hs_survey_type')),
+    score: toInteger(p(record, 'hs_response_value')),
+    comment: nonEmpty(p(record, 'hs_content')),
+    submitted_at: toDate(p(record, 'hs_submission_timestamp')),
+  }),
+};
+
+/** HubSpot's record vocabulary for a portal with this churn rule, contacts first. */
+export function hubspotRecordSpecs(rule: ChurnRule): RecordSpec[] {
+  return [contactsSpec(rule), companiesSpec(rule), EMAILS, TICKETS, dealsSpec(rule), FEEDBACK];
+}

@@ -1,0 +1,47 @@
+/**
+ * What a CRM's records become in the warehouse: each CRM says, per object type, which properties
+ * to fetch, which associations to record, which properties' history the churn rule needs, and maps
+ * each record to a CRM-neutral row. Features, labels, scoring and the dashboard read those rows
+ * and never a CRM's property name.
+ */
+import type { Insertable } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { ChurnRule } from '../settings/churn-rule.js';
+import type { CrmObjectType, CrmRecord } from './connector.js';
+
+export type WarehouseTable = 'contacts' | 'companies' | 'emails' | 'tickets' | 'deals' | 'feedback';
+
+/** The neutral history a contact keeps: `stage` (as a StageKind), and a churn flag by its name. */
+export type PropertyHistory = Record<string, { value: string | null; at: string }[]>;
+
+/** Where someone stands in the customer life cycle, whatever the CRM calls its stages. */
+export type StageKind = 'prospect' | 'customer' | 'former';
+
+/** The key of the stage's history in `contacts.property_history`. */
+export const STAGE_HISTORY = 'stage';
+
+/** What a contact row held before a page was fetched, for deciding whether history is needed. */
+export interface StoredContact {
+  properties: Record<string, string | null>;
+  property_history: PropertyHistory | null;
+}
+
+export interface RecordSpec<T extends WarehouseTable = WarehouseTable> {
+  type: CrmObjectType;
+  table: T;
+  properties: string[];
+  /** Associations recorded from this side (the other side's sync does not record them again). */
+  associations: CrmObjectType[];
+  map(record: CrmRecord, portalId: number): Insertable<Database[T]>;
+  /**
+   * The properties whose history the churn rule reads, and which records need it read: those
+   * whose current values cannot date a churn or a return. The sync reads their history in batches.
+   */
+  history?: {
+    properties: string[];
+    needed(record: CrmRecord, stored: StoredContact | undefined): boolean;
+  };
+}
+
+/** A CRM's record vocabulary for a portal with this churn rule, contacts first. */
+export type RecordSpecsFor = (rule: ChurnRule) => RecordSpec[];
