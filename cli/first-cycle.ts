@@ -14,7 +14,18 @@ export async function followFirstCycle(options: {
   portalId: number;
   contacts: number;
   log: (line: string) => void;
+  /** Aborted when the process shuts down: following stops quietly, whatever it was reading. */
+  signal?: AbortSignal;
 }): Promise<{ contactId: string; probability: number } | null> {
+  try {
+    return await follow(options);
+  } catch (error) {
+    if (options.signal?.aborted) return null;
+    throw error;
+  }
+}
+
+async function follow(options: Parameters<typeof followFirstCycle>[0]) {
   const { db, queues, portalId } = options;
   const shown: { phase: string; progress: Progress }[] = [];
   const stop = () => shown.pop()?.progress.stop();
@@ -27,6 +38,10 @@ export async function followFirstCycle(options: {
   };
   let announcedTraining = false;
   for (;;) {
+    if (options.signal?.aborted) {
+      stop();
+      return null;
+    }
     const run = await latestRunProgress(db, portalId);
     if (run?.status === 'failed') {
       stop();

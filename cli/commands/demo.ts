@@ -72,6 +72,9 @@ export function registerDemo(program: Command): void {
         cleanups.push(() => pool.close(config.shutdownGraceMs));
         const server = await listen(createApp(app), config.host, config.port);
         cleanups.push(server.close);
+        // Shutdown stops following the first cycle before it closes what that reads.
+        const following = new AbortController();
+        cleanups.push(async () => following.abort());
         run.sandbox.store.registerApp({
           ...DEMO_APP,
           redirectUris: [`${config.publicUrl}/oauth/callback`],
@@ -116,6 +119,7 @@ export function registerDemo(program: Command): void {
           portalId: portal.id,
           contacts: options.contacts,
           log: (line) => process.stdout.write(`${line}\n`),
+          signal: following.signal,
         });
         if (riskiest) {
           process.stdout.write(
