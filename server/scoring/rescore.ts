@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js';
 import { featuresOfContacts } from '../features/build/build-features.js';
 import { loadContacts } from '../features/build/contact-chunks.js';
 import { statusesOf, storeStatuses } from './customer-statuses.js';
+import { readCursor } from '../sync/cursors.js';
 import { activePortalModel } from './portal-model.js';
 import { scoreContacts, storeScores } from './score-contacts.js';
 import { contactValues, tierOfScore, type TierCut } from './tiers.js';
@@ -32,6 +33,14 @@ export async function currentTierCut(
   return (run?.thresholds as TierCut | undefined) ?? { kind: 'share', ...fallback };
 }
 
+async function statusInputsIncomplete(db: Kysely<Database>, portalId: number): Promise<boolean> {
+  for (const type of ['contacts', 'companies', 'deals'] as const) {
+    const cursor = await readCursor(db, portalId, type);
+    if (!cursor.fullCompletedAt || cursor.full) return true;
+  }
+  return false;
+}
+
 export interface RescoreResult {
   scored: number;
   writeBack: WriteBackResult;
@@ -45,6 +54,11 @@ export async function rescoreContacts(
 ): Promise<RescoreResult> {
   const { db } = deps;
   const now = options.now ?? new Date();
+  // While the records a status rests on are still arriving (a first sync, or a full one after an
+  // upgrade), a status could call a customer a prospect: the run after that sync decides.
+  if (await statusInputsIncomplete(db, portalId)) {
+    return { scored: 0, writeBack: { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 } };
+  }
   const contacts = await loadContacts(db, portalId, { ids: contactIds });
   // A contact who just left (or never bought) is written as such, and not scored.
   const { episodes, statuses } = await statusesOf(db, portalId, contacts, now);
