@@ -61,6 +61,11 @@ export interface ContactsTable extends CrmObjectColumns {
   customer_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** When the CRM says it became a former customer. */
   former_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  plan: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `annual` or `monthly` when the CRM says; renewals follow it. */
+  billing_period: ColumnType<string | null, string | null | undefined, string | null>;
+  segment: ColumnType<string | null, string | null | undefined, string | null>;
+  country: ColumnType<string | null, string | null | undefined, string | null>;
   owner_id: string | null;
   company_id: string | null;
   /** The CRM's history of the properties the churn rule reads, oldest first; null when not fetched. */
@@ -76,6 +81,9 @@ export interface CompaniesTable extends CrmObjectColumns {
   domain: string | null;
   stage_kind: ColumnType<'prospect' | 'customer' | 'former' | null, string | null | undefined, string | null>;
   former_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  employees: ColumnType<number | null, number | null | undefined, number | null>;
+  industry: ColumnType<string | null, string | null | undefined, string | null>;
+  country: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EmailsTable extends CrmObjectColumns {

@@ -141,9 +141,9 @@ function companyLeft(
   contact: ContactRow,
   formerStage: string,
 ): { at: Date | null; evidence: ChurnEvidence } | null {
-  if (contact.company_stage?.kind !== 'former') return null;
+  if (contact.company?.kind !== 'former') return null;
   return {
-    at: contact.company_stage.formerSince,
+    at: contact.company.formerSince,
     evidence: { kind: 'company_stage', stage: formerStage },
   };
 }

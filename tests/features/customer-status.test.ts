@@ -35,7 +35,11 @@ function contact(
     former_since: left ? new Date(left) : null,
     properties: rest,
     property_history: history,
-    company_properties: null,
+    plan: null,
+    billing_period: null,
+    segment: null,
+    country: null,
+    company: null,
   };
 }
 
@@ -144,9 +148,12 @@ describe('a contact’s status at a time', () => {
     const inCompany = (company: { former?: boolean; formerSince?: Date }, stage = 'customer') => ({
       ...contact(stage, { since: iso(50) }),
       company_id: '77',
-      company_stage: {
+      company: {
         kind: company.former ? ('former' as const) : ('customer' as const),
         formerSince: company.formerSince ?? null,
+        employees: null,
+        industry: null,
+        country: null,
       },
     });
     it('a company set to the former stage takes its customers with it, on its date', () => {

@@ -59,6 +59,10 @@ export class FixtureWarehouse {
         properties: json(properties),
         name: null,
         domain: null,
+        // The neutral columns, as HubSpot's record mapper fills them from these properties.
+        employees: properties.numberofemployees ? Number(properties.numberofemployees) : null,
+        industry: properties.industry ?? null,
+        country: properties.country ?? null,
         created_at: null,
         updated_at: null,
       })
@@ -85,6 +89,10 @@ export class FixtureWarehouse {
         stage_kind: STAGE_KINDS[input.stage ?? 'customer'] ?? null,
         customer_since: properties.hs_lifecyclestage_customer_date ?? null,
         former_since: properties.hs_lifecyclestage_other_date ?? null,
+        plan: properties.plan ?? null,
+        billing_period: properties.billing_period ?? null,
+        segment: properties.customer_segment ?? null,
+        country: properties.country ?? null,
         owner_id: null,
         company_id: input.companyId ?? null,
       })

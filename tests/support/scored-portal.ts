@@ -57,14 +57,15 @@ export async function seedScoredPortal(
   const namePrefix = options.namePrefix ?? '';
   await sql`
     insert into contacts (portal_id, id, email, lifecycle_stage, stage_kind, customer_since, first_name,
-      last_name, owner_id, properties, created_at)
+      last_name, owner_id, properties, created_at, billing_period)
     select ${portalId}, ${idPrefix} || i, 'c' || i || '@example.com', 'customer', 'customer',
       now() - make_interval(days => 30 + (i * 7) % 700),
       (${json(FIRST)}::jsonb) ->> (i % ${FIRST.length}),
       ${namePrefix} || ((${json(LAST)}::jsonb) ->> (i % ${LAST.length})),
       (100 + i % 5)::text,
       jsonb_build_object('billing_period', case when i % 3 = 0 then 'monthly' else 'annual' end),
-      now() - interval '800 days'
+      now() - interval '800 days',
+      case when i % 3 = 0 then 'monthly' else 'annual' end
     from generate_series(1, ${n}) i`.execute(db);
   await sql`
     insert into deals (portal_id, id, name, amount, stage, is_closed_won, is_closed_lost, close_date)

@@ -18,14 +18,14 @@ export function latestScores(portalId: number): RawBuilder<unknown> {
  * the feature `days_to_next_renewal` computes it.
  */
 export const nextRenewal = sql<Date | null>`(
-  case when c.properties->>'billing_period' in ('annual', 'monthly') then (
+  case when c.billing_period in ('annual', 'monthly') then (
     with since as (
       select coalesce(
         (select cs.since from customer_status cs
           where cs.portal_id = c.portal_id and cs.contact_id = c.id and cs.status = 'active'),
         c.customer_since,
         c.created_at) as at,
-      case c.properties->>'billing_period' when 'annual' then 365.25 * 86400 else 365.25 * 86400 / 12 end as period
+      case c.billing_period when 'annual' then 365.25 * 86400 else 365.25 * 86400 / 12 end as period
     )
     select to_timestamp(
       extract(epoch from since.at)

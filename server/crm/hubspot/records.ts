@@ -43,6 +43,14 @@ function stageKind(stage: string | null, rule: ChurnRule): StageKind | null {
   return null;
 }
 
+/** A billing period the renewals can follow: `annual` or `monthly`, whatever the portal's spelling. */
+function billingPeriod(value: string | null): 'annual' | 'monthly' | null {
+  const v = (value ?? '').trim().toLowerCase();
+  if (['annual', 'annually', 'yearly', 'year'].includes(v)) return 'annual';
+  if (['monthly', 'month'].includes(v)) return 'monthly';
+  return null;
+}
+
 function common(record: CrmRecord, portalId: number) {
   return {
     portal_id: portalId,
@@ -148,6 +156,10 @@ function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
         stage_kind: stageKind(nonEmpty(p(record, STAGE)), rule),
         customer_since: toDate(p(record, customerDate)),
         former_since: toDate(p(record, formerDate(rule))),
+        plan: nonEmpty(p(record, 'plan')?.trim()),
+        billing_period: billingPeriod(p(record, 'billing_period')),
+        segment: nonEmpty(p(record, 'customer_segment')?.trim()),
+        country: nonEmpty(p(record, 'country')?.trim()),
         owner_id: nonEmpty(p(record, 'hubspot_owner_id')),
         company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? record.associations?.companies?.[0] ?? null,
         // Absent when not fetched: the writer keeps the stored history then.
@@ -181,6 +193,9 @@ function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
       domain: nonEmpty(p(record, 'domain')),
       stage_kind: stageKind(nonEmpty(p(record, STAGE)), rule),
       former_since: toDate(p(record, formerDate(rule))),
+      employees: toNumber(p(record, 'numberofemployees')),
+      industry: nonEmpty(p(record, 'industry')?.trim()),
+      country: nonEmpty(p(record, 'country')?.trim()),
     }),
   };
 }

@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * CRM-neutral columns, filled by each CRM's record mappers, so nothing above the sync reads a
  * CRM's property names: a contact's name, where it stands in the customer life cycle
  * (`stage_kind`: prospect, customer or former), since when it is a customer and since when a
- * former one; a company's stage kind and former date; whether a deal is a renewal. The stage's
+ * former one, its plan, billing period, segment and country; a company's stage kind and former
+ * date, size, industry and country; whether a deal is a renewal. The stage's
  * history is kept under the neutral key `stage`. Existing portals sync their contacts, companies
  * and deals again in full to fill them.
  */
@@ -16,11 +17,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('stage_kind', 'text')
     .addColumn('customer_since', 'timestamptz')
     .addColumn('former_since', 'timestamptz')
+    .addColumn('plan', 'text')
+    .addColumn('billing_period', 'text')
+    .addColumn('segment', 'text')
+    .addColumn('country', 'text')
     .execute();
   await db.schema
     .alterTable('companies')
     .addColumn('stage_kind', 'text')
     .addColumn('former_since', 'timestamptz')
+    .addColumn('employees', 'double precision')
+    .addColumn('industry', 'text')
+    .addColumn('country', 'text')
     .execute();
   await db.schema.alterTable('deals').addColumn('is_renewal', 'boolean').execute();
   await sql`update contacts set property_history = null`.execute(db);
@@ -32,7 +40,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('deals').dropColumn('is_renewal').execute();
-  await db.schema.alterTable('companies').dropColumn('stage_kind').dropColumn('former_since').execute();
+  await db.schema
+    .alterTable('companies')
+    .dropColumn('stage_kind')
+    .dropColumn('former_since')
+    .dropColumn('employees')
+    .dropColumn('industry')
+    .dropColumn('country')
+    .execute();
   await db.schema
     .alterTable('contacts')
     .dropColumn('first_name')
@@ -40,5 +55,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     .dropColumn('stage_kind')
     .dropColumn('customer_since')
     .dropColumn('former_since')
+    .dropColumn('plan')
+    .dropColumn('billing_period')
+    .dropColumn('segment')
+    .dropColumn('country')
     .execute();
 }

@@ -14,10 +14,21 @@ export interface ContactRow {
   stage_kind: 'prospect' | 'customer' | 'former' | null;
   customer_since: Date | null;
   former_since: Date | null;
+  plan: string | null;
+  billing_period: string | null;
+  segment: string | null;
+  country: string | null;
   company_id?: string | null;
-  company_properties: Record<string, string | null> | null;
-  /** The company's own stage kind and former date: an account's churn reaches its contacts. */
-  company_stage?: { kind: 'prospect' | 'customer' | 'former' | null; formerSince: Date | null } | null;
+  /** The contact's company, in neutral terms; its stage too, since an account's churn reaches its contacts. */
+  company: CompanyFacts | null;
+}
+
+export interface CompanyFacts {
+  kind: 'prospect' | 'customer' | 'former' | null;
+  formerSince: Date | null;
+  employees: number | null;
+  industry: string | null;
+  country: string | null;
 }
 
 /** The contact columns the features and the customer status read. */
@@ -31,6 +42,10 @@ export const CONTACT_COLUMNS = [
   'former_since',
   'properties',
   'property_history',
+  'plan',
+  'billing_period',
+  'segment',
+  'country',
   'company_id',
 ] as const;
 
@@ -87,7 +102,7 @@ export async function loadContacts(
   return withCompanies(db, portalId, await query.execute());
 }
 
-type ContactWithCompany = Omit<ContactRow, 'company_properties' | 'company_stage'>;
+type ContactWithCompany = Omit<ContactRow, 'company'>;
 
 async function withCompanies(
   db: Kysely<Database>,
@@ -96,25 +111,26 @@ async function withCompanies(
 ): Promise<ContactRow[]> {
   // Companies by id apart from the contact query: a join would let the planner scan them all.
   const companyIds = [...new Set(contacts.flatMap((c) => (c.company_id ? [c.company_id] : [])))];
-  const companies = new Map<
-    string,
-    { properties: Record<string, string | null>; stage_kind: ContactRow['stage_kind']; former_since: Date | null }
-  >();
+  const companies = new Map<string, CompanyFacts>();
   if (companyIds.length > 0) {
     const rows = await db
       .selectFrom('companies')
-      .select(['id', 'properties', 'stage_kind', 'former_since'])
+      .select(['id', 'stage_kind', 'former_since', 'employees', 'industry', 'country'])
       .where('portal_id', '=', portalId)
       .where('id', 'in', companyIds)
       .execute();
-    for (const row of rows) companies.set(row.id, row);
+    for (const row of rows) {
+      companies.set(row.id, {
+        kind: row.stage_kind,
+        formerSince: row.former_since,
+        employees: row.employees,
+        industry: row.industry,
+        country: row.country,
+      });
+    }
   }
-  return contacts.map((contact) => {
-    const company = contact.company_id ? companies.get(contact.company_id) : undefined;
-    return {
-      ...contact,
-      company_properties: company?.properties ?? null,
-      company_stage: company ? { kind: company.stage_kind, formerSince: company.former_since } : null,
-    };
-  });
+  return contacts.map((contact) => ({
+    ...contact,
+    company: contact.company_id ? (companies.get(contact.company_id) ?? null) : null,
+  }));
 }

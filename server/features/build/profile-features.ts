@@ -34,27 +34,26 @@ export function profileFeatures(
   asOf: Date,
   episodes: readonly CustomerEpisode[],
 ): FeatureValues {
-  const p = contact.properties;
-  const company = contact.company_properties ?? {};
+  const company = contact.company;
   const status = statusAt(episodes, asOf);
   const since = status.status === 'active' ? status.since : null;
   const tenureMs = since !== null ? asOf.getTime() - since.getTime() : null;
-  const period = PERIOD_MS[p.billing_period ?? ''];
+  const period = PERIOD_MS[contact.billing_period ?? ''];
   let toRenewal: number | null = null;
   if (tenureMs !== null && period !== undefined) {
     const periods = Math.floor(tenureMs / period) + 1;
     toRenewal = (since!.getTime() + periods * period - asOf.getTime()) / DAY_MS;
   }
-  const employees = Number(company.numberofemployees ?? NaN);
+  const employees = company?.employees ?? null;
   return {
     tenure_days: tenureMs === null ? null : tenureMs / DAY_MS,
     lifecycle_stage: stageAt(contact, episodes, asOf),
-    company_size: company.numberofemployees && Number.isFinite(employees) ? employees : null,
-    company_industry: category(company.industry),
-    country: category(present(p.country) ?? company.country),
-    plan: category(p.plan),
-    billing_period: category(p.billing_period),
-    customer_segment: category(p.customer_segment),
+    company_size: employees !== null && Number.isFinite(employees) ? employees : null,
+    company_industry: category(company?.industry),
+    country: category(present(contact.country) ?? company?.country),
+    plan: category(contact.plan),
+    billing_period: category(contact.billing_period),
+    customer_segment: category(contact.segment),
     days_to_next_renewal: toRenewal,
   };
 }
