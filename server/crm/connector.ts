@@ -1,5 +1,5 @@
 import type { ChurnRule } from '../settings/churn-rule.js';
-import type { RecordSpec } from './warehouse-records.js';
+import type { RecordSpec, ScoreField } from './warehouse-records.js';
 
 /**
  * What the product needs from a CRM, whichever CRM it is. HubSpot's driver lives in ./hubspot,
@@ -148,6 +148,8 @@ export interface CrmConnector {
 
   /** This CRM's record vocabulary: what to fetch, and how its records become warehouse rows. */
   recordSpecs(rule: ChurnRule): RecordSpec[];
+  /** What this CRM calls each field the app writes on a contact. */
+  readonly scoreFields: Readonly<Record<ScoreField, string>>;
 
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(

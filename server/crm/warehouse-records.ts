@@ -45,3 +45,16 @@ export interface RecordSpec<T extends WarehouseTable = WarehouseTable> {
 
 /** A CRM's record vocabulary for a portal with this churn rule, contacts first. */
 export type RecordSpecsFor = (rule: ChurnRule) => RecordSpec[];
+
+/**
+ * The fields the app writes on each contact, by the app's own names (those of app/manifest.json);
+ * each CRM's connector says what its field is called (HubSpot: the same; Salesforce: `…__c`).
+ */
+export const SCORE_FIELDS = [
+  'churn_risk_score',
+  'churn_risk_tier',
+  'churn_risk_reasons',
+  'churn_risk_updated_at',
+  'churn_risk_model',
+] as const;
+export type ScoreField = (typeof SCORE_FIELDS)[number];

@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
+import { SCORE_FIELDS, type ScoreField } from '../crm/warehouse-records.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { describeEvidence } from '../features/customer-status.js';
@@ -13,13 +14,8 @@ import { storedStatuses, type StoredStatus } from './customer-statuses.js';
 import { describeReason } from './recommendation.js';
 import { currentScores, type CurrentScore } from './score-contacts.js';
 
-export const SCORE_PROPERTIES = [
-  'churn_risk_score',
-  'churn_risk_tier',
-  'churn_risk_reasons',
-  'churn_risk_updated_at',
-  'churn_risk_model',
-] as const;
+/** The five fields, by the app's own names; the connector says what its CRM calls them. */
+export const SCORE_PROPERTIES = SCORE_FIELDS;
 export type ScoreProperties = Record<(typeof SCORE_PROPERTIES)[number], string>;
 
 /** What makes a write worth sending; the timestamp alone changing is not. */
@@ -121,13 +117,19 @@ export async function writeBackScores(
   result.unchanged = writes.length - pending.length;
 
   if (options.verify && pending.length > 0) {
+    const names = connector.scoreFields;
     const current = await connector.batchRead(
       portalId,
       'contacts',
       pending.map((p) => p.id),
-      [...COMPARED],
+      COMPARED.map((field) => names[field]),
     );
-    const inCrm = new Map(current.map((r) => [r.id, r.properties]));
+    const inCrm = new Map(
+      current.map((r) => [
+        r.id,
+        Object.fromEntries(COMPARED.map((f) => [f, r.properties[names[f]] ?? null])),
+      ]),
+    );
     const already = pending.filter((p) => sameWrite(inCrm.get(p.id), p.properties));
     await recordWritten(db, portalId, already);
     result.unchanged += already.length;
@@ -136,7 +138,11 @@ export async function writeBackScores(
 
   for (let start = 0; start < pending.length; start += BATCH) {
     const batch = pending.slice(start, start + BATCH);
-    const outcome = await connector.batchUpdate(portalId, 'contacts', batch);
+    const outcome = await connector.batchUpdate(
+      portalId,
+      'contacts',
+      batch.map((b) => ({ id: b.id, properties: inCrmNames(b.properties, connector.scoreFields) })),
+    );
     result.calls++;
     result.sent += batch.length;
     const failed = new Map(outcome.failed.map((f) => [f.id, f.message]));
@@ -151,6 +157,16 @@ export async function writeBackScores(
     result.failed.push(...outcome.failed);
   }
   return result;
+}
+
+/** The five values under the CRM's own field names. */
+function inCrmNames(
+  values: ScoreProperties,
+  names: Readonly<Record<ScoreField, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([field, value]) => [names[field as ScoreField], value]),
+  );
 }
 
 /**

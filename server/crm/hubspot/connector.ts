@@ -15,7 +15,7 @@ import { completeActionCallback, createTicket } from './automation.js';
 import { batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
-import type { RecordSpec } from '../warehouse-records.js';
+import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
 import { hubspotRecordSpecs } from './records.js';
 import type { HubSpotRequester } from './requester.js';
 
@@ -60,6 +60,11 @@ export class HubSpotConnector implements CrmConnector {
   completeActionCallback(portalId: number, callbackId: string, outputFields: Record<string, string>) {
     return completeActionCallback(this.requester, portalId, callbackId, outputFields);
   }
+
+  /** HubSpot's properties carry the app's own names (the manifest creates them so). */
+  readonly scoreFields: Readonly<Record<ScoreField, string>> = Object.fromEntries(
+    SCORE_FIELDS.map((field) => [field, field]),
+  ) as Record<ScoreField, string>;
 
   recordSpecs(rule: ChurnRule): RecordSpec[] {
     return hubspotRecordSpecs(rule);
