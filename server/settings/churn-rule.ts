@@ -7,7 +7,9 @@ import { z } from 'zod';
 /** HubSpot's default former-customer stage; most portals use it. */
 export const FORMER_CUSTOMER_STAGE = 'other';
 
-const propertyName = z.string().regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot internal property name');
+const propertyName = z
+  .string()
+  .regex(/^[a-z0-9_]{1,100}$/, 'a CRM property’s internal name (lower case, digits, underscores)');
 
 export const churnRuleSchema = z.discriminatedUnion('kind', [
   /** The contact enters the former-customer stage, or (by default) a renewal deal is lost. */
