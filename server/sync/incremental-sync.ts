@@ -26,6 +26,7 @@ export async function incrementalSyncObject(
   let windowStart = cursor.modifiedSince;
   let newest = windowStart;
   let after: string | undefined;
+  let inWindow = 0;
   for (;;) {
     deps.signal?.throwIfAborted();
     const page = await connector.modifiedSincePage(portalId, spec.type, {
@@ -54,9 +55,13 @@ export async function incrementalSyncObject(
       await saveModifiedSince(trx, portalId, spec.type, newest);
     });
     result.fetched += records.length;
+    inWindow += page.results.length;
     await deps.onProgress?.({ type: spec.type, fetched: result.fetched });
-    if (!page.next) return result;
-    if (Number(page.next) + SEARCH_PAGE > SEARCH_CAP) {
+    // At the search cap HubSpot may end the paging (no `next`) while `total` says more matched:
+    // the window restarts from the newest change seen, however the cap shows.
+    const capped = page.next ? Number(page.next) + SEARCH_PAGE > SEARCH_CAP : inWindow < page.total;
+    if (!page.next && !capped) return result;
+    if (capped) {
       if (newest.getTime() === windowStart.getTime()) {
         throw new Error(
           `More than ${SEARCH_CAP} ${spec.type} changed at the same instant (${newest.toISOString()}); run a full sync.`,
@@ -64,6 +69,7 @@ export async function incrementalSyncObject(
       }
       windowStart = newest;
       after = undefined;
+      inWindow = 0;
     } else {
       after = page.next;
     }

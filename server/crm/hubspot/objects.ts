@@ -7,6 +7,7 @@ import type {
   ModifiedSinceOptions,
   Page,
 } from '../connector.js';
+import { CrmRequestError } from '../errors.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
 import type { HubSpotRequester } from './requester.js';
 
@@ -141,22 +142,58 @@ export async function batchUpdate(
   inputs: { id: string; properties: Record<string, string> }[],
 ): Promise<BatchUpdateResult> {
   const result: BatchUpdateResult = { updated: [], failed: [] };
-  for (const chunk of chunks(inputs, BATCH_LIMIT)) {
-    const { body } = await requester.request(portalId, {
+  for (const chunk of chunks(inputs, BATCH_LIMIT))
+    await updateBatch(requester, portalId, type, chunk, result);
+  return result;
+}
+
+/**
+ * One batch update. HubSpot refuses a whole batch (400, VALIDATION_ERROR) when any input holds a
+ * value it will not take, and writes none of it: the batch is then sent again in halves until
+ * each refused record stands alone, so every other record is written and each refused one is
+ * reported with HubSpot's message (one bad record in 100 costs about 14 calls).
+ */
+async function updateBatch(
+  requester: HubSpotRequester,
+  portalId: number,
+  type: CrmObjectType,
+  batch: { id: string; properties: Record<string, string> }[],
+  result: BatchUpdateResult,
+): Promise<void> {
+  let body: unknown;
+  try {
+    ({ body } = await requester.request(portalId, {
       method: 'POST',
       path: `${objectsPath(type)}/batch/update`,
-      body: { inputs: chunk },
-    });
-    const parsed = batchSchema.parse(body);
-    const updated = new Set(parsed.results.map((r) => r.id));
-    result.updated.push(...updated);
-    for (const error of parsed.errors ?? []) {
-      const named = Object.values(error.context ?? {}).flat();
-      const ids = named.length > 0 ? named : chunk.map((i) => i.id).filter((id) => !updated.has(id));
-      for (const id of ids) if (!updated.has(id)) result.failed.push({ id, message: error.message });
+      body: { inputs: batch },
+    }));
+  } catch (error) {
+    if (!isRefusedValues(error)) throw error;
+    if (batch.length === 1) {
+      result.failed.push({ id: batch[0]!.id, message: error.message });
+      return;
     }
+    const half = Math.ceil(batch.length / 2);
+    await updateBatch(requester, portalId, type, batch.slice(0, half), result);
+    await updateBatch(requester, portalId, type, batch.slice(half), result);
+    return;
   }
-  return result;
+  const parsed = batchSchema.parse(body);
+  const updated = new Set(parsed.results.map((r) => r.id));
+  result.updated.push(...updated);
+  // A 207 names the ids HubSpot could not find (deleted meanwhile); the rest were written.
+  for (const error of parsed.errors ?? []) {
+    const named = Object.values(error.context ?? {}).flat();
+    const ids = named.length > 0 ? named : batch.map((i) => i.id).filter((id) => !updated.has(id));
+    for (const id of ids) if (!updated.has(id)) result.failed.push({ id, message: error.message });
+  }
+}
+
+/** HubSpot's refusal of the values a batch carries (unknown option, bad number, read-only property…). */
+function isRefusedValues(error: unknown): error is CrmRequestError {
+  return (
+    error instanceof CrmRequestError && error.httpStatus === 400 && error.category === 'VALIDATION_ERROR'
+  );
 }
 
 function toRecord(object: PublicObject): CrmRecord {
