@@ -26,15 +26,26 @@ export interface BootstrapDeps {
 }
 
 /**
+ * The app's property group and the fields it writes, as this release defines them (options added
+ * to a field an earlier release created). Also run by each cycle before its write-back.
+ */
+export async function ensureWrittenFields(
+  deps: Pick<BootstrapDeps, 'db' | 'crms' | 'properties'>,
+  portalId: number,
+): Promise<EnsurePropertiesReport> {
+  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
+  return untilRevoked(() =>
+    connector.ensureProperties(portalId, 'contacts', deps.properties.group, deps.properties.contact),
+  );
+}
+
+/**
  * After an install: the app's property group and score properties in the portal. Safe to run any
  * number of times; properties that exist with another type are reported in the audit log.
  */
 export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
   const { portalId } = dataSchema.parse(job.data);
-  const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
-  const report = await untilRevoked(() =>
-    connector.ensureProperties(portalId, 'contacts', deps.properties.group, deps.properties.contact),
-  );
+  const report = await ensureWrittenFields(deps, portalId);
   await deps.db
     .insertInto('audit_log')
     .values({

@@ -52,6 +52,12 @@ export interface CycleJobDeps {
   logger: Logger;
   /** Contacts per scoring and write-back job. */
   chunkSize?: number;
+  /**
+   * Makes sure the portal has the fields the write-back fills, as this release defines them (a
+   * portal installed by an earlier one may lack a newer tier value); idempotent, a read when
+   * nothing is missing.
+   */
+  ensureWrittenFields?: (portalId: number) => Promise<unknown>;
 }
 
 /** Child jobs report failure to the parent instead of failing it: the run goes on and says so. */
@@ -130,6 +136,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const runId = data.runId!;
           const settings = await loadPortalSettings(db, data.portalId);
           await assignTiers(db, runId, settings);
+          await deps.ensureWrittenFields?.(data.portalId);
           const { chunks } = await db
             .selectFrom('scoring_runs')
             .select('chunks')

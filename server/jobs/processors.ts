@@ -5,7 +5,7 @@ import type { CrmConnectors } from '../crm/registry.js';
 import type { DatabaseHandle } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { AppManifest } from '../manifest/index.js';
-import { BOOTSTRAP_PORTAL_JOB, processBootstrapPortal } from './bootstrap-portal.js';
+import { BOOTSTRAP_PORTAL_JOB, ensureWrittenFields, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
@@ -71,6 +71,7 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
     logger: ctx.logger,
   };
   const scoringDeps = {
+    ensureWrittenFields: (portalId: number) => ensureWrittenFields(bootstrapDeps, portalId),
     chunkSize: ctx.config.scoringChunkSize,
     db: ctx.db.db,
     queues: ctx.queues,

@@ -154,17 +154,18 @@ async function scoredInChunk(
   return rows.map((r) => r.contact_id);
 }
 
-/** The contacts of a chunk's id range the run found not to be active customers: their status is written. */
+/**
+ * The contacts of a chunk's id range who are not active customers: their status is written (only
+ * where the CRM does not hold it yet; one a rescoring stored, or one the CRM refused, included).
+ */
 async function leftOutOfChunk(
   db: Kysely<Database>,
-  runId: number,
   range: { portal_id: number; first_contact_id: string; last_contact_id: string },
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('customer_status')
     .select('contact_id')
     .where('portal_id', '=', range.portal_id)
-    .where('run_id', '=', runId)
     .where('status', '<>', 'active')
     .where('contact_id', '>=', range.first_contact_id)
     .where('contact_id', '<=', range.last_contact_id)
@@ -372,10 +373,7 @@ export async function writeBackChunk(
       .where('chunk', '=', chunk)
       .execute();
   }
-  const contactIds = [
-    ...(await scoredInChunk(db, runId, range)),
-    ...(await leftOutOfChunk(db, runId, range)),
-  ];
+  const contactIds = [...(await scoredInChunk(db, runId, range)), ...(await leftOutOfChunk(db, range))];
   const result = await writeBackScores(deps, run.portalId, contactIds, { verify: resumed });
   await db
     .updateTable('scoring_run_chunks')

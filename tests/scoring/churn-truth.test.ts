@@ -284,6 +284,33 @@ describe('the churn rule against the CRM', () => {
     );
   }, 300_000);
 
+  it('a portal installed by an earlier release gets the new tier values before its next write-back', async () => {
+    const SEED_OLD = 3;
+    const portal = store.portal(hubOf(SEED_OLD))!;
+    const { id } = portals.get(SEED_OLD)!;
+    const tier = portal.properties.get('contacts')!.get('churn_risk_tier')!;
+    tier.options = tier.options.filter((o) => ['low', 'medium', 'high'].includes(o.value));
+    const leaving = contactsOf(SEED_OLD).find(
+      (c) => truthOf(portal.truth.get(c.id)) === 'active' && c.properties.churn_risk_tier === 'low',
+    )!;
+    const leftAt = new Date(Date.now() - 2 * DAY_MS);
+    portal.updateRecord(
+      'contacts',
+      leaving.id,
+      { lifecyclestage: 'other', hs_lifecyclestage_other_date: leftAt.toISOString() },
+      new Date(),
+    );
+    const before = (await latestRunProgress(product.ctx.db.db, id))!.runId;
+    await enqueueCycle(product.ctx.queues, id, 'manual');
+    await waitUntil(async () => {
+      const run = await latestRunProgress(product.ctx.db.db, id);
+      return run !== null && run.runId !== before && run.status === 'succeeded';
+    }, 120_000);
+    expect(tier.options.map((o) => o.value)).toEqual(['low', 'medium', 'high', 'churned', 'prospect']);
+    expect(leaving.properties.churn_risk_tier).toBe('churned');
+    expect(leaving.properties.churn_risk_score).toBe('');
+  }, 150_000);
+
   it('a customer who left and came back is active again and scored from the return', async () => {
     const SEED_BACK = 2;
     const portal = store.portal(hubOf(SEED_BACK))!;
