@@ -167,3 +167,31 @@ export function PageHeader(props: { title: string; subtitle?: ReactNode; actions
     </header>
   );
 }
+
+/** Previous and Next under a paged table. */
+export function Pager(props: {
+  offset: number;
+  pageSize: number;
+  total: number;
+  onOffset: (offset: number) => void;
+}) {
+  const { offset, pageSize, total, onOffset } = props;
+  return (
+    <div className="row" style={{ marginTop: 12 }}>
+      <button
+        className="button"
+        disabled={offset === 0}
+        onClick={() => onOffset(Math.max(0, offset - pageSize))}
+      >
+        Previous
+      </button>
+      <button
+        className="button"
+        disabled={offset + pageSize >= total}
+        onClick={() => onOffset(offset + pageSize)}
+      >
+        Next
+      </button>
+    </div>
+  );
+}

@@ -3,7 +3,17 @@ import { useApi } from '../api.js';
 import { formatCount, formatDate, formatMoney } from '../format.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
-import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Table, TierTag, type Column } from '../ui.js';
+import {
+  Card,
+  EmptyState,
+  ErrorNotice,
+  PageHeader,
+  Pager,
+  Spinner,
+  Table,
+  TierTag,
+  type Column,
+} from '../ui.js';
 
 interface Reason {
   feature: string;
@@ -215,22 +225,7 @@ export function AtRiskPage() {
               sort={sort}
               onSort={onSort}
             />
-            <div className="row" style={{ marginTop: 12 }}>
-              <button
-                className="button"
-                disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - PAGE))}
-              >
-                Previous
-              </button>
-              <button
-                className="button"
-                disabled={offset + PAGE >= list.data.total}
-                onClick={() => setOffset(offset + PAGE)}
-              >
-                Next
-              </button>
-            </div>
+            <Pager offset={offset} pageSize={PAGE} total={list.data.total} onOffset={setOffset} />
           </>
         )}
       </Card>

@@ -3,7 +3,18 @@ import { useApi } from '../api.js';
 import { formatCount, formatDay, formatMoney } from '../format.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
-import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, Table, Tag, type Column } from '../ui.js';
+import {
+  Card,
+  EmptyState,
+  ErrorNotice,
+  PageHeader,
+  Pager,
+  Spinner,
+  Stat,
+  Table,
+  Tag,
+  type Column,
+} from '../ui.js';
 
 /** A customer who left (GET …/lost), as the API answers it. */
 export interface LostRow {
@@ -200,22 +211,7 @@ export function LostPage() {
                     sort={sort}
                     onSort={onSort}
                   />
-                  <div className="row" style={{ marginTop: 12 }}>
-                    <button
-                      className="button"
-                      disabled={offset === 0}
-                      onClick={() => setOffset(Math.max(0, offset - PAGE))}
-                    >
-                      Previous
-                    </button>
-                    <button
-                      className="button"
-                      disabled={offset + PAGE >= total}
-                      onClick={() => setOffset(offset + PAGE)}
-                    >
-                      Next
-                    </button>
-                  </div>
+                  <Pager offset={offset} pageSize={PAGE} total={total} onOffset={setOffset} />
                 </>
               )}
             </>
