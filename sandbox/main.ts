@@ -36,6 +36,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     const listening = app.listen(options.port ?? 0, host, () => resolve(listening));
     listening.once('error', reject);
   });
+  // As HubSpot's edge does, idle connections outlive the clients' own pools.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,

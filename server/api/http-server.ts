@@ -8,8 +8,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Longer than a load balancer's idle timeout
+ * (60 s is common) and than the clients' own, so the client side always closes first: a server
+ * that closes a pooled socket while a client is sending on it answers that request with a reset.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
   const server: Server = createServer(app);
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
