@@ -74,6 +74,15 @@ export interface Page<T> {
   next?: string;
 }
 
+/** A page of changed records. */
+export interface ChangedPage extends Page<CrmRecord> {
+  /**
+   * The CRM will page no further through this window though more records match (HubSpot's search
+   * stops at 10,000): ask again from the newest change seen, without `after`.
+   */
+  restartWindow: boolean;
+}
+
 export interface ListOptions {
   properties: string[];
   associations?: CrmObjectType[];
@@ -111,7 +120,7 @@ export interface CrmConnector {
     portalId: number,
     type: CrmObjectType,
     options: ModifiedSinceOptions,
-  ): Promise<Page<CrmRecord> & { total: number }>;
+  ): Promise<ChangedPage>;
   /**
    * Records by id (any number; batched by 100, or by 50 with history); ids the CRM does not know
    * are left out. `propertiesWithHistory` adds those properties' past values.

@@ -3,14 +3,10 @@ import { readCursor, saveModifiedSince } from './cursors.js';
 import { withHistory, type ObjectSpec } from './object-specs.js';
 import { withAssociations, writeRecords } from './warehouse-writer.js';
 
-/** HubSpot's search returns at most 10,000 results per query; a window restarts before that. */
-const SEARCH_CAP = 10_000;
-const SEARCH_PAGE = 200;
-
 /**
  * Fetches what changed since the stored cursor, oldest change first, with the changed records'
- * associations. The cursor moves forward page by page, so a restart fetches little again; when a
- * window nears the search cap it restarts from the newest change seen.
+ * associations. The cursor moves forward page by page, so a restart fetches little again; when the
+ * CRM will page no further through a window (a search cap), it restarts from the newest change seen.
  */
 export async function incrementalSyncObject(
   deps: SyncDeps,
@@ -26,7 +22,6 @@ export async function incrementalSyncObject(
   let windowStart = cursor.modifiedSince;
   let newest = windowStart;
   let after: string | undefined;
-  let inWindow = 0;
   for (;;) {
     deps.signal?.throwIfAborted();
     const page = await connector.modifiedSincePage(portalId, spec.type, {
@@ -55,23 +50,19 @@ export async function incrementalSyncObject(
       await saveModifiedSince(trx, portalId, spec.type, newest);
     });
     result.fetched += records.length;
-    inWindow += page.results.length;
     await deps.onProgress?.({ type: spec.type, fetched: result.fetched });
-    // At the search cap HubSpot may end the paging (no `next`) while `total` says more matched:
-    // the window restarts from the newest change seen, however the cap shows.
-    const capped = page.next ? Number(page.next) + SEARCH_PAGE > SEARCH_CAP : inWindow < page.total;
-    if (!page.next && !capped) return result;
-    if (capped) {
+    if (page.restartWindow) {
       if (newest.getTime() === windowStart.getTime()) {
         throw new Error(
-          `More than ${SEARCH_CAP} ${spec.type} changed at the same instant (${newest.toISOString()}); run a full sync.`,
+          `More ${spec.type} changed at one instant (${newest.toISOString()}) than the CRM pages through; run a full sync.`,
         );
       }
       windowStart = newest;
       after = undefined;
-      inWindow = 0;
-    } else {
+    } else if (page.next) {
       after = page.next;
+    } else {
+      return result;
     }
   }
 }

@@ -122,7 +122,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
             since,
             ...(after ? { after } : {}),
           });
-          expect(page.total).toBe(300);
+          expect(page.restartWindow).toBe(false);
           expect(page.results.length).toBeLessThanOrEqual(200);
           seen.push(...page.results);
           after = page.next;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   BatchUpdateResult,
+  ChangedPage,
   CrmObjectType,
   CrmRecord,
   ListOptions,
@@ -13,6 +14,8 @@ import type { HubSpotRequester } from './requester.js';
 
 const LIST_LIMIT = 100;
 const SEARCH_LIMIT = 200;
+/** HubSpot's search returns at most this many results per query. */
+const SEARCH_CAP = 10_000;
 const BATCH_LIMIT = 100;
 /** HubSpot reads fewer records per call when their properties' history is asked for. */
 const HISTORY_BATCH_LIMIT = 50;
@@ -90,7 +93,7 @@ export async function modifiedSincePage(
   portalId: number,
   type: CrmObjectType,
   options: ModifiedSinceOptions,
-): Promise<Page<CrmRecord> & { total: number }> {
+): Promise<ChangedPage> {
   const modified = lastModifiedProperty(type);
   const { body } = await requester.request(portalId, {
     method: 'POST',
@@ -107,10 +110,15 @@ export async function modifiedSincePage(
     },
   });
   const page = searchSchema.parse(body);
+  const next = page.paging?.next?.after;
+  // The search stops at SEARCH_CAP results, with or without a `next` cursor on the capped page.
+  const offset = Number(options.after ?? 0);
+  const restartWindow =
+    next !== undefined ? Number(next) + SEARCH_LIMIT > SEARCH_CAP : offset + page.results.length < page.total;
   return {
-    total: page.total,
     results: page.results.map(toRecord),
-    ...(page.paging?.next ? { next: page.paging.next.after } : {}),
+    restartWindow,
+    ...(next !== undefined && !restartWindow ? { next } : {}),
   };
 }
 
