@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HUBSPOT_RATE_LIMITS } from './crm/rate-limit.js';
+import { SALESFORCE_API_VERSION } from './crm/salesforce/api-version.js';
 
 /**
  * Every setting comes from the environment, parsed here once. Defaults give the embedded mode
@@ -62,6 +63,22 @@ const envSchema = z.object({
     .max(1000)
     .default(HUBSPOT_RATE_LIMITS.generalPerSecond),
   HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(4),
+  SALESFORCE_CLIENT_ID: optionalString,
+  SALESFORCE_CLIENT_SECRET: optionalString,
+  /** Salesforce's login origin (`https://test.salesforce.com` for sandboxes); the local sandbox in the demo and tests. */
+  SALESFORCE_LOGIN_URL: z.url().default('https://login.salesforce.com'),
+  /** The REST API version every call names. */
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d{2}\.0$/, 'must be a version such as 64.0')
+    .default(SALESFORCE_API_VERSION),
+  /** Our pace per org across every worker; Salesforce counts calls per day, not per second. */
+  SALESFORCE_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(20),
+  /** A contact's page in Salesforce, for the dashboard's links: `{instanceUrl}` and `{contactId}` are filled in. */
+  SALESFORCE_RECORD_URL: z
+    .string()
+    .regex(/^(https?:\/\/|\{instanceUrl\})\S+$/, 'must be an http(s) URL template')
+    .default('{instanceUrl}/lightning/r/Contact/{contactId}/view'),
   /** Days an uninstalled portal's warehouse rows are kept before they are deleted. */
   UNINSTALLED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** 32 bytes, base64 or hex: the key that encrypts OAuth tokens at rest. */
@@ -89,6 +106,14 @@ export type Config = Readonly<{
     clientSecret: string | undefined;
     apiBase: string;
     authorizeUrl: string;
+    recordUrl: string;
+    rateLimits: { generalPerSecond: number; searchPerSecond: number };
+  };
+  salesforce: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    loginUrl: string;
+    apiVersion: string;
     recordUrl: string;
     rateLimits: { generalPerSecond: number; searchPerSecond: number };
   };
@@ -150,6 +175,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimits: {
         generalPerSecond: e.HUBSPOT_RATE_LIMIT_PER_SECOND,
         searchPerSecond: e.HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND,
+      },
+    },
+    salesforce: {
+      clientId: e.SALESFORCE_CLIENT_ID,
+      clientSecret: e.SALESFORCE_CLIENT_SECRET,
+      loginUrl: e.SALESFORCE_LOGIN_URL,
+      apiVersion: e.SALESFORCE_API_VERSION,
+      recordUrl: e.SALESFORCE_RECORD_URL,
+      rateLimits: {
+        generalPerSecond: e.SALESFORCE_RATE_LIMIT_PER_SECOND,
+        searchPerSecond: e.SALESFORCE_RATE_LIMIT_PER_SECOND,
       },
     },
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,

@@ -1,4 +1,5 @@
 import { hubspotPlug } from './crm/hubspot/stack.js';
+import { salesforcePlug } from './crm/salesforce/stack.js';
 import type { CrmOAuth } from './crm/oauth.js';
 import type { RateLimits } from './crm/rate-limit.js';
 import { CrmRegistry, type CrmPlugDeps } from './crm/registry.js';
@@ -15,6 +16,7 @@ type Connections = Pick<Runtime, 'config' | 'logger' | 'db' | 'queues'> & { work
 function productCrms(deps: CrmPlugDeps) {
   return new CrmRegistry({
     hubspot: hubspotPlug(deps),
+    salesforce: salesforcePlug(deps),
   });
 }
 

@@ -92,7 +92,7 @@ export function createApp(ctx: AppContext): Express {
       work: ctx.work,
       logger: ctx.logger,
       dashboardUrl: `${ctx.config.publicUrl}/app`,
-      completeSignIn: (crm, code, res) => completeSignIn(signIn, crm, code, res),
+      completeSignIn: (crm, code, state, res) => completeSignIn(signIn, crm, code, state, res),
     }),
   );
   app.use(signInRouter(signIn));

@@ -57,3 +57,16 @@ export class CrmNotConfiguredError extends ServiceUnavailableError {
     super('not_configured', message);
   }
 }
+
+/**
+ * The CRM's allowance for a period is used up (Salesforce's daily API requests): no call for the
+ * portal can succeed before `retryAt`, so the work waits until then rather than failing.
+ */
+export class CrmQuotaExceededError extends CrmError {
+  constructor(
+    message: string,
+    readonly retryAt: Date,
+  ) {
+    super('crm_quota_exceeded', message, 403);
+  }
+}

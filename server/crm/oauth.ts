@@ -11,6 +11,8 @@ export interface CrmTokenGrant {
   expiresInSeconds: number;
   /** The scopes granted, when the CRM says so with the tokens. */
   scopes?: string[];
+  /** Where this install's API answers, when the CRM says so with the tokens (Salesforce's instance_url). */
+  apiBase?: string;
 }
 
 /** Whom a fresh token belongs to, as the CRM says. */
@@ -43,8 +45,11 @@ export interface CrmOAuth {
     optionalScopes: string[];
     account?: string;
   }): string;
-  /** Trades the authorize page's code for tokens, and says whom they are for. */
-  exchangeCode(code: string): Promise<CrmAuthorization>;
+  /**
+   * Trades the authorize page's code for tokens, and says whom they are for. `state` is the one the
+   * authorize URL carried (a CRM using PKCE derives its code verifier from it).
+   */
+  exchangeCode(code: string, state: string): Promise<CrmAuthorization>;
   /** Throws OAuthRequestError with `isRevoked` when the install is gone. */
   refresh(refreshToken: string): Promise<CrmTokenGrant>;
   revoke(refreshToken: string): Promise<void>;
@@ -55,6 +60,8 @@ export interface CrmOAuth {
 /** Where a portal's access token comes from; the OAuth token vault implements it. */
 export interface AccessTokenSource {
   accessToken(portalId: number): Promise<string>;
+  /** The install's own API origin, when its CRM gave one with the tokens; null otherwise. */
+  apiBase(portalId: number): Promise<string | null>;
   /** A new token after the CRM said 401; throws CrmAccessRevokedError if the install is gone. */
   refreshAccessToken(portalId: number): Promise<string>;
 }

@@ -8,6 +8,7 @@ import * as dashboardSessions from './migrations/0006-dashboard-sessions.js';
 import * as cardFeedback from './migrations/0007-card-feedback.js';
 import * as customerStatus from './migrations/0008-customer-status.js';
 import * as neutralRecords from './migrations/0009-neutral-records.js';
+import * as installApiBase from './migrations/0010-install-api-base.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-card-feedback': cardFeedback,
   '0008-customer-status': customerStatus,
   '0009-neutral-records': neutralRecords,
+  '0010-install-api-base': installApiBase,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

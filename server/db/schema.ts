@@ -35,6 +35,8 @@ export interface OauthTokensTable {
   refresh_token_enc: string;
   expires_at: Timestamp;
   scopes: JsonWithDefault<string[]>;
+  /** The install's own API origin, when its CRM gives one (Salesforce's instance_url). */
+  api_base: string | null;
   installed_by_user_id: string | null;
   updated_at: CreatedTimestamp;
 }

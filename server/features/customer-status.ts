@@ -12,7 +12,7 @@
  * from when a record was last modified, which our own write-back moves.
  */
 import { STAGE_HISTORY } from '../crm/warehouse-records.js';
-import { isTrueValue, type ChurnRule } from '../settings/churn-rule.js';
+import { FORMER_CUSTOMER_STAGE, isTrueValue, type ChurnRule } from '../settings/churn-rule.js';
 import type { ContactRow } from './build/contact-chunks.js';
 import { DAY_MS } from './build/time-windows.js';
 
@@ -153,7 +153,7 @@ function lifecycleEpisodes(
   deals: DealHistory,
   rule: Extract<ChurnRule, { kind: 'lifecycle_stage' }>,
 ) {
-  const { events, undated } = stageEvents(contact, rule.formerStage);
+  const { events, undated } = stageEvents(contact, rule.formerStage ?? FORMER_CUSTOMER_STAGE);
   // Deals make a customer only where the CRM keeps no lifecycle stage of one: a stray deal closed
   // after someone left must not bring them back.
   if (!events.some((e) => e.kind === 'start') && deals.won[0])
@@ -166,10 +166,11 @@ function lifecycleEpisodes(
       events.push({ at: lost.at, kind: 'end', evidence: { kind: 'renewal_lost', dealName: lost.name } });
   }
   // A company that became a former customer takes its customers' contacts with it.
-  const company = companyLeft(contact, rule.formerStage);
+  const company = companyLeft(contact, rule.formerStage ?? FORMER_CUSTOMER_STAGE);
   if (company?.at) events.push({ at: company.at, kind: 'end', evidence: company.evidence });
   const episodes = episodesOf(events);
-  if (undated) endOpenEpisode(episodes, { kind: 'lifecycle_stage', stage: rule.formerStage });
+  if (undated)
+    endOpenEpisode(episodes, { kind: 'lifecycle_stage', stage: rule.formerStage ?? FORMER_CUSTOMER_STAGE });
   else if (company && !company.at) endOpenEpisode(episodes, company.evidence);
   return episodes;
 }

@@ -23,7 +23,7 @@ export interface OAuthRoutesDeps {
    * Finishes a dashboard sign-in: the callback is shared, the state says which round trip it ends
    * and through which CRM.
    */
-  completeSignIn?: (crm: CrmKind, code: string, res: Response) => Promise<void>;
+  completeSignIn?: (crm: CrmKind, code: string, state: string, res: Response) => Promise<void>;
 }
 
 /** A link may name the CRM (`?crm=hubspot`); with one CRM configured it need not. */
@@ -79,10 +79,10 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
       const crm = deps.crms.choose(use.crm);
       if (use.purpose === 'login') {
         if (!deps.completeSignIn) return fail(400, 'This server does not offer dashboard sign-in.');
-        return await deps.completeSignIn(crm, query.data.code, res);
+        return await deps.completeSignIn(crm, query.data.code, query.data.state, res);
       }
       const { oauth, vault } = deps.crms.stackFor(crm);
-      const { grant, identity } = await oauth.exchangeCode(query.data.code);
+      const { grant, identity } = await oauth.exchangeCode(query.data.code, query.data.state);
       const account = identity.account;
       if (!identity.active || !account) return fail(400, 'The CRM gave us a token that is not active.');
 

@@ -41,6 +41,8 @@ export class TokenVault implements CrmTokenStore {
       refresh_token_enc: cipher.encrypt(grant.refreshToken, context),
       expires_at: new Date(Date.now() + grant.expiresInSeconds * 1000),
       scopes: json(grant.scopes ?? []),
+      // A refresh that names no instance keeps the one stored.
+      ...(grant.apiBase !== undefined ? { api_base: grant.apiBase } : {}),
     };
     await db
       .insertInto('oauth_tokens')
@@ -66,6 +68,16 @@ export class TokenVault implements CrmTokenStore {
       this.inFlight.set(portalId, pending);
     }
     return pending;
+  }
+
+  async apiBase(portalId: number): Promise<string | null> {
+    const row = await this.options.db
+      .selectFrom('oauth_tokens')
+      .select('api_base')
+      .where('portal_id', '=', portalId)
+      .executeTakeFirst();
+    if (!row) throw new CrmAccessRevokedError(portalId);
+    return row.api_base;
   }
 
   /** The refresh token in clear, for revoking it at uninstall. */

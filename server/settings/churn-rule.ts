@@ -4,20 +4,25 @@
  */
 import { z } from 'zod';
 
-/** HubSpot's default former-customer stage; most portals use it. */
+/** How a former customer's stage is named where no CRM's own name is at hand. */
 export const FORMER_CUSTOMER_STAGE = 'other';
 
+/** A CRM property's internal name: HubSpot's `churned_flag`, Salesforce's `Churned__c`. */
 const propertyName = z
   .string()
-  .regex(/^[a-z0-9_]{1,100}$/, 'a CRM property’s internal name (lower case, digits, underscores)');
+  .regex(/^[A-Za-z0-9_]{1,100}$/, 'a CRM property’s internal name (letters, digits, underscores)');
 
 export const churnRuleSchema = z.discriminatedUnion('kind', [
-  /** The contact enters the former-customer stage, or (by default) a renewal deal is lost. */
+  /**
+   * The contact enters the former-customer stage, or (by default) a renewal deal is lost. Unset,
+   * the stage and the renewal deal types are the CRM's own (HubSpot: `other`, `existingbusiness`
+   * and `renewal`; Salesforce: `Former Customer`, `Existing Business - Renewal`).
+   */
   z.object({
     kind: z.literal('lifecycle_stage'),
-    formerStage: propertyName.default(FORMER_CUSTOMER_STAGE),
+    formerStage: z.string().trim().min(1).max(100).optional(),
     renewalLost: z.boolean().default(true),
-    renewalDealTypes: z.array(z.string().min(1)).min(1).default(['existingbusiness', 'renewal']),
+    renewalDealTypes: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
   }),
   /**
    * A contact property turns true (true, 1, yes); when, from the property's history in the CRM,

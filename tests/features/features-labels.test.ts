@@ -73,10 +73,10 @@ afterAll(async () => {
 describe('the churn label rule', () => {
   it('a rule is validated, and a portal without one uses the default', () => {
     expect(churnRuleOf({})).toEqual(DEFAULT_CHURN_RULE);
-    expect(DEFAULT_CHURN_RULE).toMatchObject({
-      kind: 'lifecycle_stage',
-      formerStage: 'other',
-      renewalLost: true,
+    // The former stage and the renewal types are the CRM's own unless the admin names them.
+    expect(DEFAULT_CHURN_RULE).toEqual({ kind: 'lifecycle_stage', renewalLost: true });
+    expect(churnRuleSchema.parse({ kind: 'property', property: 'Churned__c' })).toMatchObject({
+      property: 'Churned__c',
     });
     expect(() => churnRuleSchema.parse({ kind: 'no_purchase', days: 0 })).toThrow();
     expect(() => churnRuleSchema.parse({ kind: 'property', property: 'Churned; drop' })).toThrow();

@@ -51,6 +51,7 @@ export async function completeSignIn(
   deps: SignInDeps,
   crm: CrmKind,
   code: string,
+  state: string,
   res: Response,
 ): Promise<void> {
   const { oauth } = deps.crms.stackFor(crm);
@@ -58,7 +59,7 @@ export async function completeSignIn(
     res.status(status).type('html').send(signInFailedPage(reason));
   let identity;
   try {
-    identity = (await oauth.exchangeCode(code)).identity;
+    identity = (await oauth.exchangeCode(code, state)).identity;
   } catch (error) {
     if (error instanceof OAuthRequestError)
       return void fail(400, `The CRM refused the sign-in (${error.message}).`);

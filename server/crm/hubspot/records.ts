@@ -14,7 +14,7 @@ import {
   type StageKind,
   type StoredContact,
 } from '../warehouse-records.js';
-import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from './values.js';
+import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 
 /** HubSpot's default former-customer stage. */
 const DEFAULT_FORMER_STAGE = 'other';
@@ -30,7 +30,7 @@ const PROSPECT_STAGES: ReadonlySet<string> = new Set([
 const DEFAULT_RENEWAL_TYPES = ['existingbusiness', 'renewal'];
 
 const formerStageOf = (rule: ChurnRule) =>
-  rule.kind === 'lifecycle_stage' ? rule.formerStage : DEFAULT_FORMER_STAGE;
+  (rule.kind === 'lifecycle_stage' ? rule.formerStage : undefined) ?? DEFAULT_FORMER_STAGE;
 const customerDate = 'hs_lifecyclestage_customer_date';
 const formerDate = (rule: ChurnRule) => `hs_lifecyclestage_${formerStageOf(rule)}_date`;
 
@@ -202,8 +202,8 @@ function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
 
 function dealsSpec(rule: ChurnRule): RecordSpec<'deals'> {
   const renewalTypes = new Set(
-    (rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : DEFAULT_RENEWAL_TYPES).map((t) =>
-      t.toLowerCase(),
+    ((rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : undefined) ?? DEFAULT_RENEWAL_TYPES).map(
+      (t) => t.toLowerCase(),
     ),
   );
   return {

@@ -16,7 +16,7 @@ function stageAt(contact: ContactRow, episodes: readonly CustomerEpisode[], asOf
   if (status.status === 'active') return 'customer';
   if (status.status === 'churned') return FORMER_CUSTOMER_STAGE;
   const current = contact.lifecycle_stage;
-  return current !== null && contact.created_at !== null && contact.created_at < asOf && current !== FORMER_CUSTOMER_STAGE
+  return current !== null && contact.created_at !== null && contact.created_at < asOf && contact.stage_kind !== 'former'
     ? current
     : 'unknown';
 }

@@ -1,6 +1,9 @@
-/** Reading HubSpot's property strings into typed warehouse values. */
+/** Reading a CRM's property strings into typed warehouse values. */
 
-/** HubSpot sends dates as ISO strings or as epoch milliseconds. */
+/**
+ * Dates as ISO strings (Salesforce's `+0000` offsets included) or as epoch milliseconds (HubSpot
+ * sends both).
+ */
 export function toDate(value: string | null | undefined): Date | null {
   if (value === null || value === undefined || value === '') return null;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);

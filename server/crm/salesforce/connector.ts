@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type {
+  BatchUpdateResult,
+  ChangedPage,
+  CrmConnector,
+  CrmObjectType,
+  CrmRecord,
+  EnsurePropertiesReport,
+  ListOptions,
+  ModifiedSinceOptions,
+  Page,
+  PropertyGroupSpec,
+  PropertySpec,
+  TicketSpec,
+} from '../connector.js';
+import { CrmRequestError } from '../errors.js';
+import type { ChurnRule } from '../../settings/churn-rule.js';
+import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
+import { customFieldName, ensureSalesforceFields } from './fields.js';
+import { associations, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
+import { salesforceRecordSpecs } from './records.js';
+import type { SalesforceRequester } from './requester.js';
+
+const createdSchema = z.object({ id: z.string().optional(), success: z.boolean() });
+
+/** Salesforce's case priorities for the app's ticket priorities. */
+const CASE_PRIORITY: Record<TicketSpec['priority'], string> = { LOW: 'Low', MEDIUM: 'Medium', HIGH: 'High' };
+
+/** The CRM connector on Salesforce's REST API through jsforce; every call goes through the requester. */
+export class SalesforceConnector implements CrmConnector {
+  readonly scoreFields: Readonly<Record<ScoreField, string>> = Object.fromEntries(
+    SCORE_FIELDS.map((name) => [name, customFieldName(name)]),
+  ) as Record<ScoreField, string>;
+
+  constructor(readonly requester: SalesforceRequester) {}
+
+  listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {
+    return listPage(this.requester, portalId, type, options);
+  }
+
+  modifiedSincePage(
+    portalId: number,
+    type: CrmObjectType,
+    options: ModifiedSinceOptions,
+  ): Promise<ChangedPage> {
+    return modifiedSincePage(this.requester, portalId, type, options);
+  }
+
+  batchRead(
+    portalId: number,
+    type: CrmObjectType,
+    ids: string[],
+    properties: string[],
+    options?: { propertiesWithHistory?: string[] },
+  ): Promise<CrmRecord[]> {
+    return batchRead(this.requester, portalId, type, ids, properties, options);
+  }
+
+  batchUpdate(
+    portalId: number,
+    type: CrmObjectType,
+    inputs: { id: string; properties: Record<string, string> }[],
+  ): Promise<BatchUpdateResult> {
+    return batchUpdate(this.requester, portalId, type, inputs);
+  }
+
+  associations(
+    portalId: number,
+    from: CrmObjectType,
+    to: CrmObjectType,
+    fromIds: string[],
+  ): Promise<Map<string, string[]>> {
+    return associations(this.requester, portalId, from, to, fromIds);
+  }
+
+  async createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
+    const answer = createdSchema.parse(
+      await this.requester.call(portalId, (conn) =>
+        conn.sobject('Case').create({
+          Subject: ticket.subject,
+          Description: ticket.content,
+          Priority: CASE_PRIORITY[ticket.priority],
+          Origin: 'Web',
+          ContactId: ticket.contactId,
+          ...(ticket.ownerId ? { OwnerId: ticket.ownerId } : {}),
+        }),
+      ),
+    );
+    if (!answer.success || !answer.id) throw new CrmRequestError(400, 'Salesforce did not create the case.');
+    return answer.id;
+  }
+
+  /** HubSpot's workflow callbacks have no Salesforce counterpart: Flow actions answer in-line. */
+  async completeActionCallback(): Promise<void> {
+    throw new CrmRequestError(
+      400,
+      'Salesforce Flow actions complete in-line; there is no callback to complete.',
+    );
+  }
+
+  recordSpecs(rule: ChurnRule): RecordSpec[] {
+    return salesforceRecordSpecs(rule);
+  }
+
+  /** Salesforce has no property groups; the fields are made, granted and checked. */
+  ensureProperties(
+    portalId: number,
+    _objectType: 'contacts',
+    _group: PropertyGroupSpec,
+    properties: PropertySpec[],
+  ): Promise<EnsurePropertiesReport> {
+    return ensureSalesforceFields(
+      this.requester,
+      portalId,
+      'Contact',
+      properties.map((spec) => ({ spec, field: customFieldName(spec.name) })),
+    );
+  }
+}
