@@ -23,7 +23,11 @@ const sorted = (ids: Iterable<string>) => [...ids].sort();
 const ofKind = (calls: WireCall[], kind: WireCall['kind']) => calls.filter((c) => c.kind === kind);
 const seconds = (from: Date, n: number) => new Date(from.getTime() + n * 1000);
 
-async function listAll(portal: ContractPortal, options: ListOptions): Promise<CrmRecord[]> {
+/** How `total` ids go out in batches of `size`. */
+const batchesOf = (total: number, size: number) =>
+  Array.from({ length: Math.ceil(total / size) }, (_, i) => Math.min(size, total - i * size));
+
+async function listAll(portal: ContractPortal, options: ListOptions, pageSize: number): Promise<CrmRecord[]> {
   const records: CrmRecord[] = [];
   let after: string | undefined;
   do {
@@ -31,7 +35,7 @@ async function listAll(portal: ContractPortal, options: ListOptions): Promise<Cr
       ...options,
       ...(after ? { after } : {}),
     });
-    expect(page.results.length).toBeLessThanOrEqual(100);
+    expect(page.results.length).toBeLessThanOrEqual(pageSize);
     records.push(...page.results);
     after = page.next;
   } while (after);
@@ -40,6 +44,7 @@ async function listAll(portal: ContractPortal, options: ListOptions): Promise<Cr
 
 export function describeConnectorContract(driver: ConnectorDriver): void {
   const { textProperty, historyProperty, invalidValue, readOnly } = driver.fixtures;
+  const { limits } = driver;
   /** A test of the contract; one the driver names as failing today runs as `it.failing`, and says so. */
   const promise = (name: string, run: () => Promise<void>, timeoutMs?: number) => {
     const bug = driver.knownFailures?.[name];
@@ -63,7 +68,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       }, 60_000);
 
       promise('paging a list past 10,000 records returns every record exactly once', async () => {
-        const listed = await listAll(big, { properties: [textProperty] });
+        const listed = await listAll(big, { properties: [textProperty] }, limits.listPage);
         const ids = listed.map((r) => r.id);
         expect(ids).toHaveLength(BIG_PORTAL);
         expect(new Set(ids).size).toBe(BIG_PORTAL);
@@ -103,12 +108,13 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
     promise(
       'changed-since pages lose no record, oldest change first, when a page boundary falls inside a tie',
       async () => {
-        const portal = await env.installPortal({ contacts: 300 });
+        const total = limits.changedPage + 100;
+        const portal = await env.installPortal({ contacts: total });
         const ids = await portal.sandbox.recordIds('contacts');
         const since = new Date('2026-02-01T00:00:00Z');
         const tieAt = seconds(since, 60);
-        // 50 changes before the tie, 200 at one instant (across the first page's end), 50 after.
-        const at = (i: number) => (i < 50 ? seconds(since, i) : i < 250 ? tieAt : seconds(tieAt, i));
+        // 50 changes before the tie, a page's worth at one instant (across the first page's end), 50 after.
+        const at = (i: number) => (i < 50 ? seconds(since, i) : i < total - 50 ? tieAt : seconds(tieAt, i));
         await portal.sandbox.setModifiedAt(
           'contacts',
           ids.map((id, i) => ({ id, at: at(i) })),
@@ -123,12 +129,12 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
             ...(after ? { after } : {}),
           });
           expect(page.restartWindow).toBe(false);
-          expect(page.results.length).toBeLessThanOrEqual(200);
+          expect(page.results.length).toBeLessThanOrEqual(limits.changedPage);
           seen.push(...page.results);
           after = page.next;
         } while (after);
 
-        expect(seen.map((r) => r.id)).toHaveLength(300);
+        expect(seen.map((r) => r.id)).toHaveLength(total);
         expect(sorted(seen.map((r) => r.id))).toEqual(sorted(ids));
         const times = seen.map((r) => Date.parse(r.updatedAt));
         expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -141,26 +147,27 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       const deleted = [ids[3]!, ids[17]!];
       for (const id of deleted) await portal.sandbox.deleteRecord('contacts', id);
 
-      const archived = await listAll(portal, { properties: [textProperty], archived: true });
+      const archived = await listAll(portal, { properties: [textProperty], archived: true }, limits.listPage);
       expect(sorted(archived.map((r) => r.id))).toEqual(sorted(deleted));
       expect(archived.every((r) => r.archived)).toBe(true);
 
-      const live = await listAll(portal, { properties: [textProperty] });
+      const live = await listAll(portal, { properties: [textProperty] }, limits.listPage);
       expect(sorted(live.map((r) => r.id))).toEqual(sorted(ids.filter((id) => !deleted.includes(id))));
       expect(live.some((r) => r.archived)).toBe(false);
     });
 
     promise(
-      'a batch read of 250 ids goes out in 3 calls of at most 100, of at most 50 with history',
+      "a batch read of two and a half batches goes out in the CRM's batch size (its history batch with history)",
       async () => {
-        const portal = await env.installPortal({ contacts: 250 });
+        const total = limits.read * 2.5;
+        const portal = await env.installPortal({ contacts: total });
         const ids = await portal.sandbox.recordIds('contacts');
 
         let mark = portal.wire.mark();
         const read = await portal.connector.batchRead(portal.portalId, 'contacts', ids, [textProperty]);
         expect(sorted(read.map((r) => r.id))).toEqual(sorted(ids));
         const plain = ofKind(portal.wire.since(mark), 'batch-read');
-        expect(plain.map((c) => c.ids.length)).toEqual([100, 100, 50]);
+        expect(plain.map((c) => c.ids.length)).toEqual(batchesOf(total, limits.read));
         expect(sorted(plain.flatMap((c) => c.ids))).toEqual(sorted(ids));
 
         mark = portal.wire.mark();
@@ -171,12 +178,12 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
           [historyProperty],
           { propertiesWithHistory: [historyProperty] },
         );
-        expect(withHistory).toHaveLength(250);
+        expect(withHistory).toHaveLength(total);
         for (const record of withHistory)
           expect(record.propertiesWithHistory?.[historyProperty]?.length).toBeGreaterThan(0);
-        const historyCalls = ofKind(portal.wire.since(mark), 'batch-read');
-        expect(historyCalls.map((c) => c.ids.length)).toEqual([50, 50, 50, 50, 50]);
-        expect(historyCalls.every((c) => c.withHistory)).toBe(true);
+        const historyCalls = ofKind(portal.wire.since(mark), 'batch-read').filter((c) => c.withHistory);
+        expect(historyCalls.map((c) => c.ids.length)).toEqual(batchesOf(total, limits.historyRead));
+        expect(sorted(historyCalls.flatMap((c) => c.ids))).toEqual(sorted(ids));
       },
     );
 
@@ -189,9 +196,10 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
     });
 
     promise(
-      'a batch update of 250 records goes out in 3 calls of at most 100 and writes them all',
+      "a batch update of two and a half batches goes out in the CRM's batch size and writes them all",
       async () => {
-        const portal = await env.installPortal({ contacts: 250 });
+        const total = limits.write * 2.5;
+        const portal = await env.installPortal({ contacts: total });
         const ids = await portal.sandbox.recordIds('contacts');
         const mark = portal.wire.mark();
         const result = await portal.connector.batchUpdate(
@@ -202,7 +210,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
         expect(result.failed).toEqual([]);
         expect(sorted(result.updated)).toEqual(sorted(ids));
         const calls = ofKind(portal.wire.since(mark), 'batch-update');
-        expect(calls.map((c) => c.ids.length)).toEqual([100, 100, 50]);
+        expect(calls.map((c) => c.ids.length)).toEqual(batchesOf(total, limits.write));
         for (const id of ids)
           expect((await portal.sandbox.readRecord('contacts', id))?.properties[textProperty]).toBe(
             `renamed ${id}`,
@@ -272,7 +280,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       expect(portal.wire.since(mark).map((c) => `${c.kind} ${c.status}`)).toEqual(['list 200']);
     });
 
-    promise('rate-limit answers (429 with Retry-After) are waited out and the call succeeds', async () => {
+    promise("the CRM's slow-down answers are waited out and the call succeeds", async () => {
       const portal = await env.installPortal({ contacts: 5 });
       const ids = await portal.sandbox.recordIds('contacts');
       const { retryAfterMs } = await portal.sandbox.rateLimitNextCalls(2);
@@ -281,8 +289,8 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       const read = await portal.connector.batchRead(portal.portalId, 'contacts', ids, [textProperty]);
       expect(read).toHaveLength(5);
       expect(portal.wire.since(mark).map((c) => `${c.kind} ${c.status}`)).toEqual([
-        'batch-read 429',
-        'batch-read 429',
+        `batch-read ${driver.rateLimitStatus}`,
+        `batch-read ${driver.rateLimitStatus}`,
         'batch-read 200',
       ]);
       // A little slack for timers that fire a hair early.

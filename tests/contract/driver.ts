@@ -13,6 +13,10 @@ export interface ConnectorDriver {
   /** Starts the CRM's sandbox and the product configured for it (its Redis, warehouse, token vault). */
   start(): Promise<ContractEnvironment>;
   fixtures: ContractFixtures;
+  /** The CRM's page and batch sizes, as its connector uses them. */
+  limits: ContractLimits;
+  /** The status of the CRM's "slow down" answer (HubSpot: 429; Salesforce: 403, too many calls at once). */
+  rateLimitStatus: number;
   /**
    * Contract tests, by name, that this CRM is known to fail today, each with the bug that makes it
    * fail. They run as `it.failing`: the suite turns red the day the bug is fixed, so the entry goes.
@@ -86,6 +90,18 @@ export interface WireLog {
   /** A point in the log: `since(mark)` gives the calls made after it. */
   mark(): number;
   since(mark: number): WireCall[];
+}
+
+export interface ContractLimits {
+  /** Records a list page holds at most. */
+  listPage: number;
+  /** Records a changed-since page holds at most. */
+  changedPage: number;
+  /** Ids one batch read carries, without and with history. */
+  read: number;
+  historyRead: number;
+  /** Records one batch update carries. */
+  write: number;
 }
 
 /** Property names and refusals in the CRM's own vocabulary; the contract never names one. */

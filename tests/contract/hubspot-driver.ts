@@ -25,6 +25,8 @@ const INJECTED_RETRY_AFTER_MS = 1000;
 export const hubspotDriver: ConnectorDriver = {
   name: 'HubSpot',
   start: startHubSpotContract,
+  limits: { listPage: 100, changedPage: 200, read: 100, historyRead: 50, write: 100 },
+  rateLimitStatus: 429,
   fixtures: {
     textProperty: 'jobtitle',
     historyProperty: 'lifecyclestage',
