@@ -27,9 +27,16 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
+    // Requests under way finish; each connection closes as soon as it is idle, not after the
+    // keep-alive time (a closing server does not close connections that go idle later by itself).
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        server.close((error) => {
+          clearInterval(sweep);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -1,9 +1,11 @@
 import { createServer, request, type Server } from 'node:http';
-import { freePort } from '../../server/api/http-server.js';
+import type { AddressInfo } from 'node:net';
 
 export interface ProxiedRequest {
   method: string;
   path: string;
+  /** The query string, `?` included, or empty. */
+  search: string;
   body: string;
   /** The CRM's answer; undefined until it comes. */
   status?: number;
@@ -22,9 +24,13 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/** `log`: where to record the requests, so proxies in front of two origins share one ordered log. */
+export async function startCountingProxy(
+  target: string,
+  options: { log?: ProxiedRequest[] } = {},
+): Promise<CountingProxy> {
   const upstream = new URL(target);
-  const requests: ProxiedRequest[] = [];
+  const requests: ProxiedRequest[] = options.log ?? [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -33,6 +39,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       const seen: ProxiedRequest = {
         method: req.method ?? 'GET',
         path: (req.url ?? '/').split('?')[0]!,
+        search: (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '',
         body: body.toString(),
       };
       requests.push(seen);
@@ -57,8 +64,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       forward.end(body);
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   const isContactWrite = (r: ProxiedRequest) =>
     r.method === 'POST' && /\/objects\/([^/]+\/)?contacts\/batch\/update$/.test(r.path);
   return {

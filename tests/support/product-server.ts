@@ -1,5 +1,6 @@
 import { createApp } from '../../server/api/app.js';
-import { freePort, listen, type RunningServer } from '../../server/api/http-server.js';
+import express, { type Express } from 'express';
+import { listen, type RunningServer } from '../../server/api/http-server.js';
 import { assembleContext, type AppContext } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import type { RateLimits } from '../../server/crm/rate-limit.js';
@@ -39,8 +40,14 @@ export async function startTestProduct(options: {
   /** Keep the warehouse where `churn work` processes can open it (a PGlite folder, or PostgreSQL). */
   persistent?: boolean;
 }): Promise<TestProduct> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // The server listens first (on a port the system picks) and takes its app once the app, whose
+  // URLs name that port, is built: no other test can take the port in between.
+  const target: { app?: Express } = {};
+  const shell = express();
+  shell.use((req, res, next) => (target.app ? target.app(req, res, next) : res.status(503).end()));
+  const server: RunningServer = await listen(shell, '127.0.0.1', 0);
+  const port = server.port;
+  const url = server.url;
   const config = loadConfig({
     PORT: String(port),
     PUBLIC_URL: url,
@@ -61,7 +68,7 @@ export async function startTestProduct(options: {
     { config, db, queues, logger },
     options.rateLimits ? { rateLimits: options.rateLimits } : {},
   );
-  const server: RunningServer = await listen(createApp(ctx), '127.0.0.1', port);
+  target.app = createApp(ctx);
   const pools: WorkerPool[] = [];
   const workerEnv: Record<string, string> = {
     DATA_DIR: config.dataDir,
