@@ -1,6 +1,10 @@
 import { generatePortal, type GenerationSummary } from '../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/main.js';
 import { loadRavenStack } from '../sandbox/ravenstack.js';
+import type { ConnectedApp } from '../sandbox/salesforce/auth.js';
+import { generateOrg } from '../sandbox/salesforce/from-generator.js';
+import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../sandbox/salesforce/main.js';
+import type { SalesforceOrg } from '../sandbox/salesforce/store.js';
 import { SandboxStore, type SandboxApp } from '../sandbox/store.js';
 import { createWebViewRouter } from '../sandbox/web/router.js';
 import { createWebhooksRouter } from '../sandbox/webhooks/router.js';
@@ -56,4 +60,42 @@ export async function runSandbox(options: SandboxRunOptions): Promise<SandboxRun
       await sandbox.close();
     },
   };
+}
+
+export interface SalesforceSandboxRunOptions {
+  /** The login origin's port; the instance origin listens on the next (0: any two free ports). */
+  port: number;
+  contacts: number;
+  seed: number;
+  apps?: ConnectedApp[];
+}
+
+export interface SalesforceSandboxRun {
+  sandbox: RunningSalesforceSandbox;
+  org: SalesforceOrg;
+  summary: GenerationSummary;
+  close(): Promise<void>;
+}
+
+/** The Salesforce sandbox alone, with one org of generated customers. */
+export async function runSalesforceSandbox(
+  options: SalesforceSandboxRunOptions,
+): Promise<SalesforceSandboxRun> {
+  const sandbox = await startSalesforceSandbox({ port: options.port, apps: options.apps ?? [], orgs: 1 });
+  const org = [...sandbox.store.orgs.values()][0]!;
+  const bar = progressBar('Generating customers');
+  let summary: GenerationSummary;
+  try {
+    summary = generateOrg(org, {
+      contacts: options.contacts,
+      seed: options.seed,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  } finally {
+    bar.stop();
+  }
+  return { sandbox, org, summary, close: () => sandbox.close() };
 }

@@ -1,53 +1,105 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { runSandbox } from '../sandbox-runner.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runSalesforceSandbox, runSandbox } from '../sandbox-runner.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { parsePositive } from './work.js';
+
+interface SandboxOptions {
+  crm: 'hubspot' | 'salesforce';
+  contacts: number;
+  seed: number;
+  port: number;
+  portal: number;
+  ravenstack?: string;
+  app: AppSpec[];
+}
 
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('Run the local CRM alone: a HubSpot-compatible API on loopback, with generated customers')
+    .description(
+      'Run the local CRM alone: a HubSpot-compatible API (or, with --crm salesforce, a Salesforce-compatible one) on loopback, with generated customers',
+    )
+    .addOption(
+      new Option('--crm <name>', 'which CRM the sandbox speaks for')
+        .choices(['hubspot', 'salesforce'])
+        .default('hubspot'),
+    )
     .option('--contacts <n>', 'contacts to generate', parseWhole, 5000)
     .option('--seed <n>', 'seed of the generator (same seed, same customers)', parseWhole, 42)
-    .option('--port <n>', 'port to listen on (0: any free port)', parseWhole, 3001)
-    .option('--portal <id>', 'portal id', parsePositive, 100001)
-    .option('--ravenstack <dir>', 'load the RavenStack tables from this folder instead of generating')
+    .option(
+      '--port <n>',
+      'port to listen on (0: any free port; Salesforce: login here, instance on the next)',
+      parseWhole,
+      3001,
+    )
+    .option('--portal <id>', 'portal id (HubSpot)', parsePositive, 100001)
+    .option(
+      '--ravenstack <dir>',
+      'load the RavenStack tables from this folder instead of generating (HubSpot)',
+    )
     .option('--app <clientId:clientSecret:appId:redirectUri>', 'register an app (repeatable)', collectApp, [])
-    .action(
-      async (options: {
-        contacts: number;
-        seed: number;
-        port: number;
-        portal: number;
-        ravenstack?: string;
-        app: AppSpec[];
-      }) => {
-        try {
-          const run = await runSandbox({
-            port: options.port,
-            portalId: options.portal,
-            contacts: options.contacts,
-            seed: options.seed,
-            apps: options.app,
-            ...(options.ravenstack ? { ravenstackDir: options.ravenstack } : {}),
-          });
-          process.stdout.write(
-            [
-              '',
-              'The CRM sandbox is running.',
-              `  API:      ${run.sandbox.url}  (HubSpot 2026-03 paths)`,
-              `  Portal:   ${options.portal}  ${JSON.stringify(run.summary)}`,
-              `  Web view: ${run.sandbox.url}/_sandbox/ui`,
-              'Press Ctrl-C to stop.',
-              '',
-            ].join('\n'),
-          );
-          onShutdown([run.close], (m) => process.stderr.write(`${m}\n`));
-        } catch (error) {
-          reportStartupError(error);
-        }
-      },
-    );
+    .action(async (options: SandboxOptions, command: Command) => {
+      if (options.crm === 'salesforce' && options.ravenstack) {
+        command.error('error: --ravenstack works with --crm hubspot only');
+      }
+      try {
+        if (options.crm === 'salesforce') await runSalesforce(options);
+        else await runHubSpot(options);
+      } catch (error) {
+        reportStartupError(error);
+      }
+    });
+}
+
+async function runHubSpot(options: SandboxOptions): Promise<void> {
+  const run = await runSandbox({
+    port: options.port,
+    portalId: options.portal,
+    contacts: options.contacts,
+    seed: options.seed,
+    apps: options.app,
+    ...(options.ravenstack ? { ravenstackDir: options.ravenstack } : {}),
+  });
+  process.stdout.write(
+    [
+      '',
+      'The CRM sandbox is running.',
+      `  API:      ${run.sandbox.url}  (HubSpot 2026-03 paths)`,
+      `  Portal:   ${options.portal}  ${JSON.stringify(run.summary)}`,
+      `  Web view: ${run.sandbox.url}/_sandbox/ui`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  onShutdown([run.close], (m) => process.stderr.write(`${m}\n`));
+}
+
+async function runSalesforce(options: SandboxOptions): Promise<void> {
+  const run = await runSalesforceSandbox({
+    port: options.port,
+    contacts: options.contacts,
+    seed: options.seed,
+    // Salesforce names a connected app by its consumer key; the app id is not used.
+    apps: options.app.map(({ clientId, clientSecret, redirectUris }) => ({
+      clientId,
+      clientSecret,
+      redirectUris,
+    })),
+  });
+  const { loginUrl, instanceUrl } = run.sandbox;
+  process.stdout.write(
+    [
+      '',
+      'The Salesforce sandbox is running.',
+      `  Login:    ${loginUrl}  (OAuth 2.0: /services/oauth2/authorize, /token)`,
+      `  Instance: ${instanceUrl}  (REST /services/data/v50.0 to v66.0)`,
+      `  Org:      ${run.org.orgId}  ${JSON.stringify(run.summary)}`,
+      `  Admin:    ${instanceUrl}/_sandbox/salesforce/orgs`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  onShutdown([run.close], (m) => process.stderr.write(`${m}\n`));
 }
 
 type AppSpec = { clientId: string; clientSecret: string; appId: number; redirectUris: string[] };

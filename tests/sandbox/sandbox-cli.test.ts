@@ -29,6 +29,39 @@ describe('churn sandbox', () => {
     expect((await sandbox.exited()).code).toBe(0);
   });
 
+  it('runs the Salesforce sandbox alone with --crm salesforce: two origins and one generated org', async () => {
+    const sandbox = spawnChurn([
+      'sandbox',
+      '--crm',
+      'salesforce',
+      '--contacts',
+      '40',
+      '--seed',
+      '5',
+      '--port',
+      '0',
+    ]);
+    try {
+      const [, orgId] = await sandbox.waitFor(/Org:\s+(00D[0-9A-Za-z]{15})/, 30_000);
+      const [, loginUrl] = sandbox.output().match(/Login:\s+(http:\/\/\S+)/)!;
+      const [, instanceUrl] = sandbox.output().match(/Instance:\s+(http:\/\/\S+)/)!;
+      expect(loginUrl).not.toBe(instanceUrl);
+      const orgs = (await (await fetch(`${instanceUrl}/_sandbox/salesforce/orgs`)).json()) as {
+        orgs: { orgId: string; counts: Record<string, number> }[];
+      };
+      expect(orgs.orgs).toEqual([
+        expect.objectContaining({ orgId, counts: expect.objectContaining({ Contact: 40 }) }),
+      ]);
+      const authorize = await fetch(
+        `${loginUrl}/services/oauth2/authorize?response_type=code&client_id=nobody&redirect_uri=x`,
+      );
+      expect(authorize.status).toBe(400);
+    } finally {
+      sandbox.child.kill('SIGINT');
+    }
+    expect((await sandbox.exited()).code).toBe(0);
+  });
+
   it('refuses a bad number with a message naming it', async () => {
     const sandbox = spawnChurn(['sandbox', '--contacts', 'many']);
     const { code } = await sandbox.exited();
