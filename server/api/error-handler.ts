@@ -15,6 +15,9 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 };
 
+/** Problems listed in a 400's details. */
+const MAX_DETAILS = 20;
+
 /** The one place errors become HTTP answers; unexpected ones are logged and not echoed. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -25,8 +28,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof ZodError) {
       const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       const first = details[0];
-      const message = first ? `Invalid request: ${first.path || 'body'} ${first.message}` : 'Invalid request';
-      res.status(400).json(errorBody('invalid_request', message, details));
+      const more = details.length > MAX_DETAILS ? ` (and ${details.length - 1} more problems)` : '';
+      const message = first
+        ? `Invalid request: ${first.path || 'body'} ${first.message}${more}`
+        : 'Invalid request';
+      // A batch that is wrong the same way a thousand times answers with the first few.
+      res.status(400).json(errorBody('invalid_request', message, details.slice(0, MAX_DETAILS)));
       return;
     }
     if (isBodyParserError(error)) {

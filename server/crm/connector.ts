@@ -157,6 +157,8 @@ export interface CrmConnector {
 
   /** This CRM's record vocabulary: what to fetch, and how its records become warehouse rows. */
   recordSpecs(rule: ChurnRule): RecordSpec[];
+  /** Records one `batchUpdate` call carries to the CRM (HubSpot: 100; Salesforce: 200). */
+  readonly writeBatchSize: number;
   /** What this CRM calls each field the app writes on a contact. */
   readonly scoreFields: Readonly<Record<ScoreField, string>>;
 

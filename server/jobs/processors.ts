@@ -1,10 +1,10 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config.js';
-import type { PropertySpec } from '../crm/connector.js';
 import type { CrmConnectors } from '../crm/registry.js';
 import type { DatabaseHandle } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { AppManifest } from '../manifest/index.js';
+import { writtenFields } from '../manifest/written-fields.js';
 import { BOOTSTRAP_PORTAL_JOB, ensureWrittenFields, processBootstrapPortal } from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
@@ -33,9 +33,6 @@ export interface ProcessorContext {
 
 /** Which function processes each queue's jobs; every job kind is one file in server/jobs. */
 export function productProcessors(ctx: ProcessorContext): ProcessorMap {
-  const contactProperties = ctx.manifest.crmProperties.contacts;
-  const group = contactProperties?.groups[0];
-  if (!group) throw new Error('the manifest declares no contact property group');
   const bootstrapDeps = {
     db: ctx.db.db,
     crms: ctx.services.crms,
@@ -49,18 +46,7 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
       );
       await enqueueCycle(ctx.queues, portalId, 'install');
     },
-    properties: {
-      group,
-      contact: (contactProperties?.properties ?? []).map((p): PropertySpec => ({
-        name: p.name,
-        label: p.label,
-        description: p.description ?? '',
-        type: p.type,
-        fieldType: p.fieldType,
-        groupName: p.groupName,
-        ...(p.options ? { options: p.options } : {}),
-      })),
-    },
+    properties: writtenFields(ctx.manifest),
   };
   const syncDeps = {
     db: ctx.db.db,

@@ -1,4 +1,5 @@
 import { DelayedError, Job, Worker, type Processor } from 'bullmq';
+import { CrmQuotaExceededError } from '../crm/errors.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, type QueueConnectionOptions, type QueueName } from './queues.js';
@@ -94,6 +95,15 @@ export class WorkerPool {
       } catch (error) {
         if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
           await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
+        // The CRM's allowance for the period is used up: the job waits for it, without spending an attempt.
+        if (error instanceof CrmQuotaExceededError && token) {
+          logger.warn(
+            { queue: job.queueName, job: job.name, id: job.id, retryAt: error.retryAt.toISOString() },
+            error.message,
+          );
+          await job.moveToDelayed(error.retryAt.getTime(), token);
           throw new DelayedError();
         }
         throw error;

@@ -21,7 +21,6 @@ export type ScoreProperties = Record<(typeof SCORE_PROPERTIES)[number], string>;
 /** What makes a write worth sending; the timestamp alone changing is not. */
 const COMPARED = ['churn_risk_score', 'churn_risk_tier', 'churn_risk_reasons', 'churn_risk_model'] as const;
 
-const BATCH = 100;
 const REASONS_MAX_CHARS = 500;
 
 export function modelLabel(score: Pick<CurrentScore, 'modelVersion' | 'modelFamily' | 'isStarter'>): string {
@@ -136,8 +135,10 @@ export async function writeBackScores(
     pending = pending.filter((p) => !already.includes(p));
   }
 
-  for (let start = 0; start < pending.length; start += BATCH) {
-    const batch = pending.slice(start, start + BATCH);
+  // One CRM call per batch, each recorded as it lands, so a resumed chunk sends nothing twice.
+  const size = connector.writeBatchSize;
+  for (let start = 0; start < pending.length; start += size) {
+    const batch = pending.slice(start, start + size);
     const outcome = await connector.batchUpdate(
       portalId,
       'contacts',

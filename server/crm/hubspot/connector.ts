@@ -12,7 +12,7 @@ import type {
 } from '../connector.js';
 import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
-import { batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
+import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
@@ -21,6 +21,7 @@ import type { HubSpotRequester } from './requester.js';
 
 /** The CRM connector on HubSpot's 2026-03 APIs; every call goes through the requester's limits. */
 export class HubSpotConnector implements CrmConnector {
+  readonly writeBatchSize = BATCH_LIMIT;
   constructor(private readonly requester: HubSpotRequester) {}
 
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {

@@ -16,7 +16,7 @@ const LIST_LIMIT = 100;
 const SEARCH_LIMIT = 200;
 /** HubSpot's search returns at most this many results per query. */
 const SEARCH_CAP = 10_000;
-const BATCH_LIMIT = 100;
+export const BATCH_LIMIT = 100;
 /** HubSpot reads fewer records per call when their properties' history is asked for. */
 const HISTORY_BATCH_LIMIT = 50;
 

@@ -17,7 +17,7 @@ import { CrmRequestError } from '../errors.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
 import { customFieldName, ensureSalesforceFields } from './fields.js';
-import { associations, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
+import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
 import { salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 
@@ -28,6 +28,7 @@ const CASE_PRIORITY: Record<TicketSpec['priority'], string> = { LOW: 'Low', MEDI
 
 /** The CRM connector on Salesforce's REST API through jsforce; every call goes through the requester. */
 export class SalesforceConnector implements CrmConnector {
+  readonly writeBatchSize = WRITE_BATCH;
   readonly scoreFields: Readonly<Record<ScoreField, string>> = Object.fromEntries(
     SCORE_FIELDS.map((name) => [name, customFieldName(name)]),
   ) as Record<ScoreField, string>;

@@ -10,7 +10,8 @@ export const USAGE_BATCH_MAX = 1000;
 const contactRef = z.union(
   [
     z.strictObject({
-      id: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).transform(String),
+      // The contact's id in its CRM: HubSpot's digits, Salesforce's 15 or 18 characters.
+      id: z.union([z.string().regex(/^[A-Za-z0-9]{1,40}$/), z.number().int().positive()]).transform(String),
     }),
     z.strictObject({ email: z.email().transform((email) => email.toLowerCase()) }),
   ],

@@ -1,0 +1,4 @@
+import { describeConnectorContract } from './connector-contract.js';
+import { salesforceDriver } from './salesforce-driver.js';
+
+describeConnectorContract(salesforceDriver);
