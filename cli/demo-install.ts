@@ -23,6 +23,24 @@ export async function installInSandbox(productUrl: string, portalId: number): Pr
   if (!callback.ok) throw new Error(`the install callback answered ${callback.status}`);
 }
 
+/** The same walk through Salesforce's consent page (with PKCE), approved for the org's admin. */
+export async function installInSalesforceSandbox(productUrl: string, orgId: string): Promise<void> {
+  const start = await fetch(`${productUrl}/oauth/install?crm=salesforce`, { redirect: 'manual' });
+  const authorizeUrl = start.headers.get('location');
+  if (start.status !== 302 || !authorizeUrl) throw new Error(`the install link answered ${start.status}`);
+  const authorize = new URL(authorizeUrl);
+  const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), orgId, decision: 'allow' }),
+  });
+  const callbackUrl = consent.headers.get('location');
+  if (consent.status !== 302 || !callbackUrl) throw new Error(`the consent page answered ${consent.status}`);
+  const callback = await fetch(callbackUrl);
+  if (!callback.ok)
+    throw new Error(`the install callback answered ${callback.status}: ${await callback.text()}`);
+}
+
 const OBJECT_TYPE_IDS: Record<string, string> = { email: '0-49', feedback_submission: '0-19' };
 const LEGACY_OBJECTS = new Set(['contact', 'company', 'deal', 'ticket']);
 

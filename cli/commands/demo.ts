@@ -13,15 +13,18 @@ import {
   describeUsageApiKey,
   rotateUsageApiKey,
 } from '../../server/sync/usage/api-keys.js';
-import { forwardUsageEvents, installInSandbox, subscribeSandboxWebhooks } from '../demo-install.js';
+import { InvalidArgumentError } from 'commander';
+import type { CrmKind } from '../../server/db/schema.js';
+import { startDemoCrm } from '../demo-crms.js';
+import { forwardUsageEvents } from '../demo-install.js';
 import { followFirstCycle } from '../first-cycle.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
-import { runSandbox } from '../sandbox-runner.js';
 import { ensureWebBuilt } from '../web-build.js';
 
-/** The demo's HubSpot app, registered in its own sandbox (never a real HubSpot credential). */
-const DEMO_APP = { appId: 900001, clientId: 'churn-radar-demo', clientSecret: 'churn-radar-demo-secret' };
-const DEMO_PORTAL = 100001;
+function parseCrm(value: string): CrmKind {
+  if (value === 'hubspot' || value === 'salesforce') return value;
+  throw new InvalidArgumentError(`expected hubspot or salesforce, got "${value}"`);
+}
 
 export function registerDemo(program: Command): void {
   program
@@ -31,7 +34,8 @@ export function registerDemo(program: Command): void {
     )
     .option('--contacts <n>', 'contacts in the demo portal', (v) => Number(v), 5000)
     .option('--seed <n>', 'seed of the demo customers', (v) => Number(v), 42)
-    .action(async (options: { contacts: number; seed: number }) => {
+    .option('--crm <crm>', 'the CRM the demo runs against: hubspot or salesforce', parseCrm, 'hubspot')
+    .action(async (options: { contacts: number; seed: number; crm: CrmKind }) => {
       try {
         const base = loadConfig();
         // The OAuth redirect URL names the server's port, so it must be known before the server starts.
@@ -41,23 +45,13 @@ export function registerDemo(program: Command): void {
         const logger = createLogger(base.logLevel, 'demo');
         onShutdown(cleanups, (m) => logger.info(m));
 
-        const run = await runSandbox({
+        const demo = await startDemoCrm(options.crm, {
           port: Number(process.env.SANDBOX_PORT ?? sandboxPort),
-          portalId: DEMO_PORTAL,
           contacts: options.contacts,
           seed: options.seed,
         });
-        cleanups.push(run.close);
-        const config = loadConfig({
-          ...process.env,
-          PORT: String(port),
-          HUBSPOT_APP_ID: String(DEMO_APP.appId),
-          HUBSPOT_CLIENT_ID: DEMO_APP.clientId,
-          HUBSPOT_CLIENT_SECRET: DEMO_APP.clientSecret,
-          HUBSPOT_API_BASE: run.sandbox.url,
-          HUBSPOT_AUTHORIZE_URL: `${run.sandbox.url}/oauth/authorize`,
-          HUBSPOT_RECORD_URL: `${run.sandbox.url}/_sandbox/ui/portals/{portalId}/contacts/{contactId}`,
-        });
+        cleanups.push(demo.close);
+        const config = loadConfig({ ...process.env, PORT: String(port), ...demo.env });
         await ensureWebBuilt((message) => logger.info(message));
         const app = await startApplication(config, logger);
         cleanups.push(app.close);
@@ -75,20 +69,10 @@ export function registerDemo(program: Command): void {
         // Shutdown stops following the first cycle before it closes what that reads.
         const following = new AbortController();
         cleanups.push(async () => following.abort());
-        run.sandbox.store.registerApp({
-          ...DEMO_APP,
-          redirectUris: [`${config.publicUrl}/oauth/callback`],
-          webhookTargetUrl: `${config.publicUrl}/webhooks/hubspot`,
-        });
-        await subscribeSandboxWebhooks(
-          run.sandbox.url,
-          DEMO_APP.appId,
-          app.manifest.webhooks?.subscriptions.crmObjects ?? [],
-        );
         await pool.waitUntilReady();
         await scheduleDailyPurge(app.queues);
-        await installInSandbox(server.url, DEMO_PORTAL);
-        const portal = (await findPortalByExternalId(app.db.db, 'hubspot', String(DEMO_PORTAL)))!;
+        await demo.connect(config.publicUrl, app.manifest);
+        const portal = (await findPortalByExternalId(app.db.db, demo.crm, demo.externalId))!;
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))
           ? await rotateUsageApiKey(app.db.db, portal.id)
           : await createUsageApiKey(app.db.db, portal.id);
@@ -97,10 +81,10 @@ export function registerDemo(program: Command): void {
             '',
             'Churn Radar is running.',
             `  Server:         ${server.url}`,
-            `  Dashboard:      ${server.url}/app/login?portal=${DEMO_PORTAL}  (sign in to the demo portal)`,
+            `  Dashboard:      ${server.url}${demo.signInPath}  (sign in to the demo account)`,
             `  Health:         ${server.url}/healthz`,
-            `  Install link:   ${server.url}/oauth/install  (the demo portal ${DEMO_PORTAL} is installed already)`,
-            `  CRM sandbox:    ${run.sandbox.url}/_sandbox/ui  (${options.contacts} contacts)`,
+            `  Install link:   ${server.url}/oauth/install?crm=${demo.crm}  (the demo account ${demo.externalId} is installed already)`,
+            `  CRM sandbox:    ${demo.sandboxLine}`,
             `  Database:       ${app.db.kind} (${app.db.location})`,
             `  Redis:          ${app.redisUrl}`,
             'Press Ctrl-C to stop.',
@@ -108,7 +92,7 @@ export function registerDemo(program: Command): void {
           ].join('\n'),
         );
         // The demo product's usage arrives while the first sync runs, as it would from a live product.
-        const usage = run.sandbox.store.portal(DEMO_PORTAL)!.usageEvents;
+        const usage = demo.usageEvents;
         forwardUsageEvents(server.url, usageKey.key, usage)
           .then(() => logger.info({ events: usage.length }, 'demo product usage delivered'))
           .catch((error: unknown) => logger.error({ err: error }, 'sending the demo product usage failed'));
@@ -126,8 +110,11 @@ export function registerDemo(program: Command): void {
             [
               '',
               `The first cycle scored every active customer in ${Math.round((Date.now() - started) / 1000)} s; the scores (and who has left) are in the sandbox CRM.`,
-              `  Dashboard:         ${server.url}/app/login?portal=${DEMO_PORTAL}`,
-              `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${run.sandbox.url}/_sandbox/ui/portals/${DEMO_PORTAL}/contacts/${riskiest.contactId}`,
+              `  Dashboard:         ${server.url}${demo.signInPath}`,
+              `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${demo.recordUrl(riskiest.contactId)}`,
+              ...Object.entries(demo.writtenFields(riskiest.contactId)).map(
+                ([name, value]) => `    ${name}: ${value.length > 120 ? `${value.slice(0, 117)}…` : value}`,
+              ),
               '',
             ].join('\n'),
           );

@@ -6,6 +6,7 @@
  * plus the `/_sandbox/salesforce` admin API). The instance origin answers the token and identity
  * endpoints too, as a Salesforce My Domain does.
  */
+import { createRecordPageRouter } from './http/record-page.js';
 import express, { type Response } from 'express';
 import { SalesforceAuth, type SalesforceOrigins } from './auth.js';
 import { SalesforceFaults, type SalesforceFaultInput } from './faults.js';
@@ -108,6 +109,7 @@ export function createSalesforceApps(
   instance.use(createIdentityRouter(auth));
   instance.use('/services/data/:version', ...createRestGuard({ auth, limits, faults }), rest);
   instance.use(createAdminRouter({ store, auth, faults, limits, writes }));
+  instance.use(createRecordPageRouter(store));
   instance.use((_req, _res, next) => next(notFound()));
   instance.use(salesforceErrorHandler);
 

@@ -15,6 +15,7 @@ import { surveyRouter } from './survey-routes.js';
 import { workflowActionsRouter } from './workflow-actions-routes.js';
 import { portalSessionGuard, sessionOrAdminGuard } from './sign-in/session-guard.js';
 import { completeSignIn, signInRouter, type SignInDeps } from './sign-in/sign-in-routes.js';
+import { recordLinks } from './dashboard/record-links.js';
 import { webAppRouter } from './web-app.js';
 
 export type { AppContext };
@@ -102,7 +103,10 @@ export function createApp(ctx: AppContext): Express {
       db: ctx.db.db,
       queues: ctx.queues,
       guard: dashboardGuard,
-      recordUrl: ctx.config.hubspot.recordUrl,
+      recordLinks: recordLinks(ctx.db.db, {
+        hubspot: ctx.config.hubspot.recordUrl,
+        salesforce: ctx.config.salesforce.recordUrl,
+      }),
     }),
   );
   app.use(webAppRouter());

@@ -31,7 +31,7 @@ type AuthorizeFields = z.infer<typeof authorizeFields>;
 /** A PKCE challenge: base64url of a SHA-256, 43 characters. */
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -23,14 +23,15 @@ import { loadJobProgress } from './job-progress.js';
 import { listLost, lostQuerySchema } from './lost.js';
 import { loadModelReport } from './model-report.js';
 import { loadOverview } from './overview.js';
+import type { RecordLinks } from './record-links.js';
 
 export interface DashboardDeps {
   db: Kysely<Database>;
   queues: Queues;
   /** Checks the signed-in session against `:portalId` (and CSRF on changes). */
   guard: RequestHandler;
-  /** A contact's page in the CRM, with `{portalId}` and `{contactId}` to fill in. */
-  recordUrl: string;
+  /** Links to contacts' pages in the portal's CRM. */
+  recordLinks: RecordLinks;
 }
 
 const portalParams = z.object({ portalId: z.coerce.number().int().positive() });
@@ -42,18 +43,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   const router = Router();
   const base = '/api/v1/portals/:portalId';
   const portalOf = (params: unknown) => portalParams.parse(params).portalId;
-  const hubIdOf = async (portalId: number) =>
-    (
-      await deps.db
-        .selectFrom('portals')
-        .select('external_id')
-        .where('id', '=', portalId)
-        .executeTakeFirstOrThrow()
-    ).external_id;
-  const recordUrl = (hubId: string) => (contactId: string) =>
-    deps.recordUrl
-      .replace('{portalId}', encodeURIComponent(hubId))
-      .replace('{contactId}', encodeURIComponent(contactId));
+  const recordUrl = deps.recordLinks;
 
   router.get(`${base}/overview`, deps.guard, async (req, res) => {
     res.json(await loadOverview(deps.db, portalOf(req.params)));
@@ -63,7 +53,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const portalId = portalOf(req.params);
     const query = atRiskQuerySchema.parse(req.query);
     const result = await listAtRisk(deps.db, portalId, query);
-    const link = recordUrl(await hubIdOf(portalId));
+    const link = await recordUrl(portalId);
     res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
   });
 
@@ -71,7 +61,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.get(`${base}/lost`, deps.guard, async (req, res) => {
     const portalId = portalOf(req.params);
     const result = await listLost(deps.db, portalId, lostQuerySchema.parse(req.query));
-    const link = recordUrl(await hubIdOf(portalId));
+    const link = await recordUrl(portalId);
     res.json({ ...result, rows: result.rows.map((r) => ({ ...r, crmUrl: link(r.contactId) })) });
   });
 
@@ -91,7 +81,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const { rows } = await listAtRisk(deps.db, portalId, { ...query, limit: CSV_LIMIT, offset: 0 });
     const day = new Date().toISOString().slice(0, 10);
     res.set('Content-Disposition', `attachment; filename="at-risk-${day}.csv"`);
-    res.type('text/csv; charset=utf-8').send(atRiskCsv(rows, recordUrl(await hubIdOf(portalId))));
+    res.type('text/csv; charset=utf-8').send(atRiskCsv(rows, await recordUrl(portalId)));
   });
 
   router.get(`${base}/model`, deps.guard, async (req, res) => {
@@ -117,7 +107,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const { portalId, contactId } = contactParams.parse(req.params);
     const card = await contactRiskView(deps.db, portalId, contactId);
     if (!card.contact && !card.score) throw new NotFoundError(`No contact ${contactId} in this portal.`);
-    res.json({ ...card, crmUrl: recordUrl(await hubIdOf(portalId))(contactId) });
+    res.json({ ...card, crmUrl: (await recordUrl(portalId))(contactId) });
   });
 
   router.get(`${base}/settings`, deps.guard, async (req, res) => {
