@@ -5,7 +5,9 @@
  * write-back call), made at exactly the allowed rate. Prints one line: calls, wall time, floor,
  * their ratio, and the worker's peak RSS.
  *
- *   npx tsx bench/cycle.ts [--contacts 20000] [--seed 1]
+ *   npx tsx bench/cycle.ts [--contacts 20000] [--seed 1] [--crm hubspot|salesforce]
+ *
+ * With `--crm salesforce`, the same cycle on a Salesforce org (see ./cycle-salesforce.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,11 +21,21 @@ import { startCountingProxy } from '../tests/support/counting-proxy.js';
 import { spawnChurn, waitUntil } from '../tests/support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
 import { sandboxCounts } from '../tests/support/sandbox-portal.js';
+import { benchSalesforceCycle } from './cycle-salesforce.js';
 
 const { values } = parseArgs({
-  options: { contacts: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' } },
+  options: {
+    contacts: { type: 'string', default: '20000' },
+    seed: { type: 'string', default: '1' },
+    crm: { type: 'string', default: 'hubspot' },
+  },
 });
 const contacts = Number(values.contacts);
+if (values.crm === 'salesforce') {
+  await benchSalesforceCycle(contacts, Number(values.seed));
+  process.exit(0);
+}
+if (values.crm !== 'hubspot') throw new Error(`--crm takes hubspot or salesforce, not ${values.crm}`);
 const HUB = 710;
 const ALLOWED_PER_SECOND = 110 / 10;
 const PAGE = 100;
