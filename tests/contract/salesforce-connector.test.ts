@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CrmQuotaExceededError, CrmRequestError } from '../../server/crm/errors.js';
 import { writtenFields } from '../../server/manifest/written-fields.js';
+import { SalesforceConnector } from '../../server/crm/salesforce/connector.js';
 import { createServices } from '../../server/services.js';
 import { churnRuleSchema } from '../../server/settings/churn-rule.js';
 import { fullSyncObject } from '../../server/sync/full-sync.js';
@@ -122,4 +123,36 @@ describe('the Salesforce connector', () => {
     expect(stored?.properties.Churn_Risk_Score__c).toBe('73');
     expect(stored?.properties.Churn_Risk_Tier__c).toBe('high');
   });
+
+  it('reads a big object through one Bulk API 2.0 job, page by page, every record once', async () => {
+    const installed = await harness.installOrg(23_000);
+    const { requester } = harness.product.ctx.services.crms.stackFor('salesforce');
+    // The same connector with a low threshold: any object above 1,000 records goes through Bulk.
+    const connector = new SalesforceConnector(requester, 1_000);
+    const mark = harness.wire.mark();
+    const ids: string[] = [];
+    const pages: number[] = [];
+    let after: string | undefined;
+    do {
+      const page = await connector.listPage(installed.portalId, 'contacts', {
+        properties: ['Title', 'Customer_Status__c'],
+        associations: ['companies'],
+        ...(after ? { after } : {}),
+      });
+      ids.push(...page.results.map((r) => r.id));
+      pages.push(page.results.length);
+      expect(page.results.every((r) => r.properties.Customer_Status__c === 'Customer' && !r.archived)).toBe(
+        true,
+      );
+      after = page.next;
+    } while (after);
+    expect(ids).toHaveLength(23_000);
+    expect(new Set(ids).size).toBe(23_000);
+    expect(ids.sort()).toEqual(await installed.sandbox.recordIds('contacts'));
+    // A first query page, then the job: created once, polled, its results read by locator.
+    expect(pages).toEqual([12_000, 10_000, 1_000]);
+    const calls = harness.wire.since(mark);
+    expect(calls.filter((c) => c.kind === 'list')).toHaveLength(1);
+    expect(calls.length).toBeLessThanOrEqual(10);
+  }, 60_000);
 });

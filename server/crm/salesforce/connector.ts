@@ -16,6 +16,7 @@ import type {
 import { CrmRequestError } from '../errors.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
+import { BULK_THRESHOLD } from './bulk-export.js';
 import { customFieldName, ensureSalesforceFields } from './fields.js';
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
 import { salesforceRecordSpecs } from './records.js';
@@ -33,10 +34,14 @@ export class SalesforceConnector implements CrmConnector {
     SCORE_FIELDS.map((name) => [name, customFieldName(name)]),
   ) as Record<ScoreField, string>;
 
-  constructor(readonly requester: SalesforceRequester) {}
+  constructor(
+    readonly requester: SalesforceRequester,
+    /** Records in an object above which a full read goes through Bulk API 2.0. */
+    private readonly bulkThreshold = BULK_THRESHOLD,
+  ) {}
 
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {
-    return listPage(this.requester, portalId, type, options);
+    return listPage(this.requester, portalId, type, options, this.bulkThreshold);
   }
 
   modifiedSincePage(

@@ -16,6 +16,7 @@ import type {
   PropertyValueChange,
 } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
+import { BULK_THRESHOLD, bulkPage, isBulkCursor, startBulkExport, type BulkPage } from './bulk-export.js';
 import { SALESFORCE_OBJECTS } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 import { dateTimeLiteral, field, idList, idLiteral, stringLiteral } from './soql.js';
@@ -83,13 +84,21 @@ function flatten(
 }
 
 function toRecord(type: CrmObjectType, row: Row, withAssociations: boolean): CrmRecord {
-  const properties = flatten(row);
+  return fromProperties(type, flatten(row), withAssociations);
+}
+
+/** A record from its fields as strings, parents flattened (a query answer's, or a Bulk CSV row). */
+function fromProperties(
+  type: CrmObjectType,
+  properties: Record<string, string | null>,
+  withAssociations: boolean,
+): CrmRecord {
   const record: CrmRecord = {
-    id: String(row.Id),
+    id: String(properties.Id),
     properties,
     createdAt: properties.CreatedDate ?? '',
     updatedAt: properties.SystemModstamp ?? properties.CreatedDate ?? '',
-    archived: row.IsDeleted === true,
+    archived: properties.IsDeleted === 'true',
   };
   if (withAssociations) {
     const associations: NonNullable<CrmRecord['associations']> = {};
@@ -107,12 +116,23 @@ function selectList(type: CrmObjectType, properties: readonly string[]): string 
   return [...new Set([...SYSTEM, ...properties, ...lookups])].map(field).join(', ');
 }
 
+/** A query's first page of records (all of them, under a LIMIT of at most 2,000). */
 async function query(
   requester: SalesforceRequester,
   portalId: number,
   soql: string,
   options: { all?: boolean } = {},
 ): Promise<Row[]> {
+  return (await queryWithTotal(requester, portalId, soql, options)).records;
+}
+
+/** A query's first page, and how many records match in all (`totalSize`). */
+async function queryWithTotal(
+  requester: SalesforceRequester,
+  portalId: number,
+  soql: string,
+  options: { all?: boolean } = {},
+): Promise<{ records: Row[]; totalSize: number }> {
   const resource = options.all ? 'queryAll' : 'query';
   const answer = await requester.call(portalId, (conn: Connection) =>
     conn.request({
@@ -121,16 +141,46 @@ async function query(
     }),
   );
   const page = queryAnswer.parse(answer);
-  return page.records;
+  return { records: page.records.slice(0, QUERY_PAGE), totalSize: page.totalSize };
 }
 
+/**
+ * One page of a full read. Objects above `bulkThreshold` records are read through a Bulk API 2.0
+ * job (its cursor names the job's page); the others by Id, 2,000 records a query.
+ */
 export async function listPage(
   requester: SalesforceRequester,
   portalId: number,
   type: CrmObjectType,
   options: ListOptions,
+  bulkThreshold: number = BULK_THRESHOLD,
 ): Promise<Page<CrmRecord>> {
   const { sobject } = SALESFORCE_OBJECTS[type];
+  const withAssociations = (options.associations?.length ?? 0) > 0;
+  const fromBulk = (page: BulkPage): Page<CrmRecord> => ({
+    results: page.rows.map((row) => fromProperties(type, row, withAssociations)),
+    ...(page.next ? { next: page.next } : {}),
+  });
+  if (isBulkCursor(options.after)) return fromBulk(await bulkPage(requester, portalId, options.after!));
+  if (!options.after && !options.archived) {
+    // The first page is queried without a LIMIT, so its answer also says how many records there
+    // are; a big object's remaining records then come from one Bulk API 2.0 job.
+    const first = await queryWithTotal(
+      requester,
+      portalId,
+      `SELECT ${selectList(type, options.properties)} FROM ${sobject} ORDER BY Id`,
+    );
+    const results = first.records.map((row) => toRecord(type, row, withAssociations));
+    const last = results.at(-1);
+    if (first.totalSize <= results.length || !last) return { results };
+    if (first.totalSize <= bulkThreshold) return { results, next: last.id };
+    const rest = await startBulkExport(
+      requester,
+      portalId,
+      `SELECT ${selectList(type, options.properties)} FROM ${sobject} WHERE Id > ${idLiteral(last.id)}`,
+    );
+    return { results: [...results, ...fromBulk(rest).results], ...(rest.next ? { next: rest.next } : {}) };
+  }
   const where = [
     options.archived ? 'IsDeleted = true' : null,
     options.after ? `Id > ${idLiteral(options.after)}` : null,
@@ -142,7 +192,7 @@ export async function listPage(
     (where ? ` WHERE ${where}` : '') +
     ` ORDER BY Id LIMIT ${QUERY_PAGE}`;
   const rows = await query(requester, portalId, soql, { all: options.archived === true });
-  const results = rows.map((row) => toRecord(type, row, (options.associations?.length ?? 0) > 0));
+  const results = rows.map((row) => toRecord(type, row, withAssociations));
   const last = results.at(-1);
   return { results, ...(results.length === QUERY_PAGE && last ? { next: last.id } : {}) };
 }
