@@ -10,18 +10,27 @@ export interface DashboardSession {
   setCookie: string;
 }
 
-export async function signInToDashboard(productUrl: string, hubId: number): Promise<DashboardSession> {
-  const start = await fetch(`${productUrl}/app/login`, { redirect: 'manual' });
-  if (start.status !== 302) throw new Error(`/app/login answered ${start.status}`);
+export function signInToDashboard(productUrl: string, hubId: number): Promise<DashboardSession> {
+  return signIn(productUrl, '/app/login', { portalId: String(hubId), decision: 'approve' });
+}
+
+/** The same through Salesforce's authorize page, approved for the org's admin. */
+export function signInToSalesforceDashboard(productUrl: string, orgId: string): Promise<DashboardSession> {
+  return signIn(productUrl, '/app/login?crm=salesforce', { orgId, decision: 'allow' });
+}
+
+async function signIn(
+  productUrl: string,
+  loginPath: string,
+  consentFields: Record<string, string>,
+): Promise<DashboardSession> {
+  const start = await fetch(`${productUrl}${loginPath}`, { redirect: 'manual' });
+  if (start.status !== 302) throw new Error(`${loginPath} answered ${start.status}`);
   const authorize = new URL(start.headers.get('location')!);
   const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
     method: 'POST',
     redirect: 'manual',
-    body: new URLSearchParams({
-      ...Object.fromEntries(authorize.searchParams),
-      portalId: String(hubId),
-      decision: 'approve',
-    }),
+    body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), ...consentFields }),
   });
   if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
   const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
