@@ -1,7 +1,7 @@
 /** The settings form's fields for what "churned" means and how scores become tiers. */
 
 export type ChurnRule =
-  | { kind: 'lifecycle_stage'; formerStage: string; renewalLost: boolean; renewalDealTypes?: string[] }
+  | { kind: 'lifecycle_stage'; formerStage?: string; renewalLost: boolean; renewalDealTypes?: string[] }
   | { kind: 'property'; property: string; dateProperty?: string }
   | { kind: 'no_purchase'; days: number };
 
@@ -17,7 +17,7 @@ export type TierPolicy =
     };
 
 const RULE_DEFAULTS: Record<ChurnRule['kind'], ChurnRule> = {
-  lifecycle_stage: { kind: 'lifecycle_stage', formerStage: 'other', renewalLost: true },
+  lifecycle_stage: { kind: 'lifecycle_stage', renewalLost: true },
   property: { kind: 'property', property: 'churned' },
   no_purchase: { kind: 'no_purchase', days: 365 },
 };
@@ -63,8 +63,13 @@ export function ChurnRuleFields({
             Former-customer stage
             <input
               name="formerStage"
-              value={rule.formerStage}
-              onChange={(e) => onChange({ ...rule, formerStage: e.target.value })}
+              value={rule.formerStage ?? ''}
+              placeholder="the CRM's own (HubSpot: other; Salesforce: Former Customer)"
+              onChange={(e) => {
+                const { formerStage: _unset, ...rest } = rule;
+                // Empty means the CRM's own stage: the rule then names none.
+                onChange(e.target.value.trim() ? { ...rest, formerStage: e.target.value } : rest);
+              }}
             />
           </label>
           <label className="field">
