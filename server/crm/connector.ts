@@ -1,5 +1,5 @@
 import type { ChurnRule } from '../settings/churn-rule.js';
-import type { RecordSpec, ScoreField } from './warehouse-records.js';
+import type { RecordSpec, WrittenField } from './warehouse-records.js';
 
 /**
  * What the product needs from a CRM, whichever CRM it is. HubSpot's driver lives in ./hubspot,
@@ -155,12 +155,19 @@ export interface CrmConnector {
     outputFields: Record<string, string>,
   ): Promise<void>;
 
+  /**
+   * Sets the per-install secret with which the app's own code inside the CRM (Salesforce's package)
+   * authenticates its calls to this server; `package_missing` while that code is not installed.
+   * Absent for CRMs that sign their calls with the app's client secret (HubSpot).
+   */
+  setOrgSecret?(portalId: number, secret: string): Promise<'set' | 'package_missing'>;
+
   /** This CRM's record vocabulary: what to fetch, and how its records become warehouse rows. */
   recordSpecs(rule: ChurnRule): RecordSpec[];
   /** Records one `batchUpdate` call carries to the CRM (HubSpot: 100; Salesforce: 200). */
   readonly writeBatchSize: number;
   /** What this CRM calls each field the app writes on a contact. */
-  readonly scoreFields: Readonly<Record<ScoreField, string>>;
+  readonly fieldNames: Readonly<Record<WrittenField, string>>;
 
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(

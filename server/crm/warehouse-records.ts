@@ -58,3 +58,11 @@ export const SCORE_FIELDS = [
   'churn_risk_model',
 ] as const;
 export type ScoreField = (typeof SCORE_FIELDS)[number];
+
+/** What retention actions write on a contact: the latest offer code and the loyalty balance. */
+export const RETENTION_FIELDS = ['retention_offer_code', 'loyalty_points'] as const;
+export type RetentionField = (typeof RETENTION_FIELDS)[number];
+
+/** Every field the app writes on a contact, by the app's own names. */
+export const WRITTEN_FIELDS = [...SCORE_FIELDS, ...RETENTION_FIELDS] as const;
+export type WrittenField = (typeof WRITTEN_FIELDS)[number];

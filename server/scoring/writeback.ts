@@ -116,7 +116,7 @@ export async function writeBackScores(
   result.unchanged = writes.length - pending.length;
 
   if (options.verify && pending.length > 0) {
-    const names = connector.scoreFields;
+    const names = connector.fieldNames;
     const current = await connector.batchRead(
       portalId,
       'contacts',
@@ -142,7 +142,7 @@ export async function writeBackScores(
     const outcome = await connector.batchUpdate(
       portalId,
       'contacts',
-      batch.map((b) => ({ id: b.id, properties: inCrmNames(b.properties, connector.scoreFields) })),
+      batch.map((b) => ({ id: b.id, properties: inCrmNames(b.properties, connector.fieldNames) })),
     );
     result.calls++;
     result.sent += batch.length;

@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
 import { CrmRequestError } from '../crm/errors.js';
+import type { RetentionField } from '../crm/warehouse-records.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { Reason } from '../model/index.js';
@@ -78,12 +79,19 @@ export async function completeRetentionAction(
   return 'completed';
 }
 
+/** Writes the app's fields on the contact, under the names the CRM gives them. */
 async function writeContact(
   deps: CompleteActionDeps,
   portalId: number,
   contactId: string,
-  properties: Record<string, string>,
+  values: Partial<Record<RetentionField, string>>,
 ): Promise<void> {
+  const properties = Object.fromEntries(
+    Object.entries(values).map(([field, value]) => [
+      deps.connector.fieldNames[field as RetentionField],
+      value,
+    ]),
+  );
   const result = await deps.connector.batchUpdate(portalId, 'contacts', [{ id: contactId, properties }]);
   const failure = result.failed[0];
   if (failure) throw new Error(`The CRM refused to update contact ${contactId}: ${failure.message}`);

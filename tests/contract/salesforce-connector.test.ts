@@ -114,7 +114,7 @@ describe('the Salesforce connector', () => {
     expect(again.created).toEqual([]);
 
     const [id] = await installed.sandbox.recordIds('contacts');
-    const names = installed.connector.scoreFields;
+    const names = installed.connector.fieldNames;
     const result = await installed.connector.batchUpdate(installed.portalId, 'contacts', [
       { id: id!, properties: { [names.churn_risk_score]: '73', [names.churn_risk_tier]: 'high' } },
     ]);

@@ -15,7 +15,7 @@ import { completeActionCallback, createTicket } from './automation.js';
 import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
-import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
+import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
 import { hubspotRecordSpecs } from './records.js';
 import type { HubSpotRequester } from './requester.js';
 
@@ -63,9 +63,9 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /** HubSpot's properties carry the app's own names (the manifest creates them so). */
-  readonly scoreFields: Readonly<Record<ScoreField, string>> = Object.fromEntries(
-    SCORE_FIELDS.map((field) => [field, field]),
-  ) as Record<ScoreField, string>;
+  readonly fieldNames: Readonly<Record<WrittenField, string>> = Object.fromEntries(
+    WRITTEN_FIELDS.map((field) => [field, field]),
+  ) as Record<WrittenField, string>;
 
   recordSpecs(rule: ChurnRule): RecordSpec[] {
     return hubspotRecordSpecs(rule);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { setSalesforceOrgSecret, type OrgSecretOutcome } from './org-credential.js';
 import type {
   BatchUpdateResult,
   ChangedPage,
@@ -15,7 +16,7 @@ import type {
 } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
-import { SCORE_FIELDS, type RecordSpec, type ScoreField } from '../warehouse-records.js';
+import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
 import { BULK_THRESHOLD } from './bulk-export.js';
 import { customFieldName, ensureSalesforceFields } from './fields.js';
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
@@ -30,9 +31,9 @@ const CASE_PRIORITY: Record<TicketSpec['priority'], string> = { LOW: 'Low', MEDI
 /** The CRM connector on Salesforce's REST API through jsforce; every call goes through the requester. */
 export class SalesforceConnector implements CrmConnector {
   readonly writeBatchSize = WRITE_BATCH;
-  readonly scoreFields: Readonly<Record<ScoreField, string>> = Object.fromEntries(
-    SCORE_FIELDS.map((name) => [name, customFieldName(name)]),
-  ) as Record<ScoreField, string>;
+  readonly fieldNames: Readonly<Record<WrittenField, string>> = Object.fromEntries(
+    WRITTEN_FIELDS.map((name) => [name, customFieldName(name)]),
+  ) as Record<WrittenField, string>;
 
   constructor(
     readonly requester: SalesforceRequester,
@@ -102,6 +103,11 @@ export class SalesforceConnector implements CrmConnector {
       400,
       'Salesforce Flow actions complete in-line; there is no callback to complete.',
     );
+  }
+
+  /** The org's External Credential holds the secret its package's Apex calls this server with. */
+  setOrgSecret(portalId: number, secret: string): Promise<OrgSecretOutcome> {
+    return setSalesforceOrgSecret(this.requester, portalId, secret);
   }
 
   recordSpecs(rule: ChurnRule): RecordSpec[] {
