@@ -2,9 +2,10 @@
  * The Salesforce sandbox's two HTTP apps, as Salesforce splits them: the login origin
  * (OAuth 2.0 authorize, token and revoke, and the identity service) and the instance origin (the
  * REST API under `/services/data/vNN.N/` — sObjects, SOQL, sObject Collections, Bulk API 2.0
- * query jobs, Tooling — behind authentication, injectable faults and the daily API allowance,
- * plus the `/_sandbox/salesforce` admin API). The instance origin answers the token and identity
- * endpoints too, as a Salesforce My Domain does.
+ * query jobs, Tooling, the Connect REST API's named-credential credentials — behind
+ * authentication, injectable faults and the daily API allowance, plus the `/_sandbox/salesforce`
+ * admin API, which also installs packages and makes callouts as the org's Apex would). The
+ * instance origin answers the token and identity endpoints too, as a Salesforce My Domain does.
  */
 import { createRecordPageRouter } from './http/record-page.js';
 import express, { type Response } from 'express';
@@ -12,6 +13,7 @@ import { SalesforceAuth, type SalesforceOrigins } from './auth.js';
 import { SalesforceFaults, type SalesforceFaultInput } from './faults.js';
 import { ApiLimits } from './limits.js';
 import type { SalesforceStore } from './store.js';
+import { Callouts } from './callouts.js';
 import { createAdminRouter } from './http/admin.js';
 import { QueryJobs } from './http/bulk-query-jobs.js';
 import { createBulkQueryRouter } from './http/bulk-query.js';
@@ -19,9 +21,11 @@ import { createCompositeRouter } from './http/composite.js';
 import { notFound, salesforceErrorHandler } from './http/errors.js';
 import { callerOf, createRestGuard } from './http/guard.js';
 import { createIdentityRouter } from './http/identity.js';
+import { createNamedCredentialsRouter } from './http/named-credentials.js';
 import { createAuthorizeRouter } from './http/oauth-authorize.js';
 import { createTokenRouter } from './http/oauth-tokens.js';
 import { createOrgLimitsRouter } from './http/org-limits.js';
+import { createPackageAdminRouter } from './http/package-admin.js';
 import { QueryCursors } from './http/query-cursors.js';
 import { createQueryRouter } from './http/query.js';
 import type { WriteContext } from './http/record-writes.js';
@@ -29,6 +33,7 @@ import { createSobjectsRouter } from './http/sobjects.js';
 import { createToolingRouter } from './http/tooling.js';
 import { createResourcesRouter, createVersionListRouter } from './http/versions.js';
 import { WriteLog } from './http/write-log.js';
+import { NamedCredentials } from './named-credentials.js';
 
 export interface SalesforceSandboxOptions {
   /** Lifetime of access tokens of apps that do not set their own; 2 hours by default. */
@@ -44,6 +49,9 @@ export interface SalesforceControls {
   limits: ApiLimits;
   writes: WriteLog;
   jobs: QueryJobs;
+  /** Installed packages' credentials and the secrets set for their principals. */
+  credentials: NamedCredentials;
+  callouts: Callouts;
 }
 
 export interface SalesforceApps {
@@ -76,7 +84,9 @@ export function createSalesforceApps(
   const writes = new WriteLog();
   const cursors = new QueryCursors(now);
   const jobs = new QueryJobs(now);
-  const controls: SalesforceControls = { auth, faults, limits, writes, jobs };
+  const credentials = new NamedCredentials();
+  const callouts = new Callouts(credentials);
+  const controls: SalesforceControls = { auth, faults, limits, writes, jobs, credentials, callouts };
   const writeContext = (res: Response): WriteContext => {
     const caller = callerOf(res);
     return { org: caller.org, userId: caller.user.Id, client: caller.client, faults, log: writes, now };
@@ -98,6 +108,7 @@ export function createSalesforceApps(
   rest.use(createQueryRouter(cursors, now, { prefix: 'tooling/', sourceOf: (caller) => caller.org.tooling }));
   rest.use(createToolingRouter(writeContext));
   rest.use(createBulkQueryRouter(jobs, now));
+  rest.use(createNamedCredentialsRouter(credentials));
 
   const instance = baseApp();
   instance.use(
@@ -108,6 +119,7 @@ export function createSalesforceApps(
   instance.use(createTokenRouter(auth));
   instance.use(createIdentityRouter(auth));
   instance.use('/services/data/:version', ...createRestGuard({ auth, limits, faults }), rest);
+  instance.use(createPackageAdminRouter({ store, credentials, callouts }));
   instance.use(createAdminRouter({ store, auth, faults, limits, writes }));
   instance.use(createRecordPageRouter(store));
   instance.use((_req, _res, next) => next(notFound()));

@@ -11,6 +11,8 @@
  * - `GET|POST|DELETE …/orgs/{orgId}/faults` (see ../faults.ts);
  * - `GET …/orgs/{orgId}/writes?client=&limit=`: recent record writes and who made them;
  * - `GET|DELETE …/orgs/{orgId}/calls`: API calls by endpoint, and today's usage.
+ * Packages, their credentials and Apex callouts have their own routes (./package-admin.ts), mounted
+ * before these.
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
