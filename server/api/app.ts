@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter } from './health.js';
 import { reportsRouter } from './reports.js';
 import { retentionRouter } from './retention-routes.js';
+import { salesforceOrgRouter } from './salesforce-org-routes.js';
 import { surveyRouter } from './survey-routes.js';
 import { workflowActionsRouter } from './workflow-actions-routes.js';
 import { portalSessionGuard, sessionOrAdminGuard } from './sign-in/session-guard.js';
@@ -120,6 +121,7 @@ export function createApp(ctx: AppContext): Express {
       requireAdmin: sessionOrAdmin,
     }),
   );
+  app.use(salesforceOrgRouter({ db: ctx.db.db, work: ctx.work, publicUrl: ctx.config.publicUrl }));
   app.use(reportsRouter({ db: ctx.db.db, logger: ctx.logger, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(

@@ -9,6 +9,7 @@ import * as cardFeedback from './migrations/0007-card-feedback.js';
 import * as customerStatus from './migrations/0008-customer-status.js';
 import * as neutralRecords from './migrations/0009-neutral-records.js';
 import * as installApiBase from './migrations/0010-install-api-base.js';
+import * as orgCredentials from './migrations/0011-org-credentials.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-customer-status': customerStatus,
   '0009-neutral-records': neutralRecords,
   '0010-install-api-base': installApiBase,
+  '0011-org-credentials': orgCredentials,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -41,6 +41,17 @@ export interface OauthTokensTable {
   updated_at: CreatedTimestamp;
 }
 
+export type OrgCredentialStatus = 'set' | 'rotating' | 'awaiting_package' | 'failed';
+
+/** The SHA-256 of the secret a CRM install's own code calls this server with. */
+export interface OrgCredentialsTable {
+  portal_id: BigId;
+  secret_sha256: string | null;
+  status: OrgCredentialStatus;
+  detail: string | null;
+  updated_at: CreatedTimestamp;
+}
+
 interface CrmObjectColumns {
   portal_id: BigId;
   id: string;
@@ -422,6 +433,7 @@ export interface Database {
   score_weekly_totals: ScoreWeeklyTotalsTable;
   score_feedback: ScoreFeedbackTable;
   customer_status: CustomerStatusTable;
+  org_credentials: OrgCredentialsTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

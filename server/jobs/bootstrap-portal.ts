@@ -4,6 +4,11 @@ import { z } from 'zod';
 import type { EnsurePropertiesReport, PropertyGroupSpec, PropertySpec } from '../crm/connector.js';
 import type { CrmConnectors } from '../crm/registry.js';
 import { json, type Database } from '../db/index.js';
+import {
+  orgCredentialNeeded,
+  provisionOrgCredential,
+  type OrgCredentialOutcome,
+} from '../crm/org-credentials.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from './queues.js';
@@ -40,7 +45,38 @@ export async function ensureWrittenFields(
 }
 
 /**
- * After an install: the app's property group and score properties in the portal. Safe to run any
+ * The secret the app's code inside the CRM calls this server with (Salesforce's package), when the
+ * install's CRM has such code and the secret is not set yet. Never fails the caller: an org whose
+ * package is not installed yet, or a refusal, is recorded for the admin and tried again next time.
+ */
+export async function ensureOrgCredential(
+  deps: Pick<BootstrapDeps, 'db' | 'crms' | 'logger'>,
+  portalId: number,
+): Promise<OrgCredentialOutcome | 'failed' | 'already_set'> {
+  try {
+    const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
+    if (!connector.setOrgSecret) return 'not_needed';
+    if (!(await orgCredentialNeeded(deps.db, portalId))) return 'already_set';
+    const outcome = await untilRevoked(() => provisionOrgCredential(deps.db, connector, portalId));
+    await deps.db
+      .insertInto('audit_log')
+      .values({
+        portal_id: portalId,
+        actor: 'system',
+        action: 'portal.org_credential',
+        details: json({ outcome }),
+      })
+      .execute();
+    return outcome;
+  } catch (error) {
+    deps.logger.warn({ portalId, err: error }, 'could not set the org credential; will try again next cycle');
+    return 'failed';
+  }
+}
+
+/**
+ * After an install: the app's property group and score properties in the portal, and the org's
+ * credential where the CRM's side needs one. Safe to run any
  * number of times; properties that exist with another type are reported in the audit log.
  */
 export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
@@ -61,6 +97,7 @@ export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Pro
       'properties exist with another type; left alone',
     );
   }
+  await ensureOrgCredential(deps, portalId);
   await deps.onBootstrapped(portalId);
   return report;
 }

@@ -5,7 +5,12 @@ import type { DatabaseHandle } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { AppManifest } from '../manifest/index.js';
 import { writtenFields } from '../manifest/written-fields.js';
-import { BOOTSTRAP_PORTAL_JOB, ensureWrittenFields, processBootstrapPortal } from './bootstrap-portal.js';
+import {
+  BOOTSTRAP_PORTAL_JOB,
+  ensureOrgCredential,
+  ensureWrittenFields,
+  processBootstrapPortal,
+} from './bootstrap-portal.js';
 import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
@@ -57,7 +62,10 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
     logger: ctx.logger,
   };
   const scoringDeps = {
-    ensureWrittenFields: (portalId: number) => ensureWrittenFields(bootstrapDeps, portalId),
+    ensureWrittenFields: async (portalId: number) => {
+      await ensureWrittenFields(bootstrapDeps, portalId);
+      await ensureOrgCredential(bootstrapDeps, portalId);
+    },
     chunkSize: ctx.config.scoringChunkSize,
     db: ctx.db.db,
     queues: ctx.queues,

@@ -31,3 +31,13 @@ export {
   type GeneratedHubSpotProject,
   type HubSpotProjectOptions,
 } from './hubspot-project.js';
+export {
+  generateSalesforcePackage,
+  salesforcePackageFiles,
+  checkSalesforcePublicUrl,
+  SalesforcePackageError,
+  DEFAULT_SALESFORCE_SOURCE_DIR,
+  OPENAPI_FILE,
+  type GeneratedSalesforcePackage,
+  type SalesforcePackageOptions,
+} from './salesforce-package/index.js';

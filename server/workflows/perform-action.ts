@@ -37,8 +37,8 @@ export interface RetentionActionRequest {
   /** HubSpot's callbackId for a workflow step; any unique key for other callers. */
   requestKey: string;
   inputs: Record<string, unknown>;
-  /** `workflow` completes HubSpot's callback when the CRM work is done; `manual` does not. */
-  source?: 'workflow' | 'manual';
+  /** `workflow` completes HubSpot's callback when the CRM work is done; `flow` (Salesforce Flow, answered in-line) and `manual` do not. */
+  source?: 'workflow' | 'flow' | 'manual';
 }
 
 export type OutputFields = Record<string, string | number>;

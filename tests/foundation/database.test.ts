@@ -17,6 +17,7 @@ const WAREHOUSE_TABLES = [
   'loyalty_ledger',
   'models',
   'oauth_tokens',
+  'org_credentials',
   'portals',
   'retention_actions',
   'retention_offers',

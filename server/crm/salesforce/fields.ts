@@ -22,7 +22,7 @@ export function customFieldName(name: string): string {
     .join('_')}__c`;
 }
 
-interface FieldShape {
+export interface FieldShape {
   /** The Tooling API's Metadata type. */
   metadata: Record<string, unknown> & { type: string };
   /** The describe types that count as this field. */
@@ -33,7 +33,7 @@ interface FieldShape {
  * How each property type is kept. A tier is text rather than a picklist so a tier a later release
  * adds is written at once; Flow and list views filter on it the same way.
  */
-function shapeOf(spec: PropertySpec): FieldShape {
+export function salesforceFieldShape(spec: PropertySpec): FieldShape {
   const base = { label: spec.label, description: spec.description.slice(0, 1000) };
   switch (spec.type) {
     case 'number':
@@ -97,7 +97,10 @@ export async function ensureSalesforceFields(
         conn.request({
           method: 'POST',
           url: `${version}/tooling/sobjects/CustomField`,
-          body: JSON.stringify({ FullName: `${sobject}.${field}`, Metadata: shapeOf(spec).metadata }),
+          body: JSON.stringify({
+            FullName: `${sobject}.${field}`,
+            Metadata: salesforceFieldShape(spec).metadata,
+          }),
           headers: { 'content-type': 'application/json' },
         }),
       ),
@@ -123,7 +126,7 @@ export async function ensureSalesforceFields(
         403,
         `${sobject}.${field} is still not visible to the connected user after the grant.`,
       );
-    const shape = shapeOf(spec);
+    const shape = salesforceFieldShape(spec);
     if (!shape.describeTypes.includes(found.type)) {
       report.conflicts.push({
         name: spec.name,
