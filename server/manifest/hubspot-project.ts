@@ -3,18 +3,10 @@
  * `hs project upload` takes. Output is deterministic (sorted keys, sorted sets, stable file names)
  * so a regenerated project only differs where the manifest or the public URL did.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listFiles, prepareGeneratedFolder } from './project-folder.js';
 import { checkHubSpotPublicUrl, fillPublicUrl, PUBLIC_URL_TOKEN, withPublicUrl } from './public-url.js';
 import type { AppManifest, ManifestCard, ManifestWebhooks, ManifestWorkflowAction } from './schema.js';
 
@@ -185,18 +177,13 @@ const GENERATED_PATHS = [
  * at the wrong place must never delete someone's work.
  */
 function prepareOutDir(outDir: string): void {
-  if (!existsSync(outDir)) {
-    mkdirSync(outDir, { recursive: true });
-    return;
-  }
-  const entries = readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes('hsproject.json')) {
-    throw new HubSpotProjectError(
-      `${outDir} is not empty and holds no hsproject.json, so it is not a generated project; choose another --out.`,
-    );
-  }
   // Only what generation owns goes: a developer's src/app/local.json proxy file survives.
-  for (const owned of GENERATED_PATHS) rmSync(join(outDir, owned), { recursive: true, force: true });
+  prepareGeneratedFolder(
+    outDir,
+    'hsproject.json',
+    GENERATED_PATHS,
+    (message) => new HubSpotProjectError(message),
+  );
 }
 
 /** Card sources in which the public URL token is filled in: the card fetches from that address. */
@@ -223,13 +210,6 @@ function copyCardSources(sourceDir: string, cardsDir: string, publicUrl: string)
     const text = readFileSync(path, 'utf8');
     if (text.includes(PUBLIC_URL_TOKEN)) writeFileSync(path, fillPublicUrl(text, publicUrl));
   }
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => statSync(join(dir, file)).isFile())
-    .map((file) => file.split(sep).join('/'))
-    .sort(byCodePoint);
 }
 
 export function generateHubSpotProject(

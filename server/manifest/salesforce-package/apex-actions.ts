@@ -153,7 +153,9 @@ export function actionClass(action: ManifestWorkflowAction): ApexClassSource {
   const sent = [
     `                'contactId' => request.contactId,`,
     `                'requestKey' => request.idempotencyKey,`,
-    ...inputs.map((field) => `                ${apexString(field.name)} => request.${apexVariableName(field.name)},`),
+    ...inputs.map(
+      (field) => `                ${apexString(field.name)} => request.${apexVariableName(field.name)},`,
+    ),
   ];
   sent[sent.length - 1] = sent[sent.length - 1]!.replace(/,$/, '');
   const read = outputs.map(
@@ -213,7 +215,9 @@ function sample(field: ManifestActionField): { apex: string; json: unknown } {
     case 'Date':
       return { apex: 'Date.newInstance(2027, 1, 31)', json: '2027-01-31' };
     default:
-      return option ? { apex: apexString(option), json: option } : { apex: "'spring-win-back'", json: 'spring-win-back' };
+      return option
+        ? { apex: apexString(option), json: option }
+        : { apex: "'spring-win-back'", json: 'spring-win-back' };
   }
 }
 
@@ -225,7 +229,13 @@ export function actionTestClass(action: ManifestWorkflowAction): ApexClassSource
   const answerOutputs = Object.fromEntries(outputs.map((field) => [field.name, sample(field).json]));
   const answered = JSON.stringify({
     results: [
-      { contactId: '003000000000001AAA', ok: true, status: 'completed', replayed: false, outputs: answerOutputs },
+      {
+        contactId: '003000000000001AAA',
+        ok: true,
+        status: 'completed',
+        replayed: false,
+        outputs: answerOutputs,
+      },
       { contactId: '003000000000002AAA', ok: false, error: 'campaign is required' },
     ],
   });
@@ -260,12 +270,12 @@ export function actionTestClass(action: ManifestWorkflowAction): ApexClassSource
     `        List<${className}.Result> results = ${className}.run(new List<${className}.Request>{ first, second });`,
     '        Test.stopTest();',
     '',
-    '        System.assertEquals(1, mock.requests.size(), \'one callout for the whole batch\');',
+    "        System.assertEquals(1, mock.requests.size(), 'one callout for the whole batch');",
     '        HttpRequest sent = mock.requests[0];',
     `        System.assertEquals(${apexString(endpoint)}, sent.getEndpoint());`,
     "        System.assertEquals('POST', sent.getMethod());",
     `        System.assertEquals(UserInfo.getOrganizationId(), sent.getHeader('X-Churn-Radar-Org'));`,
-    "        Map<String, Object> body = (Map<String, Object>) JSON.deserializeUntyped(sent.getBody());",
+    '        Map<String, Object> body = (Map<String, Object>) JSON.deserializeUntyped(sent.getBody());',
     "        List<Object> items = (List<Object>) body.get('requests');",
     '        System.assertEquals(2, items.size());',
     '        Map<String, Object> sentFirst = (Map<String, Object>) items[0];',
@@ -299,4 +309,3 @@ export function actionTestClass(action: ManifestWorkflowAction): ApexClassSource
   ].join('\n');
   return { name, source };
 }
-

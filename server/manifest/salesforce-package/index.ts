@@ -6,11 +6,12 @@
  * controller, one Flow action (Apex `@InvocableMethod`) per manifest action with its Apex test,
  * and an OpenAPI description of those actions for External Services. Output is deterministic.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SALESFORCE_API_VERSION } from '../../crm/salesforce/api-version.js';
 import { RUN_PLAYS_PERMISSION } from '../../crm/salesforce/org-package.js';
+import { listFiles, prepareGeneratedFolder } from '../project-folder.js';
 import { PublicUrlError } from '../public-url.js';
 import type { AppManifest } from '../schema.js';
 import { writtenFields } from '../written-fields.js';
@@ -75,7 +76,8 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** The org calls out to HTTPS addresses; a loopback http:// one only for the local sandbox. */
 export function checkSalesforcePublicUrl(publicUrl: string, allowLoopback = false): string {
-  if (!URL.canParse(publicUrl)) throw new PublicUrlError(`The public URL ${JSON.stringify(publicUrl)} is not a URL.`);
+  if (!URL.canParse(publicUrl))
+    throw new PublicUrlError(`The public URL ${JSON.stringify(publicUrl)} is not a URL.`);
   const url = new URL(publicUrl);
   const loopback = LOOPBACK.test(url.hostname);
   if (loopback && !allowLoopback) {
@@ -87,7 +89,9 @@ export function checkSalesforcePublicUrl(publicUrl: string, allowLoopback = fals
     throw new PublicUrlError(`The public URL ${publicUrl} must use https://: Salesforce calls out over TLS.`);
   }
   if (url.search || url.hash || url.username || url.password || url.pathname !== '/') {
-    throw new PublicUrlError(`The public URL ${publicUrl} must be a plain origin (no path, query or credentials).`);
+    throw new PublicUrlError(
+      `The public URL ${publicUrl} must be a plain origin (no path, query or credentials).`,
+    );
   }
   return url.origin;
 }
@@ -106,7 +110,10 @@ export function salesforcePackageFiles(
   const publicUrl = checkSalesforcePublicUrl(options.publicUrl, options.allowLoopback);
   const apiVersion = options.apiVersion ?? SALESFORCE_API_VERSION;
   const fields = writtenFields(manifest).contact;
-  const actionSources = manifest.workflowActions.flatMap((a): ApexClassSource[] => [actionClass(a), actionTestClass(a)]);
+  const actionSources = manifest.workflowActions.flatMap((a): ApexClassSource[] => [
+    actionClass(a),
+    actionTestClass(a),
+  ]);
   const actionClasses = manifest.workflowActions.map((a) => actionClass(a).name);
   const classMeta = [...actionSources.map((c) => c.name), ...(options.copiedClasses ?? [])];
   const at = (path: string) => `${SOURCE_ROOT}/${path}`;
@@ -153,7 +160,10 @@ export function salesforcePackageFiles(
     { path: at(EXTERNAL_CREDENTIAL_FILE), content: externalCredentialXml() },
     { path: at(NAMED_CREDENTIAL_FILE), content: namedCredentialXml(publicUrl) },
     ...actionSources.map((c) => ({ path: at(`classes/${c.name}.cls`), content: c.source })),
-    ...classMeta.map((name) => ({ path: at(`classes/${name}.cls-meta.xml`), content: apexClassMetaXml(apiVersion) })),
+    ...classMeta.map((name) => ({
+      path: at(`classes/${name}.cls-meta.xml`),
+      content: apexClassMetaXml(apiVersion),
+    })),
     {
       path: OPENAPI_FILE,
       content: `${JSON.stringify(flowActionsOpenApi(manifest.workflowActions, publicUrl), null, 2)}\n`,
@@ -166,17 +176,12 @@ export function salesforcePackageFiles(
 const GENERATED_PATHS = ['sfdx-project.json', 'force-app', 'openapi'];
 
 function prepareOutDir(outDir: string): void {
-  if (!existsSync(outDir)) {
-    mkdirSync(outDir, { recursive: true });
-    return;
-  }
-  const entries = readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes('sfdx-project.json')) {
-    throw new SalesforcePackageError(
-      `${outDir} is not empty and holds no sfdx-project.json, so it is not a generated project; choose another --out.`,
-    );
-  }
-  for (const owned of GENERATED_PATHS) rmSync(join(outDir, owned), { recursive: true, force: true });
+  prepareGeneratedFolder(
+    outDir,
+    'sfdx-project.json',
+    GENERATED_PATHS,
+    (message) => new SalesforcePackageError(message),
+  );
 }
 
 /** Tests and local tooling stay behind: the org gets the component and the classes only. */
@@ -194,13 +199,6 @@ function copySources(sourceDir: string, targetRoot: string): string[] {
         .filter((file) => file.endsWith('.cls'))
         .map((file) => basename(file, '.cls'))
     : [];
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => statSync(join(dir, file)).isFile())
-    .map((file) => file.split(sep).join('/'))
-    .sort();
 }
 
 export function generateSalesforcePackage(

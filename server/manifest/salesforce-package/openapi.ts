@@ -66,7 +66,10 @@ export function flowActionsOpenApi(actions: ManifestWorkflowAction[], publicUrl:
           ]),
         ),
       },
-      required: ['contactId', ...action.inputFields.filter((f) => f.isRequired).map((f) => f.typeDefinition.name)],
+      required: [
+        'contactId',
+        ...action.inputFields.filter((f) => f.isRequired).map((f) => f.typeDefinition.name),
+      ],
     };
     schemas[answer] = {
       type: 'object',
@@ -117,7 +120,11 @@ export function flowActionsOpenApi(actions: ManifestWorkflowAction[], publicUrl:
               schema: {
                 type: 'object',
                 properties: {
-                  requests: { type: 'array', maxItems: 200, items: { $ref: `#/components/schemas/${request}` } },
+                  requests: {
+                    type: 'array',
+                    maxItems: 200,
+                    items: { $ref: `#/components/schemas/${request}` },
+                  },
                 },
                 required: ['requests'],
               },
@@ -131,7 +138,9 @@ export function flowActionsOpenApi(actions: ManifestWorkflowAction[], publicUrl:
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { results: { type: 'array', items: { $ref: `#/components/schemas/${answer}` } } },
+                  properties: {
+                    results: { type: 'array', items: { $ref: `#/components/schemas/${answer}` } },
+                  },
                   required: ['results'],
                 },
               },
