@@ -3,8 +3,10 @@
  * filled by the same customer generator, with the demo's app registered, and what the demo prints
  * and links to in it. Never a real CRM credential.
  */
+import type { GenerationSummary } from '../sandbox/generator/index.js';
 import type { CrmKind } from '../server/db/schema.js';
 import type { AppManifest } from '../server/manifest/index.js';
+import { runDemoCampaigns, type CampaignTrial } from './demo-campaign.js';
 import {
   installInSalesforceSandbox,
   installInSandbox,
@@ -27,6 +29,8 @@ export interface DemoCrm {
   /** The product's configuration for this CRM, pointed at the sandbox. */
   env: Record<string, string>;
   usageEvents: readonly SandboxUsageEvent[];
+  /** How many records of each object type (as the product's sync names them) the CRM holds. */
+  recordCounts: Partial<Record<string, number>>;
   /** What the start-up banner says about the sandbox. */
   sandboxLine: string;
   /** The dashboard's sign-in link for the demo account. */
@@ -37,11 +41,20 @@ export interface DemoCrm {
   recordUrl(contactId: string): string;
   /** The written fields of a contact, as the CRM holds them. */
   writtenFields(contactId: string): Record<string, string>;
+  /**
+   * Once the first cycle has written its tiers: the demo's retention campaigns, run by the CRM's
+   * own workflows against the product at `publicUrl`. Absent where the demo has no workflows to run.
+   */
+  tryCampaigns?(publicUrl: string, manifest: AppManifest, signal?: AbortSignal): Promise<CampaignTrial>;
   close(): Promise<void>;
 }
 
 const HUBSPOT_APP = { appId: 900001, clientId: 'churn-radar-demo', clientSecret: 'churn-radar-demo-secret' };
 const HUBSPOT_PORTAL = 100001;
+/** The demo company's domain: HubSpot names a portal by it, and so does the product (its survey page, for one). */
+const HUBSPOT_DOMAIN = 'northwind.example';
+/** Contacts the demo asks for feedback: enough to try a survey link, few enough to leave the rest alone. */
+const FEEDBACK_CONTACTS = 5;
 const SALESFORCE_APP = { clientId: '3MVG9ChurnRadarDemo', clientSecret: 'churn-radar-demo-secret' };
 
 export async function startDemoCrm(crm: CrmKind, options: DemoCrmOptions): Promise<DemoCrm> {
@@ -54,6 +67,7 @@ async function startHubSpotDemo(options: DemoCrmOptions): Promise<DemoCrm> {
     portalId: HUBSPOT_PORTAL,
     contacts: options.contacts,
     seed: options.seed,
+    domain: HUBSPOT_DOMAIN,
   });
   const url = run.sandbox.url;
   const portal = run.sandbox.store.portal(HUBSPOT_PORTAL)!;
@@ -69,6 +83,7 @@ async function startHubSpotDemo(options: DemoCrmOptions): Promise<DemoCrm> {
       HUBSPOT_RECORD_URL: `${url}/_sandbox/ui/portals/{portalId}/contacts/{contactId}`,
     },
     usageEvents: portal.usageEvents,
+    recordCounts: 'loaded' in run.summary ? {} : recordCounts(run.summary),
     sandboxLine: `${url}/_sandbox/ui  (HubSpot portal ${HUBSPOT_PORTAL}, ${options.contacts} contacts)`,
     signInPath: `/app/login?portal=${HUBSPOT_PORTAL}`,
     async connect(publicUrl, manifest) {
@@ -93,7 +108,37 @@ async function startHubSpotDemo(options: DemoCrmOptions): Promise<DemoCrm> {
         ),
       ) as Record<string, string>;
     },
+    tryCampaigns: (publicUrl, manifest, signal) => {
+      const contacts = portal.recordsOf('contacts');
+      const tiered = (tier: string) =>
+        [...contacts.values()]
+          .filter((c) => !c.archived && c.properties.churn_risk_tier === tier)
+          .map((c) => c.id);
+      return runDemoCampaigns({
+        sandboxUrl: url,
+        hubId: HUBSPOT_PORTAL,
+        app: HUBSPOT_APP,
+        manifest,
+        publicUrl,
+        // Customers not in the win-back: the medium tier first.
+        feedbackContactIds: [...tiered('medium'), ...tiered('low')].slice(0, FEEDBACK_CONTACTS),
+        offerCodeInCrm: (contactId) => contacts.get(contactId)?.properties.retention_offer_code ?? null,
+        signal,
+      });
+    },
     close: run.close,
+  };
+}
+
+/** The generator's counts under the names of the product's object types. */
+function recordCounts(summary: GenerationSummary): Partial<Record<string, number>> {
+  return {
+    contacts: summary.contacts,
+    companies: summary.companies,
+    deals: summary.deals,
+    tickets: summary.tickets,
+    emails: summary.emails,
+    feedback_submissions: summary.feedbackSubmissions,
   };
 }
 
@@ -115,6 +160,7 @@ async function startSalesforceDemo(options: DemoCrmOptions): Promise<DemoCrm> {
       SALESFORCE_LOGIN_URL: loginUrl,
     },
     usageEvents: run.org.usageEvents,
+    recordCounts: recordCounts(run.summary),
     sandboxLine: `${loginUrl} (login), ${instanceUrl} (instance)  (Salesforce org ${run.org.orgId}, ${options.contacts} contacts)`,
     signInPath: '/app/login?crm=salesforce',
     async connect(publicUrl) {

@@ -16,6 +16,8 @@ export interface SandboxRunOptions {
   portalId: number;
   contacts: number;
   seed: number;
+  /** The portal's domain (HubSpot's `hub_domain`, which the product names the portal by). */
+  domain?: string;
   ravenstackDir?: string;
   apps?: SandboxApp[];
 }
@@ -30,6 +32,7 @@ export interface SandboxRun {
 export async function runSandbox(options: SandboxRunOptions): Promise<SandboxRun> {
   const store = new SandboxStore();
   const routers = { webhooks: createWebhooksRouter(store), workflows: createWorkflowsRouter(store) };
+  if (options.domain) store.createPortal(options.portalId, options.domain);
   const sandbox = await startSandbox({
     store,
     port: options.port,

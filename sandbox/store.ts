@@ -112,6 +112,40 @@ export interface RecordChange {
 
 export type ChangeListener = (change: RecordChange) => void;
 
+/** A team an owner belongs to, as HubSpot's owners API shows it. */
+export interface OwnerTeam {
+  id: string;
+  name: string;
+  primary: boolean;
+}
+
+/**
+ * A user of a portal as HubSpot's owners API shows them: every user is an owner, whom records are
+ * assigned to through `hubspot_owner_id`, and whom the OAuth consent page signs in by `userId`.
+ * An archived owner is a deactivated user: records may still name them, nobody signs in as them.
+ */
+export interface SandboxOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  createdAt: Date;
+  updatedAt: Date;
+  archived: boolean;
+  teams: OwnerTeam[];
+}
+
+/** The portal's admin user, who installs apps and signs in unless the consent page names another. */
+export function adminUserId(portalId: number): number {
+  return 1000 + (portalId % 1_000_000);
+}
+
+/** Owner ids and the other users' ids: numeric, within HubSpot's int32, apart for each portal. */
+const OWNER_ID_BASE = 1_000_000_000;
+const USER_ID_BASE = 2_000_000;
+const IDS_PER_PORTAL = 1000;
+
 export class PortalData {
   readonly objects = new Map<ObjectType, Map<string, CrmRecord>>();
   /** key `${fromType}:${fromId}:${toType}` → associations in creation order. */
@@ -120,7 +154,10 @@ export class PortalData {
   readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
   readonly usageEvents: UsageEvent[] = [];
   readonly truth = new Map<string, HiddenTruth>();
+  /** Owners by id, in creation order; the first is the admin user. */
+  readonly owners = new Map<string, SandboxOwner>();
   private nextId = 1;
+  private nextOwner = 0;
   private readonly changeListeners = new Set<ChangeListener>();
   /** While false (bulk loading by the generator), no change events are emitted. */
   emitChanges = true;
@@ -128,12 +165,52 @@ export class PortalData {
   constructor(
     readonly portalId: number,
     readonly domain: string,
+    createdAt = new Date(),
   ) {
     for (const type of OBJECT_TYPES) {
       this.objects.set(type, new Map());
       this.properties.set(type, new Map());
       this.propertyGroups.set(type, new Map());
     }
+    this.addOwner(
+      { email: `admin@${domain}`, firstName: 'Portal', lastName: 'Admin', teams: [] },
+      createdAt,
+      adminUserId(portalId),
+    );
+  }
+
+  /** The owner who is the admin user: the one a sign-in without a named user is. */
+  get adminOwner(): SandboxOwner {
+    return this.owners.values().next().value!;
+  }
+
+  /** Adds a user, and so an owner; ids are issued unless `userId` names the user. */
+  addOwner(
+    person: Pick<SandboxOwner, 'email' | 'firstName' | 'lastName' | 'teams'> & { archived?: boolean },
+    at: Date,
+    userId?: number,
+  ): SandboxOwner {
+    const serial = this.nextOwner++;
+    const slot = (this.portalId % 1_000_000) * IDS_PER_PORTAL + serial;
+    const owner: SandboxOwner = {
+      id: String(OWNER_ID_BASE + slot),
+      userId: userId ?? USER_ID_BASE + slot,
+      email: person.email,
+      firstName: person.firstName,
+      lastName: person.lastName,
+      teams: person.teams,
+      archived: person.archived ?? false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.owners.set(owner.id, owner);
+    return owner;
+  }
+
+  /** The live (not archived) owner who is this user, if any. */
+  ownerOfUser(userId: number): SandboxOwner | undefined {
+    for (const owner of this.owners.values()) if (owner.userId === userId && !owner.archived) return owner;
+    return undefined;
   }
 
   allocateId(): string {
@@ -320,7 +397,7 @@ export class SandboxStore {
 
   createPortal(portalId: number, domain = `portal-${portalId}.sandbox.local`): PortalData {
     if (this.portals.has(portalId)) throw new Error(`portal ${portalId} already exists`);
-    const portal = new PortalData(portalId, domain);
+    const portal = new PortalData(portalId, domain, this.now());
     this.portals.set(portalId, portal);
     for (const listener of this.anyChangeListeners) portal.onChange(listener);
     return portal;

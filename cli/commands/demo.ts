@@ -6,7 +6,6 @@ import { loadConfig } from '../../server/config.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
-import { createLogger } from '../../server/logger.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import {
   createUsageApiKey,
@@ -15,11 +14,42 @@ import {
 } from '../../server/sync/usage/api-keys.js';
 import { InvalidArgumentError } from 'commander';
 import type { CrmKind } from '../../server/db/schema.js';
-import { startDemoCrm } from '../demo-crms.js';
+import type { AppManifest } from '../../server/manifest/index.js';
+import { campaignLines, winBackEffect } from '../campaign-summary.js';
+import { startDemoCrm, type DemoCrm } from '../demo-crms.js';
 import { forwardUsageEvents } from '../demo-install.js';
 import { followFirstCycle } from '../first-cycle.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
+import { createDemoLogger } from '../log-lines.js';
+import { printLine } from '../progress.js';
 import { ensureWebBuilt } from '../web-build.js';
+
+const printLines = (lines: string[]) => lines.forEach((line) => printLine(line));
+
+/**
+ * The demo's campaigns once the first cycle has written its tiers, and the closing lines about
+ * them; a campaign that fails says so in a line and leaves the demo running.
+ */
+async function tryCampaigns(
+  demo: DemoCrm,
+  productUrl: string,
+  portalId: number,
+  manifest: AppManifest,
+  signal: AbortSignal,
+): Promise<string[]> {
+  if (!demo.tryCampaigns) return [];
+  try {
+    const trial = await demo.tryCampaigns(productUrl, manifest, signal);
+    if (signal.aborted) return [];
+    const effectReportUrl = `${productUrl}/api/v1/portals/${portalId}/retention/effect`;
+    const effect = await winBackEffect(effectReportUrl);
+    return [...campaignLines({ trial, effect, recordUrl: demo.recordUrl, effectReportUrl }), ''];
+  } catch (error) {
+    // Shutting down closes what the campaign talks to: that is no failure worth a line.
+    if (signal.aborted) return [];
+    return [`Trying a campaign failed: ${(error as Error).message}`, ''];
+  }
+}
 
 function parseCrm(value: string): CrmKind {
   if (value === 'hubspot' || value === 'salesforce') return value;
@@ -42,7 +72,8 @@ export function registerDemo(program: Command): void {
         const port = base.port === 0 ? await freePort() : base.port;
         const sandboxPort = base.port === 0 ? 0 : base.port + 1;
         const cleanups: (() => Promise<void>)[] = [];
-        const logger = createLogger(base.logLevel, 'demo');
+        // One-line records printed above the progress bars (LOG_FORMAT=json keeps pino's JSON).
+        const logger = createDemoLogger(base.logLevel, 'demo');
         onShutdown(cleanups, (m) => logger.info(m));
 
         const demo = await startDemoCrm(options.crm, {
@@ -76,21 +107,19 @@ export function registerDemo(program: Command): void {
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))
           ? await rotateUsageApiKey(app.db.db, portal.id)
           : await createUsageApiKey(app.db.db, portal.id);
-        process.stdout.write(
-          [
-            '',
-            'Churn Radar is running.',
-            `  Server:         ${server.url}`,
-            `  Dashboard:      ${server.url}${demo.signInPath}  (sign in to the demo account)`,
-            `  Health:         ${server.url}/healthz`,
-            `  Install link:   ${server.url}/oauth/install?crm=${demo.crm}  (the demo account ${demo.externalId} is installed already)`,
-            `  CRM sandbox:    ${demo.sandboxLine}`,
-            `  Database:       ${app.db.kind} (${app.db.location})`,
-            `  Redis:          ${app.redisUrl}`,
-            'Press Ctrl-C to stop.',
-            '',
-          ].join('\n'),
-        );
+        printLines([
+          '',
+          'Churn Radar is running.',
+          `  Server:         ${server.url}`,
+          `  Dashboard:      ${server.url}${demo.signInPath}  (sign in to the demo account)`,
+          `  Health:         ${server.url}/healthz`,
+          `  Install link:   ${server.url}/oauth/install?crm=${demo.crm}  (the demo account ${demo.externalId} is installed already)`,
+          `  CRM sandbox:    ${demo.sandboxLine}`,
+          `  Database:       ${app.db.kind} (${app.db.location})`,
+          `  Redis:          ${app.redisUrl}`,
+          'Press Ctrl-C to stop.',
+          '',
+        ]);
         // The demo product's usage arrives while the first sync runs, as it would from a live product.
         const usage = demo.usageEvents;
         forwardUsageEvents(server.url, usageKey.key, usage)
@@ -101,23 +130,24 @@ export function registerDemo(program: Command): void {
           db: app.db.db,
           queues: app.queues,
           portalId: portal.id,
-          contacts: options.contacts,
-          log: (line) => process.stdout.write(`${line}\n`),
+          recordCounts: demo.recordCounts,
+          log: (line) => printLine(line),
           signal: following.signal,
         });
         if (riskiest) {
-          process.stdout.write(
-            [
-              '',
-              `The first cycle scored every active customer in ${Math.round((Date.now() - started) / 1000)} s; the scores (and who has left) are in the sandbox CRM.`,
-              `  Dashboard:         ${server.url}${demo.signInPath}`,
-              `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${demo.recordUrl(riskiest.contactId)}`,
-              ...Object.entries(demo.writtenFields(riskiest.contactId)).map(
-                ([name, value]) => `    ${name}: ${value.length > 120 ? `${value.slice(0, 117)}…` : value}`,
-              ),
-              '',
-            ].join('\n'),
-          );
+          printLines([
+            '',
+            `The first cycle scored every active customer in ${Math.round((Date.now() - started) / 1000)} s; the scores (and who has left) are in the sandbox CRM.`,
+            `  Dashboard:         ${server.url}${demo.signInPath}`,
+            `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${demo.recordUrl(riskiest.contactId)}`,
+            ...Object.entries(demo.writtenFields(riskiest.contactId)).map(
+              ([name, value]) => `    ${name}: ${value.length > 120 ? `${value.slice(0, 117)}…` : value}`,
+            ),
+            '',
+          ]);
+          if (!following.signal.aborted) {
+            printLines(await tryCampaigns(demo, server.url, portal.id, app.manifest, following.signal));
+          }
         }
       } catch (error) {
         reportStartupError(error);

@@ -1,7 +1,8 @@
 /**
  * Fills a portal with seeded synthetic customers over a window ending at `now`: companies and
  * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
- * by the hidden process in churn-process.ts and recorded in `portal.truth` only.
+ * by the hidden process in churn-process.ts and recorded in `portal.truth` only; the portal's
+ * owners (owners.ts) share the companies and consumers among them.
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -9,6 +10,7 @@
  */
 import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
 import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
+import { generateOwners } from './owners.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
 import { Random } from './random.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
@@ -48,7 +50,7 @@ const BUSINESS_SHARE = 0.7;
 const PROGRESS_EVERY = 1000;
 
 /** Streams drawn from a seed: one for the portal's shape, then per company, contact and wording. */
-const STREAM = { portal: 0, company: 1, contact: 2, wording: 3 } as const;
+const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4 } as const;
 
 function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
@@ -71,11 +73,12 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     company: CompanyProfile | null,
     companyId: string | null,
     emails: Set<string>,
+    ownerId: string,
   ) => {
     const rng = new Random(seed, STREAM.contact, index);
     const profile = customerProfile(rng, index, company, windowStart, now, emails);
     const contactId = portal.allocateId();
-    const target: CustomerTarget = { portal, contactId, companyId, now, windowStart, counts };
+    const target: CustomerTarget = { portal, contactId, companyId, ownerId, now, windowStart, counts };
     const wording = new Random(seed, STREAM.wording, index);
     if (companyId)
       portal.associate(
@@ -123,6 +126,13 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
   portal.emitChanges = false;
   try {
     registerGeneratedProperties(portal, end);
+    const owners = generateOwners(
+      portal,
+      new Random(seed, STREAM.owners),
+      [seed, STREAM.owners],
+      new Date(windowStart),
+      end,
+    );
     let done = 0;
     let companies = 0;
     const progress = (added: number) => {
@@ -133,7 +143,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     };
     while (done < total) {
       if (!shape.chance(BUSINESS_SHARE)) {
-        addContact(done, null, null, new Set());
+        addContact(done, null, null, new Set(), owners.ownerOf('consumer', done));
         progress(1);
         continue;
       }
@@ -141,12 +151,13 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       companies++;
       const size = Math.min(total - done, 1 + Math.min(5, Math.floor(shape.exponential(0.9))));
       const companyId = portal.allocateId();
+      const ownerId = owners.ownerOf('company', companies - 1);
       const emails = new Set<string>();
       let since = now;
       let customers = 0;
       let churned = 0;
       for (let i = 0; i < size; i++) {
-        const person = addContact(done + i, company, companyId, emails);
+        const person = addContact(done + i, company, companyId, emails, ownerId);
         since = Math.min(since, person.since);
         if (person.customer) customers++;
         if (person.visible) churned++;
@@ -162,6 +173,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
           country: company.country,
           city: company.city,
           lifecyclestage: stage,
+          hubspot_owner_id: ownerId,
           createdate: new Date(since - DAY_MS).toISOString(),
         },
         end,

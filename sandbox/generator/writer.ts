@@ -1,7 +1,8 @@
 /**
  * Turns a customer's story into CRM records in a portal: emails, tickets, deals, NPS answers and
- * the contact itself, each associated to its contact (and company where HubSpot would). Wording
- * comes from its own random stream, so changing a sentence never changes who churns.
+ * the contact itself, each associated to its contact (and company where HubSpot would). The
+ * contact, its deals and its tickets name the contact's owner. Wording comes from its own random
+ * stream, so changing a sentence never changes who churns.
  */
 import { ASSOCIATION_TYPE_IDS, type ObjectType, type PortalData } from '../store.js';
 import { outgoingEmail, replyEmail } from './email-text.js';
@@ -51,6 +52,8 @@ export interface CustomerTarget {
   portal: PortalData;
   contactId: string;
   companyId: string | null;
+  /** The contact's owner (`hubspot_owner_id`), shared by its deals and tickets. */
+  ownerId: string;
   now: number;
   windowStart: number;
   counts: RecordCounts;
@@ -145,6 +148,7 @@ function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProf
         closed_date: open ? null : iso(ticket.closedAt!),
         time_to_close: open ? null : String(Math.round(ticket.closedAt! - ticket.createdAt)),
         reopen_count: String(ticket.reopened),
+        hubspot_owner_id: target.ownerId,
       },
       new Date(ticket.closedAt ?? ticket.createdAt),
     );
@@ -196,6 +200,7 @@ function writeDeal(
       dealtype: renewal ? 'existingbusiness' : 'newbusiness',
       hs_is_closed_won: stage === 'closedwon' ? 'true' : 'false',
       closed_lost_reason: stage === 'closedlost' ? rng.pick(LOST_REASONS) : null,
+      hubspot_owner_id: target.ownerId,
     },
     new Date(Math.min(closeAt, target.now)),
   );
@@ -253,7 +258,7 @@ export function writeCustomer(
   target.portal.createRecord(
     'contacts',
     {
-      ...personProperties(profile, company),
+      ...personProperties(target, profile, company),
       lifecyclestage: visibleAt === null ? 'customer' : FORMER_CUSTOMER_STAGE,
       hs_lifecyclestage_customer_date: iso(profile.since),
       hs_lifecyclestage_other_date: visibleAt === null ? null : iso(visibleAt),
@@ -277,10 +282,12 @@ export function writeCustomer(
 }
 
 function personProperties(
+  target: CustomerTarget,
   profile: CustomerProfile,
   company: CompanyProfile | null,
 ): Record<string, string | null> {
   return {
+    hubspot_owner_id: target.ownerId,
     firstname: profile.person.firstname,
     lastname: profile.person.lastname,
     email: profile.email,
@@ -305,7 +312,7 @@ export function writeProspect(
   target.portal.createRecord(
     'contacts',
     {
-      ...personProperties(profile, company),
+      ...personProperties(target, profile, company),
       lifecyclestage: profile.prospectStage,
     },
     new Date(profile.since),

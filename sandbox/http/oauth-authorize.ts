@@ -3,11 +3,13 @@
  * preselect a portal) lists the app and its scopes with Approve and Deny. The form posts back to
  * the same path, which a test or the demo can also do directly:
  * `POST /oauth/authorize` with `client_id, redirect_uri, scope, optional_scope, state, portalId,
- * decision=approve|deny` answers 302 to `redirect_uri?code=…&state=…` (or `error=access_denied`).
+ * userId?, decision=approve|deny` answers 302 to `redirect_uri?code=…&state=…` (or
+ * `error=access_denied`). The tokens act as `userId`, one of the portal's users (its owners); left
+ * out, as the portal's admin.
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { SandboxApp, SandboxStore } from '../store.js';
+import type { PortalData, SandboxApp, SandboxStore } from '../store.js';
 import type { OAuthGrants } from './oauth-grants.js';
 
 const SCOPE_LIST = /^[A-Za-z0-9._-]+( [A-Za-z0-9._-]+)*$/;
@@ -24,6 +26,10 @@ const authorizeFields = z.object({
     .or(z.literal('')),
   state: z.string().optional(),
   portalId: z.coerce.number().int().positive().optional(),
+  userId: z
+    .union([z.literal(''), z.coerce.number().int().positive()])
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   decision: z.enum(['approve', 'deny']).optional(),
 });
 type AuthorizeFields = z.infer<typeof authorizeFields>;
@@ -74,8 +80,31 @@ function consentForm(store: SandboxStore, app: SandboxApp, fields: AuthorizeFiel
     `<p>App <strong>${app.appId}</strong> (client <code>${escapeHtml(app.clientId)}</code>) asks for:</p>` +
     `<ul>${scopes}</ul><form method="post" action="${escapeHtml(action)}">${hidden}` +
     `<p><label>Install in portal <select name="portalId">${portals}</select></label></p>` +
+    `<p><label>Continue as <select name="userId">${userOptions(store, fields)}</select></label></p>` +
     '<button name="decision" value="approve">Approve</button>' +
     '<button name="decision" value="deny">Deny</button></form>'
+  );
+}
+
+/** The portals' users, each under its portal; the first, empty choice is the chosen portal's admin. */
+function userOptions(store: SandboxStore, fields: AuthorizeFields): string {
+  const portals = [...store.portals.values()].filter(
+    (portal) => fields.portalId === undefined || portal.portalId === fields.portalId,
+  );
+  const users = (portal: PortalData) =>
+    [...portal.owners.values()]
+      .filter((owner) => !owner.archived)
+      .map(
+        (owner) =>
+          `<option value="${owner.userId}"${owner.userId === fields.userId ? ' selected' : ''}>` +
+          `${escapeHtml(`${owner.firstName} ${owner.lastName}`)} (${escapeHtml(owner.email)})</option>`,
+      )
+      .join('');
+  return (
+    '<option value="">the portal’s admin</option>' +
+    portals
+      .map((portal) => `<optgroup label="Portal ${portal.portalId}">${users(portal)}</optgroup>`)
+      .join('')
   );
 }
 
@@ -113,10 +142,20 @@ export function createAuthorizeRouter(store: SandboxStore, grants: OAuthGrants):
     if (fields.decision === 'deny') {
       return redirectWith(res, fields.redirect_uri, { error: 'access_denied', state: fields.state });
     }
-    if (fields.portalId === undefined || !store.portal(fields.portalId)) {
+    const portal = fields.portalId === undefined ? undefined : store.portal(fields.portalId);
+    if (!portal) {
       return page(res, 400, 'Unknown portal', '<p>Choose a portal that exists in this sandbox.</p>');
     }
-    const code = grants.approve(app, fields.portalId, fields.redirect_uri, scopesOf(fields));
+    const user = fields.userId === undefined ? portal.adminOwner : portal.ownerOfUser(fields.userId);
+    if (!user) {
+      return page(
+        res,
+        400,
+        'Unknown user',
+        `<p>Portal ${portal.portalId} has no active user with this id.</p>`,
+      );
+    }
+    const code = grants.approve(app, portal.portalId, fields.redirect_uri, scopesOf(fields), user.userId);
     redirectWith(res, fields.redirect_uri, { code, state: fields.state });
   };
 

@@ -5,7 +5,7 @@
  * and HubSpot's legacy `status`/`message` beside them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { OAuthToken, SandboxApp, SandboxStore } from '../store.js';
+import { adminUserId, type OAuthToken, type SandboxApp, type SandboxStore } from '../store.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 1800;
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -13,6 +13,8 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 interface AuthorizationCode {
   appId: number;
   portalId: number;
+  /** Who approved: the tokens act as this user. */
+  userId: number;
   redirectUri: string;
   scopes: string[];
   expiresAt: number;
@@ -67,23 +69,28 @@ function opaque(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The sandbox has one user per portal: the admin who installs apps. */
-export function installingUserId(portalId: number): number {
-  return 1000 + (portalId % 1_000_000);
-}
-
 export class OAuthGrants {
   private readonly codes = new Map<string, AuthorizationCode>();
 
   constructor(private readonly store: SandboxStore) {}
 
-  /** The user approved: the app is installed in the portal and gets a code for its redirect. */
-  approve(app: SandboxApp, portalId: number, redirectUri: string, scopes: string[]): string {
+  /**
+   * The user approved: the app is installed in the portal and gets a code for its redirect. The
+   * tokens act as `userId`, a user of the portal (its admin unless named).
+   */
+  approve(
+    app: SandboxApp,
+    portalId: number,
+    redirectUri: string,
+    scopes: string[],
+    userId = adminUserId(portalId),
+  ): string {
     this.store.install(app.appId, portalId);
     const code = opaque();
     this.codes.set(code, {
       appId: app.appId,
       portalId,
+      userId,
       redirectUri,
       scopes,
       expiresAt: this.store.now().getTime() + CODE_TTL_MS,
@@ -106,7 +113,7 @@ export class OAuthGrants {
   /** Issues tokens without the browser step, for the admin API (tests and the demo). */
   issue(app: SandboxApp, portalId: number, scopes: string[]): AccessTokenResponse {
     this.store.install(app.appId, portalId);
-    const refresh = this.mint('refresh_token', app.appId, portalId, scopes);
+    const refresh = this.mint('refresh_token', app.appId, portalId, adminUserId(portalId), scopes);
     return this.accessTokenResponse(refresh);
   }
 
@@ -121,7 +128,7 @@ export class OAuthGrants {
       client_id: app.clientId,
       hub_id: token.portalId,
       hub_domain: portal?.domain ?? '',
-      user: `admin@${portal?.domain ?? 'sandbox.local'}`,
+      user: portal?.ownerOfUser(token.userId)?.email ?? `admin@${portal?.domain ?? 'sandbox.local'}`,
       user_id: token.userId,
       scopes: token.scopes,
       token: token.token,
@@ -192,7 +199,7 @@ export class OAuthGrants {
     if (!this.store.isInstalled(app.appId, grant.portalId)) {
       throw new OAuthError('invalid_grant', 'BAD_AUTH_CODE', 'the app was uninstalled from this portal');
     }
-    const refresh = this.mint('refresh_token', app.appId, grant.portalId, grant.scopes);
+    const refresh = this.mint('refresh_token', app.appId, grant.portalId, grant.userId, grant.scopes);
     return this.accessTokenResponse(refresh);
   }
 
@@ -210,7 +217,7 @@ export class OAuthGrants {
   }
 
   private accessTokenResponse(refresh: OAuthToken): AccessTokenResponse {
-    const access = this.mint('access_token', refresh.appId, refresh.portalId, refresh.scopes);
+    const access = this.mint('access_token', refresh.appId, refresh.portalId, refresh.userId, refresh.scopes);
     return {
       access_token: access.token,
       refresh_token: refresh.token,
@@ -223,14 +230,20 @@ export class OAuthGrants {
     };
   }
 
-  private mint(use: OAuthToken['use'], appId: number, portalId: number, scopes: string[]): OAuthToken {
+  private mint(
+    use: OAuthToken['use'],
+    appId: number,
+    portalId: number,
+    userId: number,
+    scopes: string[],
+  ): OAuthToken {
     const issuedAt = this.store.now();
     const token: OAuthToken = {
       token: opaque(),
       use,
       appId,
       portalId,
-      userId: installingUserId(portalId),
+      userId,
       scopes: [...scopes],
       issuedAt,
       ...(use === 'access_token'

@@ -11,6 +11,7 @@ export const PREFIXES = {
   objectAssociations: [`/crm/objects/${API_VERSION}`, '/crm/v4/objects'],
   associations: [`/crm/associations/${API_VERSION}`, '/crm/v4/associations'],
   properties: [`/crm/properties/${API_VERSION}`, '/crm/v3/properties'],
+  owners: [`/crm/owners/${API_VERSION}`, '/crm/v3/owners'],
   oauth: [`/oauth/${API_VERSION}`, '/oauth/v3', '/oauth/v1'],
   appInstalls: [`/appinstalls/${API_VERSION}`, '/appinstalls/v3'],
 } as const;

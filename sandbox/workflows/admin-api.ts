@@ -5,14 +5,19 @@
  * - `DELETE /_sandbox/portals/{portalId}/workflows/{id}`;
  * - `POST /_sandbox/portals/{portalId}/workflows/{id}/evaluate`: enroll every contact that meets
  *   the condition now (enrollment otherwise happens when a change makes it hold);
+ * - `POST /_sandbox/portals/{portalId}/workflows/{id}/enrollments` (`{objectIds}`): enroll these
+ *   contacts by hand, whatever the condition (a workflow without one is enrolled only this way);
  * - `GET  /_sandbox/portals/{portalId}/workflows/{id}/enrollments`: each enrollment's history.
  */
 import express, { type Request } from 'express';
+import { z } from 'zod';
 import { hubSpotErrorHandler, notFound, parseInput, validationError } from '../http/errors.js';
 import type { SandboxStore } from '../store.js';
 import type { ActionDefinitionRegistry } from './definitions.js';
 import type { Workflow, WorkflowEngine } from './engine.js';
 import { allSteps, withStepIds, workflowInput, type Step } from './workflow-spec.js';
+
+const handEnrollment = z.object({ objectIds: z.array(z.coerce.string().min(1)).min(1).max(1000) });
 
 function workflowBody(workflow: Workflow) {
   return { ...workflow, createdAt: workflow.createdAt.toISOString() };
@@ -88,6 +93,17 @@ export function createWorkflowAdminRouter(
   });
   router.post(`${base}/:id/evaluate`, (req, res) => {
     res.json({ enrolled: engine.evaluate(findWorkflow(req)).map((e) => e.objectId) });
+  });
+  router.post(`${base}/:id/enrollments`, (req, res) => {
+    const { objectIds } = parseInput(handEnrollment, req.body);
+    const result = engine.enrollByHand(findWorkflow(req), objectIds);
+    if ('unknown' in result) {
+      throw validationError(
+        `Portal ${req.params.portalId} has no contact ${result.unknown.join(', ')}.`,
+        result.unknown.map((id) => ({ message: `no contact ${id}`, in: 'objectIds' })),
+      );
+    }
+    res.json({ enrolled: result.enrolled.map((e) => e.objectId) });
   });
   router.get(`${base}/:id/enrollments`, (req, res) => {
     res.json({ results: engine.enrollments(findWorkflow(req).id) });

@@ -1,9 +1,11 @@
 /**
  * The sandbox's workflow engine: enrolls a contact in a workflow (once) when a change makes the
- * workflow's condition hold, then runs its steps: custom actions are called at their actionUrl;
- * SUCCESS and FAIL_CONTINUE move on with the outputs recorded; BLOCK waits until the app
- * completes the callback; a failed call ends the enrollment as FAILED.
+ * workflow's condition hold, or when a person enrolls it by hand, then runs its steps: custom
+ * actions are called at their actionUrl; SUCCESS and FAIL_CONTINUE move on with the outputs
+ * recorded; BLOCK waits until the app completes the callback; a failed call ends the enrollment
+ * as FAILED.
  */
+import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { RecordChange, SandboxStore } from '../store.js';
 import { callAction, type CallAttempt, type RetryPolicy } from './action-call.js';
@@ -68,6 +70,12 @@ export class WorkflowEngine {
   private readonly unsubscribe: () => void;
   private nextWorkflowId = 1;
   private nextEnrollmentId = 1;
+  /**
+   * Part of every callbackId: apps keep callbackIds as keys that make a retried call harmless, and
+   * an app's database can outlive a sandbox (the demo's does), so a restarted sandbox must not
+   * hand out the ids of the last one again.
+   */
+  private readonly instance = randomBytes(4).toString('hex');
 
   constructor(
     private readonly store: SandboxStore,
@@ -114,14 +122,36 @@ export class WorkflowEngine {
 
   /** Enrolls every contact that meets the condition now and is not enrolled yet. */
   evaluate(workflow: Workflow): Enrollment[] {
+    const { enrollment: condition } = workflow;
+    if (!condition) return [];
     const contacts = this.store.portal(workflow.portalId)?.recordsOf('contacts');
     const enrolled: Enrollment[] = [];
     for (const record of contacts?.values() ?? []) {
-      if (record.archived || !conditionHolds(workflow.enrollment, record.properties)) continue;
+      if (record.archived || !conditionHolds(condition, record.properties)) continue;
       const enrollment = this.enroll(workflow, record.id);
       if (enrollment) enrolled.push(enrollment);
     }
     return enrolled;
+  }
+
+  /**
+   * Enrolls the given contacts whatever the condition says, as a person does by hand; contacts
+   * enrolled already are left as they are. Returns the new enrollments, or the ids that name no
+   * live contact of the portal (and then enrolls none).
+   */
+  enrollByHand(workflow: Workflow, objectIds: string[]): { enrolled: Enrollment[] } | { unknown: string[] } {
+    const contacts = this.store.portal(workflow.portalId)?.recordsOf('contacts');
+    const unknown = objectIds.filter((id) => {
+      const record = contacts?.get(id);
+      return !record || record.archived;
+    });
+    if (unknown.length > 0) return { unknown };
+    const enrolled: Enrollment[] = [];
+    for (const id of new Set(objectIds)) {
+      const enrollment = this.enroll(workflow, id);
+      if (enrollment) enrolled.push(enrollment);
+    }
+    return { enrolled };
   }
 
   /** Whether a BLOCKed action waits for this callback, owned by this app in this portal. */
@@ -149,8 +179,9 @@ export class WorkflowEngine {
     const record = this.store.portal(change.portalId)?.recordsOf('contacts').get(change.objectId);
     if (!record || record.archived) return;
     for (const workflow of this.workflows(change.portalId)) {
-      if (!workflow.enabled || !(workflow.enrollment.property in change.changed)) continue;
-      if (conditionHolds(workflow.enrollment, record.properties)) this.enroll(workflow, record.id);
+      const condition = workflow.enrollment;
+      if (!workflow.enabled || !condition || !(condition.property in change.changed)) continue;
+      if (conditionHolds(condition, record.properties)) this.enroll(workflow, record.id);
     }
   }
 
@@ -200,7 +231,7 @@ export class WorkflowEngine {
       type: 'action',
       stepId: step.id,
       actionDefinitionId: step.actionDefinitionId,
-      callbackId: `ap-${workflow.portalId}-${enrollment.id}-${enrollment.history.length}-0`,
+      callbackId: `ap-${workflow.portalId}-${this.instance}-${enrollment.id}-${enrollment.history.length}`,
       state: 'RUNNING',
       attempts: [],
       startedAt: this.store.now().toISOString(),

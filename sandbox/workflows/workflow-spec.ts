@@ -1,6 +1,7 @@
 /**
  * A sandbox workflow, as an admin route creates it: an enrollment condition on one contact
- * property and a list of steps. A step is either a custom action (static input fields) or a
+ * property (or none: then contacts are only enrolled by hand, as HubSpot's "Enroll manually") and
+ * a list of steps. A step is either a custom action (static input fields) or a
  * branch on an output field of an earlier action; the chosen branch's steps run, then the steps
  * after the branch.
  *
@@ -87,7 +88,7 @@ export const workflowInput = z.object({
   name: z.string().min(1),
   objectType: z.literal('CONTACT').default('CONTACT'),
   enabled: z.boolean().default(true),
-  enrollment: condition,
+  enrollment: condition.optional(),
   steps: z.array(step).min(1),
 });
 export type WorkflowInput = z.infer<typeof workflowInput>;

@@ -108,6 +108,7 @@ export function createApp(ctx: AppContext): Express {
         hubspot: ctx.config.hubspot.recordUrl,
         salesforce: ctx.config.salesforce.recordUrl,
       }),
+      retention: { work: ctx.work, publicUrl: ctx.config.publicUrl },
     }),
   );
   app.use(webAppRouter());
@@ -122,7 +123,7 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(salesforceOrgRouter({ db: ctx.db.db, work: ctx.work, publicUrl: ctx.config.publicUrl }));
-  app.use(reportsRouter({ db: ctx.db.db, logger: ctx.logger, guard: portalSessionGuard(ctx.db.db) }));
+  app.use(reportsRouter({ db: ctx.db.db, queues: ctx.queues, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(
     surveyRouter({

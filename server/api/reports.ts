@@ -3,65 +3,92 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { AppError, NotFoundError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { enqueueReports, reportsJobProgress } from '../jobs/reports-job.js';
+import type { Queues } from '../jobs/queues.js';
 import {
-  portalExploreReport,
-  portalQualityReport,
-  type ExploreReport,
-  type QualityReport,
-} from '../reports/index.js';
-import { portalDataVersion, ReportCache } from '../reports/report-cache.js';
+  loadStoredReport,
+  portalDataVersion,
+  REPORT_KINDS,
+  type ReportKind,
+} from '../reports/stored-reports.js';
 
-const params = z.object({ portalId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const params = z.object({
+  portalId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  kind: z.enum(REPORT_KINDS),
+});
 
 export interface ReportsDeps {
   db: Kysely<Database>;
-  logger: Logger;
+  queues: Queues;
   /** Who may read a portal's reports: the dashboard's session guard, which checks `:portalId` too. */
   guard: RequestHandler;
-  /** How long a request waits for a report being computed before it is told to come back (default 20 s). */
-  waitMs?: number;
+}
+
+/** What the page says about a stored report's age. */
+export interface ReportFreshness {
+  computedAt: string;
+  durationMs: number;
+  /** The portal's data changed (a sync, a settings change) after the report was computed. */
+  dataChangedSince: boolean;
+  /** A worker is computing it again now, with its progress. */
+  recomputing: { progress: unknown } | null;
+}
+
+class ReportUnavailableError extends AppError {
+  constructor(status: number, code: string, message: string, details: { freshness: ReportFreshness }) {
+    super(status, code, message, details);
+  }
 }
 
 /**
- * The data-quality and exploratory reports of a portal, as JSON for the dashboard. Each is
- * computed on the first request after the portal's data changed and served from memory until the
- * next change; `X-Report-Cache` says which. A report that takes longer than the wait answers 202
- * `{ available: false, computing: true }` and is ready for a later request.
+ * The data-quality and exploratory reports of a portal, as JSON for the dashboard. A worker
+ * computes them after each scoring cycle and on request (`POST …/recompute`); a request is answered
+ * at once from the stored report, with `freshness` (when, how long it took, whether the data has
+ * changed since, whether it is being computed again). Before the first one exists the answer is
+ * 202 `{ available: false, computing: true, progress }` and the computation is queued. No report is
+ * ever computed inside a request.
  */
 export function reportsRouter(deps: ReportsDeps): Router {
   const router = Router();
-  const waitMs = deps.waitMs ?? 20_000;
-  const failed = (name: string) => (portalId: number, error: unknown) => {
-    if (!(error instanceof AppError))
-      deps.logger.error({ err: error, portalId, report: name }, 'report failed');
+
+  const located = async (req: { params: unknown }) => {
+    const { portalId, kind } = params.parse(req.params);
+    const version = await portalDataVersion(deps.db, portalId);
+    if (version === null) throw new NotFoundError(`No portal ${portalId}.`);
+    return { portalId, kind, version };
   };
-  const serve = <T>(name: string, compute: (portalId: number) => Promise<T>): RequestHandler => {
-    const cache = new ReportCache<T>(failed(name));
-    return async (req, res) => {
-      const { portalId } = params.parse(req.params);
-      const version = await portalDataVersion(deps.db, portalId);
-      if (version === null) throw new NotFoundError(`No portal ${portalId}.`);
-      const started = Date.now();
-      const result = await cache.get(portalId, version, () => compute(portalId), waitMs);
-      if (result.state === 'computing') {
-        res.status(202).json({ available: false, computing: true, since: result.since.toISOString() });
-        return;
-      }
-      if (!result.cached)
-        deps.logger.info({ portalId, report: name, ms: Date.now() - started }, 'report computed');
-      res.set('X-Report-Cache', result.cached ? 'hit' : 'miss').json(result.report);
+
+  router.get('/api/v1/portals/:portalId/reports/:kind', deps.guard, async (req, res) => {
+    const { portalId, kind, version } = await located(req);
+    const [stored, job] = await Promise.all([
+      loadStoredReport(deps.db, portalId, kind),
+      reportsJobProgress(deps.queues, portalId),
+    ]);
+    res.set('Cache-Control', 'no-store');
+    if (!stored) {
+      if (!job) await enqueueReports(deps.queues, portalId, 'request', [kind]);
+      res.status(202).json({ available: false, computing: true, progress: job?.progress ?? null });
+      return;
+    }
+    const freshness: ReportFreshness = {
+      computedAt: stored.computedAt.toISOString(),
+      durationMs: stored.durationMs,
+      dataChangedSince: stored.dataVersion !== version,
+      recomputing: job ? { progress: job.progress } : null,
     };
-  };
-  router.get(
-    '/api/v1/portals/:portalId/reports/quality',
-    deps.guard,
-    serve<QualityReport>('quality', (id) => portalQualityReport(deps.db, id)),
-  );
-  router.get(
-    '/api/v1/portals/:portalId/reports/explore',
-    deps.guard,
-    serve<ExploreReport>('explore', (id) => portalExploreReport(deps.db, id)),
-  );
+    if (stored.error) {
+      throw new ReportUnavailableError(stored.error.status, stored.error.code, stored.error.message, {
+        freshness,
+      });
+    }
+    res.json({ ...(stored.report as Record<string, unknown>), freshness });
+  });
+
+  router.post('/api/v1/portals/:portalId/reports/:kind/recompute', deps.guard, async (req, res) => {
+    const { portalId, kind } = await located(req);
+    const running = await reportsJobProgress(deps.queues, portalId);
+    if (!running) await enqueueReports(deps.queues, portalId, 'request', [kind satisfies ReportKind]);
+    res.status(202).json({ computing: true, progress: running?.progress ?? null });
+  });
   return router;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import {
   submitSurveyAnswer,
   surveyAnswerSchema,
+  surveyCompanyName,
   surveyState,
   type SurveyState,
 } from '../workflows/survey.js';
@@ -54,14 +55,18 @@ function page(title: string, body: string): string {
 <body><main>${body}</main></body></html>`;
 }
 
-function form(token: string, error?: string): string {
+/** Who asks, in the page's words; a portal always has a name, this is only for safety. */
+const companyOf = async (db: Kysely<Database>, token: string) =>
+  (await surveyCompanyName(db, token)) ?? 'the company';
+
+function form(token: string, company: string, error?: string): string {
   const options = Array.from(
     { length: 11 },
     (_, n) => `<label><input type="radio" name="score" value="${n}" required><span>${n}</span></label>`,
   ).join('');
   return page(
-    'How are we doing?',
-    `<h1>How likely are you to recommend us to a friend or colleague?</h1>
+    `${company}: how are we doing?`,
+    `<h1>How likely are you to recommend ${escape(company)} to a friend or colleague?</h1>
 ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <form method="post" action="/s/${escape(token)}">
 <fieldset><legend class="visually-hidden">Score from 0 (not at all likely) to 10 (extremely likely)</legend>
@@ -107,7 +112,7 @@ export function surveyRouter(deps: SurveyRouterDeps): Router {
   router.get('/s/:token', async (req, res) => {
     const state = await surveyState(deps.db, req.params.token);
     if (state !== 'open') return closed(res, state);
-    res.type('html').send(form(req.params.token));
+    res.type('html').send(form(req.params.token, await companyOf(deps.db, req.params.token)));
   });
 
   router.post('/s/:token', express.urlencoded({ extended: false, limit: '32kb' }), async (req, res) => {
@@ -121,7 +126,10 @@ export function surveyRouter(deps: SurveyRouterDeps): Router {
         issue.path[0] === 'comment'
           ? `Your comment ${issue.message}.`
           : 'Please choose a score from 0 to 10.';
-      return res.status(400).type('html').send(form(token, message));
+      return res
+        .status(400)
+        .type('html')
+        .send(form(token, await companyOf(deps.db, token), message));
     }
     const result = await submitSurveyAnswer(deps.db, token, parsed.data);
     if (result.status !== 'recorded') return closed(res, result.status);
@@ -130,7 +138,15 @@ export function surveyRouter(deps: SurveyRouterDeps): Router {
         deps.logger.warn({ err: error, portalId: result.portalId }, 'rescoring after a survey answer failed');
       });
     }
-    res.type('html').send(page('Thank you', '<h1>Thank you!</h1><p>Your answer has been recorded.</p>'));
+    const company = escape(await companyOf(deps.db, token));
+    res
+      .type('html')
+      .send(
+        page(
+          'Thank you',
+          `<h1>Answer received</h1><p>Thanks — ${company} will read your answer; it goes to the people who look after your account there. There is nothing else to do: you can close this page.</p>`,
+        ),
+      );
   });
   return router;
 }

@@ -49,6 +49,9 @@ export const CRM_OBJECT_TYPES = [
 ] as const;
 export type CrmObjectType = (typeof CRM_OBJECT_TYPES)[number];
 
+/** The objects the app creates fields on: contacts, and companies for the account score. */
+export type PropertyObjectType = Extract<CrmObjectType, 'contacts' | 'companies'>;
+
 /** A CRM record: its id, its property values as strings, and when it was created and last changed. */
 export interface CrmRecord {
   id: string;
@@ -112,6 +115,16 @@ export interface TicketSpec {
   ownerId?: string;
 }
 
+/** A person records are assigned to in the CRM (HubSpot's owner, Salesforce's user). */
+export interface CrmOwner {
+  /** What records name as their owner (`hubspot_owner_id`, `OwnerId`). */
+  id: string;
+  name: string;
+  email: string | null;
+  /** The CRM user behind the owner, as a dashboard sign-in names them; null for a queue. */
+  userId: string | null;
+}
+
 export interface CrmConnector {
   /** One page of records in id order (up to 100). */
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>>;
@@ -146,6 +159,9 @@ export interface CrmConnector {
     fromIds: string[],
   ): Promise<Map<string, string[]>>;
 
+  /** Every active owner of the account, all pages read. */
+  owners(portalId: number): Promise<CrmOwner[]>;
+
   /** Opens a ticket associated with the contact; returns the ticket's id. */
   createTicket(portalId: number, ticket: TicketSpec): Promise<string>;
   /** Completes a workflow action that answered BLOCK, successfully, with its output fields. */
@@ -166,13 +182,16 @@ export interface CrmConnector {
   recordSpecs(rule: ChurnRule): RecordSpec[];
   /** Records one `batchUpdate` call carries to the CRM (HubSpot: 100; Salesforce: 200). */
   readonly writeBatchSize: number;
-  /** What this CRM calls each field the app writes on a contact. */
+  /**
+   * What this CRM calls each field the app writes on a contact; a company's score fields carry the
+   * same names as a contact's.
+   */
   readonly fieldNames: Readonly<Record<WrittenField, string>>;
 
   /** Creates the group and the properties that are missing; leaves existing ones alone. */
   ensureProperties(
     portalId: number,
-    objectType: 'contacts',
+    objectType: PropertyObjectType,
     group: PropertyGroupSpec,
     properties: PropertySpec[],
   ): Promise<EnsurePropertiesReport>;

@@ -10,6 +10,10 @@ import * as customerStatus from './migrations/0008-customer-status.js';
 import * as neutralRecords from './migrations/0009-neutral-records.js';
 import * as installApiBase from './migrations/0010-install-api-base.js';
 import * as orgCredentials from './migrations/0011-org-credentials.js';
+import * as owners from './migrations/0012-owners.js';
+import * as contactOutcomes from './migrations/0013-contact-outcomes.js';
+import * as accountScores from './migrations/0014-account-scores.js';
+import * as portalReports from './migrations/0015-portal-reports.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +28,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-neutral-records': neutralRecords,
   '0010-install-api-base': installApiBase,
   '0011-org-credentials': orgCredentials,
+  '0012-owners': owners,
+  '0013-contact-outcomes': contactOutcomes,
+  '0014-account-scores': accountScores,
+  '0015-portal-reports': portalReports,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -41,6 +41,28 @@ export interface OauthTokensTable {
   updated_at: CreatedTimestamp;
 }
 
+/** A portal's latest data-quality or exploratory report, or why it could not be made. */
+export interface PortalReportsTable {
+  portal_id: BigId;
+  kind: 'quality' | 'explore';
+  /** The portal's data version (latest sync or settings change) the report was computed from. */
+  data_version: string;
+  report: Json<unknown> | null;
+  error: Json<{ code: string; message: string }> | null;
+  computed_at: Timestamp;
+  duration_ms: number;
+}
+
+/** A person the CRM assigns records to, read whole at each sync; `user_id` is the CRM user. */
+export interface OwnersTable {
+  portal_id: BigId;
+  id: string;
+  name: string;
+  email: string | null;
+  user_id: string | null;
+  synced_at: CreatedTimestamp;
+}
+
 export type OrgCredentialStatus = 'set' | 'rotating' | 'awaiting_package' | 'failed';
 
 /** The SHA-256 of the secret a CRM install's own code calls this server with. */
@@ -254,7 +276,10 @@ export interface ScoringRunChunksTable {
 
 export interface CrmWritebacksTable {
   portal_id: BigId;
-  contact_id: string;
+  /** The kind of CRM record written: its contact's or its company's score fields. */
+  object_type: 'contacts' | 'companies';
+  /** The contact's or company's CRM id. */
+  record_id: string;
   /** The score properties as the CRM last confirmed them. */
   written: Json<Record<string, string>> | null;
   written_at: Timestamp | null;
@@ -263,6 +288,34 @@ export interface CrmWritebacksTable {
   failure: string | null;
   failed_attempts: ColumnType<number, number | undefined, number>;
   failed_at: Timestamp | null;
+}
+
+/** What one company's reasons hold: a kind, the reason in words, and the points it adds. */
+export interface AccountReasonRow {
+  kind: string;
+  text: string;
+  /** Percentage points of the account's risk this reason accounts for. */
+  points: number;
+}
+
+/** A company's risk of leaving as a scoring run set it (server/scoring/account-scores.ts). */
+export interface AccountScoresTable {
+  portal_id: BigId;
+  company_id: string;
+  run_id: BigId;
+  probability: number;
+  tier: 'low' | 'medium' | 'high';
+  reasons: JsonWithDefault<AccountReasonRow[]>;
+  /** Active customers among its contacts, scored by the run. */
+  active_contacts: number;
+  /** The contact whose risk counts most: the one bringing the most revenue. */
+  decision_maker_id: string | null;
+  /** Revenue won from the account in the year before the run. */
+  value: number | null;
+  /** The account's next open renewal, when it has one, and its amount. */
+  renewal_at: Timestamp | null;
+  renewal_value: number | null;
+  scored_at: Timestamp;
 }
 
 export interface RetentionActionsTable {
@@ -380,6 +433,23 @@ export interface CurrentScoresTable {
   previous_scored_at: Timestamp | null;
 }
 
+/** An advisor's mark on a contact at risk (migration 0013): kept, leaving, or snoozed until a date. */
+export interface ContactOutcomesTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  contact_id: string;
+  outcome: 'saved' | 'lost' | 'snoozed';
+  note: string | null;
+  user_id: string;
+  /** Sent by the view with each click: a retried request finds the row the first one made. */
+  request_key: string;
+  created_at: CreatedTimestamp;
+  /** When a snooze ends; null for the other marks. */
+  until: Timestamp | null;
+  undone_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  undone_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 /** Each contact's customer status as of the last run or rescoring that looked at it. */
 export interface CustomerStatusTable {
   portal_id: BigId;
@@ -422,6 +492,7 @@ export interface Database {
   scoring_runs: ScoringRunsTable;
   scoring_run_chunks: ScoringRunChunksTable;
   crm_writebacks: CrmWritebacksTable;
+  account_scores: AccountScoresTable;
   retention_actions: RetentionActionsTable;
   retention_offers: RetentionOffersTable;
   survey_requests: SurveyRequestsTable;
@@ -434,6 +505,9 @@ export interface Database {
   score_feedback: ScoreFeedbackTable;
   customer_status: CustomerStatusTable;
   org_credentials: OrgCredentialsTable;
+  owners: OwnersTable;
+  contact_outcomes: ContactOutcomesTable;
+  portal_reports: PortalReportsTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

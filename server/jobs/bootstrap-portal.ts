@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { EnsurePropertiesReport, PropertyGroupSpec, PropertySpec } from '../crm/connector.js';
+import { CrmRequestError } from '../crm/errors.js';
 import type { CrmConnectors } from '../crm/registry.js';
 import { json, type Database } from '../db/index.js';
 import {
@@ -24,24 +25,48 @@ export async function enqueueBootstrapPortal(queues: Queues, portalId: number): 
 export interface BootstrapDeps {
   db: Kysely<Database>;
   crms: CrmConnectors;
-  properties: { group: PropertyGroupSpec; contact: PropertySpec[] };
+  properties: {
+    group: PropertyGroupSpec;
+    contact: PropertySpec[];
+    /** The account score's fields on companies, when the app writes one. */
+    company?: { group: PropertyGroupSpec; properties: PropertySpec[] } | null;
+  };
   logger: Logger;
   /** What follows a portal's bootstrap: its first full sync. */
   onBootstrapped: (portalId: number) => Promise<void>;
 }
 
+/** The contact fields' report, with the company fields' own (or why they could not be made). */
+export type WrittenFieldsReport = EnsurePropertiesReport & {
+  companies?: EnsurePropertiesReport | { refused: string };
+};
+
 /**
  * The app's property group and the fields it writes, as this release defines them (options added
- * to a field an earlier release created). Also run by each cycle before its write-back.
+ * to a field an earlier release created). Also run by each cycle before its write-back. A CRM
+ * that refuses the company fields (an install from before they existed lacks the scope) leaves
+ * the contacts' alone: the refusal is reported, and the account scores stay in the dashboard.
  */
 export async function ensureWrittenFields(
   deps: Pick<BootstrapDeps, 'db' | 'crms' | 'properties'>,
   portalId: number,
-): Promise<EnsurePropertiesReport> {
+): Promise<WrittenFieldsReport> {
   const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
-  return untilRevoked(() =>
+  const report: WrittenFieldsReport = await untilRevoked(() =>
     connector.ensureProperties(portalId, 'contacts', deps.properties.group, deps.properties.contact),
   );
+  const company = deps.properties.company;
+  if (company) {
+    try {
+      report.companies = await untilRevoked(() =>
+        connector.ensureProperties(portalId, 'companies', company.group, company.properties),
+      );
+    } catch (error) {
+      if (!(error instanceof CrmRequestError)) throw error;
+      report.companies = { refused: error.message };
+    }
+  }
+  return report;
 }
 
 /**
@@ -79,7 +104,7 @@ export async function ensureOrgCredential(
  * credential where the CRM's side needs one. Safe to run any
  * number of times; properties that exist with another type are reported in the audit log.
  */
-export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<EnsurePropertiesReport> {
+export async function processBootstrapPortal(job: Job, deps: BootstrapDeps): Promise<WrittenFieldsReport> {
   const { portalId } = dataSchema.parse(job.data);
   const report = await ensureWrittenFields(deps, portalId);
   await deps.db

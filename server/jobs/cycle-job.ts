@@ -1,22 +1,26 @@
 /**
  * The weekly cycle of a portal as one parent job on the `score` queue that moves through its
- * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers →
- * write-back chunks → drift and summary. Each child has a fixed id per run, so a step run twice
- * adds nothing twice; a worker that dies mid-step leaves the job to another, which resumes.
+ * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers (and
+ * the companies' account scores) → write-back chunks of contacts and companies → drift and
+ * summary. Each child has a fixed id per run, so a step run twice adds nothing twice; a worker
+ * that dies mid-step leaves the job to another, which resumes.
  */
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { CrmConnectors } from '../crm/registry.js';
+import { refreshPlannerStatistics, SCORED_TABLES } from '../db/planner-statistics.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { assignTiers, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
+import { accountWriteChunks, scoreAccounts } from '../scoring/account-scores.js';
+import { assignTiers, DEFAULT_CHUNK_SIZE, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
 import { activePortalModel } from '../scoring/portal-model.js';
 import { retrainDue } from '../scoring/retrain-policy.js';
 import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
 import type { Queues } from './queues.js';
+import { enqueueReports } from './reports-job.js';
 import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { SYNC_JOB } from './sync-jobs.js';
 import { enqueueTraining, TRAIN_JOB } from './train-job.js';
@@ -33,15 +37,19 @@ const dataSchema = z.object({
 });
 export type CycleJobData = z.input<typeof dataSchema>;
 
-/** Queues a cycle for a portal now; a second request while one waits is the same job. */
+/**
+ * Queues a cycle for a portal now. A second request while one waits is the same job; a request
+ * while one runs is kept and runs once that one has finished (it may have synced before the
+ * change the request is about), however many such requests come.
+ */
 export async function enqueueCycle(
   queues: Queues,
   portalId: number,
   trigger: CycleJobData['trigger'],
 ): Promise<string | undefined> {
-  const job = await queues
-    .get('score')
-    .add(CYCLE_JOB, dataSchema.parse({ portalId, trigger }), { deduplication: { id: `cycle:${portalId}` } });
+  const job = await queues.get('score').add(CYCLE_JOB, dataSchema.parse({ portalId, trigger }), {
+    deduplication: { id: `cycle:${portalId}`, keepLastIfActive: true },
+  });
   return job.id;
 }
 
@@ -136,6 +144,8 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const runId = data.runId!;
           const settings = await loadPortalSettings(db, data.portalId);
           await assignTiers(db, runId, settings);
+          await refreshPlannerStatistics(db, SCORED_TABLES);
+          const accounts = await scoreAccounts(db, runId, settings);
           await deps.ensureWrittenFields?.(data.portalId);
           const { chunks } = await db
             .selectFrom('scoring_runs')
@@ -143,13 +153,19 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
             .where('id', '=', runId)
             .executeTakeFirstOrThrow();
           await advance('finish');
-          await queues.get('writeback').addBulk(
-            Array.from({ length: chunks }, (_, chunk) => ({
+          const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
+          await queues.get('writeback').addBulk([
+            ...Array.from({ length: chunks }, (_, chunk) => ({
               name: WRITEBACK_CHUNK_JOB,
               data: { runId, chunk, portalId: data.portalId },
               opts: { jobId: `run-${runId}-write-${chunk}`, parent, ...CHILD },
             })),
-          );
+            ...Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
+              name: WRITEBACK_CHUNK_JOB,
+              data: { records: 'companies', runId, chunk, portalId: data.portalId, size: accountChunk },
+              opts: { jobId: `run-${runId}-write-accounts-${chunk}`, parent, ...CHILD },
+            })),
+          ]);
           await waitForChildren();
           break;
         }
@@ -160,6 +176,8 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const { drift, summary } = await summariseRun(db, runId, settings);
           await completeRun(db, runId, { drift, summary: { ...summary, failedJobs: failedChildren.length } });
           if (drift.flagged) await enqueueTraining(queues, data.portalId, 'drift');
+          // The dashboard's reports from the data this cycle synced, ready before anyone asks.
+          await enqueueReports(queues, data.portalId, 'cycle');
           deps.logger.info({ portalId: data.portalId, runId, summary, drift }, 'scoring cycle finished');
           return { runId, summary, drift };
         }

@@ -15,6 +15,7 @@ import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
 import { processRefetch, REFETCH_JOB } from './refetch-job.js';
+import { processReports, REPORTS_JOB } from './reports-job.js';
 import { processSync, SYNC_JOB } from './sync-jobs.js';
 import { CYCLE_JOB, enqueueCycle, processCycle } from './cycle-job.js';
 import { schedulePortalCycle } from './cycle-schedule.js';
@@ -121,6 +122,8 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
           return processHeartbeat(job);
         case BOOTSTRAP_PORTAL_JOB:
           return processBootstrapPortal(job, bootstrapDeps);
+        case REPORTS_JOB:
+          return processReports(job, { db: ctx.db.db });
         case PURGE_UNINSTALLED_JOB:
           return processPurgeUninstalled({
             db: ctx.db.db,

@@ -1,9 +1,13 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { CrmConnector } from '../crm/connector.js';
+import { CrmRequestError } from '../crm/errors.js';
 import type { CrmConnectors } from '../crm/registry.js';
+import { refreshPlannerStatistics, SYNCED_TABLES } from '../db/planner-statistics.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
+import { syncOwners } from '../sync/owners.js';
 import { syncPortal } from '../sync/sync-portal.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
@@ -34,6 +38,9 @@ export interface SyncJobDeps {
   lockTtlMs: number;
   logger: Logger;
 }
+
+/** Rows a sync writes before the planner's statistics are refreshed. */
+const STATISTICS_AFTER_ROWS = 500;
 
 /** Runs a portal's full or incremental sync; one sync at a time per portal, across all workers. */
 export async function processSync(
@@ -70,14 +77,32 @@ export async function processSync(
         mode,
       ),
     );
+    const owners = await untilRevoked(() => syncOwnersOf(deps, connector, portalId));
     const linkedUsageEvents = await linkPendingUsageEvents(deps.db, portalId);
+    // A few changed records leave the statistics as good as they were; a load does not.
+    if (results.reduce((n, r) => n + r.written + r.archived, 0) >= STATISTICS_AFTER_ROWS)
+      await refreshPlannerStatistics(deps.db, SYNCED_TABLES);
     deps.logger.info(
-      { portalId, mode, ms: Date.now() - started, results, linkedUsageEvents },
+      { portalId, mode, ms: Date.now() - started, results, owners, linkedUsageEvents },
       'sync finished',
     );
     return results;
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * The portal's owners, read whole at every sync (they are few). A CRM that refuses to list them
+ * (a scope the install lacks) leaves the owners as they were: the records are synced all the same.
+ */
+async function syncOwnersOf(deps: SyncJobDeps, connector: CrmConnector, portalId: number) {
+  try {
+    return await syncOwners({ db: deps.db, connector }, portalId);
+  } catch (error) {
+    if (!(error instanceof CrmRequestError)) throw error;
+    deps.logger.warn({ portalId, err: error.message }, 'the CRM refused to list the owners');
+    return null;
   }
 }
 

@@ -113,7 +113,7 @@ export async function portalQualityReport(
       issue.kind === 'duplicate_email' ? { ...issue, count: duplicates.total } : issue,
     );
   }
-  return report;
+  return { ...report, labels: featureLabels() };
 }
 
 export interface PortalExploreOptions extends PortalReportOptions {
@@ -192,7 +192,7 @@ export async function portalExploreReport(
   const early = warnings.finish();
   const from = cutoffs[0]!.toISOString().slice(0, 10);
   const to = cutoffs[cutoffs.length - 1]!.toISOString().slice(0, 10);
-  return exploreDataset(dataset, {
+  const report = exploreDataset(dataset, {
     source: { kind: 'portal', name: String(portalId) },
     population:
       `customers active at ${cutoffs.length} cutoffs ${horizonDays} days apart (${from} to ${to}), one row per ` +
@@ -202,4 +202,10 @@ export async function portalExploreReport(
     sampledFrom: seen > sample.length ? seen : null,
     earlyWarning: early.patterns,
   });
+  return { ...report, rowUnit: 'customer-month', labels: featureLabels() };
+}
+
+/** Each catalogue feature's readable name, for pages that show variables. */
+function featureLabels(): Record<string, string> {
+  return Object.fromEntries(FEATURE_CATALOGUE.map((f) => [f.name, f.label]));
 }

@@ -121,6 +121,8 @@ export interface QualityReport {
   warehouse: WarehouseCheck[];
   /** Everything worth fixing, in one list. */
   issues: QualityIssue[];
+  /** Portals only: each column's readable name, from the feature catalogue. */
+  labels?: Record<string, string>;
 }
 
 export interface SegmentBand {
@@ -188,4 +190,8 @@ export interface ExploreReport {
   ranking: RankedVariable[];
   /** Portals only: how behaviour moves in the 90 days before churn, against retained customers. */
   earlyWarning: EarlyWarning[] | null;
+  /** Portals only: what each row is, in words ("customer-month"), for the page's counts. */
+  rowUnit?: string;
+  /** Portals only: each variable's readable name, from the feature catalogue. */
+  labels?: Record<string, string>;
 }

@@ -8,7 +8,7 @@
  * the card and the CRM read the same tier; the cut is stored with the run, and rescoring between
  * runs uses the last run's.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { TierPolicy } from '../settings/portal-settings.js';
 
@@ -40,10 +40,7 @@ export async function rankTiersOfRun(
       select id, row_number() over (order by probability desc, contact_id) as rank, count(*) over () as n
       from scores where run_id = ${runId}
     )
-    update scores s set tier = case
-      when r.rank <= round(r.n * ${policy.highShare}::float8) then 'high'
-      when r.rank <= round(r.n * ${policy.highShare + policy.mediumShare}::float8) then 'medium'
-      else 'low' end
+    update scores s set tier = ${tierOfRank(sql.ref('r.rank'), sql.ref('r.n'), policy)}
     from ranked r where s.id = r.id`.execute(db);
   const row = await db
     .selectFrom('scores')
@@ -56,6 +53,22 @@ export async function rankTiersOfRun(
   // With nobody in a tier (an empty portal, a share of 0), no later score enters it.
   const high = row.high ?? 1;
   return { kind: 'share', high, medium: row.medium ?? high };
+}
+
+/**
+ * The tier of the row at `rank` (1 is the riskiest) of `n` under a share policy: exactly the
+ * riskiest round(n × highShare) are high and the next round(n × mediumShare) medium. Contacts and
+ * companies are tiered by this one rule.
+ */
+export function tierOfRank(
+  rank: RawBuilder<unknown>,
+  n: RawBuilder<unknown>,
+  policy: Extract<TierPolicy, { kind: 'share' }>,
+): RawBuilder<Tier> {
+  return sql<Tier>`case
+      when ${rank} <= round(${n} * ${policy.highShare}::float8) then 'high'
+      when ${rank} <= round(${n} * ${policy.highShare + policy.mediumShare}::float8) then 'medium'
+      else 'low' end`;
 }
 
 /** The cost-aware cut, from the policy alone. */

@@ -1,8 +1,8 @@
 /**
- * Writes scores back to the CRM as the five contact properties, 100 records per call through the
- * portal's connector (which owns rate limiting and retries). What the CRM confirmed is recorded per
- * contact, so only values that changed are ever sent again; records the CRM refused are recorded
- * with its message and sent again next time.
+ * Writes scores back to the CRM as the five contact properties (and a company's account score as
+ * its three), a batch per call through the portal's connector (which owns rate limiting and
+ * retries). What the CRM confirmed is recorded per record, so only values that changed are ever
+ * sent again; records the CRM refused are recorded with its message and sent again next time.
  */
 import { sql, type Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
@@ -18,8 +18,17 @@ import { currentScores, type CurrentScore } from './score-contacts.js';
 export const SCORE_PROPERTIES = SCORE_FIELDS;
 export type ScoreProperties = Record<(typeof SCORE_PROPERTIES)[number], string>;
 
-/** What makes a write worth sending; the timestamp alone changing is not. */
-const COMPARED = ['churn_risk_score', 'churn_risk_tier', 'churn_risk_reasons', 'churn_risk_model'] as const;
+/** The timestamp alone changing does not make a write worth sending. */
+const NOT_COMPARED: ReadonlySet<string> = new Set<ScoreField>(['churn_risk_updated_at']);
+
+/** The CRM objects the app writes score fields on. */
+export type ScoredObjectType = 'contacts' | 'companies';
+
+/** One record's values, by the app's own field names. */
+export interface FieldWrite {
+  id: string;
+  properties: Partial<Record<ScoreField, string>>;
+}
 
 const REASONS_MAX_CHARS = 500;
 
@@ -64,11 +73,14 @@ export function statusProperties(status: StoredStatus): ScoreProperties {
   };
 }
 
+const comparedFields = (values: FieldWrite['properties']) =>
+  (Object.keys(values) as ScoreField[]).filter((field) => !NOT_COMPARED.has(field));
+
 function sameWrite(
   a: Partial<Record<string, string | null>> | null | undefined,
-  b: ScoreProperties,
+  b: FieldWrite['properties'],
 ): boolean {
-  return !!a && COMPARED.every((key) => a[key] === b[key]);
+  return !!a && comparedFields(b).every((key) => a[key] === b[key]);
 }
 
 export interface WriteBackResult {
@@ -97,40 +109,57 @@ export async function writeBackScores(
   contactIds: readonly string[],
   options: WriteBackOptions = {},
 ): Promise<WriteBackResult> {
+  const writes = await propertiesToWrite(deps.db, portalId, contactIds);
+  return writeBackFields(deps, portalId, 'contacts', writes, options);
+}
+
+/**
+ * Writes these records' values where the CRM does not hold them yet, whichever object they are
+ * on: compared with what the CRM last confirmed (or, with `verify`, with what it holds now), sent
+ * in the connector's batches, each batch recorded as it lands.
+ */
+export async function writeBackFields(
+  deps: { db: Kysely<Database>; connector: CrmConnector },
+  portalId: number,
+  objectType: ScoredObjectType,
+  writes: readonly FieldWrite[],
+  options: WriteBackOptions = {},
+): Promise<WriteBackResult> {
   const { db, connector } = deps;
   const result: WriteBackResult = { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 };
-  const writes = await propertiesToWrite(db, portalId, contactIds);
   if (writes.length === 0) return result;
   const recorded = await db
     .selectFrom('crm_writebacks')
-    .select(['contact_id', 'written'])
+    .select(['record_id', 'written'])
     .where('portal_id', '=', portalId)
+    .where('object_type', '=', objectType)
     .where(
-      'contact_id',
+      'record_id',
       'in',
       writes.map((w) => w.id),
     )
     .execute();
-  const written = new Map(recorded.map((r) => [r.contact_id, r.written]));
+  const written = new Map(recorded.map((r) => [r.record_id, r.written]));
   let pending = writes.filter((w) => !sameWrite(written.get(w.id), w.properties));
   result.unchanged = writes.length - pending.length;
 
   if (options.verify && pending.length > 0) {
     const names = connector.fieldNames;
+    const compared = comparedFields(pending[0]!.properties);
     const current = await connector.batchRead(
       portalId,
-      'contacts',
+      objectType,
       pending.map((p) => p.id),
-      COMPARED.map((field) => names[field]),
+      compared.map((field) => names[field]),
     );
     const inCrm = new Map(
       current.map((r) => [
         r.id,
-        Object.fromEntries(COMPARED.map((f) => [f, r.properties[names[f]] ?? null])),
+        Object.fromEntries(compared.map((f) => [f, r.properties[names[f]] ?? null])),
       ]),
     );
     const already = pending.filter((p) => sameWrite(inCrm.get(p.id), p.properties));
-    await recordWritten(db, portalId, already);
+    await recordWritten(db, portalId, objectType, already);
     result.unchanged += already.length;
     pending = pending.filter((p) => !already.includes(p));
   }
@@ -141,17 +170,18 @@ export async function writeBackScores(
     const batch = pending.slice(start, start + size);
     const outcome = await connector.batchUpdate(
       portalId,
-      'contacts',
+      objectType,
       batch.map((b) => ({ id: b.id, properties: inCrmNames(b.properties, connector.fieldNames) })),
     );
     result.calls++;
     result.sent += batch.length;
     const failed = new Map(outcome.failed.map((f) => [f.id, f.message]));
     const ok = batch.filter((b) => !failed.has(b.id));
-    await recordWritten(db, portalId, ok);
+    await recordWritten(db, portalId, objectType, ok);
     await recordFailed(
       db,
       portalId,
+      objectType,
       batch.filter((b) => failed.has(b.id)).map((b) => ({ ...b, message: failed.get(b.id)! })),
     );
     result.written += ok.length;
@@ -160,13 +190,13 @@ export async function writeBackScores(
   return result;
 }
 
-/** The five values under the CRM's own field names. */
+/** The values under the CRM's own field names. */
 function inCrmNames(
-  values: ScoreProperties,
+  values: FieldWrite['properties'],
   names: Readonly<Record<ScoreField, string>>,
 ): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(values).map(([field, value]) => [names[field as ScoreField], value]),
+    Object.entries(values).map(([field, value]) => [names[field as ScoreField], value ?? '']),
   );
 }
 
@@ -192,7 +222,8 @@ async function propertiesToWrite(
 async function recordWritten(
   db: Kysely<Database>,
   portalId: number,
-  writes: readonly { id: string; properties: ScoreProperties }[],
+  objectType: ScoredObjectType,
+  writes: readonly FieldWrite[],
 ): Promise<void> {
   if (writes.length === 0) return;
   await db
@@ -200,13 +231,14 @@ async function recordWritten(
     .values(
       writes.map((w) => ({
         portal_id: portalId,
-        contact_id: w.id,
+        object_type: objectType,
+        record_id: w.id,
         written: json(w.properties),
         written_at: sql<Date>`now()`,
       })),
     )
     .onConflict((oc) =>
-      oc.columns(['portal_id', 'contact_id']).doUpdateSet({
+      oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet({
         written: (eb) => eb.ref('excluded.written'),
         written_at: sql<Date>`now()`,
         failed_values: null,
@@ -221,7 +253,8 @@ async function recordWritten(
 async function recordFailed(
   db: Kysely<Database>,
   portalId: number,
-  failures: readonly { id: string; properties: ScoreProperties; message: string }[],
+  objectType: ScoredObjectType,
+  failures: readonly (FieldWrite & { message: string })[],
 ): Promise<void> {
   if (failures.length === 0) return;
   await db
@@ -229,7 +262,8 @@ async function recordFailed(
     .values(
       failures.map((f) => ({
         portal_id: portalId,
-        contact_id: f.id,
+        object_type: objectType,
+        record_id: f.id,
         failed_values: json(f.properties),
         failure: f.message,
         failed_attempts: 1,
@@ -237,7 +271,7 @@ async function recordFailed(
       })),
     )
     .onConflict((oc) =>
-      oc.columns(['portal_id', 'contact_id']).doUpdateSet({
+      oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet({
         failed_values: (eb) => eb.ref('excluded.failed_values'),
         failure: (eb) => eb.ref('excluded.failure'),
         failed_attempts: sql<number>`crm_writebacks.failed_attempts + 1`,
@@ -254,10 +288,11 @@ export async function failedWriteBacks(
 ): Promise<{ contactId: string; failure: string; attempts: number }[]> {
   const rows = await db
     .selectFrom('crm_writebacks')
-    .select(['contact_id', 'failure', 'failed_attempts'])
+    .select(['record_id', 'failure', 'failed_attempts'])
     .where('portal_id', '=', portalId)
+    .where('object_type', '=', 'contacts')
     .where('failure', 'is not', null)
-    .orderBy('contact_id')
+    .orderBy('record_id')
     .execute();
-  return rows.map((r) => ({ contactId: r.contact_id, failure: r.failure!, attempts: r.failed_attempts }));
+  return rows.map((r) => ({ contactId: r.record_id, failure: r.failure!, attempts: r.failed_attempts }));
 }

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { churnRuleSchema, DEFAULT_CHURN_RULE } from './churn-rule.js';
+import { settingsProblems, settingsRefusal, type SettingsProblem } from './settings-messages.js';
+import { isCustomerStage, stageLabel } from './stage-options.js';
 
 const share = z.number().min(0).max(1);
 
@@ -22,7 +24,11 @@ const share = z.number().min(0).max(1);
 export const tierPolicySchema = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('share'), highShare: share.default(0.1), mediumShare: share.default(0.2) })
-    .refine((t) => t.highShare + t.mediumShare <= 1, 'highShare + mediumShare must not exceed 1'),
+    // Checked once both shares are in range: a share out of range has its own message.
+    .refine((t) => t.highShare > 1 || t.mediumShare > 1 || t.highShare + t.mediumShare <= 1 + 1e-9, {
+      message: 'The high and medium shares together cannot exceed 100 %',
+      path: ['mediumShare'],
+    }),
   z.object({
     kind: z.literal('cost_aware'),
     /** What one retention action costs, in the portal's currency. */
@@ -57,7 +63,10 @@ function isTimeZone(zone: string): boolean {
 export const weeklyScheduleSchema = z.object({
   day: z.enum(DAYS).default('monday'),
   hour: z.number().int().min(0).max(23).default(6),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris').default('UTC'),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'Choose a time zone from the list, such as Europe/London')
+    .default('UTC'),
 });
 export type WeeklySchedule = z.infer<typeof weeklyScheduleSchema>;
 
@@ -77,12 +86,22 @@ export type PortalSettings = z.infer<typeof portalSettingsSchema>;
 /** The defaults, as a portal that never changed anything reads them. */
 export const DEFAULT_PORTAL_SETTINGS: PortalSettings = portalSettingsSchema.parse({});
 
-/** A change to some settings; each given key replaces that setting whole. */
-export const portalSettingsPatchSchema = portalSettingsSchema.partial().strict();
+/**
+ * A change to some settings; each given key replaces that setting whole. The holdout is written
+ * as a whole percentage (a stored fraction an older release wrote still reads).
+ */
+export const portalSettingsPatchSchema = portalSettingsSchema
+  .extend({ defaultHoldoutPercent: z.number().int().min(0).max(50) })
+  .partial()
+  .strict();
 export type PortalSettingsPatch = z.infer<typeof portalSettingsPatchSchema>;
 
+/** A change refused: `details` says, per field of the Settings form, what to enter instead. */
 export class PortalSettingsError extends Error {
   readonly code = 'invalid_settings';
+  constructor(readonly details: SettingsProblem[]) {
+    super(settingsRefusal(details));
+  }
 }
 
 export class PortalNotFoundError extends Error {
@@ -107,10 +126,6 @@ export async function loadPortalSettings(db: Kysely<Database>, portalId: number)
   return parseStored(row.settings);
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
-}
-
 /**
  * Validates `patch` and stores it over the current settings, with an audit entry naming who
  * changed what. Returns the settings now in force. Invalid input throws and stores nothing.
@@ -122,15 +137,25 @@ export async function updatePortalSettings(
   actor: string,
 ): Promise<PortalSettings> {
   const parsed = portalSettingsPatchSchema.safeParse(patch);
-  if (!parsed.success) throw new PortalSettingsError(`Invalid settings: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new PortalSettingsError(settingsProblems(parsed.error));
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('portals')
-      .select('settings')
+      .select(['settings', 'crm'])
       .where('id', '=', portalId)
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw new PortalNotFoundError(`Portal ${portalId} does not exist`);
+    const rule = parsed.data.churnRule;
+    if (rule?.kind === 'lifecycle_stage' && rule.formerStage && isCustomerStage(row.crm, rule.formerStage)) {
+      const stage = stageLabel(row.crm, rule.formerStage);
+      throw new PortalSettingsError([
+        {
+          field: 'formerStage',
+          message: `“${stage}” is a customer stage: choose the stage customers move to when they leave`,
+        },
+      ]);
+    }
     const next = portalSettingsSchema.parse({ ...parseStored(row.settings), ...parsed.data });
     await trx
       .updateTable('portals')

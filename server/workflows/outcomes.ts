@@ -4,6 +4,8 @@
  * churn avoided per treated contact) with a 95 % Newcombe interval, offers redeemed, and what each
  * customer saved cost. Churn follows the portal's own rule (`churnAfter`); a contact counts in a
  * window only once the window has ended, and only if it was an active customer when enrolled.
+ * Beside them, apart, what advisors marked by hand on the treated contacts (saved or lost): their
+ * word, which never enters the measured rates.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -44,6 +46,12 @@ export interface CampaignEffect {
   savedCustomers: number | null;
   /** Redeemed offer value per saved customer; null without offers, value, or a positive uplift. */
   costPerSavedCustomer: number | null;
+  /**
+   * Treated contacts whose latest saved-or-lost mark from the dashboard's contact view was made
+   * after enrolment and not undone by `asOf`. An advisor's word, not a measurement: it has no
+   * control group and is never part of the churn rates or the uplift above.
+   */
+  advisorOutcomes: { saved: number; lost: number };
 }
 
 export interface RetentionEffectReport {
@@ -128,6 +136,7 @@ export async function retentionEffect(
     }
   }
 
+  const marks = await advisorMarks(db, portalId, asOf);
   const report: CampaignEffect[] = [];
   for (const campaign of campaigns.values()) {
     const enrolments = [...campaign.enrolments.values()];
@@ -161,6 +170,7 @@ export async function retentionEffect(
         offers && offers.redeemedValue > 0 && saved !== null && saved > 0
           ? offers.redeemedValue / saved
           : null,
+      advisorOutcomes: countMarks(enrolments, marks),
     });
   }
   return { portalId, asOf: asOf.toISOString(), windowsDays: [...OUTCOME_WINDOWS_DAYS], campaigns: report };
@@ -200,6 +210,36 @@ function windowEffect(
     ci95: measurable ? newcombeInterval(c.churned, c.observed, t.churned, t.observed) : null,
     pending,
   };
+}
+
+type AdvisorMark = { outcome: 'saved' | 'lost'; at: Date };
+
+/** Each contact's latest saved-or-lost mark standing at `asOf` (made by then, not undone by then). */
+async function advisorMarks(db: Kysely<Database>, portalId: number, asOf: Date) {
+  const rows = await db
+    .selectFrom('contact_outcomes')
+    .select(['contact_id', 'outcome', 'created_at'])
+    .where('portal_id', '=', portalId)
+    .where('outcome', 'in', ['saved', 'lost'])
+    .where('created_at', '<=', asOf)
+    .where((eb) => eb.or([eb('undone_at', 'is', null), eb('undone_at', '>', asOf)]))
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const latest = new Map<string, AdvisorMark>();
+  for (const row of rows) {
+    latest.set(row.contact_id, { outcome: row.outcome as AdvisorMark['outcome'], at: row.created_at });
+  }
+  return latest;
+}
+
+function countMarks(enrolments: Enrolment[], marks: Map<string, AdvisorMark>) {
+  const counts = { saved: 0, lost: 0 };
+  for (const e of enrolments) {
+    const mark = e.group === 'treatment' ? marks.get(e.contactId) : undefined;
+    if (mark && mark.at.getTime() >= e.at.getTime()) counts[mark.outcome]++;
+  }
+  return counts;
 }
 
 async function offerTotals(db: Kysely<Database>, portalId: number, campaignId: string) {

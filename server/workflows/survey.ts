@@ -42,6 +42,18 @@ export async function surveyState(
   return request.expires_at < now ? 'expired' : 'open';
 }
 
+/** The company that asks, for the survey's wording: its portal's name; null for a link not ours. */
+export async function surveyCompanyName(db: Kysely<Database>, token: string): Promise<string | null> {
+  if (!TOKEN_PATTERN.test(token)) return null;
+  const row = await db
+    .selectFrom('survey_requests')
+    .innerJoin('portals', 'portals.id', 'survey_requests.portal_id')
+    .select('portals.name')
+    .where('survey_requests.token_hash', '=', surveyTokenHash(token))
+    .executeTakeFirst();
+  return row?.name ?? null;
+}
+
 export type SubmitResult =
   | { status: 'recorded'; portalId: number; contactId: string; feedbackId: string; sentiment: number | null }
   | { status: Exclude<SurveyState, 'open'> };

@@ -11,6 +11,7 @@ import { requireInstalledPortal, untilRevoked } from '../../server/jobs/portal-g
 import { DEFAULT_CHURN_RULE } from '../../server/settings/churn-rule.js';
 import { completeFullSync, readCursor } from '../../server/sync/cursors.js';
 import { incrementalSyncObject } from '../../server/sync/incremental-sync.js';
+import { syncOwners } from '../../server/sync/owners.js';
 import { specOf } from '../../server/sync/object-specs.js';
 import type { ConnectorDriver, ContractEnvironment, ContractPortal, WireCall } from './driver.js';
 
@@ -299,6 +300,55 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       // A little slack for timers that fire a hair early.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2 * retryAfterMs - 50);
     });
+
+    promise(
+      'lists every active owner of the account past one page, each with its user; the sync keeps exactly them',
+      async () => {
+        const portal = await env.installPortal({ contacts: 3 });
+        const added = [];
+        for (let i = 0; i < limits.ownersPage + 5; i++) {
+          const person = { firstName: `Rep${i}`, lastName: 'Contract', email: `rep${i}@owners.example` };
+          added.push({ ...person, ...(await portal.sandbox.addOwner(person)) });
+        }
+        const leaver = added.pop()!;
+        await portal.sandbox.deactivateOwner(leaver.id);
+
+        const mark = portal.wire.mark();
+        const owners = await portal.connector.owners(portal.portalId);
+        expect(portal.wire.since(mark).length).toBeGreaterThanOrEqual(2);
+        expect(sorted(owners.map((o) => o.id))).toEqual(sorted(await portal.sandbox.ownerIds()));
+        expect(new Set(owners.map((o) => o.id)).size).toBe(owners.length);
+        const first = added[0]!;
+        expect(owners.find((o) => o.id === first.id)).toEqual({
+          id: first.id,
+          name: 'Rep0 Contract',
+          email: first.email,
+          userId: first.userId,
+        });
+        expect(owners.some((o) => o.id === leaver.id)).toBe(false);
+        expect(owners.every((o) => o.name !== '' && o.userId !== null)).toBe(true);
+
+        const stored = async () =>
+          (
+            await env.db
+              .selectFrom('owners')
+              .select(['id', 'name', 'user_id'])
+              .where('portal_id', '=', portal.portalId)
+              .execute()
+          ).map((r) => r.id);
+        expect(await syncOwners({ db: env.db, connector: portal.connector }, portal.portalId)).toEqual({
+          fetched: owners.length,
+          removed: 0,
+        });
+        expect(sorted(await stored())).toEqual(sorted(owners.map((o) => o.id)));
+        await portal.sandbox.deactivateOwner(first.id);
+        expect((await syncOwners({ db: env.db, connector: portal.connector }, portal.portalId)).removed).toBe(
+          1,
+        );
+        expect(await stored()).not.toContain(first.id);
+      },
+      60_000,
+    );
 
     promise(
       'a revoked install gives CrmAccessRevokedError, which jobs turn into "uninstalled", and writes nothing',

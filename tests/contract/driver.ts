@@ -71,6 +71,15 @@ export interface SandboxControls {
   expireAccessToken(): Promise<void>;
   /** The admin removes the app from the account: its access and refresh tokens stop working. */
   revokeInstall(): Promise<void>;
+  /** A new user of the account, someone records can be assigned to; their ids as the CRM gives them. */
+  addOwner(person: { firstName: string; lastName: string; email: string }): Promise<{
+    id: string;
+    userId: string;
+  }>;
+  /** The user leaves: deactivated (HubSpot archives the owner), no longer assignable. */
+  deactivateOwner(id: string): Promise<void>;
+  /** The ids of the account's active owners. */
+  ownerIds(): Promise<string[]>;
 }
 
 export type WireCallKind = 'list' | 'search' | 'batch-read' | 'batch-update' | 'token-refresh' | 'other';
@@ -102,6 +111,8 @@ export interface ContractLimits {
   historyRead: number;
   /** Records one batch update carries. */
   write: number;
+  /** Owners a page of the CRM's owner list holds. */
+  ownersPage: number;
 }
 
 /** Property names and refusals in the CRM's own vocabulary; the contract never names one. */

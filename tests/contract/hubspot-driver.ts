@@ -25,7 +25,7 @@ const INJECTED_RETRY_AFTER_MS = 1000;
 export const hubspotDriver: ConnectorDriver = {
   name: 'HubSpot',
   start: startHubSpotContract,
-  limits: { listPage: 100, changedPage: 200, read: 100, historyRead: 50, write: 100 },
+  limits: { listPage: 100, changedPage: 200, read: 100, historyRead: 50, write: 100, ownersPage: 100 },
   rateLimitStatus: 429,
   fixtures: {
     textProperty: 'jobtitle',
@@ -152,6 +152,17 @@ function controlsOf(sandbox: RunningSandbox, portal: PortalData): SandboxControl
     },
     expireAccessToken: () => fault({ expireTokens: true }),
     revokeInstall: () => fault({ revokeInstall: true }),
+    addOwner: async (person) => {
+      const owner = portal.addOwner({ ...person, teams: [] }, store.now());
+      return { id: owner.id, userId: String(owner.userId) };
+    },
+    deactivateOwner: async (id) => {
+      const owner = portal.owners.get(id);
+      if (!owner) throw new Error(`no owner ${id} in portal ${portal.portalId}`);
+      owner.archived = true;
+      owner.updatedAt = store.now();
+    },
+    ownerIds: async () => [...portal.owners.values()].filter((o) => !o.archived).map((o) => o.id),
   };
 }
 

@@ -37,7 +37,7 @@ const SOBJECT: Record<CrmObjectType, string> = {
 export const salesforceDriver: ConnectorDriver = {
   name: 'Salesforce',
   start: startSalesforceContract,
-  limits: { listPage: 2000, changedPage: 2000, read: 200, historyRead: 200, write: 200 },
+  limits: { listPage: 2000, changedPage: 2000, read: 200, historyRead: 200, write: 200, ownersPage: 2000 },
   // Salesforce has no per-second limit; too many calls at once answer 403 ConcurrentPerOrgLongTxn.
   rateLimitStatus: 403,
   fixtures: {
@@ -217,6 +217,14 @@ function controlsOf(instanceUrl: string, org: SalesforceOrg, now: () => Date): S
     },
     expireAccessToken: () => fault({ expireTokens: true }),
     revokeInstall: () => fault({ revokeApps: true }),
+    addOwner: async (person) => {
+      const user = org.addUser(person, now());
+      return { id: user.Id, userId: user.Id };
+    },
+    deactivateOwner: async (id) => {
+      org.update('User', id, { IsActive: false }, { at: now() });
+    },
+    ownerIds: async () => [...org.users.values()].filter((u) => u.IsActive).map((u) => u.Id),
   };
 }
 

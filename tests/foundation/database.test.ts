@@ -4,9 +4,11 @@ import { json, migrateToLatest, type DatabaseHandle } from '../../server/db/inde
 import { openTestDatabase, testDatabaseKind } from '../support/database.js';
 
 const WAREHOUSE_TABLES = [
+  'account_scores',
   'associations',
   'audit_log',
   'companies',
+  'contact_outcomes',
   'contacts',
   'crm_writebacks',
   'current_scores',
@@ -18,6 +20,8 @@ const WAREHOUSE_TABLES = [
   'models',
   'oauth_tokens',
   'org_credentials',
+  'owners',
+  'portal_reports',
   'portals',
   'retention_actions',
   'retention_offers',

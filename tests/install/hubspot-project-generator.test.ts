@@ -53,6 +53,22 @@ describe('generating the HubSpot project', () => {
     });
   });
 
+  it('asks for the scopes that create and write the company properties (HubSpot projects have no property component)', () => {
+    const outDir = newOutDir();
+    generateHubSpotProject(loadManifest(), { publicUrl: PUBLIC_URL, outDir, cardSourceDir: null });
+    const app = JSON.parse(readFileSync(join(outDir, 'src/app/app-hsmeta.json'), 'utf8')) as {
+      config: { auth: { requiredScopes: string[] } };
+    };
+    expect(app.config.auth.requiredScopes).toEqual(
+      expect.arrayContaining(['crm.schemas.companies.write', 'crm.objects.companies.write']),
+    );
+    expect(loadManifest().crmProperties.companies!.properties.map((p) => p.name)).toEqual([
+      'churn_risk_score',
+      'churn_risk_tier',
+      'churn_risk_reasons',
+    ]);
+  });
+
   it('gives byte-identical output whatever order the manifest lists sets and keys in', () => {
     const manifest = loadManifest();
     const reordered = JSON.parse(JSON.stringify(manifest), (_key, value: unknown) =>

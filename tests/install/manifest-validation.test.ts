@@ -75,8 +75,10 @@ describe('the app manifest', () => {
         'sales-email-read',
         'tickets',
         'crm.objects.companies.read',
+        'crm.objects.companies.write',
         'crm.objects.deals.read',
         'crm.schemas.contacts.write',
+        'crm.schemas.companies.write',
         'automation',
       ].sort(),
     );
@@ -192,7 +194,7 @@ describe('a broken manifest is refused with the place to fix named', () => {
     [
       'an unknown scope',
       append('auth.requiredScopes', 'crm.objects.contactz.read'),
-      'auth.requiredScopes[9]',
+      'auth.requiredScopes[11]',
       /unknown OAuth scope "crm\.objects\.contactz\.read"/,
     ],
     [

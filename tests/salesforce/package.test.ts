@@ -75,9 +75,10 @@ describe('the Salesforce package project', () => {
   it('resolves into exactly the components an admin installs, with a package.xml', () => {
     const resolved = resolveWithSdr(project.outDir);
     expect(resolved.unclaimed).toEqual([]);
-    const fields = manifest.crmProperties.contacts!.properties.map(
-      (p) => `Contact.${customFieldName(p.name)}`,
-    );
+    const fields = [
+      ...manifest.crmProperties.contacts!.properties.map((p) => `Contact.${customFieldName(p.name)}`),
+      ...manifest.crmProperties.companies!.properties.map((p) => `Account.${customFieldName(p.name)}`),
+    ];
     const byType = (type: string) =>
       resolved.components
         .filter((c) => c.type === type)
@@ -91,6 +92,9 @@ describe('the Salesforce package project', () => {
         'Contact.Churn_Risk_Reasons__c',
         'Contact.Churn_Risk_Updated_At__c',
         'Contact.Churn_Risk_Model__c',
+        'Account.Churn_Risk_Score__c',
+        'Account.Churn_Risk_Tier__c',
+        'Account.Churn_Risk_Reasons__c',
       ]),
     );
     expect(byType('PermissionSet')).toEqual(['Churn_Radar_Advisor', 'Churn_Radar_Plays']);
@@ -158,6 +162,7 @@ describe('the Salesforce package project', () => {
         '<externalCredentialPrincipal>Churn_Radar-Churn_Radar_Org</externalCredentialPrincipal>',
       );
       expect(set).toContain('<field>Contact.Churn_Risk_Score__c</field>');
+      expect(set).toContain('<field>Account.Churn_Risk_Tier__c</field>');
       expect(set).not.toContain('<editable>true</editable>');
       expect(set).toContain('<apexClass>ChurnRadarCardController</apexClass>');
     }

@@ -58,18 +58,20 @@ describe(`portal settings on ${testDatabaseKind()}`, () => {
   });
 
   it.each([
-    [{ schedule: { day: 'funday', hour: 6, timeZone: 'UTC' } }, 'schedule.day'],
-    [{ schedule: { day: 'monday', hour: 6, timeZone: 'Mars/Olympus' } }, 'schedule.timeZone'],
-    [{ tiers: { kind: 'share', highShare: 0.7, mediumShare: 0.5 } }, 'must not exceed 1'],
-    [{ tiers: { kind: 'cost_aware', offerCost: -5, saveRate: 0.3 } }, 'tiers.offerCost'],
+    [{ schedule: { day: 'funday', hour: 6, timeZone: 'UTC' } }, 'scheduleDay'],
+    [{ schedule: { day: 'monday', hour: 6, timeZone: 'Mars/Olympus' } }, 'timeZone'],
+    [{ tiers: { kind: 'share', highShare: 0.7, mediumShare: 0.5 } }, 'mediumShare'],
+    [{ tiers: { kind: 'cost_aware', offerCost: -5, saveRate: 0.3 } }, 'offerCost'],
     [{ defaultHoldoutPercent: 90 }, 'defaultHoldoutPercent'],
-    [{ churnRule: { kind: 'no_purchase', days: 0 } }, 'churnRule.days'],
+    [{ churnRule: { kind: 'no_purchase', days: 0 } }, 'noPurchaseDays'],
     [{ colour: 'blue' }, 'colour'],
-  ])('refuses %j with a message naming the setting, and changes nothing', async (patch, named) => {
+  ])('refuses %j naming the form field in words, and changes nothing', async (patch, field) => {
     const before = await loadPortalSettings(handle.db, portalId);
     const attempt = updatePortalSettings(handle.db, portalId, patch, 'user:42');
     await expect(attempt).rejects.toBeInstanceOf(PortalSettingsError);
-    await expect(attempt).rejects.toThrow(named);
+    const error = (await attempt.catch((e: unknown) => e)) as PortalSettingsError;
+    expect(error.details.map((d) => d.field)).toEqual([field]);
+    expect(error.message).toMatch(/^Nothing was saved\. /);
     expect(await loadPortalSettings(handle.db, portalId)).toEqual(before);
   });
 

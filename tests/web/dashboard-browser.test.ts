@@ -11,6 +11,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { statusesOf, storeStatuses } from '../../server/scoring/customer-statuses.js';
 import { ROOT } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { computeAndStoreReports } from '../../server/reports/stored-reports.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
 
 /** Screenshots of every page, kept as test artefacts (gitignored). */
@@ -46,6 +47,8 @@ beforeAll(async () => {
   await seedScoredPortal(db, portalB, { contacts: 40, weeks: 2, idPrefix: 'b', namePrefix: 'Bravo' });
   await seedCampaign(portalA);
   await seedCustomersWhoLeft(portalA);
+  // The reports a worker stores when a cycle finishes.
+  await computeAndStoreReports(db, portalA);
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -16,6 +16,20 @@ export function navigate(to: string): void {
   for (const listener of listeners) listener();
 }
 
+/**
+ * Puts `params` in the current page's query string as a new history entry, so a reload keeps them
+ * and Back and Forward step through them; empty values are left out.
+ */
+export function setSearch(params: Record<string, string | undefined>): void {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) search.set(name, value);
+  const query = search.toString();
+  const target = `${window.location.pathname}${query ? `?${query}` : ''}`;
+  if (target === `${window.location.pathname}${window.location.search}`) return;
+  window.history.pushState(null, '', target);
+  for (const listener of listeners) listener();
+}
+
 export function usePath(): { path: string; search: URLSearchParams } {
   const [, setTick] = useState(0);
   useEffect(() => {

@@ -12,6 +12,7 @@ import { describeEvidence, type ChurnEvidence } from '../../features/customer-st
 import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+import { nextRenewal, openRenewalDeals } from '../dashboard/latest-scores.js';
 
 export type RiskTier = 'low' | 'medium' | 'high';
 
@@ -60,14 +61,17 @@ export interface ContactRiskView {
   history: { week: string; score: number }[];
   reasons: CardReason[];
   recommendation: Recommendation | null;
+  /**
+   * The next renewal, by the rule the at-risk list shows (`nextRenewal`): the first open renewal
+   * deal (its amount at risk, its name), else the billing anniversary (the contact's deals won in
+   * the last 12 months at risk, as the list's value). Null for one who is not an active customer.
+   */
   renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
 }
 
 export const HISTORY_WEEKS = 12;
 const TOP_REASONS = 3;
 const WEEK_MS = 7 * 86_400_000;
-/** Deal types HubSpot uses for renewals of an existing customer. */
-const RENEWAL_DEAL_TYPES = ['existingbusiness', 'renewal'];
 
 /** Monday 00:00 UTC of the week holding `at`. */
 export function weekStart(at: Date): Date {
@@ -171,6 +175,8 @@ interface ContactScoreRow extends Nullable<ScoreRow> {
   email: string | null;
   firstname: string | null;
   lastname: string | null;
+  renewal_at: Date | null;
+  yearly_value: number | null;
   deal_name: string | null;
   deal_amount: number | null;
   deal_close_date: Date | null;
@@ -183,36 +189,38 @@ interface ContactScoreRow extends Nullable<ScoreRow> {
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /**
- * The contact, its next open renewal deal and its scores since `since`, newest first, in one
- * statement: the card is opened with every contact record, and on the embedded database each
- * statement costs more than the index lookups in it. Only the name is read from the synced
- * properties, which can hold hundreds of them. No rows: no such contact.
+ * The contact, its next renewal (with the open renewal deal, when that is what it is) and its
+ * scores since `since`, newest first, in one statement: the card is opened with every contact
+ * record, and on the embedded database each statement costs more than the index lookups in it.
+ * Only the name is read from the synced properties, which can hold hundreds of them. The value at
+ * stake without a deal is the list's: the contact's deals won in the last 12 months. No rows: no
+ * such contact.
  */
 async function contactWithScores(
   db: Kysely<Database>,
   portalId: number,
   contactId: string,
   since: Date,
-  now: Date,
 ): Promise<ContactScoreRow[]> {
   const { rows } = await sql<ContactScoreRow>`
     select c.email, c.first_name as firstname, c.last_name as lastname,
       cs.status as customer_status, cs.since as customer_since, cs.left_at as customer_left_at,
       cs.evidence as customer_evidence,
+      rn.renewal_at, rn.yearly_value,
       r.name as deal_name, r.amount as deal_amount, r.close_date as deal_close_date,
       s.id, s.probability, s.tier, s.reasons, s.scored_at,
       m.id as model_id, m.version, m.family, m.is_starter
     from contacts c
     left join lateral (
-      select d.name, d.amount, d.close_date
-      from associations a
-      join deals d on d.portal_id = a.portal_id and d.id = a.to_id
-      where a.portal_id = c.portal_id and a.from_type = 'contacts' and a.from_id = c.id
-        and a.to_type = 'deals' and not d.archived
-        and d.deal_type in (${sql.join(RENEWAL_DEAL_TYPES)})
-        and coalesce(d.is_closed_won, false) = false and coalesce(d.is_closed_lost, false) = false
-        and d.close_date >= ${now}
-      order by d.close_date
+      select ${nextRenewal} as renewal_at,
+        (select sum(d.amount)::float8 from associations a
+          join deals d on d.portal_id = a.portal_id and d.id = a.to_id
+          where a.portal_id = c.portal_id and a.from_type = 'contacts' and a.from_id = c.id
+            and a.to_type = 'deals' and d.is_closed_won = true
+            and d.close_date >= now() - interval '365 days') as yearly_value) rn on true
+    left join lateral (
+      select d.name, d.amount, d.close_date ${openRenewalDeals}
+      order by d.close_date, d.id
       limit 1) r on true
     left join customer_status cs on cs.portal_id = c.portal_id and cs.contact_id = c.id
     left join scores s on s.portal_id = c.portal_id and s.contact_id = c.id and s.scored_at >= ${since}
@@ -222,12 +230,17 @@ async function contactWithScores(
   return rows;
 }
 
+const amount = (value: number | null) => (value === null ? null : Number(value));
+
 function renewalOf(row: ContactScoreRow): ContactRiskView['renewal'] {
-  if (!row.deal_close_date) return null;
+  if (!row.renewal_at) return null;
+  const date = new Date(row.renewal_at);
+  // The rule takes the first open renewal deal when there is one: then the renewal is that deal.
+  const isDeal = row.deal_close_date !== null && new Date(row.deal_close_date).getTime() === date.getTime();
   return {
-    date: new Date(row.deal_close_date).toISOString(),
-    valueAtRisk: row.deal_amount === null ? null : Number(row.deal_amount),
-    dealName: row.deal_name,
+    date: date.toISOString(),
+    valueAtRisk: (isDeal ? amount(row.deal_amount) : null) ?? amount(row.yearly_value),
+    dealName: isDeal ? row.deal_name : null,
   };
 }
 
@@ -276,7 +289,7 @@ export async function contactRiskView(
   contactId: string,
   now = new Date(),
 ): Promise<ContactRiskView> {
-  const joined = await contactWithScores(db, portalId, contactId, historyStart(now), now);
+  const joined = await contactWithScores(db, portalId, contactId, historyStart(now));
   const contact = joined[0];
   const customer = contact ? customerOf(contact) : null;
   // Someone who left or never bought has no churn score: the card says which, and when they left.

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { featureDefinition } from '../../features/index.js';
 import { listModels, type StoredModel } from '../../model/registry.js';
 import { latestScores } from './latest-scores.js';
 
@@ -14,16 +15,42 @@ interface CalibrationBin {
 export interface ModelReport {
   active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
   history: StoredModel[];
-  /** The features that most often raise the current scores, with their mean push. */
+  /**
+   * The features that most often raise the current scores: `contacts`, the active customers with
+   * the feature among the (up to three) reasons raising their risk; `meanContribution`, its mean
+   * push among them on the calibrated log-odds of churn (0.69 doubles the odds).
+   */
   drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  /** Active customers with a current score: what the drivers' counts are out of. */
+  scoredContacts: number;
   /** Drift measured by the last finished scoring run; null before the first. */
   drift: {
     measuredAt: string;
     scorePsi: number | null;
     threshold: number;
     flagged: boolean;
-    features: { name: string; psi: number }[];
+    features: { name: string; label: string; psi: number }[];
   } | null;
+}
+
+/** An identifier rather than words: `days_since_last_purchase`, `nps_last`. */
+const IDENTIFIER = /^[a-z0-9]+(_[a-z0-9]+)+$/i;
+
+/**
+ * A feature as a person reads it: the catalogue's label, else the label it was stored with (a CSV
+ * model's column may have one), else its name in words ("tickets_open_now": "Tickets open now",
+ * "emails_sent_30d": "Emails sent, last 30 days").
+ */
+export function featureLabel(name: string, stored?: string | null): string {
+  const known = featureDefinition(name)?.label;
+  if (known) return known;
+  if (stored && stored !== name && !IDENTIFIER.test(stored)) return stored;
+  const words = name
+    .replace(/_(\d+)d$/, ', last $1 days')
+    .replace(/_(\d+)w$/, ', last $1 weeks')
+    .replace(/_+/g, ' ')
+    .trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /**
@@ -57,6 +84,11 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
     group by r->>'feature'
     order by count(*) desc, avg((r->>'contribution')::float8) desc
     limit 10`.execute(db);
+  const scored = await db
+    .selectFrom('current_scores')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('portal_id', '=', portalId)
+    .executeTakeFirst();
   const calibration = (active?.metrics.calibration ?? []) as CalibrationBin[];
   const lastRun = await db
     .selectFrom('scoring_runs')
@@ -67,16 +99,28 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const drift = lastRun?.drift as Omit<NonNullable<ModelReport['drift']>, 'measuredAt'> | undefined;
+  const drift = lastRun?.drift as
+    | (Omit<NonNullable<ModelReport['drift']>, 'measuredAt' | 'features'> & {
+        features: { name: string; psi: number }[];
+      })
+    | undefined;
   return {
     active: active ? { ...active, gains: gainsCurve(calibration) } : null,
     history,
     drivers: rows.map((r) => ({
       feature: String(r.feature),
-      label: String(r.label ?? r.feature),
+      label: featureLabel(String(r.feature), r.label === null ? null : String(r.label)),
       contacts: Number(r.contacts),
       meanContribution: Number(r.mean_contribution),
     })),
-    drift: drift && lastRun?.finished_at ? { ...drift, measuredAt: lastRun.finished_at.toISOString() } : null,
+    scoredContacts: Number(scored?.n ?? 0),
+    drift:
+      drift && lastRun?.finished_at
+        ? {
+            ...drift,
+            features: drift.features.map((f) => ({ ...f, label: featureLabel(f.name) })),
+            measuredAt: lastRun.finished_at.toISOString(),
+          }
+        : null,
   };
 }

@@ -2,14 +2,21 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 export interface Overview {
+  /** ISO 4217 code of every amount below. */
+  currency: string;
   contacts: number;
   scoredAt: string | null;
   tiers: { low: number; medium: number; high: number };
   /** Contacts per tenth of probability: [0, 0.1), [0.1, 0.2) … [0.9, 1]. */
   distribution: { from: number; to: number; contacts: number }[];
-  /** One point per week with scores: the share of contacts in the high tier, and the mean risk. */
+  /**
+   * One point per week with scores (ISO weeks in UTC, by their Monday): the share of contacts in
+   * the high tier, and the mean risk. `partial`: the week in progress, whose totals still change as
+   * contacts are rescored.
+   */
   trend: {
     week: string;
+    partial: boolean;
     contacts: number;
     highShare: number;
     atRiskShare: number;
@@ -26,6 +33,13 @@ export interface Overview {
     newContacts: number;
   };
 }
+
+/**
+ * The warehouse keeps deal amounts without their currency: neither CRM's sync reads one (HubSpot's
+ * account `companyCurrency` or `deal_currency_code`, Salesforce's `CurrencyIsoCode`). USD is the
+ * CRM's default company currency, so amounts say so until the portal's own is synced.
+ */
+export const DEFAULT_CURRENCY = 'USD';
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const iso = (v: unknown): string | null => (v ? new Date(v as string).toISOString() : null);
@@ -75,14 +89,17 @@ export async function loadOverview(db: Kysely<Database>, portalId: number, weeks
     high: number;
     medium: number;
     probability_sum: number;
+    partial: boolean;
   }>`
-    select to_char(week, 'YYYY-MM-DD') as week, contacts, high, medium, probability_sum
+    select to_char(week, 'YYYY-MM-DD') as week, contacts, high, medium, probability_sum,
+      week >= score_week(now()) as partial
     from score_weekly_totals
     where portal_id = ${portalId} and contacts > 0
     order by week desc limit ${weeks}`.execute(db);
 
   const compared = iso(s.compared_with);
   return {
+    currency: DEFAULT_CURRENCY,
     contacts: num(s.contacts),
     scoredAt: iso(s.scored_at),
     tiers: { low: num(s.low), medium: num(s.medium), high: num(s.high) },
@@ -93,6 +110,7 @@ export async function loadOverview(db: Kysely<Database>, portalId: number, weeks
     })),
     trend: trend.rows.reverse().map((w) => ({
       week: w.week,
+      partial: w.partial === true,
       contacts: num(w.contacts),
       highShare: num(w.high) / num(w.contacts),
       atRiskShare: (num(w.high) + num(w.medium)) / num(w.contacts),

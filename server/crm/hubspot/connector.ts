@@ -2,17 +2,20 @@ import type {
   BatchUpdateResult,
   CrmConnector,
   CrmObjectType,
+  CrmOwner,
   CrmRecord,
   ListOptions,
   ModifiedSinceOptions,
   Page,
   PropertyGroupSpec,
+  PropertyObjectType,
   PropertySpec,
   TicketSpec,
 } from '../connector.js';
 import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
 import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
+import { listOwners } from './owners.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
@@ -54,6 +57,10 @@ export class HubSpotConnector implements CrmConnector {
     return readAssociations(this.requester, portalId, from, to, fromIds);
   }
 
+  owners(portalId: number): Promise<CrmOwner[]> {
+    return listOwners(this.requester, portalId);
+  }
+
   createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
     return createTicket(this.requester, portalId, ticket);
   }
@@ -73,7 +80,7 @@ export class HubSpotConnector implements CrmConnector {
 
   ensureProperties(
     portalId: number,
-    objectType: 'contacts',
+    objectType: PropertyObjectType,
     group: PropertyGroupSpec,
     properties: PropertySpec[],
   ) {

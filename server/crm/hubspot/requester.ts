@@ -27,6 +27,25 @@ export interface RequesterOptions {
   backoffMs?: number;
 }
 
+/** One try of a call: its value, or HubSpot's refusal for the retry policy to judge. */
+type Attempt<T> =
+  { ok: true; value: T } | { ok: false; status: number; body: unknown; retryAfterMs: number | undefined };
+
+/** The error the SDK's typed APIs throw for a non-2xx answer. */
+interface ApiExceptionLike {
+  code: number;
+  body: unknown;
+  headers: Record<string, string | undefined>;
+}
+
+function isApiException(error: unknown): error is ApiExceptionLike {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Partial<ApiExceptionLike>;
+  return (
+    typeof candidate.code === 'number' && typeof candidate.headers === 'object' && candidate.headers !== null
+  );
+}
+
 const hubspotErrorSchema = z
   .object({
     message: z.string().optional(),
@@ -37,8 +56,9 @@ const hubspotErrorSchema = z
 
 /**
  * Every HubSpot call of the product goes through here: the portal's shared rate limit first, then
- * the call on HubSpot's own SDK, then one retry policy — 429 and 5xx retried with backoff honouring
- * Retry-After, a 401 refreshes the token once, other 4xx fail at once with HubSpot's message.
+ * the call on HubSpot's own SDK (a path through `apiRequest`, or one of its typed APIs), then one
+ * retry policy — 429 and 5xx retried with backoff honouring Retry-After, a 401 refreshes the token
+ * once, other 4xx fail at once with HubSpot's message.
  */
 export class HubSpotRequester {
   private readonly maxAttempts: number;
@@ -51,37 +71,83 @@ export class HubSpotRequester {
   }
 
   async request(portalId: number, request: HubSpotRequest): Promise<HubSpotResponse> {
-    let token = await this.options.tokens.accessToken(portalId);
-    let refreshed = false;
-    let lastFailure = '';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      // Our place in the portal's window is kept until the answer comes: see PortalRateLimiter.
-      const grant = await this.options.limiter.take(portalId, request.kind ?? 'general');
-      this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
-      let status: number;
-      let body: unknown;
-      let retryAfterMs: number | undefined;
-      try {
-        const response = await this.client(token).apiRequest({
+    return this.withPolicy(
+      portalId,
+      request.kind ?? 'general',
+      `${request.method} ${request.path}`,
+      async (client) => {
+        const response = await client.apiRequest({
           method: request.method,
           path: request.path,
           ...(request.query ? { qs: compactQuery(request.query) } : {}),
           ...(request.body !== undefined ? { body: request.body } : {}),
         });
-        status = response.status;
+        const status = response.status;
         const text = await response.text();
-        body = text ? safeJson(text) : undefined;
-        retryAfterMs = retryAfter(response.headers.get('retry-after'));
+        const body = text ? safeJson(text) : undefined;
+        if (status < 300 || status === 207) return { ok: true, value: { status, body } };
+        return { ok: false, status, body, retryAfterMs: retryAfter(response.headers.get('retry-after')) };
+      },
+    );
+  }
+
+  /**
+   * A call on one of the SDK's typed APIs (`client.crm.owners.ownersApi`…), under the same pace and
+   * retry policy as `request`; `what` names the call in errors ("GET /crm/v3/owners").
+   */
+  async sdkCall<T>(
+    portalId: number,
+    what: string,
+    call: (client: Client) => Promise<T>,
+    kind: CallKind = 'general',
+  ): Promise<T> {
+    return this.withPolicy(portalId, kind, what, async (client) => {
+      try {
+        return { ok: true, value: await call(client) };
+      } catch (error) {
+        // Each of the SDK's generated APIs throws its own ApiException class: known by its shape.
+        if (!isApiException(error)) throw error;
+        return {
+          ok: false,
+          status: error.code,
+          body: error.body,
+          retryAfterMs: retryAfter(error.headers['retry-after'] ?? null),
+        };
+      }
+    });
+  }
+
+  /**
+   * The one retry policy: the portal's shared rate limit before each attempt; 429 and 5xx retried
+   * with backoff honouring Retry-After, a 401 refreshes the token once, other 4xx fail at once.
+   */
+  private async withPolicy<T>(
+    portalId: number,
+    kind: CallKind,
+    what: string,
+    attempt: (client: Client) => Promise<Attempt<T>>,
+  ): Promise<T> {
+    let token = await this.options.tokens.accessToken(portalId);
+    let refreshed = false;
+    let lastFailure = '';
+    for (let attemptNo = 1; attemptNo <= this.maxAttempts; attemptNo++) {
+      // Our place in the portal's window is kept until the answer comes: see PortalRateLimiter.
+      const grant = await this.options.limiter.take(portalId, kind);
+      this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
+      let outcome: Attempt<T>;
+      try {
+        outcome = await attempt(this.client(token));
       } catch (error) {
         if (error instanceof CrmError) throw error;
         lastFailure = `network error: ${(error as Error).message}`;
         await this.options.limiter.answered(grant);
-        await sleep(this.backoff(attempt));
+        await sleep(this.backoff(attemptNo));
         continue;
       }
       await this.options.limiter.answered(grant);
+      if (outcome.ok) return outcome.value;
 
-      if (status < 300 || status === 207) return { status, body };
+      const { status, body, retryAfterMs } = outcome;
       const detail = hubspotErrorSchema.safeParse(body);
       const message = (detail.success && detail.data.message) || `HubSpot answered ${status}`;
       if (status === 401) {
@@ -89,23 +155,23 @@ export class HubSpotRequester {
           throw new CrmAuthError(`HubSpot refused the refreshed token for portal ${portalId}: ${message}`);
         token = await this.options.tokens.refreshAccessToken(portalId);
         refreshed = true;
-        attempt--; // a refresh is not a failed attempt
+        attemptNo--; // a refresh is not a failed attempt
         continue;
       }
       if (status === 429) {
         lastFailure = `429 ${message}`;
-        await sleep(retryAfterMs ?? this.backoff(attempt) * 4);
+        await sleep(retryAfterMs ?? this.backoff(attemptNo) * 4);
         continue;
       }
       if (status >= 500) {
         lastFailure = `${status} ${message}`;
-        await sleep(this.backoff(attempt));
+        await sleep(this.backoff(attemptNo));
         continue;
       }
       throw new CrmRequestError(status, message, detail.success ? detail.data.category : undefined);
     }
     throw new CrmUnavailableError(
-      `HubSpot did not answer ${request.method} ${request.path} for portal ${portalId} after ${this.maxAttempts} attempts (${lastFailure}).`,
+      `HubSpot did not answer ${what} for portal ${portalId} after ${this.maxAttempts} attempts (${lastFailure}).`,
     );
   }
 

@@ -5,12 +5,14 @@ import type {
   ChangedPage,
   CrmConnector,
   CrmObjectType,
+  CrmOwner,
   CrmRecord,
   EnsurePropertiesReport,
   ListOptions,
   ModifiedSinceOptions,
   Page,
   PropertyGroupSpec,
+  PropertyObjectType,
   PropertySpec,
   TicketSpec,
 } from '../connector.js';
@@ -18,8 +20,9 @@ import { CrmRequestError } from '../errors.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
 import { BULK_THRESHOLD } from './bulk-export.js';
-import { customFieldName, ensureSalesforceFields } from './fields.js';
+import { customFieldName, ensureSalesforceFields, FIELDS_OBJECTS } from './fields.js';
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
+import { listSalesforceOwners } from './owners.js';
 import { salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 
@@ -80,6 +83,11 @@ export class SalesforceConnector implements CrmConnector {
     return associations(this.requester, portalId, from, to, fromIds);
   }
 
+  /** Records' owners are the org's users (`SELECT Id, Name, Email FROM User WHERE IsActive = true`). */
+  owners(portalId: number): Promise<CrmOwner[]> {
+    return listSalesforceOwners(this.requester, portalId);
+  }
+
   async createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
     const answer = createdSchema.parse(
       await this.requester.call(portalId, (conn) =>
@@ -114,17 +122,17 @@ export class SalesforceConnector implements CrmConnector {
     return salesforceRecordSpecs(rule);
   }
 
-  /** Salesforce has no property groups; the fields are made, granted and checked. */
+  /** Salesforce has no property groups; the fields are made, granted and checked (Contact, Account). */
   ensureProperties(
     portalId: number,
-    _objectType: 'contacts',
+    objectType: PropertyObjectType,
     _group: PropertyGroupSpec,
     properties: PropertySpec[],
   ): Promise<EnsurePropertiesReport> {
     return ensureSalesforceFields(
       this.requester,
       portalId,
-      'Contact',
+      FIELDS_OBJECTS[objectType],
       properties.map((spec) => ({ spec, field: customFieldName(spec.name) })),
     );
   }

@@ -1,7 +1,7 @@
 /**
- * The fields the app writes on Salesforce contacts: created through the Tooling API when missing,
- * then made visible and writable to the connected user through one permission set (a new custom
- * field is visible to nobody until a permission grants it), and checked with describe.
+ * The fields the app writes on Salesforce contacts and accounts: created through the Tooling API
+ * when missing, then made visible and writable to the connected user through one permission set (a
+ * new custom field is visible to nobody until a permission grants it), and checked with describe.
  */
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
@@ -9,6 +9,10 @@ import type { EnsurePropertiesReport, PropertySpec } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
 import type { SalesforceRequester } from './requester.js';
 import { idLiteral, stringLiteral } from './soql.js';
+
+/** The objects the app writes fields on: a contact's score, and an account's. */
+export const FIELDS_OBJECTS = { contacts: 'Contact', companies: 'Account' } as const;
+export type FieldsObject = (typeof FIELDS_OBJECTS)[keyof typeof FIELDS_OBJECTS];
 
 /** The permission set that grants the app's fields. */
 export const PERMISSION_SET = 'Churn_Radar';
@@ -66,7 +70,7 @@ const rootSchema = z.object({ identity: z.url() });
 export async function ensureSalesforceFields(
   requester: SalesforceRequester,
   portalId: number,
-  sobject: 'Contact',
+  sobject: FieldsObject,
   properties: { spec: PropertySpec; field: string }[],
 ): Promise<EnsurePropertiesReport> {
   const call = <T>(fn: (conn: Connection) => Promise<T>) => requester.call(portalId, fn);

@@ -117,7 +117,7 @@ function selectList(type: CrmObjectType, properties: readonly string[]): string 
 }
 
 /** A query's first page of records (all of them, under a LIMIT of at most 2,000). */
-async function query(
+export async function query(
   requester: SalesforceRequester,
   portalId: number,
   soql: string,

@@ -1,15 +1,16 @@
 /**
  * Turns the app manifest into a Salesforce DX project for an unlocked package (no namespace, so a
  * field the server created before the package was installed is adopted rather than duplicated):
- * the written Contact fields, the permission sets and custom permission, the External and Named
- * Credential pointing at this server, the risk card (Lightning Web Component) with its Apex
- * controller, one Flow action (Apex `@InvocableMethod`) per manifest action with its Apex test,
- * and an OpenAPI description of those actions for External Services. Output is deterministic.
+ * the written Contact and Account fields, the permission sets and custom permission, the External
+ * and Named Credential pointing at this server, the risk card (Lightning Web Component) with its
+ * Apex controller, one Flow action (Apex `@InvocableMethod`) per manifest action with its Apex
+ * test, and an OpenAPI description of those actions for External Services. Output is deterministic.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SALESFORCE_API_VERSION } from '../../crm/salesforce/api-version.js';
+import { FIELDS_OBJECTS } from '../../crm/salesforce/fields.js';
 import { RUN_PLAYS_PERMISSION } from '../../crm/salesforce/org-package.js';
 import { listFiles, prepareGeneratedFolder } from '../project-folder.js';
 import { PublicUrlError } from '../public-url.js';
@@ -25,6 +26,7 @@ import {
   externalCredentialXml,
   NAMED_CREDENTIAL_FILE,
   namedCredentialXml,
+  type ObjectField,
   PLAYS_PERMISSION_SET,
   playsPermissionSetXml,
   runPlaysPermissionXml,
@@ -109,7 +111,11 @@ export function salesforcePackageFiles(
 ): SalesforcePackageFile[] {
   const publicUrl = checkSalesforcePublicUrl(options.publicUrl, options.allowLoopback);
   const apiVersion = options.apiVersion ?? SALESFORCE_API_VERSION;
-  const fields = writtenFields(manifest).contact;
+  const written = writtenFields(manifest);
+  const fields: ObjectField[] = [
+    ...written.contact.map((spec) => ({ sobject: FIELDS_OBJECTS.contacts, spec })),
+    ...(written.company?.properties ?? []).map((spec) => ({ sobject: FIELDS_OBJECTS.companies, spec })),
+  ];
   const actionSources = manifest.workflowActions.flatMap((a): ApexClassSource[] => [
     actionClass(a),
     actionTestClass(a),
@@ -141,9 +147,9 @@ export function salesforcePackageFiles(
         2,
       )}\n`,
     },
-    ...fields.map((spec) => {
+    ...fields.map(({ sobject, spec }) => {
       const field = customFieldXml(spec);
-      return { path: at(`objects/Contact/fields/${field.name}.field-meta.xml`), content: field.xml };
+      return { path: at(`objects/${sobject}/fields/${field.name}.field-meta.xml`), content: field.xml };
     }),
     {
       path: at(`permissionsets/${ADVISOR_PERMISSION_SET}.permissionset-meta.xml`),

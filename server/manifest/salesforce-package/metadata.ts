@@ -1,10 +1,11 @@
 /**
- * The package's declarative metadata, from the manifest: the written fields on Contact, the two
- * permission sets (reading the card; running plays and Flow actions), the custom permission the
- * card checks, and the External and Named Credential the org's Apex calls this server through.
+ * The package's declarative metadata, from the manifest: the written fields on Contact and
+ * Account, the two permission sets (reading the card; running plays and Flow actions), the custom
+ * permission the card checks, and the External and Named Credential the org's Apex calls this
+ * server through.
  */
 import type { PropertySpec } from '../../crm/connector.js';
-import { customFieldName, salesforceFieldShape } from '../../crm/salesforce/fields.js';
+import { customFieldName, salesforceFieldShape, type FieldsObject } from '../../crm/salesforce/fields.js';
 import {
   EXTERNAL_CREDENTIAL,
   NAMED_CREDENTIAL,
@@ -20,7 +21,13 @@ export const PLAYS_PERMISSION_SET = 'Churn_Radar_Plays';
 export const CARD_CONTROLLER_CLASS = 'ChurnRadarCardController';
 export const API_CLASS = 'ChurnRadarApi';
 
-/** The XML of one Contact field the app writes, as `objects/Contact/fields/<name>.field-meta.xml`. */
+/** A field the app writes, on the object it is written on. */
+export interface ObjectField {
+  sobject: FieldsObject;
+  spec: PropertySpec;
+}
+
+/** The XML of one field the app writes, as `objects/<sobject>/fields/<name>.field-meta.xml`. */
 export function customFieldXml(spec: PropertySpec): { name: string; xml: string } {
   const name = customFieldName(spec.name);
   const { type, ...shape } = salesforceFieldShape(spec).metadata;
@@ -40,19 +47,19 @@ const principalAccess = {
   externalCredentialPrincipal: `${EXTERNAL_CREDENTIAL}-${ORG_PRINCIPAL}`,
 };
 
-function readFields(fields: PropertySpec[]): XmlElement[] {
+function readFields(fields: ObjectField[]): XmlElement[] {
   return fields
-    .map((spec) => `Contact.${customFieldName(spec.name)}`)
+    .map(({ sobject, spec }) => `${sobject}.${customFieldName(spec.name)}`)
     .sort()
     .map((field) => ({ editable: false, field, readable: true }));
 }
 
 /** Advisors: the record page's card (the fields, its controller, the callout principal). */
-export function advisorPermissionSetXml(fields: PropertySpec[]): string {
+export function advisorPermissionSetXml(fields: ObjectField[]): string {
   return metadataXml('PermissionSet', {
     classAccesses: [{ apexClass: CARD_CONTROLLER_CLASS, enabled: true }],
     description:
-      'Shows the Churn Radar risk card on contacts: reads the churn risk fields and lets the card ask Churn Radar for the live details.',
+      'Shows the Churn Radar risk card on contacts: reads the churn risk fields of contacts and accounts and lets the card ask Churn Radar for the live details.',
     externalCredentialPrincipalAccesses: [principalAccess],
     fieldPermissions: readFields(fields),
     hasActivationRequired: false,
@@ -61,7 +68,7 @@ export function advisorPermissionSetXml(fields: PropertySpec[]): string {
 }
 
 /** People who start plays from the card, and the users Churn Radar's Flow actions run as. */
-export function playsPermissionSetXml(fields: PropertySpec[], actionClasses: string[]): string {
+export function playsPermissionSetXml(fields: ObjectField[], actionClasses: string[]): string {
   return metadataXml('PermissionSet', {
     classAccesses: [CARD_CONTROLLER_CLASS, ...actionClasses]
       .sort()

@@ -1,19 +1,9 @@
-import { useState } from 'react';
+import { useRef, type ReactNode, type Ref } from 'react';
 import { useApi } from '../api.js';
 import { formatCount, formatDate, formatMoney } from '../format.js';
-import { Link } from '../router.js';
+import { Link, setSearch, usePath } from '../router.js';
 import { usePortalPath } from '../session.js';
-import {
-  Card,
-  EmptyState,
-  ErrorNotice,
-  PageHeader,
-  Pager,
-  Spinner,
-  Table,
-  TierTag,
-  type Column,
-} from '../ui.js';
+import { Card, EmptyState, ErrorNotice, PageHeader, Pager, Spinner, TierTag } from '../ui.js';
 
 interface Reason {
   feature: string;
@@ -21,7 +11,7 @@ interface Reason {
   value: string | number | null;
   contribution: number;
   /** The reason in plain words ("No purchase in 12 months"), given by the API. */
-  text?: string;
+  text: string;
 }
 
 export interface AtRiskRow {
@@ -29,87 +19,191 @@ export interface AtRiskRow {
   name: string;
   email: string | null;
   company: string | null;
-  ownerId: string | null;
+  owner: { id: string; name: string } | null;
   score: number;
+  /** Score points since the last score of an earlier week; null without one. */
+  change: number | null;
   tier: string;
   renewalAt: string | null;
   value: number | null;
+  /** The three reasons raising the risk most, strongest first. */
   reasons: Reason[];
   recommendation: { title: string; because: string };
   crmUrl: string;
 }
 
-const PAGE = 50;
-
-function describe(reason: Reason): string {
-  if (reason.text) return reason.text;
-  if (reason.value === null || reason.value === '') return reason.label;
-  const value = typeof reason.value === 'number' ? Number(reason.value.toFixed(1)) : reason.value;
-  return `${reason.label}: ${value}`;
+interface OwnerChoice {
+  id: string;
+  name: string;
+  contacts: number;
 }
 
-const COLUMNS: Column<AtRiskRow>[] = [
+const PAGE = 50;
+const TIERS = ['high,medium', 'high', 'medium', 'low', 'high,medium,low'] as const;
+const RENEWAL_WEEKS = ['4', '8', '13', '26'] as const;
+const SORTS = ['risk', 'change', 'name', 'owner', 'renewal', 'value'] as const;
+type SortKey = (typeof SORTS)[number];
+
+/** The list's state, all of it in the address: `?tier=high&owner=me&sort=renewal&page=2`. */
+interface ListState {
+  tier: string;
+  owner: string;
+  renewalWeeks: string;
+  reason: string;
+  sort: SortKey;
+  order: 'asc' | 'desc';
+  page: number;
+}
+
+const DEFAULTS: ListState = {
+  tier: 'high,medium',
+  owner: '',
+  renewalWeeks: '',
+  reason: '',
+  sort: 'risk',
+  order: 'desc',
+  page: 1,
+};
+
+/** The state an address names; anything it cannot mean falls back to the default. */
+function readState(search: URLSearchParams): ListState {
+  const pick = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
+    allowed.includes(value as T) ? (value as T) : fallback;
+  const owner = search.get('owner') ?? '';
+  const reason = search.get('reason') ?? '';
+  const page = Number(search.get('page'));
+  return {
+    tier: pick(search.get('tier'), TIERS, 'high,medium'),
+    owner: owner.length <= 100 ? owner : '',
+    renewalWeeks: pick(search.get('renewalWeeks'), RENEWAL_WEEKS, '' as (typeof RENEWAL_WEEKS)[number]),
+    reason: /^[a-z0-9_]{1,80}$/.test(reason) ? reason : '',
+    sort: pick(search.get('sort'), SORTS, 'risk'),
+    order: search.get('order') === 'asc' ? 'asc' : 'desc',
+    page: Number.isInteger(page) && page > 1 ? page : 1,
+  };
+}
+
+/** A new history entry for `state`, the defaults left out of the address. */
+function writeState(state: ListState): void {
+  const differs = <K extends keyof ListState>(key: K) =>
+    state[key] === DEFAULTS[key] ? undefined : String(state[key]);
+  setSearch({
+    tier: differs('tier'),
+    owner: differs('owner'),
+    renewalWeeks: differs('renewalWeeks'),
+    reason: differs('reason'),
+    sort: differs('sort'),
+    order: differs('order'),
+    page: differs('page'),
+  });
+}
+
+/** "▲ +6", "▼ −3", "0", or "—" without a score last week; a rise in risk reads as bad. */
+function Change({ change }: { change: number | null }) {
+  if (change === null)
+    return (
+      <span className="muted" aria-label="no score last week">
+        —
+      </span>
+    );
+  if (change === 0) return <span className="muted">0</span>;
+  const up = change > 0;
+  return (
+    <span
+      className={`at-risk-change ${up ? 'up' : 'down'}`}
+      aria-label={`${up ? 'up' : 'down'} ${Math.abs(change)} since last week`}
+    >
+      {up ? '▲ +' : '▼ −'}
+      {Math.abs(change)}
+    </span>
+  );
+}
+
+interface Column {
+  key: string;
+  label: string;
+  sort?: SortKey;
+  className?: string;
+  render: (row: AtRiskRow) => ReactNode;
+}
+
+const COLUMNS: Column[] = [
   {
     key: 'name',
     label: 'Contact',
-    sortable: true,
-    className: 'cell-nowrap',
+    sort: 'name',
+    className: 'at-risk-contact',
     render: (r) => (
-      <div>
+      <div className="at-risk-who">
         <Link to={`/contacts/${r.contactId}`}>{r.name}</Link>
-        <div className="muted">{r.company ?? r.email ?? ''}</div>
+        <div className="muted" title={r.company ?? r.email ?? undefined}>
+          {r.company ?? r.email ?? ''}
+        </div>
+        {/* On a phone the CRM column is off screen: its link comes with the name. */}
+        <a className="at-risk-open-narrow" href={r.crmUrl} target="_blank" rel="noreferrer">
+          Open in CRM ↗
+        </a>
       </div>
     ),
   },
-  { key: 'risk', label: 'Score', numeric: true, sortable: true, render: (r) => <strong>{r.score}</strong> },
+  {
+    key: 'risk',
+    label: 'Score',
+    sort: 'risk',
+    className: 'num',
+    render: (r) => <strong>{r.score}</strong>,
+  },
+  {
+    key: 'change',
+    label: 'Change',
+    sort: 'change',
+    className: 'num at-risk-nowrap',
+    render: (r) => <Change change={r.change} />,
+  },
   { key: 'tier', label: 'Tier', render: (r) => <TierTag tier={r.tier} /> },
   {
     key: 'reasons',
     label: 'Top reasons',
-    narrowHidden: true,
-    className: 'cell-reasons',
+    className: 'at-risk-reasons',
     render: (r) => (
-      <ul className="reasons">
-        {r.reasons
-          .filter((x) => x.contribution > 0)
-          .slice(0, 2)
-          .map((x) => (
-            <li key={x.feature}>{describe(x)}</li>
-          ))}
-      </ul>
+      <ol className="reasons">
+        {r.reasons.map((x) => (
+          <li key={x.feature}>{x.text}</li>
+        ))}
+      </ol>
     ),
   },
   {
     key: 'action',
     label: 'Recommended action',
-    className: 'cell-wide',
-    render: (r) => (
-      <div>
-        {r.recommendation.title}
-        <div className="muted">{r.recommendation.because}</div>
-      </div>
-    ),
+    className: 'at-risk-action',
+    render: (r) => <div title={r.recommendation.because}>{r.recommendation.title}</div>,
   },
-  { key: 'owner', label: 'Owner', sortable: true, narrowHidden: true, render: (r) => r.ownerId ?? '—' },
+  {
+    key: 'owner',
+    label: 'Owner',
+    sort: 'owner',
+    className: 'at-risk-owner',
+    render: (r) => <div>{r.owner?.name ?? '—'}</div>,
+  },
   {
     key: 'renewal',
     label: 'Renewal',
-    sortable: true,
-    narrowHidden: true,
-    className: 'cell-nowrap',
+    sort: 'renewal',
+    className: 'at-risk-nowrap',
     render: (r) => formatDate(r.renewalAt),
   },
   {
     key: 'value',
     label: 'Value',
-    numeric: true,
-    sortable: true,
-    narrowHidden: true,
+    sort: 'value',
+    className: 'num',
     render: (r) => (r.value === null ? '—' : formatMoney(r.value)),
   },
   {
     key: 'crm',
     label: 'CRM',
+    className: 'at-risk-open at-risk-nowrap',
     render: (r) => (
       <a href={r.crmUrl} target="_blank" rel="noreferrer" aria-label={`Open ${r.name} in the CRM`}>
         Open ↗
@@ -118,30 +212,97 @@ const COLUMNS: Column<AtRiskRow>[] = [
   },
 ];
 
+function AtRiskTable(props: {
+  rows: AtRiskRow[];
+  caption: ReactNode;
+  captionRef: Ref<HTMLTableCaptionElement>;
+  state: ListState;
+  onSort: (key: SortKey) => void;
+}) {
+  const { state } = props;
+  return (
+    <div className="table-wrap at-risk-table">
+      <table>
+        <caption ref={props.captionRef} tabIndex={-1} data-testid="at-risk-total">
+          {props.caption}
+        </caption>
+        <thead>
+          <tr>
+            {COLUMNS.map((c) => {
+              const sorted = c.sort !== undefined && state.sort === c.sort;
+              return (
+                <th
+                  key={c.key}
+                  scope="col"
+                  className={c.className}
+                  aria-sort={sorted ? (state.order === 'asc' ? 'ascending' : 'descending') : undefined}
+                >
+                  {c.sort ? (
+                    <button type="button" onClick={() => props.onSort(c.sort!)}>
+                      {c.label} {sorted ? (state.order === 'asc' ? '▲' : '▼') : ''}
+                    </button>
+                  ) : (
+                    c.label
+                  )}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr key={row.contactId}>
+              {COLUMNS.map((c) => (
+                <td key={c.key} className={c.className}>
+                  {c.render(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function AtRiskPage() {
-  const [tier, setTier] = useState('high,medium');
-  const [owner, setOwner] = useState('');
-  const [renewalWeeks, setRenewalWeeks] = useState('');
-  const [reason, setReason] = useState('');
-  const [sort, setSort] = useState<{ key: string; order: 'asc' | 'desc' }>({ key: 'risk', order: 'desc' });
-  const [offset, setOffset] = useState(0);
-  const params = new URLSearchParams({ tier, sort: sort.key, order: sort.order });
-  if (owner.trim()) params.set('owner', owner.trim());
-  if (renewalWeeks) params.set('renewalWeeks', renewalWeeks);
-  if (reason) params.set('reason', reason);
-  const listPath = usePortalPath(`at-risk?${params}&limit=${PAGE}&offset=${offset}`);
-  const csvPath = usePortalPath(`at-risk.csv?${params}`);
-  const list = useApi<{ total: number; rows: AtRiskRow[] }>(listPath);
-  const owners = useApi<{ owners: { id: string; contacts: number }[] }>(usePortalPath('owners'));
+  const { search } = usePath();
+  const state = readState(search);
+  const captionRef = useRef<HTMLTableCaptionElement>(null);
+  const offset = (state.page - 1) * PAGE;
+
+  const filters = new URLSearchParams({ tier: state.tier });
+  if (state.renewalWeeks) filters.set('renewalWeeks', state.renewalWeeks);
+  if (state.reason) filters.set('reason', state.reason);
+  const listed = new URLSearchParams(filters);
+  if (state.owner) listed.set('owner', state.owner);
+  listed.set('sort', state.sort);
+  listed.set('order', state.order);
+  const list = useApi<{ total: number; rows: AtRiskRow[] }>(
+    usePortalPath(`at-risk?${listed}&limit=${PAGE}&offset=${offset}`),
+  );
+  const csvPath = usePortalPath(`at-risk.csv?${listed}`);
+  const owners = useApi<{ owners: OwnerChoice[]; me: { id: string; name: string } | null }>(
+    usePortalPath(`owners?${filters}`),
+  );
   const drivers = useApi<{ drivers: { feature: string; label: string }[] }>(usePortalPath('model'));
-  const onSort = (key: string) => {
-    setOffset(0);
-    setSort((s) => ({ key, order: s.key === key && s.order === 'desc' ? 'asc' : 'desc' }));
+
+  /** A filter changed: back to the first page. */
+  const change = (patch: Partial<ListState>) => writeState({ ...state, ...patch, page: 1 });
+  const onSort = (key: SortKey) =>
+    change({ sort: key, order: state.sort === key && state.order === 'desc' ? 'asc' : 'desc' });
+  const onPage = (nextOffset: number) => {
+    writeState({ ...state, page: Math.floor(nextOffset / PAGE) + 1 });
+    // The reader goes on at the top of the new page: the caption says which page it is.
+    const caption = captionRef.current;
+    caption?.closest('.card')?.scrollIntoView({ block: 'start' });
+    caption?.focus({ preventScroll: true });
   };
-  const change = (set: (v: string) => void) => (v: string) => {
-    setOffset(0);
-    set(v);
-  };
+
+  const me = owners.state === 'ready' ? owners.data.me : null;
+  const ownerChoices = owners.state === 'ready' ? owners.data.owners : [];
+  const mine = me ? ownerChoices.find((o) => o.id === me.id) : undefined;
+  const knownOwner = !state.owner || state.owner === 'me' || ownerChoices.some((o) => o.id === state.owner);
 
   return (
     <>
@@ -154,11 +315,11 @@ export function AtRiskPage() {
           </a>
         }
       />
-      <Card>
+      <Card className="at-risk">
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
           <label className="field">
             Tier
-            <select value={tier} onChange={(e) => change(setTier)(e.target.value)} name="tier">
+            <select value={state.tier} onChange={(e) => change({ tier: e.target.value })} name="tier">
               <option value="high,medium">High and medium</option>
               <option value="high">High</option>
               <option value="medium">Medium</option>
@@ -168,33 +329,41 @@ export function AtRiskPage() {
           </label>
           <label className="field">
             Owner
-            <select value={owner} onChange={(e) => change(setOwner)(e.target.value)} name="owner">
-              <option value="">anyone</option>
-              {owners.state === 'ready' &&
-                owners.data.owners.map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.id} ({o.contacts} at risk)
-                  </option>
-                ))}
+            <select value={state.owner} onChange={(e) => change({ owner: e.target.value })} name="owner">
+              <option value="">Anyone</option>
+              <option value="me">
+                {me ? `My accounts (${formatCount(mine?.contacts ?? 0)})` : 'My accounts'}
+              </option>
+              {!knownOwner && <option value={state.owner}>Owner {state.owner}</option>}
+              {ownerChoices.length > 0 && (
+                <optgroup label="Owners">
+                  {ownerChoices.map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name} ({formatCount(o.contacts)})
+                    </option>
+                  ))}
+                </optgroup>
+              )}
             </select>
           </label>
           <label className="field">
             Renewal within
             <select
-              value={renewalWeeks}
-              onChange={(e) => change(setRenewalWeeks)(e.target.value)}
+              value={state.renewalWeeks}
+              onChange={(e) => change({ renewalWeeks: e.target.value })}
               name="renewalWeeks"
             >
               <option value="">any time</option>
-              <option value="4">4 weeks</option>
-              <option value="8">8 weeks</option>
-              <option value="13">13 weeks</option>
-              <option value="26">26 weeks</option>
+              {RENEWAL_WEEKS.map((weeks) => (
+                <option key={weeks} value={weeks}>
+                  {weeks} weeks
+                </option>
+              ))}
             </select>
           </label>
           <label className="field">
             Reason
-            <select value={reason} onChange={(e) => change(setReason)(e.target.value)} name="reason">
+            <select value={state.reason} onChange={(e) => change({ reason: e.target.value })} name="reason">
               <option value="">any reason</option>
               {drivers.state === 'ready' &&
                 drivers.data.drivers.map((d) => (
@@ -209,23 +378,28 @@ export function AtRiskPage() {
         {list.state === 'error' && <ErrorNotice error={list.error} />}
         {list.state === 'ready' && list.data.rows.length === 0 && (
           <EmptyState title="Nobody matches these filters">
-            <p>Widen the tier or the renewal window, or wait for the first scores.</p>
+            <p>
+              {state.owner === 'me' && !me
+                ? 'You own no contacts in this portal: choose an owner or anyone.'
+                : 'Widen the tier or the renewal window, or wait for the first scores.'}
+            </p>
           </EmptyState>
         )}
         {list.state === 'ready' && list.data.rows.length > 0 && (
           <>
-            <p className="muted" data-testid="at-risk-total">
-              {formatCount(list.data.total)} contacts · showing {offset + 1}–{offset + list.data.rows.length}
-            </p>
-            <Table
-              caption="Contacts at risk"
-              columns={COLUMNS}
+            <AtRiskTable
               rows={list.data.rows}
-              rowKey={(r) => r.contactId}
-              sort={sort}
+              captionRef={captionRef}
+              caption={
+                <>
+                  {formatCount(list.data.total)} contacts · showing {offset + 1}–
+                  {offset + list.data.rows.length}
+                </>
+              }
+              state={state}
               onSort={onSort}
             />
-            <Pager offset={offset} pageSize={PAGE} total={list.data.total} onOffset={setOffset} />
+            <Pager offset={offset} pageSize={PAGE} total={list.data.total} onOffset={onPage} />
           </>
         )}
       </Card>

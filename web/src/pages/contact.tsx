@@ -1,44 +1,23 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ContactRiskView } from '../../../server/api/cards/contact-risk-view.js';
+import type { ContactDetail } from '../../../server/api/dashboard/contact-detail.js';
 import { useApi } from '../api.js';
 import { formatDate, formatDay, formatMoney } from '../format.js';
+import { usePageTitle } from '../page-title.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
 import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, TierTag } from '../ui.js';
+import { ActionsCard } from './contact-actions.js';
+import { ContactFacts } from './contact-facts.js';
 
-/** What the risk card shows (GET …/contacts/:id answers the card's own view). */
-interface ContactRiskView {
-  /** `churned` (left) and `prospect` (never bought) have no score: only active customers do. */
-  status: 'scored' | 'churned' | 'prospect' | 'not_scored' | 'syncing';
-  /** Null before any run looked at the contact. */
-  customer: {
-    status: 'prospect' | 'active' | 'churned';
-    since: string | null;
-    /** Null when the CRM does not date the churn. */
-    leftOn: string | null;
-    /** What showed that they left, in words. */
-    evidence: string | null;
-  } | null;
-  contactId: string;
-  contact: { name: string | null; email: string | null } | null;
-  score: {
-    value: number;
-    tier: string;
-    scoredAt: string;
-    model: { label: string; isStarter: boolean };
-  } | null;
-  trend: { change: number; previous: number; previousScoredAt: string } | null;
-  history: { week: string; score: number }[];
-  reasons: { feature: string; text: string; direction: 'raises' | 'lowers' }[];
-  recommendation: { title: string; because: string } | null;
-  renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
-  crmUrl: string;
-}
+/** GET …/contacts/:id: the risk card's own view, the CRM link, and the dashboard's extra facts. */
+type ContactView = ContactRiskView & { crmUrl: string; detail: ContactDetail | null };
 
 function Reasons({
   reasons,
   direction,
 }: {
-  reasons: ContactRiskView['reasons'];
+  reasons: ContactView['reasons'];
   direction: 'raises' | 'lowers';
 }) {
   const shown = reasons.filter((r) => r.direction === direction);
@@ -61,7 +40,7 @@ function Reasons({
 }
 
 /** A customer who left, as the card shows it: when, what showed it, since when they were one. */
-function LeftCustomer({ customer }: { customer: ContactRiskView['customer'] }) {
+function LeftCustomer({ customer }: { customer: ContactView['customer'] }) {
   return (
     <Card title="No longer a customer">
       <p className="lead" data-testid="contact-left">
@@ -88,12 +67,115 @@ function LeftCustomer({ customer }: { customer: ContactRiskView['customer'] }) {
   );
 }
 
+/** A week's Monday (UTC) on an axis: "3 Nov". */
+const weekTick = (week: string) =>
+  new Date(week).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+/** The weekly scores as a line; one week is a sentence, not a lone dot. */
+function TrendCard({ history }: { history: ContactView['history'] }) {
+  const first = history[0];
+  const last = history[history.length - 1];
+  if (!first || !last || history.length === 1) {
+    return (
+      <Card title="Trend">
+        <p className="lead" data-testid="trend-first">
+          {first ? `Scored for the first time on ${formatDay(first.week)}` : 'No weekly scores yet'}
+        </p>
+        <p className="muted">The trend appears here once the contact has been scored in two weeks.</p>
+      </Card>
+    );
+  }
+  const summary =
+    `Weekly churn risk score over ${history.length} weeks, from ${first.score} in the week of ` +
+    `${formatDay(first.week)} to ${last.score} in the week of ${formatDay(last.week)}.`;
+  return (
+    <Card title="Trend" note="last score of each week, 0–100">
+      <div className="chart" role="img" aria-label={summary} data-testid="trend-chart">
+        <ResponsiveContainer>
+          <LineChart data={history} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+            <CartesianGrid stroke="#eef1f5" />
+            <XAxis
+              dataKey="week"
+              tickFormatter={weekTick}
+              label={{ value: 'Week starting', position: 'insideBottom', offset: -12, fill: '#5b6675' }}
+            />
+            <YAxis
+              domain={[0, 100]}
+              ticks={[0, 25, 50, 75, 100]}
+              width={48}
+              label={{ value: 'Risk score', angle: -90, position: 'insideLeft', offset: 10, fill: '#5b6675' }}
+            />
+            <Tooltip
+              labelFormatter={(week) => `Week of ${formatDay(String(week))}`}
+              formatter={(score) => [String(score), 'Risk score']}
+            />
+            <Line
+              dataKey="score"
+              name="Risk score"
+              stroke="#e8590c"
+              strokeWidth={2}
+              dot={{ r: 3 }}
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      {/* The chart's data for screen readers; a table ignores a width, so a box holds it. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{summary}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Week starting</th>
+              <th scope="col">Risk score</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((h) => (
+              <tr key={h.week}>
+                <td>{formatDay(h.week)}</td>
+                <td>{h.score}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+function RenewalStat({ renewal }: { renewal: ContactView['renewal'] }) {
+  const hint = renewal
+    ? [
+        renewal.valueAtRisk === null ? null : `${formatMoney(renewal.valueAtRisk)} at stake`,
+        // Without an open renewal deal, the renewal is the anniversary of their billing period.
+        renewal.dealName ?? 'by billing period',
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : 'no open renewal deal or billing period';
+  return (
+    <Stat
+      testId="contact-renewal"
+      label="Next renewal"
+      value={<span className="stat-value-small">{renewal ? formatDate(renewal.date) : '—'}</span>}
+      hint={hint}
+    />
+  );
+}
+
 /**
- * The risk card's content for one contact: score, trend, reasons, next step, renewal; or, for a
+ * One contact: the risk card's content (score, trend, reasons, next step, renewal), what an advisor
+ * can do about it, and who the contact is (company, stage, owner, latest tickets and emails); for a
  * customer who left, when and what showed it, and for a prospect that only customers are scored.
  */
 export function ContactPage({ contactId }: { contactId: string }) {
-  const view = useApi<ContactRiskView>(usePortalPath(`contacts/${encodeURIComponent(contactId)}`));
+  const view = useApi<ContactView>(usePortalPath(`contacts/${encodeURIComponent(contactId)}`));
+  const c = view.state === 'ready' ? view.data : null;
+  const name = c ? (c.contact?.name ?? c.contact?.email ?? `Contact ${c.contactId}`) : null;
+  // The tab reads "<name> — Churn Radar".
+  usePageTitle(name);
+
   if (view.state === 'loading') return <Spinner />;
   if (view.state === 'error')
     return view.error.status === 404 ? (
@@ -105,12 +187,12 @@ export function ContactPage({ contactId }: { contactId: string }) {
     ) : (
       <ErrorNotice error={view.error} />
     );
-  const c = view.data;
-  const name = c.contact?.name ?? c.contact?.email ?? `Contact ${c.contactId}`;
+  if (!c || !name) return null;
+  const company = c.detail?.company?.name;
   const header = (
     <PageHeader
       title={name}
-      subtitle={c.contact?.name ? c.contact.email : undefined}
+      subtitle={[c.contact?.name ? c.contact.email : null, company].filter(Boolean).join(' · ') || undefined}
       actions={
         <a className="button" href={c.crmUrl} target="_blank" rel="noreferrer">
           Open in the CRM ↗
@@ -118,35 +200,30 @@ export function ContactPage({ contactId }: { contactId: string }) {
       }
     />
   );
-  if (c.status === 'churned') {
+  if (c.status === 'churned' || c.status === 'prospect' || !c.score) {
     return (
       <>
         {header}
-        <LeftCustomer customer={c.customer} />
-      </>
-    );
-  }
-  if (c.status === 'prospect') {
-    return (
-      <>
-        {header}
-        <Card>
-          <p className="lead" data-testid="contact-prospect">
-            Not a customer yet — churn risk is scored for customers only.
-          </p>
-        </Card>
-      </>
-    );
-  }
-  if (!c.score) {
-    return (
-      <>
-        {header}
-        <Card>
-          <EmptyState title={c.status === 'syncing' ? 'The first sync is still running' : 'Not scored yet'}>
-            <p>The score appears after the next scoring run.</p>
-          </EmptyState>
-        </Card>
+        <div className="stack">
+          {c.status === 'churned' ? (
+            <LeftCustomer customer={c.customer} />
+          ) : c.status === 'prospect' ? (
+            <Card>
+              <p className="lead" data-testid="contact-prospect">
+                Not a customer yet — churn risk is scored for customers only.
+              </p>
+            </Card>
+          ) : (
+            <Card>
+              <EmptyState
+                title={c.status === 'syncing' ? 'The first sync is still running' : 'Not scored yet'}
+              >
+                <p>The score appears after the next scoring run.</p>
+              </EmptyState>
+            </Card>
+          )}
+          <ContactFacts customer={c.customer} email={c.contact?.email ?? null} detail={c.detail} />
+        </div>
       </>
     );
   }
@@ -175,22 +252,12 @@ export function ContactPage({ contactId }: { contactId: string }) {
                 : 'no score a week before'
             }
           />
+          <RenewalStat renewal={c.renewal} />
           <Stat
             label="Next step"
-            value={<span style={{ fontSize: '1.1rem' }}>{c.recommendation?.title ?? '—'}</span>}
+            value={<span className="stat-value-small">{c.recommendation?.title ?? '—'}</span>}
             hint={c.recommendation?.because}
           />
-          {c.renewal && (
-            <Stat
-              label="Renewal"
-              value={<span style={{ fontSize: '1.1rem' }}>{formatDate(c.renewal.date)}</span>}
-              hint={
-                c.renewal.valueAtRisk === null
-                  ? (c.renewal.dealName ?? undefined)
-                  : `${formatMoney(c.renewal.valueAtRisk)} at stake`
-              }
-            />
-          )}
         </div>
         {c.score.model.isStarter && (
           <div className="notice">
@@ -202,20 +269,15 @@ export function ContactPage({ contactId }: { contactId: string }) {
             <Reasons reasons={c.reasons} direction="raises" />
             <Reasons reasons={c.reasons} direction="lowers" />
           </Card>
-          <Card title="Trend" note="last score of each week">
-            <div className="chart" role="img" aria-label="Weekly churn risk score">
-              <ResponsiveContainer>
-                <LineChart data={c.history}>
-                  <CartesianGrid stroke="#eef1f5" />
-                  <XAxis dataKey="week" />
-                  <YAxis domain={[0, 100]} />
-                  <Tooltip />
-                  <Line dataKey="score" stroke="#e8590c" strokeWidth={2} isAnimationActive={false} />
-                </LineChart>
-              </ResponsiveContainer>
-            </div>
-          </Card>
+          <ActionsCard
+            key={c.contactId}
+            contactId={c.contactId}
+            outcome={c.detail?.outcome ?? null}
+            onOutcomeChange={view.reload}
+          />
         </div>
+        <TrendCard history={c.history} />
+        <ContactFacts customer={c.customer} email={c.contact?.email ?? null} detail={c.detail} />
       </div>
     </>
   );

@@ -8,15 +8,33 @@ import {
   ResponsiveContainer,
   Scatter,
   ComposedChart,
+  LabelList,
+  Text,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import { useState } from 'react';
 import { api, ApiError, useApi } from '../api.js';
-import { formatDate, formatNumber } from '../format.js';
+import { formatCount, formatDate, formatNumber, formatPercent, percentTick } from '../format.js';
 import { usePortalPath } from '../session.js';
-import { Button, Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, Table, Tag } from '../ui.js';
+import {
+  axisTitle,
+  Button,
+  Card,
+  CHART_MARGIN,
+  ChartNote,
+  ChartTooltip,
+  EmptyState,
+  ErrorNotice,
+  legendOrder,
+  PageHeader,
+  Spinner,
+  Stat,
+  Table,
+  Tag,
+  tooltipRow,
+} from '../ui.js';
 
 interface StoredModel {
   id: number;
@@ -40,17 +58,115 @@ interface StoredModel {
 interface ModelReport {
   active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
   history: StoredModel[];
+  /**
+   * `contacts`: active customers with the feature among the (up to 3) reasons raising their risk;
+   * `meanContribution`: its mean push among them, on the log-odds of churn.
+   */
   drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  /** Active customers with a current score. */
+  scoredContacts: number;
   drift: {
     measuredAt: string;
     scorePsi: number | null;
     threshold: number;
     flagged: boolean;
-    features: { name: string; psi: number }[];
+    features: { name: string; label: string; psi: number }[];
   } | null;
 }
 
 const metric = (v: number | undefined) => (v === undefined || v === null ? '—' : formatNumber(v, 3));
+
+/** A push on the log-odds as a person reads it: how many times it multiplies the odds of leaving. */
+const oddsTimes = (logOdds: number) => `odds ×${formatNumber(Math.exp(logOdds), 1)}`;
+
+type Driver = ModelReport['drivers'][number];
+
+/** A feature's label beside its bar, wrapped over two lines rather than cut. */
+function driverTick(props: unknown) {
+  const { x, y, payload } = props as { x: number; y: number; payload: { value: string } };
+  return (
+    <Text x={x} y={y} width={220} textAnchor="end" verticalAnchor="middle" fontSize={12} fill="#1b2430">
+      {payload.value}
+    </Text>
+  );
+}
+
+/** How far a feature's distribution moved, in words, against the portal's alert threshold. */
+function driftWords(psi: number, threshold: number) {
+  if (psi > threshold) return <Tag tone="high">shifted</Tag>;
+  if (psi > threshold / 2) return <Tag tone="medium">moving</Tag>;
+  return <Tag tone="low">stable</Tag>;
+}
+
+function DriversChart({ drivers, active }: { drivers: Driver[]; active: number }) {
+  return (
+    <>
+      <div
+        className="chart"
+        style={{ height: Math.max(240, drivers.length * 40 + 60) }}
+        role="img"
+        aria-label="Top drivers of churn risk"
+        aria-describedby="drivers-note"
+      >
+        <ResponsiveContainer>
+          <BarChart data={drivers} layout="vertical" margin={{ ...CHART_MARGIN, left: 0, right: 72 }}>
+            <CartesianGrid horizontal={false} stroke="#eef1f5" />
+            <XAxis
+              type="number"
+              allowDecimals={false}
+              height={44}
+              label={axisTitle('Customers it raises the risk of', 'bottom')}
+            />
+            <YAxis
+              type="category"
+              dataKey="label"
+              width={232}
+              interval={0}
+              tick={driverTick}
+              label={axisTitle('Reason', 'left')}
+            />
+            <Tooltip
+              content={(props) => {
+                const row = tooltipRow<Driver>(props);
+                return row ? (
+                  <ChartTooltip
+                    title={row.label}
+                    lines={[
+                      {
+                        name: 'Raises the risk of',
+                        value: `${formatCount(row.contacts)} customers${active > 0 ? ` (${formatPercent(row.contacts / active)})` : ''}`,
+                      },
+                      {
+                        name: 'Mean push',
+                        value: `+${formatNumber(row.meanContribution, 2)} log-odds (${oddsTimes(row.meanContribution)})`,
+                      },
+                    ]}
+                  />
+                ) : null;
+              }}
+            />
+            <Bar dataKey="contacts" name="Customers" fill="#c92a2a" isAnimationActive={false}>
+              <LabelList
+                dataKey="meanContribution"
+                position="right"
+                fontSize={11}
+                fill="#5b6675"
+                formatter={(v: unknown) => oddsTimes(Number(v))}
+              />
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <ChartNote testId="drivers-note">
+        <span id="drivers-note">
+          Bars: active customers with this among the (up to 3) reasons raising their score. Beside each, its
+          mean push: how many times it multiplies their odds of leaving (the model's contribution on the
+          log-odds; +0.69 doubles the odds).
+        </span>
+      </ChartNote>
+    </>
+  );
+}
 
 function RetrainButton() {
   const path = usePortalPath('model/retrain');
@@ -105,7 +221,7 @@ export function ModelPage() {
         <ErrorNotice error={report.error} />
       </>
     );
-  const { active, history, drivers, drift } = report.data;
+  const { active, history, drivers, drift, scoredContacts } = report.data;
   if (!active) {
     return (
       <>
@@ -159,12 +275,39 @@ export function ModelPage() {
             ) : (
               <div className="chart" role="img" aria-label="Calibration plot">
                 <ResponsiveContainer>
-                  <ComposedChart data={calibration}>
+                  <ComposedChart data={calibration} margin={CHART_MARGIN}>
                     <CartesianGrid stroke="#eef1f5" />
-                    <XAxis type="number" dataKey="predicted" domain={[0, 1]} name="Predicted" />
-                    <YAxis type="number" domain={[0, 1]} />
-                    <Tooltip formatter={(v) => formatNumber(Number(v), 2)} />
-                    <Legend />
+                    <XAxis
+                      type="number"
+                      dataKey="predicted"
+                      domain={[0, 1]}
+                      name="Predicted"
+                      tickFormatter={percentTick}
+                      height={44}
+                      label={axisTitle('Predicted churn probability, %', 'bottom')}
+                    />
+                    <YAxis
+                      type="number"
+                      domain={[0, 1]}
+                      tickFormatter={percentTick}
+                      width={64}
+                      label={axisTitle('Observed churn rate, %', 'left')}
+                    />
+                    <Tooltip
+                      content={(props) => {
+                        const row = tooltipRow<(typeof calibration)[number]>(props);
+                        return row ? (
+                          <ChartTooltip
+                            title={`Predicted ${formatPercent(row.predicted)}`}
+                            lines={[
+                              { name: 'Observed', value: formatPercent(row.observed), color: '#e8590c' },
+                              { name: 'Contacts evaluated', value: formatCount(row.count) },
+                            ]}
+                          />
+                        ) : null;
+                      }}
+                    />
+                    <Legend verticalAlign="top" itemSorter={legendOrder(['Observed', 'Perfect'])} />
                     <Line
                       dataKey="predicted"
                       name="Perfect"
@@ -185,17 +328,41 @@ export function ModelPage() {
             ) : (
               <div className="chart" role="img" aria-label="Cumulative gains chart">
                 <ResponsiveContainer>
-                  <LineChart data={gains}>
+                  <LineChart data={gains} margin={CHART_MARGIN}>
                     <CartesianGrid stroke="#eef1f5" />
                     <XAxis
                       type="number"
                       dataKey="contacts"
                       domain={[0, 1]}
                       tickFormatter={(v: number) => `${Math.round(v * 100)} %`}
+                      height={44}
+                      label={axisTitle('Customers contacted, riskiest first, %', 'bottom')}
                     />
-                    <YAxis domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
-                    <Tooltip formatter={(v) => `${Math.round(Number(v) * 100)} %`} />
-                    <Legend />
+                    <YAxis
+                      domain={[0, 1]}
+                      tickFormatter={(v: number) => `${Math.round(v * 100)} %`}
+                      width={64}
+                      label={axisTitle('Churners found, %', 'left')}
+                    />
+                    <Tooltip
+                      content={(props) => {
+                        const row = tooltipRow<(typeof gains)[number]>(props);
+                        return row ? (
+                          <ChartTooltip
+                            title={`Riskiest ${formatPercent(row.contacts, 0)} of customers`}
+                            lines={[
+                              {
+                                name: 'Churners found',
+                                value: formatPercent(row.churners, 0),
+                                color: '#e8590c',
+                              },
+                              { name: 'At random', value: formatPercent(row.random, 0) },
+                            ]}
+                          />
+                        ) : null;
+                      }}
+                    />
+                    <Legend verticalAlign="top" itemSorter={legendOrder(['Model', 'Random'])} />
                     <Line
                       dataKey="churners"
                       name="Model"
@@ -216,30 +383,16 @@ export function ModelPage() {
               </div>
             )}
           </Card>
-          <Card title="Top drivers" note="reasons raising the current scores">
+          <Card title="Top drivers" note="reasons raising the current scores" className="drivers">
             {drivers.length === 0 ? (
               <EmptyState title="No reasons recorded yet" />
             ) : (
-              <div
-                className="chart"
-                style={{ height: Math.max(220, drivers.length * 32) }}
-                role="img"
-                aria-label="Top drivers of churn risk"
-              >
-                <ResponsiveContainer>
-                  <BarChart data={drivers} layout="vertical" margin={{ left: 10, right: 20 }}>
-                    <CartesianGrid horizontal={false} stroke="#eef1f5" />
-                    <XAxis type="number" />
-                    <YAxis type="category" dataKey="label" width={180} tick={{ fontSize: 12 }} />
-                    <Tooltip />
-                    <Bar dataKey="contacts" name="Contacts" fill="#c92a2a" isAnimationActive={false} />
-                  </BarChart>
-                </ResponsiveContainer>
-              </div>
+              <DriversChart drivers={drivers} active={scoredContacts ?? 0} />
             )}
           </Card>
           <Card
             title="Drift"
+            className="drift"
             note={
               drift
                 ? `measured ${formatDate(drift.measuredAt)}, alert above PSI ${formatNumber(drift.threshold, 2)}`
@@ -262,11 +415,20 @@ export function ModelPage() {
                     rows={drift.features.slice(0, 6)}
                     rowKey={(f) => f.name}
                     columns={[
-                      { key: 'name', label: 'Feature', render: (f) => f.name },
+                      { key: 'name', label: 'Feature', render: (f) => f.label },
+                      {
+                        key: 'moved',
+                        label: 'Against training',
+                        render: (f) => driftWords(f.psi, drift.threshold),
+                      },
                       { key: 'psi', label: 'PSI', numeric: true, render: (f) => formatNumber(f.psi, 3) },
                     ]}
                   />
                 )}
+                <p className="muted" style={{ fontSize: 13, margin: '8px 0 0' }}>
+                  PSI, the population stability index: how far this run&apos;s values moved from the training
+                  data&apos;s; under 0.1 is stable, above {formatNumber(drift.threshold, 2)} raises the alert.
+                </p>
               </>
             )}
           </Card>

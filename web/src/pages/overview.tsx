@@ -3,26 +3,56 @@ import {
   BarChart,
   CartesianGrid,
   Cell,
+  Legend,
   Line,
   LineChart,
+  ReferenceArea,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import { useApi } from '../api.js';
-import { formatCount, formatDate, formatMoney, formatPercent, TIER_COLORS } from '../format.js';
+import {
+  currencyName,
+  formatAmount,
+  formatCount,
+  formatDate,
+  formatPercent,
+  formatWeek,
+  percentTick,
+  periodInProgress,
+  TIER_COLORS,
+} from '../format.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
-import { Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat } from '../ui.js';
+import {
+  axisTitle,
+  Card,
+  CHART_MARGIN,
+  ChartNote,
+  ChartTooltip,
+  EmptyState,
+  ErrorNotice,
+  PageHeader,
+  Spinner,
+  legendOrder,
+  Stat,
+  tooltipRow,
+  withPartialSegment,
+} from '../ui.js';
 
 export interface Overview {
+  /** ISO 4217 code of every amount. */
+  currency: string;
   contacts: number;
   scoredAt: string | null;
   tiers: { low: number; medium: number; high: number };
   distribution: { from: number; to: number; contacts: number }[];
   trend: {
     week: string;
+    /** The week in progress: its totals still change. */
+    partial: boolean;
     contacts: number;
     highShare: number;
     atRiskShare: number;
@@ -37,6 +67,114 @@ export interface Overview {
     fell: number;
     newContacts: number;
   };
+}
+
+type TrendWeek = Overview['trend'][number];
+
+const TREND_SERIES = [
+  { key: 'highShare', name: 'High tier', color: TIER_COLORS.high, width: 2 },
+  { key: 'atRiskShare', name: 'High + medium tiers', color: TIER_COLORS.medium, width: 2 },
+  { key: 'meanProbability', name: 'Mean churn probability', color: '#5b6675', width: 1.5 },
+] as const;
+
+/** The weekly at-risk shares; the week in progress is dashed, never drawn as a drop. */
+function TrendChart({ trend }: { trend: TrendWeek[] }) {
+  const rows = withPartialSegment(
+    trend,
+    TREND_SERIES.map((s) => s.key),
+  );
+  const partial = trend[trend.length - 1]?.partial ? trend[trend.length - 1]! : null;
+  const inProgress = partial ? periodInProgress('week', partial.week) : null;
+  return (
+    <>
+      <div
+        className="chart"
+        role="img"
+        aria-label="Weekly share of contacts at risk"
+        aria-describedby={partial ? 'trend-partial' : undefined}
+      >
+        <ResponsiveContainer>
+          <LineChart data={rows} margin={CHART_MARGIN}>
+            <CartesianGrid stroke="#eef1f5" />
+            <XAxis
+              dataKey="week"
+              tickFormatter={formatWeek}
+              height={44}
+              padding={{ left: 8, right: 12 }}
+              label={axisTitle('Week starting (Monday)', 'bottom')}
+            />
+            <YAxis
+              tickFormatter={percentTick}
+              width={64}
+              label={axisTitle('Share of customers, %', 'left')}
+            />
+            <Tooltip
+              content={(props) => {
+                const row = tooltipRow<TrendWeek>(props);
+                if (!row) return null;
+                return (
+                  <ChartTooltip
+                    title={`Week of ${formatWeek(row.week)}`}
+                    lines={[
+                      ...TREND_SERIES.map((s) => ({
+                        name: s.name,
+                        value: formatPercent(row[s.key]),
+                        color: s.color,
+                      })),
+                      { name: 'Customers scored', value: formatCount(row.contacts) },
+                    ]}
+                    note={row.partial ? `${periodInProgress('week', row.week)}, still changing` : undefined}
+                  />
+                );
+              }}
+            />
+            <Legend verticalAlign="top" itemSorter={legendOrder(TREND_SERIES.map((s) => s.name))} />
+            {TREND_SERIES.map((s) => (
+              <Line
+                key={s.key}
+                dataKey={`${s.key}Solid`}
+                name={s.name}
+                stroke={s.color}
+                strokeWidth={s.width}
+                isAnimationActive={false}
+              />
+            ))}
+            {partial && rows.length > 1 && (
+              <ReferenceArea
+                x1={rows[rows.length - 2]!.week}
+                x2={partial.week}
+                fill="#f1f3f5"
+                label={{ value: 'in progress', position: 'insideTop', fontSize: 11, fill: '#5b6675' }}
+              />
+            )}
+            {partial &&
+              TREND_SERIES.map((s) => (
+                <Line
+                  key={`${s.key}Partial`}
+                  dataKey={`${s.key}Partial`}
+                  name={`${s.name}, week in progress`}
+                  legendType="none"
+                  stroke={s.color}
+                  strokeWidth={s.width}
+                  strokeDasharray="5 4"
+                  dot={{ r: 3, fill: '#fff', stroke: s.color }}
+                  className="partial-segment"
+                  isAnimationActive={false}
+                />
+              ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      {partial && inProgress && (
+        <ChartNote mark="dashed" testId="trend-partial">
+          <span id="trend-partial">
+            Dashed: {inProgress} ({formatCount(partial.contacts)} customers scored so far); its shares change
+            until the week ends.
+          </span>
+        </ChartNote>
+      )}
+    </>
+  );
 }
 
 export function OverviewPage() {
@@ -76,6 +214,13 @@ export function OverviewPage() {
   }
   const tiers = (['high', 'medium', 'low'] as const).map((tier) => ({ tier, contacts: o.tiers[tier] }));
   const change = o.sinceLastWeek;
+  const money = (n: number) => (
+    <span title={formatAmount(n, o.currency, { compact: false })}>{formatAmount(n, o.currency)}</span>
+  );
+  const distribution = o.distribution.map((d) => ({
+    ...d,
+    range: `${Math.round(d.from * 100)}–${Math.round(d.to * 100)}`,
+  }));
   return (
     <>
       <PageHeader
@@ -104,14 +249,14 @@ export function OverviewPage() {
           <Stat
             testId="stat-value-at-risk"
             label="Value at risk"
-            value={formatMoney(o.valueAtRisk.atRisk)}
-            hint="yearly revenue of high and medium risk"
+            value={money(o.valueAtRisk.atRisk)}
+            hint={`won deals of the last 12 months, high and medium risk · ${currencyName(o.currency)}`}
           />
           <Stat
             testId="stat-expected-loss"
             label="Expected loss"
-            value={formatMoney(o.valueAtRisk.expectedLoss)}
-            hint="revenue × churn probability"
+            value={money(o.valueAtRisk.expectedLoss)}
+            hint={`those deals × churn probability · ${o.currency}`}
           />
         </div>
         <div className="grid two">
@@ -122,12 +267,27 @@ export function OverviewPage() {
               aria-label={`High ${o.tiers.high}, medium ${o.tiers.medium}, low ${o.tiers.low}`}
             >
               <ResponsiveContainer>
-                <BarChart data={tiers} layout="vertical" margin={{ left: 10, right: 24 }}>
+                <BarChart data={tiers} layout="vertical" margin={{ ...CHART_MARGIN, right: 24 }}>
                   <CartesianGrid horizontal={false} stroke="#eef1f5" />
-                  <XAxis type="number" />
-                  <YAxis type="category" dataKey="tier" width={70} />
-                  <Tooltip />
-                  <Bar dataKey="contacts" isAnimationActive={false}>
+                  <XAxis type="number" height={44} label={axisTitle('Customers', 'bottom')} />
+                  <YAxis type="category" dataKey="tier" width={96} label={axisTitle('Risk tier', 'left')} />
+                  <Tooltip
+                    content={(props) => {
+                      const row = tooltipRow<(typeof tiers)[number]>(props);
+                      return row ? (
+                        <ChartTooltip
+                          title={`${row.tier[0]!.toUpperCase()}${row.tier.slice(1)} risk`}
+                          lines={[
+                            {
+                              name: 'Customers',
+                              value: `${formatCount(row.contacts)} (${formatPercent(row.contacts / o.contacts)})`,
+                            },
+                          ]}
+                        />
+                      ) : null;
+                    }}
+                  />
+                  <Bar dataKey="contacts" name="Customers" isAnimationActive={false}>
                     {tiers.map((t) => (
                       <Cell key={t.tier} fill={TIER_COLORS[t.tier]} />
                     ))}
@@ -139,58 +299,33 @@ export function OverviewPage() {
           <Card title="Risk distribution" note="customers by churn probability">
             <div className="chart" role="img" aria-label="Histogram of churn probabilities">
               <ResponsiveContainer>
-                <BarChart
-                  data={o.distribution.map((d) => ({
-                    ...d,
-                    range: `${Math.round(d.from * 100)}–${Math.round(d.to * 100)}`,
-                  }))}
-                >
+                <BarChart data={distribution} margin={CHART_MARGIN}>
                   <CartesianGrid vertical={false} stroke="#eef1f5" />
-                  <XAxis dataKey="range" />
-                  <YAxis />
-                  <Tooltip />
-                  <Bar dataKey="contacts" fill="#e8590c" isAnimationActive={false} />
+                  <XAxis dataKey="range" height={44} label={axisTitle('Churn probability, %', 'bottom')} />
+                  <YAxis width={64} label={axisTitle('Customers', 'left')} />
+                  <Tooltip
+                    content={(props) => {
+                      const row = tooltipRow<(typeof distribution)[number]>(props);
+                      return row ? (
+                        <ChartTooltip
+                          title={`Churn probability ${row.range} %`}
+                          lines={[{ name: 'Customers', value: formatCount(row.contacts) }]}
+                        />
+                      ) : null;
+                    }}
+                  />
+                  <Bar dataKey="contacts" name="Customers" fill="#e8590c" isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
             </div>
           </Card>
-          <Card title="At-risk share over the weeks" note="high tier, and high + medium">
+          <Card title="At-risk share over the weeks" note="high tier, high + medium, and the mean risk">
             {o.trend.length < 2 ? (
               <EmptyState title="One week so far">
                 <p>The trend appears after the second weekly run.</p>
               </EmptyState>
             ) : (
-              <div className="chart" role="img" aria-label="Weekly share of contacts at risk">
-                <ResponsiveContainer>
-                  <LineChart data={o.trend}>
-                    <CartesianGrid stroke="#eef1f5" />
-                    <XAxis dataKey="week" />
-                    <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
-                    <Tooltip formatter={(v) => formatPercent(Number(v))} />
-                    <Line
-                      dataKey="highShare"
-                      name="High"
-                      stroke={TIER_COLORS.high}
-                      strokeWidth={2}
-                      isAnimationActive={false}
-                    />
-                    <Line
-                      dataKey="atRiskShare"
-                      name="High + medium"
-                      stroke={TIER_COLORS.medium}
-                      strokeWidth={2}
-                      isAnimationActive={false}
-                    />
-                    <Line
-                      dataKey="meanProbability"
-                      name="Mean risk"
-                      stroke="#5b6675"
-                      strokeDasharray="4 3"
-                      isAnimationActive={false}
-                    />
-                  </LineChart>
-                </ResponsiveContainer>
-              </div>
+              <TrendChart trend={o.trend} />
             )}
           </Card>
           <Card

@@ -1,206 +1,185 @@
-/** The settings form's fields for what "churned" means and how scores become tiers. */
+/** The settings form's fields: one field with its message, what "churned" means, how scores become tiers. */
+import type { ReactNode } from 'react';
+import type { FieldName, Problems, SettingsForm, StageOption } from './settings-form.js';
 
-export type ChurnRule =
-  | { kind: 'lifecycle_stage'; formerStage?: string; renewalLost: boolean; renewalDealTypes?: string[] }
-  | { kind: 'property'; property: string; dateProperty?: string }
-  | { kind: 'no_purchase'; days: number };
+/** What a control needs to be labelled and described by its field. */
+export interface ControlProps {
+  id: string;
+  name: FieldName;
+  'aria-invalid'?: true;
+  'aria-describedby'?: string;
+}
 
-export type TierPolicy =
-  | { kind: 'share'; highShare: number; mediumShare: number }
-  | {
-      kind: 'cost_aware';
-      offerCost: number;
-      saveRate: number;
-      valueProperty: string | null;
-      defaultValue: number;
-      mediumFactor: number;
-    };
+/**
+ * A labelled control with, under it, what to enter when its value is refused (linked by
+ * aria-describedby) and an optional hint.
+ */
+export function Field(props: {
+  name: FieldName;
+  label: string;
+  problem?: string | undefined;
+  hint?: ReactNode;
+  /** For a list whose choices are long (the rule, the time zone). */
+  wide?: boolean;
+  children: (control: ControlProps) => ReactNode;
+}) {
+  const id = `settings-${props.name}`;
+  const messageId = `${id}-message`;
+  const hintId = `${id}-hint`;
+  const describedBy = [props.problem ? messageId : null, props.hint ? hintId : null]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div className={`field settings-field${props.wide ? ' wide' : ''}${props.problem ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{props.label}</label>
+      {props.children({
+        id,
+        name: props.name,
+        ...(props.problem ? { 'aria-invalid': true as const } : {}),
+        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+      })}
+      {props.problem && (
+        <span id={messageId} className="field-message">
+          {props.problem}
+        </span>
+      )}
+      {props.hint && (
+        <span id={hintId} className="field-hint">
+          {props.hint}
+        </span>
+      )}
+    </div>
+  );
+}
 
-const RULE_DEFAULTS: Record<ChurnRule['kind'], ChurnRule> = {
-  lifecycle_stage: { kind: 'lifecycle_stage', renewalLost: true },
-  property: { kind: 'property', property: 'churned' },
-  no_purchase: { kind: 'no_purchase', days: 365 },
-};
-
-const TIER_DEFAULTS: Record<TierPolicy['kind'], TierPolicy> = {
-  share: { kind: 'share', highShare: 0.1, mediumShare: 0.2 },
-  cost_aware: {
-    kind: 'cost_aware',
-    offerCost: 50,
-    saveRate: 0.3,
-    valueProperty: null,
-    defaultValue: 0,
-    mediumFactor: 0.5,
-  },
-};
-
-const percent = (share: number) => Math.round(share * 1000) / 10;
-
-export function ChurnRuleFields({
-  rule,
-  onChange,
-}: {
-  rule: ChurnRule;
-  onChange: (rule: ChurnRule) => void;
+/** A field typed as text, a number or a property name, checked as it is typed. */
+export function TextField(props: {
+  name: FieldName;
+  label: string;
+  form: SettingsForm;
+  problems: Problems;
+  onText: (name: FieldName, text: string) => void;
+  numeric?: 'numeric' | 'decimal';
+  placeholder?: string;
+  hint?: ReactNode;
 }) {
   return (
+    <Field name={props.name} label={props.label} problem={props.problems[props.name]} hint={props.hint}>
+      {(control) => (
+        <input
+          {...control}
+          type="text"
+          inputMode={props.numeric}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={props.placeholder}
+          value={String(props.form[props.name])}
+          onChange={(e) => props.onText(props.name, e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+interface FieldsProps {
+  form: SettingsForm;
+  problems: Problems;
+  onText: (name: FieldName, text: string) => void;
+  onChange: (change: Partial<SettingsForm>) => void;
+}
+
+export function ChurnRuleFields(props: FieldsProps & { stages: StageOption[] }) {
+  const { form, problems, onChange } = props;
+  const stages = props.stages.some((s) => s.value === form.formerStage)
+    ? props.stages
+    : [...props.stages, { value: form.formerStage, label: form.formerStage }];
+  return (
     <div className="filters">
-      <label className="field">
-        A customer has churned when
-        <select
-          name="churnRuleKind"
-          value={rule.kind}
-          onChange={(e) => onChange(RULE_DEFAULTS[e.target.value as ChurnRule['kind']])}
-        >
-          <option value="lifecycle_stage">their lifecycle stage becomes a former-customer stage</option>
-          <option value="property">a yes/no contact property turns true</option>
-          <option value="no_purchase">they buy nothing for a number of days</option>
-        </select>
-      </label>
-      {rule.kind === 'lifecycle_stage' && (
+      <Field name="churnRuleKind" label="A customer has churned when" problem={problems.churnRuleKind} wide>
+        {(control) => (
+          <select
+            {...control}
+            value={form.churnRuleKind}
+            onChange={(e) => onChange({ churnRuleKind: e.target.value as SettingsForm['churnRuleKind'] })}
+          >
+            <option value="lifecycle_stage">their stage becomes a former-customer stage</option>
+            <option value="property">a yes/no contact property turns true</option>
+            <option value="no_purchase">they buy nothing for a number of days</option>
+          </select>
+        )}
+      </Field>
+      {form.churnRuleKind === 'lifecycle_stage' && (
         <>
-          <label className="field">
-            Former-customer stage
-            <input
-              name="formerStage"
-              value={rule.formerStage ?? ''}
-              placeholder="the CRM's own (HubSpot: other; Salesforce: Former Customer)"
-              onChange={(e) => {
-                const { formerStage: _unset, ...rest } = rule;
-                // Empty means the CRM's own stage: the rule then names none.
-                onChange(e.target.value.trim() ? { ...rest, formerStage: e.target.value } : rest);
-              }}
-            />
-          </label>
+          <Field name="formerStage" label="Former-customer stage" problem={problems.formerStage}>
+            {(control) => (
+              <select
+                {...control}
+                value={form.formerStage}
+                onChange={(e) => onChange({ formerStage: e.target.value })}
+              >
+                {stages.map((s) => (
+                  <option key={s.value} value={s.value}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <label className="field">
             <span>
               <input
                 type="checkbox"
                 name="renewalLost"
-                checked={rule.renewalLost}
-                onChange={(e) => onChange({ ...rule, renewalLost: e.target.checked })}
+                checked={form.renewalLost}
+                onChange={(e) => onChange({ renewalLost: e.target.checked })}
               />{' '}
               or a renewal deal is lost
             </span>
           </label>
         </>
       )}
-      {rule.kind === 'property' && (
-        <label className="field">
-          Property (internal name)
-          <input
-            name="churnProperty"
-            value={rule.property}
-            onChange={(e) => onChange({ ...rule, property: e.target.value })}
-          />
-        </label>
+      {form.churnRuleKind === 'property' && (
+        <TextField {...props} name="churnProperty" label="Property (internal name)" />
       )}
-      {rule.kind === 'no_purchase' && (
-        <label className="field">
-          Days without a purchase
-          <input
-            name="noPurchaseDays"
-            type="number"
-            min={1}
-            max={3650}
-            value={rule.days}
-            onChange={(e) => onChange({ ...rule, days: Number(e.target.value) })}
-          />
-        </label>
+      {form.churnRuleKind === 'no_purchase' && (
+        <TextField {...props} name="noPurchaseDays" label="Days without a purchase" numeric="numeric" />
       )}
     </div>
   );
 }
 
-export function TierFields({
-  tiers,
-  onChange,
-}: {
-  tiers: TierPolicy;
-  onChange: (tiers: TierPolicy) => void;
-}) {
+export function TierFields(props: FieldsProps) {
+  const { form, problems, onChange } = props;
   return (
     <div className="filters">
-      <label className="field">
-        Set the tiers
-        <select
-          name="tierKind"
-          value={tiers.kind}
-          onChange={(e) => onChange(TIER_DEFAULTS[e.target.value as TierPolicy['kind']])}
-        >
-          <option value="share">by share of contacts</option>
-          <option value="cost_aware">by what an offer costs and saves</option>
-        </select>
-      </label>
-      {tiers.kind === 'share' ? (
+      <Field name="tierKind" label="Set the tiers" problem={problems.tierKind}>
+        {(control) => (
+          <select
+            {...control}
+            value={form.tierKind}
+            onChange={(e) => onChange({ tierKind: e.target.value as SettingsForm['tierKind'] })}
+          >
+            <option value="share">by share of contacts</option>
+            <option value="cost_aware">by what an offer costs and saves</option>
+          </select>
+        )}
+      </Field>
+      {form.tierKind === 'share' ? (
         <>
-          <label className="field">
-            High tier: riskiest share (%)
-            <input
-              name="highShare"
-              type="number"
-              min={0}
-              max={100}
-              step={0.1}
-              value={percent(tiers.highShare)}
-              onChange={(e) => onChange({ ...tiers, highShare: Number(e.target.value) / 100 })}
-            />
-          </label>
-          <label className="field">
-            Medium tier: next share (%)
-            <input
-              name="mediumShare"
-              type="number"
-              min={0}
-              max={100}
-              step={0.1}
-              value={percent(tiers.mediumShare)}
-              onChange={(e) => onChange({ ...tiers, mediumShare: Number(e.target.value) / 100 })}
-            />
-          </label>
+          <TextField {...props} name="highShare" label="High tier: riskiest share (%)" numeric="decimal" />
+          <TextField {...props} name="mediumShare" label="Medium tier: next share (%)" numeric="decimal" />
         </>
       ) : (
         <>
-          <label className="field">
-            Cost of one offer
-            <input
-              name="offerCost"
-              type="number"
-              min={0}
-              value={tiers.offerCost}
-              onChange={(e) => onChange({ ...tiers, offerCost: Number(e.target.value) })}
-            />
-          </label>
-          <label className="field">
-            Churners an offer keeps (%)
-            <input
-              name="saveRate"
-              type="number"
-              min={1}
-              max={100}
-              value={percent(tiers.saveRate)}
-              onChange={(e) => onChange({ ...tiers, saveRate: Number(e.target.value) / 100 })}
-            />
-          </label>
-          <label className="field">
-            Customer value property
-            <input
-              name="valueProperty"
-              placeholder="last won deal"
-              value={tiers.valueProperty ?? ''}
-              onChange={(e) => onChange({ ...tiers, valueProperty: e.target.value.trim() || null })}
-            />
-          </label>
-          <label className="field">
-            Value when unknown
-            <input
-              name="defaultValue"
-              type="number"
-              min={0}
-              value={tiers.defaultValue}
-              onChange={(e) => onChange({ ...tiers, defaultValue: Number(e.target.value) })}
-            />
-          </label>
+          <TextField {...props} name="offerCost" label="Cost of one offer" numeric="decimal" />
+          <TextField {...props} name="saveRate" label="Churners an offer keeps (%)" numeric="decimal" />
+          <TextField
+            {...props}
+            name="valueProperty"
+            label="Customer value property"
+            placeholder="last won deal"
+          />
+          <TextField {...props} name="defaultValue" label="Value when unknown" numeric="decimal" />
         </>
       )}
     </div>

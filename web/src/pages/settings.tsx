@@ -1,58 +1,250 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, useApi } from '../api.js';
-import { formatDate } from '../format.js';
 import { usePortalPath, useSession } from '../session.js';
 import { Button, Card, ErrorNotice, PageHeader, Spinner } from '../ui.js';
-import { ChurnRuleFields, TierFields, type ChurnRule, type TierPolicy } from './settings-rules.js';
+import {
+  changesOf,
+  formOf,
+  settingsOf,
+  type FieldName,
+  type Problems,
+  type SettingsChanges,
+  type SettingsAnswer,
+  type SettingsForm,
+} from './settings-form.js';
+import { ChurnRuleFields, Field, TextField, TierFields } from './settings-rules.js';
+import { DAYS, dayLabel, hourLabel, timeZoneGroups, whenItTakesEffect } from './settings-schedule.js';
+import { UsageKey } from './settings-usage-key.js';
 
-interface Settings {
-  churnRule: ChurnRule;
-  tiers: TierPolicy;
-  defaultHoldoutPercent: number;
-  schedule: { day: string; hour: number; timeZone: string };
-  retrainAfterDays: number;
-  driftPsiThreshold: number;
+type Saving = { ok: true; settings: SettingsAnswer } | { ok: false; error: ApiError; problems: Problems };
+
+/**
+ * PUT …/settings. Not through `api()`: a refusal's `details` (what to enter, per field) are what
+ * the form shows, and `api()` keeps the message alone.
+ */
+async function putSettings(path: string, csrfToken: string, body: unknown): Promise<Saving> {
+  try {
+    const response = await fetch(path, {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body: JSON.stringify(body),
+    });
+    if (response.status === 401) window.location.assign('/app/');
+    const text = await response.text();
+    const answer = (text ? JSON.parse(text) : undefined) as unknown;
+    if (response.ok) return { ok: true, settings: answer as SettingsAnswer };
+    const error = (answer as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
+      ?.error;
+    const problems: Problems = {};
+    for (const detail of Array.isArray(error?.details) ? (error.details as unknown[]) : []) {
+      const { field, message } = (detail ?? {}) as { field?: unknown; message?: unknown };
+      if (typeof field === 'string' && typeof message === 'string') problems[field] ??= message;
+    }
+    const message = error?.message ?? 'The settings were not saved. Try again.';
+    return { ok: false, error: new ApiError(response.status, error?.code ?? 'http', message), problems };
+  } catch {
+    const message = 'The settings could not be sent: check the connection and try again.';
+    return { ok: false, error: new ApiError(0, 'network', message), problems: {} };
+  }
 }
 
-const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const HOLDOUT_ZERO =
+  'No control group: you will not be able to measure whether campaigns work. Set the holdout to 0 %?';
 
-function UsageKey() {
-  const path = usePortalPath('usage-api-key');
-  const info = useApi<{ key: { prefix: string; createdAt: string; rotatedAt: string | null } | null }>(
-    usePortalPath('usage-api-key-status'),
-  );
-  const [fresh, setFresh] = useState<string | null>(null);
+function ScoringSettings({ path, initial }: { path: string; initial: SettingsAnswer }) {
+  const session = useSession();
+  const [saved, setSaved] = useState(initial);
+  const defaultStage = saved.options.defaultFormerStage;
+  const [form, setForm] = useState<SettingsForm>(() => formOf(initial, defaultStage));
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const [showAll, setShowAll] = useState(false);
+  const [serverProblems, setServerProblems] = useState<Problems>({});
+  const [status, setStatus] = useState<'editing' | 'saving' | 'saved' | 'refused' | 'confirm'>('editing');
+  const [savedChanges, setSavedChanges] = useState<SettingsChanges | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const issue = async (rotate: boolean) => {
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const zones = useMemo(() => timeZoneGroups(form.timeZone, new Date()), [form.timeZone]);
+  useEffect(() => {
+    if (status === 'confirm') confirmButton.current?.focus();
+  }, [status]);
+
+  const checked = settingsOf(form, saved, defaultStage);
+  const problems: Problems = { ...serverProblems };
+  for (const [field, problem] of Object.entries(checked.problems))
+    if (showAll || touched.has(field)) problems[field] = problem;
+  const invalidCount = Object.keys(checked.problems).length;
+
+  const edit = (change: Partial<SettingsForm>) => {
+    setForm((f) => ({ ...f, ...change }));
+    setTouched((t) => new Set([...t, ...Object.keys(change)]));
+    setServerProblems((p) => Object.fromEntries(Object.entries(p).filter(([field]) => !(field in change))));
+    setStatus('editing');
     setError(null);
-    try {
-      const key = await api<{ key: string }>(rotate ? `${path}/rotate` : path, { method: 'POST' });
-      setFresh(key.key);
-      info.reload();
-    } catch (e) {
-      setError(e as ApiError);
-    }
   };
-  const current = info.state === 'ready' ? info.data.key : null;
-  const hasKey = current !== null;
+  const onText = (name: FieldName, text: string) => edit({ [name]: text });
+
+  const save = async (settings: NonNullable<typeof checked.settings>) => {
+    setStatus('saving');
+    setError(null);
+    const answer = await putSettings(path, session.csrfToken, settings);
+    if (!answer.ok) {
+      setServerProblems(answer.problems);
+      setError(answer.error);
+      setStatus('refused');
+      return;
+    }
+    setSavedChanges(changesOf(settings, saved));
+    setSaved(answer.settings);
+    setForm(formOf(answer.settings, answer.settings.options.defaultFormerStage));
+    setTouched(new Set());
+    setShowAll(false);
+    setStatus('saved');
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setShowAll(true);
+    if (!checked.settings) {
+      setStatus('refused');
+      const first = Object.keys(checked.problems)[0];
+      if (first) document.getElementById(`settings-${first}`)?.focus();
+      return;
+    }
+    if (checked.settings.defaultHoldoutPercent === 0 && saved.defaultHoldoutPercent !== 0) {
+      setStatus('confirm');
+      return;
+    }
+    void save(checked.settings);
+  };
+
+  const pending = checked.settings ? changesOf(checked.settings, saved) : null;
+  const schedule = checked.settings?.schedule ?? saved.schedule;
+  const effect = whenItTakesEffect(pending, schedule, false).join(' ');
   return (
-    <Card title="Usage events API key" note="your product sends usage events with it">
-      {info.state === 'loading' && <Spinner />}
-      {current && (
-        <p>
-          Key <code>{current.prefix}…</code> created {formatDate(current.createdAt)}
-          {current.rotatedAt ? `, rotated ${formatDate(current.rotatedAt)}` : ''}.
-        </p>
-      )}
-      {info.state === 'ready' && !current && <p className="muted">No key yet.</p>}
-      {info.state === 'error' && <ErrorNotice error={info.error} />}
-      {fresh && (
-        <p className="notice" role="status">
-          Copy it now, it is shown once: <code style={{ wordBreak: 'break-all' }}>{fresh}</code>
-        </p>
-      )}
-      {error && <ErrorNotice error={error} />}
-      <Button onClick={() => issue(hasKey)}>{hasKey ? 'Rotate the key' : 'Create a key'}</Button>
+    <Card title="Scoring">
+      <form onSubmit={submit} className="stack" aria-label="Scoring settings" noValidate>
+        <h3 className="stat-label">What “churned” means</h3>
+        <ChurnRuleFields
+          form={form}
+          problems={problems}
+          onText={onText}
+          onChange={edit}
+          stages={saved.options.stages}
+        />
+        <h3 className="stat-label">How scores become tiers</h3>
+        <TierFields form={form} problems={problems} onText={onText} onChange={edit} />
+        <h3 className="stat-label">Campaigns and the weekly run</h3>
+        <div className="filters">
+          <TextField
+            name="defaultHoldoutPercent"
+            label="Default holdout (%)"
+            form={form}
+            problems={problems}
+            onText={onText}
+            numeric="numeric"
+          />
+          <Field name="scheduleDay" label="Weekly run: day" problem={problems.scheduleDay}>
+            {(control) => (
+              <select
+                {...control}
+                value={form.scheduleDay}
+                onChange={(e) => edit({ scheduleDay: e.target.value })}
+              >
+                {DAYS.map((day) => (
+                  <option key={day} value={day}>
+                    {dayLabel(day)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field name="scheduleHour" label="hour" problem={problems.scheduleHour}>
+            {(control) => (
+              <select
+                {...control}
+                value={form.scheduleHour}
+                onChange={(e) => edit({ scheduleHour: e.target.value })}
+              >
+                {Array.from({ length: 24 }, (_, hour) => (
+                  <option key={hour} value={String(hour)}>
+                    {hourLabel(hour)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field name="timeZone" label="time zone" problem={problems.timeZone} wide>
+            {(control) => (
+              <select {...control} value={form.timeZone} onChange={(e) => edit({ timeZone: e.target.value })}>
+                {zones.map((group) => (
+                  <optgroup key={group.region} label={group.region}>
+                    {group.zones.map((zone) => (
+                      <option key={zone.value} value={zone.value}>
+                        {zone.label}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+              </select>
+            )}
+          </Field>
+          <TextField
+            name="retrainAfterDays"
+            label="Retrain after (days)"
+            form={form}
+            problems={problems}
+            onText={onText}
+            numeric="numeric"
+          />
+        </div>
+        {status === 'confirm' && checked.settings && (
+          <div className="notice confirm" role="alertdialog" aria-labelledby="holdout-zero-question">
+            <p id="holdout-zero-question">{HOLDOUT_ZERO}</p>
+            <div className="row">
+              <button
+                ref={confirmButton}
+                type="button"
+                className="button danger"
+                onClick={() => checked.settings && void save(checked.settings)}
+              >
+                Set the holdout to 0 %
+              </button>
+              <Button onClick={() => setStatus('editing')}>Keep a control group</Button>
+            </div>
+          </div>
+        )}
+        {status === 'refused' && invalidCount > 0 && (
+          <p className="notice error" role="alert">
+            Nothing was saved:{' '}
+            {invalidCount === 1 ? 'fix the field marked' : `fix the ${invalidCount} fields marked`} above.
+          </p>
+        )}
+        {status === 'refused' && invalidCount === 0 && error && <ErrorNotice error={error} />}
+        <div className="row settings-save">
+          <button
+            type="submit"
+            className="button primary"
+            disabled={status === 'saving'}
+            aria-describedby="settings-effect"
+          >
+            Save settings
+          </button>
+          {status === 'saved' ? (
+            <p
+              id="settings-effect"
+              role="status"
+              className="settings-effect saved"
+              data-testid="settings-effect"
+            >
+              Saved. {whenItTakesEffect(savedChanges, saved.schedule, true).join(' ')}
+            </p>
+          ) : (
+            <p id="settings-effect" className="settings-effect" data-testid="settings-effect">
+              {status === 'saving' ? 'Saving…' : effect}
+            </p>
+          )}
+        </div>
+      </form>
     </Card>
   );
 }
@@ -60,41 +252,9 @@ function UsageKey() {
 export function SettingsPage() {
   const path = usePortalPath('settings');
   const session = useSession();
-  const settings = useApi<Settings>(path);
-  const [draft, setDraft] = useState<Settings | null>(null);
-  const [saved, setSaved] = useState<'idle' | 'saving' | 'saved'>('idle');
+  const settings = useApi<SettingsAnswer>(path);
   const [error, setError] = useState<ApiError | null>(null);
-  const loaded = settings.state === 'ready' ? settings.data : null;
-  useEffect(() => {
-    if (loaded) setDraft(loaded);
-  }, [loaded]);
 
-  if (settings.state === 'loading' || (settings.state === 'ready' && !draft)) return <Spinner />;
-  if (settings.state === 'error') return <ErrorNotice error={settings.error} />;
-  const d = draft!;
-
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaved('saving');
-    setError(null);
-    try {
-      const next = await api<Settings>(path, {
-        method: 'PUT',
-        body: {
-          churnRule: d.churnRule,
-          tiers: d.tiers,
-          defaultHoldoutPercent: d.defaultHoldoutPercent,
-          schedule: d.schedule,
-          retrainAfterDays: d.retrainAfterDays,
-        },
-      });
-      setDraft(next);
-      setSaved('saved');
-    } catch (e) {
-      setError(e as ApiError);
-      setSaved('idle');
-    }
-  };
   const uninstall = async () => {
     if (
       !window.confirm(
@@ -114,91 +274,16 @@ export function SettingsPage() {
     <>
       <PageHeader title="Settings" subtitle={`For ${session.portal.name}`} />
       <div className="stack">
-        <Card title="Scoring">
-          <form onSubmit={save} className="stack" aria-label="Scoring settings">
-            <h3 className="stat-label">What “churned” means</h3>
-            <ChurnRuleFields rule={d.churnRule} onChange={(churnRule) => setDraft({ ...d, churnRule })} />
-            <h3 className="stat-label">How scores become tiers</h3>
-            <TierFields tiers={d.tiers} onChange={(tiers) => setDraft({ ...d, tiers })} />
-            <h3 className="stat-label">Campaigns and the weekly run</h3>
-            <div className="filters">
-              <label className="field">
-                Default holdout (%)
-                <input
-                  name="defaultHoldoutPercent"
-                  type="number"
-                  min={0}
-                  max={50}
-                  value={d.defaultHoldoutPercent}
-                  onChange={(e) => setDraft({ ...d, defaultHoldoutPercent: Number(e.target.value) })}
-                />
-              </label>
-              <label className="field">
-                Weekly run: day
-                <select
-                  name="scheduleDay"
-                  value={d.schedule.day}
-                  onChange={(e) => setDraft({ ...d, schedule: { ...d.schedule, day: e.target.value } })}
-                >
-                  {DAYS.map((day) => (
-                    <option key={day} value={day}>
-                      {day}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="field">
-                hour
-                <input
-                  name="scheduleHour"
-                  type="number"
-                  min={0}
-                  max={23}
-                  value={d.schedule.hour}
-                  onChange={(e) =>
-                    setDraft({ ...d, schedule: { ...d.schedule, hour: Number(e.target.value) } })
-                  }
-                />
-              </label>
-              <label className="field">
-                time zone
-                <input
-                  name="timeZone"
-                  value={d.schedule.timeZone}
-                  onChange={(e) => setDraft({ ...d, schedule: { ...d.schedule, timeZone: e.target.value } })}
-                />
-              </label>
-              <label className="field">
-                Retrain after (days)
-                <input
-                  name="retrainAfterDays"
-                  type="number"
-                  min={7}
-                  max={365}
-                  value={d.retrainAfterDays}
-                  onChange={(e) => setDraft({ ...d, retrainAfterDays: Number(e.target.value) })}
-                />
-              </label>
-            </div>
-            {error && <ErrorNotice error={error} />}
-            <div className="row">
-              <Button type="submit" kind="primary" disabled={saved === 'saving'}>
-                Save settings
-              </Button>
-              {saved === 'saved' && (
-                <span role="status" className="down">
-                  Saved
-                </span>
-              )}
-            </div>
-          </form>
-        </Card>
+        {settings.state === 'loading' && <Spinner />}
+        {settings.state === 'error' && <ErrorNotice error={settings.error} />}
+        {settings.state === 'ready' && <ScoringSettings path={path} initial={settings.data} />}
         <UsageKey />
         <Card title="Uninstall">
           <p className="muted">
             Removes the app from the CRM portal and stops all work for it. Its data is deleted after the
             retention period.
           </p>
+          {error && <ErrorNotice error={error} />}
           <Button kind="danger" onClick={uninstall}>
             Uninstall Churn Radar
           </Button>
