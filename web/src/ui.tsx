@@ -83,9 +83,11 @@ export function Table<T>(props: {
   caption: string;
   sort?: { key: string; order: 'asc' | 'desc' };
   onSort?: (key: string) => void;
+  /** Headers of several words break into lines, so a wide table of figures fits its box. */
+  wrapHeaders?: boolean;
 }) {
   return (
-    <div className="table-wrap">
+    <div className={props.wrapHeaders ? 'table-wrap wrap-headers' : 'table-wrap'}>
       <table>
         <caption className="skip-link">{props.caption}</caption>
         <thead>

@@ -274,6 +274,7 @@ function Effect({ report }: { report: RetentionEffectReport }) {
       <Card title="Campaigns">
         <Table
           caption="Retention effect per campaign and action"
+          wrapHeaders
           rows={report.campaigns}
           rowKey={(c) => `${c.campaignId}/${c.action}`}
           columns={[
