@@ -2,14 +2,18 @@
  * The demo's closing lines about its campaigns: what the workflows did, an offer code and a survey
  * link to try, and what the Retention effect page shows, read from the product's own report.
  */
+import { ADMIN_HEADER, ADMIN_HEADER_VALUE } from '../server/api/admin-guard.js';
 import type { CampaignEffect, RetentionEffectReport } from '../server/workflows/outcomes.js';
 import { WIN_BACK_CAMPAIGN, WIN_BACK_HOLDOUT_PERCENT, type CampaignTrial } from './demo-campaign.js';
 
 const DAY_MS = 86_400_000;
 
-/** The win-back campaign's offers as the report (`GET /api/v1/portals/:portalId/retention/effect`) has them. */
+/**
+ * The win-back campaign's offers as the report (`GET /api/v1/portals/:portalId/retention/effect`) has
+ * them, read as the operator (the admin header; the demo has no dashboard session).
+ */
 export async function winBackEffect(effectReportUrl: string): Promise<CampaignEffect | null> {
-  const response = await fetch(effectReportUrl);
+  const response = await fetch(effectReportUrl, { headers: { [ADMIN_HEADER]: ADMIN_HEADER_VALUE } });
   if (!response.ok) {
     throw new Error(`the retention effect report answered ${response.status}: ${await response.text()}`);
   }
@@ -74,7 +78,7 @@ export function campaignLines(options: {
       `${INDENT}To see an effect now, let the sandbox decide who leaves in the next ${longest} days (an offer keeps ${Math.round(SUGGESTED_OFFER_EFFECT * 100)} % of would-be`,
       `${INDENT}leavers), then read the report as of then:`,
       `${INDENT}curl -X POST -H 'content-type: application/json' -d '{"days":${longest},"offerChurnReduction":${SUGGESTED_OFFER_EFFECT}}' ${trial.outcomesUrl}`,
-      `${INDENT}curl '${options.effectReportUrl}?asOf=${day(new Date(enrolledAt + (longest + 1) * DAY_MS))}'`,
+      `${INDENT}curl '${options.effectReportUrl}?asOf=${day(new Date(enrolledAt + (longest + 1) * DAY_MS))}' -H '${ADMIN_HEADER}: ${ADMIN_HEADER_VALUE}'`,
     );
   }
   return lines;

@@ -1,4 +1,16 @@
 /**
+ * The round-trip cookie the product's install link set (`name=value`): a browser sends it back to
+ * the callback, which refuses a round trip finished in another browser.
+ */
+function roundTripCookie(start: Response): string {
+  return start.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => c.startsWith('churn_oauth_flow='))
+    .join('; ');
+}
+
+/**
  * The demo installs the app in its sandbox portal the way an admin would: it follows the
  * product's install link to the CRM's consent page, approves it, and follows the redirect back
  * to the product's callback.
@@ -19,7 +31,7 @@ export async function installInSandbox(productUrl: string, portalId: number): Pr
   });
   const callbackUrl = consent.headers.get('location');
   if (consent.status !== 302 || !callbackUrl) throw new Error(`the consent page answered ${consent.status}`);
-  const callback = await fetch(callbackUrl);
+  const callback = await fetch(callbackUrl, { headers: { cookie: roundTripCookie(start) } });
   if (!callback.ok) throw new Error(`the install callback answered ${callback.status}`);
 }
 
@@ -36,7 +48,7 @@ export async function installInSalesforceSandbox(productUrl: string, orgId: stri
   });
   const callbackUrl = consent.headers.get('location');
   if (consent.status !== 302 || !callbackUrl) throw new Error(`the consent page answered ${consent.status}`);
-  const callback = await fetch(callbackUrl);
+  const callback = await fetch(callbackUrl, { headers: { cookie: roundTripCookie(start) } });
   if (!callback.ok)
     throw new Error(`the install callback answered ${callback.status}: ${await callback.text()}`);
 }

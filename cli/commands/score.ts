@@ -11,6 +11,7 @@ import {
   type Score,
   type TrainedModel,
 } from '../../server/model/index.js';
+import { csvLine } from '../../server/csv-cell.js';
 import { progressBar } from '../progress.js';
 import { exitOnError, parseWhole, readCsv } from './train.js';
 
@@ -97,14 +98,11 @@ function formatCsv(scores: Score[], count: number): string {
     ...Array.from({ length: count }, (_, i) => `reason_up_${i + 1}`),
     ...Array.from({ length: count }, (_, i) => `reason_down_${i + 1}`),
   ];
-  const quote = (cell: string) => (/[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
   const lines = scores.map((score) => {
     const { up, down } = topReasons(score, count);
     const pad = (reasons: Reason[]) =>
       Array.from({ length: count }, (_, i) => (reasons[i] ? describeReason(reasons[i]) : ''));
-    return [score.id ?? '', score.probability.toFixed(4), score.tier, ...pad(up), ...pad(down)]
-      .map(quote)
-      .join(',');
+    return csvLine([score.id ?? '', score.probability.toFixed(4), score.tier, ...pad(up), ...pad(down)]);
   });
   return `${[header.join(','), ...lines].join('\n')}\n`;
 }

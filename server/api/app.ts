@@ -5,6 +5,7 @@ import { oauthRouter } from '../oauth/routes.js';
 import { usageRouter } from '../sync/usage/router.js';
 import { hubspotWebhookRouter } from '../sync/webhooks/router.js';
 import { loopbackAdminGuard } from './admin-guard.js';
+import { dashboardOriginGuard } from './origin-guard.js';
 import { cardsRouter } from './cards/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -12,6 +13,7 @@ import { healthRouter } from './health.js';
 import { reportsRouter } from './reports.js';
 import { retentionRouter } from './retention-routes.js';
 import { salesforceOrgRouter } from './salesforce-org-routes.js';
+import { securityHeaders } from './security-headers.js';
 import { surveyRouter } from './survey-routes.js';
 import { workflowActionsRouter } from './workflow-actions-routes.js';
 import { portalSessionGuard, sessionOrAdminGuard } from './sign-in/session-guard.js';
@@ -25,6 +27,7 @@ export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -33,6 +36,7 @@ export function createApp(ctx: AppContext): Express {
     });
     next();
   });
+  app.use(dashboardOriginGuard(ctx.config.publicUrl));
   // These read their own bodies: the webhook signature covers the raw bytes, and usage batches are
   // authenticated before they are parsed.
   app.use(
@@ -56,6 +60,8 @@ export function createApp(ctx: AppContext): Express {
       onContactsTouched: (portalId, contactIds) => ctx.work.rescoreContacts(portalId, contactIds, 'usage'),
     }),
   );
+  // Survey links' tokens are derived with this key, so a replayed call can give its link again.
+  const surveyKey = ctx.services.cipher.derive('survey-links');
   // The risk card's requests are signed over their raw bodies, like webhooks.
   app.use(
     cardsRouter({
@@ -63,6 +69,7 @@ export function createApp(ctx: AppContext): Express {
       work: ctx.work,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
+      surveyKey,
     }),
   );
   app.use(
@@ -71,6 +78,7 @@ export function createApp(ctx: AppContext): Express {
       work: ctx.work,
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
+      surveyKey,
     }),
   );
   app.use(express.json({ limit: '1mb' }));
@@ -93,6 +101,7 @@ export function createApp(ctx: AppContext): Express {
       db: ctx.db.db,
       work: ctx.work,
       logger: ctx.logger,
+      publicUrl: ctx.config.publicUrl,
       dashboardUrl: `${ctx.config.publicUrl}/app`,
       completeSignIn: (crm, code, state, res) => completeSignIn(signIn, crm, code, state, res),
     }),
@@ -108,7 +117,7 @@ export function createApp(ctx: AppContext): Express {
         hubspot: ctx.config.hubspot.recordUrl,
         salesforce: ctx.config.salesforce.recordUrl,
       }),
-      retention: { work: ctx.work, publicUrl: ctx.config.publicUrl },
+      retention: { work: ctx.work, publicUrl: ctx.config.publicUrl, surveyKey },
     }),
   );
   app.use(webAppRouter());
@@ -122,7 +131,7 @@ export function createApp(ctx: AppContext): Express {
       requireAdmin: sessionOrAdmin,
     }),
   );
-  app.use(salesforceOrgRouter({ db: ctx.db.db, work: ctx.work, publicUrl: ctx.config.publicUrl }));
+  app.use(salesforceOrgRouter({ db: ctx.db.db, work: ctx.work, publicUrl: ctx.config.publicUrl, surveyKey }));
   app.use(reportsRouter({ db: ctx.db.db, queues: ctx.queues, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(

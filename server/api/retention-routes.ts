@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { findPortal } from '../db/portals.js';
 import type { Database } from '../db/schema.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
+import { parseIsoDate } from '../iso-date.js';
 import { retentionEffect } from '../workflows/outcomes.js';
 import { readCookie, SESSION_COOKIE } from './sign-in/session-guard.js';
 import { importRedemptionsCsv, redeemOffer, redemptionSchema } from '../workflows/redemptions.js';
@@ -22,7 +23,28 @@ export interface RetentionRouterDeps {
 }
 
 const params = z.object({ portalId: z.coerce.number().int().positive() });
-const effectQuery = z.object({ asOf: z.coerce.date().optional() });
+/** The earliest `asOf` taken: before any campaign this product could have run. */
+const EARLIEST_AS_OF = new Date('2000-01-01T00:00:00Z');
+/** How far ahead an `asOf` may look: every window has matured by then. */
+const LATEST_AS_OF_YEARS = 10;
+
+/**
+ * The `asOf` query parameter: absent (now), or an ISO date or timestamp from 2000 to ten years
+ * ahead; anything else is a 400 naming the parameter.
+ */
+function parseAsOf(value: unknown, now = new Date()): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = typeof value === 'string' ? parseIsoDate(value) : undefined;
+  const latest = new Date(now);
+  latest.setUTCFullYear(latest.getUTCFullYear() + LATEST_AS_OF_YEARS);
+  if (!date || date < EARLIEST_AS_OF || date > latest) {
+    throw new BadRequestError(
+      `asOf must be an ISO date such as 2026-12-31 or a timestamp such as 2026-12-31T23:59:59Z, from 2000-01-01 to ${LATEST_AS_OF_YEARS} years ahead.`,
+      [{ field: 'asOf', value: typeof value === 'string' ? value.slice(0, 64) : null }],
+    );
+  }
+  return date;
+}
 
 export function retentionRouter(deps: RetentionRouterDeps): Router {
   const router = Router();
@@ -39,17 +61,20 @@ export function retentionRouter(deps: RetentionRouterDeps): Router {
 
   router.get(`${base}/retention/effect`, guard, async (req, res) => {
     const portalId = await portalOf(req);
-    const query = effectQuery.safeParse(req.query);
-    if (!query.success || (query.data.asOf && Number.isNaN(query.data.asOf.getTime()))) {
-      throw new BadRequestError('asOf must be a date, such as 2026-12-31 or an ISO timestamp.');
-    }
-    res.json(await retentionEffect(deps.db, portalId, query.data.asOf ? { asOf: query.data.asOf } : {}));
+    const asOf = parseAsOf(req.query.asOf);
+    res.json(await retentionEffect(deps.db, portalId, asOf ? { asOf } : {}));
   });
 
   router.post(`${base}/offers/redeem`, guard, async (req, res) => {
     const portalId = await portalOf(req);
     const result = await redeemOffer(deps.db, portalId, redemptionSchema.parse(req.body ?? {}));
-    const status = { redeemed: 200, already_redeemed: 409, expired: 410, unknown_code: 404 }[result.status];
+    const status = {
+      redeemed: 200,
+      already_redeemed: 409,
+      expired: 410,
+      unknown_code: 404,
+      date_out_of_range: 422,
+    }[result.status];
     res.status(status).json(result);
   });
 

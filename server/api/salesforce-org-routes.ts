@@ -25,10 +25,15 @@ import { performRetentionAction, type RetentionDeps } from '../workflows/perform
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './cards/card-actions.js';
 import { contactRiskView } from './cards/contact-risk-view.js';
 
+/** Where the org's package calls in (server to server, authenticated by the org's secret). */
+export const SALESFORCE_ORG_API_PATH = ORG_API_PATH;
+
 export interface SalesforceOrgRouterDeps {
   db: Kysely<Database>;
   work: RetentionDeps['work'];
   publicUrl: string;
+  /** The key survey links' tokens are derived with. */
+  surveyKey: Buffer;
 }
 
 const salesforceId = (prefix: string, what: string) =>

@@ -25,6 +25,8 @@ export interface WorkflowActionsRouterDeps {
   clientSecret: string | undefined;
   /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */
   publicUrl: string;
+  /** The key survey links' tokens are derived with. */
+  surveyKey: Buffer;
   now?: () => number;
 }
 
@@ -97,7 +99,7 @@ export function workflowActionsRouter(deps: WorkflowActionsRouterDeps): Router {
         throw new NotFoundError(`Churn Radar is not installed in portal ${request.origin.portalId}.`);
       }
       const result = await performRetentionAction(
-        { db: deps.db, work: deps.work, publicUrl: deps.publicUrl },
+        { db: deps.db, work: deps.work, publicUrl: deps.publicUrl, surveyKey: deps.surveyKey },
         {
           portalId: portal.id,
           contactId: String(request.object.objectId),

@@ -35,3 +35,10 @@ export function installFailedPage(reason: string, retryUrl: string): string {
 <a class="button" href="${escapeHtml(retryUrl)}">Start the install again</a>`,
   );
 }
+
+/** A dashboard sign-in that did not finish, with the reason and a link to start it again. */
+export function signInFailedPage(reason: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in failed · Churn Radar</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;color:#1f2933;background:#f5f7fa;margin:0}main{max-width:32rem;margin:4rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 12px #0001}h1{font-size:1.4rem;color:#b42318}a{color:#0b5cad}</style></head>
+<body><main><h1>You are not signed in</h1><p>${escapeHtml(reason)}</p><p><a href="/app/login">Try again</a></p></main></body></html>`;
+}

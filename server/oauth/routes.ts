@@ -8,8 +8,9 @@ import { json } from '../db/json.js';
 import { upsertInstalledPortal } from '../db/portals.js';
 import type { Logger } from '../logger.js';
 import type { WorkQueue } from '../work-queue.js';
-import { InvalidStateError, type InstallState } from './install-state.js';
-import { installedPage, installFailedPage } from './pages.js';
+import { finishBrowserFlow, startBrowserFlow } from './flow-cookie.js';
+import { ForeignBrowserStateError, InvalidStateError, type InstallState } from './install-state.js';
+import { installedPage, installFailedPage, signInFailedPage } from './pages.js';
 
 export interface OAuthRoutesDeps {
   crms: CrmStacks;
@@ -18,6 +19,8 @@ export interface OAuthRoutesDeps {
   db: Kysely<Database>;
   work: Pick<WorkQueue, 'bootstrapPortal'>;
   logger: Logger;
+  /** The server's public address: the round trip's cookie is Secure behind HTTPS. */
+  publicUrl: string;
   dashboardUrl: string;
   /**
    * Finishes a dashboard sign-in: the callback is shared, the state says which round trip it ends
@@ -47,8 +50,9 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
 
   router.get('/oauth/install', (req, res) => {
     const crm = deps.crms.choose(crmQuery.parse(req.query).crm);
+    const browser = startBrowserFlow(res, deps.publicUrl);
     const url = deps.crms.stackFor(crm).oauth.authorizeUrl({
-      state: deps.installState.issue(Date.now(), 'install', crm),
+      state: deps.installState.issue(browser, { purpose: 'install', crm }),
       scopes: deps.scopes.required,
       optionalScopes: deps.scopes.optional,
     });
@@ -59,12 +63,13 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
     const fail = (status: number, reason: string) =>
       res.status(status).type('html').send(installFailedPage(reason, '/oauth/install'));
 
+    const browser = finishBrowserFlow(req, res, deps.publicUrl);
     const query = callbackQuery.safeParse(req.query);
     if (!query.success) return fail(400, 'The CRM sent back an answer we cannot read.');
     try {
       if ('error' in query.data) {
         const purpose = query.data.state
-          ? (await deps.installState.consume(query.data.state)).purpose
+          ? (await deps.installState.consume(query.data.state, browser)).purpose
           : 'install';
         if (purpose === 'login') return res.redirect(302, '/app/?signin=denied');
         const denied = query.data.error === 'access_denied';
@@ -75,7 +80,7 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
             : `The CRM answered: ${query.data.error_description ?? query.data.error}.`,
         );
       }
-      const use = await deps.installState.consume(query.data.state);
+      const use = await deps.installState.consume(query.data.state, browser);
       const crm = deps.crms.choose(use.crm);
       if (use.purpose === 'login') {
         if (!deps.completeSignIn) return fail(400, 'This server does not offer dashboard sign-in.');
@@ -108,7 +113,10 @@ export function oauthRouter(deps: OAuthRoutesDeps): Router {
         .type('html')
         .send(installedPage({ portalName: portal.name, dashboardUrl: deps.dashboardUrl }));
     } catch (error) {
-      if (error instanceof InvalidStateError) return fail(400, error.message);
+      if (error instanceof ForeignBrowserStateError && error.purpose === 'login') {
+        return res.status(error.status).type('html').send(signInFailedPage(error.message));
+      }
+      if (error instanceof InvalidStateError) return fail(error.status, error.message);
       if (error instanceof OAuthRequestError) {
         return fail(400, `The CRM refused to complete the install (${error.error}: ${error.message}).`);
       }

@@ -20,7 +20,7 @@ import {
   type RetentionActionName,
 } from './action-inputs.js';
 import { assignGroup, type Group } from './holdout.js';
-import { newOfferCode, newSurveyToken } from './secrets.js';
+import { newOfferCode, surveyTokenFor } from './secrets.js';
 
 export interface RetentionDeps {
   db: Kysely<Database>;
@@ -28,6 +28,8 @@ export interface RetentionDeps {
   work: Pick<WorkQueue, 'finishRetentionAction'>;
   /** Where customers reach this server (survey links). */
   publicUrl: string;
+  /** The key survey links' tokens are derived with (never stored, so a link is given only once made). */
+  surveyKey: Buffer;
 }
 
 export interface RetentionActionRequest {
@@ -124,9 +126,25 @@ export async function performRetentionAction(
     id: created.id,
     group,
     state: created.crmWork ? 'BLOCK' : 'SUCCESS',
-    outputFields: created.outputFields,
+    outputFields: withSurveyLink(deps, { ...request, id: created.id, group }, created.outputFields),
     replayed: false,
   };
+}
+
+/**
+ * The outputs as answered: a treated feedback request's survey link is added here, from its derived
+ * token, and is never among the outputs stored.
+ */
+function withSurveyLink(
+  deps: RetentionDeps,
+  action: { portalId: number; id: number; action: string; group: Group },
+  stored: OutputFields,
+): OutputFields {
+  if (action.action !== 'request-feedback' || action.group !== 'treatment' || 'survey_url' in stored) {
+    return stored;
+  }
+  const { token } = surveyTokenFor(deps.surveyKey, action.portalId, action.id);
+  return { survey_url: `${deps.publicUrl.replace(/\/+$/, '')}/s/${token}`, ...stored };
 }
 
 type Treatment = { outputFields: OutputFields; crmWork: boolean };
@@ -142,7 +160,7 @@ async function treat(
     case 'send-retention-offer':
       return createOffer(tx, request, inputs as OfferInputs, row);
     case 'request-feedback': {
-      const { token, hash } = newSurveyToken();
+      const { hash } = surveyTokenFor(deps.surveyKey, request.portalId, row.id);
       await tx
         .insertInto('survey_requests')
         .values({
@@ -153,8 +171,7 @@ async function treat(
           expires_at: new Date(row.created_at.getTime() + SURVEY_VALID_DAYS * DAY_MS),
         })
         .execute();
-      const base = deps.publicUrl.replace(/\/+$/, '');
-      return { outputFields: { survey_url: `${base}/s/${token}`, group: 'treatment' }, crmWork: false };
+      return { outputFields: { group: 'treatment' }, crmWork: false };
     }
     case 'proactive-support':
       // The ticket's id is an output: it is known once the CRM has created it.
@@ -234,6 +251,8 @@ async function awardPoints(
 
 interface StoredAction {
   id: number;
+  portal_id: number;
+  action: string;
   group: Group;
   status: string;
   outputs: Record<string, unknown>;
@@ -242,7 +261,7 @@ interface StoredAction {
 function findByKey(db: Kysely<Database>, portalId: number, requestKey: string) {
   return db
     .selectFrom('retention_actions')
-    .select(['id', 'group', 'status', 'outputs'])
+    .select(['id', 'portal_id', 'action', 'group', 'status', 'outputs'])
     .where('portal_id', '=', portalId)
     .where('callback_id', '=', requestKey)
     .executeTakeFirst();
@@ -256,7 +275,11 @@ async function replay(deps: RetentionDeps, stored: StoredAction): Promise<Retent
     id: stored.id,
     group: stored.group,
     state: done ? 'SUCCESS' : 'BLOCK',
-    outputFields: stored.outputs as OutputFields,
+    outputFields: withSurveyLink(
+      deps,
+      { portalId: stored.portal_id, id: stored.id, action: stored.action, group: stored.group },
+      stored.outputs as OutputFields,
+    ),
     replayed: true,
   };
 }

@@ -6,34 +6,62 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
+import { isoDateSchema } from '../iso-date.js';
 import { ModelDataError, parseCsv } from '../model/index.js';
 import { normaliseOfferCode } from './secrets.js';
 
 export const redemptionSchema = z.object({
   code: z.string().trim().min(1).max(64),
-  redeemedAt: z.coerce.date().optional(),
+  redeemedAt: isoDateSchema.optional(),
   /** What the offer cost when used (the discount given), in the portal's currency. */
   value: z.number().min(0).max(1e9).optional(),
 });
 export type Redemption = z.infer<typeof redemptionSchema>;
 
-export type RedemptionStatus = 'redeemed' | 'already_redeemed' | 'expired' | 'unknown_code';
+export type RedemptionStatus =
+  | 'redeemed'
+  | 'already_redeemed'
+  | 'expired'
+  | 'unknown_code'
+  /** Dated before the offer was issued, or more than a day ahead of now. */
+  | 'date_out_of_range';
+
+/** How far ahead of the server's clock a redemption may be dated (billing clocks drift, zones differ). */
+const FUTURE_SLACK_MS = 86_400_000;
+
+export interface RedemptionResult {
+  code: string;
+  status: RedemptionStatus;
+  /** Why a redemption was refused, in words, when the status alone does not say. */
+  message?: string;
+}
 
 export async function redeemOffer(
   db: Kysely<Database>,
   portalId: number,
   redemption: Redemption,
-): Promise<{ code: string; status: RedemptionStatus }> {
+  now = new Date(),
+): Promise<RedemptionResult> {
   const code = normaliseOfferCode(redemption.code);
-  const at = redemption.redeemedAt ?? new Date();
+  const at = redemption.redeemedAt ?? now;
   const offer = await db
     .selectFrom('retention_offers')
-    .select(['id', 'expires_at', 'redeemed_at'])
+    .select(['id', 'created_at', 'expires_at', 'redeemed_at'])
     .where('portal_id', '=', portalId)
     .where('code', '=', code)
     .executeTakeFirst();
   if (!offer) return { code, status: 'unknown_code' };
   if (offer.redeemed_at) return { code, status: 'already_redeemed' };
+  if (at < offer.created_at || at.getTime() > now.getTime() + FUTURE_SLACK_MS) {
+    return {
+      code,
+      status: 'date_out_of_range',
+      message:
+        at < offer.created_at
+          ? `Offer ${code} was issued at ${offer.created_at.toISOString()}; it cannot have been redeemed at ${at.toISOString()}.`
+          : `Offer ${code} cannot have been redeemed at ${at.toISOString()}: that is more than a day from now.`,
+    };
+  }
   if (offer.expires_at < at) return { code, status: 'expired' };
   const updated = await db
     .updateTable('retention_offers')
@@ -48,7 +76,7 @@ export interface RedemptionImport {
   rows: number;
   counts: Record<RedemptionStatus, number>;
   /** Rows not redeemed, by line, with why. */
-  refused: { line: number; code: string; status: RedemptionStatus }[];
+  refused: { line: number; code: string; status: RedemptionStatus; message?: string }[];
 }
 
 /** A CSV with a `code` column and optional `redeemed_at` and `value` columns. */
@@ -75,10 +103,10 @@ export async function importRedemptionsCsv(
       ...(valueAt >= 0 && row[valueAt] ? { value: Number(row[valueAt]) } : {}),
     };
     const result = redemptionSchema.safeParse(input);
-    if (!result.success || (result.data.redeemedAt && Number.isNaN(result.data.redeemedAt.getTime()))) {
-      const issue = result.success
-        ? 'redeemed_at is not a date'
-        : result.error.issues[0]!.path.join('.') + ' ' + result.error.issues[0]!.message;
+    if (!result.success) {
+      const first = result.error.issues[0]!;
+      const field = first.path[0] === 'redeemedAt' ? 'redeemed_at' : first.path.join('.');
+      const issue = `${field} ${first.message}`;
       throw new BadRequestError(`The redemptions CSV, line ${table.lines[i]}: ${issue}.`);
     }
     return { line: table.lines[i]!, redemption: result.data };
@@ -88,12 +116,13 @@ export async function importRedemptionsCsv(
     already_redeemed: 0,
     expired: 0,
     unknown_code: 0,
+    date_out_of_range: 0,
   };
   const refused: RedemptionImport['refused'] = [];
   for (const { line, redemption } of parsed) {
-    const { code, status } = await redeemOffer(db, portalId, redemption);
+    const { code, status, message } = await redeemOffer(db, portalId, redemption);
     counts[status]++;
-    if (status !== 'redeemed') refused.push({ line, code, status });
+    if (status !== 'redeemed') refused.push({ line, code, status, ...(message ? { message } : {}) });
   }
   return { rows: parsed.length, counts, refused };
 }

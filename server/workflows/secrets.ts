@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** Crockford's base 32: no I, L, O or U, so a code read aloud or retyped survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -30,9 +30,22 @@ export function normaliseOfferCode(input: string): string {
   return compact.length === 16 ? `CR-${compact.match(/.{4}/g)!.join('-')}` : input.trim().toUpperCase();
 }
 
-/** A survey link's token (192 random bits) and the hash that is stored instead of it. */
-export function newSurveyToken(): { token: string; hash: string } {
-  const token = randomBytes(24).toString('base64url');
+/**
+ * A survey link's token (192 bits) and the hash that is stored instead of it. The token is derived
+ * with the server's survey key from the retention action it belongs to, so the link can be given
+ * again (a replayed workflow call answers what the first answered) without being kept anywhere;
+ * without the key it can be neither guessed nor worked out from what the database holds.
+ */
+export function surveyTokenFor(
+  key: Buffer,
+  portalId: number,
+  retentionActionId: number,
+): { token: string; hash: string } {
+  const token = createHmac('sha256', key)
+    .update(`survey-link:${portalId}:${retentionActionId}`)
+    .digest()
+    .subarray(0, 24)
+    .toString('base64url');
   return { token, hash: surveyTokenHash(token) };
 }
 

@@ -10,8 +10,15 @@ import type { Database } from '../db/schema.js';
 import { scoreSentiment } from '../features/sentiment/index.js';
 import { surveyTokenHash } from './secrets.js';
 
+/** A score as the form sends it: one decimal whole number from 0 to 10, nothing else. */
+const SCORE_PATTERN = /^(10|[0-9])$/;
+
 export const surveyAnswerSchema = z.object({
-  score: z.coerce.number().int('must be a whole number').min(0, 'must be 0–10').max(10, 'must be 0–10'),
+  score: z
+    .string('must be a whole number from 0 to 10')
+    .trim()
+    .regex(SCORE_PATTERN, 'must be a whole number from 0 to 10')
+    .transform(Number),
   comment: z
     .string()
     .trim()

@@ -10,7 +10,7 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import type { CrmObjectType } from '../../server/crm/connector.js';
 import { startCountingProxy, type ProxiedRequest } from '../support/counting-proxy.js';
-import { startTestProduct } from '../support/product-server.js';
+import { flowCookie, startTestProduct } from '../support/product-server.js';
 import type {
   ConnectorDriver,
   ContractEnvironment,
@@ -141,6 +141,7 @@ export async function walkSalesforceInstall(
 ): Promise<{ status: number; html: string }> {
   const start = await fetch(`${productUrl}/oauth/install?crm=salesforce`, { redirect: 'manual' });
   if (start.status !== 302) throw new Error(`install answered ${start.status}: ${await start.text()}`);
+  const cookie = flowCookie(start);
   const authorize = new URL(start.headers.get('location')!);
   const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
     method: 'POST',
@@ -148,7 +149,7 @@ export async function walkSalesforceInstall(
     body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), orgId, decision: 'allow' }),
   });
   if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
-  const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+  const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual', headers: { cookie } });
   return { status: callback.status, html: await callback.text() };
 }
 

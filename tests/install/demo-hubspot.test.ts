@@ -99,7 +99,7 @@ describe('the demo’s campaign', () => {
   });
 
   it('is in the retention effect report with a treatment and a control group', async () => {
-    const response = await fetch(effectReportUrl);
+    const response = await fetch(effectReportUrl, { headers: { 'X-Churn-Radar-Admin': '1' } });
     expect(response.status).toBe(200);
     const report = (await response.json()) as RetentionEffectReport;
     const winBack = report.campaigns.find(

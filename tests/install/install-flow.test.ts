@@ -163,7 +163,7 @@ describe('a callback that must change nothing', () => {
     const first = await walkInstall(product.url, { portalId: 503 });
     expect(first.status).toBe(200);
     const before = await dumpDatabase();
-    const replay = await fetch(first.callbackUrl);
+    const replay = await fetch(first.callbackUrl, { headers: { cookie: first.flowCookie } });
     expect(replay.status).toBe(400);
     expect(await replay.text()).toContain('already been used');
     expect(await dumpDatabase()).toBe(before);
@@ -171,12 +171,12 @@ describe('a callback that must change nothing', () => {
 
   it('refuses an expired state', async () => {
     const before = await portalCount();
-    const { InstallState } = await import('../../server/oauth/install-state.js');
+    const { InstallState, newBrowserNonce } = await import('../../server/oauth/install-state.js');
     const stale = new InstallState(
       product.ctx.services.cipher.derive('oauth-state'),
       product.ctx.queues.connection,
       product.ctx.config.queuePrefix,
-    ).issue(Date.now() - 11 * 60 * 1000);
+    ).issue(newBrowserNonce(), { now: Date.now() - 11 * 60 * 1000 });
     const result = await walkInstall(product.url, { portalId: 504, tamperState: () => stale });
     expect(result.status).toBe(400);
     expect(result.html).toContain('expired');

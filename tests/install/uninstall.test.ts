@@ -43,7 +43,11 @@ describe('the admin uninstalls the app', () => {
       },
     );
 
-    const response = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, { method: 'POST' });
+    const adminHeaders = { 'X-Churn-Radar-Admin': '1' };
+    const response = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, {
+      method: 'POST',
+      headers: adminHeaders,
+    });
     expect(response.status).toBe(200);
     expect(sandbox.store.isInstalled(PRODUCT_APP.appId, 801)).toBe(false);
     expect(await findPortalByExternalId(db(), 'hubspot', '801')).toMatchObject({ status: 'uninstalled' });
@@ -52,7 +56,10 @@ describe('the admin uninstalls the app', () => {
     ).toEqual([]);
     expect((await listSchedules(queue)).filter((s) => s.id.endsWith(`:portal:${portalId}`))).toEqual([]);
 
-    const again = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, { method: 'POST' });
+    const again = await fetch(`${product.url}/api/v1/portals/${portalId}/uninstall`, {
+      method: 'POST',
+      headers: adminHeaders,
+    });
     expect(again.status).toBe(404);
   });
 });

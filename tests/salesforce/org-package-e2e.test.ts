@@ -155,10 +155,14 @@ afterAll(async () => {
   await harness?.stop();
 });
 
+/** What the operator's own calls to the admin routes carry (they have no dashboard session). */
+const ADMIN_HEADERS = { 'X-Churn-Radar-Admin': '1' };
+
 describe('the Churn Radar package in a Salesforce org', () => {
   it('gets its secret once the package is installed, and calls in only with it', async () => {
     const early = await fetch(`${harness.product.url}/api/v1/portals/${portalId}/org-credential`, {
       method: 'POST',
+      headers: ADMIN_HEADERS,
     });
     expect(early.status).toBe(409);
     expect(((await early.json()) as { status: string }).status).toBe('awaiting_package');
@@ -172,7 +176,9 @@ describe('the Churn Radar package in a Salesforce org', () => {
       180_000,
     );
     // The install's first cycle set the secret, since the package is there now.
-    const status = await fetch(`${harness.product.url}/api/v1/portals/${portalId}/org-credential`);
+    const status = await fetch(`${harness.product.url}/api/v1/portals/${portalId}/org-credential`, {
+      headers: ADMIN_HEADERS,
+    });
     expect(await status.json()).toMatchObject({ status: 'set', needed: true });
     const principals = (await (await fetch(admin('/credentials'))).json()) as unknown;
     expect(JSON.stringify(principals)).toContain('Configured');
@@ -357,6 +363,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
     await installPackage(other.org);
     const connected = await fetch(`${harness.product.url}/api/v1/portals/${other.portalId}/org-credential`, {
       method: 'POST',
+      headers: ADMIN_HEADERS,
     });
     expect(connected.status).toBe(200);
     const crossed = answered(

@@ -1,3 +1,5 @@
+import { flowCookie } from './product-server.js';
+
 /**
  * A dashboard sign-in walked over HTTP as a browser would: the product's `/app/login`, the CRM's
  * authorize page (approved for `portalId`), and back to the product's callback, which sets the
@@ -26,6 +28,7 @@ async function signIn(
 ): Promise<DashboardSession> {
   const start = await fetch(`${productUrl}${loginPath}`, { redirect: 'manual' });
   if (start.status !== 302) throw new Error(`${loginPath} answered ${start.status}`);
+  const flow = flowCookie(start);
   const authorize = new URL(start.headers.get('location')!);
   const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
     method: 'POST',
@@ -33,8 +36,11 @@ async function signIn(
     body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), ...consentFields }),
   });
   if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
-  const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
-  const setCookie = callback.headers.get('set-cookie') ?? '';
+  const callback = await fetch(consent.headers.get('location')!, {
+    redirect: 'manual',
+    headers: { cookie: flow },
+  });
+  const setCookie = callback.headers.getSetCookie().find((c) => c.startsWith('churn_session=')) ?? '';
   if (callback.status !== 302 || !setCookie) {
     throw new Error(`the sign-in callback answered ${callback.status}: ${await callback.text()}`);
   }

@@ -116,15 +116,30 @@ async function openPersistentDatabase(dataDir: string): Promise<TestDatabase> {
 }
 
 /**
+ * The round-trip cookie a product's `/oauth/install` or `/app/login` answer set (`name=value`), which
+ * the browser sends back to the callback.
+ */
+export function flowCookie(start: Response): string {
+  const cookie = start.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('churn_oauth_flow='));
+  if (!cookie) throw new Error('the product set no round-trip cookie');
+  return cookie;
+}
+
+/**
  * An admin's install, walked through over HTTP: the product's install link, the CRM's consent
- * page (approve or deny), and back to the product's callback. Returns the callback's answer.
+ * page (approve or deny), and back to the product's callback with the install's round-trip cookie.
+ * Returns the callback's answer.
  */
 export async function walkInstall(
   productUrl: string,
   options: { portalId: number; decision?: 'approve' | 'deny'; tamperState?: (state: string) => string },
-): Promise<{ status: number; html: string; callbackUrl: string }> {
+): Promise<{ status: number; html: string; callbackUrl: string; flowCookie: string }> {
   const start = await fetch(`${productUrl}/oauth/install`, { redirect: 'manual' });
   if (start.status !== 302) throw new Error(`install answered ${start.status}`);
+  const cookie = flowCookie(start);
   const authorize = new URL(start.headers.get('location')!);
   const fields = Object.fromEntries(authorize.searchParams);
   if (options.tamperState && fields.state) fields.state = options.tamperState(fields.state);
@@ -139,6 +154,6 @@ export async function walkInstall(
   });
   if (consent.status !== 302) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
   const callbackUrl = consent.headers.get('location')!;
-  const callback = await fetch(callbackUrl, { redirect: 'manual' });
-  return { status: callback.status, html: await callback.text(), callbackUrl };
+  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie } });
+  return { status: callback.status, html: await callback.text(), callbackUrl, flowCookie: cookie };
 }

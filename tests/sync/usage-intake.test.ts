@@ -49,7 +49,10 @@ interface IssuedKey {
 }
 
 async function admin(method: string, path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${product.url}/api/v1/portals${path}`, { method, headers });
+  const response = await fetch(`${product.url}/api/v1/portals${path}`, {
+    method,
+    headers: { 'X-Churn-Radar-Admin': '1', ...headers },
+  });
   return {
     status: response.status,
     headers: response.headers,
@@ -189,7 +192,10 @@ describe('the usage API key', () => {
     const server = await listen(app, '127.0.0.1', 0);
     try {
       expect((await fetch(`${server.url}/guarded`)).status).toBe(403);
-      expect((await fetch(`${server.url}/open`)).status).toBe(200);
+      expect((await fetch(`${server.url}/open`)).status).toBe(403);
+      expect((await fetch(`${server.url}/open`, { headers: { 'X-Churn-Radar-Admin': '1' } })).status).toBe(
+        200,
+      );
     } finally {
       await server.close();
     }

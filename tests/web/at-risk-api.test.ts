@@ -7,7 +7,13 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { syncOwners } from '../../server/sync/owners.js';
 import { dashboardCall, type DashboardSession } from '../support/dashboard-session.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import {
+  flowCookie,
+  PRODUCT_APP,
+  startTestProduct,
+  walkInstall,
+  type TestProduct,
+} from '../support/product-server.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
 
 const HUB = 821;
@@ -49,6 +55,7 @@ const call = <T>(path: string, as: DashboardSession = session) => dashboardCall<
 /** A sign-in through the CRM's consent page as one of the portal's users (its admin when unnamed). */
 async function signInAs(userId?: number): Promise<DashboardSession> {
   const start = await fetch(`${product.url}/app/login?portal=${HUB}`, { redirect: 'manual' });
+  const flow = flowCookie(start);
   const authorize = new URL(start.headers.get('location')!);
   const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
     method: 'POST',
@@ -61,8 +68,14 @@ async function signInAs(userId?: number): Promise<DashboardSession> {
     }),
   });
   if (consent.status !== 302) throw new Error(`consent answered ${consent.status}`);
-  const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
-  const cookie = (callback.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const callback = await fetch(consent.headers.get('location')!, {
+    redirect: 'manual',
+    headers: { cookie: flow },
+  });
+  const cookie = callback.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('churn_session='))!
+    .split(';')[0]!;
   const about = (await (await fetch(`${product.url}/api/v1/session`, { headers: { cookie } })).json()) as {
     csrfToken: string;
     portal: { id: number };

@@ -4,7 +4,13 @@ import { freePort } from '../../server/api/http-server.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import {
+  flowCookie,
+  PRODUCT_APP,
+  startTestProduct,
+  walkInstall,
+  type TestProduct,
+} from '../support/product-server.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
 
 let redis: EmbeddedRedis;
@@ -82,6 +88,8 @@ describe('signing in to the dashboard through the CRM', () => {
       const plain = (url: string) => url.replace(publicUrl, secure.url);
       const roundTrip = async (start: string) => {
         const first = await fetch(`${secure.url}${start}`, { redirect: 'manual' });
+        const flow = flowCookie(first);
+        expect(first.headers.getSetCookie()[0]).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/i);
         const authorize = new URL(first.headers.get('location')!);
         const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
           method: 'POST',
@@ -92,12 +100,16 @@ describe('signing in to the dashboard through the CRM', () => {
             decision: 'approve',
           }),
         });
-        return fetch(plain(consent.headers.get('location')!), { redirect: 'manual' });
+        return fetch(plain(consent.headers.get('location')!), {
+          redirect: 'manual',
+          headers: { cookie: flow },
+        });
       };
       expect((await roundTrip('/oauth/install')).status).toBe(200);
       const signedIn = await roundTrip('/app/login');
       expect(signedIn.status).toBe(302);
-      expect(signedIn.headers.get('set-cookie')).toMatch(/; Secure/i);
+      const sessionCookie = signedIn.headers.getSetCookie().find((c) => c.startsWith('churn_session='));
+      expect(sessionCookie).toMatch(/; Secure/i);
     } finally {
       sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
       await secure.close();
@@ -113,6 +125,7 @@ describe('signing in to the dashboard through the CRM', () => {
   it('sends a refused sign-in back to the sign-in page, and spends a sign-in link once', async () => {
     const consent = async (decision: 'approve' | 'deny') => {
       const start = await fetch(`${product.url}/app/login?portal=${HUB_A}`, { redirect: 'manual' });
+      const flow = flowCookie(start);
       const authorize = new URL(start.headers.get('location')!);
       expect(authorize.pathname).toBe(`/oauth/${HUB_A}/authorize`);
       const answer = await fetch(`${authorize.origin}${authorize.pathname}`, {
@@ -124,18 +137,22 @@ describe('signing in to the dashboard through the CRM', () => {
           decision,
         }),
       });
-      return answer.headers.get('location')!;
+      return { location: answer.headers.get('location')!, cookie: flow };
     };
-    const denied = await fetch(await consent('deny'), { redirect: 'manual' });
+    const sessionCookies = (res: Response) =>
+      res.headers.getSetCookie().filter((c) => c.startsWith('churn_session='));
+    const refused = await consent('deny');
+    const denied = await fetch(refused.location, { redirect: 'manual', headers: { cookie: refused.cookie } });
     expect(denied.status).toBe(302);
     expect(denied.headers.get('location')).toBe('/app/?signin=denied');
-    expect(denied.headers.get('set-cookie')).toBeNull();
+    expect(sessionCookies(denied)).toEqual([]);
 
     const callback = await consent('approve');
-    expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
-    const replay = await fetch(callback, { redirect: 'manual' });
+    const headers = { cookie: callback.cookie };
+    expect((await fetch(callback.location, { redirect: 'manual', headers })).status).toBe(302);
+    const replay = await fetch(callback.location, { redirect: 'manual', headers });
     expect(replay.status).toBe(400);
-    expect(replay.headers.get('set-cookie')).toBeNull();
+    expect(sessionCookies(replay)).toEqual([]);
   });
 
   it('answers 401 without a session and 404 for another portal', async () => {

@@ -9,6 +9,7 @@ import { latestRunProgress } from '../../server/scoring/runs.js';
 import { startSalesforceHarness } from '../contract/salesforce-driver.js';
 import { dashboardCall, signInToSalesforceDashboard } from '../support/dashboard-session.js';
 import { waitUntil } from '../support/processes.js';
+import { flowCookie } from '../support/product-server.js';
 
 let harness: Awaited<ReturnType<typeof startSalesforceHarness>>;
 let worker: WorkerPool;
@@ -50,6 +51,7 @@ describe('the dashboard of a Salesforce org', () => {
   it('refuses a user of an org where the app is not installed', async () => {
     const other = harness.sandbox.store.createOrg({ name: 'Not installed' });
     const start = await fetch(`${harness.product.url}/app/login?crm=salesforce`, { redirect: 'manual' });
+    const flow = flowCookie(start);
     const authorize = new URL(start.headers.get('location')!);
     const consent = await fetch(`${authorize.origin}${authorize.pathname}`, {
       method: 'POST',
@@ -60,9 +62,12 @@ describe('the dashboard of a Salesforce org', () => {
         decision: 'allow',
       }),
     });
-    const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+    const callback = await fetch(consent.headers.get('location')!, {
+      redirect: 'manual',
+      headers: { cookie: flow },
+    });
     expect(callback.status).toBe(403);
-    expect(callback.headers.get('set-cookie')).toBeNull();
+    expect(callback.headers.getSetCookie().filter((c) => c.startsWith('churn_session='))).toEqual([]);
     expect(await callback.text()).toContain(`not installed in Salesforce account ${other.orgId}`);
   });
 });

@@ -19,7 +19,12 @@ beforeAll(async () => {
   redis = await startEmbeddedRedis();
   database = await openTestDatabase();
   queues = new Queues({ redisUrl: redis.url, prefix: 'retention-actions-test' });
-  deps = { db: database.db, work: new BullMqWorkQueue(queues), publicUrl: 'https://churn.example.com/' };
+  deps = {
+    db: database.db,
+    work: new BullMqWorkQueue(queues),
+    publicUrl: 'https://churn.example.com/',
+    surveyKey: Buffer.alloc(32, 7),
+  };
   portalId = (
     await upsertInstalledPortal(database.db, { crm: 'hubspot', externalId: '77', name: 'Acme', domain: null })
   ).id;
@@ -233,9 +238,15 @@ describe('a retention action on a contact', () => {
     const imported = await importRedemptionsCsv(
       database.db,
       portalId,
-      `code,redeemed_at,value\n${other.code},2026-11-20T10:00:00Z,12.5\n${offer.code},,\nCR-0000-0000-0000-0000,,\n`,
+      `code,redeemed_at,value\n${other.code},${new Date().toISOString()},12.5\n${offer.code},,\nCR-0000-0000-0000-0000,,\n`,
     );
-    expect(imported.counts).toEqual({ redeemed: 1, already_redeemed: 1, expired: 0, unknown_code: 1 });
+    expect(imported.counts).toEqual({
+      redeemed: 1,
+      already_redeemed: 1,
+      expired: 0,
+      unknown_code: 1,
+      date_out_of_range: 0,
+    });
     expect(imported.refused.map((r) => r.line)).toEqual([3, 4]);
     await expect(importRedemptionsCsv(database.db, portalId, 'code,value\nCR-1,abc\n')).rejects.toThrow(
       /line 2/,

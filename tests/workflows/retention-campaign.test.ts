@@ -169,6 +169,7 @@ async function runOfferCampaign(hub: number, contactIds: string[]): Promise<Enro
 async function effectReport(hub: number, asOf: Date): Promise<RetentionEffectReport> {
   const response = await fetch(
     `${product.url}/api/v1/portals/${portalIds.get(hub)}/retention/effect?asOf=${asOf.toISOString()}`,
+    { headers: { 'X-Churn-Radar-Admin': '1' } },
   );
   expect(response.status).toBe(200);
   return (await response.json()) as RetentionEffectReport;
@@ -432,7 +433,7 @@ describe('a retention offer campaign with a 20 % holdout', () => {
     const redeem = (body: unknown) =>
       fetch(`${base}/redeem`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', 'X-Churn-Radar-Admin': '1' },
         body: JSON.stringify(body),
       });
     const first = await redeem({ code: codes[0]!.toLowerCase(), value: 40 });
@@ -443,7 +444,7 @@ describe('a retention offer campaign with a 20 % holdout', () => {
     expect((await redeem({ value: 3 })).status).toBe(400);
     const imported = await fetch(`${base}/redemptions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/csv' },
+      headers: { 'Content-Type': 'text/csv', 'X-Churn-Radar-Admin': '1' },
       body: `code,value\n${codes[1]},35\n${codes[2]},25\n`,
     });
     expect(imported.status).toBe(200);
@@ -552,7 +553,12 @@ describe('a feedback request', () => {
 });
 
 describe('actions performed from outside a workflow', () => {
-  const deps = () => ({ db: product.ctx.db.db, work: product.ctx.work, publicUrl: product.url });
+  const deps = () => ({
+    db: product.ctx.db.db,
+    work: product.ctx.work,
+    publicUrl: product.url,
+    surveyKey: product.ctx.services.cipher.derive('survey-links'),
+  });
   const completed = (id: number) =>
     until(async () => {
       const row = await product.ctx.db.db

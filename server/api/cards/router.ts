@@ -20,6 +20,8 @@ export interface CardsRouterDeps {
   clientSecret: string | undefined;
   /** The address HubSpot calls us at; the signed URI is this plus the path and query as received. */
   publicUrl: string;
+  /** The key survey links' tokens are derived with. */
+  surveyKey: Buffer;
   now?: () => number;
 }
 

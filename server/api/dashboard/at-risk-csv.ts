@@ -1,3 +1,4 @@
+import { csvLine } from '../../csv-cell.js';
 import type { AtRiskRow, ListedReason } from './at-risk.js';
 import { TOP_REASONS } from './at-risk.js';
 
@@ -22,17 +23,6 @@ const CSV_COLUMNS = [
   'crm_url',
 ] as const;
 
-/**
- * A cell of the file. Text that a spreadsheet would run as a formula (a leading =, +, -, @, tab or
- * carriage return) is written with a leading apostrophe; numbers are numbers, a negative one too.
- */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** A reason's value as the customer has it: numbers to two decimals at most. */
 function reasonValue(reason: ListedReason | undefined): string | number | null {
   if (!reason || reason.value === null) return null;
@@ -47,7 +37,7 @@ export function atRiskCsv(rows: AtRiskRow[], crmUrl: (contactId: string) => stri
       reasonValue(reason),
     ]);
     lines.push(
-      [
+      csvLine([
         r.contactId,
         r.name,
         r.email,
@@ -61,9 +51,7 @@ export function atRiskCsv(rows: AtRiskRow[], crmUrl: (contactId: string) => stri
         ...reasons,
         r.recommendation.title,
         crmUrl(r.contactId),
-      ]
-        .map(csvCell)
-        .join(','),
+      ]),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

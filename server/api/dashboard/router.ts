@@ -40,7 +40,7 @@ export interface DashboardDeps {
   /** Links to contacts' pages in the portal's CRM. */
   recordLinks: RecordLinks;
   /** Where plays started from the contact view hand their CRM work, and survey links point. */
-  retention: Pick<RetentionDeps, 'work' | 'publicUrl'>;
+  retention: Pick<RetentionDeps, 'work' | 'publicUrl' | 'surveyKey'>;
 }
 
 const portalParams = z.object({ portalId: z.coerce.number().int().positive() });

@@ -20,13 +20,24 @@ export class CsrfError extends AppError {
   }
 }
 
-/** The value of one cookie from the request's Cookie header. */
+/**
+ * The value of one cookie from the request's Cookie header; a value whose percent-escapes do not
+ * decode is no cookie at all, as if the browser had not sent it.
+ */
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeCookieValue(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+function decodeCookieValue(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The session a route runs under, set by the guard. */

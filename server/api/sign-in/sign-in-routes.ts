@@ -7,7 +7,8 @@ import { json } from '../../db/json.js';
 import { findPortal, findPortalByExternalId } from '../../db/portals.js';
 import type { Logger } from '../../logger.js';
 import type { InstallState } from '../../oauth/install-state.js';
-import { escapeHtml } from '../../oauth/pages.js';
+import { startBrowserFlow } from '../../oauth/flow-cookie.js';
+import { signInFailedPage } from '../../oauth/pages.js';
 import { crmQuery } from '../../oauth/routes.js';
 import { portalSessionGuard, readCookie, SESSION_COOKIE } from './session-guard.js';
 import { createSession, endSession, findSession, SESSION_TTL_MS } from './sessions.js';
@@ -34,12 +35,6 @@ function setSessionCookie(res: Response, deps: SignInDeps, token: string): void 
     path: '/',
     maxAge: SESSION_TTL_MS,
   });
-}
-
-export function signInFailedPage(reason: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in failed · Churn Radar</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;color:#1f2933;background:#f5f7fa;margin:0}main{max-width:32rem;margin:4rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 12px #0001}h1{font-size:1.4rem;color:#b42318}a{color:#0b5cad}</style></head>
-<body><main><h1>You are not signed in</h1><p>${escapeHtml(reason)}</p><p><a href="/app/login">Try again</a></p></main></body></html>`;
 }
 
 /**
@@ -99,16 +94,17 @@ export async function completeSignIn(
 }
 
 /**
- * `/app/login` sends the browser to the CRM's authorize page with a state marked for sign-in (the
- * callback is the app's one OAuth redirect URL); `/api/v1/session` tells the dashboard who is
+ * `/app/login` sends the browser to the CRM's authorize page with a state marked for sign-in and
+ * bound to this browser's round-trip cookie (the callback is the app's one OAuth redirect URL); `/api/v1/session` tells the dashboard who is
  * signed in and its CSRF token; `POST /api/v1/session/logout` ends the session.
  */
 export function signInRouter(deps: SignInDeps): Router {
   const router = Router();
   router.get('/app/login', (req, res) => {
     const crm = deps.crms.choose(crmQuery.parse(req.query).crm);
+    const browser = startBrowserFlow(res, deps.publicUrl);
     const url = deps.crms.stackFor(crm).oauth.authorizeUrl({
-      state: deps.installState.issue(Date.now(), 'login', crm),
+      state: deps.installState.issue(browser, { purpose: 'login', crm }),
       scopes: deps.scopes.required,
       optionalScopes: deps.scopes.optional,
       // A portal named in the link goes to the CRM's page for that account, so the user does not
