@@ -162,7 +162,7 @@ function ticketsWithTone(tickets: number, windowDays: 30 | 90, row: Row): string
   if (worst === null) return counted;
   const tone = toneOf(worst);
   if (tone === 'angry' || tone === 'unhappy')
-    return tickets === 1 && counted === text ? `${text}, ${tone}` : `${counted}, one ${tone}`;
+    return tickets === 1 && counted === text ? `${text}, ${tone}` : `${counted}, at least one ${tone}`;
   return tickets === 1 ? `${counted}, not unhappy` : `${counted}, none unhappy`;
 }
 
@@ -251,7 +251,7 @@ const PHRASES: Record<string, Phrase> = {
     if (tickets !== null && tickets > 0) {
       // All the 90 days' tickets in the last 30: say so, as a person would.
       const counted = `${plural(tickets, 'support ticket')} ${recent === tickets ? 'in 30 days' : 'in 3 months'}`;
-      return Math.round(tickets) === 1 ? `${counted}, ${tone}` : `${counted}, one ${tone}`;
+      return Math.round(tickets) === 1 ? `${counted}, ${tone}` : `${counted}, at least one ${tone}`;
     }
     return `${tone === 'angry' ? 'An angry' : 'An unhappy'} message to support in 3 months`;
   },

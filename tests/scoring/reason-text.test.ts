@@ -87,13 +87,13 @@ describe('a reason in plain words', () => {
       'tickets_30d',
       3,
       { tickets_90d: 3, support_sentiment_worst_90d: -0.74 },
-      '3 support tickets in 30 days, one angry',
+      '3 support tickets in 30 days, at least one angry',
     ],
     [
       'tickets_30d',
       3,
       { tickets_90d: 7, support_sentiment_worst_90d: -0.2 },
-      '3 support tickets in 30 days (7 in 3 months), one unhappy',
+      '3 support tickets in 30 days (7 in 3 months), at least one unhappy',
     ],
     [
       'tickets_30d',
@@ -132,7 +132,7 @@ describe('a reason in plain words', () => {
       'support_sentiment_worst_90d',
       -0.74,
       { tickets_30d: 3, tickets_90d: 3 },
-      '3 support tickets in 30 days, one angry',
+      '3 support tickets in 30 days, at least one angry',
     ],
     ['support_sentiment_worst_90d', -0.74, {}, 'An angry message to support in 3 months'],
     [
@@ -251,7 +251,7 @@ describe('a reason in plain words', () => {
     }
     // With ticket counts, the only numbers are the counts.
     expect(text('support_sentiment_worst_90d', -0.74, { tickets_30d: 2, tickets_90d: 5 })).toBe(
-      '5 support tickets in 3 months, one angry',
+      '5 support tickets in 3 months, at least one angry',
     );
   });
 
@@ -344,7 +344,7 @@ describe('a missing value is never a reason', () => {
     const { up, down } = pickReasons(reasons, row, 3);
     expect(up.map((x) => [x.feature, x.text])).toEqual([
       ['days_since_last_purchase', 'No purchase in 12 months'],
-      ['tickets_30d', '3 support tickets in 30 days, one angry'],
+      ['tickets_30d', '3 support tickets in 30 days, at least one angry'],
       ['usage_trend', 'Product use fell from 25 to 0 minutes a week'],
     ]);
     expect(down.map((x) => [x.feature, x.text])).toEqual([
