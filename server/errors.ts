@@ -38,3 +38,9 @@ export class ServiceUnavailableError extends AppError {
     super(503, code, message, details);
   }
 }
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+  }
+}

@@ -26,6 +26,8 @@ export interface WorkQueue {
    * callback. Asking again while it waits or runs is the same work; after it failed, it runs again.
    */
   finishRetentionAction(actionId: number): Promise<void>;
+  /** A received redemptions CSV, applied in batches by a worker (`redemption_imports`). */
+  applyRedemptionImport(importId: number): Promise<void>;
   /** A new install: the app's properties in the CRM, the weekly slot, a first cycle. */
   bootstrapPortal(portalId: number): Promise<void>;
   /** An install that is gone: nothing scheduled for the portal runs again. Returns what was removed. */

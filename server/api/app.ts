@@ -146,6 +146,7 @@ export function createApp(ctx: AppContext): Express {
       db: ctx.db.db,
       session: dashboardGuard,
       requireAdmin: loopbackAdminGuard(ctx.config.env),
+      work: ctx.work,
     }),
   );
 

@@ -8,11 +8,17 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { findPortal } from '../db/portals.js';
 import type { Database } from '../db/schema.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { parseIsoDate } from '../iso-date.js';
 import { retentionEffect } from '../workflows/outcomes.js';
 import { readCookie, SESSION_COOKIE } from './sign-in/session-guard.js';
-import { importRedemptionsCsv, redeemOffer, redemptionSchema } from '../workflows/redemptions.js';
+import {
+  MAX_IMPORT_BYTES,
+  receiveRedemptionsCsv,
+  redemptionImportReport,
+} from '../workflows/redemption-import.js';
+import { redeemOffer, redemptionSchema } from '../workflows/redemptions.js';
+import type { WorkQueue } from '../work-queue.js';
 
 export interface RetentionRouterDeps {
   db: Kysely<Database>;
@@ -20,9 +26,12 @@ export interface RetentionRouterDeps {
   session: RequestHandler;
   /** Callers without a session (billing imports, scripts). */
   requireAdmin: RequestHandler;
+  /** Applies a received redemptions CSV. */
+  work: Pick<WorkQueue, 'applyRedemptionImport'>;
 }
 
 const params = z.object({ portalId: z.coerce.number().int().positive() });
+const importParams = z.object({ importId: z.coerce.number().int().positive().max(2_147_483_647) });
 /** The earliest `asOf` taken: before any campaign this product could have run. */
 const EARLIEST_AS_OF = new Date('2000-01-01T00:00:00Z');
 /** How far ahead an `asOf` may look: every window has matured by then. */
@@ -78,17 +87,47 @@ export function retentionRouter(deps: RetentionRouterDeps): Router {
     res.status(status).json(result);
   });
 
-  router.post(
-    `${base}/offers/redemptions`,
-    guard,
-    express.text({ type: ['text/csv', 'text/plain'], limit: '10mb' }),
-    async (req, res) => {
-      const portalId = await portalOf(req);
-      if (typeof req.body !== 'string') {
-        throw new BadRequestError('Send the redemptions as CSV with Content-Type: text/csv.');
+  /**
+   * A billing CSV, read as it streams in (no body parser holds it): 202 with the import, whose
+   * progress and outcome `GET …/offers/redemptions/:importId` tells while a worker applies it.
+   */
+  router.post(`${base}/offers/redemptions`, guard, async (req, res) => {
+    const portalId = await portalOf(req);
+    if (!req.is(['text/csv', 'text/plain'])) {
+      throw new BadRequestError('Send the redemptions as CSV with Content-Type: text/csv.');
+    }
+    if (Number(req.headers['content-length'] ?? 0) > MAX_IMPORT_BYTES) {
+      res.set('Connection', 'close');
+      throw new PayloadTooLargeError(
+        `The redemptions CSV is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; send it in parts.`,
+      );
+    }
+    try {
+      const { importId, rows } = await receiveRedemptionsCsv(
+        deps.db,
+        portalId,
+        req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
+      );
+      if (rows > 0) await deps.work.applyRedemptionImport(importId);
+      const location = `/api/v1/portals/${portalId}/offers/redemptions/${importId}`;
+      res
+        .status(202)
+        .location(location)
+        .json(await redemptionImportReport(deps.db, portalId, importId));
+    } catch (error) {
+      // The rest of a refused file is not read: the answer goes now and the connection closes.
+      if (!req.complete) {
+        res.set('Connection', 'close');
+        req.resume();
       }
-      res.json(await importRedemptionsCsv(deps.db, portalId, req.body));
-    },
-  );
+      throw error;
+    }
+  });
+
+  router.get(`${base}/offers/redemptions/:importId`, guard, async (req, res) => {
+    const portalId = await portalOf(req);
+    const { importId } = importParams.parse(req.params);
+    res.json(await redemptionImportReport(deps.db, portalId, importId));
+  });
   return router;
 }

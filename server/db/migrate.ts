@@ -14,6 +14,7 @@ import * as owners from './migrations/0012-owners.js';
 import * as contactOutcomes from './migrations/0013-contact-outcomes.js';
 import * as accountScores from './migrations/0014-account-scores.js';
 import * as portalReports from './migrations/0015-portal-reports.js';
+import * as redemptionImports from './migrations/0016-redemption-imports.js';
 
 /** Migrations in the order they run; a new one is added at the end, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-contact-outcomes': contactOutcomes,
   '0014-account-scores': accountScores,
   '0015-portal-reports': portalReports,
+  '0016-redemption-imports': redemptionImports,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -53,6 +53,38 @@ export interface PortalReportsTable {
   duration_ms: number;
 }
 
+/** A CSV of offer redemptions from billing: read in by the request, applied by a worker. */
+export interface RedemptionImportsTable {
+  id: Generated<number>;
+  portal_id: BigId;
+  status: 'receiving' | 'queued' | 'running' | 'succeeded' | 'failed';
+  rows: ColumnType<number, number | undefined, number>;
+  rows_done: ColumnType<number, number | undefined, number>;
+  /** Why the import stopped, when it failed. */
+  error: string | null;
+  created_at: CreatedTimestamp;
+  finished_at: Timestamp | null;
+}
+
+/** One row of a redemptions CSV, with its outcome once applied (null until then). */
+export interface RedemptionImportRowsTable {
+  import_id: BigId;
+  line: number;
+  code: string;
+  redeemed_at: Timestamp | null;
+  value: number | null;
+  status: RedemptionOutcome | null;
+  message: string | null;
+}
+
+export type RedemptionOutcome =
+  | 'redeemed'
+  | 'already_redeemed'
+  | 'expired'
+  | 'unknown_code'
+  /** Dated before the offer was issued, or more than a day ahead of now. */
+  | 'date_out_of_range';
+
 /** A person the CRM assigns records to, read whole at each sync; `user_id` is the CRM user. */
 export interface OwnersTable {
   portal_id: BigId;
@@ -508,6 +540,8 @@ export interface Database {
   owners: OwnersTable;
   contact_outcomes: ContactOutcomesTable;
   portal_reports: PortalReportsTable;
+  redemption_imports: RedemptionImportsTable;
+  redemption_import_rows: RedemptionImportRowsTable;
 }
 
 export type Portal = Selectable<PortalsTable>;

@@ -2,6 +2,7 @@ import type { RecordRefetch, WorkQueue } from '../work-queue.js';
 import { enqueueBootstrapPortal } from './bootstrap-portal.js';
 import { removePortalSchedules } from './portal-schedules.js';
 import type { Queues } from './queues.js';
+import { enqueueRedemptionImport } from './redemption-import-job.js';
 import { enqueueRefetches } from './refetch-job.js';
 import { enqueueContactRescore } from './rescore-jobs.js';
 import { enqueueRetentionAction } from './retention-action-job.js';
@@ -20,6 +21,10 @@ export class BullMqWorkQueue implements WorkQueue {
 
   finishRetentionAction(actionId: number): Promise<void> {
     return enqueueRetentionAction(this.queues, actionId);
+  }
+
+  applyRedemptionImport(importId: number): Promise<void> {
+    return enqueueRedemptionImport(this.queues, importId);
   }
 
   bootstrapPortal(portalId: number): Promise<void> {

@@ -15,6 +15,7 @@ import { HEARTBEAT_JOB, processHeartbeat } from './heartbeat.js';
 import { processPurgeUninstalled, PURGE_UNINSTALLED_JOB } from './purge-uninstalled.js';
 import { processRetentionAction, RETENTION_ACTION_JOB } from './retention-action-job.js';
 import { processRefetch, REFETCH_JOB } from './refetch-job.js';
+import { processRedemptionImport, REDEMPTION_IMPORT_JOB } from './redemption-import-job.js';
 import { processReports, REPORTS_JOB } from './reports-job.js';
 import { processSync, SYNC_JOB } from './sync-jobs.js';
 import { CYCLE_JOB, enqueueCycle, processCycle } from './cycle-job.js';
@@ -112,6 +113,8 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
       switch (job.name) {
         case RETENTION_ACTION_JOB:
           return processRetentionAction(job, { db: ctx.db.db, crms: ctx.services.crms });
+        case REDEMPTION_IMPORT_JOB:
+          return processRedemptionImport(job, { db: ctx.db.db });
         default:
           throw new UnrecoverableError(`unknown workflows job ${job.name}`);
       }

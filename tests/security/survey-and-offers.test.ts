@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import { surveyTokenHash } from '../../server/workflows/secrets.js';
 import { dashboardCall } from '../support/dashboard-session.js';
+import { applyRedemptionImport } from '../../server/workflows/redemption-import.js';
+import { importOutcome } from '../support/redemption-import.js';
 import { startSignedInProduct, type SignedInProduct } from '../support/signed-in-product.js';
 
 const HUB = 934;
@@ -10,6 +12,8 @@ const DAY_MS = 86_400_000;
 let running: SignedInProduct;
 const url = () => running.product.url;
 const db = () => running.product.ctx.db.db;
+/** This file runs no worker: an accepted import is applied in-process. */
+const apply = (importId: number) => applyRedemptionImport(running.product.ctx.db.db, importId);
 const portalPath = (rest: string) => `/api/v1/portals/${running.portalId}${rest}`;
 
 type PlayAnswer = { id: number; outputs: Record<string, string>; replayed: boolean };
@@ -154,20 +158,13 @@ describe('an offer redemption', () => {
   });
 
   it('in a billing CSV, a row dated before the offer is reported refused and the rest still counts', async () => {
+    const headers = { cookie: running.session.cookie, 'x-csrf-token': running.session.csrfToken };
     const answer = await fetch(`${url()}${portalPath('/offers/redemptions')}`, {
       method: 'POST',
-      headers: {
-        cookie: running.session.cookie,
-        'x-csrf-token': running.session.csrfToken,
-        'content-type': 'text/csv',
-      },
+      headers: { ...headers, 'content-type': 'text/csv' },
       body: `code,redeemed_at,value\n${code},1970-01-01T00:00:00Z,5\n`,
     });
-    expect(answer.status).toBe(200);
-    const report = (await answer.json()) as {
-      counts: Record<string, number>;
-      refused: { line: number; code: string; status: string }[];
-    };
+    const report = await importOutcome(url(), answer, headers, { apply });
     expect(report.counts).toMatchObject({ redeemed: 0, date_out_of_range: 1 });
     expect(report.refused).toEqual([expect.objectContaining({ line: 2, code, status: 'date_out_of_range' })]);
     expect(await redeemedAt()).toBeNull();

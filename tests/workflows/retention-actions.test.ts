@@ -5,7 +5,12 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { BullMqWorkQueue } from '../../server/jobs/bullmq-work-queue.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { performRetentionAction, type RetentionDeps } from '../../server/workflows/perform-action.js';
-import { importRedemptionsCsv, redeemOffer } from '../../server/workflows/redemptions.js';
+import {
+  applyRedemptionImport,
+  receiveRedemptionsCsv,
+  redemptionImportReport,
+} from '../../server/workflows/redemption-import.js';
+import { redeemOffer } from '../../server/workflows/redemptions.js';
 import { submitSurveyAnswer, surveyState } from '../../server/workflows/survey.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -235,11 +240,12 @@ describe('a retention action on a contact', () => {
       status: 'redeemed',
     });
     expect((await redeemOffer(database.db, portalId, { code: offer.code })).status).toBe('already_redeemed');
-    const imported = await importRedemptionsCsv(
-      database.db,
-      portalId,
-      `code,redeemed_at,value\n${other.code},${new Date().toISOString()},12.5\n${offer.code},,\nCR-0000-0000-0000-0000,,\n`,
-    );
+    const csv = `code,redeemed_at,value\n${other.code},${new Date().toISOString()},12.5\n${offer.code},,\nCR-0000-0000-0000-0000,,\n`;
+    const { importId, rows } = await receiveRedemptionsCsv(database.db, portalId, [Buffer.from(csv)]);
+    expect(rows).toBe(3);
+    expect(await applyRedemptionImport(database.db, importId)).toBe('applied');
+    const imported = await redemptionImportReport(database.db, portalId, importId);
+    expect(imported).toMatchObject({ status: 'succeeded', rows: 3, rowsDone: 3, refusedTotal: 2 });
     expect(imported.counts).toEqual({
       redeemed: 1,
       already_redeemed: 1,
@@ -248,8 +254,14 @@ describe('a retention action on a contact', () => {
       date_out_of_range: 0,
     });
     expect(imported.refused.map((r) => r.line)).toEqual([3, 4]);
-    await expect(importRedemptionsCsv(database.db, portalId, 'code,value\nCR-1,abc\n')).rejects.toThrow(
-      /line 2/,
-    );
+    // Applied again (a worker that crashed after its last batch): nothing changes, nothing counts twice.
+    expect(await applyRedemptionImport(database.db, importId)).toBe('applied');
+    expect((await redemptionImportReport(database.db, portalId, importId)).counts.redeemed).toBe(1);
+
+    const importsBefore = await database.db.selectFrom('redemption_imports').select('id').execute();
+    await expect(
+      receiveRedemptionsCsv(database.db, portalId, [Buffer.from('code,value\nCR-1,abc\n')]),
+    ).rejects.toThrow(/line 2/);
+    expect(await database.db.selectFrom('redemption_imports').select('id').execute()).toEqual(importsBefore);
   });
 });
