@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { waitUnlessAborted } from './abort-scope.js';
 
 export type CallKind = 'general' | 'search';
 
@@ -100,7 +101,7 @@ export class PortalRateLimiter {
         await this.redis.eval(TAKE_ROLLING, 1, key, this.windowMs, this.generalPerWindow, member),
       );
       if (wait <= 0) return { at: -wait, key, member };
-      await sleep(wait + Math.random() * 10);
+      await waitUnlessAborted(wait + Math.random() * 10);
     }
   }
 
@@ -111,12 +112,8 @@ export class PortalRateLimiter {
         return;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        await sleep(rejection.msBeforeNext + Math.random() * 20);
+        await waitUnlessAborted(rejection.msBeforeNext + Math.random() * 20);
       }
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

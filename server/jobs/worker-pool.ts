@@ -1,4 +1,5 @@
 import { DelayedError, Job, Worker, type Processor } from 'bullmq';
+import { withAbortSignal } from '../crm/abort-scope.js';
 import { CrmQuotaExceededError } from '../crm/errors.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -62,8 +63,8 @@ export class WorkerPool {
     if (finished) return;
     this.options.logger.warn({ graceMs }, 'jobs still running after the grace period; releasing them');
     for (const worker of this.workers) worker.cancelAllJobs(SHUTDOWN_REASON);
-    // A job notices the signal between steps; one waiting for a place in a portal's CRM rate
-    // window (10 s) notices it only after that wait.
+    // A job notices the signal between steps, and a CRM call waiting for its place in a portal's
+    // rate window or between retries stops at once (`server/crm/abort-scope.ts`).
     const released = await Promise.race([closing.then(() => true), sleep(RELEASE_WAIT_MS).then(() => false)]);
     if (!released) await Promise.all(this.workers.map((w) => w.close(true)));
   }
@@ -91,7 +92,7 @@ export class WorkerPool {
     const run: Processor = async (job, token, signal) => {
       const abort = signal ?? new AbortController().signal;
       try {
-        return await processor(job, abort, token);
+        return await withAbortSignal(abort, () => processor(job, abort, token));
       } catch (error) {
         if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
           await job.moveToDelayed(Date.now(), token);

@@ -1,6 +1,7 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmAuthError, CrmError, CrmRequestError, CrmUnavailableError } from '../errors.js';
+import { waitUnlessAborted } from '../abort-scope.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { CallKind, PortalRateLimiter } from '../rate-limit.js';
 
@@ -141,7 +142,7 @@ export class HubSpotRequester {
         if (error instanceof CrmError) throw error;
         lastFailure = `network error: ${(error as Error).message}`;
         await this.options.limiter.answered(grant);
-        await sleep(this.backoff(attemptNo));
+        await waitUnlessAborted(this.backoff(attemptNo));
         continue;
       }
       await this.options.limiter.answered(grant);
@@ -160,12 +161,12 @@ export class HubSpotRequester {
       }
       if (status === 429) {
         lastFailure = `429 ${message}`;
-        await sleep(retryAfterMs ?? this.backoff(attemptNo) * 4);
+        await waitUnlessAborted(retryAfterMs ?? this.backoff(attemptNo) * 4);
         continue;
       }
       if (status >= 500) {
         lastFailure = `${status} ${message}`;
-        await sleep(this.backoff(attemptNo));
+        await waitUnlessAborted(this.backoff(attemptNo));
         continue;
       }
       throw new CrmRequestError(status, message, detail.success ? detail.data.category : undefined);
@@ -214,8 +215,4 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,6 +7,7 @@
  */
 import { Connection } from 'jsforce';
 import { CrmError, CrmQuotaExceededError } from '../errors.js';
+import { waitUnlessAborted } from '../abort-scope.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { PortalRateLimiter } from '../rate-limit.js';
 import { SALESFORCE_API_VERSION } from './api-version.js';
@@ -85,7 +86,7 @@ export class SalesforceRequester {
         const failure = classifySalesforceFailure(error);
         if (failure.kind === 'fail') throw failure.error;
         reason = failure.reason;
-        await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        await waitUnlessAborted(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       } finally {
         this.usageSeenAt.set(portalId, Date.now());
         await this.options.limiter.answered(grant);
@@ -139,8 +140,4 @@ export class SalesforceRequester {
       );
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
