@@ -68,6 +68,7 @@ export interface RedemptionImportsTable {
 
 /** One row of a redemptions CSV, with its outcome once applied (null until then). */
 export interface RedemptionImportRowsTable {
+  portal_id: BigId;
   import_id: BigId;
   line: number;
   code: string;

@@ -58,12 +58,18 @@ function readRow(
   };
 }
 
-async function insertStaged(db: Kysely<Database>, importId: number, rows: StagedRow[]): Promise<void> {
+async function insertStaged(
+  db: Kysely<Database>,
+  portalId: number,
+  importId: number,
+  rows: StagedRow[],
+): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('redemption_import_rows')
     .values(
       rows.map((r) => ({
+        portal_id: portalId,
         import_id: importId,
         line: r.line,
         code: r.code,
@@ -157,7 +163,7 @@ export async function receiveRedemptionsCsv(
         batch.push(readRow(item.record, item.info.lines, columns));
         rows++;
         if (batch.length === STAGE_BATCH) {
-          await insertStaged(db, importId, batch);
+          await insertStaged(db, portalId, importId, batch);
           batch = [];
         }
       }
@@ -174,7 +180,7 @@ export async function receiveRedemptionsCsv(
     }
     if (!columns)
       throw new BadRequestError('The redemptions CSV is empty: expected a header line with "code".');
-    await insertStaged(db, importId, batch);
+    await insertStaged(db, portalId, importId, batch);
     await db
       .updateTable('redemption_imports')
       .set(rows === 0 ? { status: 'succeeded', rows, finished_at: new Date() } : { status: 'queued', rows })

@@ -23,6 +23,8 @@ const WAREHOUSE_TABLES = [
   'owners',
   'portal_reports',
   'portals',
+  'redemption_import_rows',
+  'redemption_imports',
   'retention_actions',
   'retention_offers',
   'score_feedback',

@@ -18,6 +18,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { productProcessors } from '../../server/jobs/processors.js';
 import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
+import { importOutcome } from '../support/redemption-import.js';
 import { fillPublicUrl } from '../../server/manifest/public-url.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
 import type { RetentionEffectReport } from '../../server/workflows/outcomes.js';
@@ -447,8 +448,8 @@ describe('a retention offer campaign with a 20 % holdout', () => {
       headers: { 'Content-Type': 'text/csv', 'X-Churn-Radar-Admin': '1' },
       body: `code,value\n${codes[1]},35\n${codes[2]},25\n`,
     });
-    expect(imported.status).toBe(200);
-    expect((await imported.json()).counts).toMatchObject({ redeemed: 2 });
+    const outcome = await importOutcome(product.url, imported, { 'X-Churn-Radar-Admin': '1' });
+    expect(outcome.counts).toMatchObject({ redeemed: 2 });
 
     const report = await effectReport(HUB, new Date(Date.now() + 91 * DAY_MS));
     const campaign = report.campaigns.find((c) => c.campaignId === CAMPAIGN)!;

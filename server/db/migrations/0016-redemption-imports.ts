@@ -27,6 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema
     .createTable('redemption_import_rows')
+    .addColumn('portal_id', 'integer', (c) => c.notNull().references('portals.id').onDelete('cascade'))
     .addColumn('import_id', 'integer', (c) =>
       c.notNull().references('redemption_imports.id').onDelete('cascade'),
     )
