@@ -36,6 +36,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(400).json(errorBody('invalid_request', message, details.slice(0, MAX_DETAILS)));
       return;
     }
+    // The router could not percent-decode a path parameter (`/s/%E0%A4%A`).
+    if (error instanceof URIError) {
+      res
+        .status(400)
+        .json(errorBody('invalid_request', `The address ${req.path} holds a %-escape that does not decode.`));
+      return;
+    }
     if (isBodyParserError(error)) {
       const code = error.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body';
       res.status(error.status).json(errorBody(code, error.message));

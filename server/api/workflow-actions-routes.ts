@@ -12,6 +12,7 @@ import { verifyActionSignature } from '../crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../db/portals.js';
 import type { Database } from '../db/schema.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { storableString } from '../storable-text.js';
 import { isRetentionAction, RETENTION_ACTIONS } from '../workflows/action-inputs.js';
 import { performRetentionAction, type RetentionDeps } from '../workflows/perform-action.js';
 
@@ -32,7 +33,7 @@ export interface WorkflowActionsRouterDeps {
 
 const staticValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const actionRequestSchema = z.object({
-  callbackId: z.string().min(1).max(200),
+  callbackId: storableString().min(1).max(200),
   origin: z.object({ portalId: z.coerce.number().int().positive() }).passthrough(),
   object: z
     .object({

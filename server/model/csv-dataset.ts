@@ -118,7 +118,8 @@ function inferKind(
     return { role: 'date', why: 'ISO dates' };
   }
   rejectStrayText(cells, (c) => NUMBER.test(c), 'numbers', name, lines, source);
-  rejectStrayText(cells, (c) => DATE.test(c), 'dates', name, lines, source);
+  // An impossible date (2026-02-31) is as stray as a word in a column of dates.
+  rejectStrayText(cells, (c) => DATE.test(c) && !Number.isNaN(parseDate(c)), 'dates', name, lines, source);
   if (allDistinct) return { role: 'id', why: 'text, every value distinct' };
   return { role: 'categorical', why: `${distinct.size} distinct values` };
 }
@@ -137,7 +138,8 @@ function rejectStrayText(
 ): void {
   const present = cells.map((c, r) => [c, r] as const).filter(([c]) => !isMissing(c));
   const stray = present.filter(([c]) => !fits(c));
-  if (present.length < MIN_ROWS_FOR_ID || stray.length > present.length * STRAY_SHARE) return;
+  if (stray.length === 0 || present.length < MIN_ROWS_FOR_ID || stray.length > present.length * STRAY_SHARE)
+    return;
   const [cell, row] = stray[0]!;
   throw new ModelDataError(
     'value_invalid',
@@ -176,7 +178,8 @@ function readColumn(feature: FeatureSpec, cells: string[], lines: number[], sour
 }
 
 function parseCell(kind: FeatureSpec['kind'], cell: string): number {
-  if (kind === 'numeric') return NUMBER.test(cell) ? Number(cell) : NaN;
+  // A number past what a double holds (1e999) reads as Infinity: refused like any other bad cell.
+  if (kind === 'numeric') return NUMBER.test(cell) && Number.isFinite(Number(cell)) ? Number(cell) : NaN;
   if (kind === 'date') return DATE.test(cell) ? parseDate(cell) / MS_PER_DAY : NaN;
   const word = cell.toLowerCase();
   return TRUE_WORDS.has(word) ? 1 : FALSE_WORDS.has(word) ? 0 : NaN;

@@ -90,6 +90,10 @@ export function parseCsv(text: string, source = 'the file'): CsvTable {
   }
   if (field !== '' || record.length > 0) endRecord();
 
+  // Text of empty quoted fields only (`""`) holds no line at all.
+  if (records.length === 0) {
+    throw new ModelDataError('csv_empty', `${source} is empty: expected a header line and data rows`);
+  }
   const header = records.shift()!.map((name) => name.trim());
   lines.shift();
   const seen = new Set<string>();

@@ -3,6 +3,7 @@
  * sync must bring (with their history) for the rule to work against the CRM.
  */
 import { z } from 'zod';
+import { storableString } from '../storable-text.js';
 
 /** How a former customer's stage is named where no CRM's own name is at hand. */
 export const FORMER_CUSTOMER_STAGE = 'other';
@@ -20,9 +21,9 @@ export const churnRuleSchema = z.discriminatedUnion('kind', [
    */
   z.object({
     kind: z.literal('lifecycle_stage'),
-    formerStage: z.string().trim().min(1).max(100).optional(),
+    formerStage: storableString().trim().min(1).max(100).optional(),
     renewalLost: z.boolean().default(true),
-    renewalDealTypes: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
+    renewalDealTypes: z.array(storableString().min(1).max(100)).min(1).max(20).optional(),
   }),
   /**
    * A contact property turns true (true, 1, yes); when, from the property's history in the CRM,

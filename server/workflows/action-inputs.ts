@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from '../storable-text.js';
 
 /** The custom workflow actions, by the last segment of their action URL. */
 export const RETENTION_ACTIONS = [
@@ -35,7 +36,9 @@ const common = {
   holdout_percent: optionalNumber(0, 100),
   campaign: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim() || undefined : blankAsMissing(value)),
-    z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') }).max(200),
+    storableString({
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be text'),
+    }).max(200),
   ),
 };
 

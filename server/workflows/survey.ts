@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { scoreSentiment } from '../features/sentiment/index.js';
+import { storableString } from '../storable-text.js';
 import { surveyTokenHash } from './secrets.js';
 
 /** A score as the form sends it: one decimal whole number from 0 to 10, nothing else. */
@@ -19,8 +20,7 @@ export const surveyAnswerSchema = z.object({
     .trim()
     .regex(SCORE_PATTERN, 'must be a whole number from 0 to 10')
     .transform(Number),
-  comment: z
-    .string()
+  comment: storableString()
     .trim()
     .max(5000, 'is longer than 5,000 characters')
     .optional()

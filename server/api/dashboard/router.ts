@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { storableString } from '../../storable-text.js';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { CARD_PLAYS, requestPlay } from '../cards/card-actions.js';
@@ -48,11 +49,11 @@ const contactParams = portalParams.extend({ contactId: z.string().regex(/^[A-Za-
 const companyParams = portalParams.extend({ companyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 const CSV_LIMIT = 50_000;
 /** A key the view makes per click, so a retried request does one thing. */
-const requestKey = z.string().trim().min(8).max(100);
+const requestKey = storableString().trim().min(8).max(100);
 const playBody = z.object({ play: z.enum(CARD_PLAYS), requestKey });
 const outcomeBody = z.object({
   outcome: z.enum(CONTACT_OUTCOMES),
-  note: z.string().trim().max(2000).nullish(),
+  note: storableString().trim().max(2000).nullish(),
   requestKey,
 });
 const outcomeParams = contactParams.extend({ outcomeId: z.coerce.number().int().positive() });

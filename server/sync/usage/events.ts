@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from '../../storable-text.js';
 
 /**
  * A batch of product usage events, as the customer's product sends it to
@@ -18,20 +19,20 @@ const contactRef = z.union(
   { error: 'contact must be {"id": "<CRM contact id>"} or {"email": "<address>"}' },
 );
 
-const propertyValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+const propertyValue = z.union([storableString().max(1000), z.number(), z.boolean(), z.null()]);
 
 export const usageEventSchema = z.object({
-  eventId: z.string().min(1).max(200),
+  eventId: storableString().min(1).max(200),
   contact: contactRef,
   occurredAt: z.iso.datetime({ offset: true, error: 'occurredAt must be an ISO 8601 date-time' }),
-  name: z.string().trim().min(1).max(200),
+  name: storableString().trim().min(1).max(200),
   durationSeconds: z
     .number()
     .nonnegative()
     .max(7 * 24 * 3600)
     .optional(),
   properties: z
-    .record(z.string().max(100), propertyValue)
+    .record(storableString().max(100), propertyValue)
     .refine((value) => Object.keys(value).length <= 50, 'at most 50 properties')
     .optional(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CRM_OBJECT_TYPES, type CrmObjectType } from '../../crm/connector.js';
 import { BadRequestError } from '../../errors.js';
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from '../../storable-text.js';
 
 /**
  * HubSpot's webhook payload: a JSON array of events. Ids arrive as JSON numbers; they are kept as
@@ -11,12 +12,19 @@ const numericId = z
   .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal id')])
   .transform(String);
 
+const LAST_MILLISECOND = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export const webhookEventSchema = z.object({
   eventId: numericId,
   subscriptionId: z.number().int(),
   portalId: numericId,
   appId: z.number().int(),
-  occurredAt: z.number().int().nonnegative(),
+  // Milliseconds since 1970; the store (and a Date) holds no later year than 9999 here.
+  occurredAt: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(LAST_MILLISECOND, 'must be a time in milliseconds before the year 10000'),
   subscriptionType: z.string().min(1),
   attemptNumber: z.number().int().nonnegative(),
   objectId: numericId.optional(),
@@ -60,6 +68,14 @@ export function parseWebhookBatch(rawBody: Buffer): ReceivedEvent[] {
     );
   }
   const raw = body as Record<string, unknown>[];
+  // Each event is kept as it arrived (jsonb), unknown fields included.
+  const unstorable = unstorableTextPath(raw);
+  if (unstorable) {
+    const path = unstorable.join('.');
+    throw new BadRequestError(`Invalid webhook batch: ${path} ${UNSTORABLE_TEXT_MESSAGE}`, [
+      { path, message: UNSTORABLE_TEXT_MESSAGE },
+    ]);
+  }
   return parsed.data.map((event, index) => ({ event, raw: raw[index]! }));
 }
 
