@@ -1,6 +1,6 @@
 /**
  * The sandbox's HTTP app: HubSpot's API paths (OAuth, CRM objects, search, batch, properties,
- * associations, owners) behind HubSpot's authentication, rate limits and injectable faults, plus the
+ * associations, owners, users) behind HubSpot's authentication, rate limits and injectable faults, plus the
  * `/_sandbox` admin API. Other parts of the sandbox (webhooks, workflows, the web view) pass their
  * routers in `extraRouters`; they are mounted after the API routes.
  */
@@ -17,6 +17,7 @@ import { OAuthGrants } from './http/oauth-grants.js';
 import { createTokenRouter } from './http/oauth-tokens.js';
 import { createObjectsRouter } from './http/objects.js';
 import { createOwnersRouter } from './http/owners.js';
+import { createUsersRouter } from './http/users.js';
 import { createPropertiesRouter } from './http/properties.js';
 import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
 import { createSearchRouter } from './http/search.js';
@@ -65,6 +66,7 @@ export function createSandboxApp(store: SandboxStore, options: SandboxOptions = 
   app.use(createObjectsRouter(guard));
   app.use(createPropertiesRouter(guard));
   app.use(createOwnersRouter(guard));
+  app.use(createUsersRouter(guard));
   app.use(createAdminRouter({ store, grants, limiter, faults }));
   for (const router of options.extraRouters ?? []) app.use(router);
 

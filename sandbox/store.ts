@@ -134,7 +134,24 @@ export interface SandboxOwner {
   updatedAt: Date;
   archived: boolean;
   teams: OwnerTeam[];
+  /** The user's account-wide rights, as HubSpot's users API shows them. */
+  superAdmin: boolean;
+  roleIds: string[];
 }
+
+/** A role of the portal (HubSpot's users API calls it a `PublicPermissionSet`). */
+export interface SandboxRole {
+  id: string;
+  name: string;
+  requiresBillingWrite: boolean;
+}
+
+/** The roles every portal starts with; a user holds any of them, or none. */
+export const DEFAULT_ROLES = {
+  sales: { id: '301', name: 'Sales Rep', requiresBillingWrite: true },
+  success: { id: '302', name: 'Customer Success Manager', requiresBillingWrite: true },
+  viewer: { id: '303', name: 'View only', requiresBillingWrite: false },
+} as const satisfies Record<string, SandboxRole>;
 
 /** The portal's admin user, who installs apps and signs in unless the consent page names another. */
 export function adminUserId(portalId: number): number {
@@ -156,6 +173,10 @@ export class PortalData {
   readonly truth = new Map<string, HiddenTruth>();
   /** Owners by id, in creation order; the first is the admin user. */
   readonly owners = new Map<string, SandboxOwner>();
+  /** Roles by id. */
+  readonly roles = new Map<string, SandboxRole>(
+    Object.values(DEFAULT_ROLES).map((role) => [role.id, { ...role }]),
+  );
   private nextId = 1;
   private nextOwner = 0;
   private readonly changeListeners = new Set<ChangeListener>();
@@ -173,7 +194,7 @@ export class PortalData {
       this.propertyGroups.set(type, new Map());
     }
     this.addOwner(
-      { email: `admin@${domain}`, firstName: 'Portal', lastName: 'Admin', teams: [] },
+      { email: `admin@${domain}`, firstName: 'Portal', lastName: 'Admin', teams: [], superAdmin: true },
       createdAt,
       adminUserId(portalId),
     );
@@ -186,7 +207,8 @@ export class PortalData {
 
   /** Adds a user, and so an owner; ids are issued unless `userId` names the user. */
   addOwner(
-    person: Pick<SandboxOwner, 'email' | 'firstName' | 'lastName' | 'teams'> & { archived?: boolean },
+    person: Pick<SandboxOwner, 'email' | 'firstName' | 'lastName' | 'teams'> &
+      Partial<Pick<SandboxOwner, 'archived' | 'superAdmin' | 'roleIds'>>,
     at: Date,
     userId?: number,
   ): SandboxOwner {
@@ -200,6 +222,8 @@ export class PortalData {
       lastName: person.lastName,
       teams: person.teams,
       archived: person.archived ?? false,
+      superAdmin: person.superAdmin ?? false,
+      roleIds: [...(person.roleIds ?? [])],
       createdAt: at,
       updatedAt: at,
     };

@@ -23,6 +23,8 @@ export interface AppContext {
 
 export interface AssembleOptions {
   rateLimits?: RateLimits;
+  /** The clock the card users' cache expires by. */
+  clock?: () => number;
 }
 
 /** The product's parts on top of connections that already exist. */

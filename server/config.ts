@@ -79,6 +79,11 @@ const envSchema = z.object({
     .string()
     .regex(/^(https?:\/\/|\{instanceUrl\})\S+$/, 'must be an http(s) URL template')
     .default('{instanceUrl}/lightning/r/Contact/{contactId}/view'),
+  /**
+   * How long the CRM's answer about a card user (are they an active user, may they start plays) is
+   * trusted: a user removed in the CRM loses the card's actions within this time.
+   */
+  CARD_USER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Days an uninstalled portal's warehouse rows are kept before they are deleted. */
   UNINSTALLED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** 32 bytes, base64 or hex: the key that encrypts OAuth tokens at rest. */
@@ -119,6 +124,7 @@ export type Config = Readonly<{
   };
   tokenEncryptionKey: string | undefined;
   uninstalledRetentionDays: number;
+  cardUserCacheMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -190,5 +196,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
     uninstalledRetentionDays: e.UNINSTALLED_RETENTION_DAYS,
+    cardUserCacheMs: e.CARD_USER_CACHE_SECONDS * 1000,
   };
 }

@@ -1,3 +1,4 @@
+import { CardUserAccess } from './access/card-user-access.js';
 import { hubspotPlug } from './crm/hubspot/stack.js';
 import { salesforcePlug } from './crm/salesforce/stack.js';
 import type { CrmOAuth } from './crm/oauth.js';
@@ -28,9 +29,17 @@ export interface Services {
   installState: InstallState;
   /** Each CRM's OAuth, token vault and connector, by kind; only the configured ones have parts. */
   crms: ProductCrms;
+  /** Who may do what from the risk card, as the CRM says (kept briefly per portal and user). */
+  cardUsers: CardUserAccess;
 }
 
-export function createServices(runtime: Connections, options: { rateLimits?: RateLimits } = {}): Services {
+export interface ServiceOptions {
+  rateLimits?: RateLimits;
+  /** The clock the card users' cache expires by (tests move it instead of waiting). */
+  clock?: () => number;
+}
+
+export function createServices(runtime: Connections, options: ServiceOptions = {}): Services {
   const { config, logger, db, queues, work } = runtime;
   const cipher = new TokenCipher(
     loadTokenKey({ configuredKey: config.tokenEncryptionKey, dataDir: config.dataDir }),
@@ -54,5 +63,11 @@ export function createServices(runtime: Connections, options: { rateLimits?: Rat
     keyPrefix: config.queuePrefix,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
-  return { cipher, installState, crms };
+  const cardUsers = new CardUserAccess({
+    db: db.db,
+    crms,
+    ttlMs: config.cardUserCacheMs,
+    ...(options.clock ? { now: options.clock } : {}),
+  });
+  return { cipher, installState, crms, cardUsers };
 }

@@ -1,10 +1,11 @@
 /**
  * The risk card in a contact record's tab: how likely this customer is to leave, how that moved
  * since last week, why, what to do next, and buttons to do it. A customer who left shows when and
- * what showed it instead, and a prospect that only customers are scored; neither has buttons.
+ * what showed it instead, and a prospect that only customers are scored; neither has buttons. The
+ * buttons are the ones the server says this user may use (`risk.viewer`).
  */
-import { Divider, Flex, Heading, hubspot, type CrmContext } from '@hubspot/ui-extensions';
-import { canAct, useContactRisk } from './contact-risk.js';
+import { Divider, Flex, Heading, hubspot, Text, type CrmContext } from '@hubspot/ui-extensions';
+import { useContactRisk } from './contact-risk.js';
 import {
   NextAction,
   PlayButtons,
@@ -37,7 +38,7 @@ export function RiskCard({ context, actions }: RiskCardProps) {
       <ReasonList risk={risk} limit={3} />
       <NextAction risk={risk} />
       <RiskFacts risk={risk} score={score} />
-      {canAct(context.user.permissions) ? (
+      {risk.viewer.canRunPlays || risk.viewer.canGiveFeedback ? (
         <>
           <Divider />
           <PlayButtons
@@ -47,6 +48,7 @@ export function RiskCard({ context, actions }: RiskCardProps) {
           />
         </>
       ) : null}
+      {risk.viewer.unavailable ? <Text variant="microcopy">{risk.viewer.unavailable}</Text> : null}
     </Flex>
   );
 }

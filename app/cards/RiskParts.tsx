@@ -212,7 +212,7 @@ const PLAYS: { play: Play; label: string; done: string }[] = [
 
 type Notify = (message: string, type: 'success' | 'danger') => void;
 
-/** The advisor's buttons; the caller shows them only to users who may act. */
+/** The advisor's buttons: the plays for users who may start them, the flag for any user. */
 export function PlayButtons({ risk, score, notify }: { risk: ContactRisk; score: Score; notify: Notify }) {
   const [busy, setBusy] = useState(false);
   const run = (action: () => Promise<void>, done: string) => async () => {
@@ -228,27 +228,31 @@ export function PlayButtons({ risk, score, notify }: { risk: ContactRisk; score:
   };
   return (
     <ButtonRow>
-      {PLAYS.map(({ play, label, done }) => (
+      {risk.viewer.canRunPlays
+        ? PLAYS.map(({ play, label, done }) => (
+            <Button
+              key={play}
+              testId={`play-${play}`}
+              disabled={busy}
+              onClick={run(() => startPlay(risk.contactId, play), done)}
+            >
+              {label}
+            </Button>
+          ))
+        : null}
+      {risk.viewer.canGiveFeedback ? (
         <Button
-          key={play}
-          testId={`play-${play}`}
+          testId="feedback"
+          variant="secondary"
           disabled={busy}
-          onClick={run(() => startPlay(risk.contactId, play), done)}
+          onClick={run(
+            () => reportWrongScore(risk.contactId, score.id),
+            'Thanks: the score is flagged for review.',
+          )}
         >
-          {label}
+          This looks wrong
         </Button>
-      ))}
-      <Button
-        testId="feedback"
-        variant="secondary"
-        disabled={busy}
-        onClick={run(
-          () => reportWrongScore(risk.contactId, score.id),
-          'Thanks: the score is flagged for review.',
-        )}
-      >
-        This looks wrong
-      </Button>
+      ) : null}
     </ButtonRow>
   );
 }

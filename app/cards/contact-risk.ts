@@ -42,6 +42,17 @@ export interface ContactRisk {
   reasons: { feature: string; text: string; direction: 'raises' | 'lowers'; contribution: number }[];
   recommendation: { play: string; title: string; because: string } | null;
   renewal: { date: string; valueAtRisk: number | null; dealName: string | null } | null;
+  /**
+   * What the server will do for the user looking at the card, as the portal's users API says:
+   * the card offers only that, and the server checks the same on every click.
+   */
+  viewer: {
+    userId: string;
+    canRunPlays: boolean;
+    canGiveFeedback: boolean;
+    /** Why the CRM could not say what this user may do just now: the card shows it, no buttons. */
+    unavailable?: string;
+  };
 }
 
 export type Play = 'offer' | 'survey' | 'check_in';
@@ -111,12 +122,4 @@ export function reportWrongScore(
   requestKey = newRequestKey(),
 ): Promise<void> {
   return post('feedback', { contactId, scoreId, requestKey });
-}
-
-/**
- * Who may start plays: users with a write permission. A read-only user sees the risk but no
- * buttons (the host lists a user's permissions in the card's context).
- */
-export function canAct(permissions: readonly string[]): boolean {
-  return permissions.some((permission) => /[-.]write$/.test(permission));
 }

@@ -2,13 +2,17 @@
  * The portal's sales team: six to eight active owners drawn from the seed, the portal's admin user
  * among them (so whoever signs in as the admin has accounts of their own), and one colleague who
  * left (an archived owner, who owns nothing any more). Each company, or each consumer, has one
- * owner, whom its contact, deals and tickets name in `hubspot_owner_id`.
+ * owner, whom its contact, deals and tickets name in `hubspot_owner_id`. In the users API the
+ * admin is the super admin, each colleague holds their team's role, and the last active one holds
+ * only the view-only role.
  */
-import type { OwnerTeam, PortalData } from '../store.js';
+import { DEFAULT_ROLES, type OwnerTeam, type PortalData } from '../store.js';
 import { personName, workEmail, type Person } from './names.js';
 import { hashSeed, Random } from './random.js';
 
 const TEAMS = ['Account Management', 'Customer Success'] as const;
+/** Each team's role in the users API; the last colleague of the team only looks (a view-only seat). */
+const TEAM_ROLES = [DEFAULT_ROLES.sales.id, DEFAULT_ROLES.success.id] as const;
 /** HubSpot's team ids are numbers as strings. */
 const TEAM_ID_BASE = 178_500;
 
@@ -53,6 +57,7 @@ export function generateOwners(
     lastName: people[index]!.lastname,
     email: workEmail(people[index]!, portal.domain),
     teams: team(index),
+    roleIds: [index === active - 1 ? DEFAULT_ROLES.viewer.id : TEAM_ROLES[index % TEAM_ROLES.length]!],
   });
   const admin = portal.adminOwner;
   Object.assign(admin, personOf(0), { createdAt: since, updatedAt: end });

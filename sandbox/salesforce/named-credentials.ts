@@ -142,6 +142,7 @@ export class NamedCredentials {
       ...set,
       id: this.permissionSetRecord(org, set),
     }));
+    for (const set of permissionSets) this.grantCustomPermissions(org, set.id, set.customPermissions);
     for (const user of assignees) {
       for (const set of permissionSets) {
         if (!this.assignedSetIds(org, user.Id).has(set.id)) {
@@ -355,6 +356,36 @@ export class NamedCredentials {
       }
     }
     return org.create('PermissionSet', { Name: set.name, Label: set.label.slice(0, 80) }).Id;
+  }
+
+  /**
+   * The custom permissions a permission set enables, as Salesforce keeps them: a `CustomPermission`
+   * record each (made when the org has none of that name) and a `SetupEntityAccess` granting it.
+   */
+  private grantCustomPermissions(org: SalesforceOrg, setId: string, names: string[]): void {
+    for (const name of names) {
+      const existing = [...org.records('CustomPermission')].find(
+        (record) =>
+          record.fields.IsDeleted !== true &&
+          String(record.fields.DeveloperName).toLowerCase() === name.toLowerCase(),
+      );
+      const permissionId =
+        existing?.Id ??
+        org.create('CustomPermission', { DeveloperName: name, MasterLabel: name.slice(0, 80) }).Id;
+      const granted = [...org.records('SetupEntityAccess')].some(
+        (record) =>
+          record.fields.IsDeleted !== true &&
+          record.fields.ParentId === setId &&
+          record.fields.SetupEntityId === permissionId,
+      );
+      if (!granted) {
+        org.create('SetupEntityAccess', {
+          ParentId: setId,
+          SetupEntityId: permissionId,
+          SetupEntityType: 'CustomPermission',
+        });
+      }
+    }
   }
 
   /** The ids of the permission sets assigned to a user. */

@@ -56,6 +56,8 @@ export interface PermissionSetDef {
   label: string;
   /** Enabled `externalCredentialPrincipalAccesses`, as `ExternalCredential-Principal`. */
   externalCredentialPrincipals: string[];
+  /** Names of the custom permissions it enables (`customPermissions`). */
+  customPermissions: string[];
 }
 
 export interface PackageMetadata {
@@ -140,6 +142,7 @@ const permissionSetXml = z.object({
   externalCredentialPrincipalAccesses: z
     .array(z.object({ enabled: flag, externalCredentialPrincipal: text }))
     .default([]),
+  customPermissions: z.array(z.object({ enabled: flag, name: text })).default([]),
 });
 
 /** Elements that may repeat, always read as arrays (one occurrence or many). */
@@ -147,6 +150,7 @@ const REPEATED = new Set([
   'externalCredentialParameters',
   'namedCredentialParameters',
   'externalCredentialPrincipalAccesses',
+  'customPermissions',
 ]);
 
 const parser = new XMLParser({
@@ -251,6 +255,9 @@ function toPermissionSet(file: string, xml: string): PermissionSetDef {
     externalCredentialPrincipals: meta.externalCredentialPrincipalAccesses
       .filter((access) => access.enabled)
       .map((access) => access.externalCredentialPrincipal),
+    customPermissions: meta.customPermissions
+      .filter((permission) => permission.enabled)
+      .map((permission) => permission.name),
   };
 }
 

@@ -422,6 +422,33 @@ export function standardObjects(): SfObjectSchema[] {
       ],
       { updateable: false },
     ),
+    object('CustomPermission', 'Custom Permission', 'Custom Permissions', '0CP', [
+      text('DeveloperName', 'Name', 80, { nillable: false }),
+      text('MasterLabel', 'Label', 80, { nillable: false }),
+      text('NamespacePrefix', 'Namespace Prefix', 15),
+      text('Description', 'Description', 255),
+    ]),
+    object(
+      'SetupEntityAccess',
+      'Setup Entity Access',
+      'Setup Entity Access',
+      '0J0',
+      [
+        reference('ParentId', 'Parent ID', ['PermissionSet'], 'Parent', {
+          nillable: false,
+          updateable: false,
+        }),
+        // Polymorphic in Salesforce (an Apex class, a custom permission…): no relationship to walk.
+        field('SetupEntityId', 'Setup Entity ID', 'reference', {
+          length: 18,
+          nillable: false,
+          updateable: false,
+          referenceTo: ['CustomPermission'],
+        }),
+        text('SetupEntityType', 'Setup Entity Type', 40, { updateable: false }),
+      ],
+      { updateable: false },
+    ),
     object('FieldPermissions', 'Field Permissions', 'Field Permissions', '01k', [
       reference('ParentId', 'Parent ID', ['PermissionSet'], 'Parent', { nillable: false, updateable: false }),
       text('SobjectType', 'Sobject Type Name', 40, { nillable: false, updateable: false }),

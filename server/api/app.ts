@@ -70,6 +70,7 @@ export function createApp(ctx: AppContext): Express {
       clientSecret: ctx.config.hubspot.clientSecret,
       publicUrl: ctx.config.publicUrl,
       surveyKey,
+      cardUsers: ctx.services.cardUsers,
     }),
   );
   app.use(
@@ -131,7 +132,15 @@ export function createApp(ctx: AppContext): Express {
       requireAdmin: sessionOrAdmin,
     }),
   );
-  app.use(salesforceOrgRouter({ db: ctx.db.db, work: ctx.work, publicUrl: ctx.config.publicUrl, surveyKey }));
+  app.use(
+    salesforceOrgRouter({
+      db: ctx.db.db,
+      work: ctx.work,
+      publicUrl: ctx.config.publicUrl,
+      surveyKey,
+      cardUsers: ctx.services.cardUsers,
+    }),
+  );
   app.use(reportsRouter({ db: ctx.db.db, queues: ctx.queues, guard: portalSessionGuard(ctx.db.db) }));
 
   app.use(

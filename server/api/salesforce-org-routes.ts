@@ -4,10 +4,17 @@
  * org id the Apex sends, never by anything in the body; a wrong secret or another org's id gets a
  * 401 and changes nothing. The card's reads and plays and the Flow actions run the same code as
  * HubSpot's card and workflow actions: the same holdout, idempotency keys and effect report.
+ *
+ * The org vouches for the user it names (the Apex adds the header), yet what that user may do is
+ * asked of the org itself: the card's calls need an active User (403 `not_a_portal_user`), and a
+ * play needs the `Churn_Radar_Plays` permission set or the `Churn_Radar_Run_Plays` custom
+ * permission (403 `plays_not_allowed`), as CardUserAccess reads them through the connector.
  */
 import { Router, type Request } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { storableString } from '../storable-text.js';
+import type { CardUserAccess } from '../access/card-user-access.js';
 import { portalForOrgSecret } from '../crm/org-credentials.js';
 import {
   caseSafeId,
@@ -34,6 +41,8 @@ export interface SalesforceOrgRouterDeps {
   publicUrl: string;
   /** The key survey links' tokens are derived with. */
   surveyKey: Buffer;
+  /** What the named user may do, as the org says. */
+  cardUsers: CardUserAccess;
 }
 
 const salesforceId = (prefix: string, what: string) =>
@@ -43,12 +52,12 @@ const salesforceId = (prefix: string, what: string) =>
     .transform(caseSafeId);
 const contactId = salesforceId('003', 'contact');
 const userId = salesforceId('005', 'user');
-const requestKey = z.string().trim().min(8).max(200);
+const requestKey = storableString().trim().min(8).max(200);
 
 const playBody = z.object({ play: z.enum(CARD_PLAYS), requestKey });
 const feedbackBody = z.object({
   scoreId: z.number().int().positive().nullable().optional(),
-  comment: z.string().trim().max(2000).nullable().optional(),
+  comment: storableString().trim().max(2000).nullable().optional(),
   requestKey,
 });
 const staticValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -100,25 +109,39 @@ export function salesforceOrgRouter(deps: SalesforceOrgRouterDeps): Router {
       );
     }
     const user = req.get(USER_HEADER);
-    return { portalId: portal.id, userId: user ? parse(userId, user, USER_HEADER) : undefined };
+    return {
+      portal: { id: portal.id, crm: portal.crm },
+      portalId: portal.id,
+      userId: user ? parse(userId, user, USER_HEADER) : undefined,
+    };
+  }
+
+  /** The card's calls are made for a user, whom the org must know as active. */
+  function cardUser(caller: { userId: string | undefined }, what: string): string {
+    if (!caller.userId) throw new BadRequestError(`${what} names the user who asked (${USER_HEADER}).`);
+    return caller.userId;
   }
 
   const contactOf = (req: Request) => parse(contactId, req.params.contactId, 'contact id');
 
   router.get(`${ORG_API_PATH}/contacts/:contactId/risk`, async (req, res) => {
     const caller = await orgCaller(req);
-    const view = await contactRiskView(deps.db, caller.portalId, contactOf(req));
-    res.set('Cache-Control', 'no-store').json(view);
+    const contact = contactOf(req);
+    const viewer = await deps.cardUsers.permissionsOf(caller.portal, cardUser(caller, 'The card'));
+    const view = await contactRiskView(deps.db, caller.portalId, contact);
+    res.set('Cache-Control', 'no-store').json({ ...view, viewer });
   });
 
   router.post(`${ORG_API_PATH}/contacts/:contactId/plays`, async (req, res) => {
     const caller = await orgCaller(req);
-    if (!caller.userId) throw new BadRequestError(`A play names the user who asked for it (${USER_HEADER}).`);
+    const user = cardUser(caller, 'A play');
     const body = parse(playBody, req.body, 'body');
+    const contact = contactOf(req);
+    await deps.cardUsers.requirePlays(caller.portal, user);
     const answer = await requestPlay(deps, {
       portalId: caller.portalId,
-      userId: caller.userId,
-      contactId: contactOf(req),
+      userId: user,
+      contactId: contact,
       ...body,
     });
     res.status(answer.replayed ? 200 : 201).json(answer);
@@ -126,12 +149,14 @@ export function salesforceOrgRouter(deps: SalesforceOrgRouterDeps): Router {
 
   router.post(`${ORG_API_PATH}/contacts/:contactId/score-feedback`, async (req, res) => {
     const caller = await orgCaller(req);
-    if (!caller.userId) throw new BadRequestError(`Feedback names the user who gave it (${USER_HEADER}).`);
+    const user = cardUser(caller, 'Feedback');
     const body = parse(feedbackBody, req.body, 'body');
+    const contact = contactOf(req);
+    await deps.cardUsers.requireFeedback(caller.portal, user);
     const answer = await recordScoreFeedback(deps.db, {
       portalId: caller.portalId,
-      userId: caller.userId,
-      contactId: contactOf(req),
+      userId: user,
+      contactId: contact,
       scoreId: body.scoreId ?? null,
       comment: body.comment || null,
       requestKey: body.requestKey,

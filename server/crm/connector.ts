@@ -125,6 +125,24 @@ export interface CrmOwner {
   userId: string | null;
 }
 
+/**
+ * A user of the CRM account as the CRM describes them now, for deciding what they may do from the
+ * app's surfaces inside the CRM (the risk card). Only active users are ever returned.
+ */
+export interface CrmUser {
+  id: string;
+  /** HubSpot's super admin; Salesforce has no such flag here (false). */
+  superAdmin: boolean;
+  /** HubSpot's role ids (`roleIds`); empty in Salesforce. */
+  roleIds: string[];
+  /**
+   * Whether the CRM itself grants this user the app's plays: Salesforce's `Churn_Radar_Plays`
+   * permission set or `Churn_Radar_Run_Plays` custom permission. Null where the CRM has no such
+   * grant (HubSpot), and the portal's setting decides.
+   */
+  playsGranted: boolean | null;
+}
+
 export interface CrmConnector {
   /** One page of records in id order (up to 100). */
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>>;
@@ -161,6 +179,9 @@ export interface CrmConnector {
 
   /** Every active owner of the account, all pages read. */
   owners(portalId: number): Promise<CrmOwner[]>;
+
+  /** An active user of the account by the id the CRM names them by; null for anyone else. */
+  findUser(portalId: number, userId: string): Promise<CrmUser | null>;
 
   /** Opens a ticket associated with the contact; returns the ticket's id. */
   createTicket(portalId: number, ticket: TicketSpec): Promise<string>;

@@ -71,6 +71,8 @@ export const KNOWN_SCOPES = [
   'media_bridge.read',
   'oauth',
   'sales-email-read',
+  /** The user provisioning spec's reads (`GET /settings/users/2026-03/{userId}`, `…/roles`). */
+  'settings.users.read',
   'tickets',
   'timeline',
 ] as const;

@@ -1,6 +1,7 @@
 /**
  * A portal's settings, as its admin sets them: what "churned" means, how scores become tiers, the
- * default holdout of retention actions, and when the weekly cycle runs. Stored in
+ * default holdout of retention actions, when the weekly cycle runs, and who may start plays from
+ * the risk card. Stored in
  * `portals.settings` (jsonb); every reader goes through `loadPortalSettings`, so a missing or
  * older value reads as the defaults, and every writer through `updatePortalSettings`, so nothing
  * invalid is ever stored.
@@ -9,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
+import { cardPlaysRuleSchema, DEFAULT_CARD_PLAYS_RULE } from './card-plays-rule.js';
 import { churnRuleSchema, DEFAULT_CHURN_RULE } from './churn-rule.js';
 import { settingsProblems, settingsRefusal, type SettingsProblem } from './settings-messages.js';
 import { isCustomerStage, stageLabel } from './stage-options.js';
@@ -80,6 +82,8 @@ export const portalSettingsSchema = z.object({
   retrainAfterDays: z.number().int().min(7).max(365).default(30),
   /** Population stability index above which a run flags drift and schedules retraining. */
   driftPsiThreshold: z.number().gt(0).max(5).default(0.2),
+  /** Who may start plays from the HubSpot risk card (see card-plays-rule.ts). */
+  cardPlays: cardPlaysRuleSchema.default(DEFAULT_CARD_PLAYS_RULE),
 });
 export type PortalSettings = z.infer<typeof portalSettingsSchema>;
 

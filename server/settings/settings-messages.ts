@@ -28,6 +28,11 @@ const words = (field: string, label: string, message: string, example?: string):
 const RULE_KIND = words('churnRuleKind', 'What “churned” means', 'Choose what “churned” means');
 const TIER_KIND = words('tierKind', 'How scores become tiers', 'Choose how scores become tiers');
 const DAY = words('scheduleDay', 'Weekly run: day', 'Choose a day of the week');
+const PLAYS_WHO = words(
+  'cardPlaysWho',
+  'Who may start plays from the card',
+  'Choose every user of the portal, or super admins and the roles you name',
+);
 
 /** Each setting by its path in the settings, as the form shows it. */
 const FIELDS: Readonly<Record<string, FieldWords>> = {
@@ -117,6 +122,13 @@ const FIELDS: Readonly<Record<string, FieldWords>> = {
     'Drift threshold',
     'Enter a threshold above 0, up to 5',
     '0.2',
+  ),
+  cardPlays: PLAYS_WHO,
+  'cardPlays.who': PLAYS_WHO,
+  'cardPlays.roleIds': words(
+    'cardPlaysRoleIds',
+    'Roles that may start plays',
+    'Choose up to 100 of the portal’s roles',
   ),
 };
 

@@ -1,18 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kysely } from 'kysely';
+import { seedDefaultProperties } from '../../sandbox/default-properties.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import { adminUserId, DEFAULT_ROLES, type PortalData } from '../../sandbox/store.js';
 import { CRM_OBJECT_TYPES } from '../../server/crm/connector.js';
 import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { json } from '../../server/db/json.js';
-import { upsertInstalledPortal } from '../../server/db/portals.js';
+import { findPortalByExternalId } from '../../server/db/portals.js';
 import type { Database } from '../../server/db/schema.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
-import { PRODUCT_APP, startTestProduct, type TestProduct } from '../support/product-server.js';
+import { updatePortalSettings } from '../../server/settings/portal-settings.js';
+import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { NO_LIMITS } from '../support/sandbox-server.js';
 
 /** HubSpot portal ids: one synced with scores, one other synced portal, one still syncing. */
 const HUB = 801;
 const OTHER_HUB = 802;
 const SYNCING_HUB = 803;
+/** An advisor of each portal (a user, and so an owner, in the sandbox). */
 const USER = 4711;
+/** A colleague who only looks: the sandbox's view-only role. */
+const VIEWER = 4712;
+/** No user of any portal: HubSpot's users API answers 404 for it. */
+const STRANGER = 99_999_999;
+/** How long the product trusts what the users API said (its default, CARD_USER_CACHE_SECONDS). */
+const USER_CACHE_MS = 60_000;
 
 const DAY = 86_400_000;
 /** Monday 06:00 UTC: the weekly run's time in these rows. */
@@ -29,7 +41,11 @@ const REASONS = [
 ];
 
 let redis: EmbeddedRedis;
+let sandbox: RunningSandbox;
 let product: TestProduct;
+let hubPortal: PortalData;
+/** Added to the product's clock: the card users' cache expires when the test moves it, not by waiting. */
+let clockShift = 0;
 let portalId: number;
 let otherPortalId: number;
 let latestScoreId: number;
@@ -67,10 +83,30 @@ function cardFetch(method: 'GET' | 'POST', pathAndQuery: string, options: SignOp
   });
 }
 
-const riskPath = (hub: number, contactId: string) =>
-  `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${USER}&userEmail=advisor%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
-const actionPath = (kind: 'plays' | 'feedback', hub = HUB) =>
-  `/api/v1/cards/${kind}?userId=${USER}&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
+const riskPath = (hub: number, contactId: string, user = USER) =>
+  `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${user}&userEmail=advisor%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
+const actionPath = (kind: 'plays' | 'feedback', hub = HUB, user = USER) =>
+  `/api/v1/cards/${kind}?userId=${user}&appId=${PRODUCT_APP.appId}&portalId=${hub}`;
+
+/** A HubSpot portal in the sandbox with the advisor and a view-only colleague, the app installed in it. */
+async function installPortal(hub: number): Promise<{ id: number; portal: PortalData }> {
+  const portal = sandbox.store.createPortal(hub);
+  seedDefaultProperties(portal);
+  const at = sandbox.store.now();
+  const person = (first: string) => ({
+    email: `${first.toLowerCase()}@hub${hub}.example`,
+    firstName: first,
+    lastName: 'Example',
+    teams: [],
+  });
+  portal.addOwner({ ...person('Advisor'), roleIds: [DEFAULT_ROLES.success.id] }, at, USER);
+  portal.addOwner({ ...person('Viewer'), roleIds: [DEFAULT_ROLES.viewer.id] }, at, VIEWER);
+  const installed = await walkInstall(product.url, { portalId: hub });
+  if (installed.status !== 200) throw new Error(`installing in ${hub} answered ${installed.status}`);
+  const row = await findPortalByExternalId(db(), 'hubspot', String(hub));
+  if (!row) throw new Error(`the install made no portal ${hub}`);
+  return { id: row.id, portal };
+}
 
 async function completeSync(id: number) {
   await db()
@@ -100,17 +136,18 @@ async function addContact(id: number, contactId: string, firstname: string) {
 
 beforeAll(async () => {
   redis = await startEmbeddedRedis();
-  product = await startTestProduct({ crmUrl: 'http://127.0.0.1:9', redisUrl: redis.url });
-  const portal = (hub: number) =>
-    upsertInstalledPortal(db(), {
-      crm: 'hubspot',
-      externalId: String(hub),
-      name: `Hub ${hub}`,
-      domain: null,
-    });
-  portalId = (await portal(HUB)).id;
-  otherPortalId = (await portal(OTHER_HUB)).id;
-  const syncingId = (await portal(SYNCING_HUB)).id;
+  sandbox = await startSandbox({ rateLimits: NO_LIMITS });
+  product = await startTestProduct({
+    crmUrl: sandbox.url,
+    redisUrl: redis.url,
+    clock: () => Date.now() + clockShift,
+  });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+  const hub = await installPortal(HUB);
+  portalId = hub.id;
+  hubPortal = hub.portal;
+  otherPortalId = (await installPortal(OTHER_HUB)).id;
+  const syncingId = (await installPortal(SYNCING_HUB)).id;
   await completeSync(portalId);
   await completeSync(otherPortalId);
   await db()
@@ -222,6 +259,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await product?.close();
+  await sandbox?.close();
   await redis?.stop();
 });
 
@@ -455,5 +493,131 @@ describe('the card actions', () => {
       body: { contactId: '1002', scoreId: latestScoreId, requestKey: 'flag-0002-xyz' },
     });
     expect(response.status).toBe(404);
+  });
+});
+
+describe('who may act from the card, as the portal says', () => {
+  const countRows = async (table: 'retention_actions' | 'score_feedback', requestKey: string) =>
+    (
+      await db()
+        .selectFrom(table)
+        .select('id')
+        .where(
+          table === 'retention_actions' ? 'callback_id' : 'request_key',
+          '=',
+          table === 'retention_actions' ? `card:${requestKey}` : requestKey,
+        )
+        .execute()
+    ).length;
+
+  it('refuses a signed request from someone who is no user of the portal, and stores nothing', async () => {
+    const play = await cardFetch('POST', actionPath('plays', HUB, STRANGER), {
+      body: { contactId: '1002', play: 'survey', requestKey: 'stranger-play-1' },
+    });
+    expect(play.status).toBe(403);
+    expect(await errorCode(play)).toBe('not_a_portal_user');
+    const flag = await cardFetch('POST', actionPath('feedback', HUB, STRANGER), {
+      body: { contactId: '1001', scoreId: latestScoreId, requestKey: 'stranger-flag-1' },
+    });
+    expect(flag.status).toBe(403);
+    expect(await errorCode(flag)).toBe('not_a_portal_user');
+    const risk = await cardFetch('GET', riskPath(HUB, '1001', STRANGER));
+    expect(risk.status).toBe(403);
+    expect(await countRows('retention_actions', 'stranger-play-1')).toBe(0);
+    expect(await countRows('score_feedback', 'stranger-flag-1')).toBe(0);
+    expect(
+      await db().selectFrom('survey_requests').select('id').where('contact_id', '=', '1002').execute(),
+    ).toEqual([]);
+  });
+
+  it('tells the card what this user may do, and the server does just that', async () => {
+    const advisor = await (await cardFetch('GET', riskPath(HUB, '1001'))).json();
+    expect(advisor.viewer).toEqual({ userId: String(USER), canRunPlays: true, canGiveFeedback: true });
+
+    await updatePortalSettings(
+      db(),
+      portalId,
+      { cardPlays: { who: 'admins_and_roles', roleIds: [DEFAULT_ROLES.success.id] } },
+      'test',
+    );
+    try {
+      const viewer = await (await cardFetch('GET', riskPath(HUB, '1001', VIEWER))).json();
+      expect(viewer.viewer).toEqual({ userId: String(VIEWER), canRunPlays: false, canGiveFeedback: true });
+      const refused = await cardFetch('POST', actionPath('plays', HUB, VIEWER), {
+        body: { contactId: '1002', play: 'offer', requestKey: 'viewer-play-1' },
+      });
+      expect(refused.status).toBe(403);
+      expect(await errorCode(refused)).toBe('plays_not_allowed');
+      expect(await countRows('retention_actions', 'viewer-play-1')).toBe(0);
+      const flagged = await cardFetch('POST', actionPath('feedback', HUB, VIEWER), {
+        body: { contactId: '1001', scoreId: latestScoreId, requestKey: 'viewer-flag-1' },
+      });
+      expect(flagged.status).toBe(201);
+
+      // The advisor's role is chosen, and the portal's super admin may always.
+      const advisorPlay = await cardFetch('POST', actionPath('plays', HUB, USER), {
+        body: { contactId: '1002', play: 'survey', requestKey: 'advisor-play-1' },
+      });
+      expect(advisorPlay.status).toBe(201);
+      const admin = await (await cardFetch('GET', riskPath(HUB, '1001', adminUserId(HUB)))).json();
+      expect(admin.viewer.canRunPlays).toBe(true);
+    } finally {
+      await updatePortalSettings(db(), portalId, { cardPlays: { who: 'any_user' } }, 'test');
+    }
+  });
+
+  it('shows the risk without buttons when HubSpot cannot say who the user is, and starts nothing', async () => {
+    hubPortal.addOwner(
+      { email: 'newcomer@hub801.example', firstName: 'Nia', lastName: 'Newcomer', teams: [] },
+      sandbox.store.now(),
+      4801,
+    );
+    const faults = `${sandbox.url}/_sandbox/portals/${HUB}/faults`;
+    const set = await fetch(faults, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: 1, errorStatus: 503, seed: 1 }),
+    });
+    expect(set.status).toBe(200);
+    try {
+      const risk = await cardFetch('GET', riskPath(HUB, '1001', 4801));
+      expect(risk.status).toBe(200);
+      const view = await risk.json();
+      expect(view.score).not.toBeNull();
+      expect(view.viewer).toMatchObject({ userId: '4801', canRunPlays: false, canGiveFeedback: false });
+      expect(view.viewer.unavailable).toMatch(/could not say who you are/);
+      const play = await cardFetch('POST', actionPath('plays', HUB, 4801), {
+        body: { contactId: '1002', play: 'offer', requestKey: 'unchecked-play-1' },
+      });
+      expect(play.status).toBe(503);
+      expect(await errorCode(play)).toBe('user_check_unavailable');
+      expect(await countRows('retention_actions', 'unchecked-play-1')).toBe(0);
+    } finally {
+      await fetch(faults, { method: 'DELETE' });
+    }
+  }, 60_000);
+
+  it('takes the right from a user removed in the portal once what the portal said has expired', async () => {
+    const leaver = hubPortal.addOwner(
+      { email: 'leaver@hub801.example', firstName: 'Lee', lastName: 'Leaver', teams: [] },
+      sandbox.store.now(),
+      4799,
+    );
+    const play = (requestKey: string) =>
+      cardFetch('POST', actionPath('plays', HUB, 4799), {
+        body: { contactId: '1003', play: 'survey', requestKey },
+      });
+    expect((await play('leaver-play-1')).status).toBe(201);
+
+    // Deactivated in HubSpot: the users API no longer knows them.
+    leaver.archived = true;
+    // What the portal said a moment ago still holds, for at most the cache's time.
+    expect((await play('leaver-play-2')).status).toBe(201);
+
+    clockShift += USER_CACHE_MS + 1;
+    const refused = await play('leaver-play-3');
+    expect(refused.status).toBe(403);
+    expect(await errorCode(refused)).toBe('not_a_portal_user');
+    expect(await countRows('retention_actions', 'leaver-play-3')).toBe(0);
   });
 });

@@ -66,6 +66,7 @@ const scored: ContactRisk = {
     because: 'Tickets open now: 3',
   },
   renewal: { date: '2026-12-31T00:00:00.000Z', valueAtRisk: 24000, dealName: 'Renewal 2027' },
+  viewer: { userId: '4711', canRunPlays: true, canGiveFeedback: true },
 };
 
 /** A customer who left: the server sends no score, reasons, recommendation or renewal. */
@@ -225,8 +226,20 @@ describe('the risk card', () => {
     });
   });
 
-  it('shows a read-only user the risk but no buttons', async () => {
-    hsFetch.mockReturnValue(answer(200, scored));
+  it('offers a user the server lets start no plays only the flag, whatever the host says of them', async () => {
+    hsFetch.mockReturnValue(
+      answer(200, { ...scored, viewer: { userId: '4712', canRunPlays: false, canGiveFeedback: true } }),
+    );
+    const renderer = renderCard(['integrations-management-write']);
+    await loaded(renderer);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findAll(Button).map((b) => b.text)).toEqual(['This looks wrong']);
+  });
+
+  it('shows the risk but no buttons when the server allows nothing', async () => {
+    hsFetch.mockReturnValue(
+      answer(200, { ...scored, viewer: { userId: '4713', canRunPlays: false, canGiveFeedback: false } }),
+    );
     const renderer = renderCard([]);
     await loaded(renderer);
     expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);

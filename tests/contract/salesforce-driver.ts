@@ -57,7 +57,7 @@ export const salesforceDriver: ConnectorDriver = {
 };
 
 /** The Salesforce sandbox behind counting proxies, and the product configured as its connected app. */
-export async function startSalesforceHarness() {
+export async function startSalesforceHarness(options: { clock?: () => number } = {}) {
   const redis = await startEmbeddedRedis();
   const sandbox = await startSalesforceSandbox();
   const log: ProxiedRequest[] = [];
@@ -70,6 +70,7 @@ export async function startSalesforceHarness() {
     crmUrl: 'http://127.0.0.1:9',
     redisUrl: redis.url,
     rateLimits: { generalPerSecond: 100_000, searchPerSecond: 100_000 },
+    ...(options.clock ? { clock: options.clock } : {}),
     env: {
       HUBSPOT_CLIENT_ID: '',
       HUBSPOT_CLIENT_SECRET: '',

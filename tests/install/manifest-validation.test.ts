@@ -80,6 +80,7 @@ describe('the app manifest', () => {
         'crm.schemas.contacts.write',
         'crm.schemas.companies.write',
         'automation',
+        'settings.users.read',
       ].sort(),
     );
     expect(manifest.auth.optionalScopes).toEqual(['crm.objects.feedback_submissions.read']);
@@ -194,7 +195,7 @@ describe('a broken manifest is refused with the place to fix named', () => {
     [
       'an unknown scope',
       append('auth.requiredScopes', 'crm.objects.contactz.read'),
-      'auth.requiredScopes[11]',
+      'auth.requiredScopes[12]',
       /unknown OAuth scope "crm\.objects\.contactz\.read"/,
     ],
     [

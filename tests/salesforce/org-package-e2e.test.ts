@@ -25,6 +25,10 @@ let apex: Record<string, string>;
 let org: SalesforceOrg;
 let portalId: number;
 let contactIds: string[];
+/** Added to the product's clock: the card users' cache expires when the test moves it. */
+let clockShift = 0;
+/** How long the product trusts what the org said of a user (CARD_USER_CACHE_SECONDS, 60 s). */
+const USER_CACHE_MS = 60_000;
 
 type Callout =
   | { statusCode: number; status: string; headers: Record<string, string>; body: string }
@@ -58,13 +62,13 @@ async function apexCall(
   method: string,
   path: string,
   body?: unknown,
-  options: { from?: SalesforceOrg; orgHeader?: string } = {},
+  options: { from?: SalesforceOrg; orgHeader?: string; user?: string } = {},
 ): Promise<Callout> {
   const from = options.from ?? org;
   const headers: Record<string, string> = {
     Accept: 'application/json',
     [apex.ORG_HEADER!]: options.orgHeader ?? from.orgId,
-    [apex.USER_HEADER!]: from.adminUser.Id,
+    [apex.USER_HEADER!]: options.user ?? from.adminUser.Id,
   };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(
@@ -133,7 +137,7 @@ async function counts() {
 }
 
 beforeAll(async () => {
-  harness = await startSalesforceHarness();
+  harness = await startSalesforceHarness({ clock: () => Date.now() + clockShift });
   projectDir = generateSalesforcePackage(loadManifest(), {
     publicUrl: harness.product.url,
     outDir: join(tempDir('churn-sfpkg-'), 'salesforce-package'),
@@ -378,4 +382,106 @@ describe('the Churn Radar package in a Salesforce org', () => {
     expect(own.json).toMatchObject({ contact: null, score: null });
     expect(await counts()).toEqual(before);
   }, 120_000);
+
+  it('asks the org who the user is before a play or a flag, and keeps the answer only briefly', async () => {
+    const errorCode = (callout: Callout) =>
+      (answered(callout).json as { error?: { code?: string } }).error?.code;
+    const rows = async (table: 'retention_actions' | 'score_feedback', key: string) =>
+      (
+        await db()
+          .selectFrom(table)
+          .select('id')
+          .where('portal_id', '=', portalId)
+          .where(
+            table === 'retention_actions' ? 'callback_id' : 'request_key',
+            '=',
+            table === 'retention_actions' ? `card:${key}` : key,
+          )
+          .execute()
+      ).length;
+    const contact = contactIds[60]!;
+
+    // No user of this org: nothing is read, started or stored for them.
+    const stranger = '005Zz0000000001';
+    const strangerPlay = await apexCall(
+      'POST',
+      `/contacts/${contact}/plays`,
+      { play: 'offer', requestKey: 'stranger-click-0001' },
+      { user: stranger },
+    );
+    expect(answered(strangerPlay).statusCode).toBe(403);
+    expect(errorCode(strangerPlay)).toBe('not_a_portal_user');
+    const strangerFlag = await apexCall(
+      'POST',
+      `/contacts/${contact}/score-feedback`,
+      { scoreId: null, requestKey: 'stranger-flag-0001' },
+      { user: stranger },
+    );
+    expect(answered(strangerFlag).statusCode).toBe(403);
+    expect(
+      answered(await apexCall('GET', `/contacts/${contact}/risk`, undefined, { user: stranger })).statusCode,
+    ).toBe(403);
+    expect(await rows('retention_actions', 'stranger-click-0001')).toBe(0);
+    expect(await rows('score_feedback', 'stranger-flag-0001')).toBe(0);
+
+    // An active user without the package's plays permission set: reads and flags, starts nothing.
+    const advisor = org.addUser({ firstName: 'Ada', lastName: 'Advisor', email: 'ada.advisor@org.example' });
+    const risk = answered(
+      await apexCall('GET', `/contacts/${contact}/risk`, undefined, { user: advisor.Id }),
+    );
+    expect(risk.statusCode).toBe(200);
+    expect(risk.json).toMatchObject({
+      viewer: { userId: advisor.Id, canRunPlays: false, canGiveFeedback: true },
+    });
+    const refused = await apexCall(
+      'POST',
+      `/contacts/${contact}/plays`,
+      { play: 'check_in', requestKey: 'advisor-click-0001' },
+      { user: advisor.Id },
+    );
+    expect(answered(refused).statusCode).toBe(403);
+    expect(errorCode(refused)).toBe('plays_not_allowed');
+    expect(await rows('retention_actions', 'advisor-click-0001')).toBe(0);
+    const flag = await apexCall(
+      'POST',
+      `/contacts/${contact}/score-feedback`,
+      { scoreId: null, requestKey: 'advisor-flag-0001' },
+      { user: advisor.Id },
+    );
+    expect(answered(flag).statusCode).toBe(201);
+
+    // The org's own permission set enabling the custom permission grants the plays, once the
+    // product's answer about the advisor has expired.
+    const permission = [...org.records('CustomPermission')].find(
+      (record) => record.fields.DeveloperName === 'Churn_Radar_Run_Plays',
+    )!;
+    const managers = org.create('PermissionSet', { Name: 'Regional_Managers', Label: 'Regional managers' });
+    org.create('SetupEntityAccess', {
+      ParentId: managers.Id,
+      SetupEntityId: permission.Id,
+      SetupEntityType: 'CustomPermission',
+    });
+    org.create('PermissionSetAssignment', { AssigneeId: advisor.Id, PermissionSetId: managers.Id });
+    clockShift += USER_CACHE_MS + 1;
+    const granted = answered(
+      await apexCall(
+        'POST',
+        `/contacts/${contact}/plays`,
+        { play: 'check_in', requestKey: 'advisor-click-0002' },
+        { user: advisor.Id },
+      ),
+    );
+    expect(granted.statusCode).toBe(201);
+
+    // Deactivated in the org: still trusted within the cache's time, refused after it.
+    org.update('User', advisor.Id, { IsActive: false });
+    const play = (requestKey: string) =>
+      apexCall('POST', `/contacts/${contact}/plays`, { play: 'survey', requestKey }, { user: advisor.Id });
+    expect(answered(await play('advisor-click-0003')).statusCode).toBe(201);
+    clockShift += USER_CACHE_MS + 1;
+    const gone = await play('advisor-click-0004');
+    expect(answered(gone).statusCode).toBe(403);
+    expect(errorCode(gone)).toBe('not_a_portal_user');
+    expect(await rows('retention_actions', 'advisor-click-0004')).toBe(0);
+  });
 });

@@ -65,7 +65,9 @@ export function toDatedPath(path: string): string {
     .replace(/^\/crm\/v4\/objects\//, '/crm/objects/2026-03/')
     .replace(/^\/crm\/v4\/associations\//, '/crm/associations/2026-03/')
     .replace(/^\/crm\/v3\/properties\//, '/crm/properties/2026-03/')
-    .replace(/^\/oauth\/v[13]\//, '/oauth/2026-03/');
+    .replace(/^\/oauth\/v[13]\//, '/oauth/2026-03/')
+    .replace(/^\/settings\/v3\/users(\/|$)/, '/settings/users/2026-03$1')
+    .replace(/^(\/settings\/users\/2026-03)\/$/, '$1');
 }
 
 export class OpenApiSpec {

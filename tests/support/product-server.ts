@@ -39,6 +39,10 @@ export async function startTestProduct(options: {
   rateLimits?: RateLimits;
   /** Keep the warehouse where `churn work` processes can open it (a PGlite folder, or PostgreSQL). */
   persistent?: boolean;
+  /** The clock the product's short-lived caches (the card users') expire by. */
+  clock?: () => number;
+  /** Every log line of the product (and its in-process workers), as JSON, at `level`. */
+  logTo?: { level: string; write(line: string): void };
 }): Promise<TestProduct> {
   // The server listens first (on a port the system picks) and takes its app once the app, whose
   // URLs name that port, is built: no other test can take the port in between.
@@ -63,10 +67,15 @@ export async function startTestProduct(options: {
   });
   const db = options.persistent ? await openPersistentDatabase(config.dataDir) : await openTestDatabase();
   const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logTo
+    ? createLogger(options.logTo.level, 'churn', options.logTo)
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const ctx = assembleContext(
     { config, db, queues, logger },
-    options.rateLimits ? { rateLimits: options.rateLimits } : {},
+    {
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
   );
   target.app = createApp(ctx);
   const pools: WorkerPool[] = [];

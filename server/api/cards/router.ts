@@ -1,6 +1,9 @@
 import express, { Router, type Request } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { storableString } from '../../storable-text.js';
+import { UserCheckUnavailableError } from '../../access/access-errors.js';
+import type { AccessPortal, CardUserAccess } from '../../access/card-user-access.js';
 import { verifySignatureV3 } from '../../crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
@@ -22,10 +25,15 @@ export interface CardsRouterDeps {
   publicUrl: string;
   /** The key survey links' tokens are derived with. */
   surveyKey: Buffer;
+  /** What the signed user may do, as HubSpot's users API says. */
+  cardUsers: CardUserAccess;
   now?: () => number;
 }
 
-/** What HubSpot appends to a card's fetch URL; the signature covers it, so it can be trusted. */
+/**
+ * What HubSpot appends to a card's fetch URL; the signature covers it, so it can be trusted to
+ * come from HubSpot, but whether the user may act is still asked of the portal (see CardUserAccess).
+ */
 const identitySchema = z.object({
   portalId: z.string().regex(/^\d{1,20}$/, 'must be the HubSpot portal id'),
   userId: z
@@ -35,7 +43,7 @@ const identitySchema = z.object({
 });
 
 const contactIdSchema = z.string().regex(/^\d{1,20}$/, 'must be a CRM contact id');
-const requestKeySchema = z.string().trim().min(8).max(200);
+const requestKeySchema = storableString().trim().min(8).max(200);
 
 const riskQuerySchema = z.object({ contactId: contactIdSchema });
 
@@ -48,7 +56,7 @@ const playBodySchema = z.object({
 const feedbackBodySchema = z.object({
   contactId: contactIdSchema,
   scoreId: z.number().int().positive().nullable().optional(),
-  comment: z.string().trim().max(2000).nullable().optional(),
+  comment: storableString().trim().max(2000).nullable().optional(),
   requestKey: requestKeySchema,
 });
 
@@ -71,6 +79,11 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
  * app's client secret (X-HubSpot-Signature-v3) over the method, the full URL with the identity it
  * appends, the body and a timestamp; the portal and user are read from that signed URL only. The
  * signature covers the raw body, so this router is mounted before any JSON body parser.
+ *
+ * A signature proves the request came through HubSpot, not that its user may act: every request's
+ * user must be an active user of the portal as HubSpot's users API says (403 `not_a_portal_user`),
+ * and a play needs the portal's plays rule too (403 `plays_not_allowed`). The risk answer carries
+ * the same verdict (`viewer`), so the card shows only what the server will do.
  */
 export function cardsRouter(deps: CardsRouterDeps): Router {
   const router = Router();
@@ -109,23 +122,25 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
       verify(decoded);
     }
     const identity = parse(identitySchema, req.query, 'query');
-    return { portalId: await installedPortal(identity.portalId), userId: identity.userId, rawBody };
+    const portal = await installedPortal(identity.portalId);
+    return { portal, portalId: portal.id, userId: requireUser(identity.userId), rawBody };
   }
 
   // Every contact record an advisor opens asks again for the same portal: known installs are kept
   // for a few seconds, so an uninstall takes at most that long to close the card.
-  const installed = new Map<string, { portalId: number; until: number }>();
-  async function installedPortal(externalId: string): Promise<number> {
+  const installed = new Map<string, { portal: AccessPortal; until: number }>();
+  async function installedPortal(externalId: string): Promise<AccessPortal> {
     const now = Date.now();
     const known = installed.get(externalId);
-    if (known && known.until > now) return known.portalId;
+    if (known && known.until > now) return known.portal;
     const portal = await findPortalByExternalId(deps.db, 'hubspot', externalId);
     if (!portal || portal.status === 'uninstalled') {
       installed.delete(externalId);
       throw new NotFoundError(`Churn Radar is not installed in portal ${externalId}.`);
     }
-    installed.set(externalId, { portalId: portal.id, until: now + INSTALL_CACHE_MS });
-    return portal.id;
+    const found = { id: portal.id, crm: portal.crm };
+    installed.set(externalId, { portal: found, until: now + INSTALL_CACHE_MS });
+    return found;
   }
 
   function requireUser(userId: string | undefined): string {
@@ -144,8 +159,21 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
   router.get(`${CARDS_PATH}/contact-risk`, async (req, res) => {
     const caller = await signedCaller(req);
     const { contactId } = parse(riskQuerySchema, req.query, 'query');
+    // The risk is shown even when the CRM cannot say who the user is just now (or the install
+    // predates the users scope); only the buttons wait for that answer.
+    const viewer = await deps.cardUsers
+      .permissionsOf(caller.portal, caller.userId)
+      .catch((error: unknown) => {
+        if (!(error instanceof UserCheckUnavailableError)) throw error;
+        return {
+          userId: caller.userId,
+          canRunPlays: false,
+          canGiveFeedback: false,
+          unavailable: error.message,
+        };
+      });
     const view = await contactRiskView(deps.db, caller.portalId, contactId);
-    res.set('Cache-Control', 'no-store').json(view);
+    res.set('Cache-Control', 'no-store').json({ ...view, viewer });
   });
 
   const raw = express.raw({ type: () => true, limit: '16kb' });
@@ -153,20 +181,18 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
   router.post(`${CARDS_PATH}/plays`, raw, async (req, res) => {
     const caller = await signedCaller(req);
     const body = parse(playBodySchema, jsonBody(caller.rawBody), 'body');
-    const answer = await requestPlay(deps, {
-      portalId: caller.portalId,
-      userId: requireUser(caller.userId),
-      ...body,
-    });
+    await deps.cardUsers.requirePlays(caller.portal, caller.userId);
+    const answer = await requestPlay(deps, { portalId: caller.portalId, userId: caller.userId, ...body });
     res.status(answer.replayed ? 200 : 201).json(answer);
   });
 
   router.post(`${CARDS_PATH}/feedback`, raw, async (req, res) => {
     const caller = await signedCaller(req);
     const body = parse(feedbackBodySchema, jsonBody(caller.rawBody), 'body');
+    await deps.cardUsers.requireFeedback(caller.portal, caller.userId);
     const answer = await recordScoreFeedback(deps.db, {
       portalId: caller.portalId,
-      userId: requireUser(caller.userId),
+      userId: caller.userId,
       contactId: body.contactId,
       scoreId: body.scoreId ?? null,
       comment: body.comment || null,

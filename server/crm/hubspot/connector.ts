@@ -4,6 +4,7 @@ import type {
   CrmObjectType,
   CrmOwner,
   CrmRecord,
+  CrmUser,
   ListOptions,
   ModifiedSinceOptions,
   Page,
@@ -16,6 +17,7 @@ import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
 import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { listOwners } from './owners.js';
+import { findHubSpotUser } from './users.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
@@ -59,6 +61,10 @@ export class HubSpotConnector implements CrmConnector {
 
   owners(portalId: number): Promise<CrmOwner[]> {
     return listOwners(this.requester, portalId);
+  }
+
+  findUser(portalId: number, userId: string): Promise<CrmUser | null> {
+    return findHubSpotUser(this.requester, portalId, userId);
   }
 
   createTicket(portalId: number, ticket: TicketSpec): Promise<string> {

@@ -7,6 +7,7 @@ import type {
   CrmObjectType,
   CrmOwner,
   CrmRecord,
+  CrmUser,
   EnsurePropertiesReport,
   ListOptions,
   ModifiedSinceOptions,
@@ -23,6 +24,7 @@ import { BULK_THRESHOLD } from './bulk-export.js';
 import { customFieldName, ensureSalesforceFields, FIELDS_OBJECTS } from './fields.js';
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
 import { listSalesforceOwners } from './owners.js';
+import { findSalesforceUser } from './users.js';
 import { salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 
@@ -86,6 +88,11 @@ export class SalesforceConnector implements CrmConnector {
   /** Records' owners are the org's users (`SELECT Id, Name, Email FROM User WHERE IsActive = true`). */
   owners(portalId: number): Promise<CrmOwner[]> {
     return listSalesforceOwners(this.requester, portalId);
+  }
+
+  /** An active user of the org, with whether the org grants them the plays (see users.ts). */
+  findUser(portalId: number, userId: string): Promise<CrmUser | null> {
+    return findSalesforceUser(this.requester, portalId, userId);
   }
 
   async createTicket(portalId: number, ticket: TicketSpec): Promise<string> {

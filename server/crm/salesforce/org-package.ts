@@ -25,6 +25,8 @@ export const ORG_API_PATH = '/api/v1/salesforce';
 
 /** The custom permission that lets a user start plays from the record page. */
 export const RUN_PLAYS_PERMISSION = 'Churn_Radar_Run_Plays';
+/** The package's permission set that grants it (and the Flow actions' Apex). */
+export const PLAYS_PERMISSION_SET = 'Churn_Radar_Plays';
 
 /** Records one Flow action callout carries; Flow hands an action up to 200 interviews at once. */
 export const ORG_ACTION_BATCH = 200;

@@ -10,6 +10,7 @@ import {
   EXTERNAL_CREDENTIAL,
   NAMED_CREDENTIAL,
   ORG_PRINCIPAL,
+  PLAYS_PERMISSION_SET,
   RUN_PLAYS_PERMISSION,
   SECRET_HEADER,
   SECRET_PARAMETER,
@@ -17,7 +18,7 @@ import {
 import { metadataXml, type XmlElement } from './xml.js';
 
 export const ADVISOR_PERMISSION_SET = 'Churn_Radar_Advisor';
-export const PLAYS_PERMISSION_SET = 'Churn_Radar_Plays';
+export { PLAYS_PERMISSION_SET };
 export const CARD_CONTROLLER_CLASS = 'ChurnRadarCardController';
 export const API_CLASS = 'ChurnRadarApi';
 
