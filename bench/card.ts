@@ -20,9 +20,10 @@ import { sql } from 'kysely';
 import { CRM_OBJECT_TYPES } from '../server/crm/connector.js';
 import { signatureV3 } from '../server/crm/hubspot/request-signature.js';
 import { json } from '../server/db/json.js';
-import { upsertInstalledPortal } from '../server/db/portals.js';
+import { findPortalByExternalId } from '../server/db/portals.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
-import { PRODUCT_APP, startTestProduct } from '../tests/support/product-server.js';
+import { startSandbox } from '../sandbox/main.js';
+import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
 
 const HUB = 9001;
 const USER = 77;
@@ -57,16 +58,23 @@ else await drive();
 /** The product server on a seeded warehouse; prints its address once ready, stops when stdin closes. */
 async function serve(): Promise<void> {
   const redis = await startEmbeddedRedis();
-  const product = await startTestProduct({ crmUrl: 'http://127.0.0.1:9', redisUrl: redis.url });
+  // The CRM says who the card's user is (asked once a minute): a sandbox portal with that user.
+  const sandbox = await startSandbox({ portals: [HUB], rateLimits: { tenSecondlyMax: 100_000 } });
+  sandbox.store
+    .portal(HUB)!
+    .addOwner(
+      { email: 'advisor@bench.example', firstName: 'Bench', lastName: 'Advisor', teams: [] },
+      sandbox.store.now(),
+      USER,
+    );
+  const product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
+  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+  const installed = await walkInstall(product.url, { portalId: HUB });
+  if (installed.status !== 200) throw new Error(`the install answered ${installed.status}`);
+  await product.ctx.queues.get('system').drain();
   const db = product.ctx.db.db;
   const started = performance.now();
-  const portal = await upsertInstalledPortal(db, {
-    crm: 'hubspot',
-    externalId: String(HUB),
-    name: 'Bench',
-    domain: null,
-  });
-  const portalId = portal.id;
+  const portalId = (await findPortalByExternalId(db, 'hubspot', String(HUB)))!.id;
   await db
     .insertInto('sync_cursors')
     .values(
@@ -108,6 +116,7 @@ async function serve(): Promise<void> {
 
   const stop = async () => {
     await product.close();
+    await sandbox.close();
     await redis.stop();
     process.exit(0);
   };

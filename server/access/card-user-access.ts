@@ -42,6 +42,8 @@ export interface AccessPortal {
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 const DEFAULT_ANSWER_WITHIN_MS = 5_000;
+/** How long a portal whose CRM could not answer is answered "unavailable" without asking again. */
+const UNAVAILABLE_REMEMBERED_MS = 15_000;
 
 const HOW_TO_GET_PLAYS: Record<CrmKind, string> = {
   hubspot:
@@ -52,10 +54,17 @@ const HOW_TO_GET_PLAYS: Record<CrmKind, string> = {
 export class CardUserAccess {
   private readonly users: ExpiringCache<CrmUser | null>;
   private readonly pending = new Map<string, Promise<CrmUser | null>>();
+  /** Portals whose CRM could not say who a user is a moment ago, with why. */
+  private readonly unavailable: ExpiringCache<UserCheckUnavailableError>;
 
   constructor(private readonly options: CardUserAccessOptions) {
     this.users = new ExpiringCache({
       ttlMs: options.ttlMs,
+      maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.unavailable = new ExpiringCache({
+      ttlMs: UNAVAILABLE_REMEMBERED_MS,
       maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -87,6 +96,9 @@ export class CardUserAccess {
     const key = `${portal.id}:${userId}`;
     const known = this.users.get(key);
     if (known) return known.value;
+    // The CRM just failed to answer for this portal: every card does not wait for it again at once.
+    const down = this.unavailable.get(String(portal.id));
+    if (down) throw down.value;
     let asking = this.pending.get(key);
     if (!asking) {
       // One question to the CRM however many of the user's requests arrive while it is asked.
@@ -94,6 +106,10 @@ export class CardUserAccess {
         .then((user) => {
           this.users.set(key, user);
           return user;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof UserCheckUnavailableError) this.unavailable.set(String(portal.id), error);
+          throw error;
         })
         .finally(() => this.pending.delete(key));
       this.pending.set(key, asking);

@@ -592,9 +592,20 @@ describe('who may act from the card, as the portal says', () => {
       expect(play.status).toBe(503);
       expect(await errorCode(play)).toBe('user_check_unavailable');
       expect(await countRows('retention_actions', 'unchecked-play-1')).toBe(0);
+      // Asked again at once, the portal is answered from what just failed, without waiting again.
+      const again = await cardFetch('GET', riskPath(HUB, '1001', 4802));
+      expect((await again.json()).viewer.unavailable).toMatch(/could not say who you are/);
     } finally {
       await fetch(faults, { method: 'DELETE' });
+      // Past the moment the failure is remembered: the next card asks HubSpot again.
+      clockShift += 15_001;
     }
+    const recovered = await cardFetch('GET', riskPath(HUB, '1001', 4801));
+    expect((await recovered.json()).viewer).toEqual({
+      userId: '4801',
+      canRunPlays: true,
+      canGiveFeedback: true,
+    });
   }, 60_000);
 
   it('takes the right from a user removed in the portal once what the portal said has expired', async () => {

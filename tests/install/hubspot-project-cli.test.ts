@@ -60,7 +60,7 @@ describe('npm run hubspot:project', () => {
       join(dir, 'out'),
     ]);
     expect(code).toBe(1);
-    expect(output).toContain('auth.requiredScopes[11]: unknown OAuth scope "contacts"');
+    expect(output).toContain('auth.requiredScopes[12]: unknown OAuth scope "contacts"');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

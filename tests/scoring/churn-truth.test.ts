@@ -13,7 +13,7 @@ import { subscribeSandboxWebhooks } from '../../cli/demo-install.js';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { loadRavenStack } from '../../sandbox/ravenstack.js';
-import { SandboxStore, type HiddenTruth } from '../../sandbox/store.js';
+import { adminUserId, SandboxStore, type HiddenTruth } from '../../sandbox/store.js';
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
 import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
@@ -138,7 +138,7 @@ async function riskList(seed: number): Promise<{ total: number; rows: ListRow[] 
 
 /** The card as HubSpot fetches it: identity in the URL, v3-signed. */
 async function card(seed: number, contactId: string): Promise<CardView> {
-  const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=7&userEmail=a%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hubOf(seed)}`;
+  const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${adminUserId(hubOf(seed))}&userEmail=a%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hubOf(seed)}`;
   const timestamp = String(Date.now());
   const response = await fetch(`${product.url}${path}`, {
     headers: {
