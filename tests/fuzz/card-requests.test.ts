@@ -151,7 +151,7 @@ describe('the risk card’s signed fetches', () => {
           expectJsonRefusal(answer, [400, 403, 404]).code,
         );
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -202,7 +202,7 @@ describe('the risk card’s signed fetches', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -254,7 +254,7 @@ describe('the risk card’s signed fetches', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -287,7 +287,7 @@ describe('the risk card’s signed fetches', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(100)),
+      fuzzParameters(fuzzRuns(35)),
     );
   });
 
@@ -309,7 +309,7 @@ describe('the risk card’s signed fetches', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
@@ -335,7 +335,7 @@ describe('the risk card’s signed fetches', () => {
         expect(expectJsonRefusal(answer, 401).code).toBe('invalid_signature');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 

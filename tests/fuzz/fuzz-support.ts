@@ -9,9 +9,17 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.js';
 import { ROOT } from '../support/processes.js';
 
-export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_260_515;
+export const FUZZ_SEED = process.env.FUZZ_SEED
+  ? Number(process.env.FUZZ_SEED)
+  : process.env.FUZZ_RUNS
+    ? Date.now() % 1_000_000_007
+    : 20_260_515;
 
-/** The runs of a property: `FUZZ_RUNS` when set (for a longer search), else the file's default. */
+/**
+ * The runs of a property: `FUZZ_RUNS` when set, else the file's default. The default is small:
+ * with a fixed seed every `npm test` tries the same inputs, so the wide search is its own run
+ * (`npm run test:fuzz`, which also draws a new seed unless `FUZZ_SEED` is given).
+ */
 export function fuzzRuns(defaultRuns: number): number {
   const asked = Number(process.env.FUZZ_RUNS);
   return Number.isInteger(asked) && asked > 0 ? asked : defaultRuns;

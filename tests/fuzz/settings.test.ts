@@ -234,7 +234,7 @@ describe('the dashboard’s settings, changed with a signed-in session', () => {
         if (change.churnRule) expect(saved.churnRule.kind).toBe(change.churnRule.kind);
         if (change.tiers) expect(saved.tiers.kind).toBe(change.tiers.kind);
       }),
-      fuzzParameters(fuzzRuns(100)),
+      fuzzParameters(fuzzRuns(35)),
     );
   });
 
@@ -249,7 +249,7 @@ describe('the dashboard’s settings, changed with a signed-in session', () => {
         expect(message).toMatch(/^Nothing was saved/);
         expect(await snapshot()).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -311,7 +311,7 @@ describe('the dashboard’s settings, changed with a signed-in session', () => {
         expect(expectJsonRefusal(answer, 400).code).toBe('invalid_request');
         expect(await snapshot()).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -335,7 +335,7 @@ describe('the dashboard’s settings, changed with a signed-in session', () => {
           expect(await snapshot()).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -357,7 +357,7 @@ describe('the dashboard’s settings, changed with a signed-in session', () => {
         expectJsonRefusal(answer, 403);
         expect(await snapshot()).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(80)),
+      fuzzParameters(fuzzRuns(30)),
     );
   });
 

@@ -135,7 +135,7 @@ describe('a customer’s survey answer', () => {
         const again = await answer(token, form([['score', score]]));
         expectPageRefusal(again, [409]);
       }),
-      fuzzParameters(fuzzRuns(40)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
@@ -175,7 +175,7 @@ describe('a customer’s survey answer', () => {
           expectPageRefusal(page, [400]);
           expect(await snapshot()).toEqual(before);
         }),
-        fuzzParameters(fuzzRuns(150)),
+        fuzzParameters(fuzzRuns(50)),
       );
       const still = await fetch(`${running.product.url}/s/${token}`);
       expect(still.status).toBe(200);
@@ -222,7 +222,7 @@ describe('a customer’s survey answer', () => {
           expectPageRefusal(page, [400]);
           expect(await snapshot()).toEqual(before);
         }),
-        fuzzParameters(fuzzRuns(100)),
+        fuzzParameters(fuzzRuns(35)),
       );
     });
   });
@@ -243,7 +243,7 @@ describe('a customer’s survey answer', () => {
         expectPageRefusal(page, [404]);
         expect(await snapshot()).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 

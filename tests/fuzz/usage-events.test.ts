@@ -179,7 +179,7 @@ describe('a usage batch sent with the portal’s key', () => {
         const after = await rowCounts(db(), ['usage_events']);
         expect(after.usage_events - before.usage_events).toBe(result.accepted);
       }),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
@@ -194,7 +194,7 @@ describe('a usage batch sent with the portal’s key', () => {
         expect(message).toMatch(/^Invalid request: events\.\d+/);
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -231,7 +231,7 @@ describe('a usage batch sent with the portal’s key', () => {
         expect(expectJsonRefusal(answer, 400).code).toBe('invalid_request');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -262,7 +262,7 @@ describe('a usage batch sent with the portal’s key', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -282,7 +282,7 @@ describe('a usage batch sent with the portal’s key', () => {
         expect(expectJsonRefusal(answer, 401).code).toBe('invalid_api_key');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(100)),
+      fuzzParameters(fuzzRuns(35)),
     );
   });
 

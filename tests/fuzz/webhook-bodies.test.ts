@@ -212,7 +212,7 @@ describe('a signed webhook delivery', () => {
         const after = await rowCounts(db(), ['webhook_events']);
         expect(after.webhook_events - before.webhook_events).toBe(result.recorded);
       }),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
@@ -227,7 +227,7 @@ describe('a signed webhook delivery', () => {
         expect(message).toMatch(/^Invalid webhook batch: /);
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -263,7 +263,7 @@ describe('a signed webhook delivery', () => {
         expect(expectJsonRefusal(answer, 400).code).toBe('invalid_request');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -282,7 +282,7 @@ describe('a signed webhook delivery', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 });
@@ -325,7 +325,7 @@ describe('a webhook delivery whose signature does not hold', () => {
           expect(await rowCounts(db(), TABLES)).toEqual(before);
         },
       ),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 

@@ -235,7 +235,7 @@ describe('a signed workflow-action call', () => {
           (await rowCounts(db(), ['retention_actions'])).retention_actions - before.retention_actions;
         expect([0, 1]).toContain(added);
       }),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
@@ -252,7 +252,7 @@ describe('a signed workflow-action call', () => {
         expect(message).toMatch(/^Invalid (action request|inputs for [a-z-]+): \S/);
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -293,7 +293,7 @@ describe('a signed workflow-action call', () => {
         expect(['invalid_request', 'not_found']).toContain(expectJsonRefusal(answer, [400, 404]).code);
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -316,7 +316,7 @@ describe('a signed workflow-action call', () => {
         if (!(ACTIONS as readonly string[]).includes(action)) expect(code).toBe('not_found');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(fuzzRuns(50)),
     );
   });
 
@@ -349,7 +349,7 @@ describe('a signed workflow-action call', () => {
         expect(expectJsonRefusal(answer, 401).code).toBe('invalid_signature');
         expect(await rowCounts(db(), TABLES)).toEqual(before);
       }),
-      fuzzParameters(fuzzRuns(120)),
+      fuzzParameters(fuzzRuns(20)),
     );
   });
 
