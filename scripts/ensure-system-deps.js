@@ -3,18 +3,20 @@
 // what is missing with apt-get; otherwise it stops with one line saying what to install.
 // Usage: node scripts/ensure-system-deps.js <program> ...   (program names as on PATH)
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const PACKAGE_OF = { 'redis-server': 'redis-server', chromium: 'chromium', pg_ctl: 'postgresql' };
 
 function installed(program) {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(delimiter),
-    '/usr/bin',
-    '/usr/sbin',
-    '/usr/lib/postgresql/15/bin',
-  ];
+  // Debian keeps PostgreSQL's programs off PATH, in a folder per major version.
+  let postgres = [];
+  try {
+    postgres = readdirSync('/usr/lib/postgresql').map((version) => `/usr/lib/postgresql/${version}/bin`);
+  } catch {
+    // not installed
+  }
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', ...postgres];
   return dirs.some((dir) => {
     try {
       accessSync(join(dir, program), constants.X_OK);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { waitUnlessAborted } from './abort-scope.js';
 
 export type CallKind = 'general' | 'search';
@@ -21,12 +20,16 @@ export interface RateLimits {
 export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 10.9, searchPerSecond: 4 };
 
 const WINDOW_MS = 10_000;
+/** HubSpot counts search calls per rolling second. */
+const SEARCH_WINDOW_MS = 1000;
 
 /** A place in a portal's window: when it was granted, and the entry that holds it. */
 export interface RateGrant {
   at: number;
   key: string;
   member: string;
+  /** A search call's place in the portal's search window too. */
+  search?: { key: string; member: string };
 }
 
 /**
@@ -61,7 +64,7 @@ return now`;
  */
 export class PortalRateLimiter {
   private readonly generalPerWindow: number;
-  private readonly search: RateLimiterRedis;
+  private readonly searchPerWindow: number;
 
   constructor(
     private readonly redis: Redis,
@@ -71,12 +74,7 @@ export class PortalRateLimiter {
     private readonly windowMs = WINDOW_MS,
   ) {
     this.generalPerWindow = Math.max(1, Math.floor((limits.generalPerSecond * windowMs) / 1000));
-    this.search = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${keyPrefix}:crm-rate:search`,
-      points: limits.searchPerSecond,
-      duration: 1,
-    });
+    this.searchPerWindow = Math.max(1, Math.floor(limits.searchPerSecond));
   }
 
   /**
@@ -85,35 +83,37 @@ export class PortalRateLimiter {
    */
   async answered(grant: RateGrant): Promise<void> {
     await this.redis.eval(HOLD, 1, grant.key, this.windowMs, grant.member);
+    if (grant.search) await this.redis.eval(HOLD, 1, grant.search.key, SEARCH_WINDOW_MS, grant.search.member);
   }
 
-  /** Resolves when the portal may make one more call of this kind, with Redis's time of the grant. */
+  /**
+   * Resolves when the portal may make one more call of this kind, with Redis's time of the grant.
+   * A search call takes its place in the rolling second of searches first (a window that starts
+   * at each second's edge would let twice the limit through across it), then in the general window.
+   */
   async take(portalId: number, kind: CallKind): Promise<RateGrant> {
-    if (kind === 'search') await this.takeSearch(portalId);
-    return this.takeGeneral(portalId);
+    const search =
+      kind === 'search'
+        ? await this.takeRolling(
+            `${this.keyPrefix}:crm-rate:search:${portalId}`,
+            SEARCH_WINDOW_MS,
+            this.searchPerWindow,
+          )
+        : undefined;
+    const general = await this.takeRolling(
+      `${this.keyPrefix}:crm-rate:general:${portalId}`,
+      this.windowMs,
+      this.generalPerWindow,
+    );
+    return search ? { ...general, search: { key: search.key, member: search.member } } : general;
   }
 
-  private async takeGeneral(portalId: number): Promise<RateGrant> {
-    const key = `${this.keyPrefix}:crm-rate:general:${portalId}`;
+  private async takeRolling(key: string, windowMs: number, max: number): Promise<RateGrant> {
     const member = randomBytes(8).toString('hex');
     for (;;) {
-      const wait = Number(
-        await this.redis.eval(TAKE_ROLLING, 1, key, this.windowMs, this.generalPerWindow, member),
-      );
+      const wait = Number(await this.redis.eval(TAKE_ROLLING, 1, key, windowMs, max, member));
       if (wait <= 0) return { at: -wait, key, member };
       await waitUnlessAborted(wait + Math.random() * 10);
-    }
-  }
-
-  private async takeSearch(portalId: number): Promise<void> {
-    for (;;) {
-      try {
-        await this.search.consume(String(portalId));
-        return;
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        await waitUnlessAborted(rejection.msBeforeNext + Math.random() * 20);
-      }
     }
   }
 }

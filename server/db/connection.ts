@@ -59,6 +59,11 @@ function openPostgres(url: string): DatabaseHandle {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection the server drops (a restart, a network cut) fails the query on it, if any, and is
+  // then discarded by the pool; the next query opens a new one. Without these listeners the
+  // client's or the pool's 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   return { db, kind: 'postgres', location, close: () => db.destroy() };

@@ -7,6 +7,8 @@ export interface ProxiedRequest {
   /** The query string, `?` included, or empty. */
   search: string;
   body: string;
+  /** When the request reached the proxy (ms since the epoch). */
+  at: number;
   /** The CRM's answer; undefined until it comes. */
   status?: number;
 }
@@ -41,6 +43,7 @@ export async function startCountingProxy(
         path: (req.url ?? '/').split('?')[0]!,
         search: (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '',
         body: body.toString(),
+        at: Date.now(),
       };
       requests.push(seen);
       const forward = request(

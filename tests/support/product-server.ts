@@ -39,6 +39,8 @@ export async function startTestProduct(options: {
   rateLimits?: RateLimits;
   /** Keep the warehouse where `churn work` processes can open it (a PGlite folder, or PostgreSQL). */
   persistent?: boolean;
+  /** A PostgreSQL database (already created) for the product and its `churn work` processes. */
+  databaseUrl?: string;
   /** The clock the product's short-lived caches (the card users') expire by. */
   clock?: () => number;
   /** Every log line of the product (and its in-process workers), as JSON, at `level`. */
@@ -65,7 +67,11 @@ export async function startTestProduct(options: {
     HUBSPOT_AUTHORIZE_URL: `${options.crmUrl}/oauth/authorize`,
     ...options.env,
   });
-  const db = options.persistent ? await openPersistentDatabase(config.dataDir) : await openTestDatabase();
+  const db = options.databaseUrl
+    ? await openNamedDatabase(options.databaseUrl)
+    : options.persistent
+      ? await openPersistentDatabase(config.dataDir)
+      : await openTestDatabase();
   const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
   const logger = options.logTo
     ? createLogger(options.logTo.level, 'churn', options.logTo)
@@ -122,6 +128,11 @@ async function openPersistentDatabase(dataDir: string): Promise<TestDatabase> {
   if (process.env.DATABASE_URL) return openTestDatabase();
   const handle = await openDatabase({ dataDir });
   return { ...handle, dispose: handle.close };
+}
+
+async function openNamedDatabase(url: string): Promise<TestDatabase> {
+  const handle = await openDatabase({ databaseUrl: url });
+  return { ...handle, url, dispose: handle.close };
 }
 
 /**

@@ -1,0 +1,237 @@
+/**
+ * The real services a fault test breaks on purpose: a redis-server that can be stopped and started
+ * again on the same port and folder (with its append-only file, as a production Redis keeps its
+ * data), and a PostgreSQL warehouse behind a TCP gate that can be closed (every connection cut,
+ * new ones refused) and opened again.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { freePort } from '../../server/api/http-server.js';
+import { findExecutable } from '../../server/jobs/find-executable.js';
+import { tempDir } from '../support/processes.js';
+
+export interface RestartableRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRestartableRedis(): Promise<RestartableRedis> {
+  const executable = findExecutable('redis-server');
+  if (!executable) throw new Error('redis-server is not installed');
+  const port = await freePort();
+  const dir = tempDir('churn-faults-redis-');
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--loglevel',
+    'warning',
+  ];
+  const start = async () => {
+    const setpriv = findExecutable('setpriv');
+    child = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', executable, ...args], { stdio: 'ignore' })
+      : spawn(executable, args, { stdio: 'ignore' });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const client = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        // Loading the append-only file answers LOADING until done.
+        if ((await client.ping()) === 'PONG') return;
+      } catch {
+        if (Date.now() > deadline) throw new Error('redis-server did not come up');
+      } finally {
+        client.disconnect();
+      }
+      await sleep(50);
+    }
+  };
+  const stop = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    // SIGTERM: redis-server flushes its append-only file and exits.
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  };
+  await start();
+  return {
+    url,
+    port,
+    start,
+    stop,
+    close: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Warehouse {
+  /** The URL every process connects through (the gate). */
+  url: string;
+  kind: string;
+  /** Cuts every connection and refuses new ones until `open`. */
+  close(): Promise<void>;
+  open(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh PostgreSQL database: on the server at DATABASE_URL when set, else on a throwaway
+ * cluster started here from Debian's PostgreSQL (as the `postgres` user when run as root).
+ */
+export async function startWarehouse(): Promise<Warehouse> {
+  const server = process.env.DATABASE_URL ? externalServer(process.env.DATABASE_URL) : await ownCluster();
+  const name = `churn_faults_${randomBytes(5).toString('hex')}`;
+  await adminQuery(server.url, `create database ${name}`);
+  const target = new URL(server.url);
+  const gate = await startGate(target.hostname, Number(target.port || 5432));
+  const url = new URL(server.url);
+  url.hostname = '127.0.0.1';
+  url.port = String(gate.port);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    kind: server.kind,
+    close: gate.close,
+    open: gate.open,
+    dispose: async () => {
+      await gate.dispose();
+      await adminQuery(server.url, `drop database if exists ${name} with (force)`).catch(() => {});
+      await server.stop();
+    },
+  };
+}
+
+function externalServer(url: string) {
+  return { url, kind: 'PostgreSQL at DATABASE_URL', stop: async () => {} };
+}
+
+function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(join(root, v, 'bin/pg_ctl'))) return join(root, v, 'bin');
+  }
+  const pgCtl = findExecutable('pg_ctl');
+  return pgCtl ? join(pgCtl, '..') : null;
+}
+
+async function ownCluster() {
+  const bin = postgresBin();
+  if (!bin)
+    throw new Error('PostgreSQL is not installed (apt-get install postgresql), and DATABASE_URL is not set');
+  const dir = tempDir('churn-faults-pg-');
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  const run = (command: string) => {
+    const result = asRoot
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' })
+      : spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command}: ${result.stderr || result.stdout}`);
+  };
+  if (asRoot) {
+    const owner = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+    const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+    chownSync(dir, Number(owner), Number(group));
+  }
+  run(`'${bin}/initdb' -D '${dir}/data' -A trust -U postgres >/dev/null`);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  run(`'${bin}/pg_ctl' -D '${dir}/data' -l '${dir}/log' -o '${options}' -w start >/dev/null`);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    kind: 'PostgreSQL (a throwaway cluster)',
+    stop: async () => {
+      try {
+        run(`'${bin}/pg_ctl' -D '${dir}/data' -m immediate -w stop >/dev/null`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A TCP pass-through that can cut every connection and refuse new ones for a while. */
+async function startGate(host: string, targetPort: number) {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  const open = async () => {
+    if (server) return;
+    const listening = createServer((client) => {
+      const upstream = connect(targetPort, host);
+      sockets.add(client);
+      sockets.add(upstream);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(port, '127.0.0.1', () => resolve());
+    });
+    server = listening;
+  };
+  const close = async () => {
+    const listening = server;
+    server = null;
+    if (!listening) return;
+    const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    await closed;
+  };
+  await open();
+  return { port, open, close, dispose: close };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
