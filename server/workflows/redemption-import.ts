@@ -216,7 +216,12 @@ async function applyBatch(
     .execute();
   const byCode = new Map<string, OfferRow>(offers.map((o) => [o.code, o]));
   const outcomes: { line: number; status: RedemptionOutcome; message: string | null }[] = [];
-  const redeem: { id: number; line: number; at: Date; value: number | null }[] = [];
+  const redeem: {
+    id: number;
+    at: Date;
+    value: number | null;
+    outcome: { status: RedemptionOutcome };
+  }[] = [];
   for (const row of rows) {
     const offer = byCode.get(row.code);
     const at = row.redeemedAt ?? receivedAt;
@@ -224,8 +229,9 @@ async function applyBatch(
     if (verdict.status === 'redeemable') {
       // A second row of the same code in this file is already redeemed by the first.
       offer!.redeemed_at = at;
-      redeem.push({ id: offer!.id, line: row.line, at, value: row.value });
-      outcomes.push({ line: row.line, status: 'redeemed', message: null });
+      const outcome = { line: row.line, status: 'redeemed' as RedemptionOutcome, message: null };
+      redeem.push({ id: offer!.id, at, value: row.value, outcome });
+      outcomes.push(outcome);
     } else {
       outcomes.push({ line: row.line, status: verdict.status, message: verdict.message ?? null });
     }
@@ -239,12 +245,7 @@ async function applyBatch(
    returning o.id`.execute(trx);
     // Redeemed a moment ago by a single report: this row found it already redeemed.
     const updated = new Set(done.rows.map((r) => Number(r.id)));
-    for (const r of redeem) {
-      if (!updated.has(r.id)) {
-        const outcome = outcomes.find((o) => o.line === r.line)!;
-        outcome.status = 'already_redeemed';
-      }
-    }
+    for (const r of redeem) if (!updated.has(r.id)) r.outcome.status = 'already_redeemed';
   }
   await sql`
     update redemption_import_rows r
