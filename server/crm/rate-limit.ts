@@ -35,9 +35,11 @@ export interface RateGrant {
 /**
  * A rolling-window log, as HubSpot counts: the calls of the last 10 s, by Redis's own clock so
  * every process agrees. Returns the negated grant time (ms) when the call may go now, else how
- * long to wait (ms).
+ * long to wait (ms). While the portal is paused (KEYS[2], after HubSpot answered 429) nobody goes.
  */
 const TAKE_ROLLING = `
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return paused + 1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
@@ -57,6 +59,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return now`;
+
+/** Pauses a portal for at least ARGV[1] ms; a longer pause already set stays. */
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
+end
+return 1`;
 
 /**
  * One budget per portal shared by every process through Redis: a worker waits for its turn rather
@@ -87,6 +96,14 @@ export class PortalRateLimiter {
   }
 
   /**
+   * Holds every process's calls to a portal for `ms`: HubSpot answered 429, so its count and ours
+   * disagree (another install of the app, or a window edge) and the portal needs a rest.
+   */
+  async pause(portalId: number, ms: number): Promise<void> {
+    await this.redis.eval(PAUSE, 1, this.pauseKey(portalId), Math.max(1, Math.ceil(ms)));
+  }
+
+  /**
    * Resolves when the portal may make one more call of this kind, with Redis's time of the grant.
    * A search call takes its place in the rolling second of searches first (a window that starts
    * at each second's edge would let twice the limit through across it), then in the general window.
@@ -95,12 +112,14 @@ export class PortalRateLimiter {
     const search =
       kind === 'search'
         ? await this.takeRolling(
+            portalId,
             `${this.keyPrefix}:crm-rate:search:${portalId}`,
             SEARCH_WINDOW_MS,
             this.searchPerWindow,
           )
         : undefined;
     const general = await this.takeRolling(
+      portalId,
       `${this.keyPrefix}:crm-rate:general:${portalId}`,
       this.windowMs,
       this.generalPerWindow,
@@ -108,10 +127,20 @@ export class PortalRateLimiter {
     return search ? { ...general, search: { key: search.key, member: search.member } } : general;
   }
 
-  private async takeRolling(key: string, windowMs: number, max: number): Promise<RateGrant> {
+  private pauseKey(portalId: number): string {
+    return `${this.keyPrefix}:crm-rate:pause:${portalId}`;
+  }
+
+  private async takeRolling(
+    portalId: number,
+    key: string,
+    windowMs: number,
+    max: number,
+  ): Promise<RateGrant> {
     const member = randomBytes(8).toString('hex');
+    const pause = this.pauseKey(portalId);
     for (;;) {
-      const wait = Number(await this.redis.eval(TAKE_ROLLING, 1, key, windowMs, max, member));
+      const wait = Number(await this.redis.eval(TAKE_ROLLING, 2, key, pause, windowMs, max, member));
       if (wait <= 0) return { at: -wait, key, member };
       await waitUnlessAborted(wait + Math.random() * 10);
     }

@@ -7,8 +7,8 @@ import { findPortal } from '../../server/db/portals.js';
 import { waitUntil } from '../support/processes.js';
 import { FULL, n, startRig, summaryLine, type Rig } from './rig.js';
 
-/** 429s in a row per storm. */
-const BURST = FULL ? 15 : 8;
+/** 429s in a row per storm: longer than a call's attempts, which 429s do not spend. */
+const BURST = FULL ? 30 : 8;
 
 let rig: Rig;
 

@@ -22,8 +22,13 @@ export interface RequesterOptions {
   apiBase: string;
   tokens: AccessTokenSource;
   limiter: PortalRateLimiter;
-  /** Attempts per call for 429, 5xx and network failures. */
+  /** Attempts per call for 5xx and network failures. */
   maxAttempts?: number;
+  /**
+   * How long one call keeps waiting out HubSpot's 429s (its burst and search limits) before it
+   * gives up: a 429 says "not yet", not "failed", so it spends no attempt.
+   */
+  rateLimitPatienceMs?: number;
   /** Base of the exponential backoff for 5xx and network failures (ms). */
   backoffMs?: number;
 }
@@ -52,23 +57,27 @@ const hubspotErrorSchema = z
     message: z.string().optional(),
     category: z.string().optional(),
     policyName: z.string().optional(),
+    errorType: z.string().optional(),
   })
   .passthrough();
 
 /**
  * Every HubSpot call of the product goes through here: the portal's shared rate limit first, then
  * the call on HubSpot's own SDK (a path through `apiRequest`, or one of its typed APIs), then one
- * retry policy — 429 and 5xx retried with backoff honouring Retry-After, a 401 refreshes the token
- * once, other 4xx fail at once with HubSpot's message.
+ * retry policy — a 429 pauses the portal for every process and is waited out (up to a time cap,
+ * spending no attempt; a daily limit fails at once), 5xx and network failures are retried with
+ * backoff, a 401 refreshes the token once, other 4xx fail at once with HubSpot's message.
  */
 export class HubSpotRequester {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly rateLimitPatienceMs: number;
   private readonly callsByPortal = new Map<number, number>();
 
   constructor(private readonly options: RequesterOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoffMs = options.backoffMs ?? 250;
+    this.rateLimitPatienceMs = options.rateLimitPatienceMs ?? 120_000;
   }
 
   async request(portalId: number, request: HubSpotRequest): Promise<HubSpotResponse> {
@@ -118,10 +127,7 @@ export class HubSpotRequester {
     });
   }
 
-  /**
-   * The one retry policy: the portal's shared rate limit before each attempt; 429 and 5xx retried
-   * with backoff honouring Retry-After, a 401 refreshes the token once, other 4xx fail at once.
-   */
+  /** The one retry policy (see the class). */
   private async withPolicy<T>(
     portalId: number,
     kind: CallKind,
@@ -131,6 +137,8 @@ export class HubSpotRequester {
     let token = await this.options.tokens.accessToken(portalId);
     let refreshed = false;
     let lastFailure = '';
+    let rateLimitedMs = 0;
+    let rateLimited = 0;
     for (let attemptNo = 1; attemptNo <= this.maxAttempts; attemptNo++) {
       // Our place in the portal's window is kept until the answer comes: see PortalRateLimiter.
       const grant = await this.options.limiter.take(portalId, kind);
@@ -160,8 +168,24 @@ export class HubSpotRequester {
         continue;
       }
       if (status === 429) {
-        lastFailure = `429 ${message}`;
-        await waitUnlessAborted(retryAfterMs ?? this.backoff(attemptNo) * 4);
+        const policy = detail.success ? detail.data.policyName : undefined;
+        if (policy === 'DAILY') {
+          throw new CrmUnavailableError(
+            `HubSpot's daily API limit for portal ${portalId} is used up (${what}); the work resumes once it resets.`,
+          );
+        }
+        rateLimited++;
+        const wait = retryAfterMs ?? Math.min(this.backoff(rateLimited) * 4, 10_000);
+        if (rateLimitedMs + wait > this.rateLimitPatienceMs) {
+          throw new CrmUnavailableError(
+            `HubSpot kept answering ${what} for portal ${portalId} with 429 (${message}) for ` +
+              `${Math.round(rateLimitedMs / 1000)} s, ${rateLimited} times in a row.`,
+          );
+        }
+        rateLimitedMs += wait;
+        await this.options.limiter.pause(portalId, wait);
+        await waitUnlessAborted(wait);
+        attemptNo--; // "not yet" is not a failed attempt
         continue;
       }
       if (status >= 500) {
