@@ -4,6 +4,7 @@
  * target URL, retrying with backoff until the app answers 2xx or the attempts run out.
  */
 import type { RecordChange, SandboxApp, SandboxStore } from '../store.js';
+import { chance } from '../seeded-chance.js';
 import { eventsForChange, type WebhookEvent } from './events.js';
 import { webhookSignatureHeaders } from './signing.js';
 import type { WebhookRegistry } from './subscriptions.js';
@@ -22,6 +23,12 @@ export interface WebhookDeliveryOptions {
   requestTimeoutMs?: number;
   /** Delivery attempts kept per app for the delivery log. */
   logLimit?: number;
+  /**
+   * Share of the app's 2xx answers lost on the way back (HubSpot timed out first): the batch is
+   * delivered again, so the app sees its events twice. Seeded by `seed`.
+   */
+  lostAnswerRate?: number;
+  seed?: number;
 }
 
 export interface DeliveryAttempt {
@@ -61,6 +68,8 @@ const DEFAULTS: Required<WebhookDeliveryOptions> = {
   maxRetryDelayMs: 60_000,
   requestTimeoutMs: 5000,
   logLimit: 1000,
+  lostAnswerRate: 0,
+  seed: 1,
 };
 
 export class WebhookDispatcher {
@@ -72,6 +81,7 @@ export class WebhookDispatcher {
   private lastEventId = 0;
   private lastDeliveryId = 0;
   private closed = false;
+  private readonly loseAnswer: () => boolean;
 
   constructor(
     private readonly store: SandboxStore,
@@ -79,6 +89,7 @@ export class WebhookDispatcher {
     options: WebhookDeliveryOptions = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.loseAnswer = chance(this.options.lostAnswerRate, this.options.seed);
     this.unsubscribe = store.onAnyChange((change) => this.onChange(change));
   }
 
@@ -169,7 +180,10 @@ export class WebhookDispatcher {
     const startedAt = new Date();
     const result = await this.post(app, targetUrl, batch);
     if (this.closed) return;
-    const delivered = result.status !== undefined && result.status >= 200 && result.status < 300;
+    const answered = result.status !== undefined && result.status >= 200 && result.status < 300;
+    const lost = answered && this.loseAnswer();
+    if (lost) result.error = 'the answer was lost on the way back: the batch is sent again';
+    const delivered = answered && !lost;
     const retry = !delivered && batch.attemptNumber + 1 < this.options.maxAttempts;
     this.record(batch.appId, {
       deliveryId: batch.deliveryId,

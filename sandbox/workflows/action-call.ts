@@ -1,7 +1,8 @@
 /**
  * One call of a custom action's `actionUrl`, as HubSpot makes it: a signed POST (v2 signature in
  * `X-HubSpot-Signature`, plus v3), retried on 429, 5xx and connection failures with backoff
- * (honouring `Retry-After`), never retried on other 4xx answers.
+ * (honouring `Retry-After`), never retried on other 4xx answers. An answer the app sent but
+ * HubSpot never got (a timeout on HubSpot's side) is retried too: `loseAnswer` decides which.
  */
 import { z } from 'zod';
 import { actionSignatureHeaders } from '../webhooks/signing.js';
@@ -45,6 +46,7 @@ export async function callAction(
   request: ActionRequest,
   policy: RetryPolicy,
   signal: AbortSignal,
+  loseAnswer: () => boolean = () => false,
 ): Promise<CallOutcome> {
   const uri = new URL(actionUrl).href;
   const body = JSON.stringify(request);
@@ -65,7 +67,9 @@ export async function callAction(
       });
       attempt.status = response.status;
       const text = await response.text();
-      if (response.ok) {
+      if (response.ok && loseAnswer()) {
+        attempt.error = 'the answer was lost on the way back: the call is made again';
+      } else if (response.ok) {
         let json: unknown = {};
         try {
           json = text ? JSON.parse(text) : {};
@@ -77,8 +81,7 @@ export async function callAction(
           return { kind: 'failed', reason: 'the action answered without an outputFields object', attempts };
         }
         return { kind: 'answered', outputFields: parsed.data.outputFields ?? {}, attempts };
-      }
-      if (response.status !== 429 && response.status < 500) {
+      } else if (response.status !== 429 && response.status < 500) {
         return { kind: 'failed', reason: `the action answered ${response.status}`, attempts };
       }
       retryAfter = response.headers.get('retry-after');

@@ -81,6 +81,8 @@ export class WorkflowEngine {
     private readonly store: SandboxStore,
     private readonly definitions: ActionDefinitionRegistry,
     private readonly retry: RetryPolicy,
+    /** Whether the app's next answer is lost on the way back (then the call is made again). */
+    private readonly loseAnswer: () => boolean = () => false,
   ) {
     // Every waiting retry listens for the shutdown; a busy portal has many at once.
     setMaxListeners(Infinity, this.aborter.signal);
@@ -275,6 +277,7 @@ export class WorkflowEngine {
       },
       this.retry,
       this.aborter.signal,
+      this.loseAnswer,
     );
     execution.attempts = outcome.attempts;
     if (outcome.kind === 'failed') return fail(outcome.reason);

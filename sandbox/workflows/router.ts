@@ -5,6 +5,7 @@
  * authentication, faults and rate limits.
  */
 import express from 'express';
+import { chance } from '../seeded-chance.js';
 import type { SandboxStore } from '../store.js';
 import type { ClosableRouter } from '../webhooks/router.js';
 import type { RetryPolicy } from './action-call.js';
@@ -17,6 +18,12 @@ import { WorkflowEngine } from './engine.js';
 export interface WorkflowsRouterDeps {
   /** How action calls are retried on 429, 5xx and connection failures. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Share of the app's answers to action calls that are lost on the way back, so the call is made
+   * again with the same callbackId, as HubSpot does after a timeout (seeded by `seed`).
+   */
+  lostAnswerRate?: number;
+  seed?: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = {
@@ -28,7 +35,12 @@ const DEFAULT_RETRY: RetryPolicy = {
 
 export function createWorkflowsRouter(store: SandboxStore, deps: WorkflowsRouterDeps = {}): ClosableRouter {
   const definitions = new ActionDefinitionRegistry();
-  const engine = new WorkflowEngine(store, definitions, { ...DEFAULT_RETRY, ...deps.retry });
+  const engine = new WorkflowEngine(
+    store,
+    definitions,
+    { ...DEFAULT_RETRY, ...deps.retry },
+    chance(deps.lostAnswerRate ?? 0, deps.seed ?? 1),
+  );
   const router = express.Router();
   router.use(createCallbacksRouter(store, engine));
   router.use(createActionDefinitionsRouter(store, definitions));

@@ -282,6 +282,27 @@ export class Rig {
   }
 
   /**
+   * What the warehouse says it last wrote to each contact, and how many contacts the CRM holds
+   * something else for.
+   */
+  async writeBacks(): Promise<{ confirmed: { record_id: string }[]; stale: number }> {
+    const confirmed = await this.db
+      .selectFrom('crm_writebacks')
+      .select(['record_id', 'written'])
+      .where('portal_id', '=', this.portalId)
+      .where('object_type', '=', 'contacts')
+      .execute();
+    const contacts = this.store.portal(this.hub)!.recordsOf('contacts');
+    let stale = 0;
+    for (const row of confirmed) {
+      const held = contacts.get(row.record_id)?.properties ?? {};
+      const written = (row.written ?? {}) as Record<string, string>;
+      if (Object.entries(written).some(([k, v]) => (held[k] ?? '') !== (v ?? ''))) stale++;
+    }
+    return { confirmed, stale };
+  }
+
+  /**
    * The invariants every scenario ends with, for the run and the CRM calls from `fromRequest` on.
    * `status`: how the run must have ended.
    */
@@ -357,19 +378,8 @@ export class Rig {
     expect(conflicting).toBe(0);
 
     // The CRM holds what the warehouse says it last wrote, for every contact.
-    const confirmed = await this.db
-      .selectFrom('crm_writebacks')
-      .select(['record_id', 'written'])
-      .where('portal_id', '=', this.portalId)
-      .where('object_type', '=', 'contacts')
-      .execute();
+    const { confirmed, stale } = await this.writeBacks();
     const contacts = this.store.portal(this.hub)!.recordsOf('contacts');
-    let stale = 0;
-    for (const row of confirmed) {
-      const held = contacts.get(row.record_id)?.properties ?? {};
-      const written = (row.written ?? {}) as Record<string, string>;
-      if (Object.entries(written).some(([k, v]) => (held[k] ?? '') !== (v ?? ''))) stale++;
-    }
     expect(stale).toBe(0);
     if (status === 'succeeded') {
       // Every contact was written once by this run (the run started from blank CRM fields), and

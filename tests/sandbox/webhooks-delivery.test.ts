@@ -359,3 +359,60 @@ describe('webhook delivery', () => {
     expect(events[1]).toMatchObject({ propertyName: 'churn_risk_tier', propertyValue: 'medium' });
   });
 });
+
+describe('webhook delivery whose answers are lost on the way back', () => {
+  it('delivers a batch the app took again, with the same event ids, until an answer comes through', async () => {
+    const store = new SandboxStore();
+    const router = createWebhooksRouter(store, {
+      delivery: { batchWindowMs: 20, retryDelayMs: 10, maxAttempts: 10, lostAnswerRate: 0.6, seed: 7 },
+    });
+    const sandbox = await startSandbox({
+      store,
+      apps: [{ ...APP }],
+      portals: [101],
+      extraRouters: [router],
+      rateLimits: NO_LIMITS,
+    });
+    const receiver = await startReceiver();
+    try {
+      store.install(APP.appId, 101);
+      const admin = await fetch(`${sandbox.url}/_sandbox/apps/${APP.appId}/webhooks`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          targetUrl: receiver.url,
+          subscriptions: [{ eventType: 'contact.creation', active: true }],
+        }),
+      });
+      expect(admin.status).toBe(200);
+      for (let i = 0; i < 8; i += 1) {
+        store.portal(101)!.createRecord('contacts', { email: `lost-${i}@example.com` }, store.now());
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      const log = async () =>
+        (
+          (await (await fetch(`${sandbox.url}/_sandbox/apps/${APP.appId}/deliveries`)).json()) as {
+            results: DeliveryLogEntry[];
+          }
+        ).results;
+      const done = await until(async () => {
+        const entries = await log();
+        const delivered = new Set(
+          entries.filter((e) => e.outcome === 'DELIVERED').flatMap((e) => e.eventIds),
+        );
+        return delivered.size === 8 ? entries : undefined;
+      }, 10_000);
+      const lost = done.filter((e) => e.status === 204 && e.outcome === 'WILL_RETRY');
+      expect(lost.length).toBeGreaterThan(0);
+      expect(lost.every((e) => /lost on the way back/.test(e.error ?? ''))).toBe(true);
+      // The app saw some events more than once, each time under the same id.
+      const seen = receiver.received.flatMap((r) => r.events.map((e) => e.eventId));
+      expect(seen.length).toBe(8 + lost.reduce((sum, e) => sum + e.eventIds.length, 0));
+      expect(new Set(seen).size).toBe(8);
+    } finally {
+      router.close();
+      await sandbox.close();
+      await new Promise((resolve) => receiver.server.close(resolve));
+    }
+  });
+});
