@@ -9,9 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCsv } from '../server/csv/read-csv.js';
 import {
   datasetFromCsv,
-  parseCsv,
   predictProbabilities,
   scoreDataset,
   subsetDataset,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { foldCount } from '../../server/model/folds.js';
 import {
   crossValidate,
   foldsFromCsv,
@@ -32,11 +33,11 @@ export function registerEvaluate(program: Command): void {
       async (flags: ColumnFlags & { folds?: string; k: number; innerFolds: number; json?: boolean }) => {
         try {
           if (flags.k < 2) throw new InvalidArgumentError('--k must be at least 2');
-          const { dataset } = loadLabelledCsv(flags);
+          const { dataset } = await loadLabelledCsv(flags);
           const folds = flags.folds
-            ? foldsFromCsv(readCsv(flags.folds), dataset.size)
+            ? foldsFromCsv(await readCsv(flags.folds), dataset.labels!)
             : stratifiedFolds(dataset.labels!, flags.k, flags.seed);
-          const k = Math.max(...folds) + 1;
+          const k = foldCount(folds);
           const bar = progressBar('Evaluating');
           const evaluation = await crossValidate(dataset, folds, {
             seed: flags.seed,

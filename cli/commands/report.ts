@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/index.js';
 import { findPortal } from '../../server/db/portals.js';
 import { AppError } from '../../server/errors.js';
-import { parseCsv, type CsvTable } from '../../server/model/index.js';
+import { readCsvFile } from '../../server/csv/read-csv.js';
 import {
   csvExploreReport,
   csvQualityReport,
@@ -63,7 +62,9 @@ export function registerReport(program: Command): void {
         fail('explore --csv needs --label COLUMN: the column that says whether the customer churned', 2);
       try {
         const report =
-          options.csv !== undefined ? csvReport(kind, options) : await portalReport(kind, options.portal!);
+          options.csv !== undefined
+            ? await csvReport(kind, options)
+            : await portalReport(kind, options.portal!);
         process.stdout.write(
           options.json
             ? `${JSON.stringify(report)}\n`
@@ -79,21 +80,11 @@ export function registerReport(program: Command): void {
     });
 }
 
-function readTable(file: string): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(code ?? error);
-    throw new ReportInputError(`cannot read ${file}: ${why}`);
-  }
-  return parseCsv(text, file);
-}
-
-function csvReport(kind: 'quality' | 'explore', options: Options): QualityReport | ExploreReport {
-  const table = readTable(options.csv!);
+async function csvReport(
+  kind: 'quality' | 'explore',
+  options: Options,
+): Promise<QualityReport | ExploreReport> {
+  const table = await readCsvFile(options.csv!);
   process.stderr.write(
     `Read ${table.rows.length} rows of ${table.header.length} columns from ${options.csv}\n`,
   );

@@ -46,7 +46,7 @@ export function registerScore(program: Command): void {
         });
         try {
           const model = readModel(flags.model);
-          const table = readCsv(flags.csv);
+          const table = await readCsv(flags.csv);
           const idColumn =
             flags.id ??
             (model.idColumn && table.header.includes(model.idColumn) ? model.idColumn : undefined);

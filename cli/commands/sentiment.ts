@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../server/errors.js';
 import { scoreSentiments, type SentimentScore } from '../../server/features/sentiment/index.js';
-import { parseCsv } from '../../server/model/csv.js';
+import { parseCsv } from '../../server/csv/read-csv.js';
 
 /** A text to score and the file line it came from, so output can be matched back to the input. */
 interface InputText {

@@ -1,10 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   datasetFromCsv,
   ModelDataError,
   ModelFormatError,
-  parseCsv,
   serializeModel,
   trainModel,
   type ColumnDecision,
@@ -12,6 +11,7 @@ import {
   type Family,
   type TrainedModel,
 } from '../../server/model/index.js';
+import { CsvFormatError, readCsvFile, type CsvTable } from '../../server/csv/read-csv.js';
 import { progressBar } from '../progress.js';
 
 /** The column flags `train` and `evaluate` share. */
@@ -41,27 +41,18 @@ export function addColumnFlags(command: Command): Command {
 }
 
 /** Reads the table the flags name and reports, on stderr, how each column was read. */
-export function loadLabelledCsv(flags: ColumnFlags): ReturnType<typeof datasetFromCsv> {
+export async function loadLabelledCsv(flags: ColumnFlags): Promise<ReturnType<typeof datasetFromCsv>> {
   const options: CsvDatasetOptions = { label: flags.label };
   if (flags.positive !== undefined) options.positive = flags.positive;
   if (flags.id !== undefined) options.id = flags.id;
   if (flags.ignore) options.ignore = flags.ignore;
-  const loaded = datasetFromCsv(readCsv(flags.csv), options);
+  const loaded = datasetFromCsv(await readCsvFile(flags.csv), options);
   process.stderr.write(describeColumns(loaded.decisions, loaded.dataset.size, loaded.dataset.labels!));
   return loaded;
 }
 
-export function readCsv(path: string): ReturnType<typeof parseCsv> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ModelDataError(
-      'file_unreadable',
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  return parseCsv(text, path);
+export function readCsv(path: string): Promise<CsvTable> {
+  return readCsvFile(path);
 }
 
 function describeColumns(decisions: ColumnDecision[], rows: number, labels: Uint8Array): string {
@@ -75,7 +66,11 @@ function describeColumns(decisions: ColumnDecision[], rows: number, labels: Uint
 
 /** Errors about the input get one clear line and exit code 1; anything else its stack. */
 export function exitOnError(error: unknown): never {
-  if (error instanceof ModelDataError || error instanceof ModelFormatError) {
+  if (
+    error instanceof ModelDataError ||
+    error instanceof ModelFormatError ||
+    error instanceof CsvFormatError
+  ) {
     process.stderr.write(`churn: ${error.message}\n`);
   } else {
     process.stderr.write(`churn: ${(error as Error)?.stack ?? String(error)}\n`);
@@ -93,7 +88,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (flags: ColumnFlags & { out: string; innerFolds: number; json?: boolean }) => {
       try {
-        const { dataset } = loadLabelledCsv(flags);
+        const { dataset } = await loadLabelledCsv(flags);
         const bar = progressBar('Training');
         const model = await trainModel(dataset, {
           seed: flags.seed,

@@ -2,7 +2,7 @@
  * Turns a parsed CSV file into a Dataset: infers each column's kind (numeric, categorical,
  * boolean, date, id), reads the label, and reports what it decided so a person can check it.
  */
-import type { CsvTable } from './csv.js';
+import type { CsvTable } from '../csv/read-csv.js';
 import type { ColumnKind, Dataset, FeatureColumn, FeatureSpec } from './dataset.js';
 import { ModelDataError } from './errors.js';
 
@@ -81,6 +81,13 @@ export function datasetFromCsv(
       const feature: FeatureSpec = { name, kind: inferred.role, label: name };
       columns.push(readColumn(feature, cellsOf(i), table.lines, source));
     });
+    if (columns.length === 0) {
+      const roles = decisions.map((d) => `${d.name}: ${d.role}`).join(', ');
+      throw new ModelDataError(
+        'no_features',
+        `${source} has no column to learn from (${roles}): add columns that describe the customers`,
+      );
+    }
   }
 
   const dataset: Dataset = { columns, size: table.rows.length };

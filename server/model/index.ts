@@ -15,7 +15,6 @@ export {
   type RecordSpec,
   type RecordValue,
 } from './dataset.js';
-export { parseCsv, type CsvTable } from './csv.js';
 export { datasetFromCsv, type ColumnDecision, type CsvDatasetOptions } from './csv-dataset.js';
 export { ModelDataError, ModelFormatError } from './errors.js';
 export { foldsFromCsv, stratifiedFolds } from './folds.js';

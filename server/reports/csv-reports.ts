@@ -3,7 +3,8 @@
  * numbers is reported, not refused); exploration reads the table as training would, with the
  * column types inferred and the label read the same way.
  */
-import { datasetFromCsv, type CsvTable } from '../model/index.js';
+import type { CsvTable } from '../csv/read-csv.js';
+import { datasetFromCsv } from '../model/index.js';
 import { exploreDataset } from './explore.js';
 import { qualityReport, type QualityOptions } from './quality.js';
 import type { ExploreReport, QualityReport } from './types.js';

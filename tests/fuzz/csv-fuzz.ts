@@ -1,6 +1,7 @@
 /** CSV files for the fuzz tests: well-formed tables, tables of customer-like cells, and damaged text. */
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
+import { CsvFormatError } from '../../server/csv/read-csv.js';
 import { ModelDataError } from '../../server/model/errors.js';
 import { expectNoLeak } from './fuzz-support.js';
 
@@ -124,9 +125,9 @@ export const messyCsv: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('', '\ufeff', 'a,b', 'a,b\n', '"a', 'a,a\n1,2', ',\n1', 'a\n"x"y'),
 );
 
-/** A refusal of input data: a ModelDataError with one line that says what to fix and where. */
+/** A refusal of input data: a CSV or model data error with one line that says what to fix and where. */
 export function expectDataError(error: unknown): void {
-  if (!(error instanceof ModelDataError)) throw error;
+  if (!(error instanceof ModelDataError) && !(error instanceof CsvFormatError)) throw error;
   expect(error.message.length).toBeGreaterThan(0);
   expect(error.message).not.toMatch(/\n\s+at\s/);
   expectNoLeak(error.message);

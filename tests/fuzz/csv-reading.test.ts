@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { datasetFromCsv } from '../../server/model/csv-dataset.js';
-import { parseCsv } from '../../server/model/csv.js';
-import { ModelDataError } from '../../server/model/errors.js';
+import { CsvFormatError, parseCsv } from '../../server/csv/read-csv.js';
 import { csvCells, csvTable, csvText, expectDataError, messyCsv } from './csv-fuzz.js';
 import { AnswerTally, fuzzParameters, fuzzRuns, printTallies } from './fuzz-support.js';
 
@@ -68,7 +67,7 @@ describe('datasetFromCsv', () => {
         try {
           table = parseCsv(text, 'fuzz.csv');
         } catch (error) {
-          expect(error).toBeInstanceOf(ModelDataError);
+          expect(error).toBeInstanceOf(CsvFormatError);
           return;
         }
         tallies.datasets.note(

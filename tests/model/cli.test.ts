@@ -17,7 +17,7 @@ function churn(args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [CHURN_BIN, ...args],
-      { cwd: ROOT, timeout: 60_000 },
+      { cwd: ROOT, timeout: 170_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -36,6 +36,9 @@ const customers = syntheticCustomers(400, 51);
 const trainCsv = file('customers.csv', toCsv(customers, '\r\n'));
 const modelPath = join(dir, 'model.json');
 const columns = ['--csv', trainCsv, '--label', 'churned', '--id', 'id'];
+/** A folds file giving data row i the fold `foldOf(i)`. */
+const foldsFile = (name: string, foldOf: (i: number) => number) =>
+  file(name, ['row,fold', ...customers.map((_, i) => `${i},${foldOf(i)}`)].join('\n'));
 
 describe('churn train, evaluate and score', () => {
   let trained: Run;
@@ -172,6 +175,55 @@ describe('churn train, evaluate and score', () => {
         /short\.csv gives no fold for data row 2/,
       ],
       [
+        'a folds file numbered from 1',
+        () => ['evaluate', ...columns, '--folds', foldsFile('one-based.csv', (i) => (i % 2) + 1)],
+        /one-based\.csv: fold numbers start at 0, but no row is in fold 0 \(folds 1…2 given\)/,
+      ],
+      [
+        'a folds file with a gap',
+        () => ['evaluate', ...columns, '--folds', foldsFile('gap.csv', (i) => (i % 2) * 2)],
+        /gap\.csv: fold numbers must run 0…2 with none missing, but no row is in fold 1/,
+      ],
+      [
+        'a folds file naming a row twice',
+        () => [
+          'evaluate',
+          ...columns,
+          '--folds',
+          file('twice.csv', ['row,fold', '0,1', ...customers.map((_, i) => `${i},${i % 2}`)].join('\n')),
+        ],
+        /twice\.csv, line 3: data row 0 already has a fold \(line 2\)/,
+      ],
+      [
+        'a folds file with a fold of stayers only',
+        () => [
+          'evaluate',
+          ...columns,
+          '--folds',
+          foldsFile('stayers.csv', (i) => (customers[i]!.churned ? 0 : i % 2)),
+        ],
+        /stayers\.csv: fold 1 holds no churners \(\d+ rows\), so its ROC-AUC cannot be measured/,
+      ],
+      [
+        'a folds file with one fold',
+        () => ['evaluate', ...columns, '--folds', foldsFile('single.csv', () => 0)],
+        /single\.csv puts every row in one fold: give at least two/,
+      ],
+      [
+        'a file with no column to learn from',
+        () => [
+          'evaluate',
+          '--csv',
+          file(
+            'labels.csv',
+            ['account,region,churned', ...customers.map((c, i) => `a${i},north,${c.churned}`)].join('\n'),
+          ),
+          '--label',
+          'churned',
+        ],
+        /labels\.csv has no column to learn from \(account: id, region: constant, churned: label\)/,
+      ],
+      [
         'a scoring file without a feature',
         () => ['score', '--csv', file('nofeat.csv', 'id,plan\nx,basic\n'), '--model', modelPath],
         /nofeat\.csv has no feature column "days_inactive"/,
@@ -188,7 +240,7 @@ describe('churn train, evaluate and score', () => {
       // Independent runs: start them together rather than one after another.
       const results = await Promise.all(cases.map(([, args]) => churn(args())));
       cases.forEach(([what], i) => runs.set(what, results[i]!));
-    });
+    }, 180_000);
 
     it.each(cases)('refuses %s with a clear message and a non-zero exit', (what, _args, message) => {
       const run = runs.get(what)!;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCsv } from '../../server/model/csv.js';
+import { CsvFormatError, parseCsv } from '../../server/csv/read-csv.js';
 import { datasetFromCsv } from '../../server/model/csv-dataset.js';
 import { ModelDataError } from '../../server/model/errors.js';
 import { syntheticCustomers, toCsv } from './synthetic.js';
 
-function errorOf(fn: () => unknown): ModelDataError {
+function errorOf(fn: () => unknown): ModelDataError | CsvFormatError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof ModelDataError) return error;
+    if (error instanceof ModelDataError || error instanceof CsvFormatError) return error;
     throw error;
   }
-  throw new Error('expected a ModelDataError');
+  throw new Error('expected a data error');
 }
 
 describe('reading CSV files', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parseCsv } from '../../server/model/csv.js';
+import { parseCsv } from '../../server/csv/read-csv.js';
 import { datasetFromCsv, type CsvDatasetOptions } from '../../server/model/csv-dataset.js';
 import { subsetDataset } from '../../server/model/dataset.js';
 import { foldsFromCsv, splitFold } from '../../server/model/folds.js';
@@ -24,7 +24,7 @@ function load(file: string, folds: string, options: CsvDatasetOptions) {
   return {
     dataset,
     decisions,
-    folds: foldsFromCsv(parseCsv(readFileSync(join(DATA, 'folds', folds), 'utf8')), dataset.size),
+    folds: foldsFromCsv(parseCsv(readFileSync(join(DATA, 'folds', folds), 'utf8')), dataset.labels!),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCsv } from '../../server/model/csv.js';
+import { parseCsv } from '../../server/csv/read-csv.js';
 import { csvExploreReport } from '../../server/reports/index.js';
 
 /**

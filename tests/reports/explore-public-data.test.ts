@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parseCsv } from '../../server/model/csv.js';
+import { parseCsv } from '../../server/csv/read-csv.js';
 import { csvExploreReport, csvQualityReport } from '../../server/reports/index.js';
 import { ROOT } from '../support/processes.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseCsv } from '../../server/model/csv.js';
+import { parseCsv } from '../../server/csv/read-csv.js';
 import { csvQualityReport, portalQualityReport, type QualityReport } from '../../server/reports/index.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY, FixtureWarehouse } from '../features/features-warehouse.js';
