@@ -90,6 +90,17 @@ const envSchema = z.object({
   TOKEN_ENCRYPTION_KEY: optionalString,
 });
 
+/** The name of every setting read from the environment here, in the schema's order. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
+/** What a process started with `NODE_ENV=production` refuses to start without. */
+export const REQUIRED_IN_PRODUCTION = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PUBLIC_URL',
+  'TOKEN_ENCRYPTION_KEY',
+] as const;
+
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
   host: string;
@@ -150,9 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production') {
-    const missing = (['DATABASE_URL', 'REDIS_URL', 'PUBLIC_URL', 'TOKEN_ENCRYPTION_KEY'] as const).filter(
-      (name) => e[name] === undefined,
-    );
+    const missing = REQUIRED_IN_PRODUCTION.filter((name) => e[name] === undefined);
     if (missing.length > 0) {
       throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required in production' })));
     }

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/index.js';
 import { findPortal } from '../../server/db/portals.js';
 import { AppError } from '../../server/errors.js';
+import { migrationSecrets } from '../../server/runtime.js';
 import { readCsvFile } from '../../server/csv/read-csv.js';
 import {
   csvExploreReport,
@@ -100,7 +101,11 @@ async function portalReport(
   portalId: number,
 ): Promise<QualityReport | ExploreReport> {
   const config = loadConfig();
-  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    secrets: migrationSecrets(config),
+  });
   try {
     const portal = await findPortal(handle.db, portalId);
     if (!portal) throw new ReportInputError(`no portal ${portalId} in the warehouse at ${handle.location}`);

@@ -61,6 +61,20 @@ export function authenticate(store: SandboxStore) {
   };
 }
 
+/**
+ * The scopes a call needs: every scope of a list, or, where HubSpot's spec lists alternatives for
+ * an operation, every scope of any one of them.
+ */
+export type ScopeRequirement = string[] | { anyOf: string[][] };
+
+/** Throws HubSpot's 403 MISSING_SCOPES unless the caller's token meets `requirement`. */
+export function assertScopeRule(caller: ApiCaller, requirement: ScopeRequirement): void {
+  if (Array.isArray(requirement)) return assertScopes(caller, requirement);
+  const held = (scopes: string[]) => scopes.every((scope) => caller.token.scopes.includes(scope));
+  if (requirement.anyOf.some(held)) return;
+  assertScopes(caller, requirement.anyOf[0] ?? []);
+}
+
 /** Throws HubSpot's 403 MISSING_SCOPES unless the caller's token holds every scope in `required`. */
 export function assertScopes(caller: ApiCaller, required: string[]): void {
   const missing = required.filter((scope) => !caller.token.scopes.includes(scope));

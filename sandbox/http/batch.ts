@@ -1,6 +1,6 @@
 /**
- * Batch endpoints for CRM objects: read, create, update and archive, at most 100 inputs each (50
- * for a read with `propertiesWithHistory`, see history-view.ts).
+ * Batch endpoints for CRM objects: read, create, update, upsert (./upsert.ts) and archive, at most
+ * 100 inputs each (50 for a read with `propertiesWithHistory`, see history-view.ts).
  * Inputs naming records that do not exist do not fail the batch: the rest is done and the answer
  * is a 207 listing the missing ids, as HubSpot does.
  */
@@ -28,6 +28,8 @@ import {
   portalOf,
   updateRecord,
 } from './records.js';
+import { assertUniqueValues } from './unique-values.js';
+import { upsertInput, upsertRecords } from './upsert.js';
 import { PREFIXES, routes } from './version.js';
 
 export const MAX_BATCH_INPUTS = 100;
@@ -133,7 +135,15 @@ export function createBatchRouter(guard: ApiGuard): express.Router {
     });
     const missing = inputs.filter((_input, index) => !targets[index]).map((input) => input.id);
     // Every value is checked before anything is written, so a bad input leaves the batch undone.
-    for (const input of inputs) checkPropertyValues(portal, type, input.properties);
+    const checked = inputs.map((input) => checkPropertyValues(portal, type, input.properties));
+    assertUniqueValues(
+      portal,
+      type,
+      checked.flatMap((values, index) => {
+        const record = targets[index];
+        return record ? [{ values, selfId: record.id }] : [];
+      }),
+    );
     const updated = inputs.flatMap((input, index) => {
       const record = targets[index];
       return record ? [updateRecord(caller, type, record, input.properties)] : [];
@@ -142,6 +152,21 @@ export function createBatchRouter(guard: ApiGuard): express.Router {
       toPublicObject(record, selectProperties(portal, type, record, Object.keys(record.properties))),
     );
     res.status(missing.length > 0 ? 207 : 200).json(batchBody(startedAt, results, missing, type));
+  });
+
+  router.post(path('upsert'), ...guard(writeScope), (req, res) => {
+    const startedAt = new Date();
+    const caller = callerOf(res);
+    const type = objectTypeParam(req.params.objectType);
+    const { inputs } = inputsOf(upsertInput, req.body);
+    const results = upsertRecords(caller, type, inputs).map(({ record, created }) => ({
+      ...toPublicObject(
+        record,
+        selectProperties(caller.portal, type, record, Object.keys(record.properties)),
+      ),
+      new: created,
+    }));
+    res.status(200).json(batchBody(startedAt, results, [], type));
   });
 
   router.post(path('archive'), ...guard(writeScope), (req, res) => {

@@ -1,7 +1,8 @@
 /**
  * Fault injection per portal, so the product's retries, backoff and re-authentication can be
- * proven: added latency, a seeded share of 5xx answers, a burst of 429s, access tokens expired
- * early, the install revoked. Applies to bearer-authenticated API calls into that portal.
+ * proven: added latency, a seeded share of 5xx answers, a seeded share of answers lost after the
+ * request was carried out, a burst of 429s, access tokens expired early, the install revoked.
+ * Applies to bearer-authenticated API calls into that portal.
  */
 import { z } from 'zod';
 import type { SandboxStore } from '../store.js';
@@ -12,6 +13,12 @@ export const faultInput = z
     /** Share of requests answered with `errorStatus`, drawn from a PRNG seeded by `seed`. */
     errorRate: z.number().min(0).max(1).optional(),
     errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
+    /**
+     * Share of requests carried out for real whose answer is then lost: the caller gets HubSpot's
+     * 504 instead (a gateway timeout after the commit). Drawn from the same PRNG as `errorRate`,
+     * for requests `errorRate` left alone.
+     */
+    lostAnswerRate: z.number().min(0).max(1).optional(),
     seed: z.number().int().optional(),
     /** The next N requests get HubSpot's ten-secondly 429. */
     rateLimitBurst: z.number().int().min(0).max(1_000_000).optional(),
@@ -27,16 +34,21 @@ export interface FaultState {
   latencyMs: number;
   errorRate: number;
   errorStatus: number;
+  lostAnswerRate: number;
   seed: number;
   rateLimitBurstRemaining: number;
   requestsSeen: number;
   errorsInjected: number;
+  answersLost: number;
 }
 
-/** What to do to one request: wait, then maybe answer with an error instead of the real handler. */
+/**
+ * What to do to one request: wait, then maybe answer with an error instead of the real handler, or
+ * run the handler and lose its answer.
+ */
 export interface FaultDecision {
   latencyMs: number;
-  outcome: 'pass' | 'rate-limit' | 'server-error';
+  outcome: 'pass' | 'rate-limit' | 'server-error' | 'lost-answer';
   errorStatus: number;
 }
 
@@ -63,7 +75,8 @@ export class FaultInjector {
     if (input.latencyMs !== undefined) state.latencyMs = input.latencyMs;
     if (input.errorRate !== undefined) state.errorRate = input.errorRate;
     if (input.errorStatus !== undefined) state.errorStatus = input.errorStatus;
-    if (input.seed !== undefined || input.errorRate !== undefined) {
+    if (input.lostAnswerRate !== undefined) state.lostAnswerRate = input.lostAnswerRate;
+    if (input.seed !== undefined || input.errorRate !== undefined || input.lostAnswerRate !== undefined) {
       state.seed = input.seed ?? state.seed;
       state.random = prng(state.seed);
     }
@@ -99,6 +112,9 @@ export class FaultInjector {
     } else if (state.errorRate > 0 && state.random() < state.errorRate) {
       state.errorsInjected += 1;
       outcome = 'server-error';
+    } else if (state.lostAnswerRate > 0 && state.random() < state.lostAnswerRate) {
+      state.answersLost += 1;
+      outcome = 'lost-answer';
     }
     return { latencyMs: state.latencyMs, outcome, errorStatus: state.errorStatus };
   }
@@ -123,10 +139,12 @@ export class FaultInjector {
       latencyMs: 0,
       errorRate: 0,
       errorStatus: 500,
+      lostAnswerRate: 0,
       seed: 1,
       rateLimitBurstRemaining: 0,
       requestsSeen: 0,
       errorsInjected: 0,
+      answersLost: 0,
     };
   }
 }

@@ -1,18 +1,20 @@
 /**
  * The middleware chain in front of every HubSpot API handler, in HubSpot's order: who is calling
  * (401), injected faults, the rate limit (429, with the X-HubSpot-RateLimit-* headers), then scopes
- * (403).
+ * (403). A request whose answer is to be lost goes through the chain and its handler as usual and
+ * is answered with a 504 in HubSpot's error shape instead.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { loseAnswer } from '../lost-answer.js';
 import type { SandboxStore } from '../store.js';
-import { assertScopes, authenticate, callerOf } from './auth.js';
-import { HubSpotError } from './errors.js';
+import { assertScopeRule, authenticate, callerOf, type ScopeRequirement } from './auth.js';
+import { HubSpotError, sendHubSpotError } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { rateLimitBody, type LimitKind, type RateLimiter } from './rate-limit.js';
 
 /** The scopes a request needs, worked out from its path (the object type decides). */
-export type ScopeRule = (req: Request) => string[];
+export type ScopeRule = (req: Request) => ScopeRequirement;
 
 export type ApiGuard = (scopes: ScopeRule, kind?: LimitKind) => RequestHandler[];
 
@@ -40,6 +42,11 @@ export function createApiGuard(store: SandboxStore, limiter: RateLimiter, faults
       if (fault.outcome === 'server-error') {
         throw new HubSpotError(fault.errorStatus, 'INTERNAL_ERROR', 'internal error');
       }
+      if (fault.outcome === 'lost-answer') {
+        loseAnswer(res, (lost) =>
+          sendHubSpotError(lost, new HubSpotError(504, 'INTERNAL_ERROR', 'internal error')),
+        );
+      }
       next();
     },
     (_req: Request, res: Response, next: NextFunction) => {
@@ -54,7 +61,7 @@ export function createApiGuard(store: SandboxStore, limiter: RateLimiter, faults
       next();
     },
     (req: Request, res: Response, next: NextFunction) => {
-      assertScopes(callerOf(res), scopes(req));
+      assertScopeRule(callerOf(res), scopes(req));
       next();
     },
   ];

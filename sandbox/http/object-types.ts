@@ -59,12 +59,13 @@ const WRITE_SCOPES: Record<ObjectType, string[] | null> = {
   feedback_submissions: null,
 };
 
-const SCHEMA_WRITE_SCOPES: Record<ObjectType, string[] | null> = {
-  contacts: ['crm.schemas.contacts.write'],
-  companies: ['crm.schemas.companies.write'],
-  deals: ['crm.schemas.deals.write'],
-  tickets: ['crm.schemas.tickets.write'],
-  emails: ['crm.schemas.contacts.write'],
+/** Alternatives, any one of which lets an app change the type's properties (the spec's list). */
+const SCHEMA_WRITE_SCOPES: Record<ObjectType, string[][] | null> = {
+  contacts: [['crm.schemas.contacts.write']],
+  companies: [['crm.schemas.companies.write']],
+  deals: [['crm.schemas.deals.write']],
+  tickets: [['tickets'], ['crm.schemas.tickets.write']],
+  emails: [['crm.schemas.contacts.write']],
   feedback_submissions: null,
 };
 
@@ -79,10 +80,10 @@ export function writeScopes(type: ObjectType): string[] {
   return scopes;
 }
 
-export function schemaWriteScopes(type: ObjectType): string[] {
-  const scopes = SCHEMA_WRITE_SCOPES[type];
-  if (!scopes) throw readOnlyType(type);
-  return scopes;
+export function schemaWriteScopes(type: ObjectType): { anyOf: string[][] } {
+  const alternatives = SCHEMA_WRITE_SCOPES[type];
+  if (!alternatives) throw readOnlyType(type);
+  return { anyOf: alternatives };
 }
 
 function readOnlyType(type: ObjectType): HubSpotError {

@@ -120,7 +120,11 @@ export function completeForCreate(
   return { ...DEFAULTS_ON_CREATE[type], ...values };
 }
 
-function reportProblems(portal: PortalData, found: { name: string; error: string; message: string }[]) {
+/** HubSpot's 400 "Property values were not valid", listing each problem. */
+export function reportProblems(
+  portal: PortalData,
+  found: { name: string; error: string; message: string }[],
+) {
   const problems: Problem[] = found.map(({ name, error, message }) => ({
     isValid: false,
     message,

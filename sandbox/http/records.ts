@@ -1,6 +1,7 @@
 /**
  * Record lookups and writes shared by the single-record, batch and search handlers: records in id
  * order (the list cursor), lookup by id or by a unique property, and creation with associations.
+ * Writes keep unique properties unique (./unique-values.ts).
  */
 import { z } from 'zod';
 import type { CrmRecord, ObjectType, PortalData } from '../store.js';
@@ -15,6 +16,7 @@ import {
   type PropertyValuesInput,
 } from './property-values.js';
 import { associationTypePair } from './record-view.js';
+import { assertUniqueValues } from './unique-values.js';
 
 export const associationInput = z.object({
   to: z.object({ id: z.coerce.string() }),
@@ -53,7 +55,7 @@ export function sortedIds(records: Map<string, CrmRecord>): string[] {
 }
 
 /** Whether `name` may identify records of `type` (the `idProperty` parameter). */
-function assertIdProperty(portal: PortalData, type: ObjectType, name: string): void {
+export function assertIdProperty(portal: PortalData, type: ObjectType, name: string): void {
   if (name === 'hs_object_id') return;
   const definition = portal.properties.get(type)!.get(name);
   if (!definition?.hasUniqueValue) {
@@ -131,6 +133,11 @@ export function createRecords(caller: ApiCaller, type: ObjectType, inputs: Creat
     completeForCreate(portal, type, checkPropertyValues(portal, type, input.properties)),
   );
   assertNoDuplicateEmails(portal, type, checked);
+  assertUniqueValues(
+    portal,
+    type,
+    checked.map((values) => ({ values })),
+  );
   const links = inputs.map((input) => planAssociations(portal, type, input));
   const now = caller.store.now();
   return checked.map((values, index) => {
@@ -148,6 +155,7 @@ export function updateRecord(
 ): CrmRecord {
   const portal = portalOf(caller);
   const values = checkPropertyValues(portal, type, properties);
+  assertUniqueValues(portal, type, [{ values, selfId: record.id }]);
   return portal.updateRecord(type, record.id, values, caller.store.now(), changeSource(caller));
 }
 

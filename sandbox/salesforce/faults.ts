@@ -1,6 +1,7 @@
 /**
  * Fault injection per org, so the product's retries, backoff and re-authentication can be proven
- * against Salesforce's failure modes: added latency, a seeded share of 5xx answers, the
+ * against Salesforce's failure modes: added latency, a seeded share of 5xx answers, a seeded share
+ * of calls carried out whose answer is lost (a gateway's 504 in its place), the
  * concurrent-request 403 on the next calls, `UNABLE_TO_LOCK_ROW` on the next record writes, the
  * daily allowance set low or used up, access tokens expired now, the connected apps' grants
  * revoked. Applies to bearer-authenticated calls into that org.
@@ -15,6 +16,11 @@ export const salesforceFaultInput = z
     /** Share of calls answered with `errorStatus`, drawn from a PRNG seeded by `seed`. */
     errorRate: z.number().min(0).max(1).optional(),
     errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),
+    /**
+     * Share of calls carried out for real whose answer is then lost: the caller gets a gateway's
+     * 504 instead. Drawn from the same PRNG as `errorRate`, for calls `errorRate` left alone.
+     */
+    lostAnswerRate: z.number().min(0).max(1).optional(),
     seed: z.number().int().optional(),
     /** The next N calls get the concurrent-request 403 (`ConcurrentPerOrgLongTxn`). */
     concurrentLimitCalls: z.number().int().min(0).max(1_000_000).optional(),
@@ -36,17 +42,22 @@ export interface SalesforceFaultState {
   latencyMs: number;
   errorRate: number;
   errorStatus: number;
+  lostAnswerRate: number;
   seed: number;
   concurrentLimitRemaining: number;
   lockRowRemaining: number;
   callsSeen: number;
   errorsInjected: number;
+  answersLost: number;
 }
 
-/** What to do to one call: wait, then maybe answer with an error instead of the real handler. */
+/**
+ * What to do to one call: wait, then maybe answer with an error instead of the real handler, or run
+ * the handler and lose its answer.
+ */
 export interface FaultDecision {
   latencyMs: number;
-  outcome: 'pass' | 'concurrent-limit' | 'server-error';
+  outcome: 'pass' | 'concurrent-limit' | 'server-error' | 'lost-answer';
   errorStatus: number;
 }
 
@@ -80,7 +91,8 @@ export class SalesforceFaults {
     if (input.latencyMs !== undefined) state.latencyMs = input.latencyMs;
     if (input.errorRate !== undefined) state.errorRate = input.errorRate;
     if (input.errorStatus !== undefined) state.errorStatus = input.errorStatus;
-    if (input.seed !== undefined || input.errorRate !== undefined) {
+    if (input.lostAnswerRate !== undefined) state.lostAnswerRate = input.lostAnswerRate;
+    if (input.seed !== undefined || input.errorRate !== undefined || input.lostAnswerRate !== undefined) {
       state.seed = input.seed ?? state.seed;
       state.random = prng(state.seed);
     }
@@ -122,6 +134,9 @@ export class SalesforceFaults {
     } else if (state.errorRate > 0 && state.random() < state.errorRate) {
       state.errorsInjected += 1;
       outcome = 'server-error';
+    } else if (state.lostAnswerRate > 0 && state.random() < state.lostAnswerRate) {
+      state.answersLost += 1;
+      outcome = 'lost-answer';
     }
     return { latencyMs: state.latencyMs, outcome, errorStatus: state.errorStatus };
   }
@@ -140,11 +155,13 @@ export class SalesforceFaults {
       latencyMs: 0,
       errorRate: 0,
       errorStatus: 500,
+      lostAnswerRate: 0,
       seed: 1,
       concurrentLimitRemaining: 0,
       lockRowRemaining: 0,
       callsSeen: 0,
       errorsInjected: 0,
+      answersLost: 0,
     };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What an installed package put in each org, and the credentials of its named principals.
  *
- * Installing reads the package's metadata (./package-metadata.ts) into the org: its external and
- * named credentials, and its permission sets, which become `PermissionSet` records (an existing
+ * Installing reads the package's metadata (./package-metadata.ts) into the org: its custom fields
+ * and field permissions (./package-fields.ts), its external and named credentials, and its
+ * permission sets, which become `PermissionSet` records (an existing
  * one of the same name is taken over, as an unlocked package adopts it) assigned to the users the
  * installer names, the org's admin by default. Who may use a principal is then the store's own
  * model: the user's `PermissionSetAssignment`s to an installed permission set whose
@@ -15,6 +16,7 @@
  * Encrypted values never leave the sandbox except in a callout's auth headers (./callouts.ts).
  */
 import { findUser } from './auth.js';
+import { checkPackageFields, installPackageFields } from './package-fields.js';
 import type {
   ExternalCredentialDef,
   NamedCredentialDef,
@@ -138,10 +140,12 @@ export class NamedCredentials {
   /** Installs `metadata` in the org, replacing what an earlier install put there. */
   install(org: SalesforceOrg, metadata: PackageMetadata, options: InstallOptions): InstalledPackage {
     const assignees = this.assignees(org, options.assignPermissionSetsTo);
+    checkPackageFields(org, metadata.customFields, metadata.permissionSets);
     const permissionSets = metadata.permissionSets.map((set) => ({
       ...set,
       id: this.permissionSetRecord(org, set),
     }));
+    installPackageFields(org, metadata.customFields, permissionSets);
     for (const set of permissionSets) this.grantCustomPermissions(org, set.id, set.customPermissions);
     for (const user of assignees) {
       for (const set of permissionSets) {

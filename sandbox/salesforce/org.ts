@@ -58,6 +58,10 @@ export interface CustomFieldMetadata {
   description?: string;
   /** Checkboxes: `'true'` or `'false'` (the default). */
   defaultValue?: string;
+  /** Text fields: an External ID, unique values, compared with case or without. */
+  externalId?: boolean;
+  unique?: boolean;
+  caseSensitive?: boolean;
   /** Lookups: the parent object and the name a query uses to reach it (`Contact__r` without `__r`). */
   referenceTo?: string;
   relationshipName?: string;
@@ -142,6 +146,25 @@ function requiredMissing(names: string[]): SalesforceApiError {
     `Required fields are missing: [${names.join(', ')}]`,
     names,
   );
+}
+
+/** A unique field's value that another record already holds. */
+function duplicateFieldValue(field: SfField, holderId: string): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'DUPLICATE_VALUE',
+    `duplicate value found: ${field.name} duplicates value on record with id: ${holderId}`,
+    [field.name],
+  );
+}
+
+/** Whether two values of a unique field are the same value. */
+function sameUniqueValue(field: SfField, a: SfValue | undefined, b: SfValue | undefined): boolean {
+  if (a === null || a === undefined || a === '' || b === null || b === undefined) return false;
+  if (typeof a === 'string' && typeof b === 'string' && !field.caseSensitive) {
+    return a.toLowerCase() === b.toLowerCase();
+  }
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }
 
 function duplicateValue(): SalesforceApiError {
@@ -762,9 +785,19 @@ export class SalesforceOrg implements SoqlSource {
       throw new SalesforceApiError(400, 'ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
   }
 
-  /** Rules of particular objects: unique usernames and names, well-formed permissions. */
+  /**
+   * Rules a write must keep: unique fields' values held once, and rules of particular objects
+   * (unique usernames and names, well-formed permissions).
+   */
   private checkRules(table: ObjectTable, fields: Record<string, SfValue>, selfId: string | null): void {
     const others = () => [...table.records.values()].filter((r) => r.Id !== selfId && !r.fields.IsDeleted);
+    for (const field of table.schema.fields) {
+      if (!field.unique || fields[field.name] === null || fields[field.name] === undefined) continue;
+      const holder = others().find((record) =>
+        sameUniqueValue(field, record.fields[field.name], fields[field.name]),
+      );
+      if (holder) throw duplicateFieldValue(field, holder.Id);
+    }
     switch (table.schema.name) {
       case 'User': {
         const username = String(fields.Username ?? '').toLowerCase();
@@ -952,7 +985,13 @@ function fieldOf(name: string, metadata: CustomFieldMetadata): SfField {
       if (!Number.isInteger(metadata.length) || metadata.length < 1 || metadata.length > 255) {
         throw integrity('Length: value outside of valid range on numeric field: ' + metadata.length);
       }
-      return { ...base, type: 'string', length: metadata.length };
+      return {
+        ...base,
+        type: 'string',
+        length: metadata.length,
+        ...(metadata.externalId ? { externalId: true } : {}),
+        ...(metadata.unique ? { unique: true, caseSensitive: metadata.caseSensitive ?? false } : {}),
+      };
     }
     case 'LongTextArea': {
       if (metadata.length === undefined) throw need('length');
@@ -1045,6 +1084,12 @@ function metadataOf(field: SfField): CustomFieldMetadata {
         },
       };
     default:
-      return { label, type: 'Text', length: field.length };
+      return {
+        label,
+        type: 'Text',
+        length: field.length,
+        ...(field.externalId ? { externalId: true } : {}),
+        ...(field.unique ? { unique: true, caseSensitive: field.caseSensitive ?? false } : {}),
+      };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Reads an SFDX project folder (source format, as `sf project deploy` or a package version build
- * reads it) for the metadata the sandbox acts on: external credentials (their protocol, named
- * principals and auth headers), named credentials (URL and external credential), the external
- * credential principal accesses of permission sets, and the names of Apex classes. Files are found
+ * reads it) for the metadata the sandbox acts on: custom fields (`objects/{T}/fields/*`), external
+ * credentials (their protocol, named principals and auth headers), named credentials (URL and
+ * external credential), the field permissions, external credential principal accesses and custom
+ * permissions of permission sets, and the names of Apex classes. Files are found
  * by their suffix anywhere under the project's package directories (`force-app/main/default/...`
  * in practice). A deploy of the same folder would fail on any error found here, so each is a
  * `PackageError` naming the file and what is wrong.
@@ -11,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
+import type { CustomFieldMetadata } from './org.js';
 
 /** A principal of an external credential that every permitted user shares (`NamedPrincipal`). */
 export interface PrincipalDef {
@@ -51,9 +53,24 @@ export interface NamedCredentialDef {
   generateAuthorizationHeader: boolean;
 }
 
+/** A custom field the package adds to an object. */
+export interface CustomFieldDef {
+  /** `Case.Churn_Radar_Action_Key__c`. */
+  fullName: string;
+  metadata: CustomFieldMetadata;
+}
+
+/** What a permission set lets its users do with one field (`Object.Field__c`). */
+export interface FieldPermissionDef {
+  field: string;
+  readable: boolean;
+  editable: boolean;
+}
+
 export interface PermissionSetDef {
   name: string;
   label: string;
+  fieldPermissions: FieldPermissionDef[];
   /** Enabled `externalCredentialPrincipalAccesses`, as `ExternalCredential-Principal`. */
   externalCredentialPrincipals: string[];
   /** Names of the custom permissions it enables (`customPermissions`). */
@@ -65,6 +82,7 @@ export interface PackageMetadata {
   name: string | null;
   versionNumber: string | null;
   namespace: string | null;
+  customFields: CustomFieldDef[];
   externalCredentials: ExternalCredentialDef[];
   namedCredentials: NamedCredentialDef[];
   permissionSets: PermissionSetDef[];
@@ -139,14 +157,30 @@ const namedCredentialXml = z.object({
 
 const permissionSetXml = z.object({
   label: text,
+  fieldPermissions: z.array(z.object({ field: text, readable: flag, editable: flag })).default([]),
   externalCredentialPrincipalAccesses: z
     .array(z.object({ enabled: flag, externalCredentialPrincipal: text }))
     .default([]),
   customPermissions: z.array(z.object({ enabled: flag, name: text })).default([]),
 });
 
+const customFieldXml = z.object({
+  label: text,
+  type: z.enum(['Number', 'Text', 'LongTextArea', 'DateTime', 'Date', 'Checkbox']),
+  description: text.optional(),
+  length: number.optional(),
+  precision: number.optional(),
+  scale: number.optional(),
+  visibleLines: number.optional(),
+  defaultValue: text.optional(),
+  externalId: flag.optional(),
+  unique: flag.optional(),
+  caseSensitive: flag.optional(),
+});
+
 /** Elements that may repeat, always read as arrays (one occurrence or many). */
 const REPEATED = new Set([
+  'fieldPermissions',
   'externalCredentialParameters',
   'namedCredentialParameters',
   'externalCredentialPrincipalAccesses',
@@ -246,12 +280,31 @@ function toNamedCredential(file: string, xml: string): NamedCredentialDef {
   };
 }
 
+/** A field file at `objects/{Object}/fields/{Field__c}.field-meta.xml`. */
+function toCustomField(file: string, xml: string): CustomFieldDef {
+  const field = path.basename(file).slice(0, -SUFFIXES.customField.length);
+  const parts = file.split(path.sep);
+  const object = parts.at(-3) ?? '';
+  if (parts.at(-2) !== 'fields' || parts.at(-4) !== 'objects' || !DEVELOPER_NAME.test(object)) {
+    throw new PackageError(`${file}: a field file belongs in objects/{Object}/fields/`);
+  }
+  if (!field.endsWith('__c') || !DEVELOPER_NAME.test(field.slice(0, -3))) {
+    throw new PackageError(`${file}: "${field}" is not a custom field's API name`);
+  }
+  const meta = readXml(file, xml, 'CustomField', customFieldXml);
+  const metadata: CustomFieldMetadata = Object.fromEntries(
+    Object.entries(meta).filter(([, value]) => value !== undefined),
+  ) as typeof meta;
+  return { fullName: `${object}.${field}`, metadata };
+}
+
 function toPermissionSet(file: string, xml: string): PermissionSetDef {
   const name = developerName(file, '.permissionset-meta.xml');
   const meta = readXml(file, xml, 'PermissionSet', permissionSetXml);
   return {
     name,
     label: meta.label,
+    fieldPermissions: meta.fieldPermissions,
     externalCredentialPrincipals: meta.externalCredentialPrincipalAccesses
       .filter((access) => access.enabled)
       .map((access) => access.externalCredentialPrincipal),
@@ -286,6 +339,7 @@ function checkReferences(metadata: PackageMetadata): void {
 }
 
 const SUFFIXES = {
+  customField: '.field-meta.xml',
   externalCredential: '.externalCredential-meta.xml',
   namedCredential: '.namedCredential-meta.xml',
   permissionSet: '.permissionset-meta.xml',
@@ -335,6 +389,7 @@ export async function readSfdxProject(folder: string): Promise<PackageMetadata> 
     name: null,
     versionNumber: null,
     namespace: project.data.namespace || null,
+    customFields: [],
     externalCredentials: [],
     namedCredentials: [],
     permissionSets: [],
@@ -348,7 +403,9 @@ export async function readSfdxProject(folder: string): Promise<PackageMetadata> 
 
   for (const file of files) {
     const shown = path.relative(projectDir, file);
-    if (file.endsWith(SUFFIXES.externalCredential)) {
+    if (file.endsWith(SUFFIXES.customField)) {
+      metadata.customFields.push(toCustomField(shown, await readText(file)));
+    } else if (file.endsWith(SUFFIXES.externalCredential)) {
       metadata.externalCredentials.push(toExternalCredential(shown, await readText(file)));
     } else if (file.endsWith(SUFFIXES.namedCredential)) {
       metadata.namedCredentials.push(toNamedCredential(shown, await readText(file)));
@@ -359,6 +416,7 @@ export async function readSfdxProject(folder: string): Promise<PackageMetadata> 
     }
   }
   for (const [kind, names] of [
+    ['custom field', metadata.customFields.map((field) => field.fullName)],
     ['external credential', metadata.externalCredentials.map((ec) => ec.name)],
     ['named credential', metadata.namedCredentials.map((nc) => nc.name)],
     ['permission set', metadata.permissionSets.map((set) => set.name)],

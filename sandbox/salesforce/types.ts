@@ -63,6 +63,11 @@ export interface SfField {
   autoNumber?: boolean;
   /** The value a create gets when it leaves the field out (a checkbox's default, for one). */
   defaultValue?: string | boolean | null;
+  /** An External ID: records can be found and upserted by it (`sobjects/{T}/{field}/{value}`). */
+  externalId?: boolean;
+  /** No two records may hold the same value (compared without case unless `caseSensitive`). */
+  unique?: boolean;
+  caseSensitive?: boolean;
 }
 
 /** An object type's metadata; `fields` holds every field, visible to the API user or not. */

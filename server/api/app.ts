@@ -119,6 +119,7 @@ export function createApp(ctx: AppContext): Express {
         salesforce: ctx.config.salesforce.recordUrl,
       }),
       retention: { work: ctx.work, publicUrl: ctx.config.publicUrl, surveyKey },
+      crms: ctx.services.crms,
     }),
   );
   app.use(webAppRouter());

@@ -107,6 +107,12 @@ export interface BatchUpdateResult {
 
 /** A ticket opened on a contact's behalf (proactive support). */
 export interface TicketSpec {
+  /**
+   * Names the ticket for good, unique per portal and action: opening a ticket again with the same
+   * key (a retried call whose answer was lost, a job run twice) finds the first ticket instead of
+   * opening a second one.
+   */
+  idempotencyKey: string;
   contactId: string;
   subject: string;
   content: string;
@@ -141,6 +147,12 @@ export interface CrmUser {
    * grant (HubSpot), and the portal's setting decides.
    */
   playsGranted: boolean | null;
+}
+
+/** A role of the CRM account that its users may hold (HubSpot's roles). */
+export interface CrmRole {
+  id: string;
+  name: string;
 }
 
 export interface CrmConnector {
@@ -182,6 +194,11 @@ export interface CrmConnector {
 
   /** An active user of the account by the id the CRM names them by; null for anyone else. */
   findUser(portalId: number, userId: string): Promise<CrmUser | null>;
+  /**
+   * The account's roles, for its admin to choose who may start plays from the card. Absent where
+   * the CRM grants the plays itself (`CrmUser.playsGranted`).
+   */
+  listRoles?(portalId: number): Promise<CrmRole[]>;
 
   /** Opens a ticket associated with the contact; returns the ticket's id. */
   createTicket(portalId: number, ticket: TicketSpec): Promise<string>;

@@ -16,12 +16,17 @@ export class CrmError extends Error {
   }
 }
 
-/** The CRM refused the request as it stands (a 4xx other than 401/429); retrying will not help. */
+/**
+ * The CRM refused the request as it stands (a 4xx other than 401/429); retrying will not help.
+ * `afterUncertainAttempt`: an earlier try of the same call failed in a way that may hide a success
+ * (a 5xx or a dropped connection), so this refusal may answer a request that already took effect.
+ */
 export class CrmRequestError extends CrmError {
   constructor(
     httpStatus: number,
     message: string,
     readonly category?: string,
+    readonly afterUncertainAttempt = false,
   ) {
     super('crm_request_refused', message, httpStatus);
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, type MigrationSecrets } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -25,6 +25,8 @@ export interface OpenDatabaseOptions {
   inMemory?: boolean;
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
+  /** The server's key, for migrations that take a secret out of the clear. */
+  secrets?: MigrationSecrets | undefined;
 }
 
 export class DatabaseInUseError extends Error {
@@ -38,7 +40,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     : await openPglite(options.inMemory ? undefined : join(options.dataDir ?? '.data', 'pg'));
   try {
     await sql`select 1`.execute(handle.db);
-    if (options.migrate !== false) await migrateToLatest(handle.db);
+    if (options.migrate !== false) await migrateToLatest(handle.db, { secrets: options.secrets });
   } catch (error) {
     await handle.close();
     throw error;

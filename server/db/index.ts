@@ -4,6 +4,12 @@ export {
   type DatabaseHandle,
   type OpenDatabaseOptions,
 } from './connection.js';
-export { migrateToLatest, MigrationError } from './migrate.js';
+export {
+  migrateToLatest,
+  migrateUpTo,
+  MigrationError,
+  type MigrateOptions,
+  type MigrationSecrets,
+} from './migrate.js';
 export { json } from './json.js';
 export type * from './schema.js';

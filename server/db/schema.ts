@@ -365,6 +365,8 @@ export interface RetentionActionsTable {
   outcome: string | null;
   created_at: CreatedTimestamp;
   completed_at: Timestamp | null;
+  /** When the workflow callback's completion was first sent (it may have landed since). */
+  callback_sent_at: Timestamp | null;
   /** `workflow` (completes a CRM callback) or `manual` (performed from the risk card). */
   source: ColumnType<string, string | undefined, string>;
 }
@@ -392,6 +394,8 @@ export interface SurveyRequestsTable {
   retention_action_id: BigId | null;
   contact_id: string;
   token_hash: string;
+  /** Only for links made before tokens were derived: their random token, encrypted (survey key). */
+  token_enc: string | null;
   created_at: CreatedTimestamp;
   expires_at: Timestamp;
   answered_at: Timestamp | null;

@@ -151,12 +151,15 @@ export const CARD_LOCATIONS = [
 ] as const;
 export const CARD_OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets'] as const;
 
-/** The object types CRM properties are created on, with the scope that lets an app create them. */
+/**
+ * The object types CRM properties are created on, with the scopes that let an app create them:
+ * any one of them does (the properties spec lists `tickets` beside `crm.schemas.tickets.write`).
+ */
 export const PROPERTY_OBJECT_TYPES = {
-  contacts: 'crm.schemas.contacts.write',
-  companies: 'crm.schemas.companies.write',
-  deals: 'crm.schemas.deals.write',
-  tickets: 'crm.schemas.tickets.write',
+  contacts: ['crm.schemas.contacts.write'],
+  companies: ['crm.schemas.companies.write'],
+  deals: ['crm.schemas.deals.write'],
+  tickets: ['tickets', 'crm.schemas.tickets.write'],
 } as const;
 export type PropertyObjectType = keyof typeof PROPERTY_OBJECT_TYPES;
 

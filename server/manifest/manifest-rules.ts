@@ -160,11 +160,14 @@ function propertyRules({ crmProperties, auth }: AppManifest): ManifestProblem[] 
     NonNullable<AppManifest['crmProperties'][PropertyObjectType]>,
   ][]) {
     const path = ['crmProperties', objectType];
-    const writeScope = PROPERTY_OBJECT_TYPES[objectType];
-    if (declared.properties.length > 0 && !auth.requiredScopes.includes(writeScope)) {
+    const writeScopes: readonly string[] = PROPERTY_OBJECT_TYPES[objectType];
+    const granted: readonly string[] = auth.requiredScopes;
+    if (declared.properties.length > 0 && !writeScopes.some((scope) => granted.includes(scope))) {
       problems.push({
         path,
-        message: `creating ${objectType} properties needs the required scope "${writeScope}"`,
+        message: `creating ${objectType} properties needs the required scope ${writeScopes
+          .map((scope) => `"${scope}"`)
+          .join(' or ')}`,
       });
     }
     const groupNames = declared.groups.map((group) => group.name);

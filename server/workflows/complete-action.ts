@@ -2,8 +2,10 @@
  * The CRM side of a treated contact's action, run by a job through the portal's rate limiter:
  * the offer code or loyalty balance written to the contact, the support ticket opened with the
  * contact's reasons, then (for workflow steps) HubSpot's callback completed with the outputs.
- * Safe to run again after a crash: property writes carry absolute values, a ticket once created is
- * remembered before the callback, and a completed action is skipped.
+ * Safe to run again after a crash: property writes carry absolute values, a ticket is opened under
+ * the action's own key (so a create whose answer was lost, or a job run again before the ticket's id
+ * was stored, finds the same ticket instead of opening a second), its id is remembered before the
+ * callback, and a completed action is skipped.
  */
 import type { Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
@@ -55,10 +57,10 @@ export async function completeRetentionAction(
     }
     case 'proactive-support':
       if (outputs.ticket_id === undefined) {
-        outputs.ticket_id = await deps.connector.createTicket(
-          portalId,
-          await supportTicket(deps.db, portalId, contactId),
-        );
+        outputs.ticket_id = await deps.connector.createTicket(portalId, {
+          idempotencyKey: ticketKey(action),
+          ...(await supportTicket(deps.db, portalId, contactId)),
+        });
         await deps.db
           .updateTable('retention_actions')
           .set({ outputs: json(outputs) })
@@ -69,7 +71,7 @@ export async function completeRetentionAction(
   }
 
   if (action.source === 'workflow' && action.callback_id) {
-    await completeCallback(deps, portalId, action.callback_id, outputs);
+    await completeCallback(deps, { ...action, callback_id: action.callback_id }, outputs);
   }
   await deps.db
     .updateTable('retention_actions')
@@ -77,6 +79,15 @@ export async function completeRetentionAction(
     .where('id', '=', actionId)
     .execute();
   return 'completed';
+}
+
+/**
+ * The key the action's ticket is opened under: the action's id, with the time it was recorded so
+ * that a warehouse started afresh (its ids counting from 1 again) never meets the tickets an
+ * earlier one opened in the same CRM.
+ */
+function ticketKey(action: { id: number; created_at: Date }): string {
+  return `churn-radar-action-${action.id}-${action.created_at.getTime().toString(36)}`;
 }
 
 /** Writes the app's fields on the contact, under the names the CRM gives them. */
@@ -100,23 +111,40 @@ async function writeContact(
 /**
  * HubSpot learns that a step is waiting only once it has read our BLOCK answer, so a completion that
  * races ahead of it is refused with a 404: a few short retries cover that; after them the job's
- * own retries take over.
+ * own retries take over. HubSpot also answers 404 for a callback it no longer waits for: when an
+ * earlier completion of this action may have landed (its answer was lost, or a worker died before
+ * recording it), that 404 means the step is already complete.
  */
 async function completeCallback(
   deps: CompleteActionDeps,
-  portalId: number,
-  callbackId: string,
+  action: { id: number; portal_id: number; callback_id: string; callback_sent_at: Date | null },
   outputs: OutputFields,
 ): Promise<void> {
   const outputFields: Record<string, string> = {};
   for (const [name, value] of Object.entries(outputs)) outputFields[name] = String(value);
+  const sentBefore = action.callback_sent_at !== null;
+  if (!sentBefore) {
+    await deps.db
+      .updateTable('retention_actions')
+      .set({ callback_sent_at: new Date() })
+      .where('id', '=', action.id)
+      .where('callback_sent_at', 'is', null)
+      .execute();
+  }
   const pause = deps.callbackRetryMs ?? 250;
+  let mayHaveLanded = sentBefore;
   for (let attempt = 1; ; attempt++) {
     try {
-      await deps.connector.completeActionCallback(portalId, callbackId, outputFields);
+      await deps.connector.completeActionCallback(action.portal_id, action.callback_id, outputFields);
       return;
     } catch (error) {
-      if (!(error instanceof CrmRequestError) || error.httpStatus !== 404 || attempt >= 4) throw error;
+      if (!(error instanceof CrmRequestError) || error.httpStatus !== 404) throw error;
+      mayHaveLanded ||= error.afterUncertainAttempt;
+      // Still unknown after the retries that cover the race: done before, or not yet waiting.
+      if (attempt >= 4) {
+        if (mayHaveLanded) return;
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, pause * attempt));
     }
   }

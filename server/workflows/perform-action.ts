@@ -20,7 +20,7 @@ import {
   type RetentionActionName,
 } from './action-inputs.js';
 import { assignGroup, type Group } from './holdout.js';
-import { newOfferCode, surveyTokenFor } from './secrets.js';
+import { newOfferCode, openSurveyToken, surveyTokenFor } from './secrets.js';
 
 export interface RetentionDeps {
   db: Kysely<Database>;
@@ -131,20 +131,39 @@ export async function performRetentionAction(
   };
 }
 
+type ActionRef = { portalId: number; id: number; action: string; group: Group };
+
+const hasSurveyLink = (action: ActionRef) =>
+  action.action === 'request-feedback' && action.group === 'treatment';
+
 /**
  * The outputs as answered: a treated feedback request's survey link is added here, from its derived
- * token, and is never among the outputs stored.
+ * token (or the token kept encrypted for a link made before tokens were derived), and is never
+ * among the outputs stored.
  */
 function withSurveyLink(
   deps: RetentionDeps,
-  action: { portalId: number; id: number; action: string; group: Group },
+  action: ActionRef,
   stored: OutputFields,
+  keptToken?: string,
 ): OutputFields {
-  if (action.action !== 'request-feedback' || action.group !== 'treatment' || 'survey_url' in stored) {
-    return stored;
-  }
-  const { token } = surveyTokenFor(deps.surveyKey, action.portalId, action.id);
+  if (!hasSurveyLink(action) || 'survey_url' in stored) return stored;
+  const token = keptToken ?? surveyTokenFor(deps.surveyKey, action.portalId, action.id).token;
   return { survey_url: `${deps.publicUrl.replace(/\/+$/, '')}/s/${token}`, ...stored };
+}
+
+/** The random token of a link made before tokens were derived, which its request keeps encrypted. */
+async function keptSurveyToken(deps: RetentionDeps, action: ActionRef): Promise<string | undefined> {
+  if (!hasSurveyLink(action)) return undefined;
+  const request = await deps.db
+    .selectFrom('survey_requests')
+    .select('token_enc')
+    .where('portal_id', '=', action.portalId)
+    .where('retention_action_id', '=', action.id)
+    .executeTakeFirst();
+  return request?.token_enc
+    ? openSurveyToken(deps.surveyKey, action.portalId, action.id, request.token_enc)
+    : undefined;
 }
 
 type Treatment = { outputFields: OutputFields; crmWork: boolean };
@@ -271,14 +290,16 @@ function findByKey(db: Kysely<Database>, portalId: number, requestKey: string) {
 async function replay(deps: RetentionDeps, stored: StoredAction): Promise<RetentionActionResult> {
   const done = stored.status === 'completed';
   if (!done) await deps.work.finishRetentionAction(stored.id);
+  const action = { portalId: stored.portal_id, id: stored.id, action: stored.action, group: stored.group };
   return {
     id: stored.id,
     group: stored.group,
     state: done ? 'SUCCESS' : 'BLOCK',
     outputFields: withSurveyLink(
       deps,
-      { portalId: stored.portal_id, id: stored.id, action: stored.action, group: stored.group },
+      action,
       stored.outputs as OutputFields,
+      await keptSurveyToken(deps, action),
     ),
     replayed: true,
   };

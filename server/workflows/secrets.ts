@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { TokenCipher } from '../oauth/token-cipher.js';
 
 /** Crockford's base 32: no I, L, O or U, so a code read aloud or retyped survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -51,4 +52,38 @@ export function surveyTokenFor(
 
 export function surveyTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** What the survey links' key is derived for from TOKEN_ENCRYPTION_KEY. */
+export const SURVEY_KEY_PURPOSE = 'survey-links';
+
+/**
+ * A link made before tokens were derived holds a random token, which cannot be worked out again:
+ * it is kept encrypted as OAuth tokens are (AES-256-GCM, a fresh IV, bound to its portal and
+ * action), under a key of its own derived from the survey key, so that the replay of its action
+ * can give the same link and the database alone cannot.
+ */
+function keptTokenCipher(surveyKey: Buffer): TokenCipher {
+  return new TokenCipher(new TokenCipher(surveyKey).derive('kept-survey-tokens'));
+}
+
+const keptTokenContext = (portalId: number, retentionActionId: number) =>
+  `survey-link:${portalId}:${retentionActionId}`;
+
+export function sealSurveyToken(
+  surveyKey: Buffer,
+  portalId: number,
+  retentionActionId: number,
+  token: string,
+): string {
+  return keptTokenCipher(surveyKey).encrypt(token, keptTokenContext(portalId, retentionActionId));
+}
+
+export function openSurveyToken(
+  surveyKey: Buffer,
+  portalId: number,
+  retentionActionId: number,
+  sealed: string,
+): string {
+  return keptTokenCipher(surveyKey).decrypt(sealed, keptTokenContext(portalId, retentionActionId));
 }

@@ -1,9 +1,10 @@
 /**
  * The CRM saying things twice, out of order and late: webhook batches whose answers HubSpot lost
  * (so it sends them again), the same events replayed, an old change arriving after a newer one,
- * and workflow action calls made again with the same callbackId — while the CRM answers a fifth of
- * the calls with 503 and a worker is killed. After each: nothing recorded or done twice, the
- * warehouse and the CRM agree, no job stuck, and the CRM never saw more calls than its limit.
+ * and workflow action calls made again with the same callbackId, while the CRM answers a fifth of
+ * its calls with 503 (and, for the actions, loses a fifth of its answers after acting) and a
+ * worker is killed. After each: nothing recorded or done twice, the warehouse and the CRM agree,
+ * no job stuck, and the CRM never saw more calls than its limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
@@ -298,7 +299,8 @@ describe('the CRM repeating itself', () => {
     const contacts = activeCustomers().slice(-ENROLLED);
     const ticketsBefore = portal.recordsOf('tickets').size;
     const from = rig.proxy.requests.length;
-    await rig.faults({ errorRate: 0.2, errorStatus: 503, seed: 75 });
+    // A fifth of the CRM's answers lost after it acted (a ticket created, a callback completed).
+    await rig.faults({ errorRate: 0.2, errorStatus: 503, lostAnswerRate: 0.2, seed: 75 });
     const worker = [...rig.workers][0] ?? (await rig.startWorker());
     await sandboxApi(rig, 'POST', `/_sandbox/portals/${HUB}/workflows/${workflow.id}/enrollments`, {
       objectIds: contacts,
@@ -396,7 +398,8 @@ describe('the CRM repeating itself', () => {
     expect(maxPerWindow).toBeLessThanOrEqual(rig.limit);
     console.log(
       `Workflow calls made again: ${n(ENROLLED)} contacts × 3 actions, ${callsMadeAgain} calls made again ` +
-        `after a lost answer, ${calls.filter((c) => c.status === 503).length} CRM calls got 503, ` +
+        `after a lost answer, ${calls.filter((c) => c.status === 503).length} CRM calls got 503 and ` +
+        `${calls.filter((c) => c.status === 504).length} lost their answer (504) after the CRM acted, ` +
         `1 worker killed: ${offers.length} offers, ${supportActions.length} tickets, ` +
         `${ledger.length} rewards (0 doubled), 0 wrong in the CRM, 0 jobs stuck, ` +
         `CRM calls ≤ limit (max ${maxPerWindow} per 10 s vs ${rig.limit})`,

@@ -442,6 +442,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
     expect(answered(refused).statusCode).toBe(403);
     expect(errorCode(refused)).toBe('plays_not_allowed');
     expect(await rows('retention_actions', 'advisor-click-0001')).toBe(0);
+    // As the package's card offers it: "This looks wrong" needs no plays permission, only the card.
     const flag = await apexCall(
       'POST',
       `/contacts/${contact}/score-feedback`,
@@ -449,6 +450,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
       { user: advisor.Id },
     );
     expect(answered(flag).statusCode).toBe(201);
+    expect(await rows('score_feedback', 'advisor-flag-0001')).toBe(1);
 
     // The org's own permission set enabling the custom permission grants the plays, once the
     // product's answer about the advisor has expired.

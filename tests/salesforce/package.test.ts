@@ -4,7 +4,14 @@
  * component and derives package.xml, and every Apex class parses with the Apex grammar.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { ApexErrorListener, ApexParserFactory } from '@apexdevtools/apex-parser';
+import {
+  ApexErrorListener,
+  ApexParserBaseListener,
+  ApexParserFactory,
+  ApexParseTreeWalker,
+  type MethodCallContext,
+  type MethodDeclarationContext,
+} from '@apexdevtools/apex-parser';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +24,7 @@ import {
   USER_HEADER,
 } from '../../server/crm/salesforce/org-package.js';
 import { customFieldName } from '../../server/crm/salesforce/fields.js';
+import { CASE_KEY_FIELD } from '../../server/crm/salesforce/case-key.js';
 import {
   generateSalesforcePackage,
   loadManifest,
@@ -71,6 +79,27 @@ function apexSyntaxErrors(text: string): string[] {
   return errors;
 }
 
+/** Each method of an Apex class, with the methods its body calls by their own name (`requirePlays()`). */
+function callsByMethod(text: string): Record<string, string[]> {
+  const calls: Record<string, string[]> = {};
+  let method: string | null = null;
+  class Calls extends ApexParserBaseListener {
+    enterMethodDeclaration = (ctx: MethodDeclarationContext) => {
+      method = ctx.id().getText();
+      calls[method] = [];
+    };
+    exitMethodDeclaration = () => {
+      method = null;
+    };
+    enterMethodCall = (ctx: MethodCallContext) => {
+      const name = ctx.id()?.getText();
+      if (method && name) calls[method]!.push(name);
+    };
+  }
+  ApexParseTreeWalker.DEFAULT.walk(new Calls(), ApexParserFactory.createParser(text).compilationUnit());
+  return calls;
+}
+
 describe('the Salesforce package project', () => {
   it('resolves into exactly the components an admin installs, with a package.xml', () => {
     const resolved = resolveWithSdr(project.outDir);
@@ -78,6 +107,7 @@ describe('the Salesforce package project', () => {
     const fields = [
       ...manifest.crmProperties.contacts!.properties.map((p) => `Contact.${customFieldName(p.name)}`),
       ...manifest.crmProperties.companies!.properties.map((p) => `Account.${customFieldName(p.name)}`),
+      `Case.${CASE_KEY_FIELD}`,
     ];
     const byType = (type: string) =>
       resolved.components
@@ -174,6 +204,31 @@ describe('the Salesforce package project', () => {
     }
   });
 
+  it("lets the card's users flag a score, and keeps the plays for the permission, as the server does", () => {
+    const controller = callsByMethod(source('classes/ChurnRadarCardController.cls'));
+    expect(controller.startPlay).toEqual(expect.arrayContaining(['requirePlays', 'requireReadable', 'call']));
+    expect(controller.reportWrongScore).toEqual(expect.arrayContaining(['requireReadable', 'call']));
+    expect(controller.reportWrongScore).not.toContain('requirePlays');
+    expect(controller.getRisk).not.toContain('requirePlays');
+    expect(controller.requirePlays).toContain('canRunPlays');
+    // The card's state says what the server answered for each right: the plays with the org's permission.
+    expect(controller.getRisk).toEqual(expect.arrayContaining(['canRunPlays', 'serverAllows']));
+    const apex = source('classes/ChurnRadarCardController.cls');
+    expect(apex).toContain("canRunPlays() && serverAllows(risk, 'canRunPlays')");
+    expect(apex).toContain("serverAllows(risk, 'canGiveFeedback')");
+    expect(apex).toContain(`RUN_PLAYS = '${RUN_PLAYS_PERMISSION}'`);
+
+    const card = source('lwc/churnRiskCard/churnRiskCard.js');
+    expect(card).toContain(`@salesforce/customPermission/${RUN_PLAYS_PERMISSION}`);
+    expect(card).toContain('answer.canGiveFeedback === true');
+    const template = source('lwc/churnRiskCard/churnRiskCard.html');
+    // The flag is its own branch of the template, not inside the plays'.
+    expect(template).toMatch(
+      /<template lwc:if=\{canGiveFeedback\}>\s*<lightning-button[^>]*data-id="feedback"/,
+    );
+    expect(template).toMatch(/<template lwc:if=\{canRunPlays\}>\s*<template for:each=\{plays\}/);
+  });
+
   it('ships the record-page component without its tests', () => {
     const meta = source('lwc/churnRiskCard/churnRiskCard.js-meta.xml');
     expect(meta).toContain('<target>lightning__RecordPage</target>');
@@ -209,6 +264,30 @@ describe('the Salesforce package project', () => {
     expect(offer.required).toEqual(
       expect.arrayContaining(['contactId', 'offer_type', 'validity_days', 'campaign']),
     );
+  });
+
+  it('has the key the server upserts its cases by: a unique External ID on Case, readable by both sets', () => {
+    expect(CASE_KEY_FIELD).toBe('Churn_Radar_Action_Key__c');
+    const field = source(`objects/Case/fields/${CASE_KEY_FIELD}.field-meta.xml`);
+    expect(field).toContain('<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">');
+    expect(field).toContain(`<fullName>${CASE_KEY_FIELD}</fullName>`);
+    for (const element of [
+      '<type>Text</type>',
+      '<length>80</length>',
+      '<externalId>true</externalId>',
+      '<unique>true</unique>',
+      '<caseSensitive>false</caseSensitive>',
+      '<required>false</required>',
+    ]) {
+      expect(field).toContain(element);
+    }
+    for (const set of ['Churn_Radar_Advisor', 'Churn_Radar_Plays']) {
+      expect(source(`permissionsets/${set}.permissionset-meta.xml`)).toMatch(
+        new RegExp(
+          `<fieldPermissions>\\s*<editable>false</editable>\\s*<field>Case\\.${CASE_KEY_FIELD}</field>\\s*<readable>true</readable>`,
+        ),
+      );
+    }
   });
 
   it('is the same project when generated twice', () => {

@@ -155,9 +155,17 @@ export function flowCookie(start: Response): string {
  */
 export async function walkInstall(
   productUrl: string,
-  options: { portalId: number; decision?: 'approve' | 'deny'; tamperState?: (state: string) => string },
+  options: {
+    portalId: number;
+    decision?: 'approve' | 'deny';
+    tamperState?: (state: string) => string;
+    /** Names HubSpot on the install link, as a product serving several CRMs needs. */
+    namedCrm?: boolean;
+  },
 ): Promise<{ status: number; html: string; callbackUrl: string; flowCookie: string }> {
-  const start = await fetch(`${productUrl}/oauth/install`, { redirect: 'manual' });
+  const start = await fetch(`${productUrl}/oauth/install${options.namedCrm ? '?crm=hubspot' : ''}`, {
+    redirect: 'manual',
+  });
   if (start.status !== 302) throw new Error(`install answered ${start.status}`);
   const cookie = flowCookie(start);
   const authorize = new URL(start.headers.get('location')!);

@@ -3,10 +3,12 @@
  * who is calling (401 `INVALID_SESSION_ID`), the API version (v50.0–v66.0), injected faults
  * (latency, the concurrent-request 403, 5xx), then the org's daily allowance (403
  * `REQUEST_LIMIT_EXCEEDED`). Every answer to an authenticated call carries
- * `Sforce-Limit-Info: api-usage=N/M`.
+ * `Sforce-Limit-Info: api-usage=N/M`. A call whose answer is to be lost is carried out as usual and
+ * answered with the 504 page of the gateway in front of the org, which is not Salesforce's JSON.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { loseAnswer } from '../../lost-answer.js';
 import type { ApiSession, SalesforceAuth } from '../auth.js';
 import type { SalesforceFaults } from '../faults.js';
 import type { ApiLimits } from '../limits.js';
@@ -86,6 +88,9 @@ export interface GuardDeps {
   faults: SalesforceFaults;
 }
 
+const GATEWAY_TIMEOUT_PAGE =
+  '<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1></body></html>\n';
+
 function limitHeader(res: Response, used: number, max: number): void {
   res.setHeader('Sforce-Limit-Info', `api-usage=${used}/${max}`);
 }
@@ -131,6 +136,9 @@ export function createRestGuard({ auth, limits, faults }: GuardDeps): RequestHan
               'UNKNOWN_EXCEPTION',
               'An unexpected error occurred. Please include this ErrorId if you contact support: 1357924680-13579',
             );
+      }
+      if (fault.outcome === 'lost-answer') {
+        loseAnswer(res, (lost) => lost.status(504).type('html').send(GATEWAY_TIMEOUT_PAGE));
       }
       const decision = limits.take(org.orgId, org.dailyApiLimit);
       limitHeader(res, decision.used, decision.max);

@@ -2,7 +2,8 @@
  * The admin API's package routes, on the instance origin beside ./admin.ts's (no authentication):
  * - `POST /_sandbox/salesforce/orgs/{orgId}/packages` (`{projectDir, assignPermissionSetsTo?}`):
  *   installs the SFDX project at `projectDir` (an absolute path) in the org, replacing an earlier
- *   install; 201 with what was installed, 400 `INVALID_PACKAGE` for a missing folder, bad JSON or
+ *   install (its custom fields created where the org lacks them, never removed); 201 with what was
+ *   installed, 400 `INVALID_PACKAGE` for a missing folder, bad JSON or
  *   malformed metadata. Its permission sets are assigned to `assignPermissionSetsTo` (user ids, or
  *   `all`), the org's admin by default, `[]` for nobody;
  * - `GET …/orgs/{orgId}/packages`: the installed package, if any;
@@ -71,6 +72,7 @@ function packageSummary(installed: InstalledPackage): Record<string, unknown> {
     projectDir: installed.projectDir,
     installedAt: installed.installedAt.toISOString(),
     installedById: installed.installedById,
+    customFields: installed.customFields.map((field) => field.fullName),
     externalCredentials: installed.externalCredentials,
     namedCredentials: installed.namedCredentials,
     permissionSets: installed.permissionSets,

@@ -1,7 +1,8 @@
 /**
  * The sObject resources under `/services/data/vNN.N/sobjects`: describe global and describe (per
  * the caller's field-level security), one record read (`?fields=`), create (201
- * `{id, success, errors}`), update (204) and delete (204), and the replication lists
+ * `{id, success, errors}`), update (204) and delete (204), upsert by an External ID field
+ * (`PATCH …/{T}/{field}/{value}`, see ./upsert.ts), and the replication lists
  * `…/updated/?start=&end=` (`{ids, latestDateCovered}`) and `…/deleted/?start=&end=`
  * (`{deletedRecords, earliestDateAvailable, latestDateCovered}`), which reach back 30 days.
  */
@@ -14,6 +15,7 @@ import { describeObject, objectSummary } from './describe.js';
 import { notFound, parseOrThrow } from './errors.js';
 import { callerOf, type RestCaller } from './guard.js';
 import { writeOne, type WriteContext } from './record-writes.js';
+import { upsertByExternalId } from './upsert.js';
 
 const DAY_MS = 86_400_000;
 /** How far back `updated` and `deleted` reach, as in Salesforce. */
@@ -181,6 +183,18 @@ export function createSobjectsRouter({ writeContext, now }: SobjectsDeps): expre
     const values = parseOrThrow(recordBody, req.body);
     writeOne(writeContext(res), { op: 'update', sobject: schema.name, id: String(req.params.id), values });
     res.status(204).end();
+  });
+
+  router.patch('/sobjects/:sobject/:field/:value', (req, res) => {
+    const caller = callerOf(res);
+    const schema = visibleSchema(caller, String(req.params.sobject));
+    const values = parseOrThrow(recordBody, req.body);
+    const answer = upsertByExternalId(writeContext(res), caller, schema, {
+      field: String(req.params.field),
+      value: String(req.params.value),
+      values,
+    });
+    res.status(answer.status).json(answer.body);
   });
 
   router.delete('/sobjects/:sobject/:id', (req, res) => {

@@ -29,6 +29,9 @@ const customFieldMetadata = z.object({
   scale: z.number().int().optional(),
   visibleLines: z.number().int().optional(),
   description: z.string().optional(),
+  externalId: z.boolean().optional(),
+  unique: z.boolean().optional(),
+  caseSensitive: z.boolean().optional(),
   defaultValue: z
     .union([z.string(), z.boolean()])
     .transform((value) => String(value))

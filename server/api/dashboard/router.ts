@@ -2,6 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { storableString } from '../../storable-text.js';
+import type { CrmConnectors } from '../../crm/registry.js';
+import { findPortal } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { CARD_PLAYS, requestPlay } from '../cards/card-actions.js';
@@ -24,6 +26,7 @@ import { sessionOf } from '../sign-in/session-guard.js';
 import { accountsQuerySchema, listAccounts, loadAccount } from './accounts.js';
 import { atRiskQuerySchema, listAtRisk, listAtRiskOwners } from './at-risk.js';
 import { atRiskCsv } from './at-risk-csv.js';
+import { cardPlaysDecision, loadPortalRoles } from './card-plays-options.js';
 import { loadContactDetail } from './contact-detail.js';
 import { CONTACT_OUTCOMES, recordContactOutcome, undoContactOutcome } from './contact-outcomes.js';
 import { loadEngagement } from './engagement.js';
@@ -42,6 +45,8 @@ export interface DashboardDeps {
   recordLinks: RecordLinks;
   /** Where plays started from the contact view hand their CRM work, and survey links point. */
   retention: Pick<RetentionDeps, 'work' | 'publicUrl' | 'surveyKey'>;
+  /** The portals' CRMs, asked for the roles the settings offer. */
+  crms: CrmConnectors;
 }
 
 const portalParams = z.object({ portalId: z.coerce.number().int().positive() });
@@ -203,10 +208,21 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.json({ outcome });
   });
 
-  // The settings, and what the form offers to choose from (the CRM's former-customer stages).
+  const installedPortal = async (portalId: number) => {
+    const portal = await findPortal(deps.db, portalId);
+    if (!portal) throw new NotFoundError(`Portal ${portalId} does not exist`);
+    return portal;
+  };
+
+  // The settings, and what the form offers to choose from (the CRM's former-customer stages, and
+  // whether the portal's setting or its CRM decides who may start plays from the card).
   const withOptions = async (portalId: number, settings: { churnRule: ChurnRule }) => {
     const named = settings.churnRule.kind === 'lifecycle_stage' ? settings.churnRule.formerStage : undefined;
-    return { ...settings, options: await loadSettingsOptions(deps.db, portalId, named) };
+    const [stages, portal] = await Promise.all([
+      loadSettingsOptions(deps.db, portalId, named),
+      installedPortal(portalId),
+    ]);
+    return { ...settings, options: { ...stages, cardPlays: cardPlaysDecision(portal.crm) } };
   };
 
   router.get(`${base}/settings`, deps.guard, async (req, res) => {
@@ -227,6 +243,11 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     if (req.body && typeof req.body === 'object' && 'schedule' in req.body)
       await schedulePortalCycle(deps.queues, portalId, settings.schedule);
     res.json(await withOptions(portalId, settings));
+  });
+
+  // The roles the portal's CRM lists now, for choosing who may start plays from the card.
+  router.get(`${base}/settings/roles`, deps.guard, async (req, res) => {
+    res.json(await loadPortalRoles(deps.crms, await installedPortal(portalOf(req.params))));
   });
 
   // The key itself is created and rotated by the usage router; this tells whether there is one.

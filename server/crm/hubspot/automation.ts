@@ -1,42 +1,125 @@
 import { z } from 'zod';
-import type { TicketSpec } from '../connector.js';
+import type { PropertyGroupSpec, TicketSpec } from '../connector.js';
+import { CrmRequestError } from '../errors.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
+import { ensureHubSpotProperties, type HubSpotPropertySpec } from './properties.js';
 import type { HubSpotRequester } from './requester.js';
 
-/** HubSpot's association type of a ticket to its contact. */
-const TICKET_TO_CONTACT = 16;
 /** The default support pipeline and its first stage ("New"). */
 const SUPPORT_PIPELINE = '0';
 const NEW_TICKET_STAGE = '1';
 
-const created = z.object({ id: z.string() }).passthrough();
+/** The app's property group, on tickets as on contacts and companies. */
+export const TICKET_PROPERTY_GROUP: PropertyGroupSpec = {
+  name: 'churn_risk',
+  label: 'Churn risk',
+  displayOrder: -1,
+};
 
+/**
+ * The key of the retention action that opened a ticket. Its values are unique, so tickets are
+ * upserted by it: sent again (a retry after a lost answer, a job run twice), the create finds the
+ * ticket the first one opened. `crmProperties.tickets` in app/manifest.json declares the same.
+ */
+export const TICKET_KEY_PROPERTY: HubSpotPropertySpec = {
+  name: 'churn_radar_action_key',
+  label: 'Churn Radar action key',
+  description:
+    'The Churn Radar retention action that opened this ticket. Unique, so one action never opens two tickets. Written by Churn Radar.',
+  type: 'string',
+  fieldType: 'text',
+  groupName: TICKET_PROPERTY_GROUP.name,
+  hasUniqueValue: true,
+};
+
+const upserted = z.object({
+  results: z.array(z.object({ id: z.string(), new: z.boolean().optional() }).passthrough()),
+  errors: z.array(z.object({ message: z.string() }).passthrough()).optional(),
+});
+
+/** Portals whose ticket key property this process has seen in place, per requester. */
+const keyPropertyReady = new WeakMap<HubSpotRequester, Set<number>>();
+
+/**
+ * Creates the ticket key property where it is missing (a portal installed before tickets were
+ * keyed), once per process and portal; a property of that name of another type, or without unique
+ * values, is refused.
+ */
+async function ensureTicketKeyProperty(requester: HubSpotRequester, portalId: number): Promise<void> {
+  let ready = keyPropertyReady.get(requester);
+  if (!ready) keyPropertyReady.set(requester, (ready = new Set()));
+  if (ready.has(portalId)) return;
+  const report = await ensureHubSpotProperties(requester, portalId, 'tickets', TICKET_PROPERTY_GROUP, [
+    TICKET_KEY_PROPERTY,
+  ]);
+  if (report.conflicts.length > 0) {
+    throw new CrmRequestError(
+      409,
+      `The ticket property ${TICKET_KEY_PROPERTY.name} exists as another type or without unique values, so tickets cannot be opened once per action; delete it and Churn Radar creates it again.`,
+    );
+  }
+  ready.add(portalId);
+}
+
+/**
+ * Opens the action's ticket (or finds the one an earlier try opened: an upsert by its key), then
+ * associates it with the contact; both calls are safe to repeat.
+ */
 export async function createTicket(
   requester: HubSpotRequester,
   portalId: number,
   ticket: TicketSpec,
 ): Promise<string> {
-  const { body } = await requester.request(portalId, {
-    method: 'POST',
-    path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets`,
-    body: {
-      properties: {
-        subject: ticket.subject,
-        content: ticket.content,
-        hs_pipeline: SUPPORT_PIPELINE,
-        hs_pipeline_stage: NEW_TICKET_STAGE,
-        hs_ticket_priority: ticket.priority,
-        ...(ticket.ownerId ? { hubspot_owner_id: ticket.ownerId } : {}),
-      },
-      associations: [
-        {
-          to: { id: ticket.contactId },
-          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TICKET_TO_CONTACT }],
-        },
-      ],
-    },
+  await ensureTicketKeyProperty(requester, portalId);
+  const ticketId = await upsertTicket(requester, portalId, ticket);
+  await requester.request(portalId, {
+    method: 'PUT',
+    path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets/${encodeURIComponent(ticketId)}/associations/default/contacts/${encodeURIComponent(ticket.contactId)}`,
   });
-  return created.parse(body).id;
+  return ticketId;
+}
+
+async function upsertTicket(
+  requester: HubSpotRequester,
+  portalId: number,
+  ticket: TicketSpec,
+): Promise<string> {
+  const key = TICKET_KEY_PROPERTY.name;
+  let body: unknown;
+  try {
+    ({ body } = await requester.request(portalId, {
+      method: 'POST',
+      path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets/batch/upsert`,
+      body: {
+        inputs: [
+          {
+            idProperty: key,
+            id: ticket.idempotencyKey,
+            properties: {
+              [key]: ticket.idempotencyKey,
+              subject: ticket.subject,
+              content: ticket.content,
+              hs_pipeline: SUPPORT_PIPELINE,
+              hs_pipeline_stage: NEW_TICKET_STAGE,
+              hs_ticket_priority: ticket.priority,
+              ...(ticket.ownerId ? { hubspot_owner_id: ticket.ownerId } : {}),
+            },
+          },
+        ],
+      },
+    }));
+  } catch (error) {
+    // The key property may have been deleted since: the next try makes sure of it again.
+    if (error instanceof CrmRequestError) keyPropertyReady.get(requester)?.delete(portalId);
+    throw error;
+  }
+  const answer = upserted.parse(body);
+  const result = answer.results[0];
+  if (!result) {
+    const why = answer.errors?.[0]?.message ?? 'no result';
+    throw new CrmRequestError(400, `HubSpot did not open the ticket: ${why}`);
+  }
+  return result.id;
 }
 
 export async function completeActionCallback(

@@ -4,6 +4,7 @@ import type {
   CrmObjectType,
   CrmOwner,
   CrmRecord,
+  CrmRole,
   CrmUser,
   ListOptions,
   ModifiedSinceOptions,
@@ -17,7 +18,7 @@ import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
 import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
 import { listOwners } from './owners.js';
-import { findHubSpotUser } from './users.js';
+import { findHubSpotUser, listHubSpotRoles } from './users.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
@@ -65,6 +66,10 @@ export class HubSpotConnector implements CrmConnector {
 
   findUser(portalId: number, userId: string): Promise<CrmUser | null> {
     return findHubSpotUser(this.requester, portalId, userId);
+  }
+
+  listRoles(portalId: number): Promise<CrmRole[]> {
+    return listHubSpotRoles(this.requester, portalId);
   }
 
   createTicket(portalId: number, ticket: TicketSpec): Promise<string> {

@@ -11,6 +11,7 @@ const propertyListSchema = z.object({
         name: z.string(),
         type: z.string(),
         fieldType: z.string(),
+        hasUniqueValue: z.boolean().optional(),
         options: z.array(z.object({ value: z.string() }).passthrough()).optional(),
       })
       .passthrough(),
@@ -19,12 +20,20 @@ const propertyListSchema = z.object({
 
 const base = (objectType: string) => `/crm/properties/${HUBSPOT_API_VERSION}/${objectType}`;
 
+/** A property as the app creates it in HubSpot; a unique one can name records (`idProperty`). */
+export interface HubSpotPropertySpec extends PropertySpec {
+  hasUniqueValue?: boolean;
+}
+
+/** How a unique property is shown in a conflict, so the admin sees what differs. */
+const uniquely = (fieldType: string) => `${fieldType} (unique values)`;
+
 export async function ensureHubSpotProperties(
   requester: HubSpotRequester,
   portalId: number,
   objectType: string,
   group: PropertyGroupSpec,
-  properties: PropertySpec[],
+  properties: HubSpotPropertySpec[],
 ): Promise<EnsurePropertiesReport> {
   const report: EnsurePropertiesReport = { groupCreated: false, created: [], existing: [], conflicts: [] };
 
@@ -45,6 +54,15 @@ export async function ensureHubSpotProperties(
   const existing = new Map(propertyListSchema.parse(body).results.map((p) => [p.name, p]));
   for (const spec of properties) {
     const found = existing.get(spec.name);
+    if (found && spec.hasUniqueValue && found.hasUniqueValue !== true) {
+      // Without unique values it cannot name one record, so no upsert can be made by it.
+      report.conflicts.push({
+        name: spec.name,
+        expected: { type: spec.type, fieldType: uniquely(spec.fieldType) },
+        actual: { type: found.type, fieldType: found.fieldType },
+      });
+      continue;
+    }
     if (found) {
       if (found.type === spec.type && found.fieldType === spec.fieldType) {
         report.existing.push(spec.name);
@@ -67,7 +85,7 @@ export async function ensureHubSpotProperties(
       groupName: spec.groupName,
       displayOrder: -1,
       formField: false,
-      hasUniqueValue: false,
+      hasUniqueValue: spec.hasUniqueValue ?? false,
       ...(spec.options
         ? {
             options: spec.options.map((o, i) => ({ ...o, displayOrder: o.displayOrder ?? i, hidden: false })),

@@ -139,6 +139,8 @@ export class HubSpotRequester {
     let lastFailure = '';
     let rateLimitedMs = 0;
     let rateLimited = 0;
+    /** A try failed in a way that may hide a success (a 5xx, a dropped connection). */
+    let uncertain = false;
     for (let attemptNo = 1; attemptNo <= this.maxAttempts; attemptNo++) {
       // Our place in the portal's window is kept until the answer comes: see PortalRateLimiter.
       const grant = await this.options.limiter.take(portalId, kind);
@@ -149,6 +151,7 @@ export class HubSpotRequester {
       } catch (error) {
         if (error instanceof CrmError) throw error;
         lastFailure = `network error: ${(error as Error).message}`;
+        uncertain = true;
         await this.options.limiter.answered(grant);
         await waitUnlessAborted(this.backoff(attemptNo));
         continue;
@@ -190,10 +193,16 @@ export class HubSpotRequester {
       }
       if (status >= 500) {
         lastFailure = `${status} ${message}`;
+        uncertain = true;
         await waitUnlessAborted(this.backoff(attemptNo));
         continue;
       }
-      throw new CrmRequestError(status, message, detail.success ? detail.data.category : undefined);
+      throw new CrmRequestError(
+        status,
+        message,
+        detail.success ? detail.data.category : undefined,
+        uncertain,
+      );
     }
     throw new CrmUnavailableError(
       `HubSpot did not answer ${what} for portal ${portalId} after ${this.maxAttempts} attempts (${lastFailure}).`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CrmUser } from '../connector.js';
+import type { CrmRole, CrmUser } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
 import type { HubSpotRequester } from './requester.js';
 
@@ -37,4 +37,22 @@ export async function findHubSpotUser(
     if (error instanceof CrmRequestError && error.httpStatus === 404) return null;
     throw error;
   }
+}
+
+/** A role as HubSpot's users API (`PublicPermissionSet`) names it. */
+const publicRoleSchema = z.object({ id: z.string().min(1), name: z.string() });
+const rolesAnswerSchema = z.object({ results: z.array(publicRoleSchema) });
+
+/**
+ * The portal's roles, by name (`GET /settings/v3/users/roles`, scope `settings.users.read`): what
+ * a portal's admin chooses from when only some roles may start plays.
+ */
+export async function listHubSpotRoles(requester: HubSpotRequester, portalId: number): Promise<CrmRole[]> {
+  const answer = await requester.sdkCall(portalId, 'GET /settings/v3/users/roles', (client) =>
+    client.settings.users.rolesApi.getAll(),
+  );
+  return rolesAnswerSchema
+    .parse(answer)
+    .results.map(({ id, name }) => ({ id, name: name.trim() || `Role ${id}` }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }

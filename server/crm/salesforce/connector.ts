@@ -21,14 +21,17 @@ import { CrmRequestError } from '../errors.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
 import { WRITTEN_FIELDS, type RecordSpec, type WrittenField } from '../warehouse-records.js';
 import { BULK_THRESHOLD } from './bulk-export.js';
+import { CASE_KEY_FIELD, CASE_OBJECT, ensureCaseKeyField } from './case-key.js';
 import { customFieldName, ensureSalesforceFields, FIELDS_OBJECTS } from './fields.js';
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
 import { listSalesforceOwners } from './owners.js';
 import { findSalesforceUser } from './users.js';
 import { salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
+import { stringLiteral } from './soql.js';
 
-const createdSchema = z.object({ id: z.string().optional(), success: z.boolean() });
+const upsertedSchema = z.object({ id: z.string().optional(), success: z.boolean() });
+const foundSchema = z.object({ records: z.array(z.object({ Id: z.string() }).passthrough()) });
 
 /** Salesforce's case priorities for the app's ticket priorities. */
 const CASE_PRIORITY: Record<TicketSpec['priority'], string> = { LOW: 'Low', MEDIUM: 'Medium', HIGH: 'High' };
@@ -39,6 +42,8 @@ export class SalesforceConnector implements CrmConnector {
   readonly fieldNames: Readonly<Record<WrittenField, string>> = Object.fromEntries(
     WRITTEN_FIELDS.map((name) => [name, customFieldName(name)]),
   ) as Record<WrittenField, string>;
+  /** Orgs whose case key field this process has seen in place (see case-key.ts). */
+  private readonly caseKeyReady = new Set<number>();
 
   constructor(
     readonly requester: SalesforceRequester,
@@ -95,21 +100,53 @@ export class SalesforceConnector implements CrmConnector {
     return findSalesforceUser(this.requester, portalId, userId);
   }
 
+  /**
+   * Opens the action's case on the contact, upserted by its key (`PATCH sobjects/Case/{key field}/
+   * {key}`): sent again, it finds the case the first one opened.
+   */
   async createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
-    const answer = createdSchema.parse(
+    if (!this.caseKeyReady.has(portalId)) {
+      await ensureCaseKeyField(this.requester, portalId);
+      this.caseKeyReady.add(portalId);
+    }
+    let answer: z.infer<typeof upsertedSchema>;
+    try {
+      answer = upsertedSchema.parse(
+        await this.requester.call(portalId, (conn) =>
+          conn.sobject(CASE_OBJECT).upsert(
+            {
+              [CASE_KEY_FIELD]: ticket.idempotencyKey,
+              Subject: ticket.subject,
+              Description: ticket.content,
+              Priority: CASE_PRIORITY[ticket.priority],
+              Origin: 'Web',
+              ContactId: ticket.contactId,
+              ...(ticket.ownerId ? { OwnerId: ticket.ownerId } : {}),
+            },
+            CASE_KEY_FIELD,
+          ),
+        ),
+      );
+    } catch (error) {
+      // The key field may have been changed since: the next try makes sure of it again.
+      if (error instanceof CrmRequestError) this.caseKeyReady.delete(portalId);
+      throw error;
+    }
+    if (!answer.success) throw new CrmRequestError(400, 'Salesforce did not open the case.');
+    return answer.id ?? (await this.caseIdByKey(portalId, ticket.idempotencyKey));
+  }
+
+  /** An update before API version 46.0 answers 204 without the id: the case is found by its key. */
+  private async caseIdByKey(portalId: number, key: string): Promise<string> {
+    const soql = `SELECT Id FROM ${CASE_OBJECT} WHERE ${CASE_KEY_FIELD} = ${stringLiteral(key)} LIMIT 1`;
+    const found = foundSchema.parse(
       await this.requester.call(portalId, (conn) =>
-        conn.sobject('Case').create({
-          Subject: ticket.subject,
-          Description: ticket.content,
-          Priority: CASE_PRIORITY[ticket.priority],
-          Origin: 'Web',
-          ContactId: ticket.contactId,
-          ...(ticket.ownerId ? { OwnerId: ticket.ownerId } : {}),
-        }),
+        conn.request(`/services/data/v${this.requester.apiVersion}/query?q=${encodeURIComponent(soql)}`),
       ),
     );
-    if (!answer.success || !answer.id) throw new CrmRequestError(400, 'Salesforce did not create the case.');
-    return answer.id;
+    const id = found.records[0]?.Id;
+    if (!id) throw new CrmRequestError(400, 'Salesforce did not open the case.');
+    return id;
   }
 
   /** HubSpot's workflow callbacks have no Salesforce counterpart: Flow actions answer in-line. */

@@ -143,7 +143,7 @@ export async function ensureSalesforceFields(
 }
 
 /** Read and edit on each field through the app's permission set, assigned to the connected user. */
-async function grantFields(
+export async function grantFields(
   requester: SalesforceRequester,
   portalId: number,
   sobject: string,

@@ -5,6 +5,8 @@
  * into the org's metadata and Apex; the inbound routes read them back.
  */
 
+import { SALESFORCE_PLAYS_PERMISSIONS } from '../plays-permissions.js';
+
 /** `callout:Churn_Radar/...` in the org's Apex. */
 export const NAMED_CREDENTIAL = 'Churn_Radar';
 export const EXTERNAL_CREDENTIAL = 'Churn_Radar';
@@ -24,9 +26,9 @@ export const USER_HEADER = 'X-Churn-Radar-User';
 export const ORG_API_PATH = '/api/v1/salesforce';
 
 /** The custom permission that lets a user start plays from the record page. */
-export const RUN_PLAYS_PERMISSION = 'Churn_Radar_Run_Plays';
+export const RUN_PLAYS_PERMISSION = SALESFORCE_PLAYS_PERMISSIONS.customPermission;
 /** The package's permission set that grants it (and the Flow actions' Apex). */
-export const PLAYS_PERMISSION_SET = 'Churn_Radar_Plays';
+export const PLAYS_PERMISSION_SET = SALESFORCE_PLAYS_PERMISSIONS.permissionSet;
 
 /** Records one Flow action callout carries; Flow hands an action up to 200 interviews at once. */
 export const ORG_ACTION_BATCH = 200;

@@ -1,7 +1,8 @@
 /**
  * Turns the app manifest into a Salesforce DX project for an unlocked package (no namespace, so a
  * field the server created before the package was installed is adopted rather than duplicated):
- * the written Contact and Account fields, the permission sets and custom permission, the External
+ * the written Contact and Account fields, the key field of the cases the app opens, the permission
+ * sets and custom permission, the External
  * and Named Credential pointing at this server, the risk card (Lightning Web Component) with its
  * Apex controller, one Flow action (Apex `@InvocableMethod`) per manifest action with its Apex
  * test, and an OpenAPI description of those actions for External Services. Output is deterministic.
@@ -10,7 +11,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SALESFORCE_API_VERSION } from '../../crm/salesforce/api-version.js';
-import { FIELDS_OBJECTS } from '../../crm/salesforce/fields.js';
+import { CASE_KEY_FIELD, CASE_OBJECT } from '../../crm/salesforce/case-key.js';
+import { customFieldName, FIELDS_OBJECTS } from '../../crm/salesforce/fields.js';
 import { RUN_PLAYS_PERMISSION } from '../../crm/salesforce/org-package.js';
 import { listFiles, prepareGeneratedFolder } from '../project-folder.js';
 import { PublicUrlError } from '../public-url.js';
@@ -21,6 +23,7 @@ import {
   ADVISOR_PERMISSION_SET,
   advisorPermissionSetXml,
   apexClassMetaXml,
+  caseKeyFieldXml,
   customFieldXml,
   EXTERNAL_CREDENTIAL_FILE,
   externalCredentialXml,
@@ -116,6 +119,11 @@ export function salesforcePackageFiles(
     ...written.contact.map((spec) => ({ sobject: FIELDS_OBJECTS.contacts, spec })),
     ...(written.company?.properties ?? []).map((spec) => ({ sobject: FIELDS_OBJECTS.companies, spec })),
   ];
+  const caseKey = caseKeyFieldXml();
+  const readable = [
+    ...fields.map(({ sobject, spec }) => `${sobject}.${customFieldName(spec.name)}`),
+    `${CASE_OBJECT}.${CASE_KEY_FIELD}`,
+  ];
   const actionSources = manifest.workflowActions.flatMap((a): ApexClassSource[] => [
     actionClass(a),
     actionTestClass(a),
@@ -151,13 +159,14 @@ export function salesforcePackageFiles(
       const field = customFieldXml(spec);
       return { path: at(`objects/${sobject}/fields/${field.name}.field-meta.xml`), content: field.xml };
     }),
+    { path: at(`objects/${CASE_OBJECT}/fields/${caseKey.name}.field-meta.xml`), content: caseKey.xml },
     {
       path: at(`permissionsets/${ADVISOR_PERMISSION_SET}.permissionset-meta.xml`),
-      content: advisorPermissionSetXml(fields),
+      content: advisorPermissionSetXml(readable),
     },
     {
       path: at(`permissionsets/${PLAYS_PERMISSION_SET}.permissionset-meta.xml`),
-      content: playsPermissionSetXml(fields, actionClasses),
+      content: playsPermissionSetXml(readable, actionClasses),
     },
     {
       path: at(`customPermissions/${RUN_PLAYS_PERMISSION}.customPermission-meta.xml`),

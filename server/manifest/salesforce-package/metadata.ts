@@ -1,10 +1,13 @@
 /**
  * The package's declarative metadata, from the manifest: the written fields on Contact and
- * Account, the two permission sets (reading the card; running plays and Flow actions), the custom
+ * Account, the key field of the cases the app opens (an External ID with unique values, by which
+ * the server upserts them), the two permission sets (reading the card; running plays and Flow
+ * actions), the custom
  * permission the card checks, and the External and Named Credential the org's Apex calls this
  * server through.
  */
 import type { PropertySpec } from '../../crm/connector.js';
+import { CASE_KEY_FIELD, CASE_KEY_METADATA } from '../../crm/salesforce/case-key.js';
 import { customFieldName, salesforceFieldShape, type FieldsObject } from '../../crm/salesforce/fields.js';
 import {
   EXTERNAL_CREDENTIAL,
@@ -43,20 +46,40 @@ export function customFieldXml(spec: PropertySpec): { name: string; xml: string 
   return { name, xml: metadataXml('CustomField', element) };
 }
 
+/** The key field of the cases the app opens, as `objects/Case/fields/<name>.field-meta.xml`. */
+export function caseKeyFieldXml(): { name: string; xml: string } {
+  const { label, description, type, length, externalId, unique, caseSensitive } = CASE_KEY_METADATA;
+  return {
+    name: CASE_KEY_FIELD,
+    xml: metadataXml('CustomField', {
+      fullName: CASE_KEY_FIELD,
+      caseSensitive,
+      description,
+      externalId,
+      label,
+      length,
+      required: false,
+      type,
+      unique,
+    }),
+  };
+}
+
 const principalAccess = {
   enabled: true,
   externalCredentialPrincipal: `${EXTERNAL_CREDENTIAL}-${ORG_PRINCIPAL}`,
 };
 
-function readFields(fields: ObjectField[]): XmlElement[] {
-  return fields
-    .map(({ sobject, spec }) => `${sobject}.${customFieldName(spec.name)}`)
-    .sort()
-    .map((field) => ({ editable: false, field, readable: true }));
+/** The fields a permission set lets its users read, as `Object.Field__c`. */
+function readFields(fields: string[]): XmlElement[] {
+  return [...fields].sort().map((field) => ({ editable: false, field, readable: true }));
 }
 
-/** Advisors: the record page's card (the fields, its controller, the callout principal). */
-export function advisorPermissionSetXml(fields: ObjectField[]): string {
+/**
+ * Advisors: the record page's card (the fields, its controller, the callout principal), and the
+ * key of the cases the app opens. `fields` are full names (`Contact.Churn_Risk_Score__c`).
+ */
+export function advisorPermissionSetXml(fields: string[]): string {
   return metadataXml('PermissionSet', {
     classAccesses: [{ apexClass: CARD_CONTROLLER_CLASS, enabled: true }],
     description:
@@ -69,7 +92,7 @@ export function advisorPermissionSetXml(fields: ObjectField[]): string {
 }
 
 /** People who start plays from the card, and the users Churn Radar's Flow actions run as. */
-export function playsPermissionSetXml(fields: ObjectField[], actionClasses: string[]): string {
+export function playsPermissionSetXml(fields: string[], actionClasses: string[]): string {
   return metadataXml('PermissionSet', {
     classAccesses: [CARD_CONTROLLER_CLASS, ...actionClasses]
       .sort()

@@ -4,6 +4,7 @@
  * a form into the settings to send, or says, per field, what to enter instead, in the same words
  * as the server (server/settings/settings-messages.ts).
  */
+import type { CardPlaysDecision, CardPlaysRule } from '../../../server/api/contracts/card-plays.js';
 
 export type ChurnRule =
   | { kind: 'lifecycle_stage'; formerStage?: string; renewalLost: boolean; renewalDealTypes?: string[] }
@@ -34,7 +35,12 @@ export interface Settings {
   schedule: WeeklySchedule;
   retrainAfterDays: number;
   driftPsiThreshold: number;
+  /** Who may start plays from the risk card; its own part of the page edits it (settings-card-plays.tsx). */
+  cardPlays: CardPlaysRule;
 }
+
+/** The settings this form edits and sends. */
+export type FormSettings = Omit<Settings, 'driftPsiThreshold' | 'cardPlays'>;
 
 export interface StageOption {
   value: string;
@@ -43,7 +49,7 @@ export interface StageOption {
 
 /** GET and PUT …/settings: the settings, and what the form offers to choose from. */
 export interface SettingsAnswer extends Settings {
-  options: { stages: StageOption[]; defaultFormerStage: string };
+  options: { stages: StageOption[]; defaultFormerStage: string; cardPlays: CardPlaysDecision };
 }
 
 export interface SettingsForm {
@@ -207,7 +213,7 @@ export function settingsOf(
   form: SettingsForm,
   saved: Settings,
   defaultFormerStage: string,
-): { settings: Omit<Settings, 'driftPsiThreshold'> | null; problems: Problems } {
+): { settings: FormSettings | null; problems: Problems } {
   const problems: Problems = {};
   const numberOf = (field: NumberField): number => {
     if (!fieldInUse(form, field)) return NaN;
@@ -282,7 +288,7 @@ export interface SettingsChanges {
   retraining: boolean;
 }
 
-export function changesOf(next: Omit<Settings, 'driftPsiThreshold'>, saved: Settings): SettingsChanges {
+export function changesOf(next: FormSettings, saved: Settings): SettingsChanges {
   const differs = (a: unknown, b: unknown) => canonical(a) !== canonical(b);
   return {
     churnRule: differs(next.churnRule, saved.churnRule),
@@ -294,7 +300,7 @@ export function changesOf(next: Omit<Settings, 'driftPsiThreshold'>, saved: Sett
 }
 
 /** JSON with keys in order, so that two equal values written in another key order compare equal. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object')
     return `{${Object.entries(value)

@@ -1,4 +1,7 @@
-/** The settings form's fields: one field with its message, what "churned" means, how scores become tiers. */
+/**
+ * The settings form's fields: one field with its message, a group of choices with its message, what
+ * "churned" means, how scores become tiers.
+ */
 import type { ReactNode } from 'react';
 import type { FieldName, Problems, SettingsForm, StageOption } from './settings-form.js';
 
@@ -49,6 +52,42 @@ export function Field(props: {
         </span>
       )}
     </div>
+  );
+}
+
+/** A group of radios or checkboxes under one legend, with what to choose instead and a hint. */
+export function Choice(props: {
+  name: string;
+  legend: string;
+  problem?: string | undefined;
+  hint?: string;
+  children: ReactNode;
+}) {
+  const messageId = `settings-${props.name}-message`;
+  const hintId = `settings-${props.name}-hint`;
+  const describedBy = [props.problem ? messageId : null, props.hint ? hintId : null]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <fieldset
+      id={`settings-${props.name}`}
+      className={`settings-choice${props.problem ? ' invalid' : ''}`}
+      aria-describedby={describedBy || undefined}
+      aria-invalid={props.problem ? true : undefined}
+    >
+      <legend>{props.legend}</legend>
+      {props.children}
+      {props.problem && (
+        <span id={messageId} className="field-message">
+          {props.problem}
+        </span>
+      )}
+      {props.hint && (
+        <span id={hintId} className="field-hint">
+          {props.hint}
+        </span>
+      )}
+    </fieldset>
   );
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, useApi } from '../api.js';
+import { api, type ApiError, useApi } from '../api.js';
 import { usePortalPath, useSession } from '../session.js';
 import { Button, Card, ErrorNotice, PageHeader, Spinner } from '../ui.js';
 import {
@@ -14,40 +14,9 @@ import {
 } from './settings-form.js';
 import { ChurnRuleFields, Field, TextField, TierFields } from './settings-rules.js';
 import { DAYS, dayLabel, hourLabel, timeZoneGroups, whenItTakesEffect } from './settings-schedule.js';
+import { CardPlaysSettings } from './settings-card-plays.js';
+import { putSettings } from './settings-save.js';
 import { UsageKey } from './settings-usage-key.js';
-
-type Saving = { ok: true; settings: SettingsAnswer } | { ok: false; error: ApiError; problems: Problems };
-
-/**
- * PUT …/settings. Not through `api()`: a refusal's `details` (what to enter, per field) are what
- * the form shows, and `api()` keeps the message alone.
- */
-async function putSettings(path: string, csrfToken: string, body: unknown): Promise<Saving> {
-  try {
-    const response = await fetch(path, {
-      method: 'PUT',
-      credentials: 'same-origin',
-      headers: { accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': csrfToken },
-      body: JSON.stringify(body),
-    });
-    if (response.status === 401) window.location.assign('/app/');
-    const text = await response.text();
-    const answer = (text ? JSON.parse(text) : undefined) as unknown;
-    if (response.ok) return { ok: true, settings: answer as SettingsAnswer };
-    const error = (answer as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
-      ?.error;
-    const problems: Problems = {};
-    for (const detail of Array.isArray(error?.details) ? (error.details as unknown[]) : []) {
-      const { field, message } = (detail ?? {}) as { field?: unknown; message?: unknown };
-      if (typeof field === 'string' && typeof message === 'string') problems[field] ??= message;
-    }
-    const message = error?.message ?? 'The settings were not saved. Try again.';
-    return { ok: false, error: new ApiError(response.status, error?.code ?? 'http', message), problems };
-  } catch {
-    const message = 'The settings could not be sent: check the connection and try again.';
-    return { ok: false, error: new ApiError(0, 'network', message), problems: {} };
-  }
-}
 
 const HOLDOUT_ZERO =
   'No control group: you will not be able to measure whether campaigns work. Set the holdout to 0 %?';
@@ -276,7 +245,12 @@ export function SettingsPage() {
       <div className="stack">
         {settings.state === 'loading' && <Spinner />}
         {settings.state === 'error' && <ErrorNotice error={settings.error} />}
-        {settings.state === 'ready' && <ScoringSettings path={path} initial={settings.data} />}
+        {settings.state === 'ready' && (
+          <>
+            <ScoringSettings path={path} initial={settings.data} />
+            <CardPlaysSettings path={path} initial={settings.data} />
+          </>
+        )}
         <UsageKey />
         <Card title="Uninstall">
           <p className="muted">

@@ -123,6 +123,7 @@ export default class ChurnRiskCard extends LightningElement {
   errorMessage = '';
   risk = null;
   serverAllowsPlays = false;
+  serverTakesFeedback = false;
   busy = false;
 
   /** The written-back fields, shown before (and instead of, on error) the live answer. */
@@ -150,6 +151,7 @@ export default class ChurnRiskCard extends LightningElement {
       if (request !== this._request) return;
       this.risk = answer.risk;
       this.serverAllowsPlays = answer.canRunPlays === true;
+      this.serverTakesFeedback = answer.canGiveFeedback === true;
       this.state = 'loaded';
     } catch (error) {
       if (request !== this._request) return;
@@ -364,11 +366,20 @@ export default class ChurnRiskCard extends LightningElement {
     );
   }
 
-  // ---- Plays ----
+  // ---- Plays and the flag ----
 
-  /** The buttons show to users with the permission, as the server also reports it (and checks again). */
+  /** The plays show to users with the permission, as the server also reports it (and checks again). */
   get canRunPlays() {
     return this.isScored && Boolean(hasRunPlaysPermission) && this.serverAllowsPlays;
+  }
+
+  /** "This looks wrong" shows to any user with the card, as the server reports it (and checks again). */
+  get canGiveFeedback() {
+    return this.isScored && this.serverTakesFeedback;
+  }
+
+  get hasActions() {
+    return this.canRunPlays || this.canGiveFeedback;
   }
 
   get plays() {

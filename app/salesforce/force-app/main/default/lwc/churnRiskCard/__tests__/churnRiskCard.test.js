@@ -36,7 +36,8 @@ const SCORED = require('./data/scoredRisk.json');
 const RECORD = require('./data/contactRecord.json');
 
 const clone = (value) => JSON.parse(JSON.stringify(value));
-const answer = (risk, canRunPlays = true) => JSON.stringify({ canRunPlays, risk });
+const answer = (risk, canRunPlays = true, canGiveFeedback = true) =>
+  JSON.stringify({ canRunPlays, canGiveFeedback, risk });
 const apexError = (message) => ({ status: 500, body: { message } });
 
 /** Lets the Apex promises settle and the template re-render. */
@@ -73,8 +74,8 @@ const text = (element, id) => {
 };
 const cardText = (element) => element.shadowRoot.textContent.replace(/\s+/g, ' ');
 
-async function mountWith(risk, canRunPlays = true) {
-  getRisk.mockResolvedValue(answer(risk, canRunPlays));
+async function mountWith(risk, canRunPlays = true, canGiveFeedback = true) {
+  getRisk.mockResolvedValue(answer(risk, canRunPlays, canGiveFeedback));
   const element = mount();
   await flush();
   return element;
@@ -233,13 +234,31 @@ describe('scored', () => {
     expect(find(element, 'play-offer').disabled).toBe(false);
   });
 
-  it('shows no buttons when the server says the user may not run plays', async () => {
+  it('shows only "This looks wrong" when the server says the user may not run plays', async () => {
     const element = await mountWith(clone(SCORED), false);
+    expect(text(element, 'score')).toBe('82');
+    const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
+    expect(buttons.map((button) => button.label)).toEqual(['This looks wrong']);
+    expect(find(element, 'play-offer')).toBeNull();
+  });
+
+  it('shows no buttons when the server takes neither plays nor a flag from the user', async () => {
+    const element = await mountWith(clone(SCORED), false, false);
     expect(text(element, 'score')).toBe('82');
     expect(element.shadowRoot.querySelector('lightning-button')).toBeNull();
   });
 
-  it('shows no buttons to a user without the Run Plays custom permission', async () => {
+  it('keeps the plays from a user the server would let run them, when it does not take their flag', async () => {
+    const element = await mountWith(clone(SCORED), true, false);
+    const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
+    expect(buttons.map((button) => button.label)).toEqual([
+      'Send retention offer',
+      'Ask for feedback',
+      'Schedule check-in',
+    ]);
+  });
+
+  it('lets a user without the Run Plays custom permission flag the score, and start no play', async () => {
     // The permission is read when the component's module loads: load a second copy of the
     // component while the user lacks it, on the same LWC engine.
     const lwc = require('lwc');
@@ -251,6 +270,7 @@ describe('scored', () => {
         isolated = {
           ChurnRiskCard: require('c/churnRiskCard').default,
           getRisk: require('@salesforce/apex/ChurnRadarCardController.getRisk').default,
+          reportWrongScore: require('@salesforce/apex/ChurnRadarCardController.reportWrongScore').default,
         };
       });
     } finally {
@@ -263,7 +283,23 @@ describe('scored', () => {
     await flush();
 
     expect(text(element, 'score')).toBe('82');
-    expect(element.shadowRoot.querySelector('lightning-button')).toBeNull();
+    const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
+    expect(buttons.map((button) => button.label)).toEqual(['This looks wrong']);
+
+    const shown = toasts(element);
+    isolated.reportWrongScore.mockResolvedValueOnce(
+      JSON.stringify({ id: 4, createdAt: '2026-11-23T07:00:00.000Z', replayed: false }),
+    );
+    find(element, 'feedback').click();
+    await flush();
+    expect(isolated.reportWrongScore).toHaveBeenCalledWith({
+      contactId: CONTACT_ID,
+      scoreId: 991,
+      requestKey: expect.stringMatching(/^[\w-]{16,}$/),
+    });
+    expect(shown).toEqual([
+      expect.objectContaining({ message: 'Thanks: the score is flagged for review.', variant: 'success' }),
+    ]);
   });
 });
 
