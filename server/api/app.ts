@@ -20,6 +20,7 @@ import { portalSessionGuard, sessionOrAdminGuard } from './sign-in/session-guard
 import { completeSignIn, signInRouter, type SignInDeps } from './sign-in/sign-in-routes.js';
 import { recordLinks } from './dashboard/record-links.js';
 import { webAppRouter } from './web-app.js';
+import { SURVEY_KEY_PURPOSE } from '../workflows/secrets.js';
 
 export type { AppContext };
 
@@ -61,7 +62,7 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   // Survey links' tokens are derived with this key, so a replayed call can give its link again.
-  const surveyKey = ctx.services.cipher.derive('survey-links');
+  const surveyKey = ctx.services.cipher.derive(SURVEY_KEY_PURPOSE);
   // The risk card's requests are signed over their raw bodies, like webhooks.
   app.use(
     cardsRouter({
