@@ -1,16 +1,28 @@
 /**
- * The abort signal of the job a CRM call is made for, carried with the call's async context, so
- * that a call waiting for its place in a portal's rate window, or between retries, stops at once
- * when its job is cancelled (a worker shutting down) instead of after the wait. The job runner
- * sets it (`withAbortSignal`); the connectors' signatures stay free of it.
+ * The job a CRM call is made for, carried with the call's async context: its abort signal, so that
+ * a call waiting for its place in a portal's rate window, or between retries, stops at once when
+ * its job is cancelled (a worker shutting down) instead of after the wait; and a check that the
+ * job is still this worker's, made just before each call is sent, so a worker that stalled past
+ * its lock (another worker now runs the job) sends nothing more. The job runner sets both
+ * (`withAbortSignal`); the connectors' signatures stay free of them.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-const scope = new AsyncLocalStorage<AbortSignal>();
+interface JobScope {
+  signal: AbortSignal;
+  /** Whether the job is still this worker's (renewing its lock); absent outside a queue. */
+  stillOwned?: () => Promise<boolean>;
+}
+
+const scope = new AsyncLocalStorage<JobScope>();
 
 /** Runs `work` with `signal` as the signal of every CRM call it makes. */
-export function withAbortSignal<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-  return scope.run(signal, work);
+export function withAbortSignal<T>(
+  signal: AbortSignal,
+  work: () => Promise<T>,
+  stillOwned?: () => Promise<boolean>,
+): Promise<T> {
+  return scope.run(stillOwned ? { signal, stillOwned } : { signal }, work);
 }
 
 /** A CRM call given up because its job was cancelled. */
@@ -23,13 +35,26 @@ export class CallAbortedError extends Error {
 
 /** Throws if the current job has been cancelled. */
 export function throwIfAborted(): void {
-  const signal = scope.getStore();
+  const signal = scope.getStore()?.signal;
   if (signal?.aborted) throw new CallAbortedError(signal.reason);
+}
+
+/**
+ * Just before a call is sent: throws if the job was cancelled, or if it is no longer this
+ * worker's (it stalled past its lock and another worker took it over).
+ */
+export async function assertJobStillOwned(): Promise<void> {
+  const current = scope.getStore();
+  if (!current) return;
+  if (current.signal.aborted) throw new CallAbortedError(current.signal.reason);
+  if (current.stillOwned && !(await current.stillOwned().catch(() => false))) {
+    throw new CallAbortedError('another worker took this job over after its lock ran out');
+  }
 }
 
 /** Waits `ms`, or until the current job is cancelled (then throws `CallAbortedError`). */
 export function waitUnlessAborted(ms: number): Promise<void> {
-  const signal = scope.getStore();
+  const signal = scope.getStore()?.signal;
   if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
   if (signal.aborted) return Promise.reject(new CallAbortedError(signal.reason));
   return new Promise((resolve, reject) => {

@@ -92,7 +92,11 @@ export class WorkerPool {
     const run: Processor = async (job, token, signal) => {
       const abort = signal ?? new AbortController().signal;
       try {
-        return await withAbortSignal(abort, () => processor(job, abort, token));
+        // Before each CRM call: the job is still ours (renewing its lock proves it), or it sends nothing.
+        const stillOwned = token
+          ? async () => (await job.extendLock(token, this.options.lockDurationMs)) === 1
+          : undefined;
+        return await withAbortSignal(abort, () => processor(job, abort, token), stillOwned);
       } catch (error) {
         if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
           await job.moveToDelayed(Date.now(), token);

@@ -1,13 +1,15 @@
 /**
  * What a HubSpot call does when HubSpot answers 429: it waits its turn (pausing the portal for
  * every process) without spending its attempts, gives up only after a time cap with a reason, and
- * stops at once on a used-up daily limit.
+ * stops at once on a used-up daily limit. And a call whose job another worker has taken over is
+ * never sent.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RunningSandbox } from '../../sandbox/main.js';
+import { CallAbortedError, withAbortSignal } from '../../server/crm/abort-scope.js';
 import { CrmUnavailableError } from '../../server/crm/errors.js';
 import { HubSpotRequester } from '../../server/crm/hubspot/requester.js';
 import type { AccessTokenSource } from '../../server/crm/oauth.js';
@@ -131,5 +133,31 @@ describe('HubSpot answering 429', () => {
     } finally {
       await new Promise((resolve) => daily.close(resolve));
     }
+  });
+});
+
+describe('a job that lost its lock', () => {
+  it('sends nothing more to the CRM: the call stops before it leaves', async () => {
+    const seen = async () =>
+      (
+        (await (await fetch(`${sandbox.url}/_sandbox/portals/${HUB}/faults`)).json()) as {
+          requestsSeen: number;
+        }
+      ).requestsSeen;
+    const before = await seen();
+    const owned = withAbortSignal(
+      new AbortController().signal,
+      () => requester('lock-owned').request(HUB, { method: 'GET', path: CONTACTS }),
+      async () => true,
+    );
+    expect((await owned).status).toBe(200);
+    const lost = withAbortSignal(
+      new AbortController().signal,
+      () => requester('lock-lost').request(HUB, { method: 'GET', path: CONTACTS }),
+      async () => false,
+    );
+    await expect(lost).rejects.toThrow(CallAbortedError);
+    await expect(lost).rejects.toThrow(/another worker took this job over/);
+    expect(await seen()).toBe(before + 1);
   });
 });

@@ -1,7 +1,7 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmAuthError, CrmError, CrmRequestError, CrmUnavailableError } from '../errors.js';
-import { waitUnlessAborted } from '../abort-scope.js';
+import { assertJobStillOwned, waitUnlessAborted } from '../abort-scope.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { CallKind, PortalRateLimiter } from '../rate-limit.js';
 
@@ -146,6 +146,12 @@ export class HubSpotRequester {
       const grant = await this.options.limiter.take(portalId, kind);
       this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
       let outcome: Attempt<T>;
+      try {
+        await assertJobStillOwned();
+      } catch (error) {
+        await this.options.limiter.answered(grant);
+        throw error;
+      }
       try {
         outcome = await attempt(this.client(token));
       } catch (error) {

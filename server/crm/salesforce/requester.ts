@@ -7,7 +7,7 @@
  */
 import { Connection } from 'jsforce';
 import { CrmError, CrmQuotaExceededError } from '../errors.js';
-import { waitUnlessAborted } from '../abort-scope.js';
+import { assertJobStillOwned, CallAbortedError, waitUnlessAborted } from '../abort-scope.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { PortalRateLimiter } from '../rate-limit.js';
 import { SALESFORCE_API_VERSION } from './api-version.js';
@@ -75,9 +75,10 @@ export class SalesforceRequester {
       const grant = await this.options.limiter.take(portalId, 'general');
       this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
       try {
+        await assertJobStillOwned();
         return await call(conn);
       } catch (error) {
-        if (error instanceof CrmError) throw error;
+        if (error instanceof CallAbortedError || error instanceof CrmError) throw error;
         const refreshFailure = this.refreshFailures.get(portalId);
         if (refreshFailure !== undefined) {
           this.refreshFailures.delete(portalId);
