@@ -4,6 +4,7 @@
  * request was carried out, a burst of 429s, access tokens expired early, the install revoked.
  * Applies to bearer-authenticated API calls into that portal.
  */
+import { seededRandom } from '../seeded-chance.js';
 import { z } from 'zod';
 import type { SandboxStore } from '../store.js';
 
@@ -52,18 +53,6 @@ export interface FaultDecision {
   errorStatus: number;
 }
 
-/** mulberry32: small, fast and good enough to make "a 20 % share" reproducible from a seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FaultInjector {
   private readonly states = new Map<number, FaultState & { random: () => number }>();
 
@@ -71,14 +60,14 @@ export class FaultInjector {
 
   /** Applies settings and actions for a portal; returns the settings now in force. */
   apply(portalId: number, input: FaultInput): FaultState {
-    const state = this.states.get(portalId) ?? { ...this.blank(portalId), random: prng(1) };
+    const state = this.states.get(portalId) ?? { ...this.blank(portalId), random: seededRandom(1) };
     if (input.latencyMs !== undefined) state.latencyMs = input.latencyMs;
     if (input.errorRate !== undefined) state.errorRate = input.errorRate;
     if (input.errorStatus !== undefined) state.errorStatus = input.errorStatus;
     if (input.lostAnswerRate !== undefined) state.lostAnswerRate = input.lostAnswerRate;
     if (input.seed !== undefined || input.errorRate !== undefined || input.lostAnswerRate !== undefined) {
       state.seed = input.seed ?? state.seed;
-      state.random = prng(state.seed);
+      state.random = seededRandom(state.seed);
     }
     if (input.rateLimitBurst !== undefined) state.rateLimitBurstRemaining = input.rateLimitBurst;
     this.states.set(portalId, state);

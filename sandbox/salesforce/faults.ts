@@ -6,6 +6,7 @@
  * daily allowance set low or used up, access tokens expired now, the connected apps' grants
  * revoked. Applies to bearer-authenticated calls into that org.
  */
+import { seededRandom } from '../seeded-chance.js';
 import { z } from 'zod';
 import type { SalesforceAuth } from './auth.js';
 import type { ApiLimits } from './limits.js';
@@ -61,18 +62,6 @@ export interface FaultDecision {
   errorStatus: number;
 }
 
-/** mulberry32: small, fast and good enough to make "a 20 % share" reproducible from a seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FaultDeps {
   auth: SalesforceAuth;
   limits: ApiLimits;
@@ -87,14 +76,14 @@ export class SalesforceFaults {
 
   /** Applies settings and actions for an org; answers the settings now in force. */
   apply(orgId: string, input: SalesforceFaultInput): SalesforceFaultState {
-    const state = this.states.get(orgId) ?? { ...this.blank(orgId), random: prng(1) };
+    const state = this.states.get(orgId) ?? { ...this.blank(orgId), random: seededRandom(1) };
     if (input.latencyMs !== undefined) state.latencyMs = input.latencyMs;
     if (input.errorRate !== undefined) state.errorRate = input.errorRate;
     if (input.errorStatus !== undefined) state.errorStatus = input.errorStatus;
     if (input.lostAnswerRate !== undefined) state.lostAnswerRate = input.lostAnswerRate;
     if (input.seed !== undefined || input.errorRate !== undefined || input.lostAnswerRate !== undefined) {
       state.seed = input.seed ?? state.seed;
-      state.random = prng(state.seed);
+      state.random = seededRandom(state.seed);
     }
     if (input.concurrentLimitCalls !== undefined) state.concurrentLimitRemaining = input.concurrentLimitCalls;
     if (input.lockRowWrites !== undefined) state.lockRowRemaining = input.lockRowWrites;

@@ -6,6 +6,7 @@
 import { expect } from '@jest/globals';
 import { sql } from 'kysely';
 import { generatePortal } from '../../sandbox/generator/index.js';
+import { seededRandom } from '../../sandbox/seeded-chance.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import type { SandboxStore } from '../../sandbox/store.js';
 import type express from 'express';
@@ -504,14 +505,5 @@ export function summaryLine(label: string, outcome: RunOutcome, extra = ''): str
   );
 }
 
-/** A seeded PRNG (mulberry32), so kill points are the same on every run of a seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so kill points are the same on every run of a seed. */
+export const seeded = seededRandom;
