@@ -3,7 +3,8 @@
  * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers (and
  * the companies' account scores) → write-back chunks of contacts and companies → drift and
  * summary. Each child has a fixed id per run, so a step run twice adds nothing twice; a worker
- * that dies mid-step leaves the job to another, which resumes.
+ * that dies mid-step leaves the job to another, which resumes. Chunks of different portals take
+ * turns on their queues (see fair-share.ts).
  */
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
@@ -20,6 +21,7 @@ import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
 import type { Queues } from './queues.js';
+import { takingTurns } from './fair-share.js';
 import { enqueueReports } from './reports-job.js';
 import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { SYNC_JOB } from './sync-jobs.js';
@@ -131,11 +133,13 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           });
           await advance('tiers');
           await queues.get('score').addBulk(
-            Array.from({ length: plan.chunks }, (_, chunk) => ({
-              name: SCORE_CHUNK_JOB,
-              data: { runId, chunk },
-              opts: { jobId: `run-${runId}-score-${chunk}`, parent, ...CHILD },
-            })),
+            takingTurns(
+              Array.from({ length: plan.chunks }, (_, chunk) => ({
+                name: SCORE_CHUNK_JOB,
+                data: { runId, chunk },
+                opts: { jobId: `run-${runId}-score-${chunk}`, parent, ...CHILD },
+              })),
+            ),
           );
           await waitForChildren();
           break;
@@ -154,18 +158,20 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
             .executeTakeFirstOrThrow();
           await advance('finish');
           const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
-          await queues.get('writeback').addBulk([
-            ...Array.from({ length: chunks }, (_, chunk) => ({
-              name: WRITEBACK_CHUNK_JOB,
-              data: { runId, chunk, portalId: data.portalId },
-              opts: { jobId: `run-${runId}-write-${chunk}`, parent, ...CHILD },
-            })),
-            ...Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
-              name: WRITEBACK_CHUNK_JOB,
-              data: { records: 'companies', runId, chunk, portalId: data.portalId, size: accountChunk },
-              opts: { jobId: `run-${runId}-write-accounts-${chunk}`, parent, ...CHILD },
-            })),
-          ]);
+          await queues.get('writeback').addBulk(
+            takingTurns([
+              ...Array.from({ length: chunks }, (_, chunk) => ({
+                name: WRITEBACK_CHUNK_JOB,
+                data: { runId, chunk, portalId: data.portalId },
+                opts: { jobId: `run-${runId}-write-${chunk}`, parent, ...CHILD },
+              })),
+              ...Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
+                name: WRITEBACK_CHUNK_JOB,
+                data: { records: 'companies', runId, chunk, portalId: data.portalId, size: accountChunk },
+                opts: { jobId: `run-${runId}-write-accounts-${chunk}`, parent, ...CHILD },
+              })),
+            ]),
+          );
           await waitForChildren();
           break;
         }

@@ -163,7 +163,7 @@ beforeAll(async () => {
   proxy = await startCountingProxy(sandbox.url);
   product = await startTestProduct({ crmUrl: proxy.url, redisUrl: redis.url });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await worker?.close(1000);
@@ -308,7 +308,7 @@ describe('account health in a scoring run, written back to the CRM', () => {
     expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
     portalId = (await findPortalByExternalId(db(), 'hubspot', String(HUB)))!.id;
     worker = await product.startWorker();
-    await waitUntil(async () => (await latestRunProgress(db(), portalId))?.status === 'succeeded', 120_000);
+    await waitUntil(async () => (await latestRunProgress(db(), portalId))?.status === 'succeeded', 360_000);
     const portal = sandbox.store.portal(HUB)!;
     expect(portal.propertyGroups.get('companies')!.has('churn_risk')).toBe(true);
     const created = [...portal.properties.get('companies')!.keys()];

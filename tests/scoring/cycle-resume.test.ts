@@ -38,7 +38,7 @@ beforeAll(async () => {
     env: { JOB_LOCK_MS: '2000', SCORING_CHUNK_SIZE: '50', HUBSPOT_RATE_LIMIT_PER_SECOND: '100' },
   });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const w of workers) w.child.kill('SIGKILL');
@@ -80,7 +80,7 @@ describe('a scoring cycle interrupted by a killed worker', () => {
     try {
       const first = startWorker();
       // Kill it once the write-back is under way: some chunks written, most not.
-      await waitUntil(() => contactsWritten() >= 200, 240_000);
+      await waitUntil(() => contactsWritten() >= 200, 720_000);
       first.child.kill('SIGKILL');
       await new Promise((resolve) => first.child.once('exit', resolve));
       const writtenAtKill = contactsWritten();
@@ -90,7 +90,7 @@ describe('a scoring cycle interrupted by a killed worker', () => {
       await waitUntil(async () => {
         const jobs = await queues.get('score').getJobs(['completed']);
         return jobs.some((j) => j.name === CYCLE_JOB && j.returnvalue?.runId !== undefined);
-      }, 240_000);
+      }, 720_000);
       second.child.kill('SIGTERM');
       await new Promise((resolve) => second.child.once('exit', resolve));
 

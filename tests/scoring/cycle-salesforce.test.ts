@@ -31,7 +31,7 @@ let portalId: number;
 
 beforeAll(async () => {
   harness = await startSalesforceHarness();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await worker?.close(1000);
@@ -55,7 +55,7 @@ describe('the scoring cycle on a Salesforce org', () => {
     worker = await harness.product.startWorker();
     await waitUntil(
       async () => (await latestRunProgress(harness.db, portalId))?.status === 'succeeded',
-      240_000,
+      720_000,
     );
 
     const run = (await latestRunProgress(harness.db, portalId))!;
@@ -97,7 +97,7 @@ describe('the scoring cycle on a Salesforce org', () => {
         `(${labels.filter(Boolean).length} churners of ${labels.length} customers; ${compositeWrites()} composite writes)`,
     );
     expect(auc).toBeGreaterThanOrEqual(0.8);
-  }, 300_000);
+  }, 900_000);
 
   it('sends nothing on a second cycle when nothing changed in the CRM', async () => {
     const before = compositeWrites();
@@ -113,7 +113,7 @@ describe('the scoring cycle on a Salesforce org', () => {
         .where('id', '>', first.runId)
         .orderBy('id')
         .executeTakeFirst();
-    await waitUntil(async () => (await second())?.status === 'succeeded', 180_000);
+    await waitUntil(async () => (await second())?.status === 'succeeded', 540_000);
     const run = (await second())!;
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.summary.scored).toBe(active);

@@ -63,7 +63,7 @@ beforeAll(async () => {
     PRODUCT_APP.appId,
     product.ctx.manifest.webhooks?.subscriptions.crmObjects ?? [],
   );
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   webhooks.close();
@@ -89,7 +89,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     worker = await product.startWorker();
     await waitUntil(
       async () => (await latestRunProgress(product.ctx.db.db, portalId))?.status === 'succeeded',
-      240_000,
+      720_000,
     );
 
     const run = (await latestRunProgress(product.ctx.db.db, portalId))!;
@@ -134,7 +134,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
         `(${labels.filter(Boolean).length} churners of ${labels.length} customers; model ${contacts.find((c) => c.properties.churn_risk_model)?.properties.churn_risk_model})`,
     );
     expect(auc).toBeGreaterThanOrEqual(0.8);
-  }, 300_000);
+  }, 900_000);
 
   it('sends nothing on a second cycle when nothing changed in the CRM', async () => {
     const before = proxy.batchUpdateCalls();
@@ -142,7 +142,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     await waitUntil(async () => {
       const run = await latestRunProgress(product.ctx.db.db, portalId);
       return run?.trigger === 'manual' && run.status === 'succeeded';
-    }, 120_000);
+    }, 360_000);
     const run = (await latestRunProgress(product.ctx.db.db, portalId))!;
     const active = [...store.portal(HUB)!.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.contactsScored).toBe(active);
@@ -188,7 +188,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
       );
     }
     // How soon is a figure for the log (and bench/), not a verdict: a busy box only takes longer.
-    await waitUntil(() => customer.properties.churn_risk_updated_at !== writtenBefore, 60_000);
+    await waitUntil(() => customer.properties.churn_risk_updated_at !== writtenBefore, 180_000);
     const seconds = (Date.now() - started) / 1000;
     console.log(
       `three angry tickets: score ${scoreBefore} → ${customer.properties.churn_risk_score} ` +

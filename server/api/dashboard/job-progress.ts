@@ -25,13 +25,14 @@ export async function loadJobProgress(
   const jobs: JobProgress[] = [];
   for (const name of WATCHED) {
     const queue = queues.get(name);
-    for (const state of ['active', 'waiting'] as const) {
+    // A run's chunk jobs wait as "prioritized": they take turns with other portals' (fair-share.ts).
+    for (const state of ['active', 'waiting', 'prioritized'] as const) {
       for (const job of await queue.getJobs([state], 0, 200)) {
         if (!job || (job.data as { portalId?: unknown })?.portalId !== portalId) continue;
         jobs.push({
           queue: name,
           name: job.name,
-          state,
+          state: state === 'active' ? 'active' : 'waiting',
           progress: job.progress,
           startedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
         });
