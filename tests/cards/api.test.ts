@@ -255,7 +255,7 @@ beforeAll(async () => {
       })),
     )
     .execute();
-}, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

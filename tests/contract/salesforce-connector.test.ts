@@ -17,7 +17,7 @@ let harness: Awaited<ReturnType<typeof startSalesforceHarness>>;
 
 beforeAll(async () => {
   harness = await startSalesforceHarness();
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await harness?.stop();
 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.close();
-}, 60_000);
+}, 300_000);
 
 describe('CRM faults mid-cycle', () => {
   it('429 storms and 20 % 503s', async () => {

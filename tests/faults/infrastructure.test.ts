@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.close();
-}, 60_000);
+}, 300_000);
 
 describe('Redis and the database failing mid-cycle', () => {
   it('Redis restarted in the scoring phase', async () => {

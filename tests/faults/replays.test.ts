@@ -67,7 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const router of closables) router.close();
   await rig?.close();
-}, 60_000);
+}, 300_000);
 
 async function sandboxApi<T>(on: Rig, method: string, path: string, body?: unknown): Promise<T> {
   const answer = await fetch(`${on.sandbox.url}${path}`, {

@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.close();
-}, 60_000);
+}, 300_000);
 
 describe('workers killed and stalled mid-cycle', () => {
   it(`SIGKILL at ${KILLS} seeded random points, a new worker each time`, async () => {

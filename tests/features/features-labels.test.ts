@@ -65,7 +65,7 @@ beforeAll(async () => {
     id[name] = await w.contact({ id: name, createdAt: at(-200), stage: 'customer' });
     for (const d of purchases) await w.deal(id[name], { closeAt: at(d), won: true });
   }
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await database.dispose();
 });

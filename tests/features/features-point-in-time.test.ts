@@ -88,7 +88,7 @@ beforeAll(async () => {
         comment: 'Great support team.',
       });
   }
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await database.dispose();
 });

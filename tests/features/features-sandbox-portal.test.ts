@@ -34,7 +34,7 @@ beforeAll(async () => {
     chunkSize: 250,
   }))
     rows.push(...chunk);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await database.dispose();
 });

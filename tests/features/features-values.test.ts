@@ -82,7 +82,7 @@ beforeAll(async () => {
   await w.feedback(ann, { at: after(1), score: 0, sentiment: -0.9 });
 
   bob = await w.contact({ createdAt: before(10), stage: 'lead' });
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await database.dispose();
 });

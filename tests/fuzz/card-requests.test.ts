@@ -61,7 +61,7 @@ beforeAll(async () => {
       })),
     )
     .execute();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('card requests', Object.values(tallies));
   await running?.close();

@@ -67,7 +67,7 @@ beforeAll(async () => {
   ]);
   expect(trained.stderr).not.toMatch(/\n\s+at\s/);
   expect(trained.code).toBe(0);
-}, 60_000);
+}, 300_000);
 afterAll(() => printTallies('CSV input to the CLI', [tally]));
 
 /** Either it worked, or it said in one line, starting `churn:`, what is wrong: never a stack. */

@@ -32,7 +32,7 @@ const tallies = {
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('settings', Object.values(tallies));
   await running?.close();

@@ -31,7 +31,7 @@ const tallies = {
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('survey answers', Object.values(tallies));
   await running?.close();

@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   apiKey = ((await created.json()) as { key: string }).key;
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('usage events', Object.values(tallies));
   await running?.close();

@@ -38,7 +38,7 @@ const tallies = {
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('webhook bodies', Object.values(tallies));
   await running?.close();

@@ -44,7 +44,7 @@ const tallies = {
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   printTallies('workflow actions', Object.values(tallies));
   await running?.close();

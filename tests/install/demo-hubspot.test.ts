@@ -49,7 +49,7 @@ afterAll(async () => {
   const { code } = await demo.exited();
   if (code !== 0) console.log(demo.output());
   expect(code).toBe(0);
-}, 30_000);
+}, 300_000);
 
 describe('the demo’s terminal', () => {
   it('shows the sync of every object type to its end', () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   const data = syntheticDataset(600, 31);
   trees = await trainModel(data, { families: ['gbdt'], innerFolds: 3, seed: 2 });
   linear = await trainModel(data, { families: ['logistic'], innerFolds: 3, seed: 2 });
-}, 120_000);
+}, 300_000);
 
 describe('scoring on the scoring thread', () => {
   it('gives the scores and reasons of scoring in place, for each model it is handed', async () => {

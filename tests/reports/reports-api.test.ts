@@ -39,7 +39,7 @@ beforeAll(async () => {
   await loadSandboxPortal(db, portalA, crm);
   session = await signInToDashboard(product.url, HUB_A);
   worker = await product.startWorker();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await worker?.close(1000);
   await product?.close();

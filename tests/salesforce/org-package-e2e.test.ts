@@ -152,7 +152,7 @@ beforeAll(async () => {
     .filter((r) => r.fields.Customer_Status__c === 'Customer')
     .map((r) => r.Id)
     .sort();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await worker?.close(1000);

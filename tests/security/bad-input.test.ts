@@ -12,7 +12,7 @@ const portalPath = (rest: string) => `/api/v1/portals/${running.portalId}${rest}
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await running?.close();
 });

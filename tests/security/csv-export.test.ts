@@ -61,7 +61,7 @@ beforeAll(async () => {
       .where('id', '=', `s${i + 1}`)
       .execute();
   }
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await running?.close();
 });

@@ -23,7 +23,7 @@ function directives(header: string | null): Map<string, string> {
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await running?.close();
 });

@@ -98,7 +98,7 @@ beforeAll(async () => {
   routes = routesOf(createApp(product.ctx)).filter(
     (r) => r.path.startsWith('/api/v1/portals/:portalId/') || r.path === '/api/v1/session/logout',
   );
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

@@ -478,7 +478,7 @@ beforeAll(async () => {
   usageKey.replaced = (await createUsageApiKey(db, hubPortal)).key;
   usageKey.current = (await rotateUsageApiKey(db, hubPortal)).key;
   routes = appRoutes(createApp(product.ctx));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

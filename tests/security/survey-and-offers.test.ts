@@ -25,7 +25,7 @@ const play = (contactId: string, kind: 'survey' | 'offer', requestKey: string) =
 
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await running?.close();
 });

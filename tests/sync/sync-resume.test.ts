@@ -38,7 +38,7 @@ beforeAll(async () => {
     env: { JOB_LOCK_MS: '2000', HUBSPOT_RATE_LIMIT_PER_SECOND: '60', LOG_LEVEL: 'info' },
   });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   for (const w of workers) w.child.kill('SIGKILL');
   await product.close();

@@ -31,7 +31,7 @@ beforeAll(async () => {
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
   expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
   portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await product.close();
   await sandbox.close();

@@ -31,7 +31,7 @@ beforeAll(async () => {
     expect((await walkInstall(product.url, { portalId: hub })).status).toBe(200);
   portalId = (await findPortalByExternalId(db(), 'hubspot', String(HUB)))!.id;
   otherPortalId = (await findPortalByExternalId(db(), 'hubspot', String(OTHER_HUB)))!.id;
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   await product.close();

@@ -65,7 +65,7 @@ beforeAll(async () => {
     expect((await walkInstall(product.url, { portalId: hub })).status).toBe(200);
   for (const hub of [HUB, STRANGER_HUB, GONE_HUB]) tokens.set(hub, await crmToken(hub));
   portalId = (await findPortalByExternalId(db(), 'hubspot', String(HUB)))!.id;
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   webhooks.close();

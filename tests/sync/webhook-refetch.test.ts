@@ -64,7 +64,7 @@ beforeAll(async () => {
       .execute();
     return cursors.length === 6 && cursors.every((c) => c.full_sync_completed_at !== null);
   }, 30_000);
-}, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   webhooks.close();

@@ -42,7 +42,7 @@ beforeAll(async () => {
   });
   await seedScoredPortal(db, portalB, { contacts: 20, weeks: 1, idPrefix: 'b' });
   session = await signInToDashboard(product.url, HUB_A);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

@@ -204,7 +204,7 @@ beforeAll(async () => {
     where portal_id = ${portalId}`.execute(db);
   await seedSpecialContacts(modelId);
   session = await signInAs();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

@@ -44,7 +44,7 @@ beforeAll(async () => {
     select portal_id, contact_id, model_id, probability, tier, reasons, now()
     from scores where portal_id = ${portal} and contact_id = 'c1' limit 1`.execute(db);
   session = await signInToDashboard(product.url, HUB);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

@@ -38,7 +38,7 @@ beforeAll(async () => {
   await seedScoredPortal(db(), portalB, { contacts: 10, weeks: 1, idPrefix: 'b', namePrefix: 'Bravo' });
   await seedContactFacts();
   session = await signInToDashboard(product.url, HUB_A);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await product?.close();

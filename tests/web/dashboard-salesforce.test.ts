@@ -16,7 +16,7 @@ let worker: WorkerPool;
 
 beforeAll(async () => {
   harness = await startSalesforceHarness();
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await worker?.close(1000);
   await harness?.stop();

@@ -66,7 +66,7 @@ beforeAll(async () => {
   await page.locator('select[name=portalId]').selectOption(String(HUB));
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   writeFileSync(join(ARTIFACTS, 'contrast.json'), `${JSON.stringify(contrasts, null, 1)}\n`);

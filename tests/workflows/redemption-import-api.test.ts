@@ -21,7 +21,7 @@ const headers = () => ({ cookie: running.session.cookie, 'x-csrf-token': running
 beforeAll(async () => {
   running = await startSignedInProduct(HUB);
   await running.product.startWorker();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await running?.close();
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
   portalId = (
     await upsertInstalledPortal(database.db, { crm: 'hubspot', externalId: '77', name: 'Acme', domain: null })
   ).id;
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await queues.close();
   await database.dispose();

@@ -266,7 +266,7 @@ beforeAll(async () => {
   await installPortal(HUB);
   for (const key of ['send-retention-offer', 'request-feedback'])
     definitionIds.set(key, await defineAction(key));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   closeWorkflows?.();
