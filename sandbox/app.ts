@@ -27,6 +27,12 @@ export interface SandboxOptions {
   rateLimits?: Partial<RateLimitSettings>;
   /** Faults to inject from the start, by portal id. */
   faults?: Record<number, FaultInput>;
+  /**
+   * The longest a change waits before search shows it (each waits between half of it and all of
+   * it; see search-index.ts): 3,000 ms by default, as HubSpot shows a change within seconds; 0
+   * for tests that need search exact at once.
+   */
+  searchIndexLagMs?: number;
   /** Routers mounted after the API routes (webhooks, workflows, web view). */
   extraRouters?: express.Router[];
 }
@@ -45,6 +51,7 @@ export function sandboxControls(app: express.Express): SandboxControls {
 }
 
 export function createSandboxApp(store: SandboxStore, options: SandboxOptions = {}): express.Express {
+  if (options.searchIndexLagMs !== undefined) store.searchIndexLag.configure(options.searchIndexLagMs);
   const limiter = new RateLimiter(options.rateLimits ?? {}, () => store.now().getTime());
   const faults = new FaultInjector(store);
   for (const [portalId, input] of Object.entries(options.faults ?? {})) faults.apply(Number(portalId), input);

@@ -11,6 +11,7 @@ import {
   type PropertyHistoryEntry,
   type RecordHistory,
 } from './property-history.js';
+import { DEFAULT_SEARCH_INDEX_LAG_MS, SearchIndex, SearchIndexLag } from './search-index.js';
 
 export const OBJECT_TYPES = [
   'contacts',
@@ -182,12 +183,17 @@ export class PortalData {
   private readonly changeListeners = new Set<ChangeListener>();
   /** While false (bulk loading by the generator), no change events are emitted. */
   emitChanges = true;
+  /** Which version of each record the search API shows (see search-index.ts). */
+  readonly searchIndex: SearchIndex;
 
+  /** `indexLag`: the sandbox's search index lag; a portal made alone is searchable at once. */
   constructor(
     readonly portalId: number,
     readonly domain: string,
     createdAt = new Date(),
+    indexLag = new SearchIndexLag(() => new Date(), 0),
   ) {
+    this.searchIndex = new SearchIndex(indexLag);
     for (const type of OBJECT_TYPES) {
       this.objects.set(type, new Map());
       this.properties.set(type, new Map());
@@ -270,6 +276,7 @@ export class PortalData {
     };
     recordCreation(record, properties, source);
     this.recordsOf(type).set(id, record);
+    this.searchIndex.created(type, record, at);
     this.emit(
       {
         objectType: type,
@@ -293,6 +300,7 @@ export class PortalData {
     const record = this.recordsOf(type).get(id);
     if (!record) throw new Error(`no ${type} ${id} in portal ${this.portalId}`);
     const iso = at.toISOString();
+    this.searchIndex.changing(type, record, at);
     const changed: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(properties)) {
       if ((record.properties[name] ?? null) === value) continue;
@@ -320,6 +328,7 @@ export class PortalData {
   archiveRecord(type: ObjectType, id: string, at: Date, source = CRM_SOURCE): void {
     const record = this.recordsOf(type).get(id);
     if (!record || record.archived) return;
+    this.searchIndex.changing(type, record, at);
     record.archived = true;
     record.archivedAt = at;
     record.updatedAt = at;
@@ -410,6 +419,8 @@ export class SandboxStore {
   /** The sandbox's clock; tests move it instead of waiting. */
   private clockOffsetMs = 0;
   private readonly anyChangeListeners = new Set<ChangeListener>();
+  /** How long the search API takes to show a change, in every portal of this sandbox. */
+  readonly searchIndexLag = new SearchIndexLag(() => this.now(), DEFAULT_SEARCH_INDEX_LAG_MS);
 
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);
@@ -421,7 +432,7 @@ export class SandboxStore {
 
   createPortal(portalId: number, domain = `portal-${portalId}.sandbox.local`): PortalData {
     if (this.portals.has(portalId)) throw new Error(`portal ${portalId} already exists`);
-    const portal = new PortalData(portalId, domain, this.now());
+    const portal = new PortalData(portalId, domain, this.now(), this.searchIndexLag);
     this.portals.set(portalId, portal);
     for (const listener of this.anyChangeListeners) portal.onChange(listener);
     return portal;

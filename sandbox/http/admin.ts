@@ -7,6 +7,9 @@
  * - `POST /_sandbox/portals/{portalId}/installs` (`{appId, scopes}`): installs an app and answers
  *   with tokens, skipping the browser step;
  * - `GET|POST /_sandbox/clock` (`{advanceMs}`), `GET|PUT /_sandbox/rate-limits`;
+ * - `GET|PUT /_sandbox/search-index` (`{lagMs}`): how long search takes to show a change at most
+ *   (0 also shows every change still waiting), and `waiting`, the records whose latest change
+ *   search does not show yet (see ../search-index.ts);
  * - `GET|POST|DELETE /_sandbox/portals/{portalId}/faults` (see faults.ts);
  * - `POST /_sandbox/portals/{portalId}/retention-outcomes` (`{days, offerChurnReduction}`): who of
  *   the current customers leaves over the coming days (see generator/retention-outcomes.ts).
@@ -41,6 +44,7 @@ const retentionOutcomes = z.object({
   days: z.number().int().min(1).max(365),
   offerChurnReduction: z.number().min(0).max(1).default(0),
 });
+const searchIndexChange = z.object({ lagMs: z.number().int().min(0).max(600_000) }).strict();
 const rateLimitChange = z
   .object({
     enabled: z.boolean(),
@@ -144,6 +148,18 @@ export function createAdminRouter({ store, grants, limiter, faults }: AdminDeps)
   });
   router.put('/_sandbox/rate-limits', (req, res) => {
     res.json(limiter.configure(parseInput(rateLimitChange, req.body)));
+  });
+
+  const searchIndexState = () => ({
+    lagMs: store.searchIndexLag.lagMs,
+    waiting: [...store.portals.values()].reduce((n, portal) => n + portal.searchIndex.waitingCount(), 0),
+  });
+  router.get('/_sandbox/search-index', (_req, res) => {
+    res.json(searchIndexState());
+  });
+  router.put('/_sandbox/search-index', (req, res) => {
+    store.searchIndexLag.configure(parseInput(searchIndexChange, req.body).lagMs);
+    res.json(searchIndexState());
   });
 
   router.get('/_sandbox/portals/:portalId/faults', (req, res) => {

@@ -1,7 +1,10 @@
 /**
  * `POST /crm/objects/2026-03/{objectType}/search`: filters, sorts, free-text `query`, `limit` up
  * to 200 and an offset cursor. Like HubSpot, a query can page through at most 10,000 results:
- * `total` still counts every match, paging stops at 10,000, and asking beyond it is a 400.
+ * `total` still counts every match, the page that reaches the 10,000th result has no
+ * `paging.next`, and an `after` of 10,000 or more is a 400 VALIDATION_ERROR. Search reads the
+ * portal's search index, which shows each change only a moment after it is made
+ * (../search-index.ts; the lag is set by `searchIndexLagMs` or `PUT /_sandbox/search-index`).
  */
 import express from 'express';
 import { z } from 'zod';
@@ -88,8 +91,8 @@ export function createSearchRouter(guard: ApiGuard): express.Router {
     const records = portal.recordsOf(type);
     let found: CrmRecord[] = [];
     for (const id of sortedIds(records)) {
-      const record = records.get(id)!;
-      if (record.archived || !matches(record)) continue;
+      const record = portal.searchIndex.view(type, records.get(id)!);
+      if (!record || record.archived || !matches(record)) continue;
       if (body.query && !matchesQuery(record, QUERY_PROPERTIES[type], body.query)) continue;
       found.push(record);
     }

@@ -77,14 +77,12 @@ export interface Page<T> {
   next?: string;
 }
 
-/** A page of changed records. */
-export interface ChangedPage extends Page<CrmRecord> {
-  /**
-   * The CRM will page no further through this window though more records match (HubSpot's search
-   * stops at 10,000): ask again from the newest change seen, without `after`.
-   */
-  restartWindow: boolean;
-}
+/**
+ * A page of changed records, oldest change first. Its `next` resumes after the last record it
+ * returned, wherever that falls (inside a tie, past any cap of the CRM's), and a record changed
+ * again while the pages are read comes again with its new change.
+ */
+export type ChangedPage = Page<CrmRecord>;
 
 export interface ListOptions {
   properties: string[];
@@ -158,7 +156,11 @@ export interface CrmRole {
 export interface CrmConnector {
   /** One page of records in id order (up to 100). */
   listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>>;
-  /** One page (up to 200) of records changed at or after `since`, oldest change first. */
+  /**
+   * One page (up to 200) of records changed at or after `since`, oldest change first. A change the
+   * CRM's query cannot see yet (HubSpot's search index lags its writes) may come on a later read
+   * with a time before the newest one returned: the caller reads again from before it.
+   */
   modifiedSincePage(
     portalId: number,
     type: CrmObjectType,

@@ -18,7 +18,10 @@ export type FullSyncProgress = z.infer<typeof fullProgressSchema>;
 export interface SyncCursor {
   full: FullSyncProgress | null;
   fullCompletedAt: Date | null;
-  /** Changes at or after this instant are still to be fetched. */
+  /**
+   * The newest change the incremental sync has fetched (or, after a full sync, an instant before it
+   * began); the next incremental sync reads again from a margin before it (CHANGES_OVERLAP_MS).
+   */
   modifiedSince: Date | null;
 }
 

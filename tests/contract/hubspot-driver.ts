@@ -42,8 +42,9 @@ export const hubspotDriver: ConnectorDriver = {
 async function startHubSpotContract(): Promise<ContractEnvironment> {
   const redis = await startEmbeddedRedis();
   // The contract is about the connector, not about pacing: neither side's limit slows the
-  // 10,000-record portal; 429s are injected where a test wants them.
-  const sandbox = await startSandbox({ rateLimits: NO_LIMITS });
+  // 10,000-record portal; 429s are injected where a test wants them. Search shows each change at
+  // once, so a test reads exactly what it just wrote.
+  const sandbox = await startSandbox({ rateLimits: NO_LIMITS, searchIndexLagMs: 0 });
   const proxy = await startCountingProxy(sandbox.url);
   const product = await startTestProduct({
     crmUrl: proxy.url,

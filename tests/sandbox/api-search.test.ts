@@ -254,4 +254,131 @@ describe('sandbox search', () => {
       expect(beyond.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
     });
   });
+
+  describe('the search index lag', () => {
+    const LAG = 4000;
+    const LAG_PORTAL = 303;
+    let lagToken: string;
+    const lagPortal = () => sandbox.store.portal(LAG_PORTAL)!;
+    const admin = async (method: string, body?: unknown) => {
+      const response = await fetch(`${sandbox.url}/_sandbox/search-index`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as { lagMs: number; waiting: number } };
+    };
+    const searchLagPortal = async (body: Record<string, unknown>) =>
+      (await callApi<SearchPage>(sandbox.url, lagToken, 'POST', '/crm/objects/2026-03/contacts/search', body))
+        .body;
+    const byEmail = (email: string) =>
+      searchLagPortal({
+        ...where('email', 'EQ', { value: email }),
+        properties: ['jobtitle', 'lastmodifieddate'],
+      });
+
+    beforeAll(async () => {
+      expect(
+        (
+          await fetch(`${sandbox.url}/_sandbox/portals`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ portalId: LAG_PORTAL }),
+          })
+        ).status,
+      ).toBe(201);
+      lagToken = (
+        await installApp(sandbox.url, LAG_PORTAL, [
+          'oauth',
+          'crm.objects.contacts.read',
+          'crm.objects.contacts.write',
+        ])
+      ).access_token;
+    });
+
+    it('is 3 s unless set, and the admin API sets it to whole milliseconds only', async () => {
+      expect((await admin('GET')).body).toEqual({ lagMs: 3000, waiting: 0 });
+      for (const refused of [{ lagMs: -1 }, { lagMs: 1.5 }, { lagMs: 600_001 }, { lagMs: 5, more: true }, {}])
+        expect((await admin('PUT', refused)).status).toBe(400);
+      expect((await admin('PUT', { lagMs: LAG })).body).toEqual({ lagMs: LAG, waiting: 0 });
+    });
+
+    it('shows each change once indexed: until then the old values, no new record, and the deleted one', async () => {
+      await admin('PUT', { lagMs: LAG });
+      const old = new Date('2026-03-01T00:00:00Z');
+      const changed = lagPortal().createRecord(
+        'contacts',
+        { email: 'changed@lag.example', jobtitle: 'Engineer' },
+        old,
+      );
+      const deleted = lagPortal().createRecord('contacts', { email: 'deleted@lag.example' }, old);
+      const write = (method: string, path: string, body?: unknown) =>
+        callApi(sandbox.url, lagToken, method, `/crm/objects/2026-03/contacts${path}`, body);
+      expect((await write('PATCH', `/${changed.id}`, { properties: { jobtitle: 'CTO' } })).status).toBe(200);
+      expect((await write('DELETE', `/${deleted.id}`)).status).toBe(204);
+      expect((await write('POST', '', { properties: { email: 'new@lag.example' } })).status).toBe(201);
+      expect((await admin('GET')).body.waiting).toBe(3);
+
+      // Every change waits at least half the lag.
+      sandbox.store.advanceClock(LAG / 2 - 1);
+      const before = await byEmail('changed@lag.example');
+      expect(before.results.map((r) => r.properties)).toEqual([
+        { jobtitle: 'Engineer', lastmodifieddate: old.toISOString() },
+      ]);
+      expect((await searchLagPortal(where('jobtitle', 'EQ', { value: 'CTO' }))).total).toBe(0);
+      expect((await byEmail('new@lag.example')).total).toBe(0);
+      expect((await byEmail('deleted@lag.example')).total).toBe(1);
+
+      // And none waits longer than the lag.
+      sandbox.store.advanceClock(LAG / 2 + 1);
+      expect((await byEmail('changed@lag.example')).results[0]!.properties.jobtitle).toBe('CTO');
+      expect((await searchLagPortal(where('jobtitle', 'EQ', { value: 'Engineer' }))).total).toBe(0);
+      expect((await byEmail('new@lag.example')).total).toBe(1);
+      expect((await byEmail('deleted@lag.example')).total).toBe(0);
+      expect((await admin('GET')).body.waiting).toBe(0);
+    });
+
+    it('indexes changes in no promised order: a later change may show before an earlier one', async () => {
+      await admin('PUT', { lagMs: LAG });
+      const records = Array.from({ length: 40 }, (_, i) =>
+        lagPortal().createRecord(
+          'contacts',
+          { email: `order${i}@lag.example` },
+          new Date('2026-03-01T00:00:00Z'),
+        ),
+      );
+      for (const record of records) {
+        sandbox.store.advanceClock(50);
+        lagPortal().updateRecord('contacts', record.id, { jobtitle: 'Moved' }, sandbox.store.now());
+      }
+      // Halfway through the lag after the last change: some changes show, not all, and not in order.
+      sandbox.store.advanceClock(LAG / 2);
+      const shown = new Set(
+        (await searchLagPortal({ ...where('jobtitle', 'EQ', { value: 'Moved' }), limit: 100 })).results.map(
+          (r) => r.id,
+        ),
+      );
+      const order = records.map((record) => shown.has(record.id));
+      expect(order.filter(Boolean).length).toBeGreaterThan(0);
+      expect(order.filter(Boolean).length).toBeLessThan(records.length);
+      expect(order.indexOf(false)).toBeLessThan(order.lastIndexOf(true));
+      sandbox.store.advanceClock(LAG / 2);
+      expect((await searchLagPortal(where('jobtitle', 'EQ', { value: 'Moved' }))).total).toBe(records.length);
+    });
+
+    it('shows every waiting change at once when set to 0', async () => {
+      await admin('PUT', { lagMs: 60_000 });
+      const record = lagPortal().createRecord(
+        'contacts',
+        { email: 'flush@lag.example' },
+        sandbox.store.now(),
+      );
+      lagPortal().updateRecord('contacts', record.id, { jobtitle: 'Flushed' }, sandbox.store.now());
+      expect((await byEmail('flush@lag.example')).total).toBe(0);
+      expect((await admin('PUT', { lagMs: 0 })).body).toEqual({ lagMs: 0, waiting: 0 });
+      expect((await byEmail('flush@lag.example')).results[0]!.properties.jobtitle).toBe('Flushed');
+      lagPortal().updateRecord('contacts', record.id, { jobtitle: 'At once' }, sandbox.store.now());
+      expect((await byEmail('flush@lag.example')).results[0]!.properties.jobtitle).toBe('At once');
+    });
+  });
 });

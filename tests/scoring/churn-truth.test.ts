@@ -62,11 +62,13 @@ beforeAll(async () => {
   webhooks = createWebhooksRouter(store, {
     delivery: { batchWindowMs: 50, retryDelayMs: 100, maxAttempts: 3 },
   });
+  // Search shows each change at once: a cycle started right after a change syncs it.
   sandbox = await startSandbox({
     store,
     portals: PORTALS.map(hubOf),
     rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
     extraRouters: [webhooks],
+    searchIndexLagMs: 0,
   });
   for (const seed of SEEDS) generatePortal(store.portal(hubOf(seed))!, { contacts: CONTACTS, seed });
   if (withRavenStack) {

@@ -21,9 +21,11 @@ let portalId: number;
 
 beforeAll(async () => {
   redis = await startEmbeddedRedis();
+  // Search shows each change at once: the tests count exactly what an incremental sync fetches.
   sandbox = await startSandbox({
     portals: [HUB],
     rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
+    searchIndexLagMs: 0,
   });
   crmPortal = sandbox.store.portal(HUB)!;
   generatePortal(crmPortal, { contacts: CONTACTS, seed: 11, now: new Date('2026-11-01T00:00:00Z') });

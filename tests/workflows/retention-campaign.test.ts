@@ -241,10 +241,12 @@ beforeAll(async () => {
     retry: { maxAttempts: 4, retryDelayMs: 50, maxRetryDelayMs: 200 },
   });
   closeWorkflows = workflows.close;
+  // Search shows each change at once: the sync right after the outcomes reads all of them.
   sandbox = await startSandbox({
     store,
     extraRouters: [workflows],
     rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
+    searchIndexLagMs: 0,
   });
   product = await startTestProduct({
     crmUrl: sandbox.url,

@@ -16,7 +16,8 @@ import type {
 } from '../connector.js';
 import { readAssociations } from './associations.js';
 import { completeActionCallback, createTicket } from './automation.js';
-import { BATCH_LIMIT, batchRead, batchUpdate, listPage, modifiedSincePage } from './objects.js';
+import { modifiedSincePage } from './changes.js';
+import { BATCH_LIMIT, batchRead, batchUpdate, listPage } from './objects.js';
 import { listOwners } from './owners.js';
 import { findHubSpotUser, listHubSpotRoles } from './users.js';
 import { ensureHubSpotProperties } from './properties.js';

@@ -1,21 +1,10 @@
 import { z } from 'zod';
-import type {
-  BatchUpdateResult,
-  ChangedPage,
-  CrmObjectType,
-  CrmRecord,
-  ListOptions,
-  ModifiedSinceOptions,
-  Page,
-} from '../connector.js';
+import type { BatchUpdateResult, CrmObjectType, CrmRecord, ListOptions, Page } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
 import type { HubSpotRequester } from './requester.js';
 
 const LIST_LIMIT = 100;
-const SEARCH_LIMIT = 200;
-/** HubSpot's search returns at most this many results per query. */
-const SEARCH_CAP = 10_000;
 export const BATCH_LIMIT = 100;
 /** HubSpot reads fewer records per call when their properties' history is asked for. */
 const HISTORY_BATCH_LIMIT = 50;
@@ -42,8 +31,7 @@ const publicObjectSchema = z.object({
 const pagingSchema = z
   .object({ next: z.object({ after: z.string() }).passthrough().optional() })
   .passthrough();
-const listSchema = z.object({ results: z.array(publicObjectSchema), paging: pagingSchema.optional() });
-const searchSchema = listSchema.extend({ total: z.number() });
+export const listSchema = z.object({ results: z.array(publicObjectSchema), paging: pagingSchema.optional() });
 const batchSchema = z.object({
   results: z.array(publicObjectSchema),
   errors: z
@@ -56,11 +44,6 @@ const batchSchema = z.object({
 });
 
 type PublicObject = z.infer<typeof publicObjectSchema>;
-
-/** The property HubSpot stamps on every change: contacts keep the older name. */
-export function lastModifiedProperty(type: CrmObjectType): string {
-  return type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate';
-}
 
 const objectsPath = (type: CrmObjectType) => `/crm/objects/${HUBSPOT_API_VERSION}/${type}`;
 
@@ -85,40 +68,6 @@ export async function listPage(
   return {
     results: page.results.map(toRecord),
     ...(page.paging?.next ? { next: page.paging.next.after } : {}),
-  };
-}
-
-export async function modifiedSincePage(
-  requester: HubSpotRequester,
-  portalId: number,
-  type: CrmObjectType,
-  options: ModifiedSinceOptions,
-): Promise<ChangedPage> {
-  const modified = lastModifiedProperty(type);
-  const { body } = await requester.request(portalId, {
-    method: 'POST',
-    path: `${objectsPath(type)}/search`,
-    kind: 'search',
-    body: {
-      filterGroups: [
-        { filters: [{ propertyName: modified, operator: 'GTE', value: String(options.since.getTime()) }] },
-      ],
-      sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
-      properties: [...new Set([...options.properties, modified])],
-      limit: SEARCH_LIMIT,
-      ...(options.after ? { after: options.after } : {}),
-    },
-  });
-  const page = searchSchema.parse(body);
-  const next = page.paging?.next?.after;
-  // The search stops at SEARCH_CAP results, with or without a `next` cursor on the capped page.
-  const offset = Number(options.after ?? 0);
-  const restartWindow =
-    next !== undefined ? Number(next) + SEARCH_LIMIT > SEARCH_CAP : offset + page.results.length < page.total;
-  return {
-    results: page.results.map(toRecord),
-    restartWindow,
-    ...(next !== undefined && !restartWindow ? { next } : {}),
   };
 }
 
@@ -204,7 +153,7 @@ function isRefusedValues(error: unknown): error is CrmRequestError {
   );
 }
 
-function toRecord(object: PublicObject): CrmRecord {
+export function toRecord(object: PublicObject): CrmRecord {
   const record: CrmRecord = {
     id: object.id,
     properties: object.properties,

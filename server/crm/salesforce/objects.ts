@@ -223,7 +223,7 @@ export async function modifiedSincePage(
     results.length === QUERY_PAGE && last
       ? `${new Date(last.updatedAt).toISOString()}~${last.id}`
       : undefined;
-  return { results, restartWindow: false, ...(next ? { next } : {}) };
+  return { results, ...(next ? { next } : {}) };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
