@@ -1,33 +1,47 @@
 /**
  * A portal's whole first cycle (full sync, training, scoring, write-back) on a `churn work`
- * process against the sandbox at HubSpot's default rate limit, compared with the floor: the
- * fewest calls HubSpot's page sizes allow (list pages for every object type, 100 records per
+ * process against the sandbox at HubSpot's rate limit (or K times it), compared with the floor:
+ * the fewest calls HubSpot's page sizes allow (list pages for every object type, 100 records per
  * write-back call), made at exactly the allowed rate. Prints one line: calls, wall time, floor,
- * their ratio, and the worker's peak RSS.
+ * their ratio, the worker's peak RSS, and the CPU seconds the worker process (its threads and
+ * any child processes) used for the cycle, per 1,000 contacts and per phase of the run.
  *
  *   npx tsx bench/cycle.ts [--contacts 20000] [--seed 1] [--crm hubspot|salesforce]
+ *     [--database pglite|postgres] [--rate-multiplier K] [--profile DIR]
  *
+ * `--database postgres` keeps the warehouse in PostgreSQL: a fresh database on the server at
+ * DATABASE_URL, else on a throwaway cluster, whose server CPU is then printed apart from the
+ * worker's (the queries run there, not in the worker). `--rate-multiplier K` raises the sandbox's
+ * limits and the product's budget K times (the floor is computed at that limit). `--profile DIR`
+ * runs the worker with `--cpu-prof` and leaves its profiles (one per thread) in DIR.
  * With `--crm salesforce`, the same cycle on a Salesforce org (see ./cycle-salesforce.ts).
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generatePortal } from '../sandbox/generator/index.js';
 import { startSandbox } from '../sandbox/main.js';
 import { openDatabase } from '../server/db/index.js';
+import { HUBSPOT_RATE_LIMITS } from '../server/crm/rate-limit.js';
 import { CYCLE_JOB } from '../server/jobs/cycle-job.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import { Queues } from '../server/jobs/queues.js';
 import { startCountingProxy } from '../tests/support/counting-proxy.js';
-import { spawnChurn, waitUntil } from '../tests/support/processes.js';
+import { CHURN_BIN, spawnProcess, waitUntil } from '../tests/support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
 import { sandboxCounts } from '../tests/support/sandbox-portal.js';
 import { benchSalesforceCycle } from './cycle-salesforce.js';
+import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { sampleCpu, type CpuTimeline } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: {
     contacts: { type: 'string', default: '20000' },
     seed: { type: 'string', default: '1' },
     crm: { type: 'string', default: 'hubspot' },
+    database: { type: 'string', default: 'pglite' },
+    'rate-multiplier': { type: 'string', default: '1' },
+    profile: { type: 'string' },
   },
 });
 const contacts = Number(values.contacts);
@@ -36,8 +50,18 @@ if (values.crm === 'salesforce') {
   process.exit(0);
 }
 if (values.crm !== 'hubspot') throw new Error(`--crm takes hubspot or salesforce, not ${values.crm}`);
+if (values.database !== 'pglite' && values.database !== 'postgres')
+  throw new Error(`--database takes pglite or postgres, not ${values.database}`);
+const multiplier = Number(values['rate-multiplier']);
+if (!(multiplier >= 1 && multiplier <= 90))
+  throw new Error(`--rate-multiplier takes a number from 1 to 90, not ${values['rate-multiplier']}`);
 const HUB = 710;
-const ALLOWED_PER_SECOND = 110 / 10;
+/** HubSpot's 110 calls per rolling 10 s and 5 searches a second, raised K times. */
+const SANDBOX_LIMITS = {
+  tenSecondlyMax: Math.round(110 * multiplier),
+  searchPerSecond: Math.round(5 * multiplier),
+};
+const ALLOWED_PER_SECOND = SANDBOX_LIMITS.tenSecondlyMax / 10;
 const PAGE = 100;
 
 function peakRssMb(pid: number): number {
@@ -50,16 +74,51 @@ const redis = await startEmbeddedRedis();
 const sandbox = await startSandbox({ portals: [HUB] });
 const portal = sandbox.store.portal(HUB)!;
 generatePortal(portal, { contacts, seed: Number(values.seed) });
+await fetch(`${sandbox.url}/_sandbox/rate-limits`, {
+  method: 'PUT',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(SANDBOX_LIMITS),
+}).then((res) => {
+  if (!res.ok) throw new Error(`the sandbox refused its rate limits: ${res.status}`);
+});
+const postgres = values.database === 'postgres';
+// PGlite is the worker's own: a DATABASE_URL in the environment must not reach it.
+if (!postgres) delete process.env.DATABASE_URL;
+const cluster: PostgresCluster | null =
+  postgres && !process.env.DATABASE_URL ? await startPostgresCluster() : null;
 const proxy = await startCountingProxy(sandbox.url);
-const product = await startTestProduct({ crmUrl: proxy.url, redisUrl: redis.url, persistent: true });
+const product = await startTestProduct({
+  crmUrl: proxy.url,
+  redisUrl: redis.url,
+  persistent: true,
+  ...(cluster ? { databaseUrl: cluster.url } : {}),
+  env: {
+    HUBSPOT_RATE_LIMIT_PER_SECOND: String(HUBSPOT_RATE_LIMITS.generalPerSecond * multiplier),
+    HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: String(
+      Math.floor(HUBSPOT_RATE_LIMITS.searchPerSecond * multiplier),
+    ),
+  },
+});
 sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
 const queues = new Queues({ redisUrl: redis.url, prefix: product.ctx.config.queuePrefix });
+/** Node refuses `--cpu-prof` in NODE_OPTIONS: the worker gets it on its command line. */
+const nodeFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : [];
 try {
   const started = performance.now();
   await walkInstall(product.url, { portalId: HUB });
   // The worker process owns the embedded database from here on.
-  await product.ctx.db.close();
-  const worker = spawnChurn(['work', '--concurrency', '2'], product.workerEnv);
+  if (!postgres) await product.ctx.db.close();
+  const worker = spawnProcess(
+    process.execPath,
+    [...nodeFlags, CHURN_BIN, 'work', '--concurrency', '2'],
+    product.workerEnv,
+  );
+  await worker.waitFor(/worker ready/, 120_000);
+  // The CPU of the cycle, from the worker's readiness (its start-up, compiling and loading, apart).
+  const cpu = sampleCpu(worker.child.pid!);
+  const startupCpu = cpu.latest();
+  const server: CpuTimeline | null = cluster ? sampleCpu(cluster.postmasterPid()) : null;
+  const serverStartCpu = server?.latest() ?? 0;
   let peak = 0;
   await waitUntil(async () => {
     peak = Math.max(peak, peakRssMb(worker.child.pid!));
@@ -69,17 +128,21 @@ try {
     return cycle?.returnvalue?.runId !== undefined;
   }, 4 * 3600_000);
   const seconds = (performance.now() - started) / 1000;
+  const cycleCpu = cpu.latest() - startupCpu;
+  const serverCpu = server ? server.latest() - serverStartCpu : null;
+  cpu.stop();
+  server?.stop();
   peak = Math.max(peak, peakRssMb(worker.child.pid!));
   worker.child.kill('SIGTERM');
-  await new Promise((resolve) => worker.child.once('exit', resolve));
+  await worker.exited();
 
   // Where the time went, from the phase start times the run keeps.
-  const db = await openDatabase({ dataDir: product.workerEnv.DATA_DIR! });
+  const db = postgres ? product.ctx.db : await openDatabase({ dataDir: product.workerEnv.DATA_DIR! });
   const run = await db.db
     .selectFrom('scoring_runs')
     .select(['started_at', 'finished_at', 'summary'])
     .executeTakeFirstOrThrow();
-  await db.close();
+  if (!postgres) await db.close();
   const phases = (run.summary as { phases?: Record<string, string> }).phases ?? {};
   const marks: [string, number][] = [
     ['sync', run.started_at.getTime()],
@@ -90,6 +153,13 @@ try {
     .slice(0, -1)
     .map(([name, at], i) => `${name} ${((marks[i + 1]![1] - at) / 1000).toFixed(1)} s`)
     .join(', ');
+  const perThousand = (cpuSeconds: number) => ((cpuSeconds * 1000) / contacts).toFixed(2);
+  const cpuBreakdown = [
+    `install ${perThousand(cpu.at(marks[0]![1]) - startupCpu)}`,
+    ...marks
+      .slice(0, -1)
+      .map(([name, at], i) => `${name} ${perThousand(cpu.at(marks[i + 1]![1]) - cpu.at(at))}`),
+  ].join(', ');
 
   const [trained] = await queues.get('train').getJobs(['completed']);
   const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
@@ -106,9 +176,13 @@ try {
     Math.ceil(counts.contacts! / PAGE);
   const floorSeconds = floorCalls / ALLOWED_PER_SECOND;
   process.stdout.write(
-    `first cycle of ${contacts} contacts: ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
+    `first cycle of ${contacts} contacts (${values.database}, ${multiplier}× rate): ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
       `floor ${floorCalls} calls in ${floorSeconds.toFixed(1)} s; ratio ${(seconds / floorSeconds).toFixed(3)}; ` +
-      `worker peak RSS ${peak.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429 ` +
+      `worker peak RSS ${peak.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429; ` +
+      `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}) ` +
+      (serverCpu === null
+        ? ''
+        : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts `) +
       `(${breakdown}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
   );
 } finally {
@@ -117,4 +191,5 @@ try {
   await proxy.close();
   await sandbox.close();
   await redis.stop();
+  await cluster?.stop();
 }

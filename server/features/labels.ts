@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ChurnRule } from '../settings/churn-rule.js';
-import { featuresOfContacts } from './build/build-features.js';
+import { featuresAtCutoffs } from './build/build-features.js';
 import { contactChunks, DEFAULT_CHUNK_SIZE, loadContacts, type ContactRow } from './build/contact-chunks.js';
 import { ensureTextSentiment } from './build/text-sentiment.js';
 import { DAY_MS } from './build/time-windows.js';
@@ -58,8 +58,8 @@ export interface TrainingSetOptions {
 
 /**
  * Rows for training, a chunk of contacts and one cutoff at a time: every customer active at each
- * cutoff, with features as of that cutoff and the label of the horizon after it. A contact is read
- * once per chunk for all cutoffs.
+ * cutoff, with features as of that cutoff and the label of the horizon after it. A chunk's contacts
+ * and events are read once for all cutoffs.
  */
 export async function* buildTrainingSet(
   db: Kysely<Database>,
@@ -84,16 +84,19 @@ export async function* buildTrainingSet(
     const contacts = share >= 1 ? chunk : chunk.filter((c) => sampleUnit(c.id, options.seed ?? 0) < share);
     if (contacts.length === 0) continue;
     const episodes = await loadCustomerEpisodes(db, portalId, contacts, rule);
-    for (const cutoff of cutoffs) {
+    const atCutoffs = cutoffs.map((cutoff) => {
       const labels = new Map<string, 0 | 1>();
       for (const contact of contacts) {
         const label = churnLabel(episodes.get(contact.id) ?? [], cutoff, horizonDays);
         if (label !== null) labels.set(contact.id, label);
       }
-      const active = contacts.filter((c) => labels.has(c.id));
+      return { asOf: cutoff, contacts: contacts.filter((c) => labels.has(c.id)), labels };
+    });
+    // Every cutoff's features in one read of the chunk's events.
+    const features = await featuresAtCutoffs(db, portalId, atCutoffs, episodes);
+    for (const [k, { asOf: cutoff, contacts: active, labels }] of atCutoffs.entries()) {
       if (active.length === 0) continue;
-      const features = await featuresOfContacts(db, portalId, cutoff, active, episodes);
-      yield features.map((f) => ({
+      yield features[k]!.map((f) => ({
         contactId: f.contactId,
         cutoff,
         values: f.values,

@@ -1,11 +1,13 @@
 /**
  * Cross-validation's fits on worker threads: every (candidate, inner fold) pair is independent and
  * seeded on its own, so a pool of threads fits them side by side and the outcomes, gathered in
- * task order, are the ones a single thread would give.
+ * task order, are the ones a single thread would give. The calling thread fits its share too
+ * instead of waiting, so `threads` fits run at once on `threads - 1` threads started for them.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Candidate, FoldOutcome } from './candidates.js';
+import { fitOnFold, type Candidate, type FoldOutcome } from './candidates.js';
+import { SeededRandom } from './random.js';
 import type { Matrix } from './encoder.js';
 import type { TfBackend } from './tf-runtime.js';
 
@@ -31,7 +33,7 @@ export function foldThreads(rows: number): number {
   return rows < 4000 ? 1 : Math.max(1, availableParallelism());
 }
 
-/** Fits every task on up to `threads` threads; `onDone` hears of each as it finishes. */
+/** Fits every task on up to `threads` threads, this one included; `onDone` hears of each as it finishes. */
 export async function fitFoldsInThreads(
   tasks: readonly FoldTask[],
   threads: number,
@@ -45,16 +47,26 @@ export async function fitFoldsInThreads(
     .sort((a, b) => b.cost - a.cost || a.index - b.index)
     .map((t) => t.index);
   const workers = Array.from(
-    { length: Math.max(1, Math.min(threads, tasks.length)) },
+    { length: Math.max(0, Math.min(threads, tasks.length) - 1) },
     () =>
       new Worker(new URL('./thread-entry.mjs', import.meta.url), {
         workerData: { module: './fold-fit-thread-main.ts' },
       }),
   );
+  let next = 0;
+  let finished = 0;
+  let failed = false;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let next = 0;
-      let finished = 0;
+    await new Promise<void>((resolve, rejectPromise) => {
+      const reject = (error: unknown) => {
+        failed = true;
+        rejectPromise(error);
+      };
+      const done = (index: number, outcome: FoldOutcome) => {
+        outcomes[index] = outcome;
+        onDone(index);
+        if (++finished === tasks.length) resolve();
+      };
       const feed = (worker: Worker) => {
         const index = order[next++];
         if (index === undefined) return;
@@ -68,10 +80,8 @@ export async function fitFoldsInThreads(
             reject(error);
             return;
           }
-          outcomes[reply.index] = reply.outcome;
-          onDone(reply.index);
-          if (++finished === tasks.length) resolve();
-          else feed(worker);
+          done(reply.index, reply.outcome);
+          feed(worker);
         });
         worker.on('error', reject);
         worker.on('exit', (code) => {
@@ -79,6 +89,17 @@ export async function fitFoldsInThreads(
         });
         feed(worker);
       }
+      const fitHere = async () => {
+        for (let index = order[next++]; index !== undefined && !failed; index = order[next++]) {
+          const task = tasks[index]!;
+          const random = new SeededRandom(task.seed);
+          done(
+            index,
+            await fitOnFold(task.candidate, task.x, task.labels, random, task.validation, task.backend),
+          );
+        }
+      };
+      fitHere().catch(reject);
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -125,9 +125,8 @@ class TreeGrower {
   /** Row index scratch for partitioning a node's rows into its children. */
   private readonly scratch: Int32Array;
   private readonly gathered: Float64Array;
-  private readonly featureStarts: Int32Array;
-  /** The bins again, row by row, for building histograms. */
-  private readonly byRow: Uint8Array;
+  /** Each row's histogram cell (gradient sum; the hessian sum follows) for each feature, row by row. */
+  private readonly cells: Int32Array;
   /** The bin each split node cuts at, to route training rows without searching the cuts. */
   readonly splitBins: number[] = [];
 
@@ -151,16 +150,18 @@ class TreeGrower {
     this.size = at;
     this.scratch = new Int32Array(n);
     this.gathered = new Float64Array(2 * n);
-    this.featureStarts = new Int32Array(d);
-    this.byRow = new Uint8Array(n * d);
-    for (let f = 0; f < d; f++) for (let i = 0; i < n; i++) this.byRow[i * d + f] = bins[f * n + i]!;
+    this.cells = new Int32Array(n * d);
+    for (let f = 0; f < d; f++)
+      for (let i = 0; i < n; i++) this.cells[i * d + f] = this.start[f]! + 2 * bins[f * n + i]!;
   }
 
   /** Grows one tree on the sampled rows, appends its nodes to `state`, returns its root. */
   grow(rows: Int32Array, features: number[], state: GbdtState): number {
     const root = this.newNode(state);
-    const rootHist = this.histogram(rows, features);
-    this.split(state, root, rows, rootHist, features, 0);
+    // A column with one bin offers no split: it needs no histogram.
+    const cols = Int32Array.from(features.filter((f) => this.width[f]! > 1));
+    const rootHist = this.histogram(rows, cols);
+    this.split(state, root, rows, rootHist, cols, 0);
     return root;
   }
 
@@ -174,7 +175,7 @@ class TreeGrower {
   }
 
   /** Per feature and bin: gradient sum and hessian sum, interleaved. */
-  private histogram(rows: Int32Array, features: number[]): Float64Array {
+  private histogram(rows: Int32Array, cols: Int32Array): Float64Array {
     const { grad, hess } = this;
     const hist = this.free.pop() ?? new Float64Array(this.size);
     // The rows' gradients gathered once, read in order by every feature.
@@ -185,24 +186,21 @@ class TreeGrower {
       g[k] = grad[rows[k]!]!;
       h[k] = hess[rows[k]!]!;
     }
-    const m = features.length;
-    const starts = this.featureStarts.subarray(0, m);
+    const m = cols.length;
     for (let j = 0; j < m; j++) {
-      const f = features[j]!;
-      starts[j] = this.start[f]!;
-      hist.fill(0, starts[j], starts[j]! + 2 * this.width[f]!);
+      const f = cols[j]!;
+      hist.fill(0, this.start[f]!, this.start[f]! + 2 * this.width[f]!);
     }
     // Row by row across the features: consecutive additions land in different features' bins, so
     // none waits on the one before (column by column, a two-bin column would add to the same
     // cell over and over). Each bin still sums its rows in ascending order.
-    const { byRow, d } = this;
-    const cols = Int32Array.from(features);
+    const { cells, d } = this;
     for (let k = 0; k < count; k++) {
       const base = rows[k]! * d;
       const gk = g[k]!;
       const hk = h[k]!;
       for (let j = 0; j < m; j++) {
-        const at = starts[j]! + 2 * byRow[base + cols[j]!]!;
+        const at = cells[base + cols[j]!]!;
         hist[at]! += gk;
         hist[at + 1]! += hk;
       }
@@ -215,7 +213,7 @@ class TreeGrower {
     node: number,
     rows: Int32Array,
     hist: Float64Array,
-    features: number[],
+    cols: Int32Array,
     depth: number,
   ): void {
     const { params } = this;
@@ -226,7 +224,7 @@ class TreeGrower {
       h += this.hess[rows[k]!]!;
     }
     state.cover[node] = rows.length;
-    const best = depth < params.maxDepth ? this.bestSplit(hist, features, g, h) : undefined;
+    const best = depth < params.maxDepth ? this.bestSplit(hist, cols, g, h) : undefined;
     if (!best) {
       state.value[node] = (-params.learningRate * g) / (h + params.lambda);
       if (depth < params.maxDepth) this.free.push(hist);
@@ -254,28 +252,28 @@ class TreeGrower {
     if (depth + 1 === params.maxDepth) {
       // The children are leaves: they need no histograms.
       this.free.push(hist);
-      this.split(state, left, l, hist, features, depth + 1);
-      this.split(state, left + 1, r, hist, features, depth + 1);
+      this.split(state, left, l, hist, cols, depth + 1);
+      this.split(state, left + 1, r, hist, cols, depth + 1);
       return;
     }
     // Build the smaller child's histogram; the other is the parent's minus it.
     const smallIsLeft = l.length <= r.length;
-    const small = this.histogram(smallIsLeft ? l : r, features);
-    for (const f of features) {
+    const small = this.histogram(smallIsLeft ? l : r, cols);
+    for (const f of cols) {
       const from = this.start[f]!;
       const to = from + 2 * this.width[f]!;
       for (let k = from; k < to; k++) hist[k]! -= small[k]!;
     }
     const [leftHist, rightHist] = smallIsLeft ? [small, hist] : [hist, small];
-    this.split(state, left, l, leftHist, features, depth + 1);
-    this.split(state, left + 1, r, rightHist, features, depth + 1);
+    this.split(state, left, l, leftHist, cols, depth + 1);
+    this.split(state, left + 1, r, rightHist, cols, depth + 1);
   }
 
-  private bestSplit(hist: Float64Array, features: number[], g: number, h: number): Split | undefined {
+  private bestSplit(hist: Float64Array, cols: Int32Array, g: number, h: number): Split | undefined {
     const { lambda, minChildWeight } = this.params;
     const parentScore = (g * g) / (h + lambda);
     let best: Split | undefined;
-    for (const f of features) {
+    for (const f of cols) {
       const binsOfF = this.width[f]!;
       const from = this.start[f]!;
       let gl = 0;

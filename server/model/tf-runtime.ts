@@ -2,11 +2,13 @@
  * One TensorFlow.js for the whole process. With `@tensorflow/tfjs-node` installed, its native
  * backend ("tensorflow") is used; otherwise the WASM backend, which is bundled and needs nothing
  * from the system. The model code only asks for `tf` and never cares which backend it got.
+ * TensorFlow.js is loaded on first use (a third of a CPU-second): a thread that fits or scores
+ * only trees and linear models never loads it.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+type TensorFlow = typeof import('@tensorflow/tfjs');
 
 export type TfBackend = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -19,7 +21,8 @@ let nativeTried: Promise<boolean> | undefined;
  * Makes `backend` (or the best one available) current and returns tf. Asking for the native
  * backend when it is not installed falls back to WASM.
  */
-export async function tensorFlow(backend?: TfBackend): Promise<typeof tf> {
+export async function tensorFlow(backend?: TfBackend): Promise<TensorFlow> {
+  const tf = await import('@tensorflow/tfjs');
   const wanted = backend ?? ((await nativeAvailable()) ? 'tensorflow' : 'wasm');
   if (active === wanted) return tf;
   // Production mode skips debug-time checks and the console banner suggesting tfjs-node.
@@ -35,6 +38,7 @@ export async function tensorFlow(backend?: TfBackend): Promise<typeof tf> {
   if (!wasmPathsSet) {
     // In Node the WASM binaries are read from disk: point the backend at the package's dist folder.
     const require = createRequire(import.meta.url);
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
     wasmPathsSet = true;
   }

@@ -36,6 +36,11 @@ export interface TrainOptions {
   innerFolds?: number;
   families?: readonly Family[];
   candidates?: readonly Candidate[];
+  /**
+   * Places in `candidates` (after `families`) not to fit this time. Every other candidate's fits
+   * are seeded by its place all the same, so leaving one out changes no other fit.
+   */
+  skip?: readonly number[];
   backend?: TfBackend;
   /** The period the training rows describe, kept with the model. */
   window?: { from: string; to: string };
@@ -71,9 +76,12 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     );
   }
   const families = options.families;
-  const candidates = (options.candidates ?? DEFAULT_CANDIDATES).filter(
+  const listed = (options.candidates ?? DEFAULT_CANDIDATES).filter(
     (c) => !families || families.includes(c.family),
   );
+  const candidates = listed
+    .map((candidate, place) => ({ candidate, place }))
+    .filter(({ place }) => !options.skip?.includes(place));
   if (candidates.length === 0) throw new ModelDataError('no_candidates', 'no model family left to train');
   const total = k * candidates.length + 1;
   const progress = (done: number) => options.onProgress?.(done, total);
@@ -132,7 +140,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
 async function judgeCandidates(
   dataset: Dataset,
   labels: Uint8Array,
-  candidates: readonly Candidate[],
+  placed: readonly { candidate: Candidate; place: number }[],
   k: number,
   seed: number,
   options: Pick<TrainOptions, 'backend' | 'threads'>,
@@ -147,13 +155,13 @@ async function judgeCandidates(
     const validSet = subsetDataset(dataset, test);
     const { state, matrix } = fitEncoder(trainSet, trainSet.labels!, new SeededRandom(seed + 7919 * (f + 1)));
     const validation = { x: encode(state, validSet), labels: validSet.labels! };
-    for (let c = 0; c < candidates.length; c++) {
+    for (const { candidate, place } of placed) {
       tasks.push({
-        candidate: candidates[c]!,
+        candidate,
         x: matrix,
         labels: trainSet.labels!,
         validation,
-        seed: seed + 104729 * (f + 1) + 31 * (c + 1),
+        seed: seed + 104729 * (f + 1) + 31 * (place + 1),
         ...(backend ? { backend } : {}),
         fold: f,
         rows: test,
@@ -179,6 +187,7 @@ async function judgeCandidates(
       progress(++done);
     }
   }
+  const candidates = placed.map((p) => p.candidate);
   const runs: (CandidateFit & { rows: number[]; labels: Uint8Array })[][] = candidates.map(() => []);
   tasks.forEach((t, i) => {
     runs[candidates.indexOf(t.candidate)]!.push({

@@ -1,10 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CrmObjectType, CrmRecord } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
-import { isTextTable, scoreStoredTexts } from '../features/build/text-sentiment.js';
+import { isTextTable, sentimentOfRows, storeSentiments } from '../features/build/text-sentiment.js';
 import type { ObjectSpec } from './object-specs.js';
 
 const HISTORY = 'property_history';
+const SENTIMENT = 'sentiment';
 
 export interface WriteResult {
   /** Rows inserted or changed; a record already stored as it is counts as zero. */
@@ -14,7 +15,8 @@ export interface WriteResult {
 /**
  * Upserts a page of records and replaces their associations, in the caller's transaction. A row
  * is only rewritten when the CRM's copy changed, so a page fetched twice writes nothing twice.
- * Customer texts are scored for sentiment as they arrive (a changed text lost its score).
+ * Customer texts are scored for sentiment before the page is written, so each row is stored once
+ * with its score; a stored row whose text changed loses its score (a trigger) and gets the new one.
  */
 export async function writeRecords(
   trx: Transaction<Database> | Kysely<Database>,
@@ -23,12 +25,16 @@ export async function writeRecords(
   records: CrmRecord[],
 ): Promise<WriteResult> {
   if (records.length === 0) return { written: 0 };
-  const rows = dedupeById(records).map((r) => spec.map(r, portalId)) as Record<string, unknown>[];
+  const unique = dedupeById(records);
+  const rows = unique.map((r) => spec.map(r, portalId)) as Record<string, unknown>[];
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'portal_id' && c !== 'id');
   const table = spec.table;
-  const result = await trx
+  const textTable = isTextTable(table) ? table : undefined;
+  const sentiments = textTable ? sentimentOfRows(textTable, rows) : [];
+  const stored = textTable ? rows.map((row, i) => ({ ...row, [SENTIMENT]: sentiments[i] })) : rows;
+  const changed = await trx
     .insertInto(table)
-    .values(rows as never)
+    .values(stored as never)
     .onConflict((oc) =>
       oc
         .columns(['portal_id', 'id'])
@@ -48,16 +54,27 @@ export async function writeRecords(
           }`,
         ),
     )
-    .executeTakeFirst();
-  await replaceAssociations(trx, portalId, spec, records);
-  if (isTextTable(table))
-    await scoreStoredTexts(
-      trx,
-      portalId,
-      table,
-      rows.map((r) => String(r.id)),
-    );
-  return { written: Number(result.numInsertedOrUpdatedRows ?? 0) };
+    .returning([
+      'id',
+      // A row this statement inserted has no locker; an updated one names this transaction.
+      sql<boolean>`xmax = 0`.as('inserted'),
+      (textTable ? sql<boolean>`${sql.ref(SENTIMENT)} is null` : sql<boolean>`false`).as('unscored'),
+    ])
+    .execute();
+  const inserted = new Set(changed.filter((r) => r.inserted).map((r) => r.id));
+  await replaceAssociations(trx, portalId, spec, unique, inserted);
+  if (textTable) {
+    // A stored row whose text this page changed lost its score to the trigger (and one stored
+    // without a score has none): it takes the score of the text it now holds.
+    const score = new Map(rows.map((row, i) => [String(row.id), sentiments[i]]));
+    const rescored = new Map<string, number>();
+    for (const { id, unscored } of changed) {
+      const value = score.get(id);
+      if (unscored && value !== null && value !== undefined) rescored.set(id, value);
+    }
+    await storeSentiments(trx, portalId, textTable, rescored);
+  }
+  return { written: changed.length };
 }
 
 /** Marks records archived (deleted in the CRM); their rows stay for history and features. */
@@ -87,54 +104,53 @@ export function withAssociations(
   return records.map((r) => ({ ...r, associations: { ...r.associations, [to]: linked.get(r.id) ?? [] } }));
 }
 
+/**
+ * Makes each record's stored associations (of the types its spec records) the ones it came with.
+ * Records the page's upsert inserted have none stored yet, so theirs are only added; for the
+ * others, pairs no longer there are deleted and new ones added, in one statement per type.
+ */
 async function replaceAssociations(
   trx: Transaction<Database> | Kysely<Database>,
   portalId: number,
   spec: ObjectSpec,
   records: CrmRecord[],
+  inserted: ReadonlySet<string>,
 ): Promise<void> {
   for (const other of spec.associations) {
     const withList = records.filter((r) => r.associations?.[other] !== undefined);
     if (withList.length === 0) continue;
-    const ids = withList.map((r) => r.id);
     // Stored with contacts on the `from` side whenever one side is contacts.
     const thisIsFrom = spec.type === 'contacts' || other !== 'contacts';
-    const mine = thisIsFrom ? 'from' : 'to';
-    await trx
-      .deleteFrom('associations')
-      .where('portal_id', '=', portalId)
-      .where(`${mine}_type`, '=', spec.type)
-      .where(`${mine}_id`, 'in', ids)
-      .where(`${thisIsFrom ? 'to' : 'from'}_type`, '=', other)
-      .execute();
-    const rows = withList.flatMap((r) =>
-      [...new Set(r.associations![other]!)].map((otherId) =>
-        thisIsFrom
-          ? {
-              portal_id: portalId,
-              from_type: spec.type,
-              from_id: r.id,
-              to_type: other,
-              to_id: otherId,
-              type_id: null,
-            }
-          : {
-              portal_id: portalId,
-              from_type: other,
-              from_id: otherId,
-              to_type: spec.type,
-              to_id: r.id,
-              type_id: null,
-            },
-      ),
-    );
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .insertInto('associations')
-        .values(rows.slice(i, i + 1000))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+    const fromType = thisIsFrom ? spec.type : other;
+    const toType = thisIsFrom ? other : spec.type;
+    const fromIds: string[] = [];
+    const toIds: string[] = [];
+    for (const record of withList) {
+      for (const otherId of new Set(record.associations![other]!)) {
+        fromIds.push(thisIsFrom ? record.id : otherId);
+        toIds.push(thisIsFrom ? otherId : record.id);
+      }
     }
+    const kept = withList.filter((r) => !inserted.has(r.id)).map((r) => r.id);
+    const incoming = sql`select * from unnest(${fromIds}::text[], ${toIds}::text[]) as i(from_id, to_id)`;
+    const insert = sql`
+      insert into associations (portal_id, from_type, from_id, to_type, to_id, type_id)
+      select ${portalId}, ${fromType}, from_id, ${toType}, to_id, null from incoming
+      on conflict do nothing`;
+    if (kept.length === 0) {
+      if (fromIds.length > 0) await sql`with incoming as (${incoming}) ${insert}`.execute(trx);
+      continue;
+    }
+    const mine = sql.ref(`a.${thisIsFrom ? 'from' : 'to'}_id`);
+    await sql`
+      with incoming as (${incoming}),
+      removed as (
+        delete from associations a
+        where a.portal_id = ${portalId} and a.from_type = ${fromType} and a.to_type = ${toType}
+          and ${mine} = any(${kept}::text[])
+          and not exists (select 1 from incoming i where i.from_id = a.from_id and i.to_id = a.to_id)
+      )
+      ${insert}`.execute(trx);
   }
 }
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { SandboxStore } from '../../sandbox/store.js';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
+import { featuresOfContacts } from '../../server/features/build/build-features.js';
+import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import { buildTrainingSet, type TrainingRow } from '../../server/features/labels.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY } from './features-warehouse.js';
@@ -81,5 +83,20 @@ describe('features of a generated portal', () => {
     expect(first.size / all.size).toBeLessThan(0.6);
     expect(await sample(1)).toEqual(first);
     expect(await sample(2)).not.toEqual(first);
+  }, 60_000);
+
+  it('reads every cutoff in one pass and gets, value for value, what one cutoff at a time gets', async () => {
+    const contacts = await loadContacts(database.db, portalId, { from: '', upTo: '\uffff' });
+    for (const cutoff of CUTOFFS) {
+      const expected = rows.filter((r) => r.cutoff.getTime() === cutoff.getTime());
+      const wanted = new Set(expected.map((r) => r.contactId));
+      const alone = await featuresOfContacts(
+        database.db,
+        portalId,
+        cutoff,
+        contacts.filter((c) => wanted.has(c.id)),
+      );
+      expect(alone.map((f) => [f.contactId, f.values])).toEqual(expected.map((r) => [r.contactId, r.values]));
+    }
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { scoreDataset } from '../../server/model/score.js';
 import { trainModelInThread } from '../../server/model/train-in-thread.js';
 import { serializeModel } from '../../server/model/serialize.js';
+import { DEFAULT_CANDIDATES } from '../../server/model/candidates.js';
 import { trainModel } from '../../server/model/train.js';
 import { syntheticDataset } from './synthetic.js';
 
@@ -37,6 +38,21 @@ describe('training on a thread of its own', () => {
       expect.arrayContaining(['gbdt', 'logistic']),
     );
     expect(progress.at(-1)).toBe(progress.length - 1);
+  }, 120_000);
+
+  it('a candidate left out changes none of the others: the same model when another one wins', async () => {
+    const data = syntheticDataset(800, 21);
+    const candidates = DEFAULT_CANDIDATES.filter((c) => c.family !== 'mlp');
+    const options = { candidates, seed: 11, innerFolds: 3, threads: 1 };
+    const all = await trainModel(data, options);
+    const winner = all.selection.findIndex((c) => c.chosen);
+    const loser = all.selection.findIndex((c, i) => i !== winner && c.family === 'gbdt');
+    const fewer = await trainModel(data, { ...options, skip: [loser] });
+    expect(fewer.selection).toHaveLength(all.selection.length - 1);
+    expect(fewer.selection).toEqual(all.selection.filter((_, i) => i !== loser));
+    expect(serializeModel({ ...fewer, selection: [], trainedAt: '' })).toBe(
+      serializeModel({ ...all, selection: [], trainedAt: '' }),
+    );
   }, 120_000);
 
   it('reports a data problem as the same error the main thread would', async () => {

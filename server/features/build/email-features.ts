@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
-import { daysBefore, date, idList, num, type Windows } from './time-windows.js';
+import { byWindow, daysBefore, date, idArray, num, windowsTable, type Windows } from './time-windows.js';
 
 /** Sentiment sums of inbound emails per window, joined with ticket text in ./support-features.ts. */
 export interface TextSentiment {
@@ -19,6 +19,7 @@ export interface EmailAggregates {
 
 interface EmailRow {
   contact_id: string;
+  k: number;
   sent_30: unknown;
   sent_90: unknown;
   opened_30: unknown;
@@ -39,61 +40,65 @@ interface EmailRow {
 /**
  * Outgoing emails (direction EMAIL) for engagement, inbound ones (INCOMING_EMAIL) for tone. An
  * email's open or reply counts only when it happened before `asOf`, whenever the email was sent.
+ * One map per window: every cutoff is read by one query. Sentiments are summed as numeric, exactly,
+ * so a sum does not depend on the order the query plan reads the rows in.
  */
 export async function emailFeatures(
   db: Kysely<Database>,
   portalId: number,
   ids: readonly string[],
-  w: Windows,
-): Promise<Map<string, EmailAggregates>> {
+  windows: readonly Windows[],
+): Promise<Map<string, EmailAggregates>[]> {
   const { rows } = await sql<EmailRow>`
-    select a.from_id as contact_id,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= ${w.days30} and e.sent_at < ${w.asOf}) as sent_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf}) as sent_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= ${w.days30} and e.opened_at < ${w.asOf}) as opened_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= ${w.days90} and e.opened_at < ${w.asOf}) as opened_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= ${w.days30} and e.replied_at < ${w.asOf}) as replied_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= ${w.days90} and e.replied_at < ${w.asOf}) as replied_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf} and e.opened_at < ${w.asOf}) as sent_90_opened,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf} and e.replied_at < ${w.asOf}) as sent_90_replied,
-      max(e.opened_at) filter (where e.direction = 'EMAIL' and e.opened_at < ${w.asOf}) as last_open,
-      max(e.replied_at) filter (where e.direction = 'EMAIL' and e.replied_at < ${w.asOf}) as last_reply,
-      sum(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf}) as in_sum_90,
-      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf}) as in_n_90,
-      min(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= ${w.days90} and e.sent_at < ${w.asOf}) as in_min_90,
-      sum(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= ${w.days30} and e.sent_at < ${w.asOf}) as in_sum_30,
-      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= ${w.days30} and e.sent_at < ${w.asOf}) as in_n_30
+    select a.from_id as contact_id, w.k,
+      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days30 and e.sent_at < w.as_of) as sent_30,
+      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of) as sent_90,
+      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= w.days30 and e.opened_at < w.as_of) as opened_30,
+      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= w.days90 and e.opened_at < w.as_of) as opened_90,
+      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= w.days30 and e.replied_at < w.as_of) as replied_30,
+      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= w.days90 and e.replied_at < w.as_of) as replied_90,
+      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of and e.opened_at < w.as_of) as sent_90_opened,
+      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of and e.replied_at < w.as_of) as sent_90_replied,
+      max(e.opened_at) filter (where e.direction = 'EMAIL' and e.opened_at < w.as_of) as last_open,
+      max(e.replied_at) filter (where e.direction = 'EMAIL' and e.replied_at < w.as_of) as last_reply,
+      sum(e.sentiment::numeric) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of) as in_sum_90,
+      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of) as in_n_90,
+      min(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of) as in_min_90,
+      sum(e.sentiment::numeric) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days30 and e.sent_at < w.as_of) as in_sum_30,
+      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days30 and e.sent_at < w.as_of) as in_n_30
     from associations a
     join emails e on e.portal_id = a.portal_id and e.id = a.to_id
+    join ${windowsTable(windows)} w on e.sent_at < w.as_of
     where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'emails'
-      and a.from_id in ${idList(ids)} and e.sent_at < ${w.asOf}
-    group by a.from_id`.execute(db);
-  const result = new Map<string, EmailAggregates>();
-  for (const r of rows) {
+      and a.from_id = any(${idArray(ids)})
+    group by a.from_id, w.k`.execute(db);
+  return byWindow(windows, rows, (r, w): [string, EmailAggregates] => {
     const sent90 = num(r.sent_90) ?? 0;
-    result.set(r.contact_id, {
-      features: {
-        emails_sent_30d: num(r.sent_30) ?? 0,
-        emails_sent_90d: sent90,
-        emails_opened_30d: num(r.opened_30) ?? 0,
-        emails_opened_90d: num(r.opened_90) ?? 0,
-        emails_replied_30d: num(r.replied_30) ?? 0,
-        emails_replied_90d: num(r.replied_90) ?? 0,
-        email_open_rate_90d: sent90 === 0 ? null : (num(r.sent_90_opened) ?? 0) / sent90,
-        email_response_rate_90d: sent90 === 0 ? null : (num(r.sent_90_replied) ?? 0) / sent90,
-        days_since_last_open: daysBefore(w.asOf, date(r.last_open)),
-        days_since_last_reply: daysBefore(w.asOf, date(r.last_reply)),
+    return [
+      r.contact_id,
+      {
+        features: {
+          emails_sent_30d: num(r.sent_30) ?? 0,
+          emails_sent_90d: sent90,
+          emails_opened_30d: num(r.opened_30) ?? 0,
+          emails_opened_90d: num(r.opened_90) ?? 0,
+          emails_replied_30d: num(r.replied_30) ?? 0,
+          emails_replied_90d: num(r.replied_90) ?? 0,
+          email_open_rate_90d: sent90 === 0 ? null : (num(r.sent_90_opened) ?? 0) / sent90,
+          email_response_rate_90d: sent90 === 0 ? null : (num(r.sent_90_replied) ?? 0) / sent90,
+          days_since_last_open: daysBefore(w.asOf, date(r.last_open)),
+          days_since_last_reply: daysBefore(w.asOf, date(r.last_reply)),
+        },
+        inbound: {
+          sum90: num(r.in_sum_90) ?? 0,
+          n90: num(r.in_n_90) ?? 0,
+          min90: num(r.in_min_90),
+          sum30: num(r.in_sum_30) ?? 0,
+          n30: num(r.in_n_30) ?? 0,
+        },
       },
-      inbound: {
-        sum90: num(r.in_sum_90) ?? 0,
-        n90: num(r.in_n_90) ?? 0,
-        min90: num(r.in_min_90),
-        sum30: num(r.in_sum_30) ?? 0,
-        n30: num(r.in_n_30) ?? 0,
-      },
-    });
-  }
-  return result;
+    ];
+  });
 }
 
 export function emptyEmailFeatures(): FeatureValues {

@@ -2,10 +2,11 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
 import type { TextSentiment } from './email-features.js';
-import { idList, num, type Windows } from './time-windows.js';
+import { byWindow, idArray, num, windowsTable, type Windows } from './time-windows.js';
 
 interface TicketRow {
   contact_id: string;
+  k: number;
   created_30: unknown;
   created_90: unknown;
   open_now: unknown;
@@ -25,55 +26,58 @@ export interface TicketAggregates {
 
 /**
  * Tickets as they stood at `asOf`: created before it, open unless closed before it. The current
- * `is_closed` and stage are not read (a ticket closed since was open then).
+ * `is_closed` and stage are not read (a ticket closed since was open then). One map per window;
+ * sentiments summed exactly (numeric), whatever order the plan reads them in.
  */
 export async function ticketAggregates(
   db: Kysely<Database>,
   portalId: number,
   ids: readonly string[],
-  w: Windows,
-): Promise<Map<string, TicketAggregates>> {
-  const in90 = sql`t.created_at >= ${w.days90}`;
-  const in30 = sql`t.created_at >= ${w.days30}`;
+  windows: readonly Windows[],
+): Promise<Map<string, TicketAggregates>[]> {
+  const in90 = sql`t.created_at >= w.days90`;
+  const in30 = sql`t.created_at >= w.days30`;
   const { rows } = await sql<TicketRow>`
-    select a.from_id as contact_id,
+    select a.from_id as contact_id, w.k,
       count(*) filter (where ${in30}) as created_30,
       count(*) filter (where ${in90}) as created_90,
-      count(*) filter (where t.closed_at is null or t.closed_at >= ${w.asOf}) as open_now,
+      count(*) filter (where t.closed_at is null or t.closed_at >= w.as_of) as open_now,
       count(*) filter (where ${in90} and t.priority in ('HIGH', 'URGENT')) as high_90,
       percentile_cont(0.5) within group (order by extract(epoch from (t.closed_at - t.created_at)) / 3600)
-        filter (where t.closed_at >= ${w.days90} and t.closed_at < ${w.asOf}) as resolution_median_90,
-      sum(t.sentiment) filter (where ${in90}) as s_sum_90,
+        filter (where t.closed_at >= w.days90 and t.closed_at < w.as_of) as resolution_median_90,
+      sum(t.sentiment::numeric) filter (where ${in90}) as s_sum_90,
       count(t.sentiment) filter (where ${in90}) as s_n_90,
       min(t.sentiment) filter (where ${in90}) as s_min_90,
-      sum(t.sentiment) filter (where ${in30}) as s_sum_30,
+      sum(t.sentiment::numeric) filter (where ${in30}) as s_sum_30,
       count(t.sentiment) filter (where ${in30}) as s_n_30
     from associations a
     join tickets t on t.portal_id = a.portal_id and t.id = a.to_id
+    join ${windowsTable(windows)} w on t.created_at < w.as_of
     where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'tickets'
-      and a.from_id in ${idList(ids)} and t.created_at < ${w.asOf}
-    group by a.from_id`.execute(db);
-  const result = new Map<string, TicketAggregates>();
-  for (const r of rows) {
+      and a.from_id = any(${idArray(ids)})
+    group by a.from_id, w.k`.execute(db);
+  return byWindow(windows, rows, (r): [string, TicketAggregates] => {
     const created90 = num(r.created_90) ?? 0;
-    result.set(r.contact_id, {
-      features: {
-        tickets_30d: num(r.created_30) ?? 0,
-        tickets_90d: created90,
-        tickets_open: num(r.open_now) ?? 0,
-        tickets_high_priority_share_90d: created90 === 0 ? null : (num(r.high_90) ?? 0) / created90,
-        ticket_resolution_hours_median_90d: num(r.resolution_median_90),
+    return [
+      r.contact_id,
+      {
+        features: {
+          tickets_30d: num(r.created_30) ?? 0,
+          tickets_90d: created90,
+          tickets_open: num(r.open_now) ?? 0,
+          tickets_high_priority_share_90d: created90 === 0 ? null : (num(r.high_90) ?? 0) / created90,
+          ticket_resolution_hours_median_90d: num(r.resolution_median_90),
+        },
+        text: {
+          sum90: num(r.s_sum_90) ?? 0,
+          n90: num(r.s_n_90) ?? 0,
+          min90: num(r.s_min_90),
+          sum30: num(r.s_sum_30) ?? 0,
+          n30: num(r.s_n_30) ?? 0,
+        },
       },
-      text: {
-        sum90: num(r.s_sum_90) ?? 0,
-        n90: num(r.s_n_90) ?? 0,
-        min90: num(r.s_min_90),
-        sum30: num(r.s_sum_30) ?? 0,
-        n30: num(r.s_n_30) ?? 0,
-      },
-    });
-  }
-  return result;
+    ];
+  });
 }
 
 const NO_TEXT: TextSentiment = { sum90: 0, n90: 0, min90: null, sum30: 0, n30: 0 };

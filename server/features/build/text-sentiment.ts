@@ -10,17 +10,38 @@ export interface SentimentScoring {
 
 const DEFAULT_BATCH = 1000;
 
-/** The customer's own words in each table: what is scored and which rows have any. */
+/** A row as the sync is about to store it: its columns by name. */
+type StoredRow = Readonly<Record<string, unknown>>;
+
+const textColumn = (row: StoredRow, column: string): string | null => {
+  const value = row[column];
+  return typeof value === 'string' ? value : null;
+};
+
+/**
+ * The customer's own words in each table: what is scored and which rows have any, in SQL for rows
+ * stored, and the same read from a row the sync is about to store (`textOf`, null when it has none).
+ */
 const SOURCES = {
   tickets: {
     text: sql<string>`concat_ws('. ', subject, content)`,
     has: sql<boolean>`(subject is not null or content is not null)`,
+    textOf: (row: StoredRow): string | null => {
+      const parts = [textColumn(row, 'subject'), textColumn(row, 'content')].filter((t) => t !== null);
+      return parts.length === 0 ? null : parts.join('. ');
+    },
   },
   emails: {
     text: sql<string>`coalesce(body, subject)`,
     has: sql<boolean>`direction = 'INCOMING_EMAIL' and (body is not null or subject is not null)`,
+    textOf: (row: StoredRow): string | null =>
+      row.direction === 'INCOMING_EMAIL' ? (textColumn(row, 'body') ?? textColumn(row, 'subject')) : null,
   },
-  feedback: { text: sql<string>`comment`, has: sql<boolean>`comment is not null` },
+  feedback: {
+    text: sql<string>`comment`,
+    has: sql<boolean>`comment is not null`,
+    textOf: (row: StoredRow): string | null => textColumn(row, 'comment'),
+  },
 } as const;
 
 /** A table whose rows hold customer text. */
@@ -34,7 +55,7 @@ export function isTextTable(table: string): table is TextTable {
  * Scores every not yet scored customer text of a portal (ticket text, inbound emails, survey
  * comments) and stores the compound score beside it, a batch at a time, so features aggregate
  * tone in SQL and each text is scored once. Returns how many rows of each table were scored.
- * The sync scores each page as it stores it (`scoreStoredTexts`), so this finds little left.
+ * The sync scores each page as it stores it (`sentimentOfRows`), so this finds little left.
  */
 export async function ensureTextSentiment(
   db: Kysely<Database>,
@@ -44,7 +65,7 @@ export async function ensureTextSentiment(
   const scored: SentimentScoring = { tickets: 0, emails: 0, feedback: 0 };
   for (const table of ['tickets', 'emails', 'feedback'] as const) {
     for (;;) {
-      const done = await scoreUnscored(db, portalId, table, sql`true`, batchSize);
+      const done = await scoreUnscored(db, portalId, table, batchSize);
       scored[table] += done;
       if (done < batchSize) break;
     }
@@ -53,37 +74,45 @@ export async function ensureTextSentiment(
 }
 
 /**
- * Scores the texts among the given rows that have no score yet: a sync page as it is stored, in
- * the page's transaction, while the sync waits on the CRM's rate limit anyway.
+ * The sentiment each row will have once stored, scored from the text the row carries (the same
+ * text the SQL above reads back): a sync page is scored before it is written, so its rows are
+ * stored once, with their score. Null for a row without customer text.
  */
-export async function scoreStoredTexts(
+export function sentimentOfRows(table: TextTable, rows: readonly StoredRow[]): (number | null)[] {
+  const texts = rows.map(SOURCES[table].textOf);
+  const scores = scoreSentiments(texts.filter((t) => t !== null));
+  let next = 0;
+  return texts.map((t) => (t === null ? null : scores[next++]!.compound));
+}
+
+/** Stores the given scores by row id (rows whose text changed since they were scored). */
+export async function storeSentiments(
   db: Kysely<Database>,
   portalId: number,
   table: TextTable,
-  ids: readonly string[],
-): Promise<number> {
-  if (ids.length === 0) return 0;
-  return scoreUnscored(db, portalId, table, sql`id in (${sql.join(ids)})`, ids.length);
+  scores: ReadonlyMap<string, number>,
+): Promise<void> {
+  if (scores.size === 0) return;
+  const values = sql.join([...scores].map(([id, score]) => sql`(${id}, ${score})`));
+  await sql`
+    update ${sql.table(table)} as t set sentiment = v.score::double precision
+    from (values ${values}) as v(id, score)
+    where t.portal_id = ${portalId} and t.id = v.id`.execute(db);
 }
 
 async function scoreUnscored(
   db: Kysely<Database>,
   portalId: number,
   table: TextTable,
-  which: ReturnType<typeof sql<boolean>>,
   limit: number,
 ): Promise<number> {
   const source = SOURCES[table];
   const { rows } = await sql<{ id: string; text: string }>`
     select id, ${source.text} as text from ${sql.table(table)}
-    where portal_id = ${portalId} and sentiment is null and ${source.has} and ${which}
+    where portal_id = ${portalId} and sentiment is null and ${source.has}
     order by id limit ${limit}`.execute(db);
   if (rows.length === 0) return 0;
   const scores = scoreSentiments(rows.map((r) => r.text));
-  const values = sql.join(rows.map((r, i) => sql`(${r.id}, ${scores[i]!.compound})`));
-  await sql`
-    update ${sql.table(table)} as t set sentiment = v.score::double precision
-    from (values ${values}) as v(id, score)
-    where t.portal_id = ${portalId} and t.id = v.id`.execute(db);
+  await storeSentiments(db, portalId, table, new Map(rows.map((r, i) => [r.id, scores[i]!.compound])));
   return rows.length;
 }

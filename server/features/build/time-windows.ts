@@ -27,6 +27,43 @@ export function idList(ids: readonly string[]): RawBuilder<unknown> {
   return sql`(${sql.join(ids.map((id) => sql`${id}`))})`;
 }
 
+/** The contact ids as one array parameter, for `= any(…)`: one value to send and plan, not one each. */
+export function idArray(ids: readonly string[]): RawBuilder<unknown> {
+  return sql`${[...ids]}::text[]`;
+}
+
+/**
+ * Several cutoffs' windows as a table `(k, as_of, days30, days90, days365, weeks4, weeks12)`, `k`
+ * the window's place in `windows`: one aggregate query joins it to read every cutoff at once.
+ */
+export function windowsTable(windows: readonly Windows[]): RawBuilder<unknown> {
+  const instants = (pick: (w: Windows) => Date) => sql`${windows.map(pick)}::timestamptz[]`;
+  return sql`(select (k - 1)::int as k, as_of, days30, days90, days365, weeks4, weeks12
+    from unnest(${sql.join([
+      instants((w) => w.asOf),
+      instants((w) => w.days30),
+      instants((w) => w.days90),
+      instants((w) => w.days365),
+      instants((w) => w.weeks4),
+      instants((w) => w.weeks12),
+    ])}) with ordinality as u(as_of, days30, days90, days365, weeks4, weeks12, k))`;
+}
+
+/** One map per window, filled from rows that name their window by `k`. */
+export function byWindow<R extends { k: unknown }, V>(
+  windows: readonly Windows[],
+  rows: readonly R[],
+  read: (row: R, w: Windows) => [string, V],
+): Map<string, V>[] {
+  const maps = windows.map(() => new Map<string, V>());
+  for (const row of rows) {
+    const k = Number(row.k);
+    const [id, value] = read(row, windows[k]!);
+    maps[k]!.set(id, value);
+  }
+  return maps;
+}
+
 /** Values read back from aggregates: the drivers give numbers, strings or null. */
 export function num(value: unknown): number | null {
   if (value === null || value === undefined) return null;

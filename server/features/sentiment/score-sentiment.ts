@@ -10,6 +10,7 @@ import vader from 'vader-sentiment';
 import winkNLP, { type WinkMethods } from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import { readDomainTerms } from './domain-lexicon.js';
+import { installVaderWordSplit } from './vader-word-split.js';
 
 export type SentimentLabel = 'negative' | 'neutral' | 'positive';
 
@@ -30,7 +31,11 @@ let wink: WinkMethods | undefined;
 /** Built on first use: compiling the model's automata is the slow part of starting up. */
 function winkPipeline(): WinkMethods {
   // Sentence splitting, negation and sentiment only: tagging and entities would slow it down.
-  wink ??= winkNLP(model, ['sbd', 'negation', 'sentiment']);
+  if (!wink) {
+    wink = winkNLP(model, ['sbd', 'negation', 'sentiment']);
+    // VADER's own word split builds a dictionary per text; the same split, looked up, is cheaper.
+    installVaderWordSplit();
+  }
   return wink;
 }
 
