@@ -1,6 +1,6 @@
 /**
  * The sandbox's HTTP app: HubSpot's API paths (OAuth, CRM objects, search, batch, properties,
- * associations, owners, users) behind HubSpot's authentication, rate limits and injectable faults, plus the
+ * associations, owners, pipelines, users) behind HubSpot's authentication, rate limits and injectable faults, plus the
  * `/_sandbox` admin API. Other parts of the sandbox (webhooks, workflows, the web view) pass their
  * routers in `extraRouters`; they are mounted after the API routes.
  */
@@ -9,14 +9,18 @@ import type { SandboxStore } from './store.js';
 import { createAdminRouter } from './http/admin.js';
 import { createAssociationsRouter } from './http/associations.js';
 import { createBatchRouter } from './http/batch.js';
+import { createGdprDeleteRouter } from './http/gdpr-delete.js';
+import { createMergeRouter } from './http/merge.js';
 import { hubSpotErrorHandler, HubSpotError } from './http/errors.js';
 import { FaultInjector, type FaultInput } from './http/faults.js';
 import { createApiGuard } from './http/guards.js';
 import { createAuthorizeRouter } from './http/oauth-authorize.js';
 import { OAuthGrants } from './http/oauth-grants.js';
+import { createTokenInfoRouter } from './http/oauth-token-info.js';
 import { createTokenRouter } from './http/oauth-tokens.js';
 import { createObjectsRouter } from './http/objects.js';
 import { createOwnersRouter } from './http/owners.js';
+import { createPipelinesRouter } from './http/pipelines.js';
 import { createUsersRouter } from './http/users.js';
 import { createPropertiesRouter } from './http/properties.js';
 import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
@@ -66,13 +70,17 @@ export function createSandboxApp(store: SandboxStore, options: SandboxOptions = 
 
   app.use(createAuthorizeRouter(store, grants));
   app.use(createTokenRouter(store, grants, guard));
+  app.use(createTokenInfoRouter(store));
   // Search and batch first: their paths would otherwise read as `/{objectType}/{objectId}`.
   app.use(createSearchRouter(guard));
   app.use(createBatchRouter(guard));
+  app.use(createMergeRouter(guard));
+  app.use(createGdprDeleteRouter(guard));
   app.use(createAssociationsRouter(guard));
   app.use(createObjectsRouter(guard));
   app.use(createPropertiesRouter(guard));
   app.use(createOwnersRouter(guard));
+  app.use(createPipelinesRouter(guard));
   app.use(createUsersRouter(guard));
   app.use(createAdminRouter({ store, grants, limiter, faults }));
   for (const router of options.extraRouters ?? []) app.use(router);

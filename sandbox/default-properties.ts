@@ -103,6 +103,7 @@ const SPECS: Record<ObjectType, { group: [string, string]; specs: Spec[] }> = {
       datetime('hs_lifecyclestage_customer_date', 'Became a Customer Date', true),
       datetime('hs_lifecyclestage_other_date', 'Became an Other Lifecycle Date', true),
       number('associatedcompanyid', 'Primary Associated Company ID'),
+      text('hs_merged_object_ids', 'Merged Contact IDs', true),
     ],
   },
   companies: {

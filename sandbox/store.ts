@@ -5,6 +5,7 @@
  */
 import {
   CRM_SOURCE,
+  historyOf,
   recordChange,
   recordCreation,
   replaceHistory,
@@ -12,6 +13,7 @@ import {
   type RecordHistory,
 } from './property-history.js';
 import { DEFAULT_SEARCH_INDEX_LAG_MS, SearchIndex, SearchIndexLag } from './search-index.js';
+import { defaultPipelines } from './pipelines.js';
 
 export const OBJECT_TYPES = [
   'contacts',
@@ -58,6 +60,8 @@ export interface PropertyDefinition {
   options: { label: string; value: string; displayOrder: number; hidden: boolean; description?: string }[];
   createdAt: Date;
   updatedAt: Date;
+  /** Set when the property was archived (it then lives in `PortalData.archivedProperties`). */
+  archivedAt?: Date;
 }
 
 export interface PropertyGroup {
@@ -103,12 +107,49 @@ export interface RecordChange {
   portalId: number;
   objectType: ObjectType;
   objectId: string;
-  kind: 'creation' | 'propertyChange' | 'deletion' | 'restore';
+  kind: 'creation' | 'propertyChange' | 'deletion' | 'restore' | 'merge' | 'privacyDeletion';
   /** For propertyChange: each changed property with its new value. */
   changed: Record<string, string | null>;
+  /** For merge: the record kept, and every record folded into it so far. */
+  merge?: MergeDetail;
   occurredAt: Date;
   /** Who made the change: 'CRM' for the sandbox itself, or the app's id for API writes. */
   source: string;
+}
+
+/** What a merge event tells: HubSpot's `primaryObjectId`, `mergedObjectIds` and `newObjectId`. */
+export interface MergeDetail {
+  primaryObjectId: string;
+  mergedObjectIds: string[];
+  newObjectId: string;
+}
+
+/** The survivor of a merge lists every record folded into it, separated by semicolons. */
+export const MERGED_IDS_PROPERTY = 'hs_merged_object_ids';
+
+/** Values a merge never takes from the record folded in: the survivor's own identity and clock. */
+const KEPT_BY_SURVIVOR = new Set([
+  'hs_object_id',
+  'createdate',
+  'hs_createdate',
+  'lastmodifieddate',
+  'hs_lastmodifieddate',
+  MERGED_IDS_PROPERTY,
+]);
+
+/** What a GDPR deletion of a contact removes with it, when no other contact shares it. */
+const CONTACT_CONTENT: readonly ObjectType[] = ['emails', 'tickets', 'feedback_submissions'];
+
+function isBlank(value: string | null | undefined): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** The ids in a semicolon-separated list such as `hs_merged_object_ids`. */
+export function splitIds(value: string | null | undefined): string[] {
+  return (value ?? '')
+    .split(';')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
 }
 
 export type ChangeListener = (change: RecordChange) => void;
@@ -170,10 +211,14 @@ export class PortalData {
   readonly associations = new Map<string, Association[]>();
   readonly properties = new Map<ObjectType, Map<string, PropertyDefinition>>();
   readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
+  /** Archived properties by name: no longer readable or writable, listed with `archived=true`. */
+  readonly archivedProperties = new Map<ObjectType, Map<string, PropertyDefinition>>();
   readonly usageEvents: UsageEvent[] = [];
   readonly truth = new Map<string, HiddenTruth>();
   /** Owners by id, in creation order; the first is the admin user. */
   readonly owners = new Map<string, SandboxOwner>();
+  /** Deal and ticket pipelines by object type, then by id (see pipelines.ts). */
+  readonly pipelines = defaultPipelines();
   /** Roles by id. */
   readonly roles = new Map<string, SandboxRole>(
     Object.values(DEFAULT_ROLES).map((role) => [role.id, { ...role }]),
@@ -198,6 +243,7 @@ export class PortalData {
       this.objects.set(type, new Map());
       this.properties.set(type, new Map());
       this.propertyGroups.set(type, new Map());
+      this.archivedProperties.set(type, new Map());
     }
     this.addOwner(
       { email: `admin@${domain}`, firstName: 'Portal', lastName: 'Admin', teams: [], superAdmin: true },
@@ -333,6 +379,144 @@ export class PortalData {
     record.archivedAt = at;
     record.updatedAt = at;
     this.emit({ objectType: type, objectId: id, kind: 'deletion', changed: {}, occurredAt: at }, source);
+  }
+
+  /**
+   * Merges `mergedId` into `primaryId`, as HubSpot does: the primary's values win and the other's
+   * fill the primary's empty ones, both histories are kept, the associations of both end on the
+   * primary, which lists the folded ids in `hs_merged_object_ids`; the merged record is gone.
+   */
+  mergeRecords(
+    type: ObjectType,
+    primaryId: string,
+    mergedId: string,
+    at: Date,
+    source = CRM_SOURCE,
+  ): CrmRecord {
+    const records = this.recordsOf(type);
+    const primary = records.get(primaryId);
+    const merged = records.get(mergedId);
+    if (!primary || !merged || primaryId === mergedId) {
+      throw new Error(`cannot merge ${type} ${mergedId} into ${primaryId} in portal ${this.portalId}`);
+    }
+    const folded = [
+      ...new Set([
+        ...splitIds(primary.properties[MERGED_IDS_PROPERTY]),
+        mergedId,
+        ...splitIds(merged.properties[MERGED_IDS_PROPERTY]),
+      ]),
+    ];
+    const filled: Record<string, string | null> = { [MERGED_IDS_PROPERTY]: folded.join(';') };
+    for (const [name, value] of Object.entries(merged.properties)) {
+      if (!KEPT_BY_SURVIVOR.has(name) && isBlank(primary.properties[name]) && !isBlank(value))
+        filled[name] = value;
+    }
+    this.joinHistories(primary, merged, at);
+    this.moveAssociations(type, mergedId, primaryId);
+    this.removeRecords(type, [mergedId]);
+    const survivor = this.updateRecord(type, primaryId, filled, at, source);
+    this.emit(
+      {
+        objectType: type,
+        objectId: primaryId,
+        kind: 'merge',
+        changed: {},
+        occurredAt: at,
+        merge: { primaryObjectId: primaryId, mergedObjectIds: [mergedId], newObjectId: primaryId },
+      },
+      source,
+    );
+    return survivor;
+  }
+
+  /**
+   * Deletes a record for good (GDPR): gone from every list, archived ones included, with its links.
+   * A contact takes its content along: the emails, tickets and feedback that are its alone.
+   */
+  purgeRecord(type: ObjectType, id: string, at: Date, source = CRM_SOURCE): void {
+    if (!this.recordsOf(type).has(id)) return;
+    if (type === 'contacts') {
+      for (const contentType of CONTACT_CONTENT) {
+        const own = this.associationsOf(type, id, contentType).filter((link) =>
+          this.associationsOf(contentType, link.toId, type).every((back) => back.toId === id),
+        );
+        for (const link of own) this.purgeRecord(contentType, link.toId, at, source);
+      }
+    }
+    for (const toType of OBJECT_TYPES) {
+      for (const link of this.associationsOf(type, id, toType)) this.unlink(toType, link.toId, type, id);
+      this.associations.delete(`${type}:${id}:${toType}`);
+    }
+    this.removeRecords(type, [id]);
+    if (type === 'contacts') {
+      this.truth.delete(id);
+      const kept = this.usageEvents.filter((event) => event.contactId !== id);
+      this.usageEvents.splice(0, this.usageEvents.length, ...kept);
+    }
+    this.emit(
+      { objectType: type, objectId: id, kind: 'privacyDeletion', changed: {}, occurredAt: at },
+      source,
+    );
+  }
+
+  /**
+   * Drops records from their type's map. The map is replaced, not changed in place: readers cache
+   * the id order of a map by its size, which a removal followed by a creation would keep.
+   */
+  removeRecords(type: ObjectType, ids: readonly string[]): void {
+    const gone = new Set(ids);
+    const kept = [...this.recordsOf(type)].filter(([id]) => !gone.has(id));
+    this.objects.set(type, new Map(kept));
+  }
+
+  /** Every property's past on `primary` becomes the union of both records' pasts, oldest first. */
+  private joinHistories(primary: CrmRecord, merged: CrmRecord, at: Date): void {
+    const names = new Set([...Object.keys(merged.history ?? {}), ...Object.keys(merged.properties)]);
+    for (const name of names) {
+      if (KEPT_BY_SURVIVOR.has(name)) continue;
+      const entries = [...historyOf(merged, name), ...historyOf(primary, name)]
+        .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+        .map(({ value, timestamp, sourceType, sourceId }) => ({
+          value,
+          at: timestamp.getTime(),
+          sourceType,
+          ...(sourceId === undefined ? {} : { sourceId }),
+        }));
+      if (entries.length === 0) continue;
+      const current = primary.properties[name];
+      // The newest entry is the value the survivor shows: the primary's, where it had one.
+      if (!isBlank(current) && entries[entries.length - 1]!.value !== current) {
+        entries.push({ value: current!, at: at.getTime(), sourceType: 'CRM_UI' });
+      }
+      (primary.history ??= {})[name] = entries;
+    }
+  }
+
+  private moveAssociations(type: ObjectType, fromId: string, toId: string): void {
+    for (const otherType of OBJECT_TYPES) {
+      const key = `${type}:${fromId}:${otherType}`;
+      for (const link of this.associations.get(key) ?? []) {
+        const back = this.associationsOf(otherType, link.toId, type).find((a) => a.toId === fromId);
+        this.unlink(otherType, link.toId, type, fromId);
+        if (otherType === type && link.toId === toId) continue;
+        this.addAssociation(`${type}:${toId}:${otherType}`, { toId: link.toId, typeId: link.typeId });
+        this.addAssociation(`${otherType}:${link.toId}:${type}`, {
+          toId,
+          typeId: back?.typeId ?? link.typeId,
+        });
+      }
+      this.associations.delete(key);
+    }
+  }
+
+  /** Removes the links from one record to another (one direction). */
+  private unlink(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
+    const key = `${fromType}:${fromId}:${toType}`;
+    const list = this.associations.get(key);
+    if (!list) return;
+    const kept = list.filter((a) => a.toId !== toId);
+    if (kept.length > 0) this.associations.set(key, kept);
+    else this.associations.delete(key);
   }
 
   onChange(listener: ChangeListener): () => void {

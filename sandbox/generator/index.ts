@@ -2,7 +2,8 @@
  * Fills a portal with seeded synthetic customers over a window ending at `now`: companies and
  * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
  * by the hidden process in churn-process.ts and recorded in `portal.truth` only; the portal's
- * owners (owners.ts) share the companies and consumers among them.
+ * owners (owners.ts) share the companies and consumers among them; some tickets and renewals are
+ * filed in the portal's custom pipelines (pipelines.ts).
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -11,6 +12,7 @@
 import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
 import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
 import { generateOwners } from './owners.js';
+import { addCustomPipelines } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
 import { Random } from './random.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
@@ -50,7 +52,7 @@ const BUSINESS_SHARE = 0.7;
 const PROGRESS_EVERY = 1000;
 
 /** Streams drawn from a seed: one for the portal's shape, then per company, contact and wording. */
-const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4 } as const;
+const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4, pipelines: 5 } as const;
 
 function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
@@ -126,6 +128,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
   portal.emitChanges = false;
   try {
     registerGeneratedProperties(portal, end);
+    addCustomPipelines(portal, new Random(seed, STREAM.pipelines), new Date(windowStart));
     const owners = generateOwners(
       portal,
       new Random(seed, STREAM.owners),

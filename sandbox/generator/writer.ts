@@ -9,7 +9,8 @@ import { outgoingEmail, replyEmail } from './email-text.js';
 import { npsComment } from './feedback-text.js';
 import { writeLifecycleHistory } from './lifecycle-history.js';
 import { DAY_MS, type CompanyProfile, type CustomerProfile } from './profile.js';
-import { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
+import { ticketPlacement, wonRenewalPlacement } from './pipelines.js';
+import { FORMER_CUSTOMER_STAGE, type TICKET_STAGES } from './properties.js';
 import type { Random } from './random.js';
 import type { Story } from './simulate.js';
 import { ticketText } from './ticket-text.js';
@@ -128,20 +129,19 @@ function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProf
       cancelling: ticket.cancelling,
     });
     const open = ticket.closedAt === null;
-    const stage = !open
-      ? TICKET_STAGES.closed
+    const stage: keyof typeof TICKET_STAGES = !open
+      ? 'closed'
       : target.now - ticket.createdAt < 2 * DAY_MS
-        ? TICKET_STAGES.new
+        ? 'new'
         : rng.chance(0.5)
-          ? TICKET_STAGES.waitingOnUs
-          : TICKET_STAGES.waitingOnContact;
+          ? 'waitingOnUs'
+          : 'waitingOnContact';
     const record = target.portal.createRecord(
       'tickets',
       {
         subject: text.subject,
         content: text.content,
-        hs_pipeline: TICKET_PIPELINE,
-        hs_pipeline_stage: stage,
+        ...ticketPlacement(target.portal, `${target.contactId}:${previousTickets}`, stage),
         hs_ticket_priority: ticket.priority,
         hs_ticket_category: text.category,
         createdate: iso(ticket.createdAt),
@@ -195,8 +195,9 @@ function writeDeal(
       amount: String(profile.periodAmount),
       closedate: iso(closeAt),
       createdate: iso(closeAt - (renewal ? 30 : rng.uniform(7, 45)) * DAY_MS),
-      dealstage: stage,
-      pipeline: 'default',
+      ...(stage === 'closedwon' && renewal
+        ? wonRenewalPlacement(target.portal, `${target.contactId}:${closeAt}`)
+        : { pipeline: 'default', dealstage: stage }),
       dealtype: renewal ? 'existingbusiness' : 'newbusiness',
       hs_is_closed_won: stage === 'closedwon' ? 'true' : 'false',
       closed_lost_reason: stage === 'closedlost' ? rng.pick(LOST_REASONS) : null,

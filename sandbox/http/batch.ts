@@ -2,7 +2,7 @@
  * Batch endpoints for CRM objects: read, create, update, upsert (./upsert.ts) and archive, at most
  * 100 inputs each (50 for a read with `propertiesWithHistory`, see history-view.ts).
  * Inputs naming records that do not exist do not fail the batch: the rest is done and the answer
- * is a 207 listing the missing ids, as HubSpot does.
+ * is a 207 listing the missing ids, as HubSpot does. An update naming one id twice is refused.
  */
 import express from 'express';
 import { z } from 'zod';
@@ -67,6 +67,22 @@ function batchBody(startedAt: Date, results: unknown[], missing: string[], type:
   };
 }
 
+/** HubSpot refuses a batch update naming one record twice, before writing anything. */
+function assertDistinctIds(inputs: { id: string; idProperty?: string | undefined }[]): void {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { id, idProperty } of inputs) {
+    const key = !idProperty || idProperty === 'hs_object_id' ? id : `${idProperty}\u0000${id.toLowerCase()}`;
+    if (seen.has(key)) repeated.add(id);
+    seen.add(key);
+  }
+  if (repeated.size > 0) {
+    throw validationError(
+      `Duplicate IDs found in batch input: [${[...repeated].join(', ')}]. IDs must be unique`,
+    );
+  }
+}
+
 const idInput = z.object({ id: z.coerce.string() });
 const updateInput = z.object({
   id: z.coerce.string(),
@@ -129,6 +145,7 @@ export function createBatchRouter(guard: ApiGuard): express.Router {
     const portal = portalOf(caller);
     const type = objectTypeParam(req.params.objectType);
     const { inputs } = inputsOf(updateInput, req.body);
+    assertDistinctIds(inputs);
     const targets = inputs.map((input) => {
       const record = findRecord(portal, type, input.id, input.idProperty);
       return record && !record.archived ? record : undefined;

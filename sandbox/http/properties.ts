@@ -1,7 +1,8 @@
 /**
  * The properties API (`/crm/properties/2026-03/{objectType}` and `/crm/v3/properties/…`): list,
  * read, create (409 when the name is taken; type and fieldType must fit together, as HubSpot
- * checks), update of custom properties, and property groups.
+ * checks), update and archive of custom properties (an archived one is listed and read only with
+ * `archived=true`, and its values are neither read nor written), and property groups.
  */
 import express from 'express';
 import { z } from 'zod';
@@ -10,6 +11,7 @@ import { callerOf } from './auth.js';
 import { HubSpotError, notFound, parseInput, validationError } from './errors.js';
 import type { ApiGuard, ScopeRule } from './guards.js';
 import { readScopes, schemaWriteScopes } from './object-types.js';
+import { archivedParam } from './record-view.js';
 import { objectTypeParam, portalOf } from './records.js';
 import { PREFIXES, routes } from './version.js';
 
@@ -103,7 +105,8 @@ export function propertyBody(property: PropertyDefinition) {
     hidden: property.hidden,
     hubspotDefined: property.hubspotDefined,
     formField: property.formField,
-    archived: false,
+    archived: property.archivedAt !== undefined,
+    ...(property.archivedAt ? { archivedAt: property.archivedAt.toISOString() } : {}),
     createdAt: property.createdAt.toISOString(),
     updatedAt: property.updatedAt.toISOString(),
     modificationMetadata: {
@@ -124,6 +127,26 @@ function checkFieldType(type: (typeof TYPES)[number], fieldType: string, options
     throw validationError(`An enumeration property shown as ${fieldType} needs at least one option.`);
   }
 }
+
+/** The type's live properties, or its archived ones when the request says `archived=true`. */
+function definitionsOf(
+  portal: PortalData,
+  type: ObjectType,
+  archived: boolean,
+): Map<string, PropertyDefinition> {
+  return (archived ? portal.archivedProperties : portal.properties).get(type)!;
+}
+
+/** Moves a custom property to the archived ones; HubSpot's own cannot be archived. */
+function archiveProperty(portal: PortalData, type: ObjectType, name: string, at: Date): void {
+  const property = portal.properties.get(type)!.get(name);
+  if (!property) throw notFound(`Unable to find property ${name}.`);
+  if (property.hubspotDefined) throw validationError(`${name} is defined by HubSpot and cannot be archived.`);
+  portal.properties.get(type)!.delete(name);
+  portal.archivedProperties.get(type)!.set(name, { ...property, archivedAt: at, updatedAt: at });
+}
+
+const batchArchive = z.object({ inputs: z.array(z.object({ name: z.string().min(1) })).max(100) });
 
 function groupsOf(portal: PortalData, type: ObjectType): Map<string, PropertyGroup> {
   return portal.propertyGroups.get(type)!;
@@ -163,16 +186,41 @@ export function createPropertiesRouter(guard: ApiGuard): express.Router {
 
   router.get(path(''), ...guard(readScope), (req, res) => {
     const portal = portalOf(callerOf(res));
-    const properties = portal.properties.get(objectTypeParam(req.params.objectType))!;
+    const properties = definitionsOf(portal, objectTypeParam(req.params.objectType), archivedParam(req));
     res.json({ results: [...properties.values()].map(propertyBody) });
   });
 
   router.get(path('/:propertyName'), ...guard(readScope), (req, res) => {
     const portal = portalOf(callerOf(res));
     const name = String(req.params.propertyName);
-    const property = portal.properties.get(objectTypeParam(req.params.objectType))!.get(name);
+    const type = objectTypeParam(req.params.objectType);
+    const property = definitionsOf(portal, type, archivedParam(req)).get(name);
     if (!property) throw notFound(`Unable to find property ${name}.`);
     res.json(propertyBody(property));
+  });
+
+  router.delete(path('/:propertyName'), ...guard(schemaWriteScope), (req, res) => {
+    const caller = callerOf(res);
+    const type = objectTypeParam(req.params.objectType);
+    archiveProperty(portalOf(caller), type, String(req.params.propertyName), caller.store.now());
+    res.status(204).end();
+  });
+
+  router.post(path('/batch/archive'), ...guard(schemaWriteScope), (req, res) => {
+    const caller = callerOf(res);
+    const portal = portalOf(caller);
+    const type = objectTypeParam(req.params.objectType);
+    const { inputs } = parseInput(batchArchive, req.body);
+    // Every name is checked first, so a bad one leaves the batch undone.
+    for (const { name } of inputs) {
+      const property = portal.properties.get(type)!.get(name);
+      if (!property) throw notFound(`Unable to find property ${name}.`);
+      if (property.hubspotDefined)
+        throw validationError(`${name} is defined by HubSpot and cannot be archived.`);
+    }
+    const now = caller.store.now();
+    for (const name of new Set(inputs.map((input) => input.name))) archiveProperty(portal, type, name, now);
+    res.status(204).end();
   });
 
   router.post(path(''), ...guard(schemaWriteScope), (req, res) => {

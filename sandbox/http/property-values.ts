@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ObjectType, PortalData, PropertyDefinition } from '../store.js';
+import { DEFAULT_PIPELINE_IDS, PIPELINE_PROPERTIES, pipelineProblem } from '../pipelines.js';
 import { validationError } from './errors.js';
 
 /** Values as JSON may carry them; HubSpot stores every one as a string. */
@@ -117,7 +118,23 @@ export function completeForCreate(
       })),
     );
   }
-  return { ...DEFAULTS_ON_CREATE[type], ...values };
+  const completed = { ...DEFAULTS_ON_CREATE[type], ...values };
+  assertPipelineStage(portal, type, completed);
+  return completed;
+}
+
+/**
+ * A new deal or ticket must name a pipeline the portal has (the default one when it names none)
+ * and, when it names a stage, one of that pipeline's stages.
+ */
+function assertPipelineStage(portal: PortalData, type: ObjectType, values: Record<string, string>): void {
+  if (type !== 'deals' && type !== 'tickets') return;
+  const names = PIPELINE_PROPERTIES[type];
+  const pipelineId = values[names.pipeline] || DEFAULT_PIPELINE_IDS[type];
+  const problem = pipelineProblem(portal.pipelines.get(type)!, pipelineId, values[names.stage]);
+  if (!problem) return;
+  const name = problem.name === 'pipeline' ? names.pipeline : names.stage;
+  throw reportProblems(portal, [{ name, error: 'INVALID_OPTION', message: problem.message }]);
 }
 
 /** HubSpot's 400 "Property values were not valid", listing each problem. */
@@ -143,6 +160,32 @@ export function reportProblems(
   );
 }
 
+function isPipelineProperty(type: ObjectType, name: string): type is 'deals' | 'tickets' {
+  if (type !== 'deals' && type !== 'tickets') return false;
+  return PIPELINE_PROPERTIES[type].pipeline === name || PIPELINE_PROPERTIES[type].stage === name;
+}
+
+/** A pipeline or stage value: one of the portal's pipelines, or a stage of one of them. */
+function pipelineValue(
+  portal: PortalData,
+  type: 'deals' | 'tickets',
+  name: string,
+  raw: string,
+): { value: string } | { error: string; message: string } {
+  const value = raw.trim();
+  if (value === '') return { value };
+  const pipelines = [...portal.pipelines.get(type)!.values()].filter((p) => !p.archived);
+  const allowed =
+    name === PIPELINE_PROPERTIES[type].pipeline
+      ? pipelines.map((p) => p.id)
+      : pipelines.flatMap((p) => p.stages.filter((s) => !s.archived).map((s) => s.id));
+  if (allowed.includes(value)) return { value };
+  return {
+    error: 'INVALID_OPTION',
+    message: `${JSON.stringify(raw)} was not one of the allowed options: [${allowed.join(', ')}]`,
+  };
+}
+
 /**
  * Returns the values to store, or throws HubSpot's 400 listing every bad one. Read-only
  * properties (hs_object_id, createdate, lastmodifieddate…) cannot be written at all.
@@ -166,7 +209,9 @@ export function checkPropertyValues(
       fail(name, 'READ_ONLY_VALUE', `"${name}" is a read only property; its value cannot be set.`);
       continue;
     }
-    const result = normalise(definition, raw === null ? '' : String(raw));
+    const result = isPipelineProperty(type, name)
+      ? pipelineValue(portal, type, name, raw === null ? '' : String(raw))
+      : normalise(definition, raw === null ? '' : String(raw));
     if ('error' in result) fail(name, result.error, result.message);
     else values[name] = result.value;
   }

@@ -21,6 +21,10 @@ export interface WebhookEvent {
   changeSource: 'CRM' | 'INTEGRATION';
   sourceId?: string;
   changeFlag?: 'NEW' | 'DELETED' | 'RESTORED';
+  /** Merge events: the record kept, the records folded into it, and the id the result has. */
+  primaryObjectId?: number;
+  mergedObjectIds?: number[];
+  newObjectId?: number;
 }
 
 const CHANGE_FLAGS: Partial<Record<RecordChange['kind'], WebhookEvent['changeFlag']>> = {
@@ -70,6 +74,13 @@ export function eventsForChange(
       changeSource: fromIntegration ? 'INTEGRATION' : 'CRM',
       ...(fromIntegration ? { sourceId: change.source } : {}),
       ...(CHANGE_FLAGS[change.kind] ? { changeFlag: CHANGE_FLAGS[change.kind] } : {}),
+      ...(change.merge
+        ? {
+            primaryObjectId: Number(change.merge.primaryObjectId),
+            mergedObjectIds: change.merge.mergedObjectIds.map(Number),
+            newObjectId: Number(change.merge.newObjectId),
+          }
+        : {}),
     });
   }
   return events;

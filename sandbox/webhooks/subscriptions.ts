@@ -7,12 +7,14 @@
  */
 import type { ObjectType, SandboxApp, SandboxStore } from '../store.js';
 
-/** The event types the sandbox can emit (a subset of HubSpot's enum: no merges or associations). */
+/** The event types the sandbox can emit (a subset of HubSpot's enum: no association changes). */
 export const SUPPORTED_EVENT_TYPES = [
   'contact.creation',
   'contact.deletion',
   'contact.propertyChange',
   'contact.restore',
+  'contact.merge',
+  'contact.privacyDeletion',
   'company.creation',
   'company.deletion',
   'company.propertyChange',

@@ -147,6 +147,43 @@ export interface CrmUser {
   playsGranted: boolean | null;
 }
 
+/** The object types whose records move through pipelines of stages. */
+export type PipelineObjectType = Extract<CrmObjectType, 'deals' | 'tickets'>;
+
+/**
+ * A stage of a pipeline with what it means for its records: a ticket there is closed or open, a
+ * deal closed and won, closed and lost, or open.
+ */
+export interface CrmPipelineStage {
+  id: string;
+  label: string;
+  displayOrder: number;
+  isClosed: boolean;
+  /** Deals only: closed and won (null for tickets). */
+  isWon: boolean | null;
+  /** The CRM's own description of the stage, as it sent it. */
+  metadata: Record<string, string>;
+}
+
+/** A pipeline of deals or tickets and its stages, in display order. */
+export interface CrmPipeline {
+  objectType: PipelineObjectType;
+  id: string;
+  label: string;
+  displayOrder: number;
+  stages: CrmPipelineStage[];
+}
+
+/**
+ * What a record's stage means, by object type, pipeline and stage id (`stageKey`): how a CRM's
+ * mapper decides closed and won when its pipelines have been read.
+ */
+export type PipelineStages = ReadonlyMap<string, Pick<CrmPipelineStage, 'isClosed' | 'isWon'>>;
+
+export function stageKey(type: PipelineObjectType, pipelineId: string, stageId: string): string {
+  return `${type}:${pipelineId}:${stageId}`;
+}
+
 /** A role of the CRM account that its users may hold (HubSpot's roles). */
 export interface CrmRole {
   id: string;
@@ -202,6 +239,12 @@ export interface CrmConnector {
    */
   listRoles?(portalId: number): Promise<CrmRole[]>;
 
+  /**
+   * The account's live deal and ticket pipelines with their stages. Absent where records carry
+   * their closed and won state themselves (Salesforce's IsClosed, IsWon).
+   */
+  pipelines?(portalId: number): Promise<CrmPipeline[]>;
+
   /** Opens a ticket associated with the contact; returns the ticket's id. */
   createTicket(portalId: number, ticket: TicketSpec): Promise<string>;
   /** Completes a workflow action that answered BLOCK, successfully, with its output fields. */
@@ -218,8 +261,11 @@ export interface CrmConnector {
    */
   setOrgSecret?(portalId: number, secret: string): Promise<'set' | 'package_missing'>;
 
-  /** This CRM's record vocabulary: what to fetch, and how its records become warehouse rows. */
-  recordSpecs(rule: ChurnRule): RecordSpec[];
+  /**
+   * This CRM's record vocabulary: what to fetch, and how its records become warehouse rows; with
+   * the portal's pipeline stages, when it has any, deals and tickets take their state from them.
+   */
+  recordSpecs(rule: ChurnRule, stages?: PipelineStages): RecordSpec[];
   /** Records one `batchUpdate` call carries to the CRM (HubSpot: 100; Salesforce: 200). */
   readonly writeBatchSize: number;
   /**

@@ -41,6 +41,8 @@ export interface RecordSpec<T extends WarehouseTable = WarehouseTable> {
     properties: string[];
     needed(record: CrmRecord, stored: StoredContact | undefined): boolean;
   };
+  /** The ids of the records the CRM merged into this one (none when the CRM does not say). */
+  mergedIds?(record: CrmRecord): string[];
 }
 
 /** A CRM's record vocabulary for a portal with this churn rule, contacts first. */

@@ -23,6 +23,7 @@ import * as portalReports from './migrations/0015-portal-reports.js';
 import * as redemptionImports from './migrations/0016-redemption-imports.js';
 import { surveyLinksAtRest } from './migrations/0017-survey-links-at-rest.js';
 import * as callbackSent from './migrations/0018-callback-sent.js';
+import * as pipelines from './migrations/0019-pipelines.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -57,6 +58,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0016-redemption-imports': redemptionImports,
   '0017-survey-links-at-rest': surveyLinksAtRest(options.secrets),
   '0018-callback-sent': callbackSent,
+  '0019-pipelines': pipelines,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

@@ -96,6 +96,23 @@ export interface OwnersTable {
   synced_at: CreatedTimestamp;
 }
 
+/** One stage of a portal's deal or ticket pipeline, and what it means for the records in it. */
+export interface PipelineStagesTable {
+  portal_id: BigId;
+  object_type: 'deals' | 'tickets';
+  pipeline_id: string;
+  pipeline_label: string;
+  pipeline_order: number;
+  stage_id: string;
+  stage_label: string;
+  stage_order: number;
+  is_closed: boolean;
+  /** Deals: closed and won; null for tickets. */
+  is_won: boolean | null;
+  metadata: JsonWithDefault<Record<string, string>>;
+  synced_at: CreatedTimestamp;
+}
+
 export type OrgCredentialStatus = 'set' | 'rotating' | 'awaiting_package' | 'failed';
 
 /** The SHA-256 of the secret a CRM install's own code calls this server with. */
@@ -543,6 +560,7 @@ export interface Database {
   customer_status: CustomerStatusTable;
   org_credentials: OrgCredentialsTable;
   owners: OwnersTable;
+  pipeline_stages: PipelineStagesTable;
   contact_outcomes: ContactOutcomesTable;
   portal_reports: PortalReportsTable;
   redemption_imports: RedemptionImportsTable;

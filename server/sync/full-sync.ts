@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { completeFullSync, readCursor, saveFullProgress } from './cursors.js';
+import { eraseContactsGoneFromCrm, markContactsListed } from './deletions.js';
 import { withHistory, type ObjectSpec } from './object-specs.js';
 import { markArchived, writeRecords } from './warehouse-writer.js';
 
@@ -20,12 +21,15 @@ export interface ObjectSyncResult {
   fetched: number;
   written: number;
   archived: number;
+  /** Contacts a full sync found deleted for good in the CRM, and erased. */
+  erased?: number;
 }
 
 /**
  * Pages through every record of one type (then the archived ones), writing each page and the
  * paging token of the next in one transaction: a worker killed mid-way resumes at the page it
- * was on, and nothing is written twice.
+ * was on, and nothing is written twice. Contacts it never listed are checked for a GDPR deletion
+ * at the end (./deletions.ts).
  */
 export async function fullSyncObject(
   deps: SyncDeps,
@@ -76,6 +80,12 @@ export async function fullSyncObject(
       } else {
         result.written += (await writeRecords(trx, portalId, spec, records)).written;
       }
+      if (spec.table === 'contacts')
+        await markContactsListed(
+          trx,
+          portalId,
+          page.results.map((r) => r.id),
+        );
       if (done) {
         await completeFullSync(
           trx,
@@ -89,6 +99,10 @@ export async function fullSyncObject(
     });
     result.fetched += page.results.length;
     await deps.onProgress?.({ type: spec.type, fetched: result.fetched });
+    if (done && spec.table === 'contacts') {
+      const erased = await eraseContactsGoneFromCrm(deps, portalId, new Date(progress.startedAt));
+      if (erased > 0) result.erased = erased;
+    }
     if (done) return result;
     progress = next;
   }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CrmObjectType, CrmRecord } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { isTextTable, sentimentOfRows, storeSentiments } from '../features/build/text-sentiment.js';
+import { foldMergedContacts, mergesReported } from './merges.js';
 import type { ObjectSpec } from './object-specs.js';
 
 const HISTORY = 'property_history';
@@ -17,6 +18,7 @@ export interface WriteResult {
  * is only rewritten when the CRM's copy changed, so a page fetched twice writes nothing twice.
  * Customer texts are scored for sentiment before the page is written, so each row is stored once
  * with its score; a stored row whose text changed loses its score (a trigger) and gets the new one.
+ * Contacts the written ones report as merged into them are folded into them (./merges.ts).
  */
 export async function writeRecords(
   trx: Transaction<Database> | Kysely<Database>,
@@ -63,6 +65,7 @@ export async function writeRecords(
     .execute();
   const inserted = new Set(changed.filter((r) => r.inserted).map((r) => r.id));
   await replaceAssociations(trx, portalId, spec, unique, inserted);
+  await foldMergedContacts(trx, portalId, mergesReported(spec, unique));
   if (textTable) {
     // A stored row whose text this page changed lost its score to the trigger (and one stored
     // without a score has none): it takes the score of the text it now holds.

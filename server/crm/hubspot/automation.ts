@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { PropertyGroupSpec, TicketSpec } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
+import { listHubSpotPipelines } from './pipelines.js';
 import { ensureHubSpotProperties, type HubSpotPropertySpec } from './properties.js';
 import type { HubSpotRequester } from './requester.js';
 
-/** The default support pipeline and its first stage ("New"). */
-const SUPPORT_PIPELINE = '0';
-const NEW_TICKET_STAGE = '1';
+/** How long a portal's support pipeline is taken as read before it is read again. */
+const SUPPORT_PIPELINE_TTL_MS = 10 * 60_000;
 
 /** The app's property group, on tickets as on contacts and companies. */
 export const TICKET_PROPERTY_GROUP: PropertyGroupSpec = {
@@ -61,6 +61,39 @@ async function ensureTicketKeyProperty(requester: HubSpotRequester, portalId: nu
   ready.add(portalId);
 }
 
+interface SupportStage {
+  pipelineId: string;
+  stageId: string;
+  readAt: number;
+}
+
+/** Each portal's support pipeline and its first open stage, per requester, as last read. */
+const supportStages = new WeakMap<HubSpotRequester, Map<number, SupportStage>>();
+
+/**
+ * Where a new support ticket goes: the portal's first ticket pipeline by display order (HubSpot's
+ * support pipeline unless the portal reordered them) and its first open stage. Portals have
+ * custom pipelines with their own stage ids, so neither is assumed.
+ */
+async function supportStage(requester: HubSpotRequester, portalId: number, now = Date.now()) {
+  let known = supportStages.get(requester);
+  if (!known) supportStages.set(requester, (known = new Map()));
+  const cached = known.get(portalId);
+  if (cached && now - cached.readAt < SUPPORT_PIPELINE_TTL_MS) return cached;
+  const pipelines = await listHubSpotPipelines(requester, portalId, 'tickets');
+  for (const pipeline of pipelines) {
+    const open = pipeline.stages.find((stage) => !stage.isClosed);
+    if (!open) continue;
+    const found = { pipelineId: pipeline.id, stageId: open.id, readAt: now };
+    known.set(portalId, found);
+    return found;
+  }
+  throw new CrmRequestError(
+    409,
+    'The portal has no ticket pipeline with an open stage, so Churn Radar cannot open a support ticket; add one in HubSpot.',
+  );
+}
+
 /**
  * Opens the action's ticket (or finds the one an earlier try opened: an upsert by its key), then
  * associates it with the contact; both calls are safe to repeat.
@@ -85,6 +118,7 @@ async function upsertTicket(
   ticket: TicketSpec,
 ): Promise<string> {
   const key = TICKET_KEY_PROPERTY.name;
+  const stage = await supportStage(requester, portalId);
   let body: unknown;
   try {
     ({ body } = await requester.request(portalId, {
@@ -99,8 +133,8 @@ async function upsertTicket(
               [key]: ticket.idempotencyKey,
               subject: ticket.subject,
               content: ticket.content,
-              hs_pipeline: SUPPORT_PIPELINE,
-              hs_pipeline_stage: NEW_TICKET_STAGE,
+              hs_pipeline: stage.pipelineId,
+              hs_pipeline_stage: stage.stageId,
               hs_ticket_priority: ticket.priority,
               ...(ticket.ownerId ? { hubspot_owner_id: ticket.ownerId } : {}),
             },
@@ -109,8 +143,11 @@ async function upsertTicket(
       },
     }));
   } catch (error) {
-    // The key property may have been deleted since: the next try makes sure of it again.
-    if (error instanceof CrmRequestError) keyPropertyReady.get(requester)?.delete(portalId);
+    // The key property, or the pipeline, may have been deleted since: the next try reads them again.
+    if (error instanceof CrmRequestError) {
+      keyPropertyReady.get(requester)?.delete(portalId);
+      supportStages.get(requester)?.delete(portalId);
+    }
     throw error;
   }
   const answer = upserted.parse(body);

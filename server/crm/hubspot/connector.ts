@@ -3,12 +3,14 @@ import type {
   CrmConnector,
   CrmObjectType,
   CrmOwner,
+  CrmPipeline,
   CrmRecord,
   CrmRole,
   CrmUser,
   ListOptions,
   ModifiedSinceOptions,
   Page,
+  PipelineStages,
   PropertyGroupSpec,
   PropertyObjectType,
   PropertySpec,
@@ -19,6 +21,7 @@ import { completeActionCallback, createTicket } from './automation.js';
 import { modifiedSincePage } from './changes.js';
 import { BATCH_LIMIT, batchRead, batchUpdate, listPage } from './objects.js';
 import { listOwners } from './owners.js';
+import { listAllHubSpotPipelines } from './pipelines.js';
 import { findHubSpotUser, listHubSpotRoles } from './users.js';
 import { ensureHubSpotProperties } from './properties.js';
 import type { ChurnRule } from '../../settings/churn-rule.js';
@@ -73,6 +76,10 @@ export class HubSpotConnector implements CrmConnector {
     return listHubSpotRoles(this.requester, portalId);
   }
 
+  pipelines(portalId: number): Promise<CrmPipeline[]> {
+    return listAllHubSpotPipelines(this.requester, portalId);
+  }
+
   createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
     return createTicket(this.requester, portalId, ticket);
   }
@@ -86,8 +93,8 @@ export class HubSpotConnector implements CrmConnector {
     WRITTEN_FIELDS.map((field) => [field, field]),
   ) as Record<WrittenField, string>;
 
-  recordSpecs(rule: ChurnRule): RecordSpec[] {
-    return hubspotRecordSpecs(rule);
+  recordSpecs(rule: ChurnRule, stages?: PipelineStages): RecordSpec[] {
+    return hubspotRecordSpecs(rule, stages);
   }
 
   ensureProperties(

@@ -1,12 +1,13 @@
 /**
  * HubSpot's records as the warehouse keeps them: which properties to fetch per object type, which
  * associations to record, and pure mappers from HubSpot's property names and values to CRM-neutral
- * rows (who is a customer since when, who left when, which deals are renewals). Nothing outside
+ * rows (who is a customer since when, who left when, which deals are renewals, which are won and
+ * which tickets closed, by their pipeline stage when the portal's pipelines are known). Nothing outside
  * this folder reads a HubSpot property name.
  */
 import { json } from '../../db/json.js';
 import { isTrueValue, ruleProperties, type ChurnRule } from '../../settings/churn-rule.js';
-import type { CrmRecord } from '../connector.js';
+import { stageKey, type CrmRecord, type PipelineObjectType, type PipelineStages } from '../connector.js';
 import {
   STAGE_HISTORY,
   type PropertyHistory,
@@ -19,6 +20,13 @@ import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-va
 /** HubSpot's default former-customer stage. */
 const DEFAULT_FORMER_STAGE = 'other';
 const STAGE = 'lifecyclestage';
+/** The survivor of a merge lists the ids folded into it here, separated by semicolons. */
+const MERGED_IDS = 'hs_merged_object_ids';
+
+function mergedIdsOf(record: CrmRecord): string[] {
+  const ids = (record.properties[MERGED_IDS] ?? '').split(';').map((id) => id.trim());
+  return [...new Set(ids.filter((id) => /^\d+$/.test(id) && id !== record.id))];
+}
 const CUSTOMER_STAGES: ReadonlySet<string> = new Set(['customer', 'evangelist']);
 const PROSPECT_STAGES: ReadonlySet<string> = new Set([
   'subscriber',
@@ -28,6 +36,8 @@ const PROSPECT_STAGES: ReadonlySet<string> = new Set([
   'opportunity',
 ]);
 const DEFAULT_RENEWAL_TYPES = ['existingbusiness', 'renewal'];
+/** The pipeline a deal or ticket is in when it names none. */
+const DEFAULT_PIPELINES: Record<PipelineObjectType, string> = { deals: 'default', tickets: '0' };
 
 const formerStageOf = (rule: ChurnRule) =>
   (rule.kind === 'lifecycle_stage' ? rule.formerStage : undefined) ?? DEFAULT_FORMER_STAGE;
@@ -81,6 +91,7 @@ const CONTACT_PROPERTIES = [
   'hs_last_sales_activity_timestamp',
   customerDate,
   'associatedcompanyid',
+  MERGED_IDS,
   'hubspot_owner_id',
   'plan',
   'billing_period',
@@ -145,6 +156,7 @@ function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
     properties: [...new Set([...CONTACT_PROPERTIES, formerDate(rule), ...ruleProperties(rule)])],
     associations: ['companies'],
     history: { properties: historyOf, needed: (record, stored) => historyNeeded(record, stored, rule) },
+    mergedIds: mergedIdsOf,
     map: (record, portalId) => {
       const history = neutralHistory(record, rule);
       return {
@@ -200,7 +212,18 @@ function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
   };
 }
 
-function dealsSpec(rule: ChurnRule): RecordSpec<'deals'> {
+/** What the stage a deal or ticket is in means, when the portal's pipelines are known and list it. */
+function stageOf(
+  stages: PipelineStages | undefined,
+  type: PipelineObjectType,
+  pipelineId: string | null,
+  stageId: string | null,
+) {
+  if (!stages || stageId === null) return undefined;
+  return stages.get(stageKey(type, pipelineId ?? DEFAULT_PIPELINES[type], stageId));
+}
+
+function dealsSpec(rule: ChurnRule, stages?: PipelineStages): RecordSpec<'deals'> {
   const renewalTypes = new Set(
     ((rule.kind === 'lifecycle_stage' ? rule.renewalDealTypes : undefined) ?? DEFAULT_RENEWAL_TYPES).map(
       (t) => t.toLowerCase(),
@@ -226,9 +249,13 @@ function dealsSpec(rule: ChurnRule): RecordSpec<'deals'> {
     associations: ['contacts', 'companies'],
     map: (record, portalId) => {
       const stage = nonEmpty(p(record, 'dealstage'));
-      const won = toBoolean(p(record, 'hs_is_closed_won')) ?? (stage === 'closedwon' ? true : null);
-      const closed =
-        toBoolean(p(record, 'hs_is_closed')) ?? (stage === 'closedwon' || stage === 'closedlost');
+      const known = stageOf(stages, 'deals', nonEmpty(p(record, 'pipeline')), stage);
+      const won = known
+        ? known.isWon
+        : (toBoolean(p(record, 'hs_is_closed_won')) ?? (stage === 'closedwon' ? true : null));
+      const closed = known
+        ? known.isClosed
+        : (toBoolean(p(record, 'hs_is_closed')) ?? (stage === 'closedwon' || stage === 'closedlost'));
       const type = nonEmpty(p(record, 'dealtype'));
       return {
         ...common(record, portalId),
@@ -276,7 +303,20 @@ const EMAILS: RecordSpec<'emails'> = {
   }),
 };
 
-const TICKETS: RecordSpec<'tickets'> = {
+/**
+ * When a ticket closed: its close date; else its creation plus its time to close; else, for a
+ * ticket its stage says is closed, its last change (it closed no later than that).
+ */
+function ticketClosedAt(record: CrmRecord): Date | null {
+  const closedDate = toDate(p(record, 'closed_date'));
+  if (closedDate) return closedDate;
+  const created = toDate(p(record, 'createdate')) ?? toDate(record.createdAt);
+  const timeToClose = toNumber(p(record, 'time_to_close'));
+  if (created && timeToClose !== null && timeToClose >= 0) return new Date(created.getTime() + timeToClose);
+  return toDate(p(record, 'hs_lastmodifieddate')) ?? toDate(record.updatedAt);
+}
+
+const ticketsSpec = (stages?: PipelineStages): RecordSpec<'tickets'> => ({
   type: 'tickets',
   table: 'tickets',
   properties: [
@@ -295,18 +335,25 @@ const TICKETS: RecordSpec<'tickets'> = {
   ],
   associations: ['contacts'],
   map: (record, portalId) => {
-    const closedAt = toDate(p(record, 'closed_date'));
+    const stage = nonEmpty(p(record, 'hs_pipeline_stage'));
+    const known = stageOf(stages, 'tickets', nonEmpty(p(record, 'hs_pipeline')), stage);
+    // A stage that is not known leaves the close date to decide, as HubSpot sets it on closing.
+    const closedAt = known
+      ? known.isClosed
+        ? ticketClosedAt(record)
+        : null
+      : toDate(p(record, 'closed_date'));
     return {
       ...common(record, portalId),
       subject: nonEmpty(p(record, 'subject')),
       content: nonEmpty(p(record, 'content')),
       priority: nonEmpty(p(record, 'hs_ticket_priority')),
-      stage: nonEmpty(p(record, 'hs_pipeline_stage')),
+      stage,
       is_closed: closedAt !== null,
       closed_at: closedAt,
     };
   },
-};
+});
 
 const FEEDBACK: RecordSpec<'feedback'> = {
   type: 'feedback_submissions',
@@ -332,7 +379,17 @@ const FEEDBACK: RecordSpec<'feedback'> = {
   }),
 };
 
-/** HubSpot's record vocabulary for a portal with this churn rule, contacts first. */
-export function hubspotRecordSpecs(rule: ChurnRule): RecordSpec[] {
-  return [contactsSpec(rule), companiesSpec(rule), EMAILS, TICKETS, dealsSpec(rule), FEEDBACK];
+/**
+ * HubSpot's record vocabulary for a portal with this churn rule, contacts first; with the
+ * portal's pipeline stages, a deal's or ticket's state comes from its stage.
+ */
+export function hubspotRecordSpecs(rule: ChurnRule, stages?: PipelineStages): RecordSpec[] {
+  return [
+    contactsSpec(rule),
+    companiesSpec(rule),
+    EMAILS,
+    ticketsSpec(stages),
+    dealsSpec(rule, stages),
+    FEEDBACK,
+  ];
 }

@@ -5,17 +5,29 @@ import type { ContactErasure } from './refetch-plan.js';
 
 export interface ErasureReport {
   contacts: number;
+  /** Emails, tickets and feedback of this contact alone: their texts are the contact's words. */
+  texts: number;
   scores: number;
   usageEvents: number;
   associations: number;
   retentionActions: number;
+  /** Advisors' marks and score feedback about the contact, and its status and write-back state. */
+  notes: number;
   webhookEvents: number;
 }
 
+/** The warehouse tables of the records a contact's texts live in, by association type. */
+const TEXT_TABLES = [
+  ['emails', 'emails'],
+  ['tickets', 'tickets'],
+  ['feedback_submissions', 'feedback'],
+] as const;
+
 /**
  * A GDPR deletion in the CRM: everything we hold about the contact goes at once, in one
- * transaction, and the audit log says what was removed (counts only, nothing personal).
- * The privacy-deletion event's own row stays: it is what keeps a replay from running this again.
+ * transaction, and the audit log says what was removed (counts only, nothing personal). Only the
+ * weekly score totals keep the contact, as one count among others. The privacy-deletion event's
+ * own row stays: it is what keeps a replay from running this again.
  */
 export async function eraseContact(db: Kysely<Database>, erasure: ContactErasure): Promise<ErasureReport> {
   const { portalId, contactId, eventId } = erasure;
@@ -29,7 +41,44 @@ export async function eraseContact(db: Kysely<Database>, erasure: ContactErasure
     const email = contact?.email?.toLowerCase();
 
     const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
+    let texts = 0;
+    for (const [type, table] of TEXT_TABLES) {
+      const removed = await sql`
+        delete from ${sql.table(table)} t
+        where t.portal_id = ${portalId}
+          and t.id in (
+            select a.to_id from associations a
+            where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.from_id = ${contactId}
+              and a.to_type = ${type}
+          )
+          and not exists (
+            select 1 from associations o
+            where o.portal_id = ${portalId} and o.from_type = 'contacts' and o.from_id <> ${contactId}
+              and o.to_type = ${type} and o.to_id = t.id
+          )`.execute(trx);
+      texts += Number(removed.numAffectedRows ?? 0n);
+    }
+    let notes = 0;
+    for (const table of ['score_feedback', 'contact_outcomes', 'customer_status'] as const) {
+      notes += count(
+        await trx
+          .deleteFrom(table)
+          .where('portal_id', '=', portalId)
+          .where('contact_id', '=', contactId)
+          .executeTakeFirst(),
+      );
+    }
+    notes += count(
+      await trx
+        .deleteFrom('crm_writebacks')
+        .where('portal_id', '=', portalId)
+        .where('object_type', '=', 'contacts')
+        .where('record_id', '=', contactId)
+        .executeTakeFirst(),
+    );
     const report: ErasureReport = {
+      texts,
+      notes,
       contacts: count(
         await trx
           .deleteFrom('contacts')
@@ -80,7 +129,7 @@ export async function eraseContact(db: Kysely<Database>, erasure: ContactErasure
           .deleteFrom('webhook_events')
           .where('portal_id', '=', portalId)
           .where('object_id', '=', contactId)
-          .where('event_id', '!=', eventId)
+          .where('event_id', '!=', eventId ?? '')
           .where((eb) =>
             eb.or([
               eb('subscription_type', 'like', 'contact.%'),
@@ -99,7 +148,7 @@ export async function eraseContact(db: Kysely<Database>, erasure: ContactErasure
         portal_id: portalId,
         actor: 'crm',
         action: 'contact.privacy_deleted',
-        details: json({ contactId, eventId, deleted: report }),
+        details: json({ contactId, eventId: eventId ?? null, deleted: report }),
       })
       .execute();
     return report;

@@ -13,7 +13,8 @@ export const REFETCH_MAX_IDS = 100;
 export interface ContactErasure {
   portalId: number;
   contactId: string;
-  eventId: string;
+  /** The privacy-deletion event that asked for it; absent when a full sync found the contact gone. */
+  eventId?: string;
 }
 
 export interface RefetchPlan {
