@@ -216,3 +216,143 @@ function meanAbsoluteDeviation(n: number, p: number): number {
   }
   return sum;
 }
+
+/**
+ * Rows counted with weights: each row's weight as a churner and as a stayer. A bootstrap gives a
+ * row its group's draw count on the side of its label; a known churn probability q gives q and
+ * 1 − q (the metric then is its expectation over the labels that probability would draw).
+ */
+export interface WeightedLabels {
+  churner: ArrayLike<number>;
+  stayer: ArrayLike<number>;
+}
+
+/** Row indices by probability, ascending: computed once for many weightings of the same rows. */
+export function ascendingOrder(probabilities: ArrayLike<number>): Uint32Array {
+  return sortedIndex(probabilities, true);
+}
+
+/** ROC-AUC of weighted rows, ties counting half; `order` from `ascendingOrder`. */
+export function weightedRocAuc(
+  probabilities: ArrayLike<number>,
+  weights: WeightedLabels,
+  order: Uint32Array = ascendingOrder(probabilities),
+): number {
+  let stayersBelow = 0;
+  let churners = 0;
+  let sum = 0;
+  for (let i = 0; i < order.length;) {
+    let blockChurners = 0;
+    let blockStayers = 0;
+    let j = i;
+    for (; j < order.length && probabilities[order[j]!] === probabilities[order[i]!]; j++) {
+      blockChurners += weights.churner[order[j]!]!;
+      blockStayers += weights.stayer[order[j]!]!;
+    }
+    sum += blockChurners * (stayersBelow + blockStayers / 2);
+    stayersBelow += blockStayers;
+    churners += blockChurners;
+    i = j;
+  }
+  return churners > 0 && stayersBelow > 0 ? sum / (churners * stayersBelow) : NaN;
+}
+
+/** Average precision of weighted rows (as `prAuc`); `order` from `ascendingOrder`. */
+export function weightedPrAuc(
+  probabilities: ArrayLike<number>,
+  weights: WeightedLabels,
+  order: Uint32Array = ascendingOrder(probabilities),
+): number {
+  let total = 0;
+  for (let i = 0; i < order.length; i++) total += weights.churner[i]!;
+  if (total === 0) return NaN;
+  let found = 0;
+  let taken = 0;
+  let ap = 0;
+  for (let i = order.length - 1; i >= 0;) {
+    let added = 0;
+    let j = i;
+    for (; j >= 0 && probabilities[order[j]!] === probabilities[order[i]!]; j--) {
+      added += weights.churner[order[j]!]!;
+      taken += weights.churner[order[j]!]! + weights.stayer[order[j]!]!;
+    }
+    found += added;
+    if (added > 0) ap += (added / total) * (found / taken);
+    i = j;
+  }
+  return ap;
+}
+
+export function weightedBrier(probabilities: ArrayLike<number>, weights: WeightedLabels): number {
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i]!;
+    sum += weights.churner[i]! * (1 - p) ** 2 + weights.stayer[i]! * p ** 2;
+    total += weights.churner[i]! + weights.stayer[i]!;
+  }
+  return sum / total;
+}
+
+/** Expected calibration error of weighted rows over ten equal-width bins (as `calibrationTable`). */
+export function weightedEce(probabilities: ArrayLike<number>, weights: WeightedLabels, bins = 10): number {
+  const predicted = new Float64Array(bins);
+  const observed = new Float64Array(bins);
+  let total = 0;
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i]!;
+    const w = weights.churner[i]! + weights.stayer[i]!;
+    const b = Math.min(bins - 1, Math.floor(p * bins));
+    predicted[b]! += w * p;
+    observed[b]! += weights.churner[i]!;
+    total += w;
+  }
+  let gap = 0;
+  for (let b = 0; b < bins; b++) gap += Math.abs(predicted[b]! - observed[b]!);
+  return gap / total;
+}
+
+/**
+ * Calibration slope and intercept: the logistic fit of the outcome on the predicted log-odds.
+ * Slope 1 and intercept 0 is calibrated; a slope below 1 means the scores are too extreme, an
+ * intercept above 0 that churn is under-predicted overall.
+ */
+export function calibrationFit(
+  probabilities: ArrayLike<number>,
+  weights: WeightedLabels,
+): { slope: number; intercept: number } {
+  const logits = Float64Array.from({ length: probabilities.length }, (_, i) => {
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, probabilities[i]!));
+    return Math.log(p / (1 - p));
+  });
+  let slope = 1;
+  let intercept = 0;
+  for (let step = 0; step < 50; step++) {
+    // Newton's method on the weighted log-likelihood, with a whisper of ridge to stay finite.
+    let gs = 1e-9 * (slope - 1);
+    let gi = 0;
+    let hss = 1e-9;
+    let hsi = 0;
+    let hii = 1e-9;
+    for (let i = 0; i < logits.length; i++) {
+      const z = logits[i]!;
+      const p = 1 / (1 + Math.exp(-(slope * z + intercept)));
+      const churner = weights.churner[i]!;
+      const w = churner + weights.stayer[i]!;
+      const r = w * p - churner;
+      const h = w * Math.max(p * (1 - p), 1e-12);
+      gs += r * z;
+      gi += r;
+      hss += h * z * z;
+      hsi += h * z;
+      hii += h;
+    }
+    const det = hss * hii - hsi * hsi;
+    const ds = (hii * gs - hsi * gi) / det;
+    const di = (hss * gi - hsi * gs) / det;
+    slope -= ds;
+    intercept -= di;
+    if (Math.abs(ds) + Math.abs(di) < 1e-9) break;
+  }
+  return { slope, intercept };
+}

@@ -5,6 +5,7 @@ import type { GbdtParams, GbdtState } from './gbdt.js';
 import type { LogisticParams, LogisticState } from './logistic.js';
 import type { ModelMetrics } from './metrics.js';
 import type { MlpParams, MlpState } from './mlp.js';
+import type { OutOfTimeCheck } from './out-of-time.js';
 
 export const MODEL_FORMAT = 'churn-radar-model';
 /** Bumped whenever a saved model's shape changes; older files are refused with a clear error. */
@@ -38,6 +39,15 @@ export interface CandidateResult {
   chosen: boolean;
 }
 
+/** A trained model's metrics: its cross-validation's, and how that was split (absent on older models). */
+export type TrainingMetrics = ModelMetrics & {
+  /** Whether the cross-validation kept each group's rows (an account's, a contact's) in one fold. */
+  cv_split?: 'groups' | 'rows';
+  cv_groups?: number;
+  /** Fitted on the past, judged on the latest cutoff: the figure to trust (see out-of-time.ts). */
+  out_of_time?: OutOfTimeCheck;
+};
+
 export interface TrainedModel {
   format: typeof MODEL_FORMAT;
   formatVersion: typeof MODEL_FORMAT_VERSION;
@@ -54,7 +64,7 @@ export interface TrainedModel {
   calibration: Calibration;
   thresholds: Thresholds;
   /** Cross-validated metrics of the chosen candidate, calibrated (absent for the starter model). */
-  metrics?: ModelMetrics;
+  metrics?: TrainingMetrics;
   selection: CandidateResult[];
   training: { rows: number; positives: number; window?: { from: string; to: string } };
 }

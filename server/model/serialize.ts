@@ -75,6 +75,33 @@ const predictor = z.discriminatedUnion('family', [
   }),
 ]);
 
+/** A figure with its 95 % interval; a bound is null (NaN) when no resample could measure it. */
+const interval = z.object({ value: metric, low: metric, high: metric });
+const checkedRows = {
+  rows: num,
+  churners: num,
+  fit_rows: num,
+  fit_churners: num,
+  fit_period: z.object({ from: z.string(), to: z.string() }).optional(),
+  validate_at: z.string().optional(),
+};
+const outOfTimeCheck = z.discriminatedUnion('status', [
+  z.object({
+    ...checkedRows,
+    status: z.literal('measured'),
+    groups: num,
+    repeated_contacts: num.optional(),
+    resamples: num,
+    roc_auc: interval,
+    pr_auc: interval,
+    brier: interval,
+    ece: metric,
+    calibration_slope: interval,
+    calibration_intercept: interval,
+  }),
+  z.object({ ...checkedRows, status: z.literal('too_few_churners'), minimum: num }),
+]);
+
 const metrics = z.object({
   rows: num,
   positives: num,
@@ -90,6 +117,9 @@ const metrics = z.object({
   capture_top_decile: metric,
   ece: num,
   calibration: z.array(z.object({ from: num, to: num, count: num, meanPredicted: num, observedRate: num })),
+  cv_split: z.enum(['groups', 'rows']).optional(),
+  cv_groups: num.optional(),
+  out_of_time: outOfTimeCheck.optional(),
 });
 
 const modelSchema = z.object({

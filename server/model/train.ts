@@ -1,7 +1,9 @@
 /**
- * Training: every candidate family and setting is cross-validated inside the training data; the
- * best by held-out ROC-AUC is refitted on all of it, Platt-calibrated on its held-out logits, and
- * given thresholds and cross-validated metrics. Nothing outside the given rows is looked at.
+ * Training: every candidate family and setting is cross-validated inside the training data (by
+ * group when rows are grouped: a group's rows never straddle folds); the best by held-out ROC-AUC
+ * is refitted on all of it, Platt-calibrated on its held-out logits, and given thresholds and
+ * cross-validated metrics, and, when asked, an out-of-time check. Nothing outside the given rows
+ * is looked at.
  */
 import { fitPlatt, sigmoid } from './calibration.js';
 import {
@@ -18,6 +20,7 @@ import { encode, fitEncoder, type Matrix } from './encoder.js';
 import { ModelDataError } from './errors.js';
 import { fitFoldsInThreads, foldThreads, type FoldTask } from './fold-fit-pool.js';
 import { splitFold, stratifiedFolds } from './folds.js';
+import { stratifiedGroupFolds } from './grouped-folds.js';
 import { bestF1Threshold, evaluatePredictions, logLoss, rocAuc } from './metrics.js';
 import {
   MODEL_FORMAT,
@@ -27,6 +30,7 @@ import {
   type Thresholds,
   type TrainedModel,
 } from './model.js';
+import { checkOutOfTime, type OutOfTimeSplit } from './out-of-time.js';
 import { SeededRandom } from './random.js';
 import type { TfBackend } from './tf-runtime.js';
 
@@ -50,6 +54,14 @@ export interface TrainOptions {
    * enough to be worth it. The model is the same whatever the count.
    */
   threads?: number;
+  /**
+   * Each row's group (one per row): rows that share an outcome, such as one contact's rows from
+   * several cutoffs or the contacts of one account. The cross-validation keeps a group in one
+   * fold, so candidate choice, the stopping round and the calibration see only unseen groups.
+   */
+  groups?: readonly string[];
+  /** Rows to fit the chosen candidate on and a later cutoff's rows to judge it on (out-of-time.ts). */
+  outOfTime?: OutOfTimeSplit;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -83,10 +95,13 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     .map((candidate, place) => ({ candidate, place }))
     .filter(({ place }) => !options.skip?.includes(place));
   if (candidates.length === 0) throw new ModelDataError('no_candidates', 'no model family left to train');
-  const total = k * candidates.length + 1;
+  const total = k * candidates.length + 1 + (options.outOfTime ? 1 : 0);
   const progress = (done: number) => options.onProgress?.(done, total);
 
-  const judged = await judgeCandidates(dataset, labels, candidates, k, seed, options, progress);
+  const folds = options.groups
+    ? stratifiedGroupFolds(labels, options.groups, k, seed)
+    : stratifiedFolds(labels, k, seed);
+  const judged = await judgeCandidates(dataset, labels, folds, candidates, k, seed, options, progress);
   const chosen = judged.reduce((best, r) => (r.auc > best.auc ? r : best));
   const calibration = fitPlatt(chosen.oof, labels);
   const heldOut = Float64Array.from(chosen.oof, (z) =>
@@ -103,6 +118,19 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     new SeededRandom(seed + 1),
     options.backend,
   );
+  const outOfTime = options.outOfTime
+    ? await checkOutOfTime({
+        dataset,
+        labels,
+        split: options.outOfTime,
+        candidate: chosen.candidate,
+        iterations: chosen.iterations,
+        heldOutLogits: chosen.oof,
+        ...(options.groups ? { groups: options.groups } : {}),
+        seed,
+        ...(options.backend ? { backend: options.backend } : {}),
+      })
+    : undefined;
   progress(total);
 
   const model: TrainedModel = {
@@ -116,7 +144,13 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     predictor,
     calibration,
     thresholds,
-    metrics: evaluatePredictions(heldOut, labels, thresholds.decision),
+    metrics: {
+      ...evaluatePredictions(heldOut, labels, thresholds.decision),
+      ...(options.groups
+        ? { cv_split: 'groups', cv_groups: new Set(options.groups).size }
+        : { cv_split: 'rows' }),
+      ...(outOfTime ? { out_of_time: outOfTime } : {}),
+    },
     selection: judged.map((r): CandidateResult => ({
       family: r.candidate.family,
       params: { ...r.candidate.params } as unknown as Record<string, number>,
@@ -140,6 +174,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
 async function judgeCandidates(
   dataset: Dataset,
   labels: Uint8Array,
+  folds: Uint8Array,
   placed: readonly { candidate: Candidate; place: number }[],
   k: number,
   seed: number,
@@ -147,7 +182,6 @@ async function judgeCandidates(
   progress: (done: number) => void,
 ): Promise<Judged[]> {
   const { backend } = options;
-  const folds = stratifiedFolds(labels, k, seed);
   const tasks: (FoldTask & { fold: number; rows: number[] })[] = [];
   for (let f = 0; f < k; f++) {
     const { train, test } = splitFold(folds, f);

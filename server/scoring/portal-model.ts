@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
+import { idArray } from '../features/build/time-windows.js';
 import { featureSpecs } from '../features/catalogue.js';
 import { buildTrainingSet, type TrainingRow } from '../features/labels.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../model/index.js';
 import { loadActiveModel, saveModel, type LoadedModel } from '../model/registry.js';
 import { needsStarterModel, starterModel } from '../model/starter.js';
+import type { OutOfTimeSplit } from '../model/out-of-time.js';
 import { trainModelInThread } from '../model/train-in-thread.js';
 import { SeededRandom } from '../model/random.js';
 import { referenceDistribution, type BinnedDistribution } from './drift.js';
@@ -134,16 +136,19 @@ export async function trainPortalModel(
   }
   const fitting = performance.now();
   const dataset = datasetFromRecords(
-    rows.map((r) => ({ ...r.values, label: r.label })),
-    { features: portalFeatureSpec(), label: 'label' },
+    rows.map((r) => ({ ...r.values, label: r.label, contactId: r.contactId })),
+    { features: portalFeatureSpec(), label: 'label', id: 'contactId' },
   );
   const cutoffs = trainingCutoffs(now);
+  const accounts = await accountOfContacts(db, portalId, [...new Set(rows.map((r) => r.contactId))]);
   // On a thread of its own: the job's event loop stays free to renew its lock and report progress.
   const trained = await trainModelInThread(dataset, {
     seed: options.seed ?? 42,
     candidates: PORTAL_CANDIDATES,
     ...(dataset.size >= SHALLOW_TREES_BELOW_ROWS ? { skip: SHALLOW_TREES } : {}),
     innerFolds: PORTAL_INNER_FOLDS,
+    groups: validationGroups(rows, accounts),
+    outOfTime: outOfTimeSplit(rows, cutoffs),
     window: {
       from: cutoffs[cutoffs.length - 1]!.toISOString(),
       to: new Date(cutoffs[0]!.getTime() + HORIZON_DAYS * DAY_MS).toISOString(),
@@ -158,6 +163,69 @@ export async function trainPortalModel(
     rows: rows.length,
     churners,
     seconds: { features, fitting: fitted },
+  };
+}
+
+/**
+ * The group each contact's rows are validated in: its primary company (an account's contacts share
+ * its fate, so a fold must not see some of them while judging the others), else another company
+ * it is linked to; contacts without a company are groups of their own.
+ */
+async function accountOfContacts(
+  db: Kysely<Database>,
+  portalId: number,
+  contactIds: readonly string[],
+): Promise<Map<string, string>> {
+  const { rows } = await sql<{ id: string; company_id: string | null }>`
+    select c.id, coalesce(c.company_id, (
+      select min(a.to_id) from associations a
+      where a.portal_id = c.portal_id and a.from_type = 'contacts' and a.from_id = c.id
+        and a.to_type = 'companies'
+    )) as company_id
+    from contacts c
+    where c.portal_id = ${portalId} and c.id = any(${idArray(contactIds)})`.execute(db);
+  return new Map(rows.flatMap((r) => (r.company_id ? [[r.id, `company:${r.company_id}`] as const] : [])));
+}
+
+/**
+ * Each row's group: its contact's account, else the contact. Should a portal's churn sit in fewer
+ * accounts than there are folds (two big customers, say), by contact: grouped folds could not all
+ * hold a churner otherwise.
+ */
+function validationGroups(rows: readonly TrainingRow[], accounts: ReadonlyMap<string, string>): string[] {
+  const byContact = rows.map((r) => `contact:${r.contactId}`);
+  const byAccount = rows.map((r, i) => accounts.get(r.contactId) ?? byContact[i]!);
+  const churnedAccounts = new Set(byAccount.filter((_, i) => rows[i]!.label === 1));
+  return churnedAccounts.size >= PORTAL_INNER_FOLDS ? byAccount : byContact;
+}
+
+/**
+ * The out-of-time check as the model is used: fitted on the cutoffs whose horizon had ended by the
+ * latest cutoff, judged on the latest cutoff's customers.
+ */
+export function outOfTimeSplit(rows: readonly TrainingRow[], cutoffs: readonly Date[]): OutOfTimeSplit {
+  const latest = Math.max(...cutoffs.map((c) => c.getTime()));
+  const known = latest - HORIZON_DAYS * DAY_MS;
+  const fit: number[] = [];
+  const validate: number[] = [];
+  rows.forEach((row, i) => {
+    const at = row.cutoff.getTime();
+    if (at === latest) validate.push(i);
+    else if (at <= known) fit.push(i);
+  });
+  const fitted = cutoffs.filter((c) => c.getTime() <= known).map((c) => c.getTime());
+  return {
+    fit,
+    validate,
+    ...(fitted.length > 0
+      ? {
+          fitPeriod: {
+            from: new Date(Math.min(...fitted)).toISOString(),
+            to: new Date(Math.max(...fitted)).toISOString(),
+          },
+        }
+      : {}),
+    validateAt: new Date(latest).toISOString(),
   };
 }
 

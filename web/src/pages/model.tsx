@@ -15,6 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import { useState } from 'react';
+import type { Interval, OutOfTimeCheck } from '../../../server/model/out-of-time.js';
 import { api, ApiError, useApi } from '../api.js';
 import { formatCount, formatDate, formatNumber, formatPercent, percentTick } from '../format.js';
 import { usePortalPath } from '../session.js';
@@ -52,6 +53,8 @@ interface StoredModel {
     lift_top_decile?: number;
     capture_top_decile?: number;
     calibration?: { from: number; to: number; count: number; meanPredicted: number; observedRate: number }[];
+    cv_split?: 'groups' | 'rows';
+    out_of_time?: OutOfTimeCheck;
   };
 }
 
@@ -74,7 +77,96 @@ interface ModelReport {
   } | null;
 }
 
-const metric = (v: number | undefined) => (v === undefined || v === null ? '—' : formatNumber(v, 3));
+const metric = (v: number | null | undefined) => (v === undefined || v === null ? '—' : formatNumber(v, 3));
+
+/** A figure's 95 % interval as a hint; JSON holds a bound no resample could measure as null. */
+const bound = (v: number | null, digits: number) => (v === null ? '—' : formatNumber(v, digits));
+const interval = (figure: Interval, digits = 3) =>
+  `95 %: ${bound(figure.low, digits)}–${bound(figure.high, digits)}`;
+
+type Measured = Extract<OutOfTimeCheck, { status: 'measured' }>;
+
+/**
+ * The headline figures: the model fitted on older cutoffs and judged on the latest one, whose
+ * outcome is known, as the model is used; each with its 95 % interval.
+ */
+function OutOfTimeStats({ check }: { check: Measured }) {
+  return (
+    <>
+      <Stat
+        testId="metric-oot-roc-auc"
+        label="ROC-AUC, latest cutoff"
+        value={metric(check.roc_auc.value)}
+        hint={`${interval(check.roc_auc)} · 0.5 is chance`}
+      />
+      <Stat
+        testId="metric-oot-pr-auc"
+        label="PR-AUC, latest cutoff"
+        value={metric(check.pr_auc.value)}
+        hint={`${interval(check.pr_auc)} · chance ${formatNumber(check.churners / check.rows, 3)}`}
+      />
+      <Stat
+        testId="metric-oot-calibration"
+        label="Calibration slope"
+        value={formatNumber(check.calibration_slope.value, 2)}
+        hint={`${interval(check.calibration_slope, 2)} · 1 is calibrated`}
+      />
+      <Stat
+        testId="metric-oot-brier"
+        label="Brier score"
+        value={metric(check.brier.value)}
+        hint={`${interval(check.brier)} · lower is better`}
+      />
+    </>
+  );
+}
+
+/** What the headline figures rest on, in words. */
+function OutOfTimeBasis({ check }: { check: Measured }) {
+  const fitted = check.fit_period
+    ? ` on the customers of ${formatDate(check.fit_period.from)} to ${formatDate(check.fit_period.to)}`
+    : '';
+  const judged = check.validate_at ? ` of ${formatDate(check.validate_at)}` : '';
+  return (
+    <p className="muted" data-testid="oot-basis" style={{ margin: 0 }}>
+      Measured out of time: a model trained{fitted} was judged on the {formatCount(check.rows)} customers
+      {judged}, whose outcome is now known. <strong>Rests on {formatCount(check.churners)} churners</strong>;
+      95 % intervals from {check.resamples} resamples of their accounts.
+      {check.repeated_contacts !== undefined &&
+        ` ${formatCount(check.repeated_contacts)} of these customers were also in the training rows, as in use.`}
+    </p>
+  );
+}
+
+/** The cross-validated figures (inside the training data), secondary when the check measured. */
+function CrossValidatedStats({ m, secondary }: { m: StoredModel['metrics']; secondary: boolean }) {
+  const how = m.cv_split === 'groups' ? 'cross-validated by account' : 'cross-validated';
+  return (
+    <>
+      <Stat
+        testId="metric-roc-auc"
+        label={secondary ? `ROC-AUC, ${how}` : 'ROC-AUC'}
+        value={metric(m.roc_auc)}
+        hint={secondary ? 'inside the training data' : 'ranking: 0.5 is chance, 1 perfect'}
+      />
+      <Stat
+        label={secondary ? `PR-AUC, ${how}` : 'PR-AUC'}
+        value={metric(m.pr_auc)}
+        hint="precision over recall"
+      />
+      <Stat
+        label={secondary ? `Brier score, ${how}` : 'Brier score'}
+        value={metric(m.brier)}
+        hint="lower is better"
+      />
+      <Stat
+        label="Lift, top 10 %"
+        value={m.lift_top_decile === undefined ? '—' : `${formatNumber(m.lift_top_decile, 1)}×`}
+        hint={secondary ? 'churn rate vs average, cross-validated' : 'churn rate vs average'}
+      />
+    </>
+  );
+}
 
 /** A push on the log-odds as a person reads it: how many times it multiplies the odds of leaving. */
 const oddsTimes = (logOdds: number) => `odds ×${formatNumber(Math.exp(logOdds), 1)}`;
@@ -235,6 +327,8 @@ export function ModelPage() {
     );
   }
   const m = active.metrics;
+  const check = m.out_of_time;
+  const measured = check?.status === 'measured' ? check : null;
   const calibration = (m.calibration ?? [])
     .filter((b) => b.count > 0)
     .map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, count: b.count }));
@@ -249,27 +343,28 @@ export function ModelPage() {
             value={`v${active.version}`}
             hint={`${active.isStarter ? 'starter' : active.family} · trained ${formatDate(active.trainedAt)}`}
           />
-          <Stat
-            testId="metric-roc-auc"
-            label="ROC-AUC"
-            value={metric(m.roc_auc)}
-            hint="ranking: 0.5 is chance, 1 perfect"
-          />
-          <Stat label="PR-AUC" value={metric(m.pr_auc)} hint="precision over recall" />
-          <Stat label="Brier score" value={metric(m.brier)} hint="lower is better" />
-          <Stat
-            label="Lift, top 10 %"
-            value={m.lift_top_decile === undefined ? '—' : `${formatNumber(m.lift_top_decile, 1)}×`}
-            hint="churn rate vs average"
-          />
+          {measured ? <OutOfTimeStats check={measured} /> : <CrossValidatedStats m={m} secondary={false} />}
         </div>
+        {measured && <OutOfTimeBasis check={measured} />}
+        {check?.status === 'too_few_churners' && (
+          <div className="notice" data-testid="oot-too-few">
+            No out-of-time figure: the latest cutoff&apos;s {formatCount(check.rows)} customers hold only{' '}
+            {formatCount(check.churners)} churners (fewer than {check.minimum}), too few to judge the model
+            on. The figures below are cross-validated inside the training data.
+          </div>
+        )}
+        {measured && (
+          <div className="grid stats" aria-label="Cross-validated figures">
+            <CrossValidatedStats m={m} secondary />
+          </div>
+        )}
         {active.isStarter && (
           <div className="notice">
             The starter model scores this portal until it has enough churn history to train its own.
           </div>
         )}
         <div className="grid two">
-          <Card title="Calibration" note="predicted vs observed churn">
+          <Card title="Calibration" note="predicted vs observed churn, cross-validated">
             {calibration.length === 0 ? (
               <EmptyState title="No calibration table for this model" />
             ) : (
@@ -322,7 +417,7 @@ export function ModelPage() {
               </div>
             )}
           </Card>
-          <Card title="Cumulative gains" note="share of churners found, riskiest first">
+          <Card title="Cumulative gains" note="churners found, riskiest first, cross-validated">
             {gains.length === 0 ? (
               <EmptyState title="No gains curve for this model" />
             ) : (
@@ -447,7 +542,21 @@ export function ModelPage() {
                 render: (r) => <Tag tone={r.status === 'active' ? 'low' : 'neutral'}>{r.status}</Tag>,
               },
               { key: 'trained', label: 'Trained', render: (r) => formatDate(r.trainedAt) },
-              { key: 'auc', label: 'ROC-AUC', numeric: true, render: (r) => metric(r.metrics.roc_auc) },
+              {
+                key: 'oot',
+                label: 'ROC-AUC, latest cutoff',
+                numeric: true,
+                render: (r) =>
+                  r.metrics.out_of_time?.status === 'measured'
+                    ? metric(r.metrics.out_of_time.roc_auc.value)
+                    : '—',
+              },
+              {
+                key: 'auc',
+                label: 'ROC-AUC, cross-validated',
+                numeric: true,
+                render: (r) => metric(r.metrics.roc_auc),
+              },
               { key: 'brier', label: 'Brier', numeric: true, render: (r) => metric(r.metrics.brier) },
             ]}
           />
