@@ -43,7 +43,13 @@ const envSchema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How long a worker waits for running jobs on SIGTERM before releasing them (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /** Jobs at once per worker on each queue whose work is the machine's own (scoring, training). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Jobs at once per worker on each queue paced by the CRM (sync, write-back, workflow actions):
+   * they wait on each portal's rate limit, so one worker serves many portals' syncs side by side.
+   */
+  CRM_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   SCORING_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1000),
   HUBSPOT_APP_ID: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
   HUBSPOT_CLIENT_ID: optionalString,
@@ -114,6 +120,7 @@ export type Config = Readonly<{
   jobLockMs: number;
   shutdownGraceMs: number;
   workerConcurrency: number;
+  crmConcurrency: number;
   /** Contacts per scoring and write-back job: the unit many workers share a big portal by. */
   scoringChunkSize: number;
   hubspot: {
@@ -179,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.JOB_LOCK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    crmConcurrency: e.CRM_CONCURRENCY,
     scoringChunkSize: e.SCORING_CHUNK_SIZE,
     hubspot: {
       appId: e.HUBSPOT_APP_ID,

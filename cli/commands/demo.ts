@@ -91,6 +91,7 @@ export function registerDemo(program: Command): void {
           prefix: config.queuePrefix,
           processors: productProcessors(app),
           concurrency: config.workerConcurrency,
+          crmConcurrency: config.crmConcurrency,
           lockDurationMs: config.jobLockMs,
           logger,
         });

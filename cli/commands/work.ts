@@ -11,8 +11,17 @@ export function registerWork(program: Command): void {
   program
     .command('work')
     .description('Run a BullMQ worker that takes sync, scoring and write-back jobs (run as many as you like)')
-    .option('-c, --concurrency <n>', 'jobs at once per queue (default: WORKER_CONCURRENCY)', parsePositive)
-    .action(async (options: { concurrency?: number }) => {
+    .option(
+      '-c, --concurrency <n>',
+      'jobs at once on each scoring and training queue (default: WORKER_CONCURRENCY)',
+      parsePositive,
+    )
+    .option(
+      '--crm-concurrency <n>',
+      'jobs at once on each queue paced by the CRM: sync, write-back, workflows (default: CRM_CONCURRENCY)',
+      parsePositive,
+    )
+    .action(async (options: { concurrency?: number; crmConcurrency?: number }) => {
       try {
         const config = loadConfig();
         const logger = createLogger(config.logLevel, 'work');
@@ -22,6 +31,7 @@ export function registerWork(program: Command): void {
           prefix: config.queuePrefix,
           processors: productProcessors(app),
           concurrency: options.concurrency ?? config.workerConcurrency,
+          crmConcurrency: options.crmConcurrency ?? config.crmConcurrency,
           lockDurationMs: config.jobLockMs,
           logger,
         });

@@ -9,9 +9,19 @@ import { createRedisConnection, type QueueConnectionOptions, type QueueName } fr
 export type JobProcessor = (job: Job, signal: AbortSignal, token: string | undefined) => Promise<unknown>;
 export type ProcessorMap = Partial<Record<QueueName, JobProcessor>>;
 
+/**
+ * Queues whose jobs spend their time waiting for a portal's CRM allowance (each portal's rate
+ * limit, shared in Redis, paces them), not on this machine's CPU: one worker keeps many of them
+ * going at once, so many portals sync and are written back side by side.
+ */
+export const CRM_PACED_QUEUES: readonly QueueName[] = ['sync', 'writeback', 'workflows'];
+
 export interface WorkerPoolOptions extends QueueConnectionOptions {
   processors: ProcessorMap;
+  /** Jobs at once per queue, on the queues whose work is this machine's (scoring, training, …). */
   concurrency: number;
+  /** Jobs at once on each of `CRM_PACED_QUEUES`; `concurrency` when not given. */
+  crmConcurrency?: number;
   /** How long a job's lock lasts without renewal; a dead worker's jobs are retried after it. */
   lockDurationMs: number;
   logger: Logger;
@@ -119,7 +129,9 @@ export class WorkerPool {
     const worker = new Worker(queueName, run, {
       connection,
       prefix: this.options.prefix,
-      concurrency: this.options.concurrency,
+      concurrency: (CRM_PACED_QUEUES as readonly string[]).includes(queueName)
+        ? (this.options.crmConcurrency ?? this.options.concurrency)
+        : this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: Math.max(1000, Math.floor(this.options.lockDurationMs / 2)),
       maxStalledCount: 2,

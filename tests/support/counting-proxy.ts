@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ProxiedRequest {
@@ -11,6 +11,8 @@ export interface ProxiedRequest {
   at: number;
   /** The CRM's answer; undefined until it comes. */
   status?: number;
+  /** What the proxy's `tag` option made of the request's headers (the portal a token is for, say). */
+  tag?: string;
 }
 
 /**
@@ -26,10 +28,13 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-/** `log`: where to record the requests, so proxies in front of two origins share one ordered log. */
+/**
+ * `log`: where to record the requests, so proxies in front of two origins share one ordered log.
+ * `tag`: names each request from its headers as it arrives (for instance the portal its token is for).
+ */
 export async function startCountingProxy(
   target: string,
-  options: { log?: ProxiedRequest[] } = {},
+  options: { log?: ProxiedRequest[]; tag?: (headers: IncomingHttpHeaders) => string | undefined } = {},
 ): Promise<CountingProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = options.log ?? [];
@@ -45,6 +50,8 @@ export async function startCountingProxy(
         body: body.toString(),
         at: Date.now(),
       };
+      const tag = options.tag?.(req.headers);
+      if (tag !== undefined) seen.tag = tag;
       requests.push(seen);
       const forward = request(
         {
