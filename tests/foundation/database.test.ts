@@ -21,6 +21,7 @@ const WAREHOUSE_TABLES = [
   'oauth_tokens',
   'org_credentials',
   'owners',
+  'pipeline_stages',
   'portal_reports',
   'portals',
   'redemption_import_rows',
