@@ -380,7 +380,14 @@ class PortalCopy {
     if (contact === undefined || account === undefined) return null;
     const p = record.properties;
     const closedAt = datetimeOf(p.closed_date, record.updatedAt);
-    const closed = p.hs_pipeline_stage === TICKET_STAGES.closed || closedAt !== null;
+    const stage = this.portal.pipelines
+      .get('tickets')
+      ?.get(p.hs_pipeline ?? '')
+      ?.stages.find((s) => s.id === p.hs_pipeline_stage);
+    const closed =
+      p.hs_pipeline_stage === TICKET_STAGES.closed ||
+      closedAt !== null ||
+      stage?.metadata.ticketState === 'CLOSED';
     const ownerId = contact?.ownerId ?? account?.ownerId ?? this.owners[0]!.Id;
     return this.org.loadRecord(
       'Case',
@@ -413,7 +420,7 @@ class PortalCopy {
         AccountId: account?.id ?? contact?.accountId ?? null,
         ContactId: contact?.id ?? null,
         Amount: numberOf(p.amount),
-        StageName: OPPORTUNITY_STAGE[p.dealstage ?? ''] ?? 'Prospecting',
+        StageName: this.opportunityStage(p.pipeline, p.dealstage),
         CloseDate: this.day(present(p.closedate) ?? record.createdAt),
         Type: OPPORTUNITY_TYPE[p.dealtype ?? ''] ?? null,
         Loss_Reason__c: truncate(present(p.closed_lost_reason), 255),
@@ -421,6 +428,27 @@ class PortalCopy {
       },
       this.times(record, ownerId),
     );
+  }
+
+  /**
+   * The Opportunity stage for a deal's HubSpot stage: the default pipeline's stages by name, and a
+   * custom pipeline's by their metadata (closed and won at probability 1, closed and lost below it,
+   * open ones by how likely they are to close).
+   */
+  private opportunityStage(
+    pipelineId: string | null | undefined,
+    stageId: string | null | undefined,
+  ): string {
+    const named = OPPORTUNITY_STAGE[stageId ?? ''];
+    if (named) return named;
+    const stage = this.portal.pipelines
+      .get('deals')
+      ?.get(pipelineId ?? '')
+      ?.stages.find((s) => s.id === stageId);
+    if (!stage) return 'Prospecting';
+    const probability = Number(stage.metadata.probability);
+    if (stage.metadata.isClosed === 'true') return probability >= 1 ? 'Closed Won' : 'Closed Lost';
+    return probability >= 0.6 ? 'Negotiation' : 'Prospecting';
   }
 
   private copyFeedback(record: CrmRecord): SfRecord | null {
