@@ -124,6 +124,13 @@ export interface MergeDetail {
   newObjectId: string;
 }
 
+/** One merge of `mergeMany`: `mergedId` folded into `primaryId` at `at`. */
+export interface RecordMerge {
+  primaryId: string;
+  mergedId: string;
+  at: Date;
+}
+
 /** The survivor of a merge lists every record folded into it, separated by semicolons. */
 export const MERGED_IDS_PROPERTY = 'hs_merged_object_ids';
 
@@ -393,40 +400,56 @@ export class PortalData {
     at: Date,
     source = CRM_SOURCE,
   ): CrmRecord {
+    return this.mergeMany(type, [{ primaryId, mergedId, at }], source)[0]!;
+  }
+
+  /**
+   * Several merges, each as `mergeRecords` makes it, in the order given; the merged records leave
+   * their type's map in one pass (a portal of a million records is not copied once per merge). A
+   * record merged away here cannot be a primary of the same call.
+   */
+  mergeMany(type: ObjectType, merges: readonly RecordMerge[], source = CRM_SOURCE): CrmRecord[] {
     const records = this.recordsOf(type);
-    const primary = records.get(primaryId);
-    const merged = records.get(mergedId);
-    if (!primary || !merged || primaryId === mergedId) {
-      throw new Error(`cannot merge ${type} ${mergedId} into ${primaryId} in portal ${this.portalId}`);
-    }
-    const folded = [
-      ...new Set([
-        ...splitIds(primary.properties[MERGED_IDS_PROPERTY]),
-        mergedId,
-        ...splitIds(merged.properties[MERGED_IDS_PROPERTY]),
-      ]),
-    ];
-    const filled: Record<string, string | null> = { [MERGED_IDS_PROPERTY]: folded.join(';') };
-    for (const [name, value] of Object.entries(merged.properties)) {
-      if (!KEPT_BY_SURVIVOR.has(name) && isBlank(primary.properties[name]) && !isBlank(value))
-        filled[name] = value;
-    }
-    this.joinHistories(primary, merged, at);
-    this.moveAssociations(type, mergedId, primaryId);
-    this.removeRecords(type, [mergedId]);
-    const survivor = this.updateRecord(type, primaryId, filled, at, source);
-    this.emit(
-      {
-        objectType: type,
-        objectId: primaryId,
-        kind: 'merge',
-        changed: {},
-        occurredAt: at,
-        merge: { primaryObjectId: primaryId, mergedObjectIds: [mergedId], newObjectId: primaryId },
-      },
-      source,
-    );
-    return survivor;
+    const gone = new Set<string>();
+    const folded = merges.map(({ primaryId, mergedId, at }) => {
+      const primary = records.get(primaryId);
+      const merged = records.get(mergedId);
+      if (!primary || !merged || primaryId === mergedId || gone.has(primaryId) || gone.has(mergedId)) {
+        throw new Error(`cannot merge ${type} ${mergedId} into ${primaryId} in portal ${this.portalId}`);
+      }
+      this.joinHistories(primary, merged, at);
+      this.moveAssociations(type, mergedId, primaryId);
+      gone.add(mergedId);
+      return { primary, merged, at };
+    });
+    this.removeRecords(type, [...gone]);
+    return folded.map(({ primary, merged, at }) => {
+      const ids = [
+        ...new Set([
+          ...splitIds(primary.properties[MERGED_IDS_PROPERTY]),
+          merged.id,
+          ...splitIds(merged.properties[MERGED_IDS_PROPERTY]),
+        ]),
+      ];
+      const filled: Record<string, string | null> = { [MERGED_IDS_PROPERTY]: ids.join(';') };
+      for (const [name, value] of Object.entries(merged.properties)) {
+        if (!KEPT_BY_SURVIVOR.has(name) && isBlank(primary.properties[name]) && !isBlank(value))
+          filled[name] = value;
+      }
+      const survivor = this.updateRecord(type, primary.id, filled, at, source);
+      this.emit(
+        {
+          objectType: type,
+          objectId: primary.id,
+          kind: 'merge',
+          changed: {},
+          occurredAt: at,
+          merge: { primaryObjectId: primary.id, mergedObjectIds: [merged.id], newObjectId: primary.id },
+        },
+        source,
+      );
+      return survivor;
+    });
   }
 
   /**
@@ -434,29 +457,49 @@ export class PortalData {
    * A contact takes its content along: the emails, tickets and feedback that are its alone.
    */
   purgeRecord(type: ObjectType, id: string, at: Date, source = CRM_SOURCE): void {
-    if (!this.recordsOf(type).has(id)) return;
+    this.purgeRecords(type, [id], at, source);
+  }
+
+  /**
+   * Deletes several records for good, as `purgeRecord` deletes one, each map copied once: content
+   * shared only among the contacts deleted together goes with them.
+   */
+  purgeRecords(type: ObjectType, ids: readonly string[], at: Date, source = CRM_SOURCE): void {
+    const targets = new Set(ids.filter((id) => this.recordsOf(type).has(id)));
+    if (targets.size === 0) return;
     if (type === 'contacts') {
       for (const contentType of CONTACT_CONTENT) {
-        const own = this.associationsOf(type, id, contentType).filter((link) =>
-          this.associationsOf(contentType, link.toId, type).every((back) => back.toId === id),
-        );
-        for (const link of own) this.purgeRecord(contentType, link.toId, at, source);
+        const own = new Set<string>();
+        for (const id of targets) {
+          for (const link of this.associationsOf(type, id, contentType)) {
+            const owners = this.associationsOf(contentType, link.toId, type);
+            if (owners.every((back) => targets.has(back.toId))) own.add(link.toId);
+          }
+        }
+        this.purgeRecords(contentType, [...own], at, source);
       }
     }
-    for (const toType of OBJECT_TYPES) {
-      for (const link of this.associationsOf(type, id, toType)) this.unlink(toType, link.toId, type, id);
-      this.associations.delete(`${type}:${id}:${toType}`);
+    for (const id of targets) {
+      for (const toType of OBJECT_TYPES) {
+        for (const link of this.associationsOf(type, id, toType)) this.unlink(toType, link.toId, type, id);
+        this.associations.delete(`${type}:${id}:${toType}`);
+      }
     }
-    this.removeRecords(type, [id]);
+    this.removeRecords(type, [...targets]);
     if (type === 'contacts') {
-      this.truth.delete(id);
-      const kept = this.usageEvents.filter((event) => event.contactId !== id);
-      this.usageEvents.splice(0, this.usageEvents.length, ...kept);
+      for (const id of targets) this.truth.delete(id);
+      let kept = 0;
+      for (const event of this.usageEvents) {
+        if (!targets.has(event.contactId)) this.usageEvents[kept++] = event;
+      }
+      this.usageEvents.length = kept;
     }
-    this.emit(
-      { objectType: type, objectId: id, kind: 'privacyDeletion', changed: {}, occurredAt: at },
-      source,
-    );
+    for (const id of targets) {
+      this.emit(
+        { objectType: type, objectId: id, kind: 'privacyDeletion', changed: {}, occurredAt: at },
+        source,
+      );
+    }
   }
 
   /**

@@ -3,7 +3,8 @@
  * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
  * by the hidden process in churn-process.ts and recorded in `portal.truth` only; the portal's
  * owners (owners.ts) share the companies and consumers among them; some tickets and renewals are
- * filed in the portal's custom pipelines (pipelines.ts).
+ * filed in the portal's custom pipelines (pipelines.ts); a few contacts are merged into another
+ * or deleted for privacy during the history (merges.ts).
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -12,6 +13,7 @@
 import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
 import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
 import { generateOwners } from './owners.js';
+import { applyMergesAndDeletions, type PortalUpkeep } from './merges.js';
 import { addCustomPipelines } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
 import { Random } from './random.js';
@@ -27,6 +29,7 @@ import {
 export { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
 
 export interface GenerateOptions {
+  /** Contacts written; about 1.5 % of them end merged into another or deleted (merges.ts). */
   contacts: number;
   seed: number;
   /** The end of the simulated history; defaults to the start of today (UTC). */
@@ -45,6 +48,9 @@ export interface GenerationSummary extends RecordCounts {
   /** Customers who decided to leave (hidden), and those whose churn the CRM shows by `now`. */
   churnDecided: number;
   churnVisible: number;
+  /** Contacts merged into another during the history, and contacts deleted for privacy. */
+  merges: PortalUpkeep['merges'];
+  deleted: PortalUpkeep['deleted'];
 }
 
 /** Share of contacts who work at a company (the rest are consumers). */
@@ -52,7 +58,7 @@ const BUSINESS_SHARE = 0.7;
 const PROGRESS_EVERY = 1000;
 
 /** Streams drawn from a seed: one for the portal's shape, then per company, contact and wording. */
-const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4, pipelines: 5 } as const;
+const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4, pipelines: 5, upkeep: 6 } as const;
 
 function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
@@ -124,6 +130,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     return { since: profile.since, customer: true, visible };
   };
 
+  let upkeep: PortalUpkeep;
   const emitting = portal.emitChanges;
   portal.emitChanges = false;
   try {
@@ -185,9 +192,42 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       counts.companies++;
       progress(size);
     }
+    upkeep = tidyHistory(portal, new Random(seed, STREAM.upkeep), now, counts, summary);
     if (total % PROGRESS_EVERY !== 0 || total === 0) options.onProgress?.(total, total);
   } finally {
     portal.emitChanges = emitting;
   }
-  return { seed, from: new Date(windowStart), to: end, ...counts, ...summary };
+  return { seed, from: new Date(windowStart), to: end, ...counts, ...summary, ...upkeep };
+}
+
+/**
+ * Merges and deletes the contacts merges.ts picks, then counts what is left: the summary tells
+ * what the portal holds, and the customers and churners whose truth remains.
+ */
+function tidyHistory(
+  portal: PortalData,
+  rng: Random,
+  now: number,
+  counts: RecordCounts,
+  summary: { customers: number; churnDecided: number; churnVisible: number },
+): PortalUpkeep {
+  const sizes = () => ({
+    contacts: portal.recordsOf('contacts').size,
+    emails: portal.recordsOf('emails').size,
+    tickets: portal.recordsOf('tickets').size,
+    feedbackSubmissions: portal.recordsOf('feedback_submissions').size,
+    usageEvents: portal.usageEvents.length,
+  });
+  const before = sizes();
+  const truthBefore = new Map(portal.truth);
+  const upkeep = applyMergesAndDeletions(portal, rng, now);
+  const after = sizes();
+  for (const key of Object.keys(before) as (keyof typeof before)[]) counts[key] -= before[key] - after[key];
+  for (const [id, truth] of truthBefore) {
+    if (portal.truth.has(id)) continue;
+    summary.customers--;
+    if (truth.churned) summary.churnDecided--;
+    if (truth.churnVisibleAt !== null) summary.churnVisible--;
+  }
+  return upkeep;
 }

@@ -1,23 +1,36 @@
 /**
  * The record specs a portal's sync runs with: its CRM's vocabulary (from the connector) for the
- * portal's churn rule, and the history those specs ask for, read in batches for the records that
- * need it before a page is written.
+ * portal's churn rule and synced pipeline stages, and the history those specs ask for, read in
+ * batches for the records that need it before a page is written.
  */
 import type { Kysely } from 'kysely';
-import type { CrmConnector, CrmObjectType, CrmRecord } from '../crm/connector.js';
+import type { CrmConnector, CrmObjectType, CrmRecord, PipelineStages } from '../crm/connector.js';
 import type { RecordSpec, StoredContact } from '../crm/warehouse-records.js';
 import type { Database } from '../db/schema.js';
 import type { ChurnRule } from '../settings/churn-rule.js';
 
 export type { RecordSpec as ObjectSpec, WarehouseTable } from '../crm/warehouse-records.js';
 
-/** The specs of a portal with this churn rule, contacts first (later objects find their contact). */
-export function objectSpecsFor(connector: CrmConnector, rule: ChurnRule): RecordSpec[] {
-  return connector.recordSpecs(rule);
+/**
+ * The specs of a portal with this churn rule, contacts first (later objects find their contact);
+ * deals and tickets are mapped with the portal's synced `stages` when there are any (none yet, or
+ * a CRM without pipelines: the CRM's own closed and won flags).
+ */
+export function objectSpecsFor(
+  connector: CrmConnector,
+  rule: ChurnRule,
+  stages?: PipelineStages,
+): RecordSpec[] {
+  return connector.recordSpecs(rule, stages && stages.size > 0 ? stages : undefined);
 }
 
-export function specOf(connector: CrmConnector, type: CrmObjectType, rule: ChurnRule): RecordSpec {
-  const spec = objectSpecsFor(connector, rule).find((s) => s.type === type);
+export function specOf(
+  connector: CrmConnector,
+  type: CrmObjectType,
+  rule: ChurnRule,
+  stages?: PipelineStages,
+): RecordSpec {
+  const spec = objectSpecsFor(connector, rule, stages).find((s) => s.type === type);
   if (!spec) throw new Error(`no sync spec for ${type}`);
   return spec;
 }

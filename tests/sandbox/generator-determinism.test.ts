@@ -29,7 +29,9 @@ describe('generator determinism', () => {
   it('gives identical records, ids, timestamps, texts and truth for the same seed and end date', () => {
     const first = generate(7);
     const second = generate(7);
-    expect(second.recordsOf('contacts').size).toBe(800);
+    // A few of the 800 were merged into others or deleted for privacy during the history.
+    expect(second.recordsOf('contacts').size).toBe(first.recordsOf('contacts').size);
+    expect(second.recordsOf('contacts').size).toBeGreaterThan(780);
     expect([...second.recordsOf('tickets').keys()]).toEqual([...first.recordsOf('tickets').keys()]);
     expect(fingerprint(second)).toBe(fingerprint(first));
   });

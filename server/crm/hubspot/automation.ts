@@ -17,9 +17,9 @@ export const TICKET_PROPERTY_GROUP: PropertyGroupSpec = {
 };
 
 /**
- * The key of the retention action that opened a ticket. Its values are unique, so tickets are
- * upserted by it: sent again (a retry after a lost answer, a job run twice), the create finds the
- * ticket the first one opened. `crmProperties.tickets` in app/manifest.json declares the same.
+ * The key of the retention action that opened a ticket. Its values are unique, so a create sent
+ * again (a retry after a lost answer, a job run twice, a replayed callback) is refused and the
+ * ticket the first one opened is read by it. `crmProperties.tickets` in app/manifest.json declares the same.
  */
 export const TICKET_KEY_PROPERTY: HubSpotPropertySpec = {
   name: 'churn_radar_action_key',
@@ -32,10 +32,8 @@ export const TICKET_KEY_PROPERTY: HubSpotPropertySpec = {
   hasUniqueValue: true,
 };
 
-const upserted = z.object({
-  results: z.array(z.object({ id: z.string(), new: z.boolean().optional() }).passthrough()),
-  errors: z.array(z.object({ message: z.string() }).passthrough()).optional(),
-});
+const createdTicket = z.object({ id: z.string() }).passthrough();
+const readByKey = z.object({ results: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough();
 
 /** Portals whose ticket key property this process has seen in place, per requester. */
 const keyPropertyReady = new WeakMap<HubSpotRequester, Set<number>>();
@@ -95,8 +93,8 @@ async function supportStage(requester: HubSpotRequester, portalId: number, now =
 }
 
 /**
- * Opens the action's ticket (or finds the one an earlier try opened: an upsert by its key), then
- * associates it with the contact; both calls are safe to repeat.
+ * Opens the action's ticket (or finds the one an earlier try opened, by its key), then associates
+ * it with the contact; both calls are safe to repeat.
  */
 export async function createTicket(
   requester: HubSpotRequester,
@@ -104,7 +102,7 @@ export async function createTicket(
   ticket: TicketSpec,
 ): Promise<string> {
   await ensureTicketKeyProperty(requester, portalId);
-  const ticketId = await upsertTicket(requester, portalId, ticket);
+  const ticketId = await openTicketOnce(requester, portalId, ticket);
   await requester.request(portalId, {
     method: 'PUT',
     path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets/${encodeURIComponent(ticketId)}/associations/default/contacts/${encodeURIComponent(ticket.contactId)}`,
@@ -112,51 +110,78 @@ export async function createTicket(
   return ticketId;
 }
 
-async function upsertTicket(
+/**
+ * Creates the ticket; when the create is refused because its key is already held (an earlier try
+ * whose answer was lost, a job run again, a workflow callback replayed, another worker racing this
+ * one), the ticket holding the key is read and left as it is. An upsert would send the pipeline and
+ * stage again and so reopen a ticket an agent has closed since.
+ */
+async function openTicketOnce(
   requester: HubSpotRequester,
   portalId: number,
   ticket: TicketSpec,
 ): Promise<string> {
-  const key = TICKET_KEY_PROPERTY.name;
   const stage = await supportStage(requester, portalId);
-  let body: unknown;
   try {
-    ({ body } = await requester.request(portalId, {
-      method: 'POST',
-      path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets/batch/upsert`,
-      body: {
-        inputs: [
-          {
-            idProperty: key,
-            id: ticket.idempotencyKey,
-            properties: {
-              [key]: ticket.idempotencyKey,
-              subject: ticket.subject,
-              content: ticket.content,
-              hs_pipeline: stage.pipelineId,
-              hs_pipeline_stage: stage.stageId,
-              hs_ticket_priority: ticket.priority,
-              ...(ticket.ownerId ? { hubspot_owner_id: ticket.ownerId } : {}),
-            },
-          },
-        ],
-      },
-    }));
+    return await createKeyedTicket(requester, portalId, ticket, stage);
   } catch (error) {
+    if (!(error instanceof CrmRequestError)) throw error;
+    const existing = await ticketIdByKey(requester, portalId, ticket.idempotencyKey).catch(
+      (readError: unknown) => {
+        if (readError instanceof CrmRequestError) return undefined;
+        throw readError;
+      },
+    );
+    if (existing) return existing;
     // The key property, or the pipeline, may have been deleted since: the next try reads them again.
-    if (error instanceof CrmRequestError) {
-      keyPropertyReady.get(requester)?.delete(portalId);
-      supportStages.get(requester)?.delete(portalId);
-    }
+    keyPropertyReady.get(requester)?.delete(portalId);
+    supportStages.get(requester)?.delete(portalId);
     throw error;
   }
-  const answer = upserted.parse(body);
-  const result = answer.results[0];
-  if (!result) {
-    const why = answer.errors?.[0]?.message ?? 'no result';
-    throw new CrmRequestError(400, `HubSpot did not open the ticket: ${why}`);
-  }
-  return result.id;
+}
+
+async function createKeyedTicket(
+  requester: HubSpotRequester,
+  portalId: number,
+  ticket: TicketSpec,
+  stage: SupportStage,
+): Promise<string> {
+  const { body } = await requester.request(portalId, {
+    method: 'POST',
+    path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets`,
+    body: {
+      properties: {
+        [TICKET_KEY_PROPERTY.name]: ticket.idempotencyKey,
+        subject: ticket.subject,
+        content: ticket.content,
+        hs_pipeline: stage.pipelineId,
+        hs_pipeline_stage: stage.stageId,
+        hs_ticket_priority: ticket.priority,
+        ...(ticket.ownerId ? { hubspot_owner_id: ticket.ownerId } : {}),
+      },
+      associations: [],
+    },
+  });
+  return createdTicket.parse(body).id;
+}
+
+/** The id of the live ticket whose key property holds `key`, if any (a batch read by `idProperty`). */
+async function ticketIdByKey(
+  requester: HubSpotRequester,
+  portalId: number,
+  key: string,
+): Promise<string | undefined> {
+  const { body } = await requester.request(portalId, {
+    method: 'POST',
+    path: `/crm/objects/${HUBSPOT_API_VERSION}/tickets/batch/read`,
+    body: {
+      idProperty: TICKET_KEY_PROPERTY.name,
+      inputs: [{ id: key }],
+      properties: [TICKET_KEY_PROPERTY.name],
+      propertiesWithHistory: [],
+    },
+  });
+  return readByKey.parse(body).results[0]?.id;
 }
 
 export async function completeActionCallback(
