@@ -53,7 +53,7 @@ const SHALLOW_TREES_BELOW_ROWS = 4000;
 const SHALLOW_TREES = PORTAL_CANDIDATES.flatMap((c, place) =>
   c.family === 'gbdt' && c.params.maxDepth === 2 ? [place] : [],
 );
-const PORTAL_INNER_FOLDS = 3;
+export const PORTAL_INNER_FOLDS = 3;
 /** Rows a portal's model is trained on at most: a uniform sample beyond that. */
 export const MAX_TRAINING_ROWS = 30_000;
 /** Contacts whose history the training set reads at most: a fixed sample of a bigger portal. */
@@ -171,7 +171,7 @@ export async function trainPortalModel(
  * its fate, so a fold must not see some of them while judging the others), else another company
  * it is linked to; contacts without a company are groups of their own.
  */
-async function accountOfContacts(
+export async function accountOfContacts(
   db: Kysely<Database>,
   portalId: number,
   contactIds: readonly string[],
@@ -192,7 +192,10 @@ async function accountOfContacts(
  * accounts than there are folds (two big customers, say), by contact: grouped folds could not all
  * hold a churner otherwise.
  */
-function validationGroups(rows: readonly TrainingRow[], accounts: ReadonlyMap<string, string>): string[] {
+export function validationGroups(
+  rows: readonly TrainingRow[],
+  accounts: ReadonlyMap<string, string>,
+): string[] {
   const byContact = rows.map((r) => `contact:${r.contactId}`);
   const byAccount = rows.map((r, i) => accounts.get(r.contactId) ?? byContact[i]!);
   const churnedAccounts = new Set(byAccount.filter((_, i) => rows[i]!.label === 1));

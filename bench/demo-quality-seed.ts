@@ -1,0 +1,294 @@
+/**
+ * One seed of bench/demo-quality.ts: a fresh sandbox portal, the product installed on it like
+ * `npm run demo` (usage streamed in while the first sync runs), its first cycle awaited; then the
+ * active model's figures as the Model page shows them, the written scores against the sandbox's
+ * hidden truth, and a logistic regression fitted on the model's own training rows as a baseline.
+ * Everything it starts is closed before it returns.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+import { forwardUsageEvents } from '../cli/demo-install.js';
+import { generatePortal } from '../sandbox/generator/index.js';
+import { startSandbox } from '../sandbox/main.js';
+import type { PortalData } from '../sandbox/store.js';
+import { loadModelReport } from '../server/api/dashboard/model-report.js';
+import { HUBSPOT_RATE_LIMITS } from '../server/crm/rate-limit.js';
+import type { Database } from '../server/db/schema.js';
+import { findPortalByExternalId } from '../server/db/portals.js';
+import { featuresOfContacts } from '../server/features/build/build-features.js';
+import { loadContacts } from '../server/features/build/contact-chunks.js';
+import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
+import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
+import { weightedRocAuc } from '../server/model/metrics.js';
+import type { TrainingMetrics } from '../server/model/model.js';
+import type { OutOfTimeCheck } from '../server/model/out-of-time.js';
+import { SeededRandom } from '../server/model/random.js';
+import { loadModel } from '../server/model/registry.js';
+import {
+  datasetFromRecords,
+  predictProbabilities,
+  trainModel,
+  type TrainedModel,
+} from '../server/model/index.js';
+import {
+  accountOfContacts,
+  HORIZON_DAYS,
+  MAX_TRAINING_CONTACTS,
+  MAX_TRAINING_ROWS,
+  outOfTimeSplit,
+  PORTAL_INNER_FOLDS,
+  portalFeatureSpec,
+  trainingCutoffs,
+  validationGroups,
+} from '../server/scoring/portal-model.js';
+import { latestRunProgress } from '../server/scoring/runs.js';
+import { createUsageApiKey } from '../server/sync/usage/api-keys.js';
+import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
+import { rocAuc } from '../tests/support/roc-auc.js';
+
+const HUB = 720;
+const SCORED_TIERS = new Set(['low', 'medium', 'high']);
+
+export interface LogisticBaseline {
+  /** The candidate's grouped cross-validated ROC-AUC (mean over folds), from the model's selection. */
+  cvRocAuc: number;
+  /** The same, refitted here: equal to the stored figure when the rows are the model's own. */
+  refitCvRocAuc: number;
+  outOfTime: number | null;
+  hiddenTruth: number;
+}
+
+export interface SeedQuality {
+  seed: number;
+  /** Wall time from the install to the first cycle's end. */
+  cycleSeconds: number;
+  model: {
+    version: number;
+    family: string;
+    isStarter: boolean;
+    /** Pooled over the held-out rows of every fold, as the Model page shows it. */
+    cvRocAuc: number | null;
+    cvSplit: string | null;
+    /** The chosen candidate's mean ROC-AUC over the folds: what the selection compared. */
+    selectionCvRocAuc: number | null;
+    outOfTime: OutOfTimeCheck | null;
+  };
+  hiddenTruth: {
+    /** The written `churn_risk_score` (whole percents, so ties) against the truth. */
+    written: number;
+    /** The active model's unrounded probabilities on the same contacts, recomputed here. */
+    unrounded: number;
+    /** Expected ROC-AUC when customers who have not decided yet churn with their latent risk. */
+    expected: number;
+    churners: number;
+    customers: number;
+    /** Scored contacts the truth calls prospects or visibly churned (should be none). */
+    notActive: number;
+    /** Active customers by the truth that got no score (should be none). */
+    unscored: number;
+  };
+  logistic: LogisticBaseline | null;
+}
+
+export async function measureSeed(seed: number, contacts: number, multiplier: number): Promise<SeedQuality> {
+  const redis = await startEmbeddedRedis();
+  const sandbox = await startSandbox({
+    portals: [HUB],
+    // HubSpot's 110 calls per rolling 10 s and 5 searches a second, raised K times.
+    rateLimits: { tenSecondlyMax: Math.round(110 * multiplier), searchPerSecond: Math.round(5 * multiplier) },
+  });
+  try {
+    const portal = sandbox.store.portal(HUB)!;
+    generatePortal(portal, { contacts, seed });
+    const product = await startTestProduct({
+      crmUrl: sandbox.url,
+      redisUrl: redis.url,
+      env: {
+        HUBSPOT_RATE_LIMIT_PER_SECOND: String(HUBSPOT_RATE_LIMITS.generalPerSecond * multiplier),
+        HUBSPOT_SEARCH_RATE_LIMIT_PER_SECOND: String(
+          Math.floor(HUBSPOT_RATE_LIMITS.searchPerSecond * multiplier),
+        ),
+      },
+    });
+    try {
+      sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+      const worker = await product.startWorker();
+      const db = product.ctx.db.db;
+      const started = performance.now();
+      await walkInstall(product.url, { portalId: HUB });
+      const portalId = (await findPortalByExternalId(db, 'hubspot', String(HUB)))!.id;
+      const key = await createUsageApiKey(db, portalId);
+      await forwardUsageEvents(product.url, key.key, portal.usageEvents);
+      await firstCycle(db, portalId);
+      const cycleSeconds = (performance.now() - started) / 1000;
+      await worker.close(1000);
+      const measured = await measurePortal(db, portalId, portal);
+      return { seed, cycleSeconds, ...measured };
+    } finally {
+      await product.close();
+    }
+  } finally {
+    await sandbox.close();
+    await redis.stop();
+  }
+}
+
+/** Polled once a second: a tighter poll of the in-process database would take CPU from the cycle. */
+async function firstCycle(db: Kysely<Database>, portalId: number): Promise<void> {
+  const deadline = Date.now() + 3600_000;
+  for (;;) {
+    const run = await latestRunProgress(db, portalId);
+    if (run?.status === 'succeeded') return;
+    if (run?.status === 'failed') throw new Error(`the first cycle failed: ${JSON.stringify(run.summary)}`);
+    if (Date.now() > deadline) throw new Error('the first cycle did not finish within an hour');
+    await sleep(1000);
+  }
+}
+
+async function measurePortal(
+  db: Kysely<Database>,
+  portalId: number,
+  crm: PortalData,
+): Promise<Omit<SeedQuality, 'seed' | 'cycleSeconds'>> {
+  // What GET /api/v1/portals/:id/model answers, i.e. what the Model page shows.
+  const report = await loadModelReport(db, portalId);
+  if (!report.active) throw new Error('the portal has no active model');
+  const loaded = (await loadModel(db, report.active.id))!;
+  const metrics = report.active.metrics as Partial<TrainingMetrics>;
+  const run = await db
+    .selectFrom('scoring_runs')
+    .select(['model_id', 'as_of'])
+    .where('portal_id', '=', portalId)
+    .where('status', '=', 'succeeded')
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  if (run.model_id !== loaded.id)
+    throw new Error(`the run scored with model ${run.model_id}, not the active one`);
+
+  // The contacts the product scored as active customers: a written tier and numeric score.
+  const scored = [...crm.recordsOf('contacts').values()].filter(
+    (c) =>
+      !c.archived &&
+      SCORED_TIERS.has(c.properties.churn_risk_tier ?? '') &&
+      c.properties.churn_risk_score !== '',
+  );
+  // Their hidden truth: a churner has decided to leave by the end of the generated history while
+  // the CRM does not show it yet (`churnVisibleAt` null). The generator makes a churn visible 14 to
+  // 56 days after the decision, so each of them leaves, visibly, within the next 90 days. Customers
+  // who would only decide later in those 90 days are not simulated and count as stayers here;
+  // `expected` below gives them the chance their latent annual risk implies instead.
+  const truths = scored.map((c) => crm.truth.get(c.id));
+  const labels = truths.map((t) => t !== undefined && t.churnDecidedAt !== null);
+  const written = scored.map((c) => Number(c.properties.churn_risk_score));
+  const scoredIds = new Set(scored.map((c) => c.id));
+  const activeByTruth = [...crm.truth.values()].filter((t) => t.churnVisibleAt === null);
+
+  // Both models on the same feature rows, as of the run that wrote the scores.
+  const rows = await loadContacts(db, portalId, { ids: scored.map((c) => c.id) });
+  const features = await featuresOfContacts(db, portalId, run.as_of!, rows);
+  const byId = new Map(features.map((f) => [f.contactId, f.values]));
+  const dataset = datasetFromRecords(
+    scored.map((c) => byId.get(c.id)!),
+    { features: portalFeatureSpec() },
+  );
+  const probabilities = await predictProbabilities(loaded.model, dataset);
+  const chance = truths.map((t) =>
+    t === undefined ? 0 : t.churnDecidedAt !== null ? 1 : 1 - Math.pow(1 - t.risk, HORIZON_DAYS / 365),
+  );
+  const logistic = loaded.isStarter ? null : await logisticBaseline(db, portalId, loaded.model);
+  return {
+    model: {
+      version: loaded.version,
+      family: loaded.family,
+      isStarter: loaded.isStarter,
+      cvRocAuc: metrics.roc_auc ?? null,
+      cvSplit: metrics.cv_split ?? null,
+      selectionCvRocAuc: loaded.model.selection.find((c) => c.chosen)?.cvRocAuc ?? null,
+      outOfTime: metrics.out_of_time ?? null,
+    },
+    hiddenTruth: {
+      written: rocAuc(written, labels),
+      unrounded: rocAuc([...probabilities], labels),
+      expected: weightedRocAuc(probabilities, { churner: chance, stayer: chance.map((q) => 1 - q) }),
+      churners: labels.filter(Boolean).length,
+      customers: labels.length,
+      notActive: truths.filter((t) => t === undefined || t.churnVisibleAt !== null).length,
+      unscored: activeByTruth.filter((t) => !scoredIds.has(t.contactId)).length,
+    },
+    logistic: logistic && {
+      ...logistic.baseline,
+      hiddenTruth: rocAuc([...(await predictProbabilities(logistic.model, dataset))], labels),
+    },
+  };
+}
+
+/**
+ * The portal model's logistic candidate refitted on the model's own training rows (rebuilt as
+ * trainPortalModel builds them, at the time its window ends, with its seed), with the same grouped
+ * folds and out-of-time split. The rebuilt rows must match the stored count and churners, and the
+ * refit's cross-validated ROC-AUC then matches the stored selection's (the fit is deterministic).
+ */
+async function logisticBaseline(
+  db: Kysely<Database>,
+  portalId: number,
+  stored: TrainedModel,
+): Promise<{ baseline: Omit<LogisticBaseline, 'hiddenTruth'>; model: TrainedModel } | null> {
+  const chosen = stored.selection.find((c) => c.family === 'logistic');
+  if (!chosen || !stored.training.window) return null;
+  const now = new Date(stored.training.window.to);
+  const cutoffs = trainingCutoffs(now);
+  const { live } = await db
+    .selectFrom('contacts')
+    .select(sql<number>`count(*)::int`.as('live'))
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .executeTakeFirstOrThrow();
+  const rows: TrainingRow[] = [];
+  const random = new SeededRandom(stored.seed);
+  let seen = 0;
+  for await (const chunk of buildTrainingSet(db, portalId, {
+    cutoffs,
+    horizonDays: HORIZON_DAYS,
+    observedUntil: now,
+    contactShare: Math.min(1, MAX_TRAINING_CONTACTS / Math.max(1, live)),
+    seed: stored.seed,
+  })) {
+    for (const row of chunk) {
+      seen++;
+      if (rows.length < MAX_TRAINING_ROWS) rows.push(row);
+      else {
+        const slot = Math.floor(random.next() * seen);
+        if (slot < MAX_TRAINING_ROWS) rows[slot] = row;
+      }
+    }
+  }
+  const positives = rows.reduce((s, r) => s + r.label, 0);
+  if (rows.length !== stored.training.rows || positives !== stored.training.positives)
+    throw new Error(
+      `the rebuilt training set (${rows.length} rows, ${positives} churners) is not the model's ` +
+        `(${stored.training.rows}, ${stored.training.positives})`,
+    );
+  const dataset = datasetFromRecords(
+    rows.map((r) => ({ ...r.values, label: r.label, contactId: r.contactId })),
+    { features: portalFeatureSpec(), label: 'label', id: 'contactId' },
+  );
+  const model = await trainModel(dataset, {
+    seed: stored.seed,
+    candidates: [{ family: 'logistic', params: { C: chosen.params.C! } }],
+    innerFolds: PORTAL_INNER_FOLDS,
+    groups: validationGroups(
+      rows,
+      await accountOfContacts(db, portalId, [...new Set(rows.map((r) => r.contactId))]),
+    ),
+    outOfTime: outOfTimeSplit(rows, cutoffs),
+  });
+  const check = model.metrics?.out_of_time;
+  return {
+    model,
+    baseline: {
+      cvRocAuc: chosen.cvRocAuc,
+      refitCvRocAuc: model.selection[0]!.cvRocAuc,
+      outOfTime: check?.status === 'measured' ? check.roc_auc.value : null,
+    },
+  };
+}
