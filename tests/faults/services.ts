@@ -4,15 +4,15 @@
  * data), and a PostgreSQL warehouse behind a TCP gate that can be closed (every connection cut,
  * new ones refused) and opened again.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../../server/api/http-server.js';
 import { findExecutable } from '../../server/jobs/find-executable.js';
+import { startPostgresCluster } from '../support/postgres-cluster.js';
 import { tempDir } from '../support/processes.js';
 
 export interface RestartableRedis {
@@ -137,48 +137,9 @@ function externalServer(url: string) {
   return { url, kind: 'PostgreSQL at DATABASE_URL', stop: async () => {} };
 }
 
-function postgresBin(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
-    const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-    for (const v of versions) if (existsSync(join(root, v, 'bin/pg_ctl'))) return join(root, v, 'bin');
-  }
-  const pgCtl = findExecutable('pg_ctl');
-  return pgCtl ? join(pgCtl, '..') : null;
-}
-
 async function ownCluster() {
-  const bin = postgresBin();
-  if (!bin)
-    throw new Error('PostgreSQL is not installed (apt-get install postgresql), and DATABASE_URL is not set');
-  const dir = tempDir('churn-faults-pg-');
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const run = (command: string) => {
-    const result = asRoot
-      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' })
-      : spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${command}: ${result.stderr || result.stdout}`);
-  };
-  if (asRoot) {
-    const owner = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
-    const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
-    chownSync(dir, Number(owner), Number(group));
-  }
-  run(`'${bin}/initdb' -D '${dir}/data' -A trust -U postgres >/dev/null`);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  run(`'${bin}/pg_ctl' -D '${dir}/data' -l '${dir}/log' -o '${options}' -w start >/dev/null`);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    kind: 'PostgreSQL (a throwaway cluster)',
-    stop: async () => {
-      try {
-        run(`'${bin}/pg_ctl' -D '${dir}/data' -m immediate -w stop >/dev/null`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+  const cluster = await startPostgresCluster('churn-faults-pg-');
+  return { url: cluster.url, kind: 'PostgreSQL (a throwaway cluster)', stop: cluster.stop };
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
