@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { adminUserId, type OAuthToken, type SandboxApp, type SandboxStore } from '../store.js';
+import { tokenInfo } from './token-info.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 1800;
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -121,47 +122,7 @@ export class OAuthGrants {
     const app = this.authenticateClient(form);
     const token = this.store.oauthTokens.get(form.token ?? '');
     if (!token || token.appId !== app.appId || !this.isActive(token)) return { active: false };
-    const portal = this.store.portal(token.portalId);
-    const common = {
-      active: true,
-      app_id: app.appId,
-      client_id: app.clientId,
-      hub_id: token.portalId,
-      hub_domain: portal?.domain ?? '',
-      user: portal?.ownerOfUser(token.userId)?.email ?? `admin@${portal?.domain ?? 'sandbox.local'}`,
-      user_id: token.userId,
-      scopes: token.scopes,
-      token: token.token,
-    };
-    if (token.use === 'refresh_token')
-      return { ...common, token_type: 'refresh', token_use: 'refresh_token' };
-    const expiresAt = token.expiresAt?.getTime() ?? 0;
-    return {
-      ...common,
-      token_type: 'access',
-      token_use: 'access_token',
-      expires_in: Math.max(0, Math.floor((expiresAt - this.store.now().getTime()) / 1000)),
-      is_private_distribution: false,
-      signed_access_token: {
-        appId: app.appId,
-        appInstallId: `${app.appId}:${token.portalId}`,
-        audience: 'sandbox',
-        expiresAt,
-        hubId: token.portalId,
-        hublet: 'na1',
-        installingUserId: token.userId,
-        isPrivateDistribution: false,
-        isServiceAccount: false,
-        isUserLevel: false,
-        newSignature: '',
-        scopeToScopeGroupPks: '',
-        scopes: token.scopes.join(' '),
-        signature: '',
-        trialScopeToScopeGroupPks: '',
-        trialScopes: '',
-        userId: token.userId,
-      },
-    };
+    return tokenInfo(this.store, token);
   }
 
   /**

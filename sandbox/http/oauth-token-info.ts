@@ -7,6 +7,7 @@
 import express from 'express';
 import type { OAuthToken, SandboxStore } from '../store.js';
 import { HubSpotError } from './errors.js';
+import { tokenInfo } from './token-info.js';
 
 function tokenNotFound(): HubSpotError {
   return new HubSpotError(404, 'OBJECT_NOT_FOUND', 'Token not found or no longer valid.');
@@ -21,61 +22,17 @@ function usableToken(store: SandboxStore, value: string, use: OAuthToken['use'])
   return token;
 }
 
-/** What both answers share: the legacy fields and the 2026-03 ones beside them. */
-function commonInfo(store: SandboxStore, token: OAuthToken) {
-  const portal = store.portal(token.portalId);
-  const app = store.apps.get(token.appId);
-  const domain = portal?.domain ?? 'sandbox.local';
-  return {
-    active: true,
-    token: token.token,
-    user: portal?.ownerOfUser(token.userId)?.email ?? `admin@${domain}`,
-    user_id: token.userId,
-    hub_domain: domain,
-    hub_id: token.portalId,
-    app_id: token.appId,
-    client_id: app?.clientId ?? '',
-    scopes: token.scopes,
-  };
-}
-
 export function createTokenInfoRouter(store: SandboxStore): express.Router {
   const router = express.Router();
 
   router.get('/oauth/v1/access-tokens/:token', (req, res) => {
     const token = usableToken(store, String(req.params.token), 'access_token');
-    const expiresAt = token.expiresAt?.getTime() ?? 0;
-    res.json({
-      ...commonInfo(store, token),
-      token_type: 'access',
-      token_use: 'access_token',
-      expires_in: Math.max(0, Math.floor((expiresAt - store.now().getTime()) / 1000)),
-      is_private_distribution: false,
-      signed_access_token: {
-        appId: token.appId,
-        appInstallId: `${token.appId}:${token.portalId}`,
-        audience: 'sandbox',
-        expiresAt,
-        hubId: token.portalId,
-        hublet: 'na1',
-        installingUserId: token.userId,
-        isPrivateDistribution: false,
-        isServiceAccount: false,
-        isUserLevel: false,
-        newSignature: '',
-        scopeToScopeGroupPks: '',
-        scopes: token.scopes.join(' '),
-        signature: '',
-        trialScopeToScopeGroupPks: '',
-        trialScopes: '',
-        userId: token.userId,
-      },
-    });
+    res.json(tokenInfo(store, token));
   });
 
   router.get('/oauth/v1/refresh-tokens/:token', (req, res) => {
     const token = usableToken(store, String(req.params.token), 'refresh_token');
-    res.json({ ...commonInfo(store, token), token_type: 'refresh', token_use: 'refresh_token' });
+    res.json(tokenInfo(store, token));
   });
 
   // Revoking a refresh token ends the access tokens it renewed, as `/token/revoke` does.
