@@ -19,7 +19,7 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // A bound for a hung test, not a verdict: generous, so a slower or shared box does not trip it.
-  testTimeout: 90000,
+  testTimeout: 300000,
   // Most suites wait on child processes and sockets rather than the CPU: two at a time on two cores.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/tests/support/totals-reporter.js'],

@@ -606,7 +606,7 @@ describe('who may act from the card, as the portal says', () => {
       canRunPlays: true,
       canGiveFeedback: true,
     });
-  }, 60_000);
+  }, 300_000);
 
   it('takes the right from a user removed in the portal once what the portal said has expired', async () => {
     const leaver = hubPortal.addOwner(

@@ -61,5 +61,5 @@ describe('the risk cards in the generated HubSpot project', () => {
       { cwd: outDir },
     );
     await expect(run).resolves.toMatchObject({ stdout: '' });
-  }, 120_000);
+  }, 300_000);
 });

@@ -57,7 +57,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
     let env: ContractEnvironment;
     beforeAll(async () => {
       env = await driver.start();
-    }, 60_000);
+    }, 300_000);
     afterAll(async () => {
       await env?.stop();
     });
@@ -66,7 +66,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
       let big: ContractPortal;
       beforeAll(async () => {
         big = await env.installPortal({ contacts: BIG_PORTAL });
-      }, 60_000);
+      }, 300_000);
 
       promise('paging a list past 10,000 records returns every record exactly once', async () => {
         const listed = await listAll(big, { properties: [textProperty] }, limits.listPage);

@@ -154,5 +154,5 @@ describe('the Salesforce connector', () => {
     const calls = harness.wire.since(mark);
     expect(calls.filter((c) => c.kind === 'list')).toHaveLength(1);
     expect(calls.length).toBeLessThanOrEqual(10);
-  }, 60_000);
+  }, 300_000);
 });

@@ -159,7 +159,7 @@ describe('the CRM repeating itself', () => {
     await waitUntil(async () => {
       const held = await warehouseOwners(contacts);
       return contacts.every((id) => held.get(id) === firstOwner.get(id));
-    }, 120_000);
+    }, 300_000);
     await rig.expectNoStuckJobs();
     expect((await webhookEvents()).rows).toBe(eventsBefore + CHANGED);
     const deliveries = await sandboxApi<{ results: { status?: number; outcome: string; error?: string }[] }>(
@@ -202,7 +202,7 @@ describe('the CRM repeating itself', () => {
     await waitUntil(async () => {
       const held = await warehouseOwners(contacts);
       return contacts.every((id) => held.get(id) === secondOwner.get(id));
-    }, 120_000);
+    }, 300_000);
     const random = seeded(74);
     const late = contacts
       .map((id, i) => ({

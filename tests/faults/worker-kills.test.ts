@@ -68,7 +68,7 @@ describe('workers killed and stalled mid-cycle', () => {
         if (job && (job.attemptsStarted > attempts || (await job.getState()) === 'completed')) return true;
       }
       return false;
-    }, 120_000);
+    }, 300_000);
     frozen.child.kill('SIGCONT');
     await rig.waitForRun(runId);
     // The woken worker finds its lock gone before its next CRM call and sends nothing more.

@@ -62,7 +62,7 @@ describe('churn sentiment', () => {
       churnSentiment(['--csv', tickets]),
     ]);
     runs = { json, table, noColumn, unreadable, empty, noText };
-  }, 240_000);
+  }, 300_000);
 
   it("prints JSON lines with each row's line, compound score and label for a CSV column", () => {
     expect(runs.json).toMatchObject({ code: 0, stderr: '' });

@@ -76,5 +76,5 @@ describe('a worker serving many portals', () => {
       await pool.close(1000);
       await queues.close();
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -59,5 +59,5 @@ describe('a CRM allowance used up', () => {
       await pool.close(1000);
       await queues.close();
     }
-  }, 30_000);
+  }, 300_000);
 });

@@ -30,7 +30,7 @@ describe('the embedded database folder', () => {
       .executeTakeFirst();
     await again.close();
     expect(portal?.name).toBe('Kept');
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a second process on the same folder with a message saying what to do', async () => {
     const dataDir = tempDir();
@@ -43,7 +43,7 @@ describe('the embedded database folder', () => {
     } finally {
       await owner.close();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('takes over the folder of a process that died without closing it', async () => {
     const dataDir = tempDir();

@@ -64,7 +64,7 @@ describe('jobs across processes', () => {
       work.child.kill('SIGTERM');
       expect((await work.exited()).code).toBe(0);
     }
-  }, 60_000);
+  }, 300_000);
 
   it('the server says so when no worker takes jobs', async () => {
     const prefix = isolatedPrefix();
@@ -85,7 +85,7 @@ describe('jobs across processes', () => {
       await queues.close();
       await db.dispose();
     }
-  }, 30_000);
+  }, 300_000);
 
   it('a worker killed with SIGKILL mid-job leaves the job to be retried, not lost', async () => {
     const prefix = isolatedPrefix();
@@ -107,7 +107,7 @@ describe('jobs across processes', () => {
     } finally {
       await queues.close();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('SIGTERM lets the running job finish before the worker exits', async () => {
     const prefix = isolatedPrefix();
@@ -124,7 +124,7 @@ describe('jobs across processes', () => {
     } finally {
       await queues.close();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('SIGTERM past the grace period releases the job to the queue without using up an attempt', async () => {
     const prefix = isolatedPrefix();
@@ -150,5 +150,5 @@ describe('jobs across processes', () => {
     } finally {
       await queues.close();
     }
-  }, 60_000);
+  }, 300_000);
 });

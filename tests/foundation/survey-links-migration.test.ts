@@ -211,7 +211,7 @@ describe(`survey links at rest, migrated on ${testDatabaseKind()}`, () => {
         .where('retention_action_id', '=', sent.actionId)
         .executeTakeFirstOrThrow()
     ).token_enc;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await product?.close();

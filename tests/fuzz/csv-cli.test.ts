@@ -145,5 +145,5 @@ describe('churn score, train and evaluate on fuzzed CSV files', () => {
       // Each run starts two CLI processes: a wide search still stops at 30.
       fuzzParameters(Math.min(fuzzRuns(4), 30)),
     );
-  }, 180_000);
+  }, 300_000);
 });

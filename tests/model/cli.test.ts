@@ -240,7 +240,7 @@ describe('churn train, evaluate and score', () => {
       // Independent runs: start them together rather than one after another.
       const results = await Promise.all(cases.map(([, args]) => churn(args())));
       cases.forEach(([what], i) => runs.set(what, results[i]!));
-    }, 180_000);
+    }, 300_000);
 
     it.each(cases)('refuses %s with a clear message and a non-zero exit', (what, _args, message) => {
       const run = runs.get(what)!;

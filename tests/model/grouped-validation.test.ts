@@ -124,7 +124,7 @@ describe('training with row groups', () => {
     expect(byRow.metrics!.roc_auc).toBeGreaterThan(byGroup.metrics!.roc_auc + 0.15);
     // Early stopping no longer runs on to memorise the contacts.
     expect(byGroup.selection[0]!.iterations!).toBeLessThan(byRow.selection[0]!.iterations!);
-  }, 120_000);
+  }, 300_000);
 
   it('without groups splits by row; a group per row gives a figure like it', async () => {
     const data = datasetFromRecords(syntheticCustomers(500, 2), {
@@ -138,7 +138,7 @@ describe('training with row groups', () => {
     const single = await trainModel(data, { families: ['logistic'], seed: 3, innerFolds: 3, groups });
     expect(single.metrics!.cv_groups).toBe(500);
     expect(Math.abs(single.metrics!.roc_auc - byRow.metrics!.roc_auc)).toBeLessThan(0.03);
-  }, 60_000);
+  }, 300_000);
 });
 
 /** Six "cutoffs" of the synthetic customers: the first five fit, the last is validated on. */
@@ -187,7 +187,7 @@ describe('the out-of-time check', () => {
     expect(reloaded.metrics!.out_of_time).toEqual(check);
     const { out_of_time: _gone, cv_split: _split, cv_groups: _groups, ...older } = model.metrics!;
     expect(parseModel(serializeModel({ ...model, metrics: older })).metrics!.out_of_time).toBeUndefined();
-  }, 120_000);
+  }, 300_000);
 
   it('says there are too few churners instead of giving a figure', async () => {
     const { dataset, cutoff } = cutoffRows(300, 41);
@@ -212,7 +212,7 @@ describe('the out-of-time check', () => {
       }),
     );
     expect(model.metrics!.out_of_time).not.toHaveProperty('roc_auc');
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('weighted metrics', () => {

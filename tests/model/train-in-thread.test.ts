@@ -21,7 +21,7 @@ describe('training on a thread of its own', () => {
     const b = await scoreDataset(direct, data, { explain: false });
     expect(a.map((s) => s.probability)).toEqual(b.map((s) => s.probability));
     expect(progress.length).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 
   it('fits the cross-validation on several threads and still trains the same model', async () => {
     const data = syntheticDataset(800, 17);
@@ -38,7 +38,7 @@ describe('training on a thread of its own', () => {
       expect.arrayContaining(['gbdt', 'logistic']),
     );
     expect(progress.at(-1)).toBe(progress.length - 1);
-  }, 120_000);
+  }, 300_000);
 
   it('a candidate left out changes none of the others: the same model when another one wins', async () => {
     const data = syntheticDataset(800, 21);
@@ -53,11 +53,11 @@ describe('training on a thread of its own', () => {
     expect(serializeModel({ ...fewer, selection: [], trainedAt: '' })).toBe(
       serializeModel({ ...all, selection: [], trainedAt: '' }),
     );
-  }, 120_000);
+  }, 300_000);
 
   it('reports a data problem as the same error the main thread would', async () => {
     const data = syntheticDataset(40, 1);
     data.labels = new Uint8Array(data.size);
     await expect(trainModelInThread(data)).rejects.toThrow(/churned/);
-  }, 60_000);
+  }, 300_000);
 });

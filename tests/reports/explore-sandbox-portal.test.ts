@@ -66,7 +66,7 @@ beforeAll(async () => {
   portalId = portal.id;
   await loadSandboxPortal(database.db, portalId, crm);
   report = await portalExploreReport(database.db, portalId, { asOf: NOW, chunkSize: 500 });
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await database.dispose();
 });
@@ -136,7 +136,7 @@ describe('exploration of a large portal', () => {
     expect(TRACES.usage).toContain(sampled.ranking[0]!.variable);
     // Early warning reads every row, not the sample.
     expect(sampled.earlyWarning).toEqual(report.earlyWarning);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('leakage', () => {
@@ -195,5 +195,5 @@ describe('leakage', () => {
       aucs.push(await heldOutAuc(shuffled, test));
     }
     expect(Math.abs(aucs.reduce((a, b) => a + b) / aucs.length - 0.5)).toBeLessThan(0.06);
-  }, 180_000);
+  }, 300_000);
 });

@@ -133,7 +133,7 @@ describe('data quality of a portal', () => {
     await w.feedback(bob, { at: new Date(AS_OF.getTime() - 10 * DAY), score: 12 });
     await w.feedback(ann, { at: new Date(AS_OF.getTime() - 10 * DAY), score: 7 });
     report = await portalQualityReport(database.db, w.portalId, { asOf: AS_OF });
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
     await database.dispose();
   });

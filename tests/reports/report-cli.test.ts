@@ -55,7 +55,7 @@ describe('churn report', () => {
       churnReport(['quality', '--csv', join(dir, 'nowhere.csv')]),
     ]);
     runs = { table, json, noLabel, oneClass: oneClassRun, quality, noPortal, noFile };
-  }, 120_000);
+  }, 300_000);
 
   it('prints the exploration as a table: variables ranked, churn by segment', () => {
     expect(runs.table.code).toBe(0);
@@ -120,7 +120,7 @@ describe('churn report --portal', () => {
     // One after the other: the embedded warehouse takes one process at a time.
     explore = await churnReport(['explore', '--portal', String(portalId), '--json'], { DATA_DIR: dataDir });
     quality = await churnReport(['quality', '--portal', String(portalId)], { DATA_DIR: dataDir });
-  }, 180_000);
+  }, 300_000);
 
   it("explores the portal's history from the warehouse, with progress on stderr", () => {
     expect(explore.code).toBe(0);

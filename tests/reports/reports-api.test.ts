@@ -63,7 +63,7 @@ async function ready<T>(path: string, as: Pick<DashboardSession, 'cookie' | 'csr
   await waitUntil(async () => {
     answer = await get<T>(path, as);
     return answer.status !== 202;
-  }, 60_000);
+  }, 300_000);
   return answer;
 }
 
@@ -123,13 +123,13 @@ describe('GET /api/v1/portals/:portalId/reports/…', () => {
     await waitUntil(async () => {
       fresh = await get<QualityReport & Freshness>(path);
       return fresh.body.freshness.dataChangedSince === false;
-    }, 60_000);
+    }, 300_000);
     expect(fresh.body.rows).toBe(first.body.rows + 1);
     expect(fresh.body.duplicates!.groups).toContainEqual({
       key: someone.email!.toLowerCase(),
       rows: expect.arrayContaining(['99999999']),
     });
-  }, 120_000);
+  }, 300_000);
 
   it('serves the exploratory report: ranking, segments and early warning', async () => {
     const res = await ready<ExploreReport>(`/api/v1/portals/${portalA}/reports/explore`);
@@ -139,7 +139,7 @@ describe('GET /api/v1/portals/:portalId/reports/…', () => {
     expect(res.body.ranking.length).toBeGreaterThan(20);
     expect(res.body.segments.map((s) => s.variable)).toContain('plan');
     expect(res.body.earlyWarning!.length).toBeGreaterThan(10);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a recompute without the CSRF token', async () => {
     const refused = await dashboardCall(
@@ -171,5 +171,5 @@ describe('GET /api/v1/portals/:portalId/reports/…', () => {
     );
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('not_enough_history');
-  }, 120_000);
+  }, 300_000);
 });

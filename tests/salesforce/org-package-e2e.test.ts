@@ -195,7 +195,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
       status: 'scored',
       score: { value: expect.any(Number) },
     });
-  }, 240_000);
+  }, 300_000);
 
   it('runs each Flow action once per key, with the holdout, and reports it', async () => {
     const campaignOf = (action: string) => `sf-${action}`;
@@ -290,7 +290,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
       expect(campaign.action).toBe(action);
       expect((campaign.enrolled.treatment ?? 0) + (campaign.enrolled.control ?? 0)).toBe(enrolled.length);
     }
-  }, 240_000);
+  }, 300_000);
 
   it('answers a record it cannot act on with its reason, and acts on the others', async () => {
     const results = await runAction('send-retention-offer', [
@@ -381,7 +381,7 @@ describe('the Churn Radar package in a Salesforce org', () => {
     expect(own.statusCode).toBe(200);
     expect(own.json).toMatchObject({ contact: null, score: null });
     expect(await counts()).toEqual(before);
-  }, 120_000);
+  }, 300_000);
 
   it('asks the org who the user is before a play or a flag, and keeps the answer only briefly', async () => {
     const errorCode = (callout: Callout) =>

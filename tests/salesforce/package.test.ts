@@ -342,5 +342,5 @@ describe('refusing a project that could not work', () => {
     );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('must use https://');
-  }, 60_000);
+  }, 300_000);
 });

@@ -49,7 +49,7 @@ describeWithSpecs(
       }
       const tokens = await installApp(sandbox.url, PORTAL, ['oauth', 'crm.objects.contacts.read']);
       client = hubspotClient(sandbox.url, tokens.access_token);
-    }, 60_000);
+    }, 300_000);
 
     afterAll(async () => {
       await sandbox.close();

@@ -401,7 +401,7 @@ describe('webhook delivery whose answers are lost on the way back', () => {
           entries.filter((e) => e.outcome === 'DELIVERED').flatMap((e) => e.eventIds),
         );
         return delivered.size === 8 ? entries : undefined;
-      }, 10_000);
+      }, 300_000);
       const lost = done.filter((e) => e.status === 204 && e.outcome === 'WILL_RETRY');
       expect(lost.length).toBeGreaterThan(0);
       expect(lost.every((e) => /lost on the way back/.test(e.error ?? ''))).toBe(true);

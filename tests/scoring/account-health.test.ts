@@ -163,7 +163,7 @@ beforeAll(async () => {
   proxy = await startCountingProxy(sandbox.url);
   product = await startTestProduct({ crmUrl: proxy.url, redisUrl: redis.url });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await worker?.close(1000);
@@ -325,7 +325,7 @@ describe('account health in a scoring run, written back to the CRM', () => {
       expect(['low', 'medium', 'high']).toContain(props.churn_risk_tier);
       expect(props.churn_risk_reasons).toBeTruthy();
     }
-  }, 150_000);
+  }, 300_000);
 
   it('gives each company its risk from known contact scores and its signals, tiered by rank', async () => {
     await updatePortalSettings(

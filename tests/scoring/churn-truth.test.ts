@@ -311,7 +311,7 @@ describe('the churn rule against the CRM', () => {
     expect(tier.options.map((o) => o.value)).toEqual(['low', 'medium', 'high', 'churned', 'prospect']);
     expect(leaving.properties.churn_risk_tier).toBe('churned');
     expect(leaving.properties.churn_risk_score).toBe('');
-  }, 150_000);
+  }, 300_000);
 
   it('a customer who left and came back is active again and scored from the return', async () => {
     const SEED_BACK = 2;
@@ -328,5 +328,5 @@ describe('the churn rule against the CRM', () => {
     expect(view.status).toBe('scored');
     expect(view.customer!.status).toBe('active');
     expect(Math.abs(Date.parse(view.customer!.since!) - returned.getTime())).toBeLessThan(1000);
-  }, 180_000);
+  }, 300_000);
 });

@@ -31,7 +31,7 @@ let portalId: number;
 
 beforeAll(async () => {
   harness = await startSalesforceHarness();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await worker?.close(1000);
@@ -62,9 +62,10 @@ describe('the scoring cycle on a Salesforce org', () => {
     const truth = org.truth;
     const active = [...truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.contactsScored).toBe(active);
-    expect(run.written).toBe(CONTACTS);
+    // Every contact the org holds (the generated history merged or deleted a few).
     const all = contacts();
-    expect(all).toHaveLength(CONTACTS);
+    expect(all.length).toBeGreaterThan(CONTACTS * 0.95);
+    expect(run.written).toBe(all.length);
     for (const contact of all) {
       const t = truth.get(contact.Id);
       const expected = !t ? 'prospect' : t.churnVisibleAt !== null ? 'churned' : null;
@@ -118,5 +119,5 @@ describe('the scoring cycle on a Salesforce org', () => {
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.summary.scored).toBe(active);
     expect(compositeWrites() - before).toBe(0);
-  }, 200_000);
+  }, 300_000);
 });

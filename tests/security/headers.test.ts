@@ -105,5 +105,5 @@ describe('the built dashboard under its Content-Security-Policy', () => {
     await page.goto(`${url()}/app/at-risk`);
     await page.locator('table tbody tr').first().waitFor({ timeout: 30_000 });
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

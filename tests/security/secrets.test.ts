@@ -32,7 +32,7 @@ const cycleDone = (trigger: string) =>
   waitUntil(async () => {
     const run = await latestRunProgress(product.ctx.db.db, portalId);
     return run?.trigger === trigger && (run.status === 'succeeded' || run.status === 'failed');
-  }, 240_000);
+  }, 300_000);
 
 beforeAll(async () => {
   redis = await startEmbeddedRedis();

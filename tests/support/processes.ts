@@ -41,7 +41,7 @@ export function spawnProcess(command: string, args: string[], env: Record<string
     child,
     output: () => output,
     exited: () => exit,
-    waitFor: (pattern, timeoutMs = 30_000) =>
+    waitFor: (pattern, timeoutMs = 120_000) =>
       new Promise((resolveMatch, reject) => {
         const check = () => {
           const match = output.match(pattern);
@@ -94,7 +94,7 @@ export function isRunning(pid: number): boolean {
 
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

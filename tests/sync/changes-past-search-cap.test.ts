@@ -118,5 +118,5 @@ describe('an incremental sync past the 10,000 results a search pages through', (
     expect(searches.length).toBeLessThanOrEqual(floor + 5);
     // Associations are read for up to 1,000 changed records a call.
     expect(associationReads.length).toBeLessThanOrEqual(Math.ceil(CHANGES / 1000) + 1);
-  }, 120_000);
+  }, 300_000);
 });

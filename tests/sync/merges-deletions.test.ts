@@ -159,7 +159,7 @@ describe('the sync follows merges and GDPR deletions', () => {
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
-  }, 120_000);
+  }, 300_000);
 
   it('a merge between two syncs moves scores, actions and data to the survivor, once', async () => {
     const survivor = customerWithHistory();
@@ -230,7 +230,7 @@ describe('the sync follows merges and GDPR deletions', () => {
       .where('contact_id', 'in', [survivor, merged])
       .execute();
     expect(again).toHaveLength(5);
-  }, 120_000);
+  }, 300_000);
 
   it('a GDPR deletion between two syncs removes the contact and its texts from the warehouse', async () => {
     const forgotten = customerWithHistory();
@@ -271,5 +271,5 @@ describe('the sync follows merges and GDPR deletions', () => {
     // The other contacts are all still there, and a further sync erases nothing more.
     const again = await syncPortal(deps(), portalId, 'full');
     expect(again.find((r) => r.type === 'contacts')?.erased).toBeUndefined();
-  }, 120_000);
+  }, 300_000);
 });

@@ -115,5 +115,5 @@ describe('a sync interrupted by a killed worker', () => {
       await queues.close();
       if (embedded) await db?.close();
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -115,7 +115,7 @@ beforeAll(async () => {
       .where('portal_id', '=', portalId)
       .execute();
     return cursors.length === 6 && cursors.every((c) => c.full_sync_completed_at !== null);
-  }, 30_000);
+  }, 300_000);
 }, 300_000);
 
 afterAll(async () => {

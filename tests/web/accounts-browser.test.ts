@@ -65,7 +65,7 @@ beforeAll(async () => {
       consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -88,7 +88,7 @@ beforeAll(async () => {
   await page.locator('select[name=portalId]').selectOption(String(HUB));
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

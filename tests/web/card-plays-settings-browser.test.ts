@@ -263,7 +263,7 @@ describe('who may start plays from the card, on the Settings page', () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('plays_not_allowed');
-  }, 60_000);
+  }, 300_000);
 
   it('gives the plays back to every user without asking', async () => {
     await openSettings();
@@ -384,7 +384,7 @@ describe('who may start plays from the card, on the Settings page', () => {
     await plays().getByRole('button', { name: 'Try again' }).click();
     await role('Customer Success Manager').waitFor();
     await expect(plays().getByRole('alert').count()).resolves.toBe(0);
-  }, 60_000);
+  }, 300_000);
 
   it('fits a phone screen', async () => {
     await page.setViewportSize(PHONE);

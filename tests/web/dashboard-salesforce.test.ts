@@ -46,7 +46,7 @@ describe('the dashboard of a Salesforce org', () => {
     const page = await fetch(first!.crmUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<th>Churn_Risk_Tier__c</th><td>high</td>');
-  }, 240_000);
+  }, 300_000);
 
   it('refuses a user of an org where the app is not installed', async () => {
     const other = harness.sandbox.store.createOrg({ name: 'Not installed' });

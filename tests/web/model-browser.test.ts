@@ -77,7 +77,7 @@ beforeAll(async () => {
   await page.locator('select[name=portalId]').selectOption(String(HUB));
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.locator('h1').first().waitFor();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

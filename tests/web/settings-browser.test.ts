@@ -385,7 +385,7 @@ describe.each([
     expect(reset.churnRule).toEqual({ kind: 'lifecycle_stage', renewalLost: true });
     expect(reset.schedule).toEqual({ day: 'monday', hour: 6, timeZone: 'UTC' });
     await expectReadable(`settings saved, ${name}`, [/settings-effect\.saved/]);
-  }, 90_000);
+  }, 300_000);
 
   it('names each page in the title, and every badge, button and link reads at AA contrast', async () => {
     await page.goto(`${product.url}/app/`);
@@ -424,5 +424,5 @@ describe.each([
     ]);
     // Only the refusals the tests asked for were logged.
     expect(consoleErrors.filter((m) => !/status of 400 .*\/portals\/\d+\/settings\)/.test(m))).toEqual([]);
-  }, 90_000);
+  }, 300_000);
 });

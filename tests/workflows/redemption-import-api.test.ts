@@ -101,7 +101,7 @@ describe('a redemptions CSV from billing', () => {
     // The first report of a code wins: the value of its first row, not of the repeat at the end.
     expect((await offerState(codes[0]!)).redeemed_value).toBe(17);
     for (const code of codes) expect((await offerState(code)).redeemed_at).not.toBeNull();
-  }, 180_000);
+  }, 300_000);
 
   it('with a bad row deep in the file is refused with its line, and changes nothing', async () => {
     const code = await issueOffer(db(), running.portalId, 'Import');

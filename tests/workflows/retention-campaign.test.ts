@@ -285,7 +285,7 @@ describe('a retention offer campaign with a 20 % holdout', () => {
   beforeAll(async () => {
     highRisk = riskiestCustomers(store.portal(HUB)!, HIGH_RISK);
     enrollments = await runOfferCampaign(HUB, highRisk);
-  }, 90_000);
+  }, 300_000);
 
   it('enrols every high-tier contact and holds out 15–25 % of them as control', () => {
     expect(enrollments.map((e) => e.objectId).sort()).toEqual([...highRisk].sort());
@@ -426,7 +426,7 @@ describe('a retention offer campaign with a 20 % holdout', () => {
       .find((c) => c.campaignId === CAMPAIGN)!
       .windows.find((w) => w.days === 90)!;
     expect(earlyNinety).toMatchObject({ pending: HIGH_RISK, uplift: null, ci95: null });
-  }, 60_000);
+  }, 300_000);
 
   it('offers redeemed through the API or a CSV import count in the report, with the cost per saved customer', async () => {
     const base = `${product.url}/api/v1/portals/${portalIds.get(HUB)}/offers`;
@@ -470,7 +470,7 @@ describe('a retention offer campaign with a 20 % holdout', () => {
     expect(ninety.treatment.observed + ninety.control.observed).toBe(150);
     expect(ninety.ci95!.low).toBeLessThan(0);
     expect(ninety.ci95!.high).toBeGreaterThan(0);
-  }, 90_000);
+  }, 300_000);
 });
 
 describe('a feedback request', () => {
@@ -552,7 +552,7 @@ describe('a feedback request', () => {
     );
     expect(features!.values).toMatchObject({ nps_last: 2, nps_detractor_count: expect.any(Number) });
     expect(features!.values.feedback_sentiment_mean).not.toBeNull();
-  }, 30_000);
+  }, 300_000);
 });
 
 describe('actions performed from outside a workflow', () => {

@@ -115,7 +115,7 @@ describe('HubSpot: a check-in ticket whose create answer is lost', () => {
     );
     expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
     portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await product?.close();
@@ -219,7 +219,7 @@ describe('Salesforce: a check-in case whose create answer is lost', () => {
         projectDir,
       },
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await harness?.stop();
@@ -239,7 +239,7 @@ describe('Salesforce: a check-in case whose create answer is lost', () => {
       status: 'completed',
       outputs: { ticket_id: opened!.Id },
     });
-  }, 60_000);
+  }, 300_000);
 
   it('creates the key field through the Tooling API in an org whose package predates it', async () => {
     const older = await harness.installOrg(1);
@@ -256,7 +256,7 @@ describe('Salesforce: a check-in case whose create answer is lost', () => {
     expect(await actionRow(harness.product, actionId)).toMatchObject({
       outputs: { ticket_id: opened[0]!.Id },
     });
-  }, 60_000);
+  }, 300_000);
 
   it(
     'ends with one case, on the contact, whose id the action keeps, after the answers were lost and the job ran again',

@@ -110,7 +110,7 @@ describe('HubSpot: a replayed check-in finds its ticket closed and leaves it clo
     );
     expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
     portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await product?.close();
@@ -171,7 +171,7 @@ describe('Salesforce: a replayed check-in finds its case closed and leaves it cl
     harness = await startSalesforceHarness();
     installed = await harness.installOrg(1);
     [contactId] = (await installed.sandbox.recordIds('contacts')) as [string];
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await harness?.stop();
@@ -191,5 +191,5 @@ describe('Salesforce: a replayed check-in finds its case closed and leaves it cl
     expect(await ticketIdOf(harness.product, actionId)).toBe(opened!.Id);
     expect(casesOf(contactId)).toHaveLength(1);
     expect(casesOf(contactId)[0]!.fields).toMatchObject({ Status: 'Closed', IsClosed: true });
-  }, 60_000);
+  }, 300_000);
 });
