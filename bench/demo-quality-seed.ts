@@ -2,7 +2,8 @@
  * One seed of bench/demo-quality.ts: a fresh sandbox portal, the product installed on it like
  * `npm run demo` (usage streamed in while the first sync runs), its first cycle awaited; then the
  * active model's figures as the Model page shows them, the written scores against the sandbox's
- * hidden truth, and a logistic regression fitted on the model's own training rows as a baseline.
+ * hidden truth (who leaves in the next 90 days, `churnsWithin90Days`), and a logistic regression
+ * fitted on the model's own training rows as a baseline.
  * Everything it starts is closed before it returns.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,7 +20,6 @@ import { featuresOfContacts } from '../server/features/build/build-features.js';
 import { loadContacts } from '../server/features/build/contact-chunks.js';
 import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
-import { weightedRocAuc } from '../server/model/metrics.js';
 import type { TrainingMetrics } from '../server/model/model.js';
 import type { OutOfTimeCheck } from '../server/model/out-of-time.js';
 import { SeededRandom } from '../server/model/random.js';
@@ -58,6 +58,11 @@ export interface LogisticBaseline {
   hiddenTruth: number;
 }
 
+export interface LabelFigure {
+  rocAuc: number;
+  churners: number;
+}
+
 export interface SeedQuality {
   seed: number;
   /** Wall time from the install to the first cycle's end. */
@@ -74,14 +79,16 @@ export interface SeedQuality {
     outOfTime: OutOfTimeCheck | null;
   };
   hiddenTruth: {
-    /** The written `churn_risk_score` (whole percents, so ties) against the truth. */
+    /** The written `churn_risk_score` (whole percents, so ties) against who leaves in the next 90 days. */
     written: number;
     /** The active model's unrounded probabilities on the same contacts, recomputed here. */
     unrounded: number;
-    /** Expected ROC-AUC when customers who have not decided yet churn with their latent risk. */
-    expected: number;
     churners: number;
     customers: number;
+    /** The written score against who had decided already by the end of the history (a subset). */
+    alreadyDecided: LabelFigure;
+    /** The written score against whose churn the CRM shows within the 90 days (the product's label). */
+    shownWithin90Days: LabelFigure;
     /** Scored contacts the truth calls prospects or visibly churned (should be none). */
     notActive: number;
     /** Active customers by the truth that got no score (should be none). */
@@ -99,7 +106,7 @@ export async function measureSeed(seed: number, contacts: number, multiplier: nu
   });
   try {
     const portal = sandbox.store.portal(HUB)!;
-    generatePortal(portal, { contacts, seed });
+    const { to: now } = generatePortal(portal, { contacts, seed });
     const product = await startTestProduct({
       crmUrl: sandbox.url,
       redisUrl: redis.url,
@@ -122,7 +129,7 @@ export async function measureSeed(seed: number, contacts: number, multiplier: nu
       await firstCycle(db, portalId);
       const cycleSeconds = (performance.now() - started) / 1000;
       await worker.close(1000);
-      const measured = await measurePortal(db, portalId, portal);
+      const measured = await measurePortal(db, portalId, portal, now);
       return { seed, cycleSeconds, ...measured };
     } finally {
       await product.close();
@@ -149,6 +156,7 @@ async function measurePortal(
   db: Kysely<Database>,
   portalId: number,
   crm: PortalData,
+  now: Date,
 ): Promise<Omit<SeedQuality, 'seed' | 'cycleSeconds'>> {
   // What GET /api/v1/portals/:id/model answers, i.e. what the Model page shows.
   const report = await loadModelReport(db, portalId);
@@ -172,14 +180,26 @@ async function measurePortal(
       SCORED_TIERS.has(c.properties.churn_risk_tier ?? '') &&
       c.properties.churn_risk_score !== '',
   );
-  // Their hidden truth: a churner has decided to leave by the end of the generated history while
-  // the CRM does not show it yet (`churnVisibleAt` null). The generator makes a churn visible 14 to
-  // 56 days after the decision, so each of them leaves, visibly, within the next 90 days. Customers
-  // who would only decide later in those 90 days are not simulated and count as stayers here;
-  // `expected` below gives them the chance their latent annual risk implies instead.
+  // Their hidden truth: a churner leaves in the 90 days after the end of the generated history,
+  // having decided already while the CRM does not show it yet, or deciding within those days as
+  // the generator's churn process, continued past the end, has it. Beside it, the part of it that
+  // had decided already, and whose churn the CRM shows within the 90 days (a churn shows 14 to 56
+  // days after the decision, so late deciders show only after the horizon).
   const truths = scored.map((c) => crm.truth.get(c.id));
-  const labels = truths.map((t) => t !== undefined && t.churnDecidedAt !== null);
+  const labels = truths.map((t) => t?.churnsWithin90Days === true);
+  const decided = truths.map((t) => t !== undefined && t.churnDecidedAt !== null);
+  const horizonEnd = now.getTime() + HORIZON_DAYS * 86_400_000;
+  const shown = truths.map(
+    (t) =>
+      t !== undefined &&
+      ((t.churnDecidedAt !== null && t.churnVisibleAt === null) ||
+        (t.forwardVisibleAt != null && t.forwardVisibleAt.getTime() <= horizonEnd)),
+  );
   const written = scored.map((c) => Number(c.properties.churn_risk_score));
+  const figure = (churned: boolean[]): LabelFigure => ({
+    rocAuc: rocAuc(written, churned),
+    churners: churned.filter(Boolean).length,
+  });
   const scoredIds = new Set(scored.map((c) => c.id));
   const activeByTruth = [...crm.truth.values()].filter((t) => t.churnVisibleAt === null);
 
@@ -192,9 +212,6 @@ async function measurePortal(
     { features: portalFeatureSpec() },
   );
   const probabilities = await predictProbabilities(loaded.model, dataset);
-  const chance = truths.map((t) =>
-    t === undefined ? 0 : t.churnDecidedAt !== null ? 1 : 1 - Math.pow(1 - t.risk, HORIZON_DAYS / 365),
-  );
   const logistic = loaded.isStarter ? null : await logisticBaseline(db, portalId, loaded.model);
   return {
     model: {
@@ -209,9 +226,10 @@ async function measurePortal(
     hiddenTruth: {
       written: rocAuc(written, labels),
       unrounded: rocAuc([...probabilities], labels),
-      expected: weightedRocAuc(probabilities, { churner: chance, stayer: chance.map((q) => 1 - q) }),
       churners: labels.filter(Boolean).length,
       customers: labels.length,
+      alreadyDecided: figure(decided),
+      shownWithin90Days: figure(shown),
       notActive: truths.filter((t) => t === undefined || t.churnVisibleAt !== null).length,
       unscored: activeByTruth.filter((t) => !scoredIds.has(t.contactId)).length,
     },

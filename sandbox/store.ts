@@ -93,6 +93,21 @@ export interface HiddenTruth {
   /** The generator's latent churn propensity in [0, 1] at the end of the simulation. */
   risk: number;
   drivers: Record<string, number>;
+  /**
+   * The generator's churn process continued for 90 days past the end of the history, recorded
+   * nowhere in the CRM: when a customer still undecided at the end would decide to leave within
+   * them, else null (also null for one who had decided already). Absent for truths that were not
+   * simulated (the RavenStack data).
+   */
+  forwardDecisionAt?: Date | null;
+  /** When the CRM would show that forward decision (14 to 56 days after it), else null. */
+  forwardVisibleAt?: Date | null;
+  /**
+   * Whether the customer leaves in the 90 days after the end of the history: decided already while
+   * the CRM does not show it yet, or deciding within those days (`forwardDecisionAt`). The
+   * prediction target of an active customer's score.
+   */
+  churnsWithin90Days?: boolean;
 }
 
 export interface Association {

@@ -1,10 +1,11 @@
 /**
  * Fills a portal with seeded synthetic customers over a window ending at `now`: companies and
  * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
- * by the hidden process in churn-process.ts and recorded in `portal.truth` only; the portal's
- * owners (owners.ts) share the companies and consumers among them; some tickets and renewals are
- * filed in the portal's custom pipelines (pipelines.ts); a few contacts are merged into another
- * or deleted for privacy during the history (merges.ts).
+ * by the hidden process in churn-process.ts and recorded in `portal.truth` only, where the process
+ * also runs on for 90 days past `now` (forward-truth.ts); the portal's owners (owners.ts) share the
+ * companies and consumers among them; some tickets and renewals are filed in the portal's custom
+ * pipelines (pipelines.ts); a few contacts are merged into another or deleted for privacy during
+ * the history (merges.ts).
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -16,6 +17,7 @@ import { generateOwners } from './owners.js';
 import { applyMergesAndDeletions, type PortalUpkeep } from './merges.js';
 import { addCustomPipelines } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
+import { continueChurnProcess } from './forward-truth.js';
 import { Random } from './random.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
 import {
@@ -58,7 +60,16 @@ const BUSINESS_SHARE = 0.7;
 const PROGRESS_EVERY = 1000;
 
 /** Streams drawn from a seed: one for the portal's shape, then per company, contact and wording. */
-const STREAM = { portal: 0, company: 1, contact: 2, wording: 3, owners: 4, pipelines: 5, upkeep: 6 } as const;
+const STREAM = {
+  portal: 0,
+  company: 1,
+  contact: 2,
+  wording: 3,
+  owners: 4,
+  pipelines: 5,
+  upkeep: 6,
+  forward: 7,
+} as const;
 
 function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
@@ -116,6 +127,10 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     counts.usageEvents += serial;
     writeCustomer(target, wording, profile, company, story);
     const visible = story.visibleAt !== null && story.visibleAt < now;
+    const forward =
+      story.atNow === null
+        ? { decidedAt: null, visibleAt: null }
+        : continueChurnProcess(new Random(seed, STREAM.forward, index), profile, story.atNow, now);
     portal.truth.set(contactId, {
       contactId,
       churned: story.decidedAt !== null,
@@ -123,6 +138,9 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       churnVisibleAt: visible ? new Date(story.visibleAt!) : null,
       risk: story.risk,
       drivers: story.drivers,
+      forwardDecisionAt: forward.decidedAt === null ? null : new Date(forward.decidedAt),
+      forwardVisibleAt: forward.visibleAt === null ? null : new Date(forward.visibleAt),
+      churnsWithin90Days: (story.decidedAt !== null && !visible) || forward.decidedAt !== null,
     });
     summary.customers++;
     if (story.decidedAt !== null) summary.churnDecided++;

@@ -44,6 +44,19 @@ export interface Story {
   visibleAt: number | null;
   risk: number;
   drivers: Record<string, number>;
+  /** Where an undecided customer's process stands at `now`, to continue it (forward-truth.ts). */
+  atNow: ProcessAtNow | null;
+}
+
+/** The hidden state an undecided customer's weekly process carries from one week to the next. */
+export interface ProcessAtNow {
+  state: RiskState;
+  /** The start of the first week not simulated. */
+  nextWeek: number;
+  onboardingQuality: number;
+  lastRenewalReminder: number;
+  /** Tickets still open at `now`, with the time each will close. */
+  openTickets: { createdAt: number; closedAt: number }[];
 }
 
 export type UsageSink = (
@@ -66,7 +79,7 @@ export const FEATURES = [
 
 const CHECK_INS: readonly OutgoingKind[] = ['check_in', 'feature_news', 'webinar', 'usage_tips'];
 
-function priorityFor(rng: Random, tone: Tone): Priority {
+export function priorityFor(rng: Random, tone: Tone): Priority {
   if (tone === 'angry')
     return rng.weighted<Priority>([
       ['URGENT', 3],
@@ -89,7 +102,7 @@ function priorityFor(rng: Random, tone: Tone): Priority {
 }
 
 /** Weeks until the next contract anniversary (annual billing only). */
-function weeksToRenewal(profile: CustomerProfile, t: number): number | null {
+export function weeksToRenewal(profile: CustomerProfile, t: number): number | null {
   if (profile.billing !== 'annual') return null;
   const year = 365.25 * DAY_MS;
   const next = profile.since + Math.ceil((t - profile.since) / year) * year;
@@ -111,6 +124,7 @@ export function simulateCustomer(
     visibleAt: null,
     risk: 0,
     drivers: {},
+    atNow: null,
   };
   const state: RiskState = {
     baseEngagement: profile.baseEngagement,
@@ -131,8 +145,10 @@ export function simulateCustomer(
   let cancelTicketPending = rng.chance(0.35);
   let nextSurvey = profile.since + rng.int(6, 12) * WEEK_MS;
   let lastRenewalReminder = -Infinity;
+  const openTickets: ProcessAtNow['openTickets'] = [];
 
-  for (let t = Math.max(windowStart, profile.since); t < now; t += WEEK_MS) {
+  let t = Math.max(windowStart, profile.since);
+  for (; t < now; t += WEEK_MS) {
     state.tenureWeeks = (t - profile.since) / WEEK_MS;
     state.weeksToRenewal = weeksToRenewal(profile, t);
     const decided = story.decidedAt !== null;
@@ -187,6 +203,7 @@ export function simulateCustomer(
       const reopened = rng.chance(tone === 'angry' ? 0.22 : 0.08) ? rng.int(1, 2) : 0;
       const createdAt = t + rng.next() * span;
       const closedAt = createdAt + hours * 3_600_000 * (1 + 0.6 * reopened);
+      if (closedAt >= now) openTickets.push({ createdAt, closedAt });
       story.tickets.push({
         createdAt,
         closedAt: closedAt < now ? closedAt : null,
@@ -256,6 +273,7 @@ export function simulateCustomer(
   if (story.decidedAt === null) {
     story.drivers = riskDrivers(state);
     story.risk = annualised(lastProbability);
+    story.atNow = { state, nextWeek: t, onboardingQuality, lastRenewalReminder, openTickets };
   }
   if (story.visibleAt !== null && story.visibleAt + 2 * DAY_MS < now) {
     story.emails.push({
@@ -286,5 +304,14 @@ export function simulateProspect(rng: Random, profile: CustomerProfile, now: num
       reply: null,
     });
   }
-  return { emails, tickets: [], feedback: [], decidedAt: null, visibleAt: null, risk: 0, drivers: {} };
+  return {
+    emails,
+    tickets: [],
+    feedback: [],
+    decidedAt: null,
+    visibleAt: null,
+    risk: 0,
+    drivers: {},
+    atNow: null,
+  };
 }
