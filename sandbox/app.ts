@@ -7,6 +7,8 @@
 import express from 'express';
 import type { SandboxStore } from './store.js';
 import { createAdminRouter } from './http/admin.js';
+import { createAssociationLabelsRouter } from './http/association-labels.js';
+import { createAssociationRemovalsRouter } from './http/association-removals.js';
 import { createAssociationsRouter } from './http/associations.js';
 import { createBatchRouter } from './http/batch.js';
 import { createGdprDeleteRouter } from './http/gdpr-delete.js';
@@ -77,6 +79,8 @@ export function createSandboxApp(store: SandboxStore, options: SandboxOptions = 
   app.use(createMergeRouter(guard));
   app.use(createGdprDeleteRouter(guard));
   app.use(createAssociationsRouter(guard));
+  app.use(createAssociationRemovalsRouter(guard));
+  app.use(createAssociationLabelsRouter(guard));
   app.use(createObjectsRouter(guard));
   app.use(createPropertiesRouter(guard));
   app.use(createOwnersRouter(guard));

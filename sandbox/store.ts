@@ -110,11 +110,34 @@ export interface HiddenTruth {
   churnsWithin90Days?: boolean;
 }
 
+/**
+ * One type of one association, seen from its `from` record: a pair of records holds one entry per
+ * type (a contact's primary company is linked by both the primary type and the unlabeled one).
+ */
 export interface Association {
   toId: string;
   typeId: number;
   category: 'HUBSPOT_DEFINED' | 'USER_DEFINED';
   label: string | null;
+}
+
+/** An association type between two object types, with the type HubSpot keeps the other way. */
+export interface AssociationTypeDefinition {
+  category: Association['category'];
+  typeId: number;
+  inverseTypeId: number;
+  label: string | null;
+  /** The v3 name (`contact_to_company_unlabeled`), or the label's internal name. */
+  name: string;
+}
+
+/** A label a portal defined between two object types (`…/labels`), and its inverse. */
+export interface UserAssociationLabel {
+  typeId: number;
+  inverseTypeId: number;
+  name: string;
+  label: string;
+  inverseLabel: string | null;
 }
 
 /** A change to a CRM record, as webhooks and the workflow engine see it. */
@@ -231,6 +254,9 @@ export class PortalData {
   readonly objects = new Map<ObjectType, Map<string, CrmRecord>>();
   /** key `${fromType}:${fromId}:${toType}` → associations in creation order. */
   readonly associations = new Map<string, Association[]>();
+  /** Labels the portal defined, by `${fromType}:${toType}` as they were created. */
+  readonly associationLabels = new Map<string, UserAssociationLabel[]>();
+  private nextLabelTypeId = FIRST_USER_DEFINED_TYPE_ID;
   readonly properties = new Map<ObjectType, Map<string, PropertyDefinition>>();
   readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
   /** Archived properties by name: no longer readable or writable, listed with `archived=true`. */
@@ -557,11 +583,8 @@ export class PortalData {
         const back = this.associationsOf(otherType, link.toId, type).find((a) => a.toId === fromId);
         this.unlink(otherType, link.toId, type, fromId);
         if (otherType === type && link.toId === toId) continue;
-        this.addAssociation(`${type}:${toId}:${otherType}`, { toId: link.toId, typeId: link.typeId });
-        this.addAssociation(`${otherType}:${link.toId}:${type}`, {
-          toId,
-          typeId: back?.typeId ?? link.typeId,
-        });
+        this.addAssociation(`${type}:${toId}:${otherType}`, link);
+        this.addAssociation(`${otherType}:${link.toId}:${type}`, { ...(back ?? link), toId });
       }
       this.associations.delete(key);
     }
@@ -591,6 +614,7 @@ export class PortalData {
     for (const listener of this.changeListeners) listener({ ...change, portalId: this.portalId, source });
   }
 
+  /** Links two records by their default (unlabeled) type: `typeIds` is [from → to, to → from]. */
   associate(
     fromType: ObjectType,
     fromId: string,
@@ -598,22 +622,287 @@ export class PortalData {
     toId: string,
     typeIds: [number, number],
   ): void {
-    this.addAssociation(`${fromType}:${fromId}:${toType}`, { toId, typeId: typeIds[0] });
-    this.addAssociation(`${toType}:${toId}:${fromType}`, { toId: fromId, typeId: typeIds[1] });
+    this.addAssociation(`${fromType}:${fromId}:${toType}`, defaultEntry(toId, typeIds[0]));
+    this.addAssociation(`${toType}:${toId}:${fromType}`, defaultEntry(fromId, typeIds[1]));
   }
 
   associationsOf(fromType: ObjectType, fromId: string, toType: ObjectType): Association[] {
     return this.associations.get(`${fromType}:${fromId}:${toType}`) ?? [];
   }
 
-  private addAssociation(key: string, { toId, typeId }: { toId: string; typeId: number }): void {
-    const association: Association = { toId, typeId, category: 'HUBSPOT_DEFINED', label: null };
+  /** Every type the portal can link `fromType` to `toType` by: HubSpot's, then its own labels. */
+  associationTypesBetween(fromType: ObjectType, toType: ObjectType): AssociationTypeDefinition[] {
+    const own = (this.associationLabels.get(`${fromType}:${toType}`) ?? []).map((label) => ({
+      category: 'USER_DEFINED' as const,
+      typeId: label.typeId,
+      inverseTypeId: label.inverseTypeId,
+      label: label.label,
+      name: label.name,
+    }));
+    const inverse = (this.associationLabels.get(`${toType}:${fromType}`) ?? []).map((label) => ({
+      category: 'USER_DEFINED' as const,
+      typeId: label.inverseTypeId,
+      inverseTypeId: label.typeId,
+      label: label.inverseLabel ?? label.label,
+      name: label.name,
+    }));
+    return [...hubspotDefinedTypes(fromType, toType), ...own, ...inverse];
+  }
+
+  /** Defines a label between two object types (and its inverse); returns it with its type ids. */
+  defineAssociationLabel(
+    fromType: ObjectType,
+    toType: ObjectType,
+    label: Omit<UserAssociationLabel, 'typeId' | 'inverseTypeId'>,
+  ): UserAssociationLabel {
+    const typeId = this.nextLabelTypeId++;
+    // A label between records of one type is its own inverse unless it names another.
+    const inverseTypeId =
+      fromType === toType && label.inverseLabel === null ? typeId : this.nextLabelTypeId++;
+    const defined = { ...label, typeId, inverseTypeId };
+    const key = `${fromType}:${toType}`;
+    this.associationLabels.set(key, [...(this.associationLabels.get(key) ?? []), defined]);
+    return defined;
+  }
+
+  /** The label the portal defined with `typeId` from `fromType` to `toType`, and where it is kept. */
+  userLabelOf(fromType: ObjectType, toType: ObjectType, typeId: number): UserAssociationLabel | undefined {
+    return (this.associationLabels.get(`${fromType}:${toType}`) ?? []).find((l) => l.typeId === typeId);
+  }
+
+  /** Renames a label the portal defined (and its inverse), on the associations that hold it too. */
+  relabelAssociationType(
+    fromType: ObjectType,
+    toType: ObjectType,
+    typeId: number,
+    label: string,
+    inverseLabel: string | null,
+  ): void {
+    const defined = this.userLabelOf(fromType, toType, typeId);
+    if (!defined) return;
+    defined.label = label;
+    if (inverseLabel !== null) defined.inverseLabel = inverseLabel;
+    const rename = (from: ObjectType, to: ObjectType, id: number, text: string) => {
+      for (const [key, list] of this.associations) {
+        if (!key.startsWith(`${from}:`) || !key.endsWith(`:${to}`)) continue;
+        for (const a of list) if (a.category === 'USER_DEFINED' && a.typeId === id) a.label = text;
+      }
+    };
+    rename(fromType, toType, defined.typeId, label);
+    if (defined.inverseTypeId !== defined.typeId || fromType !== toType)
+      rename(toType, fromType, defined.inverseTypeId, defined.inverseLabel ?? label);
+  }
+
+  /**
+   * Deletes a label the portal defined, with every association of that type (both directions);
+   * the records stay linked by their other types.
+   */
+  removeAssociationLabel(fromType: ObjectType, toType: ObjectType, typeId: number): void {
+    const key = `${fromType}:${toType}`;
+    const label = this.userLabelOf(fromType, toType, typeId);
+    if (!label) return;
+    this.associationLabels.set(
+      key,
+      (this.associationLabels.get(key) ?? []).filter((l) => l.typeId !== typeId),
+    );
+    const strip = (from: ObjectType, to: ObjectType, id: number) => {
+      for (const [listKey, list] of this.associations) {
+        if (!listKey.startsWith(`${from}:`) || !listKey.endsWith(`:${to}`)) continue;
+        const kept = list.filter((a) => !(a.category === 'USER_DEFINED' && a.typeId === id));
+        if (kept.length !== list.length) this.associations.set(listKey, kept);
+      }
+    };
+    strip(fromType, toType, label.typeId);
+    strip(toType, fromType, label.inverseTypeId);
+  }
+
+  /**
+   * Adds types to the association of two records (creating it), each with its inverse, as HubSpot
+   * does: every association also holds the default type, and a primary company replaces the
+   * contact's former primary one, with `associatedcompanyid` following it. Both records count as
+   * modified at `at`. `types` must come from `associationTypesBetween(fromType, toType)`.
+   */
+  addAssociationTypes(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    types: readonly AssociationTypeDefinition[],
+    at: Date,
+    source = CRM_SOURCE,
+  ): void {
+    const all = [...hubspotDefinedTypes(fromType, toType).filter((t) => t.label === null), ...types];
+    for (const type of all) {
+      this.addAssociation(`${fromType}:${fromId}:${toType}`, entryOf(toId, type));
+      const back = this.associationTypesBetween(toType, fromType).find(
+        (t) => t.category === type.category && t.typeId === type.inverseTypeId,
+      );
+      if (back) this.addAssociation(`${toType}:${toId}:${fromType}`, entryOf(fromId, back));
+    }
+    const primary = all.find((type) => isPrimaryCompanyType(fromType, toType, type));
+    if (primary) {
+      const [contactId, companyId] = fromType === 'contacts' ? [fromId, toId] : [toId, fromId];
+      for (const link of this.associationsOf('contacts', contactId, 'companies')) {
+        if (link.toId !== companyId && link.typeId === PRIMARY_COMPANY_TYPE_IDS[0]) {
+          this.dropTypes('contacts', contactId, 'companies', link.toId, [PRIMARY_COMPANY_TYPE_IDS[0]]);
+          this.updateRecord('companies', link.toId, {}, at, source);
+        }
+      }
+      this.updateRecord('contacts', contactId, { associatedcompanyid: companyId }, at, source);
+      this.updateRecord('companies', companyId, {}, at, source);
+      return;
+    }
+    this.touchBoth(fromType, fromId, toType, toId, at, source);
+  }
+
+  /**
+   * Removes types from the association of two records; removing its default type removes the
+   * association. A contact whose primary company goes loses its `associatedcompanyid`.
+   */
+  removeAssociationTypes(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    typeIds: readonly number[] | 'all',
+    at: Date,
+    source = CRM_SOURCE,
+  ): void {
+    const held = this.associationsOf(fromType, fromId, toType).filter((a) => a.toId === toId);
+    if (held.length === 0) return;
+    const defaults = new Set(
+      hubspotDefinedTypes(fromType, toType)
+        .filter((t) => t.label === null)
+        .map((t) => t.typeId),
+    );
+    const removed =
+      typeIds === 'all' || typeIds.some((id) => defaults.has(id)) ? held.map((a) => a.typeId) : [...typeIds];
+    const lostPrimary = held.some(
+      (a) => removed.includes(a.typeId) && isPrimaryCompanyType(fromType, toType, a),
+    );
+    this.dropTypes(fromType, fromId, toType, toId, removed);
+    if (lostPrimary) {
+      const contactId = fromType === 'contacts' ? fromId : toId;
+      this.updateRecord('contacts', contactId, { associatedcompanyid: null }, at, source);
+      this.updateRecord('companies', fromType === 'contacts' ? toId : fromId, {}, at, source);
+      return;
+    }
+    this.touchBoth(fromType, fromId, toType, toId, at, source);
+  }
+
+  /** Removes types from one record's association (the inverse types from the other's). */
+  private dropTypes(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    typeIds: readonly number[],
+  ): void {
+    const forward = this.associationsOf(fromType, fromId, toType);
+    const gone = forward.filter((a) => a.toId === toId && typeIds.includes(a.typeId));
+    const inverse = new Set(
+      gone.map(
+        (a) =>
+          this.associationTypesBetween(fromType, toType).find(
+            (t) => t.category === a.category && t.typeId === a.typeId,
+          )?.inverseTypeId,
+      ),
+    );
+    this.keepOnly(`${fromType}:${fromId}:${toType}`, (a) => !(a.toId === toId && typeIds.includes(a.typeId)));
+    this.keepOnly(`${toType}:${toId}:${fromType}`, (a) => !(a.toId === fromId && inverse.has(a.typeId)));
+  }
+
+  private keepOnly(key: string, keep: (association: Association) => boolean): void {
+    const kept = (this.associations.get(key) ?? []).filter(keep);
+    if (kept.length > 0) this.associations.set(key, kept);
+    else this.associations.delete(key);
+  }
+
+  /** HubSpot's records change when their associations do; the sandbox shows that as a modification. */
+  private touchBoth(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    at: Date,
+    source: string,
+  ): void {
+    this.updateRecord(fromType, fromId, {}, at, source);
+    this.updateRecord(toType, toId, {}, at, source);
+  }
+
+  private addAssociation(key: string, association: Association): void {
     const list = this.associations.get(key);
     // Most records have one association each way: a literal array holds it without spare slots,
     // which matters for generated portals of a million records.
     if (!list) this.associations.set(key, [association]);
-    else if (!list.some((a) => a.toId === toId && a.typeId === typeId)) list.push(association);
+    else if (!list.some((a) => a.toId === association.toId && a.typeId === association.typeId))
+      list.push(association);
   }
+}
+
+function defaultEntry(toId: string, typeId: number): Association {
+  return { toId, typeId, category: 'HUBSPOT_DEFINED', label: null };
+}
+
+function entryOf(toId: string, type: AssociationTypeDefinition): Association {
+  return { toId, typeId: type.typeId, category: type.category, label: type.label };
+}
+
+/** Where the ids of labels a portal defines start, past every HubSpot-defined type id. */
+const FIRST_USER_DEFINED_TYPE_ID = 10_000;
+
+/** A contact's primary company, and the same link seen from the company (typeIds 1 and 2). */
+export const PRIMARY_COMPANY_TYPE_IDS: [number, number] = [1, 2];
+
+function isPrimaryCompanyType(
+  fromType: ObjectType,
+  toType: ObjectType,
+  type: Pick<Association, 'category' | 'typeId'>,
+): boolean {
+  if (type.category !== 'HUBSPOT_DEFINED') return false;
+  if (fromType === 'contacts' && toType === 'companies') return type.typeId === PRIMARY_COMPANY_TYPE_IDS[0];
+  return fromType === 'companies' && toType === 'contacts' && type.typeId === PRIMARY_COMPANY_TYPE_IDS[1];
+}
+
+const SINGULAR_NAMES: Record<ObjectType, string> = {
+  contacts: 'contact',
+  companies: 'company',
+  deals: 'deal',
+  tickets: 'ticket',
+  emails: 'email',
+  feedback_submissions: 'feedback_submission',
+};
+
+/**
+ * HubSpot's own types from one object type to another: the default (unlabeled) one, and between
+ * contacts and companies the primary one, which HubSpot labels "Primary".
+ */
+export function hubspotDefinedTypes(fromType: ObjectType, toType: ObjectType): AssociationTypeDefinition[] {
+  const forward = ASSOCIATION_TYPE_IDS[`${fromType}:${toType}`];
+  const backward = ASSOCIATION_TYPE_IDS[`${toType}:${fromType}`];
+  const pair = forward ?? (backward ? ([backward[1], backward[0]] as [number, number]) : undefined);
+  if (!pair) return [];
+  const name = `${SINGULAR_NAMES[fromType]}_to_${SINGULAR_NAMES[toType]}`;
+  const companyPair =
+    (fromType === 'contacts' && toType === 'companies') ||
+    (fromType === 'companies' && toType === 'contacts');
+  const unlabeled: AssociationTypeDefinition = {
+    category: 'HUBSPOT_DEFINED',
+    typeId: pair[0],
+    inverseTypeId: pair[1],
+    label: null,
+    name: companyPair ? `${name}_unlabeled` : name,
+  };
+  if (!companyPair) return [unlabeled];
+  const primary =
+    fromType === 'contacts'
+      ? PRIMARY_COMPANY_TYPE_IDS
+      : ([PRIMARY_COMPANY_TYPE_IDS[1], PRIMARY_COMPANY_TYPE_IDS[0]] as const);
+  return [
+    { category: 'HUBSPOT_DEFINED', typeId: primary[0], inverseTypeId: primary[1], label: 'Primary', name },
+    unlabeled,
+  ];
 }
 
 /** HubSpot-defined association type ids (from → to, to → from). */

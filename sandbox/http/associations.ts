@@ -2,34 +2,35 @@
  * Associations between records: batch read (`/crm/associations/2026-03/{from}/{to}/batch/read`
  * and `/crm/v4/associations/…`), one record's associations with paging, and the writes an app
  * needs to link records (default association, labelled PUT, batch create and associate/default).
+ * Each association holds a set of types (the default one always; a contact's primary company also
+ * typeId 1); removals are in association-removals.ts, label definitions in association-labels.ts.
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
-import type { Association, ObjectType, PortalData } from '../store.js';
-import { callerOf } from './auth.js';
+import type { Association, AssociationTypeDefinition, ObjectType, PortalData } from '../store.js';
+import { callerOf, changeSource, type ApiCaller } from './auth.js';
 import { notFound, parseInput, validationError } from './errors.js';
 import type { ApiGuard, ScopeRule } from './guards.js';
 import { OBJECT_TYPE_IDS, readScopes, SINGULAR, writeScopes } from './object-types.js';
-import { associationTypePair } from './record-view.js';
 import { objectTypeParam, portalOf } from './records.js';
 import { PREFIXES, routes } from './version.js';
 
 const MAX_ASSOCIATION_INPUTS = 1000;
 const PAGE_SIZE = 500;
 
-const fromTo = (req: Request): [ObjectType, ObjectType] => [
+export const fromTo = (req: Request): [ObjectType, ObjectType] => [
   objectTypeParam(req.params.fromObjectType ?? req.params.objectType),
   objectTypeParam(req.params.toObjectType),
 ];
-const readBoth: ScopeRule = (req) => [...new Set(fromTo(req).flatMap((type) => readScopes(type)))];
-const writeFrom: ScopeRule = (req) => writeScopes(fromTo(req)[0]);
+export const readBoth: ScopeRule = (req) => [...new Set(fromTo(req).flatMap((type) => readScopes(type)))];
+export const writeFrom: ScopeRule = (req) => writeScopes(fromTo(req)[0]);
 
-const objectId = z.object({ id: z.coerce.string() });
-const spec = z.object({
+export const objectId = z.object({ id: z.coerce.string() });
+export const spec = z.object({
   associationCategory: z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED', 'WORK']),
   associationTypeId: z.number().int(),
 });
-const batch = <T extends z.ZodType>(item: T) =>
+export const batch = <T extends z.ZodType>(item: T) =>
   z.object({ inputs: z.array(item).max(MAX_ASSOCIATION_INPUTS, `at most ${MAX_ASSOCIATION_INPUTS} inputs`) });
 
 /** One target with every association type that links to it. */
@@ -53,11 +54,11 @@ function page<T>(items: T[], after: string | undefined, limit: number) {
   };
 }
 
-function standardError(message: string, context: Record<string, string[]>) {
+export function standardError(message: string, context: Record<string, string[]>) {
   return { status: 'error', category: 'OBJECT_NOT_FOUND', message, context, errors: [], links: {} };
 }
 
-function batchBody(startedAt: Date, results: unknown[], errors: ReturnType<typeof standardError>[]) {
+export function batchBody(startedAt: Date, results: unknown[], errors: ReturnType<typeof standardError>[]) {
   return {
     status: 'COMPLETE',
     results,
@@ -67,13 +68,77 @@ function batchBody(startedAt: Date, results: unknown[], errors: ReturnType<typeo
   };
 }
 
-function typePairOrFail(fromType: ObjectType, toType: ObjectType): [number, number] {
-  const pair = associationTypePair(fromType, toType);
-  if (!pair) throw validationError(`${fromType} cannot be associated with ${toType} in this sandbox.`);
-  return pair;
+/**
+ * The portal's types named by `specs`, from `fromType` to `toType`; a type the pair does not have
+ * (another pair's, an unknown label, a category the sandbox has none of) is refused.
+ */
+export function typesOrFail(
+  portal: PortalData,
+  fromType: ObjectType,
+  toType: ObjectType,
+  specs: readonly z.infer<typeof spec>[],
+): AssociationTypeDefinition[] {
+  const known = portal.associationTypesBetween(fromType, toType);
+  if (known.length === 0)
+    throw validationError(`${fromType} cannot be associated with ${toType} in this sandbox.`);
+  return specs.map((item) => {
+    const type = known.find(
+      (candidate) =>
+        candidate.category === item.associationCategory && candidate.typeId === item.associationTypeId,
+    );
+    if (!type)
+      throw validationError(
+        `${item.associationCategory} ${item.associationTypeId} is not an association type from ${fromType} to ${toType}.`,
+      );
+    return type;
+  });
 }
 
-function exists(portal: PortalData, type: ObjectType, id: string): boolean {
+function defaultTypeOrFail(portal: PortalData, fromType: ObjectType, toType: ObjectType) {
+  const unlabeled = portal.associationTypesBetween(fromType, toType).find((type) => type.label === null);
+  if (!unlabeled) throw validationError(`${fromType} cannot be associated with ${toType} in this sandbox.`);
+  return unlabeled;
+}
+
+/** `LabelsBetweenObjectPair`: the labels the association of two records now holds. */
+function labelsBetween(
+  portal: PortalData,
+  fromType: ObjectType,
+  from: string,
+  toType: ObjectType,
+  to: string,
+) {
+  return {
+    fromObjectTypeId: OBJECT_TYPE_IDS[fromType],
+    fromObjectId: from,
+    toObjectTypeId: OBJECT_TYPE_IDS[toType],
+    toObjectId: to,
+    labels: portal
+      .associationsOf(fromType, from, toType)
+      .flatMap((association) => (association.toId === to && association.label ? [association.label] : [])),
+  };
+}
+
+function link(
+  caller: ApiCaller,
+  fromType: ObjectType,
+  from: string,
+  toType: ObjectType,
+  to: string,
+  types: readonly AssociationTypeDefinition[],
+): void {
+  caller.portal.addAssociationTypes(
+    fromType,
+    from,
+    toType,
+    to,
+    types,
+    caller.store.now(),
+    changeSource(caller),
+  );
+}
+
+export function exists(portal: PortalData, type: ObjectType, id: string): boolean {
   const record = portal.recordsOf(type).get(id);
   return record !== undefined && !record.archived;
 }
@@ -126,18 +191,18 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
   );
 
   const associateDefault = (
-    portal: PortalData,
+    caller: ApiCaller,
     fromType: ObjectType,
     toType: ObjectType,
     from: string,
     to: string,
   ) => {
-    const pair = typePairOrFail(fromType, toType);
-    portal.associate(fromType, from, toType, to, pair);
+    const unlabeled = defaultTypeOrFail(caller.portal, fromType, toType);
+    link(caller, fromType, from, toType, to, []);
     return {
       from: { id: from },
       to: { id: to },
-      associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: pair[0] },
+      associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: unlabeled.typeId },
     };
   };
 
@@ -156,7 +221,7 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       if (!exists(portal, fromType, from) || !exists(portal, toType, to)) {
         throw notFound('Object not found.  objectId are usually numeric.');
       }
-      res.json(batchBody(startedAt, [associateDefault(portal, fromType, toType, from, to)], []));
+      res.json(batchBody(startedAt, [associateDefault(callerOf(res), fromType, toType, from, to)], []));
     },
   );
 
@@ -169,23 +234,12 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       const from = String(req.params.objectId);
       const to = String(req.params.toObjectId);
       const specs = parseInput(z.array(spec).min(1), req.body);
-      const pair = typePairOrFail(fromType, toType);
-      const unknown = specs.find((item) => item.associationTypeId !== pair[0]);
-      if (unknown)
-        throw validationError(
-          `${unknown.associationTypeId} is not an association type from ${fromType} to ${toType}.`,
-        );
+      const types = typesOrFail(portal, fromType, toType, specs);
       if (!exists(portal, fromType, from) || !exists(portal, toType, to)) {
         throw notFound('Object not found.  objectId are usually numeric.');
       }
-      portal.associate(fromType, from, toType, to, pair);
-      res.status(201).json({
-        fromObjectTypeId: OBJECT_TYPE_IDS[fromType],
-        fromObjectId: from,
-        toObjectTypeId: OBJECT_TYPE_IDS[toType],
-        toObjectId: to,
-        labels: [],
-      });
+      link(callerOf(res), fromType, from, toType, to, types);
+      res.status(201).json(labelsBetween(portal, fromType, from, toType, to));
     },
   );
 
@@ -197,30 +251,22 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       batch(z.object({ from: objectId, to: objectId, types: z.array(spec).min(1) })),
       req.body,
     );
-    const pair = typePairOrFail(fromType, toType);
+    const typesOf = inputs.map((input) => typesOrFail(portal, fromType, toType, input.types));
     const results: unknown[] = [];
     const errors: ReturnType<typeof standardError>[] = [];
-    for (const input of inputs) {
+    inputs.forEach((input, index) => {
       if (!exists(portal, fromType, input.from.id) || !exists(portal, toType, input.to.id)) {
         errors.push(
           standardError(
             `No ${SINGULAR[fromType]} ${input.from.id} or ${SINGULAR[toType]} ${input.to.id} to associate.`,
-            {
-              ids: [input.from.id, input.to.id],
-            },
+            { ids: [input.from.id, input.to.id] },
           ),
         );
-        continue;
+        return;
       }
-      portal.associate(fromType, input.from.id, toType, input.to.id, pair);
-      results.push({
-        fromObjectTypeId: OBJECT_TYPE_IDS[fromType],
-        fromObjectId: input.from.id,
-        toObjectTypeId: OBJECT_TYPE_IDS[toType],
-        toObjectId: input.to.id,
-        labels: [],
-      });
-    }
+      link(callerOf(res), fromType, input.from.id, toType, input.to.id, typesOf[index]!);
+      results.push(labelsBetween(portal, fromType, input.from.id, toType, input.to.id));
+    });
     res.status(errors.length > 0 ? 207 : 201).json(batchBody(startedAt, results, errors));
   });
 
@@ -229,6 +275,7 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
     const portal = portalOf(callerOf(res));
     const [fromType, toType] = fromTo(req);
     const { inputs } = parseInput(batch(z.object({ from: objectId, to: objectId })), req.body);
+    defaultTypeOrFail(portal, fromType, toType);
     const missing = inputs.filter(
       (input) => !exists(portal, fromType, input.from.id) || !exists(portal, toType, input.to.id),
     );
@@ -238,7 +285,7 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       });
     }
     const results = inputs.map((input) =>
-      associateDefault(portal, fromType, toType, input.from.id, input.to.id),
+      associateDefault(callerOf(res), fromType, toType, input.from.id, input.to.id),
     );
     res.json(batchBody(startedAt, results, []));
   });

@@ -84,7 +84,11 @@ export function toPublicObject(record: CrmRecord, properties: Record<string, str
   };
 }
 
-/** `{toType: {results: [{id, type: "contact_to_company"}]}}` for each type asked for that has any. */
+/**
+ * `{toType: {results: [{id, type}]}}` for each type asked for that has any: one entry per type of
+ * each association, named as HubSpot's v3 names them (`contact_to_company` for a primary company,
+ * `contact_to_company_unlabeled` beside it), so the v3 view lists what the v4 one does.
+ */
 export function associationsOf(
   portal: PortalData,
   type: ObjectType,
@@ -95,9 +99,12 @@ export function associationsOf(
   for (const toType of toTypes) {
     const linked = portal.associationsOf(type, record.id, toType);
     if (linked.length === 0) continue;
-    const typeName = `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
+    const known = portal.associationTypesBetween(type, toType);
+    const nameOf = (association: (typeof linked)[number]) =>
+      known.find((t) => t.category === association.category && t.typeId === association.typeId)?.name ??
+      `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
     associations[toType] = {
-      results: linked.map((association) => ({ id: association.toId, type: typeName })),
+      results: linked.map((association) => ({ id: association.toId, type: nameOf(association) })),
     };
   }
   return associations;

@@ -4,7 +4,7 @@
  * Writes keep unique properties unique (./unique-values.ts).
  */
 import { z } from 'zod';
-import type { CrmRecord, ObjectType, PortalData } from '../store.js';
+import type { AssociationTypeDefinition, CrmRecord, ObjectType, PortalData } from '../store.js';
 import { seedDefaultProperties } from '../default-properties.js';
 import { changeSource, type ApiCaller } from './auth.js';
 import { HubSpotError, validationError } from './errors.js';
@@ -15,7 +15,6 @@ import {
   propertyValues,
   type PropertyValuesInput,
 } from './property-values.js';
-import { associationTypePair } from './record-view.js';
 import { assertUniqueValues } from './unique-values.js';
 
 export const associationInput = z.object({
@@ -106,23 +105,37 @@ function assertNoDuplicateEmails(
 interface PlannedLink {
   toType: ObjectType;
   toId: string;
-  typeIds: [number, number];
+  types: AssociationTypeDefinition[];
 }
 
-/** Finds what each association input points at; the type id decides the target object type. */
+/**
+ * Finds what each association input points at: the object type whose types from `type` hold the
+ * first type id (the primary company's typeId 1 too); every type given must be one of that pair's.
+ */
 function planAssociations(portal: PortalData, type: ObjectType, input: CreateInput): PlannedLink[] {
   return (input.associations ?? []).map((association) => {
-    const typeId = association.types[0]!.associationTypeId;
+    const first = association.types[0]!;
     for (const toType of portal.objects.keys()) {
-      const pair = associationTypePair(type, toType);
-      if (pair?.[0] === typeId) {
-        if (!portal.recordsOf(toType).get(association.to.id)) {
-          throw validationError(`No ${toType} with id ${association.to.id} to associate with.`);
-        }
-        return { toType, toId: association.to.id, typeIds: pair };
+      const known = portal.associationTypesBetween(type, toType);
+      const matches = (spec: { associationCategory: string; associationTypeId: number }) =>
+        known.find((t) => t.category === spec.associationCategory && t.typeId === spec.associationTypeId);
+      if (!matches(first)) continue;
+      if (!portal.recordsOf(toType).get(association.to.id)) {
+        throw validationError(`No ${toType} with id ${association.to.id} to associate with.`);
       }
+      const types = association.types.map((spec) => {
+        const found = matches(spec);
+        if (!found)
+          throw validationError(
+            `${spec.associationTypeId} is not an association type from ${type} to ${toType}.`,
+          );
+        return found;
+      });
+      return { toType, toId: association.to.id, types };
     }
-    throw validationError(`${typeId} is not an association type from ${type} that this portal knows.`);
+    throw validationError(
+      `${first.associationTypeId} is not an association type from ${type} that this portal knows.`,
+    );
   });
 }
 
@@ -142,7 +155,16 @@ export function createRecords(caller: ApiCaller, type: ObjectType, inputs: Creat
   const now = caller.store.now();
   return checked.map((values, index) => {
     const record = portal.createRecord(type, values, now, undefined, changeSource(caller));
-    for (const link of links[index]!) portal.associate(type, record.id, link.toType, link.toId, link.typeIds);
+    for (const link of links[index]!)
+      portal.addAssociationTypes(
+        type,
+        record.id,
+        link.toType,
+        link.toId,
+        link.types,
+        now,
+        changeSource(caller),
+      );
     return record;
   });
 }

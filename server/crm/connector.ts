@@ -61,8 +61,27 @@ export interface CrmRecord {
   archived: boolean;
   /** Associated record ids by object type, when asked for. */
   associations?: Partial<Record<CrmObjectType, string[]>>;
+  /** What the CRM says of each association, by object type then associated id, where it says it. */
+  associationKinds?: Partial<Record<CrmObjectType, Record<string, AssociationKind>>>;
   /** Each asked-for property's values over time, newest first, when history was asked for. */
   propertiesWithHistory?: Record<string, PropertyValueChange[]>;
+}
+
+/** The CRM's types of one association, each way, and whether it calls the link primary. */
+export interface AssociationKind {
+  /** Type ids from the record to the associated one. */
+  typeIds: number[];
+  /** Type ids from the associated record back to this one. */
+  inverseTypeIds: number[];
+  primary: boolean;
+}
+
+/**
+ * Associated ids by `from` id, as `CrmConnector.associations` answers; a CRM that names the types
+ * of its associations also gives them, by `from` id then associated id.
+ */
+export class AssociatedIds extends Map<string, string[]> {
+  readonly kinds = new Map<string, Record<string, AssociationKind>>();
 }
 
 /** One value a property held, from when. */

@@ -24,6 +24,7 @@ import * as redemptionImports from './migrations/0016-redemption-imports.js';
 import { surveyLinksAtRest } from './migrations/0017-survey-links-at-rest.js';
 import * as callbackSent from './migrations/0018-callback-sent.js';
 import * as pipelines from './migrations/0019-pipelines.js';
+import * as associationTypes from './migrations/0020-association-types.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -59,6 +60,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0017-survey-links-at-rest': surveyLinksAtRest(options.secrets),
   '0018-callback-sent': callbackSent,
   '0019-pipelines': pipelines,
+  '0020-association-types': associationTypes,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

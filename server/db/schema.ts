@@ -247,6 +247,10 @@ export interface AssociationsTable {
   to_type: string;
   to_id: string;
   type_id: number | null;
+  /** Every type of the link, from `from_id` to `to_id` (empty when the CRM names none). */
+  type_ids: Generated<number[]>;
+  /** Whether the CRM calls the link primary (a contact's primary company). */
+  is_primary: Generated<boolean>;
 }
 
 export interface SyncCursorsTable {

@@ -136,10 +136,10 @@ async function moveAssociations(trx: Db, portalId: number, survivorId: string, m
       with gone as (
         delete from associations
         where portal_id = ${portalId} and ${type} = 'contacts' and ${id} = ${mergedId}
-        returning from_type, from_id, to_type, to_id, type_id
+        returning from_type, from_id, to_type, to_id, type_id, type_ids, is_primary
       )
-      insert into associations (portal_id, from_type, from_id, to_type, to_id, type_id)
-      select ${portalId}, from_type, ${moved}, type_id from gone
+      insert into associations (portal_id, from_type, from_id, to_type, to_id, type_id, type_ids, is_primary)
+      select ${portalId}, from_type, ${moved}, type_id, type_ids, is_primary from gone
       where not (from_type = 'contacts' and to_type = 'contacts' and from_id = to_id)
       on conflict do nothing`.execute(trx);
   }

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { CrmObjectType, CrmRecord } from '../crm/connector.js';
+import { AssociatedIds, type CrmObjectType, type CrmRecord } from '../crm/connector.js';
 import type { Database } from '../db/schema.js';
 import { isTextTable, sentimentOfRows, storeSentiments } from '../features/build/text-sentiment.js';
 import { foldMergedContacts, mergesReported } from './merges.js';
@@ -98,19 +98,25 @@ export async function markArchived(
   return Number(result.numUpdatedRows);
 }
 
-/** Writes associations found separately (incremental sync reads them in batch). */
+/** Writes associations found separately (incremental sync reads them in batch), with their types where read. */
 export function withAssociations(
   records: CrmRecord[],
   to: CrmObjectType,
   linked: Map<string, string[]>,
 ): CrmRecord[] {
-  return records.map((r) => ({ ...r, associations: { ...r.associations, [to]: linked.get(r.id) ?? [] } }));
+  const kinds = linked instanceof AssociatedIds ? linked.kinds : undefined;
+  return records.map((r) => ({
+    ...r,
+    associations: { ...r.associations, [to]: linked.get(r.id) ?? [] },
+    ...(kinds ? { associationKinds: { ...r.associationKinds, [to]: kinds.get(r.id) ?? {} } } : {}),
+  }));
 }
 
 /**
- * Makes each record's stored associations (of the types its spec records) the ones it came with.
- * Records the page's upsert inserted have none stored yet, so theirs are only added; for the
- * others, pairs no longer there are deleted and new ones added, in one statement per type.
+ * Makes each record's stored associations (of the types its spec records) the ones it came with,
+ * with their type ids (from the `from` side) and primary flag. Records the page's upsert inserted
+ * have none stored yet, so theirs are only added; for the others, pairs no longer there are
+ * deleted, new ones added and those whose types changed rewritten, in one statement per type.
  */
 async function replaceAssociations(
   trx: Transaction<Database> | Kysely<Database>,
@@ -128,18 +134,32 @@ async function replaceAssociations(
     const toType = thisIsFrom ? other : spec.type;
     const fromIds: string[] = [];
     const toIds: string[] = [];
+    const typeIds: string[] = [];
+    const primary: boolean[] = [];
     for (const record of withList) {
       for (const otherId of new Set(record.associations![other]!)) {
+        const kind = record.associationKinds?.[other]?.[otherId];
         fromIds.push(thisIsFrom ? record.id : otherId);
         toIds.push(thisIsFrom ? otherId : record.id);
+        typeIds.push(JSON.stringify((thisIsFrom ? kind?.typeIds : kind?.inverseTypeIds) ?? []));
+        primary.push(kind?.primary ?? false);
       }
     }
     const kept = withList.filter((r) => !inserted.has(r.id)).map((r) => r.id);
-    const incoming = sql`select * from unnest(${fromIds}::text[], ${toIds}::text[]) as i(from_id, to_id)`;
+    const incoming = sql`
+      select from_id, to_id, array(select jsonb_array_elements_text(types::jsonb)::integer) as type_ids, is_primary
+      from unnest(${fromIds}::text[], ${toIds}::text[], ${typeIds}::text[], ${primary}::boolean[])
+        as i(from_id, to_id, types, is_primary)`;
+    // The primary type where there is one (HubSpot's typeId 1 for a primary company), else the first.
     const insert = sql`
-      insert into associations (portal_id, from_type, from_id, to_type, to_id, type_id)
-      select ${portalId}, ${fromType}, from_id, ${toType}, to_id, null from incoming
-      on conflict do nothing`;
+      insert into associations as a (portal_id, from_type, from_id, to_type, to_id, type_id, type_ids, is_primary)
+      select ${portalId}, ${fromType}, from_id, ${toType}, to_id,
+        case when is_primary and ${PRIMARY_TYPE_ID} = any(type_ids) then ${PRIMARY_TYPE_ID} else type_ids[1] end,
+        type_ids, is_primary
+      from incoming
+      on conflict (portal_id, from_type, from_id, to_type, to_id) do update
+        set type_id = excluded.type_id, type_ids = excluded.type_ids, is_primary = excluded.is_primary
+        where a.type_ids is distinct from excluded.type_ids or a.is_primary <> excluded.is_primary`;
     if (kept.length === 0) {
       if (fromIds.length > 0) await sql`with incoming as (${incoming}) ${insert}`.execute(trx);
       continue;
@@ -156,6 +176,9 @@ async function replaceAssociations(
       ${insert}`.execute(trx);
   }
 }
+
+/** HubSpot's primary contact-company type; other CRMs' primary links have no type id. */
+const PRIMARY_TYPE_ID = 1;
 
 function dedupeById(records: CrmRecord[]): CrmRecord[] {
   const byId = new Map<string, CrmRecord>();

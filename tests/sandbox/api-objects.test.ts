@@ -97,7 +97,7 @@ describe('sandbox CRM objects', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.properties).toEqual({ email: 'ann@acme.example', phone: null });
     expect(answer.body.associations).toEqual({
-      companies: { results: [{ id: company.id, type: 'contact_to_company' }] },
+      companies: { results: [{ id: company.id, type: 'contact_to_company_unlabeled' }] },
     });
     const byEmail = await call<{ id: string }>('GET', `${CONTACTS}/ANN@acme.example?idProperty=email`);
     expect(byEmail.body.id).toBe(contact.id);

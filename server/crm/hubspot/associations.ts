@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CrmObjectType } from '../connector.js';
+import { AssociatedIds, type CrmObjectType } from '../connector.js';
+import { kindOfTypeIds } from './association-types.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
 import { chunks } from './objects.js';
 import type { HubSpotRequester } from './requester.js';
@@ -11,7 +12,14 @@ const batchSchema = z.object({
   results: z.array(
     z.object({
       from: z.object({ id: z.string() }),
-      to: z.array(z.object({ toObjectId: z.union([z.string(), z.number()]) }).passthrough()),
+      to: z.array(
+        z
+          .object({
+            toObjectId: z.union([z.string(), z.number()]),
+            associationTypes: z.array(z.object({ typeId: z.number().int() }).passthrough()).optional(),
+          })
+          .passthrough(),
+      ),
       paging: z
         .object({ next: z.object({ after: z.string() }).passthrough().optional() })
         .passthrough()
@@ -20,15 +28,18 @@ const batchSchema = z.object({
   ),
 });
 
-/** Associated ids per `from` record, following each record's own paging until it ends. */
+/**
+ * Associated ids per `from` record, following each record's own paging until it ends, with each
+ * association's types (a contact's primary company is linked by typeId 1 and 279).
+ */
 export async function readAssociations(
   requester: HubSpotRequester,
   portalId: number,
   from: CrmObjectType,
   to: CrmObjectType,
   fromIds: string[],
-): Promise<Map<string, string[]>> {
-  const linked = new Map<string, string[]>(fromIds.map((id) => [id, []]));
+): Promise<AssociatedIds> {
+  const linked = new AssociatedIds(fromIds.map((id) => [id, []]));
   let pending: { id: string; after?: string }[] = fromIds.map((id) => ({ id }));
   while (pending.length > 0) {
     const next: { id: string; after: string }[] = [];
@@ -40,8 +51,18 @@ export async function readAssociations(
       });
       for (const result of batchSchema.parse(body).results) {
         const list = linked.get(result.from.id) ?? [];
-        list.push(...result.to.map((t) => String(t.toObjectId)));
+        const kinds = linked.kinds.get(result.from.id) ?? {};
+        for (const to of result.to) {
+          const id = String(to.toObjectId);
+          if (!(id in kinds)) list.push(id);
+          const typeIds = [
+            ...(kinds[id]?.typeIds ?? []),
+            ...(to.associationTypes ?? []).map((t) => t.typeId),
+          ];
+          kinds[id] = kindOfTypeIds(typeIds);
+        }
         linked.set(result.from.id, list);
+        linked.kinds.set(result.from.id, kinds);
         const after = result.paging?.next?.after;
         if (after) next.push({ id: result.from.id, after });
       }

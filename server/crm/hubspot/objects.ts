@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import type { BatchUpdateResult, CrmObjectType, CrmRecord, ListOptions, Page } from '../connector.js';
+import type {
+  AssociationKind,
+  BatchUpdateResult,
+  CrmObjectType,
+  CrmRecord,
+  ListOptions,
+  Page,
+} from '../connector.js';
+import { kindOfTypeNames } from './association-types.js';
 import { CrmRequestError } from '../errors.js';
 import { HUBSPOT_API_VERSION } from './api-version.js';
 import type { HubSpotRequester } from './requester.js';
@@ -24,7 +32,11 @@ const publicObjectSchema = z.object({
   associations: z
     .record(
       z.string(),
-      z.object({ results: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough(),
+      z
+        .object({
+          results: z.array(z.object({ id: z.string(), type: z.string().optional() }).passthrough()),
+        })
+        .passthrough(),
     )
     .optional(),
 });
@@ -170,10 +182,19 @@ export function toRecord(object: PublicObject): CrmRecord {
     );
   }
   if (object.associations) {
-    record.associations = {};
+    const ids: Record<string, string[]> = {};
+    const kinds: Record<string, Record<string, AssociationKind>> = {};
     for (const [key, value] of Object.entries(object.associations)) {
-      (record.associations as Record<string, string[]>)[key] = value.results.map((r) => r.id);
+      // One entry per type of each association: a primary company comes twice, by two names.
+      const names = new Map<string, string[]>();
+      for (const result of value.results) {
+        names.set(result.id, [...(names.get(result.id) ?? []), ...(result.type ? [result.type] : [])]);
+      }
+      ids[key] = [...names.keys()];
+      kinds[key] = Object.fromEntries([...names].map(([id, types]) => [id, kindOfTypeNames(types)]));
     }
+    record.associations = ids as CrmRecord['associations'];
+    record.associationKinds = kinds as CrmRecord['associationKinds'];
   }
   return record;
 }

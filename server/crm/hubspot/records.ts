@@ -173,12 +173,19 @@ function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
         segment: nonEmpty(p(record, 'customer_segment')?.trim()),
         country: nonEmpty(p(record, 'country')?.trim()),
         owner_id: nonEmpty(p(record, 'hubspot_owner_id')),
-        company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? record.associations?.companies?.[0] ?? null,
+        company_id: nonEmpty(p(record, 'associatedcompanyid')) ?? primaryCompanyOf(record),
         // Absent when not fetched: the writer keeps the stored history then.
         property_history: history ? json(history) : null,
       };
     },
   };
+}
+
+/** The company HubSpot calls the contact's primary one, else the first it is associated with. */
+function primaryCompanyOf(record: CrmRecord): string | null {
+  const companies = record.associations?.companies ?? [];
+  const kinds = record.associationKinds?.companies;
+  return companies.find((id) => kinds?.[id]?.primary) ?? companies[0] ?? null;
 }
 
 function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
