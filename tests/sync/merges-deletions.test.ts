@@ -4,47 +4,34 @@
  * and its texts leave the warehouse), against the sandbox over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generatePortal } from '../../sandbox/generator/index.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
+import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
 import { json } from '../../server/db/json.js';
-import { findPortalByExternalId } from '../../server/db/portals.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { refetchObjects } from '../../server/sync/refetch.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { installedPortal, type InstalledPortal } from '../support/installed-portal.js';
+import type { TestProduct } from '../support/product-server.js';
 
 const HUB = 611;
 
-let redis: EmbeddedRedis;
+let portal: InstalledPortal;
 let sandbox: RunningSandbox;
 let product: TestProduct;
 let crm: PortalData;
 let portalId: number;
 
 beforeAll(async () => {
-  redis = await startEmbeddedRedis();
-  sandbox = await startSandbox({
-    portals: [HUB],
-    rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
-    searchIndexLagMs: 0,
+  portal = await installedPortal({
+    hub: HUB,
+    contacts: 160,
+    seed: 23,
+    now: new Date('2026-11-01T00:00:00Z'),
   });
-  crm = sandbox.store.portal(HUB)!;
-  generatePortal(crm, { contacts: 160, seed: 23, now: new Date('2026-11-01T00:00:00Z') });
-  product = await startTestProduct({
-    crmUrl: sandbox.url,
-    redisUrl: redis.url,
-    rateLimits: { generalPerSecond: 1000, searchPerSecond: 1000 },
-  });
-  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-  expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
-  portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
+  ({ sandbox, product, crm, portalId } = portal);
 }, 300_000);
 
 afterAll(async () => {
-  await product.close();
-  await sandbox.close();
-  await redis.stop();
+  await portal?.close();
 });
 
 const db = () => product.ctx.db.db;

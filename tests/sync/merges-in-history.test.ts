@@ -4,42 +4,22 @@
  * the warehouse, and the contacts deleted for privacy are absent. Real sandbox, PGlite and Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generatePortal, type GenerationSummary } from '../../sandbox/generator/index.js';
+import type { GenerationSummary } from '../../sandbox/generator/index.js';
 import type { HistoryMerge } from '../../sandbox/generator/merges.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
-import { findPortalByExternalId } from '../../server/db/portals.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { installedPortal, type InstalledPortal } from '../support/installed-portal.js';
+import type { TestProduct } from '../support/product-server.js';
 
 const HUB = 612;
 
-let redis: EmbeddedRedis;
-let sandbox: RunningSandbox;
+let portal: InstalledPortal;
 let product: TestProduct;
 let summary: GenerationSummary;
 let portalId: number;
 
 beforeAll(async () => {
-  redis = await startEmbeddedRedis();
-  sandbox = await startSandbox({
-    portals: [HUB],
-    rateLimits: { tenSecondlyMax: 1_000_000, searchPerSecond: 1_000_000 },
-    searchIndexLagMs: 0,
-  });
-  summary = generatePortal(sandbox.store.portal(HUB)!, {
-    contacts: 600,
-    seed: 1,
-    now: new Date('2026-11-01T00:00:00Z'),
-  });
-  product = await startTestProduct({
-    crmUrl: sandbox.url,
-    redisUrl: redis.url,
-    rateLimits: { generalPerSecond: 1000, searchPerSecond: 1000 },
-  });
-  sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
-  expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
-  portalId = (await findPortalByExternalId(product.ctx.db.db, 'hubspot', String(HUB)))!.id;
+  portal = await installedPortal({ hub: HUB, contacts: 600, seed: 1, now: new Date('2026-11-01T00:00:00Z') });
+  ({ product, summary, portalId } = portal);
   await syncPortal(
     { db: product.ctx.db.db, connector: product.ctx.services.crms.connectorFor('hubspot') },
     portalId,
@@ -48,9 +28,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await product?.close();
-  await sandbox?.close();
-  await redis?.stop();
+  await portal?.close();
 });
 
 const db = () => product.ctx.db.db;
