@@ -22,6 +22,14 @@ export const HUBSPOT_RATE_LIMITS: RateLimits = { generalPerSecond: 10.9, searchP
 const WINDOW_MS = 10_000;
 /** HubSpot counts search calls per rolling second. */
 const SEARCH_WINDOW_MS = 1000;
+/**
+ * A place is taken as if its call reached HubSpot this long after the grant. While the process
+ * lives it changes nothing (a call in flight counts whatever its time, and its answer moves the
+ * place to the answer's time); if the process dies with the call in flight, the call still counts
+ * until a window after it can have arrived, however busy the event loop was between the grant and
+ * the send.
+ */
+const ARRIVAL_ALLOWANCE_MS = 2000;
 
 /** A place in a portal's window: when it was granted, and the entry that holds it. */
 export interface RateGrant {
@@ -35,7 +43,8 @@ export interface RateGrant {
 /**
  * A rolling-window log, as HubSpot counts: the calls of the last 10 s, by Redis's own clock so
  * every process agrees. Returns the negated grant time (ms) when the call may go now, else how
- * long to wait (ms). While the portal is paused (KEYS[2], after HubSpot answered 429) nobody goes.
+ * long to wait (ms). The place is logged at the grant time plus ARGV[4] (ARRIVAL_ALLOWANCE_MS).
+ * While the portal is paused (KEYS[2], after HubSpot answered 429) nobody goes.
  */
 const TAKE_ROLLING = `
 local paused = redis.call('PTTL', KEYS[2])
@@ -45,12 +54,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + tonumber(ARGV[4]))
   return -now
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tonumber(oldest[2]) + window - now + 1`;
+-- A place still in flight frees no sooner than a window from now, whatever its logged time.
+return math.min(tonumber(oldest[2]) + window - now, window) + 1`;
 
 /** Moves a call's entry in the window to Redis's time now: the call counts until now + window. */
 const HOLD = `
@@ -91,8 +101,17 @@ export class PortalRateLimiter {
    * may have counted it as late as that. A failed call's place is kept too (it may have arrived).
    */
   async answered(grant: RateGrant): Promise<void> {
-    await this.redis.eval(HOLD, 1, grant.key, this.windowMs, grant.member);
-    if (grant.search) await this.redis.eval(HOLD, 1, grant.search.key, SEARCH_WINDOW_MS, grant.search.member);
+    // The key outlives the window by the allowance, so a dead process's place (logged ahead) stays.
+    await this.redis.eval(HOLD, 1, grant.key, this.windowMs + ARRIVAL_ALLOWANCE_MS, grant.member);
+    if (grant.search) {
+      await this.redis.eval(
+        HOLD,
+        1,
+        grant.search.key,
+        SEARCH_WINDOW_MS + ARRIVAL_ALLOWANCE_MS,
+        grant.search.member,
+      );
+    }
   }
 
   /**
@@ -140,7 +159,9 @@ export class PortalRateLimiter {
     const member = randomBytes(8).toString('hex');
     const pause = this.pauseKey(portalId);
     for (;;) {
-      const wait = Number(await this.redis.eval(TAKE_ROLLING, 2, key, pause, windowMs, max, member));
+      const wait = Number(
+        await this.redis.eval(TAKE_ROLLING, 2, key, pause, windowMs, max, member, ARRIVAL_ALLOWANCE_MS),
+      );
       if (wait <= 0) return { at: -wait, key, member };
       await waitUnlessAborted(wait + Math.random() * 10);
     }

@@ -41,7 +41,9 @@ describe('the per-portal rate limit shared by every process', () => {
     const second = new PortalRateLimiter(b, 'rl-test', limits, 1000);
     const started: number[] = [];
     const call = async (limiter: PortalRateLimiter) => {
-      started.push((await limiter.take(1, 'general')).at);
+      const grant = await limiter.take(1, 'general');
+      started.push(grant.at);
+      await limiter.answered(grant);
     };
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 15 }, (_, i) => call(i % 2 === 0 ? first : second)));
@@ -86,6 +88,22 @@ describe('the per-portal rate limit shared by every process', () => {
     );
     expect(busiestWindow(arrivals, 1000)).toBeLessThanOrEqual(5);
   });
+
+  it('still counts a call whose process died before the answer, from when it can have reached the CRM', async () => {
+    // One call per rolling second. The first is let go, reaches the CRM 300 ms later (its process
+    // was busy) and its process is killed before the answer: no \`answered\` ever comes.
+    const limits = { generalPerSecond: 1, searchPerSecond: 100 };
+    const dead = new PortalRateLimiter(a, 'rl-test-dead', limits, 1000);
+    const alive = new PortalRateLimiter(b, 'rl-test-dead', limits, 1000);
+    const first = await dead.take(1, 'general');
+    await sleep(300);
+    const [seconds, micros] = await a.time();
+    const arrived = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const next = await alive.take(1, 'general');
+    // The CRM counts the first call from its arrival: the next may not go within a second of it.
+    expect(next.at).toBeGreaterThanOrEqual(arrived + 1000);
+    expect(next.at - first.at).toBeGreaterThanOrEqual(1300);
+  }, 300_000);
 
   it('keeps portals apart', async () => {
     // Three calls per 60 s window: were the portals to share it, the fourth call would wait a minute.
