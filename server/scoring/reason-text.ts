@@ -8,7 +8,9 @@
  * "Label: value", sensibly rounded.
  *
  * A reason whose value is missing (null, empty, or the category "unknown") says nothing about the
- * customer: it is never shown (`isMeaningfulReason`).
+ * customer: it is never shown (`isMeaningfulReason`). A contact's reasons say each fact once
+ * (`FACTS`, `pickReasons`): every surface (the card, the at-risk list, the CRM field) cuts its few
+ * from the reasons kept here.
  */
 import type { FeatureValue, FeatureValues } from '../features/index.js';
 import { NEUTRAL_BAND } from '../features/index.js';
@@ -392,43 +394,100 @@ export function reasonText(reason: ReasonLike, values: FeatureValues = {}): stri
 }
 
 // ---------------------------------------------------------------------------------------------
+// One fact, one reason
+
+/**
+ * Features that measure one behaviour of the customer (a count, an amount, a rate, the time since,
+ * a trend, over overlapping windows) tell one fact in different words: "No purchase in 12 months"
+ * and "Nothing bought in 12 months", "No product use in 4 weeks" and "Last used the product 9 weeks
+ * ago". Where the model splits its push among them, they can even seem to pull both ways. A
+ * contact's reasons tell each fact once, in the words of its strongest feature. A feature listed
+ * under no fact (a CSV model's column) is a fact of its own.
+ */
+const FACTS: Readonly<Record<string, readonly string[]>> = {
+  'emails sent': ['emails_sent_30d', 'emails_sent_90d'],
+  'email opens': ['emails_opened_30d', 'emails_opened_90d', 'email_open_rate_90d', 'days_since_last_open'],
+  'email replies': [
+    'emails_replied_30d',
+    'emails_replied_90d',
+    'email_response_rate_90d',
+    'days_since_last_reply',
+  ],
+  // The tickets are phrased with the tone of the worst message, and the worst message with the
+  // ticket count: "3 support tickets in 30 days, at least one angry".
+  'support tickets and their tone': [
+    'tickets_30d',
+    'tickets_90d',
+    'support_sentiment_worst_90d',
+    'support_sentiment_mean_90d',
+  ],
+  'product use': [
+    'sessions_per_week_4w',
+    'usage_minutes_per_week_4w',
+    'features_used_4w',
+    'usage_trend',
+    'sessions_trend',
+    'days_since_last_use',
+  ],
+  purchases: ['purchases_total', 'purchases_365d', 'purchase_amount_365d', 'days_since_last_purchase'],
+  'NPS answers': ['nps_last', 'nps_mean', 'nps_detractor_count'],
+};
+
+const FACT_OF: ReadonlyMap<string, string> = new Map(
+  Object.entries(FACTS).flatMap(([fact, features]) => features.map((f) => [f, `fact:${fact}`] as const)),
+);
+
+/** The fact a feature's reason tells: its group's, else its own. */
+const factOf = (feature: string): string => FACT_OF.get(feature) ?? `feature:${feature}`;
+
+// ---------------------------------------------------------------------------------------------
 // Choosing the reasons a score keeps
 
 /**
  * How many reasons each way to ask the model for, so that the strongest `eachWay` meaningful and
- * distinct ones are among them: the row with the most missing values could lose that many, and
- * two reasons reading alike ("No purchase in 12 months") keep only the stronger.
+ * distinct ones are among them: the row with the most missing values could lose that many, every
+ * feature beyond the first of its fact could give way to a stronger one of the same fact, and two
+ * reasons reading alike keep only the stronger.
  */
 export function reasonCandidates(rows: readonly FeatureValues[], eachWay: number): number {
   let missing = 0;
+  const features = new Set<string>();
   for (const row of rows) {
     let n = 0;
-    for (const value of Object.values(row)) if (!isMeaningfulValue(value)) n++;
+    for (const [name, value] of Object.entries(row)) {
+      features.add(name);
+      if (!isMeaningfulValue(value)) n++;
+    }
     missing = Math.max(missing, n);
   }
-  return eachWay * 2 + missing;
+  const facts = new Set([...features].map(factOf));
+  return eachWay * 2 + missing + features.size - facts.size;
 }
 
 /**
- * The strongest `eachWay` reasons raising and lowering the risk, from reasons largest push first:
- * missing values left out, each phrased with the contact's row, a text already given by a stronger
- * reason not repeated.
+ * The strongest `eachWay` reasons raising and lowering the risk, largest push (either way) first:
+ * missing values left out, each phrased with the contact's row, a fact or a text already given by
+ * a stronger reason, either way, not repeated, so the next distinct reason takes its place.
  */
 export function pickReasons(
   reasons: readonly Reason[],
   values: FeatureValues,
   eachWay: number,
 ): { up: Reason[]; down: Reason[] } {
-  const seen = new Set<string>();
+  const saidFacts = new Set<string>();
+  const saidTexts = new Set<string>();
   const up: Reason[] = [];
   const down: Reason[] = [];
-  for (const reason of reasons) {
+  const strongestFirst = [...reasons].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  for (const reason of strongestFirst) {
     if (reason.contribution === 0 || !isMeaningfulReason(reason)) continue;
     const list = reason.contribution > 0 ? up : down;
     if (list.length >= eachWay) continue;
+    const fact = factOf(reason.feature);
     const text = reasonText(reason, values);
-    if (seen.has(text)) continue;
-    seen.add(text);
+    if (saidFacts.has(fact) || saidTexts.has(text)) continue;
+    saidFacts.add(fact);
+    saidTexts.add(text);
     list.push({ ...reason, text });
   }
   return { up, down };

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { cardReasons } from '../../server/api/cards/contact-risk-view.js';
+import { topReasons } from '../../server/api/dashboard/at-risk.js';
 import { FEATURE_CATALOGUE, type FeatureValues } from '../../server/features/index.js';
 import { scoreRows, type Reason, type TrainedModel } from '../../server/model/index.js';
 import { starterModel } from '../../server/model/starter.js';
@@ -11,6 +13,7 @@ import {
   toneOf,
 } from '../../server/scoring/reason-text.js';
 import { scoreContacts } from '../../server/scoring/score-contacts.js';
+import { scoreProperties } from '../../server/scoring/writeback.js';
 
 const LABELS = new Map(FEATURE_CATALOGUE.map((f) => [f.name, f.label]));
 
@@ -406,7 +409,194 @@ describe('a missing value is never a reason', () => {
       expect(reason.text).toBeTruthy();
       expect(reason.text).not.toMatch(/\d\./);
     }
-    expect(up.map((x) => x.text)).toContain('Product use fell from 25 to 0 minutes a week');
+    // Product use is said once, in the words of its strongest feature.
     expect(up.map((x) => x.text)).toContain('Last used the product 9 weeks ago');
+    expect(up.map((x) => x.text)).not.toContain('Product use fell from 25 to 0 minutes a week');
+  });
+});
+
+describe('one fact, one reason', () => {
+  /** Reasons as scoring gives them, largest push first, with the contact's values. */
+  const reasonsOf = (row: FeatureValues, pushes: [string, number][]): Reason[] =>
+    pushes.map(([feature, contribution]) => ({
+      feature,
+      label: LABELS.get(feature)!,
+      value: row[feature]!,
+      contribution,
+    }));
+  const texts = (reasons: readonly Reason[]) => reasons.map((x) => x.text);
+
+  it('says "no purchase in a year" once, and the next distinct reason moves up', () => {
+    const row: FeatureValues = {
+      ...FULL_ROW,
+      purchases_365d: 0,
+      purchase_amount_365d: 0,
+      days_since_last_purchase: 376.6,
+    };
+    const reasons = reasonsOf(row, [
+      ['purchases_365d', 2.1],
+      ['purchase_amount_365d', 1.9],
+      ['days_since_last_purchase', 1.4],
+      ['tickets_30d', 1],
+      ['usage_trend', 0.8],
+      ['nps_last', -0.4],
+      ['billing_period', -0.2],
+    ]);
+    const { up, down } = pickReasons(reasons, row, 3);
+    expect(texts(up)).toEqual([
+      'No purchase in 12 months',
+      '3 support tickets in 30 days, at least one angry',
+      'Product use fell from 25 to 0 minutes a week',
+    ]);
+    expect(texts(down)).toEqual(['Gave 3 out of 10 in their last NPS survey', 'Monthly billing']);
+  });
+
+  // [family, the contact's values, two or more of its features pushing hardest, what the card says for them]
+  const FAMILIES: [string, FeatureValues, string[], string][] = [
+    [
+      'purchases',
+      { days_since_last_purchase: 800, purchase_amount_365d: 0, purchases_total: 0 },
+      ['days_since_last_purchase', 'purchase_amount_365d', 'purchases_total'],
+      'No purchase in 2 years',
+    ],
+    [
+      'product use',
+      {
+        usage_minutes_per_week_4w: 0,
+        days_since_last_use: 60.4,
+        sessions_per_week_4w: 0,
+        features_used_4w: 0,
+      },
+      ['usage_minutes_per_week_4w', 'days_since_last_use', 'sessions_per_week_4w', 'features_used_4w'],
+      'No product use in 4 weeks',
+    ],
+    [
+      'product sessions (logins)',
+      { sessions_trend: trend(1.25, 7), sessions_per_week_4w: 1.25, usage_trend: trend(20, 90) },
+      ['sessions_trend', 'usage_trend', 'sessions_per_week_4w'],
+      'Product sessions fell from 7 to 1 a week',
+    ],
+    [
+      'emails sent',
+      { emails_sent_30d: 0, emails_sent_90d: 5 },
+      ['emails_sent_30d', 'emails_sent_90d'],
+      'No emails sent to them in 30 days',
+    ],
+    [
+      'email opens',
+      { emails_opened_90d: 0, email_open_rate_90d: 0, emails_sent_90d: 5, emails_opened_30d: 0 },
+      ['emails_opened_90d', 'email_open_rate_90d', 'emails_opened_30d'],
+      'Opened none of our emails in 3 months',
+    ],
+    [
+      'email replies',
+      { email_response_rate_90d: 0, emails_sent_90d: 1, days_since_last_reply: 95.27, emails_replied_90d: 0 },
+      ['email_response_rate_90d', 'days_since_last_reply', 'emails_replied_90d'],
+      'Did not answer our one email in 3 months',
+    ],
+    [
+      'support tickets',
+      {
+        tickets_30d: 3,
+        tickets_90d: 5,
+        support_sentiment_worst_90d: -0.74,
+        support_sentiment_mean_90d: -0.6,
+      },
+      ['tickets_30d', 'support_sentiment_worst_90d', 'support_sentiment_mean_90d'],
+      '3 support tickets in 30 days (5 in 3 months), at least one angry',
+    ],
+    [
+      'NPS',
+      { nps_last: 3, nps_detractor_count: 2, nps_mean: 4.5 },
+      ['nps_last', 'nps_detractor_count', 'nps_mean'],
+      'Gave 3 out of 10 in their last NPS survey',
+    ],
+  ];
+
+  it.each(FAMILIES)('says %s once, then the next distinct reason', (_, values, features, said) => {
+    const row: FeatureValues = { ...FULL_ROW, ...values };
+    const pushes = features.map((f, i): [string, number] => [f, 2 - i * 0.1]);
+    const reasons = reasonsOf(row, [...pushes, ['tickets_open', 1], ['days_to_next_renewal', 0.5]]);
+    expect(texts(pickReasons(reasons, row, 2).up)).toEqual([said, '2 support tickets open']);
+  });
+
+  it('never says one fact both raising and lowering the risk', () => {
+    const row: FeatureValues = { ...FULL_ROW, purchases_365d: 0, purchase_amount_365d: 0 };
+    const reasons = reasonsOf(row, [
+      ['purchases_365d', 1.5],
+      ['purchase_amount_365d', -0.9],
+      ['tickets_open', 0.6],
+      ['nps_last', -0.4],
+    ]);
+    const { up, down } = pickReasons(reasons, row, 3);
+    expect(texts(up)).toEqual(['No purchase in 12 months', '2 support tickets open']);
+    expect(texts(down)).toEqual(['Gave 3 out of 10 in their last NPS survey']);
+  });
+
+  it('shows the same distinct reasons on the card, in the at-risk list and in the CRM field', async () => {
+    // A logistic model pushing seven features of two facts harder than anything else.
+    const pushes: { name: string; normal: number; unit: number; weight: number }[] = [
+      { name: 'purchases_365d', normal: 2, unit: 1, weight: -1.2 },
+      { name: 'purchase_amount_365d', normal: 5000, unit: 2500, weight: -1.1 },
+      { name: 'days_since_last_purchase', normal: 90, unit: 90, weight: 0.6 },
+      { name: 'usage_trend', normal: 0, unit: 1, weight: -0.35 },
+      { name: 'days_since_last_use', normal: 7, unit: 14, weight: 0.4 },
+      { name: 'usage_minutes_per_week_4w', normal: 60, unit: 30, weight: -0.7 },
+      { name: 'sessions_per_week_4w', normal: 3, unit: 1, weight: -0.5 },
+      { name: 'tickets_30d', normal: 0, unit: 1, weight: 0.3 },
+      { name: 'days_to_next_renewal', normal: 180, unit: 30, weight: -0.1 },
+      { name: 'email_open_rate_90d', normal: 0.3, unit: 0.1, weight: -0.1 },
+    ];
+    const starter = starterModel();
+    if (starter.predictor.family !== 'logistic') throw new Error('the starter model is logistic');
+    const model: TrainedModel = {
+      ...starter,
+      isStarter: false,
+      encoder: {
+        features: pushes.map((p) => ({ name: p.name, kind: 'numeric' as const, label: LABELS.get(p.name)! })),
+        blocks: pushes.map((p) => ({
+          type: 'number' as const,
+          column: p.name,
+          median: p.normal,
+          mean: p.normal,
+          scale: p.unit,
+          missingFlag: false,
+        })),
+      },
+      baseline: pushes.map(() => 0),
+      predictor: {
+        ...starter.predictor,
+        state: { ...starter.predictor.state, weights: pushes.map((p) => p.weight) },
+      },
+    };
+    const values: FeatureValues = {
+      ...FULL_ROW,
+      purchases_365d: 0,
+      purchase_amount_365d: 0,
+      days_since_last_purchase: 376.6,
+      days_since_last_use: 60.4,
+    };
+    const [scored] = await scoreContacts(model, [{ contactId: 'c1', asOf: new Date(), values }]);
+    const stored = scored!.reasons;
+    const shown = [
+      'No purchase in 12 months',
+      'Product use fell from 25 to 0 minutes a week',
+      '3 support tickets in 30 days, at least one angry',
+    ];
+
+    expect(cardReasons(stored).map((x) => [x.direction, x.text])).toEqual(shown.map((t) => ['raises', t]));
+    expect(topReasons(stored).map((x) => x.text)).toEqual(shown);
+    const crm = scoreProperties({
+      contactId: 'c1',
+      probability: scored!.probability,
+      tier: 'high',
+      reasons: stored,
+      scoredAt: new Date(),
+      modelId: 1,
+      modelVersion: 1,
+      modelFamily: 'logistic',
+      isStarter: false,
+    });
+    expect(crm.churn_risk_reasons).toBe(shown.join('; '));
   });
 });
