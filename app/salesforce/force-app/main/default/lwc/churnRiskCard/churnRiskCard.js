@@ -217,7 +217,8 @@ export default class ChurnRiskCard extends LightningElement {
     const isChurned = tierName === 'churned';
     const isProspect = tierName === 'prospect';
     if (!hasScore && !isChurned && !isProspect) return null;
-    const reasonLines = hasScore && reasons ? String(reasons).split(/\r?\n/) : [];
+    // Written as "first; second; third" (one line in list views), or one reason a line.
+    const reasonLines = hasScore && reasons ? String(reasons).split(/\r?\n|;\s+/) : [];
     return {
       hasScore,
       isChurned,
