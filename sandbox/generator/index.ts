@@ -4,8 +4,9 @@
  * by the hidden process in churn-process.ts and recorded in `portal.truth` only, where the process
  * also runs on for 90 days past `now` (forward-truth.ts); the portal's owners (owners.ts) share the
  * companies and consumers among them; some tickets and renewals are filed in the portal's custom
- * pipelines (pipelines.ts); a few contacts are merged into another or deleted for privacy during
- * the history (merges.ts).
+ * pipelines (pipelines.ts); some customers change plan, most of them a downgrade on the way out
+ * (plan-changes.ts); a few contacts are merged into another or deleted for privacy during the
+ * history (merges.ts).
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -18,6 +19,7 @@ import { applyMergesAndDeletions, type PortalUpkeep } from './merges.js';
 import { addCustomPipelines } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
 import { continueChurnProcess } from './forward-truth.js';
+import { planChange } from './plan-changes.js';
 import { Random } from './random.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
 import {
@@ -69,6 +71,7 @@ const STREAM = {
   pipelines: 5,
   upkeep: 6,
   forward: 7,
+  plans: 8,
 } as const;
 
 function startOfUtcDay(date: Date): Date {
@@ -125,7 +128,8 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       portal.usageEvents.push(event);
     });
     counts.usageEvents += serial;
-    writeCustomer(target, wording, profile, company, story);
+    const plan = planChange(new Random(seed, STREAM.plans, index), profile, story, now);
+    writeCustomer(target, wording, profile, company, story, plan);
     const visible = story.visibleAt !== null && story.visibleAt < now;
     const forward =
       story.atNow === null

@@ -11,6 +11,7 @@ import { writeLifecycleHistory } from './lifecycle-history.js';
 import { DAY_MS, type CompanyProfile, type CustomerProfile } from './profile.js';
 import { ticketPlacement, wonRenewalPlacement } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, type TICKET_STAGES } from './properties.js';
+import type { PlanChange } from './plan-changes.js';
 import type { Random } from './random.js';
 import type { Story } from './simulate.js';
 import { ticketText } from './ticket-text.js';
@@ -235,13 +236,17 @@ function writeDeals(target: CustomerTarget, rng: Random, profile: CustomerProfil
   }
 }
 
-/** Writes a paying customer's records, then the contact itself (its id was reserved up front). */
+/**
+ * Writes a paying customer's records, then the contact itself (its id was reserved up front), on
+ * its last plan when the plan changed on the way.
+ */
 export function writeCustomer(
   target: CustomerTarget,
   rng: Random,
   profile: CustomerProfile,
   company: CompanyProfile | null,
   story: Story,
+  plan: PlanChange | null = null,
 ): void {
   const visibleAt = story.visibleAt !== null && story.visibleAt < target.now ? story.visibleAt : null;
   writeEmails(target, rng, profile, story);
@@ -263,7 +268,7 @@ export function writeCustomer(
       lifecyclestage: visibleAt === null ? 'customer' : FORMER_CUSTOMER_STAGE,
       hs_lifecyclestage_customer_date: iso(profile.since),
       hs_lifecyclestage_other_date: visibleAt === null ? null : iso(visibleAt),
-      plan: profile.plan,
+      plan: plan?.to ?? profile.plan,
       billing_period: profile.billing,
       hs_email_last_open_date: lastOpen ? iso(lastOpen) : null,
       hs_email_last_reply_date: lastReply ? iso(lastReply) : null,
@@ -279,6 +284,12 @@ export function writeCustomer(
     customerSince: new Date(profile.since),
     leftAt: visibleAt === null ? null : new Date(visibleAt),
   });
+  if (plan) {
+    target.portal.setHistory('contacts', target.contactId, 'plan', [
+      { value: plan.from, timestamp: new Date(profile.since), sourceType: 'CRM_UI' },
+      { value: plan.to, timestamp: new Date(plan.at), sourceType: 'CRM_UI' },
+    ]);
+  }
   target.counts.contacts++;
 }
 

@@ -294,6 +294,7 @@ class PortalCopy {
       this.times(record, ownerId),
     );
     this.copyStatusHistory(record, contact.Id, ownerId);
+    this.copyPlanHistory(record, contact.Id, ownerId);
     const name = contact.fields.Name;
     this.contacts.set(record.id, {
       id: contact.Id,
@@ -317,6 +318,24 @@ class PortalCopy {
         entry.timestamp.getTime() === record.createdAt.getTime() ? record.createdAt : entry.timestamp;
       this.org.loadFieldHistory(contactId, 'Customer_Status__c', previous, status, at, by);
       previous = status;
+    }
+  }
+
+  /** A row for each change of plan after the contact was created. */
+  private copyPlanHistory(record: CrmRecord, contactId: string, by: string): void {
+    const entries = historyOf(record, 'plan').reverse();
+    for (let i = 1; i < entries.length; i++) {
+      const [before, after] = [entries[i - 1]!, entries[i]!];
+      if (before.value === after.value) continue;
+      const plan = (value: string) => truncate(present(value), 80);
+      this.org.loadFieldHistory(
+        contactId,
+        'Plan__c',
+        plan(before.value),
+        plan(after.value),
+        after.timestamp,
+        by,
+      );
     }
   }
 

@@ -142,9 +142,9 @@ function object(
   };
 }
 
-/** The field whose change Salesforce records in `ContactHistory`. */
+/** The fields whose changes Salesforce records in `ContactHistory` (history tracking on). */
 export const TRACKED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Contact: ['Customer_Status__c'],
+  Contact: ['Customer_Status__c', 'Plan__c', 'Billing_Period__c', 'Customer_Segment__c', 'MailingCountry'],
 };
 
 /** History objects: written by the org when a tracked field of the parent changes. */

@@ -108,6 +108,12 @@ export interface ListOptions {
   associations?: CrmObjectType[];
   after?: string;
   archived?: boolean;
+  /**
+   * Properties whose past values come with each record, where the CRM can give them in the list
+   * itself (HubSpot, at 50 records a page); a CRM that cannot leaves them out, and the sync reads
+   * them in batches instead.
+   */
+  propertiesWithHistory?: string[];
 }
 
 export interface ModifiedSinceOptions {

@@ -48,6 +48,8 @@ export async function fullSyncObject(
     connector.listPage(portalId, spec.type, {
       properties: spec.properties,
       associations: at.phase === 'archived' ? [] : spec.associations,
+      // Live records come with the history their spec reads, where the CRM lists it.
+      ...(at.phase !== 'archived' && spec.history ? { propertiesWithHistory: spec.history.properties } : {}),
       ...(at.after ? { after: at.after } : {}),
       ...(at.phase === 'archived' ? { archived: true } : {}),
     });

@@ -37,7 +37,8 @@ export function specOf(
 
 /**
  * Fills in `propertiesWithHistory` for the page's records whose spec says they need it (only
- * contacts today); the others come back as they were, and keep their stored history.
+ * contacts today) and that did not come with it; the others come back as they were, and keep
+ * their stored history.
  */
 export async function withHistory(
   deps: { db: Kysely<Database>; connector: CrmConnector },
@@ -46,7 +47,8 @@ export async function withHistory(
   records: CrmRecord[],
 ): Promise<CrmRecord[]> {
   const history = spec.history;
-  const live = records.filter((r) => !r.archived);
+  // Records listed with their history (a full sync's pages, on HubSpot) need no second read.
+  const live = records.filter((r) => !r.archived && !r.propertiesWithHistory);
   if (!history || spec.table !== 'contacts' || live.length === 0) return records;
   const stored = new Map<string, StoredContact>(
     (

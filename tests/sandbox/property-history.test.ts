@@ -105,6 +105,8 @@ describe('histories the generator writes', () => {
     const portal = new SandboxStore().createPortal(9);
     generatePortal(portal, { contacts: 300, seed: 3, now: NOW });
     let churned = 0;
+    let changedPlan = 0;
+    let downgradedOnTheWayOut = 0;
     for (const contact of portal.recordsOf('contacts').values()) {
       // A merge's survivor holds both contacts' histories (tests/sandbox/generator-merges-deletions).
       if (contact.properties.hs_merged_object_ids) continue;
@@ -122,12 +124,31 @@ describe('histories the generator writes', () => {
       if (left) churned++;
       expect(stages.map((e) => e.value)).toEqual(left ? [before, 'customer', 'other'] : [before, 'customer']);
       expect(stages.at(-1)!.timestamp).toEqual(left ?? contact.createdAt);
-      // The customer date was set when the record was created: implied, so not stored.
-      expect(Object.keys(contact.history!).sort()).toEqual(
-        left ? ['hs_lifecyclestage_other_date', 'lifecyclestage'] : ['lifecyclestage'],
-      );
+      // The customer date was set when the record was created: implied, so not stored; a plan is
+      // stored only when it changed (plan-changes.ts).
+      expect(
+        Object.keys(contact.history!)
+          .filter((name) => name !== 'plan')
+          .sort(),
+      ).toEqual(left ? ['hs_lifecyclestage_other_date', 'lifecyclestage'] : ['lifecyclestage']);
+      const plans = historyOf(contact, 'plan').reverse();
+      if (plans.length > 1) {
+        changedPlan++;
+        // Bought on one plan, moved once, to the plan it is on now, while still a customer.
+        expect(plans.map((e) => e.timestamp.getTime())).toEqual([
+          contact.createdAt.getTime(),
+          expect.any(Number),
+        ]);
+        expect(plans[1]!.value).toBe(contact.properties.plan);
+        expect(plans[0]!.value).not.toBe(plans[1]!.value);
+        expect(plans[1]!.timestamp.getTime()).toBeLessThan((left ?? NOW).getTime());
+        // Most changes are a downgrade by someone who had decided to leave.
+        if (truth.churnDecidedAt && plans[1]!.timestamp >= truth.churnDecidedAt) downgradedOnTheWayOut++;
+      }
     }
     expect(churned).toBeGreaterThan(10);
+    expect(changedPlan).toBeGreaterThan(5);
+    expect(downgradedOnTheWayOut).toBeGreaterThan(changedPlan / 2);
   });
 });
 

@@ -65,12 +65,14 @@ export async function listPage(
   type: CrmObjectType,
   options: ListOptions,
 ): Promise<Page<CrmRecord>> {
+  const history = options.archived ? [] : (options.propertiesWithHistory ?? []);
   const { body } = await requester.request(portalId, {
     method: 'GET',
     path: objectsPath(type),
     query: {
-      limit: LIST_LIMIT,
+      limit: history.length > 0 ? HISTORY_BATCH_LIMIT : LIST_LIMIT,
       properties: options.properties,
+      ...(history.length > 0 ? { propertiesWithHistory: history } : {}),
       ...(options.associations?.length ? { associations: options.associations } : {}),
       ...(options.after ? { after: options.after } : {}),
       ...(options.archived ? { archived: true } : {}),

@@ -15,6 +15,12 @@ import {
   type StageKind,
   type StoredContact,
 } from '../warehouse-records.js';
+import {
+  billingPeriod,
+  neutralProfileHistory,
+  profileHistoryNeeded,
+  type ProfileProperties,
+} from '../profile-history.js';
 import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 
 /** HubSpot's default former-customer stage. */
@@ -42,6 +48,13 @@ const DEFAULT_PIPELINES: Record<PipelineObjectType, string> = { deals: 'default'
 const formerStageOf = (rule: ChurnRule) =>
   (rule.kind === 'lifecycle_stage' ? rule.formerStage : undefined) ?? DEFAULT_FORMER_STAGE;
 const customerDate = 'hs_lifecyclestage_customer_date';
+/** The contact properties behind the profile values features read as of a date. */
+const PROFILE: ProfileProperties = {
+  plan: 'plan',
+  billing_period: 'billing_period',
+  segment: 'customer_segment',
+  country: 'country',
+};
 const formerDate = (rule: ChurnRule) => `hs_lifecyclestage_${formerStageOf(rule)}_date`;
 
 /** A HubSpot lifecycle stage as a neutral stage kind; other stages (HubSpot's "other" for non-customers) are none. */
@@ -50,14 +63,6 @@ function stageKind(stage: string | null, rule: ChurnRule): StageKind | null {
   if (CUSTOMER_STAGES.has(stage)) return 'customer';
   if (stage === formerStageOf(rule)) return 'former';
   if (PROSPECT_STAGES.has(stage)) return 'prospect';
-  return null;
-}
-
-/** A billing period the renewals can follow: `annual` or `monthly`, whatever the portal's spelling. */
-function billingPeriod(value: string | null): 'annual' | 'monthly' | null {
-  const v = (value ?? '').trim().toLowerCase();
-  if (['annual', 'annually', 'yearly', 'year'].includes(v)) return 'annual';
-  if (['monthly', 'month'].includes(v)) return 'monthly';
   return null;
 }
 
@@ -109,7 +114,9 @@ const CONTACT_PROPERTIES = [
 function neutralHistory(record: CrmRecord, rule: ChurnRule): PropertyHistory | undefined {
   if (!record.propertiesWithHistory) return undefined;
   const history: PropertyHistory = {};
+  const profile = new Set(Object.values(PROFILE));
   for (const [name, values] of Object.entries(record.propertiesWithHistory)) {
+    if (profile.has(name)) continue;
     const key = name === STAGE ? STAGE_HISTORY : name;
     history[key] = values
       .map((v) => ({
@@ -119,17 +126,29 @@ function neutralHistory(record: CrmRecord, rule: ChurnRule): PropertyHistory | u
       .filter((v) => v.at !== 'Invalid Date')
       .sort((a, b) => a.at.localeCompare(b.at));
   }
-  return history;
+  return { ...history, ...neutralProfileHistory(record, PROFILE) };
 }
 
 /** The properties whose change means a stored history is out of date. */
 const watched = (rule: ChurnRule) => [STAGE, customerDate, formerDate(rule), ...ruleProperties(rule)];
 
 /**
- * Whether a contact's history must be read: a customer with a former-customer date (left and came
- * back: when?), a former customer with no date, and under a `property` rule a flag set or changed.
+ * Whether a contact's history must be read: the stage's (below), or the profile values' of someone
+ * who is or was a customer (see profile-history.ts).
  */
 function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
+  const kind = stageKind(record.properties[STAGE] ?? null, rule);
+  const everCustomer = kind === 'customer' || kind === 'former' || !!record.properties[customerDate];
+  return (
+    stageHistoryNeeded(record, stored, rule) || profileHistoryNeeded(record, stored, PROFILE, everCustomer)
+  );
+}
+
+/**
+ * Whether the stage's history is needed: a customer with a former-customer date (left and came
+ * back: when?), a former customer with no date, and under a `property` rule a flag set or changed.
+ */
+function stageHistoryNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
   const props = record.properties;
   const unchanged =
     stored?.property_history != null &&
@@ -149,7 +168,10 @@ function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rul
 }
 
 function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
-  const historyOf = rule.kind === 'property' ? [STAGE, rule.property] : [STAGE];
+  const historyOf = [
+    ...(rule.kind === 'property' ? [STAGE, rule.property] : [STAGE]),
+    ...Object.values(PROFILE),
+  ];
   return {
     type: 'contacts',
     table: 'contacts',

@@ -10,6 +10,12 @@
 import { json } from '../../db/json.js';
 import { isTrueValue, ruleProperties, type ChurnRule } from '../../settings/churn-rule.js';
 import type { CrmObjectType, CrmRecord } from '../connector.js';
+import {
+  billingPeriod,
+  neutralProfileHistory,
+  profileHistoryNeeded,
+  type ProfileProperties,
+} from '../profile-history.js';
 import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 import {
   STAGE_HISTORY,
@@ -20,6 +26,13 @@ import {
 } from '../warehouse-records.js';
 
 export const STATUS_FIELD = 'Customer_Status__c';
+/** The contact fields behind the profile values features read as of a date. */
+const PROFILE: ProfileProperties = {
+  plan: 'Plan__c',
+  billing_period: 'Billing_Period__c',
+  segment: 'Customer_Segment__c',
+  country: 'MailingCountry',
+};
 const DEFAULT_FORMER_STATUS = 'Former Customer';
 const CUSTOMER_STATUSES: ReadonlySet<string> = new Set(['customer']);
 const PROSPECT_STATUSES: ReadonlySet<string> = new Set(['prospect', 'lead', 'opportunity']);
@@ -57,13 +70,6 @@ function stageKind(status: string | null, rule: ChurnRule): StageKind | null {
   return null;
 }
 
-function billingPeriod(value: string | null): 'annual' | 'monthly' | null {
-  const v = (value ?? '').trim().toLowerCase();
-  if (['annual', 'annually', 'yearly', 'year'].includes(v)) return 'annual';
-  if (['monthly', 'month'].includes(v)) return 'monthly';
-  return null;
-}
-
 const p = (record: CrmRecord, name: string) => record.properties[name] ?? null;
 
 function common(record: CrmRecord, portalId: number) {
@@ -83,7 +89,9 @@ const SYSTEM_FIELDS = ['CreatedDate', 'LastModifiedDate'];
 function neutralHistory(record: CrmRecord, rule: ChurnRule): PropertyHistory | undefined {
   if (!record.propertiesWithHistory) return undefined;
   const history: PropertyHistory = {};
+  const profile = new Set(Object.values(PROFILE));
   for (const [name, values] of Object.entries(record.propertiesWithHistory)) {
+    if (profile.has(name)) continue;
     const key = name === STATUS_FIELD ? STAGE_HISTORY : name;
     history[key] = values
       .map((v) => ({
@@ -93,7 +101,7 @@ function neutralHistory(record: CrmRecord, rule: ChurnRule): PropertyHistory | u
       .filter((v) => v.at !== 'Invalid Date')
       .sort((a, b) => a.at.localeCompare(b.at));
   }
-  return history;
+  return { ...history, ...neutralProfileHistory(record, PROFILE) };
 }
 
 const watched = (rule: ChurnRule) => [
@@ -103,8 +111,17 @@ const watched = (rule: ChurnRule) => [
   ...ruleProperties(rule),
 ];
 
-/** As HubSpot's: history is read for customers who left and came back, undated leavers, and rule flags. */
+/** As HubSpot's: the status's history, or the profile values' of someone who is or was a customer. */
 function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
+  const kind = stageKind(record.properties[STATUS_FIELD] ?? null, rule);
+  const everCustomer = kind === 'customer' || kind === 'former' || !!record.properties.Customer_Since__c;
+  return (
+    statusHistoryNeeded(record, stored, rule) || profileHistoryNeeded(record, stored, PROFILE, everCustomer)
+  );
+}
+
+/** As HubSpot's: customers who left and came back, undated leavers, and rule flags. */
+function statusHistoryNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
   const props = record.properties;
   const unchanged =
     stored?.property_history != null &&
@@ -124,7 +141,10 @@ function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rul
 }
 
 function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
-  const historyOf = rule.kind === 'property' ? [STATUS_FIELD, rule.property] : [STATUS_FIELD];
+  const historyOf = [
+    ...(rule.kind === 'property' ? [STATUS_FIELD, rule.property] : [STATUS_FIELD]),
+    ...Object.values(PROFILE),
+  ];
   return {
     type: 'contacts',
     table: 'contacts',

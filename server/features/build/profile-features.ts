@@ -1,3 +1,4 @@
+import { profileValueAsOf } from '../../crm/profile-history.js';
 import { FORMER_CUSTOMER_STAGE } from '../../settings/churn-rule.js';
 import type { FeatureValues } from '../catalogue.js';
 import { statusAt, type CustomerEpisode } from '../customer-status.js';
@@ -26,7 +27,8 @@ const present = (value: string | null | undefined): string | null =>
 const category = (value: string | null | undefined) => present(value) ?? 'unknown';
 
 /**
- * Profile features as of `asOf`. Tenure and renewals count from the start of the customer episode
+ * Profile features as of `asOf`. Plan, billing period, segment and country are the values held
+ * then (profile-history.ts). Tenure and renewals count from the start of the customer episode
  * under way then (a customer who came back counts from the return); nobody else has a tenure.
  */
 export function profileFeatures(
@@ -38,7 +40,12 @@ export function profileFeatures(
   const status = statusAt(episodes, asOf);
   const since = status.status === 'active' ? status.since : null;
   const tenureMs = since !== null ? asOf.getTime() - since.getTime() : null;
-  const period = PERIOD_MS[contact.billing_period ?? ''];
+  const history = contact.property_history;
+  const plan = profileValueAsOf(history, 'plan', asOf, contact.plan);
+  const billingPeriod = profileValueAsOf(history, 'billing_period', asOf, contact.billing_period);
+  const segment = profileValueAsOf(history, 'segment', asOf, contact.segment);
+  const country = profileValueAsOf(history, 'country', asOf, contact.country);
+  const period = PERIOD_MS[billingPeriod ?? ''];
   let toRenewal: number | null = null;
   if (tenureMs !== null && period !== undefined) {
     const periods = Math.floor(tenureMs / period) + 1;
@@ -50,10 +57,10 @@ export function profileFeatures(
     lifecycle_stage: stageAt(contact, episodes, asOf),
     company_size: employees !== null && Number.isFinite(employees) ? employees : null,
     company_industry: category(company?.industry),
-    country: category(present(contact.country) ?? company?.country),
-    plan: category(contact.plan),
-    billing_period: category(contact.billing_period),
-    customer_segment: category(contact.segment),
+    country: category(present(country) ?? company?.country),
+    plan: category(plan),
+    billing_period: category(billingPeriod),
+    customer_segment: category(segment),
     days_to_next_renewal: toRenewal,
   };
 }
