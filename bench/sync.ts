@@ -21,6 +21,8 @@ const contacts = Number(values.contacts);
 const HUB = 700;
 const ALLOWED_PER_SECOND = 110 / 10;
 const PAGE = 100;
+/** HubSpot lists 100 records a page, 50 when their history comes too (contacts: stage and profile). */
+const pageSize = (type: string) => (type === 'contacts' ? 50 : PAGE);
 
 const redis = await startEmbeddedRedis();
 const sandbox = await startSandbox({ portals: [HUB] });
@@ -47,7 +49,10 @@ try {
     throw new Error(`warehouse differs: ${JSON.stringify({ counts, synced })}`);
   const objects = ['contacts', 'companies', 'emails', 'tickets', 'deals', 'feedback_submissions'];
   // One page per 100 live records (at least one) and one archived page, per object type.
-  const floorCalls = objects.reduce((n, type) => n + Math.max(1, Math.ceil(counts[type]! / PAGE)) + 1, 0);
+  const floorCalls = objects.reduce(
+    (n, type) => n + Math.max(1, Math.ceil(counts[type]! / pageSize(type))) + 1,
+    0,
+  );
   const floorSeconds = floorCalls / ALLOWED_PER_SECOND;
   const records = objects.reduce((n, type) => n + counts[type]!, 0);
   process.stdout.write(
