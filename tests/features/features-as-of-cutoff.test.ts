@@ -8,6 +8,8 @@ import { PLANS } from '../../sandbox/generator/profile.js';
 import { featuresOfContacts } from '../../server/features/build/build-features.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import type { FeatureValues } from '../../server/features/catalogue.js';
+import { customerStatusAt, NO_DEALS } from '../../server/features/customer-status.js';
+import { DEFAULT_CHURN_RULE, FORMER_CUSTOMER_STAGE } from '../../server/settings/churn-rule.js';
 import { syncPortal } from '../../server/sync/sync-portal.js';
 import { installedPortal, type InstalledPortal } from '../support/installed-portal.js';
 import { DAY } from './features-warehouse.js';
@@ -26,11 +28,11 @@ afterAll(async () => {
 });
 
 const db = () => portal.product.ctx.db.db;
-const sync = () =>
+const sync = (mode: 'full' | 'incremental' = 'full') =>
   syncPortal(
     { db: db(), connector: portal.product.ctx.services.crms.connectorFor('hubspot') },
     portal.portalId,
-    'full',
+    mode,
   );
 
 async function featuresAt(contactId: string, asOf: Date): Promise<FeatureValues> {
@@ -85,6 +87,28 @@ describe('profile values as of the cutoff', () => {
     // Before the downgrade: every feature as it was. After it: the cheaper plan.
     expect(await featuresAt(leaver.id, before)).toEqual(untouched);
     expect((await featuresAt(leaver.id, after)).plan).toBe(cheaper(plan));
+  }, 300_000);
+
+  it('sees a customer who leaves after the history was read as churned from the day the CRM says', async () => {
+    const { crm, sandbox } = portal;
+    const stayer = [...crm.recordsOf('contacts').values()].find(
+      (c) => c.properties.lifecyclestage === 'customer' && !c.properties.hs_merged_object_ids,
+    )!;
+    await sync();
+    const leftAt = sandbox.store.now();
+    crm.updateRecord(
+      'contacts',
+      stayer.id,
+      { lifecyclestage: FORMER_CUSTOMER_STAGE, hs_lifecyclestage_other_date: leftAt.toISOString() },
+      leftAt,
+    );
+    await sync('incremental');
+    const [row] = await loadContacts(db(), portal.portalId, { ids: [stayer.id] });
+    const after = new Date(leftAt.getTime() + DAY);
+    expect(customerStatusAt(row!, NO_DEALS, DEFAULT_CHURN_RULE, after)).toMatchObject({
+      status: 'churned',
+      leftAt,
+    });
   }, 300_000);
 
   it('keeps the profile history of every customer, each plan change dated as in the CRM', async () => {

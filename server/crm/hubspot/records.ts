@@ -146,7 +146,8 @@ function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rul
 
 /**
  * Whether the stage's history is needed: a customer with a former-customer date (left and came
- * back: when?), a former customer with no date, and under a `property` rule a flag set or changed.
+ * back: when?), a former customer with no date, under a `property` rule a flag set or changed, and
+ * anyone whose stored history a change of these has made out of date.
  */
 function stageHistoryNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
   const props = record.properties;
@@ -154,6 +155,8 @@ function stageHistoryNeeded(record: CrmRecord, stored: StoredContact | undefined
     stored?.property_history != null &&
     watched(rule).every((name) => (stored.properties[name] ?? null) === (props[name] ?? null));
   if (unchanged) return false;
+  // A history read before no longer ends where the record is now: read it again.
+  if (stored?.property_history != null) return true;
   const kind = stageKind(props[STAGE] ?? null, rule);
   const left = props[formerDate(rule)] ?? null;
   if (kind === 'customer' && left) return true;

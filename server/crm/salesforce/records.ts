@@ -120,13 +120,15 @@ function historyNeeded(record: CrmRecord, stored: StoredContact | undefined, rul
   );
 }
 
-/** As HubSpot's: customers who left and came back, undated leavers, and rule flags. */
+/** As HubSpot's: customers who left and came back, undated leavers, rule flags, stale histories. */
 function statusHistoryNeeded(record: CrmRecord, stored: StoredContact | undefined, rule: ChurnRule): boolean {
   const props = record.properties;
   const unchanged =
     stored?.property_history != null &&
     watched(rule).every((name) => (stored.properties[name] ?? null) === (props[name] ?? null));
   if (unchanged) return false;
+  // A history read before no longer ends where the record is now: read it again.
+  if (stored?.property_history != null) return true;
   const kind = stageKind(props[STATUS_FIELD] ?? null, rule);
   const left = props.Former_Customer_Since__c ?? null;
   if (kind === 'customer' && left) return true;
