@@ -157,7 +157,7 @@ describe('HubSpot: a replayed check-in finds its ticket closed and leaves it clo
   });
 });
 
-describe('Salesforce: a replayed check-in finds its case closed and leaves it closed', () => {
+describe('Salesforce: a replayed check-in finds its case closed and leaves it as the agent left it', () => {
   let harness: Awaited<ReturnType<typeof startSalesforceHarness>>;
   let installed: Awaited<ReturnType<typeof harness.installOrg>>;
   let contactId: string;
@@ -177,19 +177,26 @@ describe('Salesforce: a replayed check-in finds its case closed and leaves it cl
     await harness?.stop();
   });
 
-  it('keeps the case closed', async () => {
+  it('keeps the case closed, with the owner, priority and subject the agent gave it', async () => {
     const actionId = await startCheckIn(harness.product, installed.portalId, contactId);
     expect(await runJob(harness.product, actionId)).toEqual({ actionId, result: 'completed' });
     const [opened] = casesOf(contactId);
     expect(opened!.fields).toMatchObject({ Status: 'New', IsClosed: false });
     expect(opened!.fields[CASE_KEY_FIELD]).toEqual(expect.any(String));
 
-    installed.org.update('Case', opened!.Id, { Status: 'Closed' });
+    // The agent who took the case reassigned it, reworded it, lowered its priority and closed it.
+    const agent = installed.org.addUser({
+      firstName: 'Ines',
+      lastName: 'Agent',
+      email: 'ines@support.example.com',
+    });
+    const worked = { Status: 'Closed', OwnerId: agent.Id, Priority: 'Low', Subject: 'Sorted on the phone' };
+    installed.org.update('Case', opened!.Id, worked);
     await replayable(harness.product, actionId);
     expect(await runJob(harness.product, actionId)).toEqual({ actionId, result: 'completed' });
 
     expect(await ticketIdOf(harness.product, actionId)).toBe(opened!.Id);
     expect(casesOf(contactId)).toHaveLength(1);
-    expect(casesOf(contactId)[0]!.fields).toMatchObject({ Status: 'Closed', IsClosed: true });
+    expect(casesOf(contactId)[0]!.fields).toMatchObject({ ...worked, IsClosed: true });
   }, 300_000);
 });

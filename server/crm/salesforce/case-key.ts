@@ -1,7 +1,7 @@
 /**
  * The Case field holding the key of the retention action that opened the case: an External ID
- * with unique values, so cases are upserted by it and a create sent again (a retry after a lost
- * answer, a job run twice) finds the case the first one opened. The package creates it
+ * with unique values, so a create sent again (a retry after a lost answer, a job run twice) is
+ * refused and finds, by the key, the case the first one opened. The package creates it
  * (`objects/Case/fields/`); in an org whose package predates it, the connector creates it through
  * the Tooling API as it does the written fields, grants it to the connected user by the app's
  * permission set, and checks it with describe, before the org's first case.
@@ -43,7 +43,7 @@ const describeSchema = z.object({
   ),
 });
 
-/** Makes sure the connected user can upsert cases by the key field; throws what is wrong. */
+/** Makes sure the connected user can write and find cases by the key field; throws what is wrong. */
 export async function ensureCaseKeyField(requester: SalesforceRequester, portalId: number): Promise<void> {
   const call = <T>(fn: (conn: Connection) => Promise<T>) => requester.call(portalId, fn);
   const version = `/services/data/v${requester.apiVersion}`;

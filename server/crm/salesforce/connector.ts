@@ -30,7 +30,7 @@ import { salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 import { stringLiteral } from './soql.js';
 
-const upsertedSchema = z.object({ id: z.string().optional(), success: z.boolean() });
+const createdSchema = z.object({ id: z.string().optional(), success: z.boolean() });
 const foundSchema = z.object({ records: z.array(z.object({ Id: z.string() }).passthrough()) });
 
 /** Salesforce's case priorities for the app's ticket priorities. */
@@ -101,42 +101,43 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   /**
-   * Opens the action's case on the contact, upserted by its key (`PATCH sobjects/Case/{key field}/
-   * {key}`): sent again, it finds the case the first one opened.
+   * Opens the action's case on the contact, with its key in a unique field: sent again (a retry
+   * after a lost answer, a job run twice), Salesforce refuses the key as taken and the case the
+   * first one opened is found by it and left as it is now, its owner, priority and status as
+   * whoever works it set them.
    */
   async createTicket(portalId: number, ticket: TicketSpec): Promise<string> {
     if (!this.caseKeyReady.has(portalId)) {
       await ensureCaseKeyField(this.requester, portalId);
       this.caseKeyReady.add(portalId);
     }
-    let answer: z.infer<typeof upsertedSchema>;
+    let answer: z.infer<typeof createdSchema>;
     try {
-      answer = upsertedSchema.parse(
+      answer = createdSchema.parse(
         await this.requester.call(portalId, (conn) =>
-          conn.sobject(CASE_OBJECT).upsert(
-            {
-              [CASE_KEY_FIELD]: ticket.idempotencyKey,
-              Subject: ticket.subject,
-              Description: ticket.content,
-              Priority: CASE_PRIORITY[ticket.priority],
-              Origin: 'Web',
-              ContactId: ticket.contactId,
-              ...(ticket.ownerId ? { OwnerId: ticket.ownerId } : {}),
-            },
-            CASE_KEY_FIELD,
-          ),
+          conn.sobject(CASE_OBJECT).create({
+            [CASE_KEY_FIELD]: ticket.idempotencyKey,
+            Subject: ticket.subject,
+            Description: ticket.content,
+            Priority: CASE_PRIORITY[ticket.priority],
+            Origin: 'Web',
+            ContactId: ticket.contactId,
+            ...(ticket.ownerId ? { OwnerId: ticket.ownerId } : {}),
+          }),
         ),
       );
     } catch (error) {
+      if (error instanceof CrmRequestError && error.category === 'DUPLICATE_VALUE')
+        return this.caseIdByKey(portalId, ticket.idempotencyKey);
       // The key field may have been changed since: the next try makes sure of it again.
       if (error instanceof CrmRequestError) this.caseKeyReady.delete(portalId);
       throw error;
     }
-    if (!answer.success) throw new CrmRequestError(400, 'Salesforce did not open the case.');
-    return answer.id ?? (await this.caseIdByKey(portalId, ticket.idempotencyKey));
+    if (!answer.success || !answer.id) throw new CrmRequestError(400, 'Salesforce did not open the case.');
+    return answer.id;
   }
 
-  /** An update before API version 46.0 answers 204 without the id: the case is found by its key. */
+  /** The case an earlier try of the action opened, found by its key. */
   private async caseIdByKey(portalId: number, key: string): Promise<string> {
     const soql = `SELECT Id FROM ${CASE_OBJECT} WHERE ${CASE_KEY_FIELD} = ${stringLiteral(key)} LIMIT 1`;
     const found = foundSchema.parse(
