@@ -77,7 +77,8 @@ type Event = { at: Date; kind: 'start' } | { at: Date; kind: 'end'; evidence: Ch
 
 /**
  * Stage changes as starts (becoming a customer) and ends (becoming a former customer), from the
- * stage's history, else from the dates the CRM keeps and the current stage (neutral columns the
+ * stage's history (the last leaving dated by the CRM's former-customer date when that is earlier
+ * than the change was entered), else from the dates the CRM keeps and the current stage (neutral columns the
  * CRM's mapper fills). A former customer whose change has no date still ends: with an unknown
  * date, so it is churned now but never labels a past cutoff.
  */
@@ -89,6 +90,14 @@ function stageEvents(contact: ContactRow, formerStage: string): { events: Event[
     for (const change of history) {
       if (change.value === 'customer') events.push({ at: change.at, kind: 'start' });
       else if (change.value === 'former') events.push({ at: change.at, kind: 'end', evidence: left });
+    }
+    // The CRM's former-customer date says when the last leaving happened where it is earlier than
+    // the change was entered (set by hand, or imported), and still after that episode's start.
+    const lastEnd = events.findLastIndex((e) => e.kind === 'end');
+    const leftAt = contact.former_since;
+    if (lastEnd >= 0 && leftAt && leftAt < events[lastEnd]!.at) {
+      const start = events.slice(0, lastEnd).findLast((e) => e.kind === 'start');
+      if (!start || leftAt > start.at) events[lastEnd] = { at: leftAt, kind: 'end', evidence: left };
     }
     return { events, undated: false };
   }

@@ -110,6 +110,30 @@ describe('a contact’s status at a time', () => {
     expect(churnLabel(episodes, day(320), 30)).toBe(0);
   });
 
+  it('a leaving entered late counts from the former-customer date the CRM gives it', () => {
+    // The stage was changed on day 230; the CRM's date says they left on day 200.
+    const late = contact(
+      'other',
+      { since: iso(50), left: iso(200) },
+      stages(['lead', 0], ['customer', 50], ['other', 230]),
+    );
+    expect(customerStatusAt(late, NO_DEALS, DEFAULT_CHURN_RULE, day(210))).toMatchObject({
+      status: 'churned',
+      leftAt: day(200),
+    });
+    // A date from before the episode began (an earlier leaving) does not move this one's end.
+    const again = contact(
+      'other',
+      { since: iso(50), left: iso(120) },
+      stages(['lead', 0], ['customer', 50], ['other', 100], ['customer', 150], ['other', 230]),
+    );
+    expect(customerStatusAt(again, NO_DEALS, DEFAULT_CHURN_RULE, day(210)).status).toBe('active');
+    expect(customerStatusAt(again, NO_DEALS, DEFAULT_CHURN_RULE, day(240))).toMatchObject({
+      status: 'churned',
+      leftAt: day(230),
+    });
+  });
+
   it('a return shown by the stage dates alone counts from the customer date', () => {
     const c = contact('customer', {
       since: iso(300),
