@@ -85,6 +85,13 @@ export interface SeedQuality {
     unrounded: number;
     churners: number;
     customers: number;
+    /**
+     * The ceiling: the generator's own hidden state on the same contacts (who has decided already
+     * counted as certain, everyone else at the weekly risk of leaving the churn process had for
+     * them at the end of the history, frailty and the company's shock included). No model that
+     * sees only the CRM can be expected to reach it: the rest is the weekly draws still to come.
+     */
+    oracle: number;
     /** The written score against who had decided already by the end of the history (a subset). */
     alreadyDecided: LabelFigure;
     /** The written score against whose churn the CRM shows within the 90 days (the product's label). */
@@ -226,6 +233,10 @@ async function measurePortal(
     hiddenTruth: {
       written: rocAuc(written, labels),
       unrounded: rocAuc([...probabilities], labels),
+      oracle: rocAuc(
+        truths.map((t) => (t === undefined ? 0 : t.churnDecidedAt !== null ? 2 : t.risk)),
+        labels,
+      ),
       churners: labels.filter(Boolean).length,
       customers: labels.length,
       alreadyDecided: figure(decided),

@@ -13,6 +13,9 @@
  *     its cross-validated figure from the model's selection (a mean over the folds, beside the
  *     chosen candidate's), and refitted here, its out-of-time and hidden-truth figures on the same
  *     customers.
+ * Beside it, the ceiling: the same ROC-AUC for the generator's own hidden state (who has decided
+ * counted as certain, everyone else at their weekly risk at the end of the history, unobservable
+ * frailty and company shock included), and how much of its lift over chance the score has.
  * Beside the written scores' figure (whole percents: many ties) come the model's unrounded
  * probabilities on the same customers, and the written scores against two parts of that truth: who
  * had already decided by the end of the history (detection, not forecasting), and whose churn the
@@ -82,6 +85,11 @@ function outOfTimeValue(r: SeedQuality): number | null {
   return check?.status === 'measured' ? check.roc_auc.value : null;
 }
 
+/** How much of the ceiling's lift over chance (0.5) a ROC-AUC has, in percent. */
+function share(rocAuc: number, ceiling: number): string {
+  return `${Math.round((100 * (rocAuc - 0.5)) / (ceiling - 0.5))} %`;
+}
+
 function seedLine(r: SeedQuality, cpuSeconds: number): string {
   const { model, hiddenTruth: truth, logistic } = r;
   const check = model.outOfTime;
@@ -109,7 +117,7 @@ function seedLine(r: SeedQuality, cpuSeconds: number): string {
   return (
     `seed ${r.seed}: model v${model.version} ${model.family}: ${outOfTime}; ${cv}; ` +
     `hidden truth in the next 90 days ${f(truth.written)} on ${truth.churners} churners of ${truth.customers} active customers ` +
-    `(unrounded ${f(truth.unrounded)}; already decided ${f(truth.alreadyDecided.rocAuc)} on ${truth.alreadyDecided.churners}; ` +
+    `(unrounded ${f(truth.unrounded)}; the generator's hidden state ${f(truth.oracle)}, of whose lift over chance the score has ${share(truth.written, truth.oracle)}; already decided ${f(truth.alreadyDecided.rocAuc)} on ${truth.alreadyDecided.churners}; ` +
     `shown by the CRM within 90 days ${f(truth.shownWithin90Days.rocAuc)} on ${truth.shownWithin90Days.churners})${gap}; ${baseline}${oddities}; ` +
     `first cycle ${r.cycleSeconds.toFixed(1)} s, CPU ${cpuSeconds.toFixed(1)} s`
   );
@@ -118,6 +126,7 @@ function seedLine(r: SeedQuality, cpuSeconds: number): string {
 function summaryLine(all: readonly SeedQuality[]): string {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const truths = all.map((r) => r.hiddenTruth.written);
+  const oracle = all.reduce((sum, r) => sum + r.hiddenTruth.oracle, 0) / all.length;
   const mean = truths.reduce((s, x) => s + x, 0) / truths.length;
   const lowest = all.reduce((a, b) => (b.hiddenTruth.written < a.hiddenTruth.written ? b : a));
   const gaps = all.flatMap((r) => {
@@ -160,7 +169,8 @@ function summaryLine(all: readonly SeedQuality[]): string {
   const ownSeconds = (own.user + own.system) / 1e6;
   const treeSeconds = processTreeCpuSeconds(process.pid) - treeCpuStart;
   return (
-    `summary over seeds ${all.map((r) => r.seed).join(', ')}: hidden truth in the next 90 days mean ${f(mean)} (≥ ${TARGET.meanAtLeast}: ${met(mean >= TARGET.meanAtLeast)}), ` +
+    `summary over seeds ${all.map((r) => r.seed).join(', ')}: hidden truth in the next 90 days mean ${f(mean)} (≥ ${TARGET.meanAtLeast}: ${met(mean >= TARGET.meanAtLeast)}; ` +
+    `the generator's hidden state reaches ${f(oracle)} on average, and the score has ${share(mean, oracle)} of its lift over chance), ` +
     `lowest ${f(lowest.hiddenTruth.written)} (seed ${lowest.seed}; none below ${TARGET.noneBelow}: ${met(lowest.hiddenTruth.written >= TARGET.noneBelow)}); ` +
     `${gapText}; model below the logistic regression on the hidden truth: ${seedsText(belowTruth)}` +
     ` (${met(belowTruth.length === 0 && compared === all.length)}${compared === all.length ? '' : `, compared on ${compared} of ${all.length} seeds`}), ` +
