@@ -34,8 +34,14 @@ beforeAll(async () => {
     crmUrl: proxy.url,
     redisUrl: redis.url,
     persistent: true,
-    // Small chunks and a short lock: many jobs to interrupt, and a dead worker's job is taken over fast.
-    env: { JOB_LOCK_MS: '2000', SCORING_CHUNK_SIZE: '50', HUBSPOT_RATE_LIMIT_PER_SECOND: '100' },
+    // Small chunks and a short lock: many jobs to interrupt, and a dead worker's job is taken over
+    // fast; two write-back chunks at a time, so a slowed CRM leaves most of them to interrupt.
+    env: {
+      JOB_LOCK_MS: '2000',
+      SCORING_CHUNK_SIZE: '50',
+      HUBSPOT_RATE_LIMIT_PER_SECOND: '100',
+      CRM_CONCURRENCY: '2',
+    },
   });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
 }, 300_000);
@@ -57,6 +63,16 @@ function startWorker(): Spawned {
 /** The contacts the CRM holds (the generated history merged or deleted a few of those asked for). */
 function liveContacts(): number {
   return [...sandbox.store.portal(HUB)!.recordsOf('contacts').values()].filter((c) => !c.archived).length;
+}
+
+/** Makes the CRM answer each call of the portal this much later. */
+async function crmLatency(latencyMs: number): Promise<void> {
+  const answer = await fetch(`${sandbox.url}/_sandbox/portals/${HUB}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencyMs }),
+  });
+  expect(answer.ok).toBe(true);
 }
 
 function contactsWritten(): number {
@@ -84,12 +100,16 @@ describe('a scoring cycle interrupted by a killed worker', () => {
     let db: DatabaseHandle | undefined;
     try {
       const first = startWorker();
-      // Kill it once the write-back is under way: some chunks written, most not.
+      // Kill it once the write-back is under way: some chunks written, most not. The CRM answers
+      // slowly from the first written contact on, so the kill lands however fast this box is.
+      await waitUntil(() => contactsWritten() > 0, 720_000);
+      await crmLatency(400);
       await waitUntil(() => contactsWritten() >= 200, 720_000);
       first.child.kill('SIGKILL');
       await new Promise((resolve) => first.child.once('exit', resolve));
       const writtenAtKill = contactsWritten();
       expect(writtenAtKill).toBeLessThan(liveContacts());
+      await crmLatency(0);
 
       const second = startWorker();
       await waitUntil(async () => {
