@@ -77,8 +77,9 @@ type Event = { at: Date; kind: 'start' } | { at: Date; kind: 'end'; evidence: Ch
 
 /**
  * Stage changes as starts (becoming a customer) and ends (becoming a former customer), from the
- * stage's history (the last leaving dated by the CRM's former-customer date when that is earlier
- * than the change was entered), else from the dates the CRM keeps and the current stage (neutral columns the
+ * stage's history (the first start and the last leaving dated by the CRM's customer and
+ * former-customer dates where those are earlier than the changes were entered), else from the
+ * dates the CRM keeps and the current stage (neutral columns the
  * CRM's mapper fills). A former customer whose change has no date still ends: with an unknown
  * date, so it is churned now but never labels a past cutoff.
  */
@@ -91,8 +92,13 @@ function stageEvents(contact: ContactRow, formerStage: string): { events: Event[
       if (change.value === 'customer') events.push({ at: change.at, kind: 'start' });
       else if (change.value === 'former') events.push({ at: change.at, kind: 'end', evidence: left });
     }
-    // The CRM's former-customer date says when the last leaving happened where it is earlier than
-    // the change was entered (set by hand, or imported), and still after that episode's start.
+    // The CRM's dates say when where they are earlier than the change was entered (set by hand, or
+    // imported): the customer date dates the first start, the former-customer date the last end
+    // (still after that episode's start).
+    const since = contact.customer_since;
+    const firstStart = events.findIndex((e) => e.kind === 'start');
+    if (since && firstStart < 0) events.unshift({ at: since, kind: 'start' });
+    else if (since && since < events[firstStart]!.at) events[firstStart] = { at: since, kind: 'start' };
     const lastEnd = events.findLastIndex((e) => e.kind === 'end');
     const leftAt = contact.former_since;
     if (lastEnd >= 0 && leftAt && leftAt < events[lastEnd]!.at) {

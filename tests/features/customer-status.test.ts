@@ -110,6 +110,22 @@ describe('a contact’s status at a time', () => {
     expect(churnLabel(episodes, day(320), 30)).toBe(0);
   });
 
+  it('a customer imported with an earlier customer date is active from that date', () => {
+    // Created (and its stage first recorded) on day 300, as a customer since day 20.
+    const imported = contact('customer', { since: iso(20) }, stages(['customer', 300]));
+    expect(customerStatusAt(imported, NO_DEALS, DEFAULT_CHURN_RULE, day(100))).toEqual({
+      status: 'active',
+      since: day(20),
+    });
+    // Imported as a former customer, with both dates: a customer from day 20 to day 250.
+    const gone = contact('other', { since: iso(20), left: iso(250) }, stages(['other', 300]));
+    expect(customerStatusAt(gone, NO_DEALS, DEFAULT_CHURN_RULE, day(100)).status).toBe('active');
+    expect(customerStatusAt(gone, NO_DEALS, DEFAULT_CHURN_RULE, day(260))).toMatchObject({
+      status: 'churned',
+      leftAt: day(250),
+    });
+  });
+
   it('a leaving entered late counts from the former-customer date the CRM gives it', () => {
     // The stage was changed on day 230; the CRM's date says they left on day 200.
     const late = contact(
