@@ -25,6 +25,7 @@ import { surveyLinksAtRest } from './migrations/0017-survey-links-at-rest.js';
 import * as callbackSent from './migrations/0018-callback-sent.js';
 import * as pipelines from './migrations/0019-pipelines.js';
 import * as associationTypes from './migrations/0020-association-types.js';
+import * as emailBounces from './migrations/0021-email-bounces.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -61,6 +62,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0018-callback-sent': callbackSent,
   '0019-pipelines': pipelines,
   '0020-association-types': associationTypes,
+  '0021-email-bounces': emailBounces,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

@@ -173,7 +173,10 @@ export interface CompaniesTable extends CrmObjectColumns {
 
 export interface EmailsTable extends CrmObjectColumns {
   direction: string | null;
+  /** The CRM's own status value, as it names it. */
   status: string | null;
+  /** Neutral: the outgoing email bounced (its address no longer receives mail). */
+  bounced: ColumnType<boolean, boolean | undefined, boolean>;
   subject: string | null;
   body: string | null;
   sent_at: Timestamp | null;

@@ -1,4 +1,7 @@
-/** Catalogue entries for the account: commerce, profile, feedback; and how entries are written. */
+/**
+ * Catalogue entries for the account: commerce, profile, feedback, the contact's company seen through
+ * its other contacts; and how entries are written.
+ */
 import type { FeatureDefinition } from './catalogue.js';
 
 type Def = Omit<FeatureDefinition, 'type' | 'missing' | 'risk'> &
@@ -155,5 +158,56 @@ export const FEEDBACK: FeatureDefinition[] = [
       'Mean sentiment (-1..1) of the comments left with survey answers before the date; null without comments.',
     source: 'feedback',
     windowDays: null,
+  }),
+];
+
+/**
+ * The contact's company (`contacts.company_id`, as the dashboard's accounts and the account scores
+ * group contacts) seen through its other contacts, archived ones included: who left, who stays,
+ * their support load and their use. Null for a contact without a company.
+ */
+export const ACCOUNT: FeatureDefinition[] = [
+  measure({
+    name: 'account_contacts_left_180d',
+    label: 'Colleagues who stopped being customers, last 180 days',
+    description:
+      'Other contacts of the company whose former-customer date falls in the 180 days up to the date (a later leaving does not count); null without a company.',
+    source: 'contacts',
+    windowDays: 180,
+    risk: 'higher',
+  }),
+  measure({
+    name: 'account_contacts_active',
+    label: 'Colleagues who are customers',
+    description:
+      'Other contacts of the company who were customers at the date: became one before it, and had not left by it (a leaving before their latest return does not count); null without a company.',
+    source: 'contacts',
+    windowDays: null,
+  }),
+  measure({
+    name: 'account_tickets_90d',
+    label: "Colleagues' support tickets, last 90 days",
+    description:
+      'Tickets created in the 90 days before the date linked to another contact of the company and not to this one; null without a company.',
+    source: 'tickets',
+    windowDays: 90,
+    risk: 'higher',
+  }),
+  measure({
+    name: 'account_usage_trend',
+    label: "Change in colleagues' product use, last 4 weeks vs the 8 before",
+    description:
+      "usage_trend of the company's other contacts taken together: log2((their minutes per week in the last 4 weeks + 1) / (their minutes per week in the 8 weeks before + 1)); null without a company or when none of them used the product in those 12 weeks.",
+    source: 'usage_events',
+    windowDays: 84,
+  }),
+  count({
+    name: 'emails_bounced_90d',
+    label: 'Emails to them that bounced, last 90 days',
+    description:
+      'Outgoing emails sent in the 90 days before the date that bounced: someone whose address stopped working has often left the company.',
+    source: 'emails',
+    windowDays: 90,
+    risk: 'higher',
   }),
 ];

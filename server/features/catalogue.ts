@@ -4,7 +4,7 @@
  * builder (./build) fills exactly these names; the model and the risk card read the labels here.
  */
 
-import { COMMERCE, FEEDBACK, PROFILE } from './catalogue-account.js';
+import { ACCOUNT, COMMERCE, FEEDBACK, PROFILE } from './catalogue-account.js';
 import { EMAIL, SUPPORT, USAGE } from './catalogue-behaviour.js';
 
 export type FeatureSource = 'emails' | 'tickets' | 'usage_events' | 'deals' | 'contacts' | 'feedback';
@@ -41,6 +41,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
   ...COMMERCE,
   ...PROFILE,
   ...FEEDBACK,
+  ...ACCOUNT,
 ];
 
 export type FeatureName = string;
@@ -64,6 +65,10 @@ export const LEFT_OUT: readonly { what: string; why: string }[] = [
   {
     what: 'contacts.lifecycle_stage',
     why: 'current stage; the stage at the date is the customer status at the date',
+  },
+  {
+    what: "colleagues' current stage (contacts.stage_kind) and the company's",
+    why: 'current state; who had left or stayed at the date is read from the customer and former-customer dates',
   },
   {
     what: "the contact's own last-open and last-reply dates",

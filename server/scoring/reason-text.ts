@@ -316,6 +316,38 @@ const PHRASES: Record<string, Phrase> = {
   nps_detractor_count: ({ value }) =>
     value === 0 ? 'No low NPS answers (6 or less)' : `${plural(value, 'low NPS answer')} (6 or less)`,
   feedback_sentiment_mean: ({ value }) => `${capitalise(toneOf(value))} survey comments`,
+
+  // account: the contact's company, through its other contacts
+  account_contacts_left_180d: (row) => {
+    if (Math.round(row.value) <= 0) return 'No colleagues left in 6 months';
+    const left = `${plural(row.value, 'colleague')} left in 6 months`;
+    const active = row.get('account_contacts_active');
+    if (active === null) return left;
+    const staying = Math.round(active);
+    return staying <= 0
+      ? `${left}, none still a customer`
+      : `${left}, ${count(staying)} still ${staying === 1 ? 'a customer' : 'customers'}`;
+  },
+  account_contacts_active: ({ value }) => {
+    const n = Math.round(value);
+    if (n <= 0) return 'No colleague is a customer';
+    return n === 1 ? '1 colleague is a customer too' : `${count(n)} colleagues are customers too`;
+  },
+  account_tickets_90d: ({ value }) =>
+    Math.round(value) <= 0
+      ? 'No support tickets from colleagues in 3 months'
+      : `Colleagues opened ${plural(value, 'support ticket')} in 3 months`,
+  account_usage_trend: ({ value }) => `Colleagues' product use ${trendPercent(value)} in the last 4 weeks`,
+  emails_bounced_90d: (row) => {
+    if (Math.round(row.value) <= 0) return 'None of our emails to them bounced in 3 months';
+    const sent = row.get('emails_sent_90d');
+    const bounced = Math.round(row.value);
+    if (sent !== null && Math.round(sent) === 1 && bounced === 1)
+      return 'Our one email to them in 3 months bounced';
+    if (sent !== null && Math.round(sent) >= bounced)
+      return `${count(bounced)} of our ${plural(sent, 'email')} to them bounced in 3 months`;
+    return `${plural(bounced, 'email')} to them bounced in 3 months`;
+  },
 };
 
 const STAGES: Record<string, string> = {
@@ -431,6 +463,8 @@ const FACTS: Readonly<Record<string, readonly string[]>> = {
   ],
   purchases: ['purchases_total', 'purchases_365d', 'purchase_amount_365d', 'days_since_last_purchase'],
   'NPS answers': ['nps_last', 'nps_mean', 'nps_detractor_count'],
+  // Who left the company is said with who stays: "2 colleagues left in 6 months, 3 still customers".
+  'colleagues leaving': ['account_contacts_left_180d', 'account_contacts_active'],
 };
 
 const FACT_OF: ReadonlyMap<string, string> = new Map(

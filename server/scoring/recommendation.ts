@@ -36,7 +36,11 @@ const RULES: readonly Rule[] = [
   {
     play: 'proactive_support',
     title: 'Proactive support call',
-    matches: (f) => f.startsWith('tickets_') || f.startsWith('ticket_') || f.startsWith('support_'),
+    matches: (f) =>
+      f.startsWith('tickets_') ||
+      f.startsWith('ticket_') ||
+      f.startsWith('support_') ||
+      f === 'account_tickets_90d',
   },
   {
     play: 'adoption_check_in',
@@ -45,7 +49,8 @@ const RULES: readonly Rule[] = [
       f.startsWith('sessions_') ||
       f.startsWith('usage_') ||
       f === 'features_used_4w' ||
-      f === 'days_since_last_use',
+      f === 'days_since_last_use' ||
+      f === 'account_usage_trend',
   },
   {
     play: 'feedback_survey',
@@ -60,7 +65,12 @@ const RULES: readonly Rule[] = [
   {
     play: 'relationship_call',
     title: 'Personal call from the owner',
-    matches: (f) => f.startsWith('email') || f.startsWith('emails_') || f.startsWith('days_since_last_'),
+    // Colleagues leaving the account: the owner reaches whoever still decides there.
+    matches: (f) =>
+      f.startsWith('email') ||
+      f.startsWith('emails_') ||
+      f.startsWith('days_since_last_') ||
+      f.startsWith('account_contacts_'),
   },
   {
     play: 'retention_offer',

@@ -35,7 +35,8 @@ export class FixtureWarehouse {
     return `${prefix}${String(++this.serial).padStart(6, '0')}`;
   }
 
-  private async link(contactId: string, toType: string, toId: string): Promise<void> {
+  /** Links a record to a contact; each helper below links its record to its own contact. */
+  async link(contactId: string, toType: string, toId: string): Promise<void> {
     await this.db
       .insertInto('associations')
       .values({
@@ -109,6 +110,7 @@ export class FixtureWarehouse {
       repliedAt?: Date;
       body?: string;
       sentiment?: number;
+      bounced?: boolean;
     },
   ): Promise<string> {
     const id = this.nextId('e');
@@ -120,7 +122,8 @@ export class FixtureWarehouse {
         created_at: e.sentAt,
         updated_at: e.sentAt,
         direction: e.direction ?? 'EMAIL',
-        status: 'SENT',
+        status: e.bounced ? 'BOUNCED' : 'SENT',
+        bounced: e.bounced ?? false,
         subject: 'Hello',
         body: e.body ?? null,
         sent_at: e.sentAt,

@@ -69,6 +69,11 @@ const FULL_ROW: FeatureValues = {
   nps_mean: 5.5,
   nps_detractor_count: 2,
   feedback_sentiment_mean: 0.4,
+  account_contacts_left_180d: 2,
+  account_contacts_active: 3,
+  account_tickets_90d: 4,
+  account_usage_trend: trend(10, 40),
+  emails_bounced_90d: 1,
 };
 
 describe('a reason in plain words', () => {
@@ -209,6 +214,36 @@ describe('a reason in plain words', () => {
     ['nps_mean', 8.4, {}, 'NPS answers average 8 out of 10'],
     ['nps_detractor_count', 2, {}, '2 low NPS answers (6 or less)'],
     ['feedback_sentiment_mean', -0.8, {}, 'Angry survey comments'],
+    // account
+    [
+      'account_contacts_left_180d',
+      2,
+      { account_contacts_active: 3 },
+      '2 colleagues left in 6 months, 3 still customers',
+    ],
+    [
+      'account_contacts_left_180d',
+      1,
+      { account_contacts_active: 0 },
+      '1 colleague left in 6 months, none still a customer',
+    ],
+    ['account_contacts_left_180d', 1, { account_contacts_active: null }, '1 colleague left in 6 months'],
+    ['account_contacts_left_180d', 0, {}, 'No colleagues left in 6 months'],
+    ['account_contacts_active', 1, {}, '1 colleague is a customer too'],
+    ['account_contacts_active', 0, {}, 'No colleague is a customer'],
+    ['account_tickets_90d', 4, {}, 'Colleagues opened 4 support tickets in 3 months'],
+    ['account_tickets_90d', 0, {}, 'No support tickets from colleagues in 3 months'],
+    [
+      'account_usage_trend',
+      trend(4, 24),
+      {},
+      "Colleagues' product use fell by about 80 % in the last 4 weeks",
+    ],
+    ['account_usage_trend', 0.01, {}, "Colleagues' product use steady in the last 4 weeks"],
+    ['emails_bounced_90d', 2, { emails_sent_90d: 5 }, '2 of our 5 emails to them bounced in 3 months'],
+    ['emails_bounced_90d', 1, { emails_sent_90d: 1 }, 'Our one email to them in 3 months bounced'],
+    ['emails_bounced_90d', 3, {}, '3 emails to them bounced in 3 months'],
+    ['emails_bounced_90d', 0, {}, 'None of our emails to them bounced in 3 months'],
   ];
 
   it.each(CASES)('%s = %p reads as a person would say it', (feature, value, row, expected) => {
@@ -510,6 +545,12 @@ describe('one fact, one reason', () => {
       { nps_last: 3, nps_detractor_count: 2, nps_mean: 4.5 },
       ['nps_last', 'nps_detractor_count', 'nps_mean'],
       'Gave 3 out of 10 in their last NPS survey',
+    ],
+    [
+      'colleagues leaving',
+      { account_contacts_left_180d: 2, account_contacts_active: 1 },
+      ['account_contacts_left_180d', 'account_contacts_active'],
+      '2 colleagues left in 6 months, 1 still a customer',
     ],
   ];
 

@@ -77,6 +77,17 @@ describe('the recommended action', () => {
     );
   });
 
+  it("reads the account's signals: colleagues leaving, their tickets, their use", () => {
+    const play = (feature: string, value: number) =>
+      recommendAction([reason(feature, feature, value, 0.6)], 'high').play;
+    expect(play('account_contacts_left_180d', 2)).toBe('relationship_call');
+    expect(play('account_tickets_90d', 5)).toBe('proactive_support');
+    expect(play('account_usage_trend', -2)).toBe('adoption_check_in');
+    expect(
+      recommendAction([reason('account_contacts_left_180d', 'Colleagues', 2, 0.6)], 'high').because,
+    ).toBe('2 colleagues left in 6 months');
+  });
+
   it('falls back on an offer for a high risk no rule explains', () => {
     const rec = recommendAction([reason('country', 'Country', 'Narnia', 0.4)], 'high');
     expect(rec).toEqual({ play: 'retention_offer', title: 'Retention offer', because: 'Based in Narnia' });

@@ -327,6 +327,7 @@ const EMAILS: RecordSpec<'emails'> = {
     ...common(record, portalId),
     direction: nonEmpty(p(record, 'hs_email_direction')),
     status: nonEmpty(p(record, 'hs_email_status')),
+    bounced: nonEmpty(p(record, 'hs_email_status'))?.toUpperCase() === 'BOUNCED',
     subject: nonEmpty(p(record, 'hs_email_subject')),
     body: nonEmpty(p(record, 'hs_email_text')),
     sent_at: toDate(p(record, 'hs_timestamp')),

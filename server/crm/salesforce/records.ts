@@ -296,6 +296,7 @@ const EMAILS: RecordSpec<'emails'> = {
     'MessageDate',
     'FirstOpenedDate',
     'LastOpenedDate',
+    'IsBounced',
     'Activity.WhoId',
     ...SYSTEM_FIELDS,
   ],
@@ -305,6 +306,7 @@ const EMAILS: RecordSpec<'emails'> = {
     // The warehouse's direction values: EMAIL out, INCOMING_EMAIL in.
     direction: toBoolean(p(record, 'Incoming')) ? 'INCOMING_EMAIL' : 'EMAIL',
     status: nonEmpty(p(record, 'Status')),
+    bounced: toBoolean(p(record, 'IsBounced')) ?? false,
     subject: nonEmpty(p(record, 'Subject')),
     body: nonEmpty(p(record, 'TextBody')),
     sent_at: toDate(p(record, 'MessageDate')),

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
+import { accountFeatures, emptyAccountFeatures } from './account-features.js';
 import {
   commerceFeatures,
   emptyCommerceFeatures,
@@ -83,18 +84,19 @@ export async function featuresAtCutoffs(
   if (union.size === 0) return cutoffs.map(() => []);
   const windows = cutoffs.map((c) => windowsFor(c.asOf));
   const ids = [...union.keys()];
-  const [emails, tickets, usage, commerce, feedback, lives] = await Promise.all([
+  const [emails, tickets, usage, commerce, feedback, accounts, lives] = await Promise.all([
     emailFeatures(db, portalId, ids, windows),
     ticketAggregates(db, portalId, ids, windows),
     usageFeatures(db, portalId, ids, windows),
     commerceFeatures(db, portalId, ids, windows),
     feedbackFeatures(db, portalId, ids, windows),
+    accountFeatures(db, portalId, [...union.values()], windows),
     episodes ?? loadCustomerEpisodes(db, portalId, [...union.values()]),
   ]);
   return cutoffs.map(({ asOf, contacts }, k) =>
     contacts.map((contact) => {
       const email = emails[k]!.get(contact.id);
-      // One assign of the six groups, not an object spread of them: V8 builds a spread of this
+      // One assign of the seven groups, not an object spread of them: V8 builds a spread of this
       // many properties one by one, ten times slower, and a training set has tens of thousands.
       const values: FeatureValues = Object.assign(
         {},
@@ -104,6 +106,7 @@ export async function featuresAtCutoffs(
         commerce[k]!.get(contact.id) ?? emptyCommerceFeatures(),
         profileFeatures(contact, asOf, lives.get(contact.id) ?? []),
         feedback[k]!.get(contact.id) ?? emptyFeedbackFeatures(),
+        accounts[k]!.get(contact.id) ?? emptyAccountFeatures(),
       );
       return { contactId: contact.id, asOf, values };
     }),

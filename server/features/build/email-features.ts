@@ -28,6 +28,7 @@ interface EmailRow {
   replied_90: unknown;
   sent_90_opened: unknown;
   sent_90_replied: unknown;
+  bounced_90: unknown;
   last_open: unknown;
   last_reply: unknown;
   in_sum_90: unknown;
@@ -39,7 +40,9 @@ interface EmailRow {
 
 /**
  * Outgoing emails (direction EMAIL) for engagement, inbound ones (INCOMING_EMAIL) for tone. An
- * email's open or reply counts only when it happened before `asOf`, whenever the email was sent.
+ * email's open or reply counts only when it happened before `asOf`, whenever the email was sent; a
+ * bounce is dated by its sending (a mail server refuses within minutes). Bounces are an account
+ * signal (catalogue-account.ts) read here, with the rows this query reads anyway.
  * One map per window: every cutoff is read by one query. Sentiments are summed as numeric, exactly,
  * so a sum does not depend on the order the query plan reads the rows in.
  */
@@ -59,6 +62,7 @@ export async function emailFeatures(
       count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= w.days90 and e.replied_at < w.as_of) as replied_90,
       count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of and e.opened_at < w.as_of) as sent_90_opened,
       count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of and e.replied_at < w.as_of) as sent_90_replied,
+      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of and e.bounced) as bounced_90,
       max(e.opened_at) filter (where e.direction = 'EMAIL' and e.opened_at < w.as_of) as last_open,
       max(e.replied_at) filter (where e.direction = 'EMAIL' and e.replied_at < w.as_of) as last_reply,
       sum(e.sentiment::numeric) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= w.days90 and e.sent_at < w.as_of) as in_sum_90,
@@ -88,6 +92,7 @@ export async function emailFeatures(
           email_response_rate_90d: sent90 === 0 ? null : (num(r.sent_90_replied) ?? 0) / sent90,
           days_since_last_open: daysBefore(w.asOf, date(r.last_open)),
           days_since_last_reply: daysBefore(w.asOf, date(r.last_reply)),
+          emails_bounced_90d: num(r.bounced_90) ?? 0,
         },
         inbound: {
           sum90: num(r.in_sum_90) ?? 0,
@@ -113,5 +118,6 @@ export function emptyEmailFeatures(): FeatureValues {
     email_response_rate_90d: null,
     days_since_last_open: null,
     days_since_last_reply: null,
+    emails_bounced_90d: 0,
   };
 }
