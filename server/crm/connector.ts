@@ -69,7 +69,7 @@ export interface CrmRecord {
 
 /** The CRM's types of one association, each way, and whether it calls the link primary. */
 export interface AssociationKind {
-  /** Type ids from the record to the associated one. */
+  /** Type ids from the record to the associated one, a primary type first. */
   typeIds: number[];
   /** Type ids from the associated record back to this one. */
   inverseTypeIds: number[];

@@ -150,12 +150,10 @@ async function replaceAssociations(
       select from_id, to_id, array(select jsonb_array_elements_text(types::jsonb)::integer) as type_ids, is_primary
       from unnest(${fromIds}::text[], ${toIds}::text[], ${typeIds}::text[], ${primary}::boolean[])
         as i(from_id, to_id, types, is_primary)`;
-    // The primary type where there is one (HubSpot's typeId 1 for a primary company), else the first.
+    // A link is named by its first type: the connector lists a primary type first.
     const insert = sql`
       insert into associations as a (portal_id, from_type, from_id, to_type, to_id, type_id, type_ids, is_primary)
-      select ${portalId}, ${fromType}, from_id, ${toType}, to_id,
-        case when is_primary and ${PRIMARY_TYPE_ID} = any(type_ids) then ${PRIMARY_TYPE_ID} else type_ids[1] end,
-        type_ids, is_primary
+      select ${portalId}, ${fromType}, from_id, ${toType}, to_id, type_ids[1], type_ids, is_primary
       from incoming
       on conflict (portal_id, from_type, from_id, to_type, to_id) do update
         set type_id = excluded.type_id, type_ids = excluded.type_ids, is_primary = excluded.is_primary
@@ -176,9 +174,6 @@ async function replaceAssociations(
       ${insert}`.execute(trx);
   }
 }
-
-/** HubSpot's primary contact-company type; other CRMs' primary links have no type id. */
-const PRIMARY_TYPE_ID = 1;
 
 function dedupeById(records: CrmRecord[]): CrmRecord[] {
   const byId = new Map<string, CrmRecord>();

@@ -76,7 +76,7 @@ describe('association types at sync', () => {
     expect(stored).toEqual(
       [
         { to_id: first, type_id: 279, type_ids: [279], is_primary: false },
-        { to_id: second, type_id: 1, type_ids: [279, 1], is_primary: true },
+        { to_id: second, type_id: 1, type_ids: [1, 279], is_primary: true },
       ].sort((a, b) => a.to_id.localeCompare(b.to_id)),
     );
     expect(await accountOf(contactId)).toBe(second);

@@ -33,9 +33,13 @@ const HUBSPOT_DEFINED: HubSpotDefinedType[] = [
 const BY_NAME = new Map(HUBSPOT_DEFINED.map((type) => [type.name, type]));
 const BY_ID = new Map(HUBSPOT_DEFINED.map((type) => [type.typeId, type]));
 
-/** The kind of an association with these HubSpot-defined type ids (others are kept, uninverted). */
+/**
+ * The kind of an association with these HubSpot-defined type ids (others are kept, uninverted),
+ * a primary type first: the warehouse names a link by its first type.
+ */
 export function kindOfTypeIds(typeIds: readonly number[]): AssociationKind {
-  const unique = [...new Set(typeIds)];
+  const isPrimary = (id: number) => BY_ID.get(id)?.primary === true;
+  const unique = [...new Set(typeIds)].sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)));
   const known = unique.flatMap((id) => BY_ID.get(id) ?? []);
   return {
     typeIds: unique,
