@@ -18,7 +18,7 @@ describe('the embedded database folder', () => {
 
     // A real server process opens the same folder, migrates, answers, and stops.
     const serve = spawnChurn(['serve'], { ...EMBEDDED, DATA_DIR: dataDir, PORT: '0', REDIS_URL: '' });
-    await serve.waitFor(/"msg":"listening"/, 30_000);
+    await serve.waitFor(/"msg":"listening"/, 120_000);
     serve.child.kill('SIGTERM');
     expect((await serve.exited()).code).toBe(0);
 

@@ -15,7 +15,7 @@ describe('churn sandbox', () => {
       '4711',
     ]);
     try {
-      const [, url] = await sandbox.waitFor(/API:\s+(http:\/\/\S+)/, 30_000);
+      const [, url] = await sandbox.waitFor(/API:\s+(http:\/\/\S+)/, 120_000);
       const health = await fetch(`${url}/_sandbox/healthz`);
       expect(health.status).toBe(200);
       const portals = (await (await fetch(`${url}/_sandbox/portals`)).json()) as unknown;
@@ -42,7 +42,7 @@ describe('churn sandbox', () => {
       '0',
     ]);
     try {
-      const [, orgId] = await sandbox.waitFor(/Org:\s+(00D[0-9A-Za-z]{15})/, 30_000);
+      const [, orgId] = await sandbox.waitFor(/Org:\s+(00D[0-9A-Za-z]{15})/, 120_000);
       const [, loginUrl] = sandbox.output().match(/Login:\s+(http:\/\/\S+)/)!;
       const [, instanceUrl] = sandbox.output().match(/Instance:\s+(http:\/\/\S+)/)!;
       expect(loginUrl).not.toBe(instanceUrl);

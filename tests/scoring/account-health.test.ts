@@ -214,7 +214,7 @@ async function writeAccountsBack(runId: number) {
   const job = await product.ctx.queues
     .get('writeback')
     .add(WRITEBACK_CHUNK_JOB, { records: 'companies', runId, chunk: 0, portalId, size: 1000 });
-  const result = await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'), 30_000);
+  const result = await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'), 120_000);
   await completeRun(db(), runId, { drift: null, summary: {} });
   return result as { sent: number; written: number; unchanged: number; failed: number };
 }
@@ -317,7 +317,7 @@ describe('account health in a scoring run, written back to the CRM', () => {
     );
     await waitUntil(
       () => Object.keys(COMPANIES).every((k) => sandboxCompany(k as CompanyKey).properties.churn_risk_tier),
-      30_000,
+      120_000,
     );
     for (const key of Object.keys(COMPANIES) as CompanyKey[]) {
       const props = sandboxCompany(key).properties;

@@ -322,7 +322,7 @@ describe('the churn rule against the CRM', () => {
     const returned = new Date();
     // Back in the CRM as a customer; HubSpot's stage dates keep the day they left.
     portal.updateRecord('contacts', contact.id, { lifecyclestage: 'customer' }, returned, 'CRM');
-    await waitUntil(() => /^(low|medium|high)$/.test(contact.properties.churn_risk_tier ?? ''), 30_000);
+    await waitUntil(() => /^(low|medium|high)$/.test(contact.properties.churn_risk_tier ?? ''), 120_000);
     expect(Number(contact.properties.churn_risk_score)).toBeGreaterThanOrEqual(0);
     const view = await card(SEED_BACK, contact.id);
     expect(view.status).toBe('scored');

@@ -101,9 +101,9 @@ describe('the built dashboard under its Content-Security-Policy', () => {
       });
     });
     await page.goto(`${url()}/app/`);
-    await page.locator('svg.recharts-surface').first().waitFor({ timeout: 30_000 });
+    await page.locator('svg.recharts-surface').first().waitFor({ timeout: 120_000 });
     await page.goto(`${url()}/app/at-risk`);
-    await page.locator('table tbody tr').first().waitFor({ timeout: 30_000 });
+    await page.locator('table tbody tr').first().waitFor({ timeout: 120_000 });
     expect(problems).toEqual([]);
   }, 300_000);
 });

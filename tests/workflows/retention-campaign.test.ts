@@ -63,7 +63,7 @@ const definitionIds = new Map<string, string>();
 async function until<T>(
   read: () => Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
