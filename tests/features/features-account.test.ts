@@ -4,11 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
-import {
-  buildFeatures,
-  featuresAtCutoffs,
-  type ContactFeatures,
-} from '../../server/features/build/build-features.js';
+import { featuresAtCutoffs, type ContactFeatures } from '../../server/features/build/build-features.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import type { FeatureValues } from '../../server/features/catalogue.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
@@ -29,11 +25,8 @@ let alone: string;
 let noCompany: string;
 
 async function featuresAt(asOf: Date): Promise<Map<string, FeatureValues>> {
-  const all = new Map<string, FeatureValues>();
-  for await (const chunk of buildFeatures(database.db, w.portalId, asOf)) {
-    for (const row of chunk) all.set(row.contactId, row.values);
-  }
-  return all;
+  const rows = await w.featuresAt(asOf);
+  return new Map([...rows].map(([id, row]) => [id, row.values]));
 }
 
 /** A colleague at `company`, a customer from `since`, a former customer from `left` if given. */

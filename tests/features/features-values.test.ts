@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { buildFeatures, type ContactFeatures } from '../../server/features/build/build-features.js';
+import type { ContactFeatures } from '../../server/features/build/build-features.js';
 import { FEATURE_CATALOGUE } from '../../server/features/catalogue.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY, FixtureWarehouse } from './features-warehouse.js';
@@ -13,13 +13,7 @@ let w: FixtureWarehouse;
 let ann: string;
 let bob: string;
 
-async function featuresAt(asOf: Date): Promise<Map<string, ContactFeatures>> {
-  const all = new Map<string, ContactFeatures>();
-  for await (const chunk of buildFeatures(database.db, w.portalId, asOf)) {
-    for (const row of chunk) all.set(row.contactId, row);
-  }
-  return all;
-}
+const featuresAt = (asOf: Date): Promise<Map<string, ContactFeatures>> => w.featuresAt(asOf);
 
 beforeAll(async () => {
   database = await openTestDatabase();

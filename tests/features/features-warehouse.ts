@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { json } from '../../server/db/json.js';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
 import type { Database } from '../../server/db/schema.js';
+import { buildFeatures, type ContactFeatures } from '../../server/features/build/build-features.js';
 
 /** Hand-built warehouse rows for feature tests: each helper writes one record and its association. */
 export const DAY = 86_400_000;
@@ -29,6 +30,15 @@ export class FixtureWarehouse {
       domain: null,
     });
     return new FixtureWarehouse(db, portal.id);
+  }
+
+  /** Every contact's features as of `asOf`, by contact id, as a run builds them. */
+  async featuresAt(asOf: Date): Promise<Map<string, ContactFeatures>> {
+    const all = new Map<string, ContactFeatures>();
+    for await (const chunk of buildFeatures(this.db, this.portalId, asOf)) {
+      for (const row of chunk) all.set(row.contactId, row);
+    }
+    return all;
   }
 
   private nextId(prefix: string): string {
