@@ -865,7 +865,8 @@ function isPrimaryCompanyType(
   return fromType === 'companies' && toType === 'contacts' && type.typeId === PRIMARY_COMPANY_TYPE_IDS[1];
 }
 
-const SINGULAR_NAMES: Record<ObjectType, string> = {
+/** Each object type's singular name, as HubSpot's association type names and messages use it. */
+export const SINGULAR_NAMES: Record<ObjectType, string> = {
   contacts: 'contact',
   companies: 'company',
   deals: 'deal',

@@ -9,8 +9,7 @@
 import { weeklyChurnProbability } from './churn-process.js';
 import { DAY_MS, WEEK_MS, type CustomerProfile } from './profile.js';
 import { sigmoid, type Random } from './random.js';
-import { priorityFor, weeksToRenewal, type ProcessAtNow } from './simulate.js';
-import type { Tone } from './ticket-text.js';
+import { drawTicket, feelTicket, ticketChance, weeksToRenewal, type ProcessAtNow } from './simulate.js';
 
 /** The span after `now` the forward truth covers: the product's prediction horizon. */
 export const FORWARD_DAYS = 90;
@@ -54,25 +53,10 @@ export function continueChurnProcess(
         state.satisfaction -= 0.05;
       }
     }
-    const ticketChance =
-      0.05 *
-      Math.exp(-0.25 * profile.fit - 0.5 * state.satisfaction) *
-      (0.5 + (0.5 * Math.min(sessions, 4)) / 2);
-    if (rng.chance(ticketChance)) {
-      const angry = sigmoid(-2.0 - 1.8 * state.satisfaction + 0.4 * state.staleOpenTickets);
-      const positive = sigmoid(-1.2 + 1.4 * state.satisfaction);
-      const roll = rng.next();
-      const tone: Tone =
-        roll < angry ? 'angry' : roll < angry + positive * (1 - angry) ? 'positive' : 'neutral';
-      const priority = priorityFor(rng, tone);
-      const stuck = rng.chance(tone === 'angry' ? 0.16 : 0.07);
-      const hours = stuck ? rng.logNormal(400, 0.6) : rng.logNormal(priority === 'URGENT' ? 5 : 20, 1.0);
-      const reopened = rng.chance(tone === 'angry' ? 0.22 : 0.08) ? rng.int(1, 2) : 0;
-      const createdAt = t + rng.next() * span;
-      openTickets.push({ createdAt, closedAt: createdAt + hours * 3_600_000 * (1 + 0.6 * reopened) });
-      if (tone === 'angry') state.angryRecent += 1;
-      state.satisfaction += tone === 'angry' ? -0.3 : hours < 24 && !stuck ? 0.08 : 0;
-      if (stuck) state.satisfaction -= 0.25;
+    if (rng.chance(ticketChance(profile, state, sessions))) {
+      const ticket = drawTicket(rng, state, t, span);
+      openTickets.push({ createdAt: ticket.createdAt, closedAt: ticket.closedAt });
+      feelTicket(state, ticket);
     }
 
     // Only whether an email goes out and is opened moves the process (the ignored streak).

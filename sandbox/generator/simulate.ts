@@ -109,6 +109,48 @@ export function weeksToRenewal(profile: CustomerProfile, t: number): number | nu
   return (next - t) / WEEK_MS;
 }
 
+/** A week's chance that the customer opens a support ticket. */
+export function ticketChance(profile: CustomerProfile, state: RiskState, sessions: number): number {
+  return (
+    0.05 *
+    Math.exp(-0.25 * profile.fit - 0.5 * state.satisfaction) *
+    (0.5 + (0.5 * Math.min(sessions, 4)) / 2)
+  );
+}
+
+export interface DrawnTicket {
+  createdAt: number;
+  /** When it closes, reopenings included: possibly after the end of the history. */
+  closedAt: number;
+  priority: Priority;
+  tone: Tone;
+  stuck: boolean;
+  hours: number;
+  reopened: number;
+}
+
+/** A ticket opened in the week from `t`: its tone follows satisfaction, stale tickets sour it. */
+export function drawTicket(rng: Random, state: RiskState, t: number, span: number): DrawnTicket {
+  const angry = sigmoid(-2.0 - 1.8 * state.satisfaction + 0.4 * state.staleOpenTickets);
+  const positive = sigmoid(-1.2 + 1.4 * state.satisfaction);
+  const roll = rng.next();
+  const tone: Tone = roll < angry ? 'angry' : roll < angry + positive * (1 - angry) ? 'positive' : 'neutral';
+  const priority = priorityFor(rng, tone);
+  const stuck = rng.chance(tone === 'angry' ? 0.16 : 0.07);
+  const hours = stuck ? rng.logNormal(400, 0.6) : rng.logNormal(priority === 'URGENT' ? 5 : 20, 1.0);
+  const reopened = rng.chance(tone === 'angry' ? 0.22 : 0.08) ? rng.int(1, 2) : 0;
+  const createdAt = t + rng.next() * span;
+  const closedAt = createdAt + hours * 3_600_000 * (1 + 0.6 * reopened);
+  return { createdAt, closedAt, priority, tone, stuck, hours, reopened };
+}
+
+/** What a ticket does to the customer's mood: anger adds up, a quick fix pleases, a stuck one hurts. */
+export function feelTicket(state: RiskState, ticket: DrawnTicket): void {
+  if (ticket.tone === 'angry') state.angryRecent += 1;
+  state.satisfaction += ticket.tone === 'angry' ? -0.3 : ticket.hours < 24 && !ticket.stuck ? 0.08 : 0;
+  if (ticket.stuck) state.satisfaction -= 0.25;
+}
+
 export function simulateCustomer(
   rng: Random,
   profile: CustomerProfile,
@@ -184,25 +226,9 @@ export function simulateCustomer(
       }
     }
     const wantsToCancel = decided && cancelTicketPending;
-    if (
-      wantsToCancel ||
-      rng.chance(
-        0.05 *
-          Math.exp(-0.25 * profile.fit - 0.5 * state.satisfaction) *
-          (0.5 + (0.5 * Math.min(sessions, 4)) / 2),
-      )
-    ) {
-      const angry = sigmoid(-2.0 - 1.8 * state.satisfaction + 0.4 * state.staleOpenTickets);
-      const positive = sigmoid(-1.2 + 1.4 * state.satisfaction);
-      const roll = rng.next();
-      const tone: Tone =
-        roll < angry ? 'angry' : roll < angry + positive * (1 - angry) ? 'positive' : 'neutral';
-      const priority = priorityFor(rng, tone);
-      const stuck = rng.chance(tone === 'angry' ? 0.16 : 0.07);
-      const hours = stuck ? rng.logNormal(400, 0.6) : rng.logNormal(priority === 'URGENT' ? 5 : 20, 1.0);
-      const reopened = rng.chance(tone === 'angry' ? 0.22 : 0.08) ? rng.int(1, 2) : 0;
-      const createdAt = t + rng.next() * span;
-      const closedAt = createdAt + hours * 3_600_000 * (1 + 0.6 * reopened);
+    if (wantsToCancel || rng.chance(ticketChance(profile, state, sessions))) {
+      const ticket = drawTicket(rng, state, t, span);
+      const { createdAt, closedAt, priority, tone, reopened } = ticket;
       if (closedAt >= now) openTickets.push({ createdAt, closedAt });
       story.tickets.push({
         createdAt,
@@ -213,9 +239,7 @@ export function simulateCustomer(
         cancelling: wantsToCancel,
       });
       if (wantsToCancel) cancelTicketPending = false;
-      if (tone === 'angry') state.angryRecent += 1;
-      state.satisfaction += tone === 'angry' ? -0.3 : hours < 24 && !stuck ? 0.08 : 0;
-      if (stuck) state.satisfaction -= 0.25;
+      feelTicket(state, ticket);
     }
 
     // Outgoing emails from customer success; opens and replies follow engagement and mood.

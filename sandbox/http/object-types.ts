@@ -2,7 +2,7 @@
  * Object types as HubSpot names them on the wire: plural names, singular names and type ids
  * (`0-1` is contacts; HubSpot's deals spec even uses `0-3` as the path), and the scopes each needs.
  */
-import { isObjectType, type ObjectType } from '../store.js';
+import { isObjectType, SINGULAR_NAMES, type ObjectType } from '../store.js';
 import { HubSpotError } from './errors.js';
 
 export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
@@ -14,14 +14,7 @@ export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
   feedback_submissions: '0-19',
 };
 
-export const SINGULAR: Record<ObjectType, string> = {
-  contacts: 'contact',
-  companies: 'company',
-  deals: 'deal',
-  tickets: 'ticket',
-  emails: 'email',
-  feedback_submissions: 'feedback_submission',
-};
+export const SINGULAR: Record<ObjectType, string> = SINGULAR_NAMES;
 
 const ALIASES = new Map<string, ObjectType>();
 for (const [type, id] of Object.entries(OBJECT_TYPE_IDS) as [ObjectType, string][]) {
