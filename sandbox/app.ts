@@ -1,15 +1,18 @@
 /**
  * The sandbox's HTTP app: HubSpot's API paths (OAuth, CRM objects, search, batch, properties,
- * associations, owners, pipelines, users) behind HubSpot's authentication, rate limits and injectable faults, plus the
- * `/_sandbox` admin API. Other parts of the sandbox (webhooks, workflows, the web view) pass their
- * routers in `extraRouters`; they are mounted after the API routes.
+ * associations v3 and v4 with labels and limits, owners, pipelines, users) behind HubSpot's
+ * authentication, rate limits and injectable faults, plus the `/_sandbox` admin API. Other parts
+ * of the sandbox (webhooks, workflows, the web view) pass their routers in `extraRouters`; they are
+ * mounted after the API routes.
  */
 import express from 'express';
 import type { SandboxStore } from './store.js';
 import { createAdminRouter } from './http/admin.js';
+import { createAssociationConfigurationsRouter } from './http/association-configurations.js';
 import { createAssociationLabelsRouter } from './http/association-labels.js';
 import { createAssociationRemovalsRouter } from './http/association-removals.js';
 import { createAssociationsRouter } from './http/associations.js';
+import { createAssociationsV3Router } from './http/associations-v3.js';
 import { createBatchRouter } from './http/batch.js';
 import { createGdprDeleteRouter } from './http/gdpr-delete.js';
 import { createMergeRouter } from './http/merge.js';
@@ -81,6 +84,8 @@ export function createSandboxApp(store: SandboxStore, options: SandboxOptions = 
   app.use(createAssociationsRouter(guard));
   app.use(createAssociationRemovalsRouter(guard));
   app.use(createAssociationLabelsRouter(guard));
+  app.use(createAssociationConfigurationsRouter(guard));
+  app.use(createAssociationsV3Router(guard));
   app.use(createObjectsRouter(guard));
   app.use(createPropertiesRouter(guard));
   app.use(createOwnersRouter(guard));

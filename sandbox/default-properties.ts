@@ -2,7 +2,8 @@
  * HubSpot's standard properties and property groups for each object type the sandbox serves,
  * seeded into a portal the first time anything asks for its properties. Names, types and option
  * values follow HubSpot's defaults; per-email open/reply fields are the sandbox's model of what an
- * email engagement records (their names on a real portal are unverified).
+ * email engagement records (their names on a real portal are unverified), and so are the group
+ * names and labels of notes and calls (their property names and option values are HubSpot's).
  */
 import type { ObjectType, PortalData, PropertyDefinition, PropertyGroup } from './store.js';
 
@@ -254,6 +255,52 @@ const SPECS: Record<ObjectType, { group: [string, string]; specs: Spec[] }> = {
         ['NEUTRAL', 'Neutral'],
         ['NEGATIVE', 'Negative'],
       ]),
+    ],
+  },
+  notes: {
+    group: ['noteinformation', 'Note information'],
+    specs: [
+      datetime('hs_timestamp', 'Activity date'),
+      textarea('hs_note_body', 'Note body'),
+      // The ids of files in HubSpot's file manager, separated by semicolons.
+      text('hs_attachment_ids', 'Attached file IDs'),
+      owner,
+    ],
+  },
+  calls: {
+    group: ['callinformation', 'Call information'],
+    specs: [
+      datetime('hs_timestamp', 'Activity date'),
+      text('hs_call_title', 'Call title'),
+      textarea('hs_call_body', 'Call notes'),
+      select('hs_call_direction', 'Call direction', [
+        ['INBOUND', 'Inbound'],
+        ['OUTBOUND', 'Outbound'],
+      ]),
+      // A portal's call outcomes are ids; these are the ones every portal starts with.
+      select('hs_call_disposition', 'Call outcome', [
+        ['9d9162e7-6cf3-4944-bf63-4dff82258764', 'Busy'],
+        ['f240bbac-87c9-4f6e-bf70-924b57d47db7', 'Connected'],
+        ['a4c4c377-d246-4b32-a13b-75a56a4cd0ff', 'Left live message'],
+        ['b2cf5968-551e-4856-9783-52b3da59a7d0', 'Left voicemail'],
+        ['73a0d17f-1163-4015-bdd5-ec830791da20', 'No answer'],
+        ['17b47fee-58de-441e-a44c-c6300d46f273', 'Wrong number'],
+      ]),
+      number('hs_call_duration', 'Call duration (ms)'),
+      select('hs_call_status', 'Call status', [
+        ['BUSY', 'Busy'],
+        ['CALLING_CRM_USER', 'Calling CRM user'],
+        ['CANCELED', 'Canceled'],
+        ['COMPLETED', 'Completed'],
+        ['CONNECTING', 'Connecting'],
+        ['FAILED', 'Failed'],
+        ['IN_PROGRESS', 'In progress'],
+        ['MISSED', 'Missed'],
+        ['NO_ANSWER', 'No answer'],
+        ['QUEUED', 'Queued'],
+        ['RINGING', 'Ringing'],
+      ]),
+      owner,
     ],
   },
 };

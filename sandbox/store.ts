@@ -14,6 +14,7 @@ import {
 } from './property-history.js';
 import { DEFAULT_SEARCH_INDEX_LAG_MS, SearchIndex, SearchIndexLag } from './search-index.js';
 import { defaultPipelines } from './pipelines.js';
+import { AssociationLimits } from './association-limits.js';
 
 export const OBJECT_TYPES = [
   'contacts',
@@ -22,6 +23,8 @@ export const OBJECT_TYPES = [
   'tickets',
   'emails',
   'feedback_submissions',
+  'notes',
+  'calls',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
@@ -257,6 +260,8 @@ export class PortalData {
   /** Labels the portal defined, by `${fromType}:${toType}` as they were created. */
   readonly associationLabels = new Map<string, UserAssociationLabel[]>();
   private nextLabelTypeId = FIRST_USER_DEFINED_TYPE_ID;
+  /** How many records one record may hold by an association type, where the portal set a limit. */
+  readonly associationLimits = new AssociationLimits();
   readonly properties = new Map<ObjectType, Map<string, PropertyDefinition>>();
   readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
   /** Archived properties by name: no longer readable or writable, listed with `archived=true`. */
@@ -432,7 +437,8 @@ export class PortalData {
   /**
    * Merges `mergedId` into `primaryId`, as HubSpot does: the primary's values win and the other's
    * fill the primary's empty ones, both histories are kept, the associations of both end on the
-   * primary, which lists the folded ids in `hs_merged_object_ids`; the merged record is gone.
+   * primary (a contact keeping its own primary company, the other's company staying as an
+   * unlabeled one), which lists the folded ids in `hs_merged_object_ids`; the merged record is gone.
    */
   mergeRecords(
     type: ObjectType,
@@ -576,15 +582,33 @@ export class PortalData {
     }
   }
 
+  /**
+   * Moves every association of `fromId` to `toId`, each type with its inverse on the other record;
+   * links between the two records go. A contact keeps one primary company: when the survivor has
+   * one, the merged contact's primary company stays linked by its unlabeled type only.
+   */
   private moveAssociations(type: ObjectType, fromId: string, toId: string): void {
     for (const otherType of OBJECT_TYPES) {
       const key = `${type}:${fromId}:${otherType}`;
-      for (const link of this.associations.get(key) ?? []) {
-        const back = this.associationsOf(otherType, link.toId, type).find((a) => a.toId === fromId);
-        this.unlink(otherType, link.toId, type, fromId);
-        if (otherType === type && link.toId === toId) continue;
-        this.addAssociation(`${type}:${toId}:${otherType}`, link);
-        this.addAssociation(`${otherType}:${link.toId}:${type}`, { ...(back ?? link), toId });
+      const links = this.associations.get(key) ?? [];
+      const keepsOwnPrimary =
+        type === 'contacts' &&
+        otherType === 'companies' &&
+        this.associationsOf(type, toId, otherType).some((a) => isPrimaryCompanyType(type, otherType, a));
+      const moved = (from: ObjectType, to: ObjectType, association: Association) =>
+        !(keepsOwnPrimary && isPrimaryCompanyType(from, to, association));
+      for (const target of new Set(links.map((link) => link.toId))) {
+        const back = this.associationsOf(otherType, target, type).filter((a) => a.toId === fromId);
+        this.unlink(otherType, target, type, fromId);
+        if (otherType === type && target === toId) continue;
+        for (const link of links) {
+          if (link.toId === target && moved(type, otherType, link))
+            this.addAssociation(`${type}:${toId}:${otherType}`, link);
+        }
+        for (const entry of back) {
+          if (moved(otherType, type, entry))
+            this.addAssociation(`${otherType}:${target}:${type}`, { ...entry, toId });
+        }
       }
       this.associations.delete(key);
     }
@@ -873,6 +897,8 @@ export const SINGULAR_NAMES: Record<ObjectType, string> = {
   tickets: 'ticket',
   emails: 'email',
   feedback_submissions: 'feedback_submission',
+  notes: 'note',
+  calls: 'call',
 };
 
 /**
@@ -915,6 +941,14 @@ export const ASSOCIATION_TYPE_IDS: Record<string, [number, number]> = {
   'contacts:feedback_submissions': [1182, 1183],
   'companies:deals': [342, 341],
   'companies:tickets': [25, 26],
+  'contacts:notes': [201, 202],
+  'contacts:calls': [193, 194],
+  'companies:notes': [189, 190],
+  'companies:calls': [181, 182],
+  'deals:notes': [213, 214],
+  'deals:calls': [205, 206],
+  'tickets:notes': [227, 228],
+  'tickets:calls': [219, 220],
 };
 
 /** An app registered with the sandbox, as a HubSpot developer account would hold it. */

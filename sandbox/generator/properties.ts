@@ -62,6 +62,8 @@ const GROUPS: Record<ObjectType, string> = {
   tickets: 'ticketinformation',
   emails: 'emailinformation',
   feedback_submissions: 'feedback_submission_information',
+  notes: 'noteinformation',
+  calls: 'callinformation',
 };
 
 const FIELD_TYPES = { string: 'text', number: 'number', enumeration: 'select' } as const;

@@ -3,7 +3,9 @@
  * and `/crm/v4/associations/…`), one record's associations with paging, and the writes an app
  * needs to link records (default association, labelled PUT, batch create and associate/default).
  * Each association holds a set of types (the default one always; a contact's primary company also
- * typeId 1); removals are in association-removals.ts, label definitions in association-labels.ts.
+ * typeId 1), within the portal's association limits (association-limit-check.ts); removals are in
+ * association-removals.ts, label definitions in association-labels.ts, the v3 API in
+ * associations-v3.ts.
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
@@ -11,6 +13,7 @@ import type { Association, AssociationTypeDefinition, ObjectType, PortalData } f
 import { callerOf, changeSource, type ApiCaller } from './auth.js';
 import { notFound, parseInput, validationError } from './errors.js';
 import type { ApiGuard, ScopeRule } from './guards.js';
+import { assertWithinLimits } from './association-limit-check.js';
 import { OBJECT_TYPE_IDS, readScopes, SINGULAR, writeScopes } from './object-types.js';
 import { objectTypeParam, portalOf } from './records.js';
 import { PREFIXES, routes } from './version.js';
@@ -54,8 +57,13 @@ function page<T>(items: T[], after: string | undefined, limit: number) {
   };
 }
 
-export function standardError(message: string, context: Record<string, string[]>) {
-  return { status: 'error', category: 'OBJECT_NOT_FOUND', message, context, errors: [], links: {} };
+/** One input's error in a batch answer (HubSpot's `StandardError`). */
+export function standardError(
+  message: string,
+  context: Record<string, string[]>,
+  category = 'OBJECT_NOT_FOUND',
+) {
+  return { status: 'error', category, message, context, errors: [], links: {} };
 }
 
 export function batchBody(startedAt: Date, results: unknown[], errors: ReturnType<typeof standardError>[]) {
@@ -198,6 +206,7 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
     to: string,
   ) => {
     const unlabeled = defaultTypeOrFail(caller.portal, fromType, toType);
+    assertWithinLimits(caller.portal, [{ fromType, fromId: from, toType, toId: to, types: [] }]);
     link(caller, fromType, from, toType, to, []);
     return {
       from: { id: from },
@@ -238,6 +247,7 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       if (!exists(portal, fromType, from) || !exists(portal, toType, to)) {
         throw notFound('Object not found.  objectId are usually numeric.');
       }
+      assertWithinLimits(portal, [{ fromType, fromId: from, toType, toId: to, types }]);
       link(callerOf(res), fromType, from, toType, to, types);
       res.status(201).json(labelsBetween(portal, fromType, from, toType, to));
     },
@@ -252,20 +262,23 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
       req.body,
     );
     const typesOf = inputs.map((input) => typesOrFail(portal, fromType, toType, input.types));
-    const results: unknown[] = [];
-    const errors: ReturnType<typeof standardError>[] = [];
-    inputs.forEach((input, index) => {
-      if (!exists(portal, fromType, input.from.id) || !exists(portal, toType, input.to.id)) {
-        errors.push(
-          standardError(
-            `No ${SINGULAR[fromType]} ${input.from.id} or ${SINGULAR[toType]} ${input.to.id} to associate.`,
-            { ids: [input.from.id, input.to.id] },
-          ),
-        );
-        return;
-      }
-      link(callerOf(res), fromType, input.from.id, toType, input.to.id, typesOf[index]!);
-      results.push(labelsBetween(portal, fromType, input.from.id, toType, input.to.id));
+    const found = inputs.flatMap((input, index) =>
+      exists(portal, fromType, input.from.id) && exists(portal, toType, input.to.id)
+        ? [{ fromType, fromId: input.from.id, toType, toId: input.to.id, types: typesOf[index]! }]
+        : [],
+    );
+    assertWithinLimits(portal, found);
+    const errors = inputs
+      .filter((input) => !exists(portal, fromType, input.from.id) || !exists(portal, toType, input.to.id))
+      .map((input) =>
+        standardError(
+          `No ${SINGULAR[fromType]} ${input.from.id} or ${SINGULAR[toType]} ${input.to.id} to associate.`,
+          { ids: [input.from.id, input.to.id] },
+        ),
+      );
+    const results = found.map((planned) => {
+      link(callerOf(res), fromType, planned.fromId, toType, planned.toId, planned.types);
+      return labelsBetween(portal, fromType, planned.fromId, toType, planned.toId);
     });
     res.status(errors.length > 0 ? 207 : 201).json(batchBody(startedAt, results, errors));
   });
@@ -284,6 +297,10 @@ export function createAssociationsRouter(guard: ApiGuard): express.Router {
         ids: missing.flatMap((input) => [input.from.id, input.to.id]),
       });
     }
+    assertWithinLimits(
+      portal,
+      inputs.map((input) => ({ fromType, fromId: input.from.id, toType, toId: input.to.id, types: [] })),
+    );
     const results = inputs.map((input) =>
       associateDefault(callerOf(res), fromType, toType, input.from.id, input.to.id),
     );

@@ -12,6 +12,8 @@ export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
   tickets: '0-5',
   emails: '0-49',
   feedback_submissions: '0-19',
+  notes: '0-46',
+  calls: '0-48',
 };
 
 export const SINGULAR: Record<ObjectType, string> = SINGULAR_NAMES;
@@ -32,7 +34,8 @@ export function resolveObjectType(value: string | undefined): ObjectType {
 
 /**
  * Scopes per object type, each inner list being scopes that must all be granted. Emails need
- * `sales-email-read` together with the contact scopes; feedback submissions are read-only.
+ * `sales-email-read` together with the contact scopes; notes and calls need the contact scopes,
+ * as HubSpot's guides for them say; feedback submissions are read-only.
  */
 const READ_SCOPES: Record<ObjectType, string[]> = {
   contacts: ['crm.objects.contacts.read'],
@@ -41,6 +44,8 @@ const READ_SCOPES: Record<ObjectType, string[]> = {
   tickets: ['tickets'],
   emails: ['crm.objects.contacts.read', 'sales-email-read'],
   feedback_submissions: ['crm.objects.feedback_submissions.read'],
+  notes: ['crm.objects.contacts.read'],
+  calls: ['crm.objects.contacts.read'],
 };
 
 const WRITE_SCOPES: Record<ObjectType, string[] | null> = {
@@ -50,6 +55,8 @@ const WRITE_SCOPES: Record<ObjectType, string[] | null> = {
   tickets: ['tickets'],
   emails: ['crm.objects.contacts.write', 'sales-email-read'],
   feedback_submissions: null,
+  notes: ['crm.objects.contacts.write'],
+  calls: ['crm.objects.contacts.write'],
 };
 
 /** Alternatives, any one of which lets an app change the type's properties (the spec's list). */
@@ -60,6 +67,8 @@ const SCHEMA_WRITE_SCOPES: Record<ObjectType, string[][] | null> = {
   tickets: [['tickets'], ['crm.schemas.tickets.write']],
   emails: [['crm.schemas.contacts.write']],
   feedback_submissions: null,
+  notes: [['crm.schemas.contacts.write']],
+  calls: [['crm.schemas.contacts.write']],
 };
 
 export function readScopes(type: ObjectType): string[] {

@@ -91,11 +91,13 @@ function normalise(
 
 /**
  * What HubSpot needs to create a record: a ticket needs its name and status (the default pipeline
- * is used when none is given), an email engagement its timestamp.
+ * is used when none is given), an engagement (email, note, call) its timestamp.
  */
 const REQUIRED_ON_CREATE: Partial<Record<ObjectType, string[]>> = {
   tickets: ['subject', 'hs_pipeline_stage'],
   emails: ['hs_timestamp'],
+  notes: ['hs_timestamp'],
+  calls: ['hs_timestamp'],
 };
 const DEFAULTS_ON_CREATE: Partial<Record<ObjectType, Record<string, string>>> = {
   tickets: { hs_pipeline: '0' },

@@ -43,6 +43,8 @@ const DEFAULT_RETURNED_PROPERTIES: Record<ObjectType, string[]> = {
   ],
   emails: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   feedback_submissions: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  notes: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  calls: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
 
 /** Reads a list query parameter that may repeat (`a&a`) or be comma-separated (`a,b`), or both. */
@@ -85,10 +87,27 @@ export function toPublicObject(record: CrmRecord, properties: Record<string, str
 }
 
 /**
- * `{toType: {results: [{id, type}]}}` for each type asked for that has any: one entry per type of
- * each association, named as HubSpot's v3 names them (`contact_to_company` for a primary company,
- * `contact_to_company_unlabeled` beside it), so the v3 view lists what the v4 one does.
+ * A record's associations to `toType` as HubSpot's v3 APIs show them: one `{id, type}` per type of
+ * each association, named by the v3 names (`contact_to_company` for a primary company,
+ * `contact_to_company_unlabeled` beside it, a label's internal name for a label), so that the v3
+ * views (object reads, `/crm/v3/associations`) list what the v4 ones do.
  */
+export function v3Associations(
+  portal: PortalData,
+  type: ObjectType,
+  id: string,
+  toType: ObjectType,
+): { id: string; type: string }[] {
+  const known = portal.associationTypesBetween(type, toType);
+  return portal.associationsOf(type, id, toType).map((association) => ({
+    id: association.toId,
+    type:
+      known.find((t) => t.category === association.category && t.typeId === association.typeId)?.name ??
+      `${SINGULAR[type]}_to_${SINGULAR[toType]}`,
+  }));
+}
+
+/** `{toType: {results: [{id, type}]}}` for each type asked for that has any (`v3Associations`). */
 export function associationsOf(
   portal: PortalData,
   type: ObjectType,
@@ -97,15 +116,8 @@ export function associationsOf(
 ): PublicObject['associations'] {
   const associations: NonNullable<PublicObject['associations']> = {};
   for (const toType of toTypes) {
-    const linked = portal.associationsOf(type, record.id, toType);
-    if (linked.length === 0) continue;
-    const known = portal.associationTypesBetween(type, toType);
-    const nameOf = (association: (typeof linked)[number]) =>
-      known.find((t) => t.category === association.category && t.typeId === association.typeId)?.name ??
-      `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
-    associations[toType] = {
-      results: linked.map((association) => ({ id: association.toId, type: nameOf(association) })),
-    };
+    const results = v3Associations(portal, type, record.id, toType);
+    if (results.length > 0) associations[toType] = { results };
   }
   return associations;
 }

@@ -1,11 +1,13 @@
 /**
  * Record lookups and writes shared by the single-record, batch and search handlers: records in id
- * order (the list cursor), lookup by id or by a unique property, and creation with associations.
- * Writes keep unique properties unique (./unique-values.ts).
+ * order (the list cursor), lookup by id or by a unique property, and creation with associations
+ * (within the portal's association limits). Writes keep unique properties unique
+ * (./unique-values.ts).
  */
 import { z } from 'zod';
 import type { AssociationTypeDefinition, CrmRecord, ObjectType, PortalData } from '../store.js';
 import { seedDefaultProperties } from '../default-properties.js';
+import { assertWithinLimits } from './association-limit-check.js';
 import { changeSource, type ApiCaller } from './auth.js';
 import { HubSpotError, validationError } from './errors.js';
 import { resolveObjectType } from './object-types.js';
@@ -152,6 +154,13 @@ export function createRecords(caller: ApiCaller, type: ObjectType, inputs: Creat
     checked.map((values) => ({ values })),
   );
   const links = inputs.map((input) => planAssociations(portal, type, input));
+  // The new records have no ids yet: each is named by its place in the request.
+  assertWithinLimits(
+    portal,
+    links.flatMap((planned, index) =>
+      planned.map((link) => ({ fromType: type, fromId: `(input ${index + 1})`, ...link })),
+    ),
+  );
   const now = caller.store.now();
   return checked.map((values, index) => {
     const record = portal.createRecord(type, values, now, undefined, changeSource(caller));

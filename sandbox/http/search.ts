@@ -29,6 +29,8 @@ const QUERY_PROPERTIES: Record<ObjectType, string[]> = {
   tickets: ['subject', 'content'],
   emails: ['hs_email_subject', 'hs_email_text'],
   feedback_submissions: ['hs_content'],
+  notes: ['hs_note_body'],
+  calls: ['hs_call_title', 'hs_call_body'],
 };
 
 const searchRequest = z

@@ -10,6 +10,8 @@ export const PREFIXES = {
   objects: [`/crm/objects/${API_VERSION}`, '/crm/v3/objects'],
   objectAssociations: [`/crm/objects/${API_VERSION}`, '/crm/v4/objects'],
   associations: [`/crm/associations/${API_VERSION}`, '/crm/v4/associations'],
+  /** HubSpot's v3 associations API, which the dated versions replace with the v4 shapes. */
+  associationsV3: ['/crm/v3/associations'],
   properties: [`/crm/properties/${API_VERSION}`, '/crm/v3/properties'],
   owners: [`/crm/owners/${API_VERSION}`, '/crm/v3/owners'],
   oauth: [`/oauth/${API_VERSION}`, '/oauth/v3', '/oauth/v1'],

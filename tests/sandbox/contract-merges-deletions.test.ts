@@ -1,11 +1,13 @@
 /**
  * What a real portal does that a tidy one never shows, through the official Node client
  * (`@hubspot/api-client` 13.5) and on the 2026-03 paths, each raw body checked against HubSpot's
- * 2026-03 specs: contact merges, GDPR deletions, a batch update naming one id twice, property
- * archiving, and the v1 token-information endpoints the client still calls.
+ * 2026-03 specs: contact merges (a survivor keeping one primary company), GDPR deletions, a batch
+ * update naming one id twice, property archiving, and the v1 token-information endpoints the
+ * client still calls.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@hubspot/api-client';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
 import { eventsForChange } from '../../sandbox/webhooks/events.js';
@@ -131,6 +133,55 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
       conforms('contacts', 'POST', path, malformed);
       expect(portal.recordsOf('contacts').size).toBe(before);
       expect(portal.recordsOf('contacts').get(a)!.properties.hs_merged_object_ids).toBeUndefined();
+    });
+
+    it("keeps the survivor's primary company; the other's stays linked by the unlabeled type only", async () => {
+      const survivor = contact({ email: 'pat@hooli.example' });
+      const other = contact({ email: 'pat.p@piedpiper.example' });
+      const [hooli, piedPiper] = ['Hooli', 'Pied Piper'].map(
+        (name) => portal.createRecord('companies', { name }, AT).id,
+      );
+      const primary = [
+        { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 1 },
+      ];
+      await client.crm.associations.v4.basicApi.create('contacts', survivor, 'companies', hooli!, primary);
+      await client.crm.associations.v4.basicApi.create('contacts', other, 'companies', piedPiper!, primary);
+      const typeIds = (
+        from: 'contacts' | 'companies',
+        id: string,
+        to: 'contacts' | 'companies',
+        target: string,
+      ) =>
+        portal
+          .associationsOf(from, id, to)
+          .filter((a) => a.toId === target)
+          .map((a) => a.typeId)
+          .sort((a, b) => a - b);
+
+      const path = `${CONTACTS}/merge`;
+      const merged = await raw('POST', path, { primaryObjectId: survivor, objectIdToMerge: other });
+      expect(merged.status).toBe(200);
+      conforms('contacts', 'POST', path, merged);
+      expect(merged.body.properties).toMatchObject({ associatedcompanyid: hooli });
+      expect(typeIds('contacts', survivor, 'companies', hooli!)).toEqual([1, 279]);
+      expect(typeIds('contacts', survivor, 'companies', piedPiper!)).toEqual([279]);
+      expect(typeIds('companies', hooli!, 'contacts', survivor)).toEqual([2, 280]);
+      expect(typeIds('companies', piedPiper!, 'contacts', survivor)).toEqual([280]);
+      expect(portal.associationsOf('companies', piedPiper!, 'contacts').map((a) => a.toId)).toEqual([
+        survivor,
+      ]);
+
+      const v4 = await client.crm.associations.v4.basicApi.getPage('contacts', survivor, 'companies');
+      const primaries = v4.results.filter((r) => r.associationTypes.some((t) => t.typeId === 1));
+      expect(primaries.map((r) => String(r.toObjectId))).toEqual([hooli]);
+      const v3 = await raw('GET', `${CONTACTS}/${survivor}?associations=companies`);
+      conforms('contacts', 'GET', `${CONTACTS}/${survivor}`, v3);
+      const types = (v3.body.associations as { companies: { results: { id: string; type: string }[] } })
+        .companies.results;
+      expect(types.filter((t) => t.type === 'contact_to_company')).toEqual([
+        { id: hooli, type: 'contact_to_company' },
+      ]);
+      expect(types).toHaveLength(3);
     });
 
     it("gives a subscribed app HubSpot's contact.merge event", () => {

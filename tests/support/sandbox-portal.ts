@@ -2,7 +2,8 @@ import type { PortalData, ObjectType } from '../../sandbox/store.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.js';
 
-export const WAREHOUSE_TABLE: Record<ObjectType, keyof Database> = {
+/** The object types the product syncs, with their warehouse tables (the sandbox serves more). */
+export const WAREHOUSE_TABLE: Partial<Record<ObjectType, keyof Database>> = {
   contacts: 'contacts',
   companies: 'companies',
   emails: 'emails',
@@ -15,12 +16,13 @@ export const WAREHOUSE_TABLE: Record<ObjectType, keyof Database> = {
 export function sandboxCounts(portal: PortalData): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const [type, records] of portal.objects) {
-    counts[type] = [...records.values()].filter((r) => !r.archived).length;
+    if (WAREHOUSE_TABLE[type]) counts[type] = [...records.values()].filter((r) => !r.archived).length;
   }
   for (const other of ['companies', 'emails', 'tickets', 'deals', 'feedback_submissions'] as const) {
     let links = 0;
+    // One per pair of records, as the warehouse keeps them: a primary company is linked by two types.
     for (const id of portal.recordsOf('contacts').keys())
-      links += portal.associationsOf('contacts', id, other).length;
+      links += new Set(portal.associationsOf('contacts', id, other).map((a) => a.toId)).size;
     counts[`contacts→${other}`] = links;
   }
   return counts;
