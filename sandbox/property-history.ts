@@ -152,7 +152,11 @@ export function replaceHistory(record: CrmRecord, property: string, entries: Pro
     stored[0]!.sourceId === undefined &&
     stored[0]!.at === derived.at;
   if (implied) {
-    if (record.history) delete record.history[property];
+    if (record.history) {
+      delete record.history[property];
+      // A record whose every value is implied keeps no history at all, as one never written.
+      if (Object.keys(record.history).length === 0) delete record.history;
+    }
     return;
   }
   keep(record, property, stored);

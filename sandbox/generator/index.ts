@@ -3,10 +3,12 @@
  * their contacts, emails, tickets, deals, NPS answers and product-usage events, with churn caused
  * by the hidden process in churn-process.ts and recorded in `portal.truth` only, where the process
  * also runs on for 90 days past `now` (forward-truth.ts); the portal's owners (owners.ts) share the
- * companies and consumers among them; some tickets and renewals are filed in the portal's custom
- * pipelines (pipelines.ts); some customers change plan, most of them a downgrade on the way out
- * (plan-changes.ts); a few contacts are merged into another or deleted for privacy during the
- * history (merges.ts).
+ * companies and consumers among them, and one or two of them leave during the history, most of
+ * their accounts reassigned later and some left with them (owner-departures.ts); some tickets and
+ * renewals are filed in the portal's custom pipelines (pipelines.ts); some customers change plan,
+ * most of them a downgrade on the way out (plan-changes.ts); a few contacts are merged into
+ * another or deleted for privacy during the history (merges.ts); a few who work at a company are
+ * linked to a second one (second-companies.ts).
  *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
@@ -15,12 +17,14 @@
 import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
 import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
 import { generateOwners } from './owners.js';
+import { planOwnerDepartures, writeOwnerHistory, type AccountOwner } from './owner-departures.js';
 import { applyMergesAndDeletions, type PortalUpkeep } from './merges.js';
 import { addCustomPipelines } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, registerGeneratedProperties } from './properties.js';
 import { continueChurnProcess } from './forward-truth.js';
 import { planChange } from './plan-changes.js';
 import { Random } from './random.js';
+import { linkSecondCompanies } from './second-companies.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
 import {
   emptyCounts,
@@ -72,6 +76,8 @@ const STREAM = {
   upkeep: 6,
   forward: 7,
   plans: 8,
+  departures: 9,
+  secondCompanies: 10,
 } as const;
 
 function startOfUtcDay(date: Date): Date {
@@ -95,12 +101,12 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     company: CompanyProfile | null,
     companyId: string | null,
     emails: Set<string>,
-    ownerId: string,
+    owner: AccountOwner,
   ) => {
     const rng = new Random(seed, STREAM.contact, index);
     const profile = customerProfile(rng, index, company, windowStart, now, emails);
     const contactId = portal.allocateId();
-    const target: CustomerTarget = { portal, contactId, companyId, ownerId, now, windowStart, counts };
+    const target: CustomerTarget = { portal, contactId, companyId, owner, now, windowStart, counts };
     const wording = new Random(seed, STREAM.wording, index);
     if (companyId)
       portal.associate(
@@ -165,6 +171,16 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       new Date(windowStart),
       end,
     );
+    const departures = planOwnerDepartures(
+      portal,
+      owners.ids,
+      new Random(seed, STREAM.departures),
+      [seed, STREAM.departures],
+      windowStart,
+      now,
+    );
+    const ownerOf = (kind: 'company' | 'consumer', index: number) =>
+      departures.accountOwner(owners.ownerOf(kind, index), kind, index);
     let done = 0;
     let companies = 0;
     const progress = (added: number) => {
@@ -175,7 +191,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     };
     while (done < total) {
       if (!shape.chance(BUSINESS_SHARE)) {
-        addContact(done, null, null, new Set(), owners.ownerOf('consumer', done));
+        addContact(done, null, null, new Set(), ownerOf('consumer', done));
         progress(1);
         continue;
       }
@@ -183,19 +199,21 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       companies++;
       const size = Math.min(total - done, 1 + Math.min(5, Math.floor(shape.exponential(0.9))));
       const companyId = portal.allocateId();
-      const ownerId = owners.ownerOf('company', companies - 1);
+      const owner = ownerOf('company', companies - 1);
       const emails = new Set<string>();
       let since = now;
       let customers = 0;
       let churned = 0;
       for (let i = 0; i < size; i++) {
-        const person = addContact(done + i, company, companyId, emails, ownerId);
+        const person = addContact(done + i, company, companyId, emails, owner);
         since = Math.min(since, person.since);
         if (person.customer) customers++;
         if (person.visible) churned++;
       }
       const stage = customers === 0 ? 'lead' : churned === customers ? FORMER_CUSTOMER_STAGE : 'customer';
-      portal.createRecord(
+      const createdAt = since - DAY_MS;
+      const companyOwner = owner(createdAt);
+      const record = portal.createRecord(
         'companies',
         {
           name: company.name,
@@ -205,16 +223,18 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
           country: company.country,
           city: company.city,
           lifecyclestage: stage,
-          hubspot_owner_id: ownerId,
-          createdate: new Date(since - DAY_MS).toISOString(),
+          hubspot_owner_id: companyOwner.ownerId,
+          createdate: new Date(createdAt).toISOString(),
         },
         end,
         companyId,
       );
+      writeOwnerHistory(portal, 'companies', record, companyOwner);
       counts.companies++;
       progress(size);
     }
     upkeep = tidyHistory(portal, new Random(seed, STREAM.upkeep), now, counts, summary);
+    linkSecondCompanies(portal, new Random(seed, STREAM.secondCompanies), end);
     if (total % PROGRESS_EVERY !== 0 || total === 0) options.onProgress?.(total, total);
   } finally {
     portal.emitChanges = emitting;

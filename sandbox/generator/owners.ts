@@ -1,10 +1,11 @@
 /**
- * The portal's sales team: six to eight active owners drawn from the seed, the portal's admin user
- * among them (so whoever signs in as the admin has accounts of their own), and one colleague who
- * left (an archived owner, who owns nothing any more). Each company, or each consumer, has one
- * owner, whom its contact, deals and tickets name in `hubspot_owner_id`. In the users API the
- * admin is the super admin, each colleague holds their team's role, and the last active one holds
- * only the view-only role.
+ * The portal's sales team: six to eight owners drawn from the seed, the portal's admin user among
+ * them (so whoever signs in as the admin has accounts of their own), and one colleague who left
+ * before the history (an archived owner, who owns nothing any more). Each company, or each
+ * consumer, is assigned one of the team, whom its contact, deals and tickets name in
+ * `hubspot_owner_id`; some of the team leave during the history (owner-departures.ts). In the
+ * users API the admin is the super admin, each colleague holds their team's role, and the last one
+ * holds only the view-only role.
  */
 import { DEFAULT_ROLES, type OwnerTeam, type PortalData } from '../store.js';
 import { personName, workEmail, type Person } from './names.js';
@@ -17,9 +18,9 @@ const TEAM_ROLES = [DEFAULT_ROLES.sales.id, DEFAULT_ROLES.success.id] as const;
 const TEAM_ID_BASE = 178_500;
 
 export interface GeneratedOwners {
-  /** The active owners' ids, the admin's first; records are shared among them. */
+  /** The team's ids as the history starts, the admin's first; records are shared among them. */
   ids: readonly string[];
-  /** The owner of the company (`kind: 'company'`) or consumer contact with this index. */
+  /** The owner first assigned the company (`kind: 'company'`) or consumer contact with this index. */
   ownerOf(kind: 'company' | 'consumer', index: number): string;
 }
 

@@ -1,13 +1,20 @@
 /**
  * Turns a customer's story into CRM records in a portal: emails, tickets, deals, NPS answers and
  * the contact itself, each associated to its contact (and company where HubSpot would). The
- * contact, its deals and its tickets name the contact's owner. Wording comes from its own random
- * stream, so changing a sentence never changes who churns.
+ * contact, its deals and its tickets name the account's owner as of their creation, with the
+ * reassignment of a departed owner's records (owner-departures.ts). Wording comes from its own
+ * random stream, so changing a sentence never changes who churns.
  */
 import { ASSOCIATION_TYPE_IDS, type ObjectType, type PortalData } from '../store.js';
 import { outgoingEmail, replyEmail } from './email-text.js';
 import { npsComment } from './feedback-text.js';
 import { writeLifecycleHistory } from './lifecycle-history.js';
+import {
+  lastChangeWith,
+  writeOwnerHistory,
+  type AccountOwner,
+  type RecordOwner,
+} from './owner-departures.js';
 import { DAY_MS, type CompanyProfile, type CustomerProfile } from './profile.js';
 import { ticketPlacement, wonRenewalPlacement } from './pipelines.js';
 import { FORMER_CUSTOMER_STAGE, type TICKET_STAGES } from './properties.js';
@@ -54,8 +61,8 @@ export interface CustomerTarget {
   portal: PortalData;
   contactId: string;
   companyId: string | null;
-  /** The contact's owner (`hubspot_owner_id`), shared by its deals and tickets. */
-  ownerId: string;
+  /** The owner (`hubspot_owner_id`) of the contact, its deals and its tickets, by creation time. */
+  owner: AccountOwner;
   now: number;
   windowStart: number;
   counts: RecordCounts;
@@ -137,6 +144,7 @@ function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProf
         : rng.chance(0.5)
           ? 'waitingOnUs'
           : 'waitingOnContact';
+    const owner = target.owner(ticket.createdAt);
     const record = target.portal.createRecord(
       'tickets',
       {
@@ -149,10 +157,11 @@ function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProf
         closed_date: open ? null : iso(ticket.closedAt!),
         time_to_close: open ? null : String(Math.round(ticket.closedAt! - ticket.createdAt)),
         reopen_count: String(ticket.reopened),
-        hubspot_owner_id: target.ownerId,
+        hubspot_owner_id: owner.ownerId,
       },
-      new Date(ticket.closedAt ?? ticket.createdAt),
+      lastChangeWith(owner, ticket.closedAt ?? ticket.createdAt),
     );
+    writeOwnerHistory(target.portal, 'tickets', record, owner);
     link(target, 'tickets', record.id, true);
     target.counts.tickets++;
   });
@@ -189,23 +198,26 @@ function writeDeal(
   const label = renewal
     ? `${profile.billing === 'annual' ? 'Annual' : 'Monthly'} renewal`
     : 'New subscription';
+  const createdate = iso(closeAt - (renewal ? 30 : rng.uniform(7, 45)) * DAY_MS);
+  const owner = target.owner(Date.parse(createdate));
   const record = target.portal.createRecord(
     'deals',
     {
       dealname: `${label} – ${profile.plan} – ${profile.person.firstname} ${profile.person.lastname}`,
       amount: String(profile.periodAmount),
       closedate: iso(closeAt),
-      createdate: iso(closeAt - (renewal ? 30 : rng.uniform(7, 45)) * DAY_MS),
+      createdate,
       ...(stage === 'closedwon' && renewal
         ? wonRenewalPlacement(target.portal, `${target.contactId}:${closeAt}`)
         : { pipeline: 'default', dealstage: stage }),
       dealtype: renewal ? 'existingbusiness' : 'newbusiness',
       hs_is_closed_won: stage === 'closedwon' ? 'true' : 'false',
       closed_lost_reason: stage === 'closedlost' ? rng.pick(LOST_REASONS) : null,
-      hubspot_owner_id: target.ownerId,
+      hubspot_owner_id: owner.ownerId,
     },
-    new Date(Math.min(closeAt, target.now)),
+    lastChangeWith(owner, Math.min(closeAt, target.now)),
   );
+  writeOwnerHistory(target.portal, 'deals', record, owner);
   link(target, 'deals', record.id, true);
   target.counts.deals++;
 }
@@ -261,10 +273,11 @@ export function writeCustomer(
     if (email.openedAt !== null) lastOpen = Math.max(lastOpen, email.openedAt);
     if (email.reply) lastReply = Math.max(lastReply, email.reply.at);
   }
-  target.portal.createRecord(
+  const owner = target.owner(profile.since);
+  const contact = target.portal.createRecord(
     'contacts',
     {
-      ...personProperties(target, profile, company),
+      ...personProperties(owner, profile, company),
       lifecyclestage: visibleAt === null ? 'customer' : FORMER_CUSTOMER_STAGE,
       hs_lifecyclestage_customer_date: iso(profile.since),
       hs_lifecyclestage_other_date: visibleAt === null ? null : iso(visibleAt),
@@ -274,9 +287,13 @@ export function writeCustomer(
       hs_email_last_reply_date: lastReply ? iso(lastReply) : null,
       notes_last_contacted: lastContacted ? iso(lastContacted) : null,
     },
-    new Date(Math.max(profile.since, visibleAt ?? 0, Math.min(target.now, lastReply || lastOpen))),
+    lastChangeWith(
+      owner,
+      Math.max(profile.since, visibleAt ?? 0, Math.min(target.now, lastReply || lastOpen)),
+    ),
     target.contactId,
   );
+  writeOwnerHistory(target.portal, 'contacts', contact, owner);
   writeLifecycleHistory(target.portal, 'contacts', target.contactId, {
     // A business buys through a deal (an open deal makes its contacts opportunities); a consumer
     // signs up as a lead and pays.
@@ -294,12 +311,12 @@ export function writeCustomer(
 }
 
 function personProperties(
-  target: CustomerTarget,
+  owner: RecordOwner,
   profile: CustomerProfile,
   company: CompanyProfile | null,
 ): Record<string, string | null> {
   return {
-    hubspot_owner_id: target.ownerId,
+    hubspot_owner_id: owner.ownerId,
     firstname: profile.person.firstname,
     lastname: profile.person.lastname,
     email: profile.email,
@@ -321,14 +338,16 @@ export function writeProspect(
   story: Story,
 ): void {
   writeEmails(target, rng, profile, story);
-  target.portal.createRecord(
+  const owner = target.owner(profile.since);
+  const contact = target.portal.createRecord(
     'contacts',
     {
-      ...personProperties(target, profile, company),
+      ...personProperties(owner, profile, company),
       lifecyclestage: profile.prospectStage,
     },
-    new Date(profile.since),
+    lastChangeWith(owner, profile.since),
     target.contactId,
   );
+  writeOwnerHistory(target.portal, 'contacts', contact, owner);
   target.counts.contacts++;
 }

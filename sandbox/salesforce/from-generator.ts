@@ -6,7 +6,8 @@
  * - companies → Account (lifecycle stage → Type), contacts → Contact (lifecycle stage →
  *   `Customer_Status__c`, whose history becomes `ContactHistory` rows), deals → Opportunity,
  *   tickets → Case, each email → a Task (the activity) and its EmailMessage, feedback →
- *   `Survey_Response__c`; owners become a few sales users.
+ *   `Survey_Response__c`; owners become a few sales users, and an owner who left (an archived
+ *   HubSpot owner) an inactive one, who keeps the records nobody reassigned.
  * - The hidden truth and the usage events move over, keyed by Contact id.
  *
  * The portal is copied while the generator runs and emptied as it goes, so memory holds little
@@ -26,6 +27,12 @@ const SALES_REPS = [
   ['Omar', 'Haddad'],
   ['Priya', 'Raman'],
   ['Tom', 'Becker'],
+] as const;
+
+/** Sales users who left, deactivated: departed HubSpot owners become them in turn. */
+const FORMER_REPS = [
+  ['Lena', 'Vogt'],
+  ['Sam', 'Okafor'],
 ] as const;
 
 const CUSTOMER_STAGES = new Set(['customer', 'evangelist']);
@@ -151,15 +158,21 @@ class PortalCopy {
   private readonly contacts = new Map<string, CopiedContact>();
   private readonly ownersByHubspotId = new Map<string, SfUser>();
   private readonly dayStrings = new Map<string, string>();
+  private readonly owners: SfUser[];
   private accountCount = 0;
   private contactCount = 0;
+  private activeOwnersSeen = 0;
+  private formerOwnersSeen = 0;
 
+  /** `usersSince`: when the sales users were created. */
   constructor(
     private readonly org: SalesforceOrg,
     private readonly portal: PortalData,
-    private readonly owners: SfUser[],
+    private readonly usersSince: Date,
     private readonly consume: boolean,
-  ) {}
+  ) {
+    this.owners = salesUsers(org, usersSince);
+  }
 
   /** Copies every record whose parents are copied (or absent), then the truth and usage events. */
   copyReady(): void {
@@ -229,10 +242,20 @@ class PortalCopy {
     if (id === null) return this.owners[fallback % this.owners.length]!;
     let owner = this.ownersByHubspotId.get(id);
     if (!owner) {
-      owner = this.owners[this.ownersByHubspotId.size % this.owners.length]!;
+      const departed = this.portal.owners.get(id);
+      owner = departed?.archived
+        ? this.formerUser(departed.updatedAt)
+        : this.owners[this.activeOwnersSeen++ % this.owners.length]!;
       this.ownersByHubspotId.set(id, owner);
     }
     return owner;
+  }
+
+  /** The next former sales user, made (deactivated at `leftAt`) the first time. */
+  private formerUser(leftAt: Date): SfUser {
+    const [first, last] = FORMER_REPS[this.formerOwnersSeen++ % FORMER_REPS.length]!;
+    const modifiedAt = leftAt > this.usersSince ? leftAt : this.usersSince;
+    return salesUser(this.org, first, last, false, { createdAt: this.usersSince, modifiedAt });
   }
 
   private times(record: CrmRecord, by: string) {
@@ -525,18 +548,27 @@ class PortalCopy {
 
 /** The org's sales users, made the first time (at `at`) and found by username after. */
 export function salesUsers(org: SalesforceOrg, at: Date): SfUser[] {
+  return SALES_REPS.map(([first, last]) => salesUser(org, first, last, true, { createdAt: at }));
+}
+
+/** A sales user found by username, else made with these dates. */
+function salesUser(
+  org: SalesforceOrg,
+  first: string,
+  last: string,
+  active: boolean,
+  dates: { createdAt: Date; modifiedAt?: Date },
+): SfUser {
   const domain = org.adminUser.Username.split('@')[1] ?? 'example.com';
-  return SALES_REPS.map(([first, last]) => {
-    const username = `${first}.${last}@${domain}`.toLowerCase();
-    const known = [...org.users.values()].find((user) => user.Username === username);
-    if (known) return known;
-    const record = org.loadRecord(
-      'User',
-      { Username: username, Email: username, FirstName: first, LastName: last, IsActive: true },
-      { createdAt: at },
-    );
-    return org.users.get(record.Id)!;
-  });
+  const username = `${first}.${last}@${domain}`.toLowerCase();
+  const known = [...org.users.values()].find((user) => user.Username === username);
+  if (known) return known;
+  const record = org.loadRecord(
+    'User',
+    { Username: username, Email: username, FirstName: first, LastName: last, IsActive: active },
+    dates,
+  );
+  return org.users.get(record.Id)!;
 }
 
 /**
@@ -549,7 +581,7 @@ export function copyPortal(org: SalesforceOrg, portal: PortalData): void {
     for (const record of portal.recordsOf(type).values()) first = Math.min(first, record.createdAt.getTime());
   }
   const since = Number.isFinite(first) ? new Date(first) : org.now();
-  new PortalCopy(org, portal, salesUsers(org, since), false).copyReady();
+  new PortalCopy(org, portal, since, false).copyReady();
 }
 
 function windowStart(end: Date, months: number): Date {
@@ -570,7 +602,7 @@ export function generateOrg(org: SalesforceOrg, options: GenerateOptions): Gener
   let copy: PortalCopy | undefined;
   // Made at the first copy, once the generator has accepted the options.
   const copyReady = () => {
-    copy ??= new PortalCopy(org, scratch, salesUsers(org, windowStart(now, options.months ?? 24)), true);
+    copy ??= new PortalCopy(org, scratch, windowStart(now, options.months ?? 24), true);
     copy.copyReady();
     return copy;
   };

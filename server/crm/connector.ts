@@ -150,8 +150,13 @@ export interface CrmOwner {
   id: string;
   name: string;
   email: string | null;
-  /** The CRM user behind the owner, as a dashboard sign-in names them; null for a queue. */
+  /**
+   * The CRM user behind the owner, as a dashboard sign-in names them; null for a queue, and for a
+   * user who left.
+   */
   userId: string | null;
+  /** False for a user who left (HubSpot's archived owner, Salesforce's inactive user). */
+  active: boolean;
 }
 
 /**
@@ -253,7 +258,7 @@ export interface CrmConnector {
     fromIds: string[],
   ): Promise<Map<string, string[]>>;
 
-  /** Every active owner of the account, all pages read. */
+  /** Every owner of the account, all pages read: the active ones and those who left. */
   owners(portalId: number): Promise<CrmOwner[]>;
 
   /** An active user of the account by the id the CRM names them by; null for anyone else. */

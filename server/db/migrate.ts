@@ -26,6 +26,7 @@ import * as callbackSent from './migrations/0018-callback-sent.js';
 import * as pipelines from './migrations/0019-pipelines.js';
 import * as associationTypes from './migrations/0020-association-types.js';
 import * as emailBounces from './migrations/0021-email-bounces.js';
+import * as ownersActive from './migrations/0022-owners-active.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -63,6 +64,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0019-pipelines': pipelines,
   '0020-association-types': associationTypes,
   '0021-email-bounces': emailBounces,
+  '0022-owners-active': ownersActive,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

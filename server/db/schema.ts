@@ -86,13 +86,17 @@ export type RedemptionOutcome =
   /** Dated before the offer was issued, or more than a day ahead of now. */
   | 'date_out_of_range';
 
-/** A person the CRM assigns records to, read whole at each sync; `user_id` is the CRM user. */
+/**
+ * A person the CRM assigns records to, read whole at each sync; `user_id` is the CRM user, and
+ * `active` is false for one who left (whom records may still name).
+ */
 export interface OwnersTable {
   portal_id: BigId;
   id: string;
   name: string;
   email: string | null;
   user_id: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
   synced_at: CreatedTimestamp;
 }
 

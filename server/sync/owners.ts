@@ -4,7 +4,7 @@ import type { Database, OwnersTable } from '../db/schema.js';
 
 export interface OwnersSyncResult {
   fetched: number;
-  /** Owners the CRM no longer lists (deactivated users), taken out of the table. */
+  /** Owners the CRM no longer lists at all, taken out of the table. */
   removed: number;
 }
 
@@ -16,13 +16,15 @@ export function mapOwner(owner: CrmOwner, portalId: number): Insertable<OwnersTa
     name: owner.name,
     email: owner.email,
     user_id: owner.userId,
+    active: owner.active,
   };
 }
 
 /**
  * Reads the portal's owners whole (a portal has dozens, not thousands) and makes the `owners`
- * table hold exactly them, in one transaction. Contacts keep naming an owner who left; the list
- * then calls them by their id ("Owner 123").
+ * table hold exactly them, in one transaction. Owners who left stay, marked inactive: contacts
+ * keep naming them until someone reassigns them, and the product shows their name as someone who
+ * left.
  */
 export async function syncOwners(
   deps: { db: Kysely<Database>; connector: CrmConnector },
@@ -48,6 +50,7 @@ export async function syncOwners(
             name: eb.ref('excluded.name'),
             email: eb.ref('excluded.email'),
             user_id: eb.ref('excluded.user_id'),
+            active: eb.ref('excluded.active'),
             synced_at: new Date(),
           })),
         )

@@ -301,7 +301,7 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
     });
 
     promise(
-      'lists every active owner of the account past one page, each with its user; the sync keeps exactly them',
+      'lists every owner of the account past one page, those who left too, each active one with its user; the sync keeps exactly them, marking who left',
       async () => {
         const portal = await env.installPortal({ contacts: 3 });
         const added = [];
@@ -315,7 +315,9 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
         const mark = portal.wire.mark();
         const owners = await portal.connector.owners(portal.portalId);
         expect(portal.wire.since(mark).length).toBeGreaterThanOrEqual(2);
-        expect(sorted(owners.map((o) => o.id))).toEqual(sorted(await portal.sandbox.ownerIds()));
+        const ids = (active: boolean) => sorted(owners.filter((o) => o.active === active).map((o) => o.id));
+        expect(ids(true)).toEqual(sorted(await portal.sandbox.ownerIds()));
+        expect(ids(false)).toEqual(sorted(await portal.sandbox.leftOwnerIds()));
         expect(new Set(owners.map((o) => o.id)).size).toBe(owners.length);
         const first = added[0]!;
         expect(owners.find((o) => o.id === first.id)).toEqual({
@@ -323,28 +325,40 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
           name: 'Rep0 Contract',
           email: first.email,
           userId: first.userId,
+          active: true,
         });
-        expect(owners.some((o) => o.id === leaver.id)).toBe(false);
-        expect(owners.every((o) => o.name !== '' && o.userId !== null)).toBe(true);
+        // Whoever left keeps their name; nobody signs in as them any more.
+        expect(owners.find((o) => o.id === leaver.id)).toEqual({
+          id: leaver.id,
+          name: `Rep${added.length} Contract`,
+          email: leaver.email,
+          userId: null,
+          active: false,
+        });
+        expect(owners.filter((o) => o.active).every((o) => o.name !== '' && o.userId !== null)).toBe(true);
 
         const stored = async () =>
-          (
-            await env.db
-              .selectFrom('owners')
-              .select(['id', 'name', 'user_id'])
-              .where('portal_id', '=', portal.portalId)
-              .execute()
-          ).map((r) => r.id);
+          await env.db
+            .selectFrom('owners')
+            .select(['id', 'name', 'user_id', 'active'])
+            .where('portal_id', '=', portal.portalId)
+            .execute();
         expect(await syncOwners({ db: env.db, connector: portal.connector }, portal.portalId)).toEqual({
           fetched: owners.length,
           removed: 0,
         });
-        expect(sorted(await stored())).toEqual(sorted(owners.map((o) => o.id)));
+        expect(sorted((await stored()).map((r) => r.id))).toEqual(sorted(owners.map((o) => o.id)));
         await portal.sandbox.deactivateOwner(first.id);
-        expect((await syncOwners({ db: env.db, connector: portal.connector }, portal.portalId)).removed).toBe(
-          1,
-        );
-        expect(await stored()).not.toContain(first.id);
+        expect(await syncOwners({ db: env.db, connector: portal.connector }, portal.portalId)).toEqual({
+          fetched: owners.length,
+          removed: 0,
+        });
+        expect((await stored()).find((r) => r.id === first.id)).toEqual({
+          id: first.id,
+          name: 'Rep0 Contract',
+          user_id: null,
+          active: false,
+        });
       },
       60_000,
     );

@@ -80,6 +80,8 @@ export interface SandboxControls {
   deactivateOwner(id: string): Promise<void>;
   /** The ids of the account's active owners. */
   ownerIds(): Promise<string[]>;
+  /** The ids of the owners who left (deactivated users), whom records may still name. */
+  leftOwnerIds(): Promise<string[]>;
 }
 
 export type WireCallKind = 'list' | 'search' | 'batch-read' | 'batch-update' | 'token-refresh' | 'other';

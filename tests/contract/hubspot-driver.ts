@@ -164,6 +164,7 @@ function controlsOf(sandbox: RunningSandbox, portal: PortalData): SandboxControl
       owner.updatedAt = store.now();
     },
     ownerIds: async () => [...portal.owners.values()].filter((o) => !o.archived).map((o) => o.id),
+    leftOwnerIds: async () => [...portal.owners.values()].filter((o) => o.archived).map((o) => o.id),
   };
 }
 

@@ -227,6 +227,7 @@ function controlsOf(instanceUrl: string, org: SalesforceOrg, now: () => Date): S
       org.update('User', id, { IsActive: false }, { at: now() });
     },
     ownerIds: async () => [...org.users.values()].filter((u) => u.IsActive).map((u) => u.Id),
+    leftOwnerIds: async () => [...org.users.values()].filter((u) => !u.IsActive).map((u) => u.Id),
   };
 }
 

@@ -125,10 +125,11 @@ describe('histories the generator writes', () => {
       expect(stages.map((e) => e.value)).toEqual(left ? [before, 'customer', 'other'] : [before, 'customer']);
       expect(stages.at(-1)!.timestamp).toEqual(left ?? contact.createdAt);
       // The customer date was set when the record was created: implied, so not stored; a plan is
-      // stored only when it changed (plan-changes.ts).
+      // stored only when it changed (plan-changes.ts), an owner only when the account passed to a
+      // colleague (owner-departures.ts).
       expect(
         Object.keys(contact.history!)
-          .filter((name) => name !== 'plan')
+          .filter((name) => name !== 'plan' && name !== 'hubspot_owner_id')
           .sort(),
       ).toEqual(left ? ['hs_lifecyclestage_other_date', 'lifecyclestage'] : ['lifecyclestage']);
       const plans = historyOf(contact, 'plan').reverse();

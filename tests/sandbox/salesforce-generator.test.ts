@@ -219,10 +219,20 @@ describe('an org filled from the customer generator', () => {
     expect(closedCases.every((c) => c.fields.ClosedDate instanceof Date && c.fields.IsClosed)).toBe(true);
   });
 
-  it('shares the contacts among a few sales users', () => {
+  it('shares the contacts among a few sales users, and leaves those nobody reassigned with an inactive one', () => {
     const owners = countBy(records(org, 'Contact'), (c) => c.fields.OwnerId as string);
-    expect(Object.keys(owners)).toHaveLength(4);
-    for (const id of Object.keys(owners)) expect(org.users.get(id)?.IsActive).toBe(true);
+    const active = Object.keys(owners).filter((id) => org.users.get(id)?.IsActive === true);
+    expect(active).toHaveLength(4);
+    // A HubSpot owner who left is an inactive user, who keeps the contacts left with them.
+    const departed = [...portal.owners.values()].filter((o) => o.archived && o.updatedAt < NOW);
+    expect(departed.length).toBeGreaterThan(0);
+    const inactive = Object.keys(owners).filter((id) => org.users.get(id)?.IsActive === false);
+    expect(inactive.length).toBeGreaterThan(0);
+    expect(inactive.length).toBeLessThanOrEqual(departed.length);
+    expect(active.length + inactive.length).toBe(Object.keys(owners).length);
+    const stranded = inactive.reduce((n, id) => n + owners[id]!, 0);
+    expect(stranded).toBeGreaterThan(0);
+    expect(stranded).toBeLessThan(records(org, 'Contact').length / 4);
   });
 });
 

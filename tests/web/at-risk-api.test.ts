@@ -27,13 +27,14 @@ let crmPortal: PortalData;
 let admin: SandboxOwner;
 let omar: SandboxOwner;
 let rita: SandboxOwner;
+let lena: SandboxOwner;
 let session: DashboardSession;
 
 interface Row {
   contactId: string;
   name: string;
   ownerId: string | null;
-  owner: { id: string; name: string } | null;
+  owner: { id: string; name: string; left: boolean } | null;
   probability: number;
   score: number;
   tier: string;
@@ -45,7 +46,7 @@ interface List {
   rows: Row[];
 }
 interface Owners {
-  owners: { id: string; name: string; email: string | null; contacts: number }[];
+  owners: { id: string; name: string; email: string | null; left: boolean; contacts: number }[];
   me: { id: string; name: string } | null;
 }
 
@@ -184,6 +185,11 @@ beforeAll(async () => {
     { firstName: 'Rita', lastName: 'Idle', email: 'rita@portal.example', teams: [] },
     at,
   );
+  // Lena left: HubSpot archived her owner, and the contacts nobody reassigned still name her.
+  lena = crmPortal.addOwner(
+    { firstName: 'Lena', lastName: 'Vogt', email: 'lena@portal.example', teams: [], archived: true },
+    at,
+  );
   product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
   expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
@@ -196,11 +202,12 @@ beforeAll(async () => {
     { db, connector: product.ctx.services.crms.connectorFor('hubspot') },
     portalId,
   );
-  expect(synced).toEqual({ fetched: 3, removed: 0 });
-  // Contacts 5k+0 are the admin's, 5k+1 Omar's, 5k+2 and 5k+4 owners the CRM does not list (999 and
-  // the seeded 104), 5k+3 nobody's.
+  expect(synced).toEqual({ fetched: 4, removed: 0 });
+  // Contacts 5k+0 are the admin's, 5k+1 Omar's, 5k+2 and 10k+4 owners the CRM does not list (999 and
+  // the seeded 104), 5k+3 nobody's, 10k+9 Lena's.
   await sql`update contacts set owner_id = case (substr(id, 2)::int % 5)
-      when 0 then ${admin.id} when 1 then ${omar.id} when 2 then '999' when 3 then null else owner_id end
+      when 0 then ${admin.id} when 1 then ${omar.id} when 2 then '999' when 3 then null
+      else case when substr(id, 2)::int % 10 = 9 then ${lena.id} else owner_id end end
     where portal_id = ${portalId}`.execute(db);
   await seedSpecialContacts(modelId);
   session = await signInAs();
@@ -216,10 +223,12 @@ describe('owners in the at-risk list', () => {
   it("names each row's owner, or says which owner the CRM does not list", async () => {
     const { body } = await call<List>(`${base()}/at-risk?tier=high,medium,low&limit=500`);
     const byId = new Map(body.rows.map((r) => [r.contactId, r]));
-    expect(byId.get('a5')!.owner).toEqual({ id: admin.id, name: 'Maya Lindqvist' });
-    expect(byId.get('a6')!.owner).toEqual({ id: omar.id, name: 'Omar Haddad' });
-    expect(byId.get('a7')!.owner).toEqual({ id: '999', name: 'Owner 999' });
+    expect(byId.get('a5')!.owner).toEqual({ id: admin.id, name: 'Maya Lindqvist', left: false });
+    expect(byId.get('a6')!.owner).toEqual({ id: omar.id, name: 'Omar Haddad', left: false });
+    expect(byId.get('a7')!.owner).toEqual({ id: '999', name: 'Owner 999', left: false });
     expect(byId.get('a8')!.owner).toBeNull();
+    // An owner who left keeps their name, marked: nobody looks after this customer.
+    expect(byId.get('a9')!.owner).toEqual({ id: lena.id, name: 'Lena Vogt', left: true });
     expect(body.rows.every((r) => r.ownerId === (r.owner?.id ?? null))).toBe(true);
   });
 
@@ -246,6 +255,31 @@ describe('owners in the at-risk list', () => {
     });
   });
 
+  it('filters by `left`: the customers whose owner left the CRM, nobody looking after them', async () => {
+    const all = await call<List>(`${base()}/at-risk?tier=high,medium,low&limit=500`);
+    const orphaned = await call<List>(`${base()}/at-risk?tier=high,medium,low&owner=left&limit=500`);
+    expect(orphaned.body.total).toBeGreaterThan(0);
+    expect(orphaned.body.rows.map((r) => r.contactId).sort()).toEqual(
+      all.body.rows
+        .filter((r) => r.owner?.left)
+        .map((r) => r.contactId)
+        .sort(),
+    );
+    expect(orphaned.body.rows.every((r) => r.owner?.id === lena.id)).toBe(true);
+    // Lena cannot sign in any more: she is nobody's "me".
+    const owners = await call<Owners>(`${base()}/owners?tier=high,medium,low`);
+    expect(owners.body.owners.filter((o) => o.left)).toEqual([
+      {
+        id: lena.id,
+        name: 'Lena Vogt',
+        email: 'lena@portal.example',
+        left: true,
+        contacts: orphaned.body.total,
+      },
+    ]);
+    expect(owners.body.owners.filter((o) => o.id !== lena.id).every((o) => !o.left)).toBe(true);
+  });
+
   it('lists the owners with names and how many of the listed contacts each has', async () => {
     const { body } = await call<Owners>(`${base()}/owners`);
     expect(body.me).toEqual({ id: admin.id, name: 'Maya Lindqvist' });
@@ -260,9 +294,10 @@ describe('owners in the at-risk list', () => {
         ['999', 'Owner 999', counted.get('999')],
         ['104', 'Owner 104', counted.get('104')],
         [rita.id, 'Rita Idle', 0],
+        [lena.id, 'Lena Vogt', counted.get(lena.id)],
       ]),
     );
-    expect(body.owners).toHaveLength(5);
+    expect(body.owners).toHaveLength(6);
     const contacts = body.owners.map((o) => o.contacts);
     expect(contacts).toEqual([...contacts].sort((a, b) => b - a));
     // The counts follow the list's other filters.
@@ -421,6 +456,7 @@ describe('the CSV export', () => {
     expect(line('a5')[column('owner')]).toBe('Maya Lindqvist');
     expect(line('a7')[column('owner')]).toBe('Owner 999');
     expect(line('a8')[column('owner')]).toBe('');
+    expect(line('a9')[column('owner')]).toBe('Lena Vogt (left)');
     // Every row has a score and its reasons; a seeded contact has a yearly value and a renewal date.
     expect(lines.every((l) => /^\d+$/.test(l[column('score')]!) && l[column('reason_1')] !== '')).toBe(true);
     const valued = line('a10');

@@ -50,6 +50,11 @@ beforeAll(async () => {
     { firstName: 'Priyanka', lastName: 'Ramanathan-Okonkwo', email: 'priya@portal.example', teams: [] },
     at,
   );
+  // Lena left: HubSpot archived her owner, and some of Priyanka's old accounts still name her.
+  const lena = crmPortal.addOwner(
+    { firstName: 'Lena', lastName: 'Vogt', email: 'lena@portal.example', teams: [], archived: true },
+    at,
+  );
   product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
   expect((await walkInstall(product.url, { portalId: HUB })).status).toBe(200);
@@ -60,7 +65,8 @@ beforeAll(async () => {
   await seedScoredPortal(db, portalId, { contacts: CONTACTS, weeks: 3, idPrefix: 'a', engagement: true });
   await syncOwners({ db, connector: product.ctx.services.crms.connectorFor('hubspot') }, portalId);
   await sql`update contacts set owner_id = case (substr(id, 2)::int % 3)
-      when 0 then ${admin.id} when 1 then ${omar.id} else ${priya.id} end
+      when 0 then ${admin.id} when 1 then ${omar.id}
+      else case when substr(id, 2)::int % 12 = 5 then ${lena.id} else ${priya.id} end end
     where portal_id = ${portalId}`.execute(db);
   // Companies with long names, as real ones have: the list must still fit its box.
   await sql`insert into companies (portal_id, id, name)
@@ -233,6 +239,25 @@ describe('the at-risk list in a browser', () => {
     await expect(
       page.locator('tbody td.at-risk-contact a[href^="/app/contacts/"]').allTextContents(),
     ).resolves.toEqual(api.rows.map((r) => r.name));
+  });
+
+  it('marks an owner who left, and lists the customers nobody looks after under "Owner left"', async () => {
+    await openList();
+    const owners = await apiFromPage<{
+      owners: { id: string; name: string; left: boolean; contacts: number }[];
+    }>('owners');
+    const lena = owners.owners.find((o) => o.left)!;
+    expect(lena.name).toBe('Lena Vogt');
+    const options = await page.locator('select[name=owner] option').allTextContents();
+    expect(options).toContain(`Owner left (${lena.contacts})`);
+    expect(options).toContain(`Lena Vogt, left (${lena.contacts})`);
+    await page.locator('select[name=owner]').selectOption('left');
+    await page.waitForURL(/owner=left/);
+    await showing(lena.contacts, 1);
+    const cells = await page.locator('tbody td.at-risk-owner').allTextContents();
+    expect(cells.length).toBeGreaterThan(0);
+    expect(new Set(cells)).toEqual(new Set(['Lena Vogt left']));
+    await expect(page.locator('tbody td.at-risk-owner .tag').first().textContent()).resolves.toBe('left');
   });
 
   it('fits a 390×844 phone: no sideways page, the table scrolls in its box with the name and its CRM link in view', async () => {

@@ -141,7 +141,7 @@ interface ContactView {
   detail: {
     company: { id: string; name: string; crmUrl: string | null } | null;
     stage: { label: string | null; kind: string | null };
-    owner: { id: string; name: string | null; label: string } | null;
+    owner: { id: string; name: string | null; label: string; left: boolean } | null;
     tickets: {
       id: string;
       subject: string;
@@ -217,6 +217,7 @@ describe("the contact view's facts", () => {
       name: 'Rita Alvarez',
       email: 'rita@example.com',
       label: 'Rita Alvarez',
+      left: false,
     });
   });
 

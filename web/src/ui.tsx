@@ -39,6 +39,19 @@ export function Tag(props: { tone?: 'low' | 'medium' | 'high' | 'neutral'; child
   return <span className={`tag ${props.tone ?? 'neutral'}`}>{props.children}</span>;
 }
 
+/** An owner's name, tagged when they left the CRM: the customers they still own have nobody. */
+export function OwnerName({ name, left }: { name: string; left: boolean }) {
+  if (!left) return <>{name}</>;
+  return (
+    <>
+      {name}{' '}
+      <span title={`${name} is no longer a user of the CRM: nobody looks after their customers`}>
+        <Tag tone="medium">left</Tag>
+      </span>
+    </>
+  );
+}
+
 export function TierTag({ tier }: { tier: string | null }) {
   if (!tier) return <Tag>not scored</Tag>;
   return <Tag tone={tier as 'low' | 'medium' | 'high'}>{tier}</Tag>;

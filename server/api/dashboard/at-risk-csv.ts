@@ -1,11 +1,13 @@
 import { csvLine } from '../../csv-cell.js';
 import type { AtRiskRow, ListedReason } from './at-risk.js';
 import { TOP_REASONS } from './at-risk.js';
+import { ownerLabel } from './owner-label.js';
 
 /**
- * The at-risk list as a spreadsheet: a header row, then a line per contact with its owner's name,
- * the change since last week, the renewal and the value at risk, and each of the three reasons the
- * list shows, in words and with the customer's value.
+ * The at-risk list as a spreadsheet: a header row, then a line per contact with its owner's name
+ * (marked "(left)" for an owner who left the CRM), the change since last week, the renewal and the
+ * value at risk, and each of the three reasons the list shows, in words and with the customer's
+ * value.
  */
 const CSV_COLUMNS = [
   'contact_id',
@@ -42,7 +44,7 @@ export function atRiskCsv(rows: AtRiskRow[], crmUrl: (contactId: string) => stri
         r.name,
         r.email,
         r.company,
-        r.owner?.name,
+        r.owner ? ownerLabel(r.owner) : null,
         r.tier,
         r.score,
         r.change,

@@ -5,6 +5,7 @@ import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
 import { nextRenewal } from './latest-scores.js';
+import { unlistedOwnerName } from './owner-label.js';
 
 /** How many reasons a row shows, and the reason filter looks at. */
 export const TOP_REASONS = 3;
@@ -30,8 +31,12 @@ const SORT_COLUMNS = {
 const sortBy = (sort: keyof typeof SORT_COLUMNS, score: string) =>
   sql.raw(SORT_COLUMNS[sort].replaceAll('{l}', score).replaceAll('{c}', 'c').replaceAll('{o}', 'ow'));
 
-/** An owner's id as the CRM gives it, or `me`: the owner who is the signed-in user. */
+/**
+ * An owner's id as the CRM gives it, `me`: the owner who is the signed-in user, or `left`: any
+ * owner who left the CRM, whose customers nobody looks after.
+ */
 export const MY_ACCOUNTS = 'me';
+export const OWNER_LEFT = 'left';
 
 export const atRiskQuerySchema = z.object({
   tier: z
@@ -67,8 +72,11 @@ export interface AtRiskRow {
   company: string | null;
   /** The CRM's owner id; kept beside `owner` for older clients. */
   ownerId: string | null;
-  /** The owner by name ("Owner 123" until the CRM's owners are synced, or for one who left). */
-  owner: { id: string; name: string } | null;
+  /**
+   * The owner by name ("Owner 123" until the CRM's owners are synced), and whether they left the
+   * CRM (a deactivated user whom the contact still names).
+   */
+  owner: { id: string; name: string; left: boolean } | null;
   probability: number;
   score: number;
   tier: string;
@@ -129,6 +137,9 @@ function listScope(portalId: number, query: ListFilters, viewer: Viewer | undefi
     // Nobody's accounts when the signed-in user is no owner of the portal.
     filters.push(sql`c.owner_id in (select mine.id from owners mine
       where mine.portal_id = ${portalId} and mine.user_id = ${viewer?.userId ?? null})`);
+  } else if (query.owner === OWNER_LEFT) {
+    filters.push(sql`c.owner_id in (select gone.id from owners gone
+      where gone.portal_id = ${portalId} and not gone.active)`);
   } else if (query.owner) filters.push(sql`c.owner_id = ${query.owner}`);
   if (query.reason) filters.push(sql`${query.reason} in ${shownReasonFeatures}`);
   if (query.renewalWeeks !== undefined) {
@@ -171,7 +182,8 @@ export async function listAtRisk(
       limit ${query.limit} offset ${query.offset}
     )
     select p.contact_id, p.probability, p.previous_probability, p.tier, p.reasons, p.scored_at, c.email,
-      c.owner_id, ow.name as owner_name, c.first_name as firstname, c.last_name as lastname,
+      c.owner_id, ow.name as owner_name, ow.active as owner_active,
+      c.first_name as firstname, c.last_name as lastname,
       co.name as company,
       coalesce(p.renewal_at, ${nextRenewal}) as renewal_at,
       coalesce(p.value, ${valueOf(portalId, sql.ref('p.contact_id'))}) as value
@@ -190,14 +202,16 @@ export interface ListOwner {
   id: string;
   name: string;
   email: string | null;
+  /** The owner left the CRM (a deactivated user). */
+  left: boolean;
   /** Contacts of the list (its filters but the owner) this owner has. */
   contacts: number;
 }
 
 /**
- * The owners to filter the list by: every owner the CRM lists, and any other a listed contact
- * names, each with how many of the list's contacts (under its other filters) are theirs, the
- * busiest first; and the signed-in user's own owner, if they are one.
+ * The owners to filter the list by: every owner the CRM lists (those who left too), and any other a
+ * listed contact names, each with how many of the list's contacts (under its other filters) are
+ * theirs, the busiest first; and the signed-in user's own owner, if they are one.
  */
 export async function listAtRiskOwners(
   db: Kysely<Database>,
@@ -206,13 +220,20 @@ export async function listAtRiskOwners(
   viewer?: Viewer,
 ): Promise<{ owners: ListOwner[]; me: { id: string; name: string } | null }> {
   const { from, where } = listScope(portalId, query, viewer, true);
-  const { rows } = await sql<{ id: string; name: string | null; email: string | null; contacts: unknown }>`
+  const { rows } = await sql<{
+    id: string;
+    name: string | null;
+    email: string | null;
+    active: boolean | null;
+    contacts: unknown;
+  }>`
     with listed as (
       select c.owner_id as id, count(*) as contacts from ${from}
       where ${where} and c.owner_id is not null group by c.owner_id
     )
-    select coalesce(o.id, listed.id) as id, o.name, o.email, coalesce(listed.contacts, 0) as contacts
-    from (select id, name, email from owners where portal_id = ${portalId}) o
+    select coalesce(o.id, listed.id) as id, o.name, o.email, o.active,
+      coalesce(listed.contacts, 0) as contacts
+    from (select id, name, email, active from owners where portal_id = ${portalId}) o
     full join listed on listed.id = o.id
     order by coalesce(listed.contacts, 0) desc, lower(coalesce(o.name, listed.id)), 1
     limit 500`.execute(db);
@@ -228,16 +249,18 @@ export async function listAtRiskOwners(
   return {
     owners: rows.map((r) => ({
       id: r.id,
-      name: r.name ?? ownerLabel(r.id),
+      name: r.name ?? unlistedOwnerName(r.id),
       email: r.email,
+      left: r.active === false,
       contacts: Number(r.contacts),
     })),
     me: mine ? { id: mine.id, name: mine.name } : null,
   };
 }
 
-/** What an owner the CRM does not list (not synced yet, or gone) is called. */
-const ownerLabel = (id: string) => `Owner ${id}`;
+function ownerOf(id: string, name: string | null, active: boolean | null): AtRiskRow['owner'] {
+  return { id, name: name ?? unlistedOwnerName(id), left: active === false };
+}
 
 function toRow(r: Record<string, unknown>): AtRiskRow {
   const stored = (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons) as Reason[];
@@ -256,7 +279,7 @@ function toRow(r: Record<string, unknown>): AtRiskRow {
     email: (r.email as string | null) ?? null,
     company: (r.company as string | null) ?? null,
     ownerId,
-    owner: ownerId ? { id: ownerId, name: (r.owner_name as string | null) ?? ownerLabel(ownerId) } : null,
+    owner: ownerId ? ownerOf(ownerId, r.owner_name as string | null, r.owner_active as boolean | null) : null,
     probability,
     score,
     tier,

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { toneOf, type Tone } from '../../scoring/reason-text.js';
 import { latestContactOutcome, type ContactOutcome } from './contact-outcomes.js';
+import { ownerLabel } from './owner-label.js';
 
 /** How many tickets and emails the view lists. */
 export const RECENT_ITEMS = 5;
@@ -37,8 +38,11 @@ export interface ContactDetail {
   company: { id: string; name: string; crmUrl: string | null } | null;
   /** The CRM's lifecycle stage in words ("Sales qualified lead"), and its neutral kind. */
   stage: { label: string | null; kind: 'prospect' | 'customer' | 'former' | null };
-  /** The CRM owner: `label` is their name once the owners are synced, else "Owner <id>". */
-  owner: { id: string; name: string | null; email: string | null; label: string } | null;
+  /**
+   * The CRM owner: `label` is their name once the owners are synced (marked "(left)" for one who
+   * left the CRM, whom the contact still names), else "Owner <id>".
+   */
+  owner: { id: string; name: string | null; email: string | null; label: string; left: boolean } | null;
   tickets: ContactTicket[];
   emails: ContactEmail[];
   /** The advisor's latest mark that is not undone (saved, lost, snoozed). */
@@ -94,13 +98,16 @@ function ownerOf(row: {
   owner_id: string | null;
   owner_name: string | null;
   owner_email: string | null;
+  owner_active: boolean | null;
 }): ContactDetail['owner'] {
   if (row.owner_id === null) return null;
+  const left = row.owner_active === false;
   return {
     id: row.owner_id,
     name: row.owner_name,
     email: row.owner_email,
-    label: row.owner_name ?? `Owner ${row.owner_id}`,
+    label: ownerLabel({ id: row.owner_id, name: row.owner_name, left }),
+    left,
   };
 }
 
@@ -128,6 +135,7 @@ export async function loadContactDetail(
       'co.domain as company_domain',
       'o.name as owner_name',
       'o.email as owner_email',
+      'o.active as owner_active',
     ])
     .where('c.portal_id', '=', portalId)
     .where('c.id', '=', contactId)

@@ -103,8 +103,9 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.json(account);
   });
 
-  // The owners to filter the list by, with their names and how many of the list's contacts (under
-  // its other filters) each has; `me` is the signed-in user's own owner ("My accounts").
+  // The owners to filter the list by, with their names, whether they left the CRM, and how many of
+  // the list's contacts (under its other filters) each has; `me` is the signed-in user's own owner
+  // ("My accounts").
   router.get(`${base}/owners`, deps.guard, async (req, res) => {
     const query = atRiskQuerySchema.omit({ owner: true, sort: true, order: true, limit: true, offset: true });
     res.json(

@@ -90,7 +90,7 @@ export class SalesforceConnector implements CrmConnector {
     return associations(this.requester, portalId, from, to, fromIds);
   }
 
-  /** Records' owners are the org's users (`SELECT Id, Name, Email FROM User WHERE IsActive = true`). */
+  /** Records' owners are the org's users, active or not (`SELECT Id, Name, Email, IsActive FROM User`). */
   owners(portalId: number): Promise<CrmOwner[]> {
     return listSalesforceOwners(this.requester, portalId);
   }

@@ -3,14 +3,17 @@ import { QUERY_PAGE, query } from './objects.js';
 import type { SalesforceRequester } from './requester.js';
 import { idLiteral } from './soql.js';
 
-/** A record's owner is a User: the active ones, their Id being both the owner and the user. */
-const ACTIVE_USERS = 'SELECT Id, Name, Email FROM User WHERE IsActive = true';
+/**
+ * A record's owner is a User, their Id being both the owner and the user. Inactive users are read
+ * too: records keep a user who left as their owner until someone reassigns them.
+ */
+const USERS = 'SELECT Id, Name, Email, IsActive FROM User';
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
-/** Every active user of the org, 2,000 a query, paged by Id. */
+/** Every user of the org, active or not, 2,000 a query, paged by Id. */
 export async function listSalesforceOwners(
   requester: SalesforceRequester,
   portalId: number,
@@ -21,12 +24,20 @@ export async function listSalesforceOwners(
     const rows = await query(
       requester,
       portalId,
-      `${ACTIVE_USERS}${after ? ` AND Id > ${idLiteral(after)}` : ''} ORDER BY Id LIMIT ${QUERY_PAGE}`,
+      `${USERS}${after ? ` WHERE Id > ${idLiteral(after)}` : ''} ORDER BY Id LIMIT ${QUERY_PAGE}`,
     );
     for (const row of rows) {
       const id = String(row.Id);
       const email = text(row.Email);
-      owners.push({ id, name: text(row.Name) ?? email ?? `User ${id}`, email, userId: id });
+      const active = row.IsActive === true;
+      owners.push({
+        id,
+        name: text(row.Name) ?? email ?? `User ${id}`,
+        email,
+        // Nobody signs in as an inactive user.
+        userId: active ? id : null,
+        active,
+      });
     }
     if (rows.length < QUERY_PAGE) return owners;
     after = String(rows.at(-1)!.Id);

@@ -3,7 +3,7 @@ import { useApi } from '../api.js';
 import { formatCount, formatDate, formatMoney } from '../format.js';
 import { Link, setSearch, usePath } from '../router.js';
 import { usePortalPath } from '../session.js';
-import { Card, EmptyState, ErrorNotice, PageHeader, Pager, Spinner, TierTag } from '../ui.js';
+import { Card, EmptyState, ErrorNotice, OwnerName, PageHeader, Pager, Spinner, TierTag } from '../ui.js';
 
 interface Reason {
   feature: string;
@@ -19,7 +19,8 @@ export interface AtRiskRow {
   name: string;
   email: string | null;
   company: string | null;
-  owner: { id: string; name: string } | null;
+  /** `left`: the owner left the CRM, so nobody looks after this customer. */
+  owner: { id: string; name: string; left: boolean } | null;
   score: number;
   /** Score points since the last score of an earlier week; null without one. */
   change: number | null;
@@ -35,6 +36,7 @@ export interface AtRiskRow {
 interface OwnerChoice {
   id: string;
   name: string;
+  left: boolean;
   contacts: number;
 }
 
@@ -44,7 +46,10 @@ const RENEWAL_WEEKS = ['4', '8', '13', '26'] as const;
 const SORTS = ['risk', 'change', 'name', 'owner', 'renewal', 'value'] as const;
 type SortKey = (typeof SORTS)[number];
 
-/** The list's state, all of it in the address: `?tier=high&owner=me&sort=renewal&page=2`. */
+/**
+ * The list's state, all of it in the address: `?tier=high&owner=me&sort=renewal&page=2`; the owner
+ * is an owner's id, `me`, or `left` (any owner who left the CRM).
+ */
 interface ListState {
   tier: string;
   owner: string;
@@ -184,7 +189,7 @@ const COLUMNS: Column[] = [
     label: 'Owner',
     sort: 'owner',
     className: 'at-risk-owner',
-    render: (r) => <div>{r.owner?.name ?? '—'}</div>,
+    render: (r) => <div>{r.owner ? <OwnerName name={r.owner.name} left={r.owner.left} /> : '—'}</div>,
   },
   {
     key: 'renewal',
@@ -302,7 +307,13 @@ export function AtRiskPage() {
   const me = owners.state === 'ready' ? owners.data.me : null;
   const ownerChoices = owners.state === 'ready' ? owners.data.owners : [];
   const mine = me ? ownerChoices.find((o) => o.id === me.id) : undefined;
-  const knownOwner = !state.owner || state.owner === 'me' || ownerChoices.some((o) => o.id === state.owner);
+  const leftChoices = ownerChoices.filter((o) => o.left);
+  const orphaned = leftChoices.reduce((sum, o) => sum + o.contacts, 0);
+  const knownOwner =
+    !state.owner ||
+    state.owner === 'me' ||
+    state.owner === 'left' ||
+    ownerChoices.some((o) => o.id === state.owner);
 
   return (
     <>
@@ -334,12 +345,16 @@ export function AtRiskPage() {
               <option value="me">
                 {me ? `My accounts (${formatCount(mine?.contacts ?? 0)})` : 'My accounts'}
               </option>
+              {(leftChoices.length > 0 || state.owner === 'left') && (
+                <option value="left">Owner left ({formatCount(orphaned)})</option>
+              )}
               {!knownOwner && <option value={state.owner}>Owner {state.owner}</option>}
               {ownerChoices.length > 0 && (
                 <optgroup label="Owners">
                   {ownerChoices.map((o) => (
                     <option key={o.id} value={o.id}>
-                      {o.name} ({formatCount(o.contacts)})
+                      {o.name}
+                      {o.left ? ', left' : ''} ({formatCount(o.contacts)})
                     </option>
                   ))}
                 </optgroup>
@@ -381,7 +396,9 @@ export function AtRiskPage() {
             <p>
               {state.owner === 'me' && !me
                 ? 'You own no contacts in this portal: choose an owner or anyone.'
-                : 'Widen the tier or the renewal window, or wait for the first scores.'}
+                : state.owner === 'left'
+                  ? 'Every customer listed has an owner who is still in the CRM.'
+                  : 'Widen the tier or the renewal window, or wait for the first scores.'}
             </p>
           </EmptyState>
         )}

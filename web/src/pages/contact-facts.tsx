@@ -7,7 +7,7 @@ import type {
 } from '../../../server/api/dashboard/contact-detail.js';
 import type { Tone } from '../../../server/scoring/reason-text.js';
 import { formatDate, formatDay } from '../format.js';
-import { Card, Tag } from '../ui.js';
+import { Card, OwnerName, Tag } from '../ui.js';
 
 interface FactsProps {
   customer: ContactRiskView['customer'];
@@ -58,7 +58,11 @@ function AboutCard({ customer, email, detail }: FactsProps) {
         <div>
           <dt>Owner</dt>
           <dd data-testid="contact-owner">
-            {detail?.owner ? detail.owner.label : <span className="muted">No owner</span>}
+            {detail?.owner ? (
+              <OwnerName name={detail.owner.name ?? detail.owner.label} left={detail.owner.left} />
+            ) : (
+              <span className="muted">No owner</span>
+            )}
           </dd>
         </div>
         {email && (
