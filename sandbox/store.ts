@@ -484,6 +484,7 @@ export class PortalData {
           filled[name] = value;
       }
       const survivor = this.updateRecord(type, primary.id, filled, at, source);
+      if (type === 'companies') this.repointPrimaryCompany(merged.id, primary.id, at, source);
       this.emit(
         {
           objectType: type,
@@ -497,6 +498,18 @@ export class PortalData {
       );
       return survivor;
     });
+  }
+
+  /**
+   * Contacts whose primary company was merged away name the surviving company in
+   * `associatedcompanyid`, as their primary association to it already does.
+   */
+  private repointPrimaryCompany(mergedId: string, survivorId: string, at: Date, source: string): void {
+    for (const link of this.associationsOf('companies', survivorId, 'contacts')) {
+      const contact = this.recordsOf('contacts').get(link.toId);
+      if (contact?.properties.associatedcompanyid === mergedId)
+        this.updateRecord('contacts', contact.id, { associatedcompanyid: survivorId }, at, source);
+    }
   }
 
   /**

@@ -47,7 +47,8 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
   beforeAll(async () => {
     sandbox = await startTestSandbox({ rateLimits: NO_LIMITS, portals: [101], searchIndexLagMs: 0 });
     portal = sandbox.store.portal(101)!;
-    tokens = await installApp(sandbox.url, 101, ALL_SCOPES);
+    // Company merges write companies, a scope the product itself never asks for.
+    tokens = await installApp(sandbox.url, 101, [...ALL_SCOPES, 'crm.objects.companies.write']);
     client = hubspotClient(sandbox.url, tokens.access_token);
   });
 
@@ -182,6 +183,28 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
         { id: hooli, type: 'contact_to_company' },
       ]);
       expect(types).toHaveLength(3);
+    });
+
+    it('moves the contacts of a merged company to the survivor, their primary company named as the survivor', async () => {
+      const ann = contact({ email: 'ann@initech.example' });
+      const [initech, initrode] = ['Initech', 'Initrode'].map(
+        (name) => portal.createRecord('companies', { name }, AT).id,
+      );
+      await client.crm.associations.v4.basicApi.create('contacts', ann, 'companies', initrode!, [
+        { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 1 },
+      ]);
+      expect(portal.recordsOf('contacts').get(ann)!.properties.associatedcompanyid).toBe(initrode);
+
+      const path = '/crm/objects/2026-03/companies/merge';
+      const merged = await raw('POST', path, { primaryObjectId: initech, objectIdToMerge: initrode });
+      expect(merged.status).toBe(200);
+      conforms('companies', 'POST', path, merged);
+      const read = await client.crm.contacts.basicApi.getById(ann, ['associatedcompanyid']);
+      expect(read.properties.associatedcompanyid).toBe(initech);
+      const v4 = await client.crm.associations.v4.basicApi.getPage('contacts', ann, 'companies');
+      expect(
+        v4.results.map((r) => [String(r.toObjectId), r.associationTypes.map((t) => t.typeId).sort()]),
+      ).toEqual([[initech, [1, 279]]]);
     });
 
     it("gives a subscribed app HubSpot's contact.merge event", () => {
