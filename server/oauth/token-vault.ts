@@ -10,6 +10,12 @@ import type { TokenCipher } from './token-cipher.js';
 /** Refresh this long before expiry, so no call starts with a token about to lapse. */
 const REFRESH_AHEAD_MS = 5 * 60 * 1000;
 const LOCK_TTL_MS = 15_000;
+/**
+ * How long a process reuses an access token it read, instead of reading and decrypting it for
+ * every CRM call (a cycle makes hundreds a minute). Short, so a token another process refreshed
+ * or an uninstall is seen within seconds; a call refused meanwhile refreshes at once.
+ */
+const READ_REUSE_MS = 5_000;
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface TokenVaultOptions {
@@ -22,6 +28,8 @@ export interface TokenVaultOptions {
   logger: Logger;
   /** Called once when the CRM says the install is gone (invalid_grant on refresh). */
   onRevoked: (portalId: number) => Promise<void>;
+  /** How long a token read is reused (default READ_REUSE_MS). */
+  readReuseMs?: number;
 }
 
 /**
@@ -30,11 +38,13 @@ export interface TokenVaultOptions {
  */
 export class TokenVault implements CrmTokenStore {
   private readonly inFlight = new Map<number, Promise<string>>();
+  private readonly recent = new Map<number, { accessToken: string; expiresAt: Date; readAt: number }>();
 
   constructor(private readonly options: TokenVaultOptions) {}
 
   async store(portalId: number, grant: CrmTokenGrant, installedByUserId?: string): Promise<void> {
     const { cipher, db } = this.options;
+    this.recent.delete(portalId);
     const context = tokenContext(portalId);
     const row = {
       access_token_enc: cipher.encrypt(grant.accessToken, context),
@@ -52,8 +62,15 @@ export class TokenVault implements CrmTokenStore {
   }
 
   async accessToken(portalId: number): Promise<string> {
-    const row = await this.read(portalId);
-    if (row.expiresAt.getTime() - Date.now() > REFRESH_AHEAD_MS) return row.accessToken;
+    const now = Date.now();
+    const reused = this.recent.get(portalId);
+    const reuseMs = this.options.readReuseMs ?? READ_REUSE_MS;
+    const row = reused && now - reused.readAt < reuseMs ? reused : await this.read(portalId);
+    if (row.expiresAt.getTime() - now > REFRESH_AHEAD_MS) {
+      if (row !== reused)
+        this.recent.set(portalId, { accessToken: row.accessToken, expiresAt: row.expiresAt, readAt: now });
+      return row.accessToken;
+    }
     return this.refreshAccessToken(portalId, row.expiresAt);
   }
 
@@ -62,6 +79,7 @@ export class TokenVault implements CrmTokenStore {
    * another process) is taken instead of refreshing again.
    */
   refreshAccessToken(portalId: number, seenExpiry?: Date): Promise<string> {
+    this.recent.delete(portalId);
     let pending = this.inFlight.get(portalId);
     if (!pending) {
       pending = this.refreshSingleFlight(portalId, seenExpiry).finally(() => this.inFlight.delete(portalId));

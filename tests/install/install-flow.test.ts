@@ -18,7 +18,10 @@ let product: TestProduct;
 
 beforeAll(async () => {
   redis = await startEmbeddedRedis();
-  sandbox = await startSandbox({ portals: [501, 502, 503, 504], rateLimits: { tenSecondlyMax: 100_000 } });
+  sandbox = await startSandbox({
+    portals: [501, 502, 503, 504, 506],
+    rateLimits: { tenSecondlyMax: 100_000 },
+  });
   product = await startTestProduct({ crmUrl: sandbox.url, redisUrl: redis.url });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
 });
@@ -193,9 +196,10 @@ describe('a callback that must change nothing', () => {
 });
 
 describe('the token lifecycle', () => {
-  function secondProcessVault(redisClient: Redis): TokenVault {
+  function secondProcessVault(redisClient: Redis, readReuseMs?: number): TokenVault {
     const { ctx } = product;
     return new TokenVault({
+      ...(readReuseMs === undefined ? {} : { readReuseMs }),
       db: ctx.db.db,
       cipher: ctx.services.cipher,
       oauth: ctx.services.crms.stackFor('hubspot').oauth,
@@ -246,6 +250,24 @@ describe('the token lifecycle', () => {
     expect(sandboxAccessTokens(501).length).toBe(before);
   });
 
+  it('a process reuses a token it just read, and a refused call reads past it', async () => {
+    expect((await walkInstall(product.url, { portalId: 506 })).status).toBe(200);
+    const portalId = (await portalRow(506))!.id;
+    const client = new Redis(redis.url);
+    try {
+      const vault = secondProcessVault(client, 60_000);
+      const first = await vault.accessToken(portalId);
+      await db().deleteFrom('oauth_tokens').where('portal_id', '=', portalId).execute();
+      // Read once, used for the next calls: no read of the database for each one.
+      expect(await vault.accessToken(portalId)).toBe(first);
+      // A call the CRM refused asks for a fresh token: the vault reads again and finds none.
+      await expect(vault.refreshAccessToken(portalId)).rejects.toBeInstanceOf(CrmAccessRevokedError);
+      await expect(vault.accessToken(portalId)).rejects.toBeInstanceOf(CrmAccessRevokedError);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('a revoked install is noticed at the next refresh: portal uninstalled, tokens gone, nothing scheduled', async () => {
     const portalId = (await portalRow(502))!.id;
     const queue = product.ctx.queues.get('sync');
@@ -266,9 +288,15 @@ describe('the token lifecycle', () => {
     expect(revoked.status).toBeLessThan(300);
     await expireStoredToken(portalId);
 
-    await expect(
-      product.ctx.services.crms.stackFor('hubspot').vault.accessToken(portalId),
-    ).rejects.toBeInstanceOf(CrmAccessRevokedError);
+    // The weekly job's worker, which has not read this portal's token lately.
+    const client = new Redis(redis.url);
+    try {
+      await expect(secondProcessVault(client).accessToken(portalId)).rejects.toBeInstanceOf(
+        CrmAccessRevokedError,
+      );
+    } finally {
+      client.disconnect();
+    }
     expect(await portalRow(502)).toMatchObject({ status: 'uninstalled' });
     expect(
       await db().selectFrom('oauth_tokens').selectAll().where('portal_id', '=', portalId).execute(),
