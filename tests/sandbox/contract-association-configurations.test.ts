@@ -26,11 +26,9 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Raw = RawAnswer;
 
 const AT = new Date('2026-03-01T00:00:00Z');
 const CONFIGURATIONS = '/crm/associations/2026-03/definitions/configurations';
@@ -48,13 +46,9 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
   let limits: DefinitionConfigurationsApi;
   let labelTypeId: number;
 
-  const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-    const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
-  const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-    expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+  const raw = (method: string, path: string, body?: unknown) =>
+    rawCall<Raw['body']>(client, method, path, body);
+  const conforms = expectConforms;
   const contact = (email: string) => portal.createRecord('contacts', { email }, AT).id;
   const company = (name: string) => portal.createRecord('companies', { name }, AT).id;
   const companiesOf = (contactId: string) =>

@@ -11,11 +11,9 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Raw = RawAnswer;
 
 const PRIMARY = {
   associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
@@ -35,13 +33,9 @@ describeWithSpecs(
     let contactId: string;
     let companyIds: string[];
 
-    const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-      const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : {} };
-    };
-    const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-      expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+    const raw = (method: string, path: string, body?: unknown) =>
+      rawCall<Raw['body']>(client, method, path, body);
+    const conforms = expectConforms;
     const typesOf = (companyId: string) =>
       portal
         .associationsOf('contacts', contactId, 'companies')

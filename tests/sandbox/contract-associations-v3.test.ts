@@ -20,11 +20,9 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Raw = RawAnswer;
 
 const AT = new Date('2026-03-01T00:00:00Z');
 const V3 = '/crm/v3/associations';
@@ -44,11 +42,8 @@ describeWithSpecs('the v3 associations API, through @hubspot/api-client, agreein
   let contactId: string;
   let companyIds: string[];
 
-  const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-    const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
+  const raw = (method: string, path: string, body?: unknown) =>
+    rawCall<Raw['body']>(client, method, path, body);
   const fits = (folder: SdkModels, model: string, answer: Raw) =>
     expect(folder.errors(model, answer.body)).toEqual([]);
   const typesOf = (companyId: string) =>

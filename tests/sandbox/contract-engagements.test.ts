@@ -19,15 +19,15 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown> & {
+type Raw = RawAnswer<
+  Record<string, unknown> & {
     id?: string;
     properties?: Record<string, string | null>;
     results?: { id: string; properties: Record<string, string | null> }[];
-  };
-}
+  }
+>;
 
 const AT = new Date('2026-02-01T00:00:00Z');
 const NOTES = '/crm/objects/2026-03/notes';
@@ -39,13 +39,9 @@ describeWithSpecs('notes and calls against the 2026-03 objects spec, through @hu
   let client: Client;
   let ids: { contact: string; company: string; deal: string; ticket: string };
 
-  const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-    const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
-  const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-    expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+  const raw = (method: string, path: string, body?: unknown) =>
+    rawCall<Raw['body']>(client, method, path, body);
+  const conforms = expectConforms;
   const typeIds = (from: Parameters<PortalData['associationsOf']>[0], id: string, to: typeof from) =>
     portal.associationsOf(from, id, to).map((a) => `${a.toId}:${a.typeId}`);
 

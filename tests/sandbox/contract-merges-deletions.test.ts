@@ -20,11 +20,11 @@ import {
   startTestSandbox,
   type Tokens,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown> & { results?: { id: string; properties?: Record<string, string> }[] };
-}
+type Raw = RawAnswer<
+  Record<string, unknown> & { results?: { id: string; properties?: Record<string, string> }[] }
+>;
 
 const CONTACTS = '/crm/objects/2026-03/contacts';
 const AT = new Date('2026-02-01T00:00:00Z');
@@ -35,13 +35,9 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
   let client: Client;
   let tokens: Tokens;
 
-  const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-    const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
-  const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-    expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+  const raw = (method: string, path: string, body?: unknown) =>
+    rawCall<Raw['body']>(client, method, path, body);
+  const conforms = expectConforms;
   const contact = (properties: Record<string, string>) => portal.createRecord('contacts', properties, AT).id;
 
   beforeAll(async () => {

@@ -10,11 +10,9 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown> & { results?: { id: string }[] };
-}
+type Raw = RawAnswer<Record<string, unknown> & { results?: { id: string }[] }>;
 
 describeWithSpecs(
   'CRM object responses against the 2026-03 OpenAPI specs, through @hubspot/api-client',
@@ -26,13 +24,9 @@ describeWithSpecs(
     let companyId: string;
 
     /** A call through the SDK's own request path (`apiRequest`), returning the raw JSON body. */
-    const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-      const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : {} };
-    };
-    const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-      expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+    const raw = (method: string, path: string, body?: unknown) =>
+      rawCall<Raw['body']>(client, method, path, body);
+    const conforms = expectConforms;
 
     beforeAll(async () => {
       sandbox = await startTestSandbox({ rateLimits: NO_LIMITS, portals: [101] });

@@ -17,13 +17,13 @@ import {
   NO_LIMITS,
   startTestSandbox,
 } from '../support/sandbox-server.js';
+import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
 
-interface Raw {
-  status: number;
-  body: Record<string, unknown> & {
+type Raw = RawAnswer<
+  Record<string, unknown> & {
     results?: { id: string; new?: boolean; properties?: Record<string, string> }[];
-  };
-}
+  }
+>;
 
 const KEY = 'churn_radar_action_key';
 const UPSERT = '/crm/objects/2026-03/tickets/batch/upsert';
@@ -36,13 +36,9 @@ describeWithSpecs(
     let client: Client;
     let contactId: string;
 
-    const raw = async (method: string, path: string, body?: unknown): Promise<Raw> => {
-      const response = await client.apiRequest({ method, path, ...(body === undefined ? {} : { body }) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : {} };
-    };
-    const conforms = (specName: string, method: string, path: string, answer: Raw) =>
-      expect(spec(specName).responseErrors(method, path, answer.status, answer.body)).toEqual([]);
+    const raw = (method: string, path: string, body?: unknown) =>
+      rawCall<Raw['body']>(client, method, path, body);
+    const conforms = expectConforms;
     const ticketsKeyed = (value: string) =>
       [...portal.recordsOf('tickets').values()].filter((t) => t.properties[KEY] === value && !t.archived);
     const ticket = (key: string, subject: string) => ({
