@@ -18,7 +18,7 @@ import {
 import { ApiClientConfigurator } from '@hubspot/api-client/lib/src/configuration/ApiClientConfigurator.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
-import { describeWithSpecs, spec } from '../support/openapi.js';
+import { describeWithSpecs } from '../support/openapi.js';
 import {
   ALL_SCOPES,
   hubspotClient,

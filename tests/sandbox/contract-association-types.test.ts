@@ -3,7 +3,7 @@ import type { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
-import { describeWithSpecs, spec } from '../support/openapi.js';
+import { describeWithSpecs } from '../support/openapi.js';
 import {
   ALL_SCOPES,
   hubspotClient,

@@ -11,7 +11,7 @@ import { AssociationSpecAssociationCategoryEnum as NoteCategory } from '@hubspot
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/index.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
-import { describeWithSpecs, spec } from '../support/openapi.js';
+import { describeWithSpecs } from '../support/openapi.js';
 import {
   ALL_SCOPES,
   hubspotClient,

@@ -2,7 +2,7 @@ import { it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { Client } from '@hubspot/api-client';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
-import { describeWithSpecs, spec } from '../support/openapi.js';
+import { describeWithSpecs } from '../support/openapi.js';
 import {
   ALL_SCOPES,
   hubspotClient,

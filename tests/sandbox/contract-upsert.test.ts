@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Client } from '@hubspot/api-client';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
-import { describeWithSpecs, spec } from '../support/openapi.js';
+import { describeWithSpecs } from '../support/openapi.js';
 import {
   ALL_SCOPES,
   hubspotClient,
