@@ -86,45 +86,52 @@ export const PROFILE: FeatureDefinition[] = [
   measure({
     name: 'company_size',
     label: 'Company size (employees)',
-    description: "The company's numberofemployees; null for consumers and unknown sizes.",
+    description: "The company's numberofemployees (today's value); null for consumers and unknown sizes.",
     source: 'contacts',
     windowDays: null,
     risk: 'none',
+    identity: true,
   }),
   category({
     name: 'company_industry',
     label: 'Industry',
-    description: "The company's industry.",
+    description: "The company's industry (today's value).",
     source: 'contacts',
     windowDays: null,
+    identity: true,
   }),
   category({
     name: 'country',
     label: 'Country',
-    description: "The contact's country, else the company's.",
+    description:
+      "The contact's country held at the date, from the property history; else the company's (today's value).",
     source: 'contacts',
     windowDays: null,
+    identity: true,
   }),
   category({
     name: 'plan',
     label: 'Plan',
-    description: "The contact's plan property (its current value: plan history is not synced).",
+    description:
+      "The contact's plan held at the date, from the plan property's history (a plan changed later is not seen).",
     source: 'contacts',
     windowDays: null,
   }),
   category({
     name: 'billing_period',
     label: 'Billing period',
-    description: 'Annual or monthly billing (current value).',
+    description: 'Annual or monthly billing held at the date, from the property history.',
     source: 'contacts',
     windowDays: null,
   }),
   category({
     name: 'customer_segment',
     label: 'Segment',
-    description: 'B2B or B2C (current value).',
+    description:
+      'B2B or B2C held at the date, from the property history: who the customer is, not what they do.',
     source: 'contacts',
     windowDays: null,
+    identity: true,
   }),
 ];
 

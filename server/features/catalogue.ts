@@ -32,6 +32,14 @@ export interface FeatureDefinition {
   type: FeatureType;
   missing: MissingRule;
   risk: RiskDirection;
+  /**
+   * Who the customer is rather than what they do (where they are, their industry, their company's
+   * size, business or consumer). Such attributes mostly tell apart the accounts a portal happens to
+   * have, and do not carry over to the next quarter's churners as behaviour does: the trees weigh
+   * their splits down (`FeatureSpec.identity`), and an advisor cannot act on them, so they are
+   * never a reason on the card, the lists or in the CRM (the Model page still lists them).
+   */
+  identity?: true;
 }
 
 export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
@@ -84,9 +92,28 @@ export const LEFT_OUT: readonly { what: string; why: string }[] = [
   },
 ];
 
-/** The catalogue in the shape the model reads (name, kind, label). */
-export function featureSpecs(): { name: string; kind: FeatureType; label: string }[] {
-  return FEATURE_CATALOGUE.map((f) => ({ name: f.name, kind: f.type, label: f.label }));
+/** The catalogue in the shape the model reads (name, kind, label, and whether it is identity-like). */
+export function featureSpecs(): { name: string; kind: FeatureType; label: string; identity?: true }[] {
+  return FEATURE_CATALOGUE.map((f) => ({
+    name: f.name,
+    kind: f.type,
+    label: f.label,
+    ...(f.identity ? { identity: f.identity } : {}),
+  }));
+}
+
+const IDENTITY_FEATURES: ReadonlySet<string> = new Set(
+  FEATURE_CATALOGUE.filter((f) => f.identity).map((f) => f.name),
+);
+
+/** Whether a catalogue feature describes who the customer is (see `FeatureDefinition.identity`). */
+export function isIdentityFeature(name: string): boolean {
+  return IDENTITY_FEATURES.has(name);
+}
+
+/** The identity-like features' names, in catalogue order. */
+export function identityFeatureNames(): string[] {
+  return [...IDENTITY_FEATURES];
 }
 
 export function featureDefinition(name: string): FeatureDefinition | undefined {

@@ -8,6 +8,8 @@ export {
   LEFT_OUT,
   featureDefinition,
   featureSpecs,
+  identityFeatureNames,
+  isIdentityFeature,
   type FeatureDefinition,
   type FeatureSource,
   type FeatureType,

@@ -14,6 +14,13 @@ export interface FeatureSpec {
   name: string;
   kind: FeatureKind;
   label: string;
+  /**
+   * An identity-like attribute: who the customer is (country, industry, company size) rather than
+   * what they do. Every column encoded from it is flagged (`Matrix.identityColumns`): the trees
+   * weigh its splits down (`GbdtParams.identityGain`) and the encoder gives only its common
+   * categories columns of their own. Absent on a CSV's columns, which are never penalised.
+   */
+  identity?: boolean;
 }
 
 export type NumericColumn = FeatureSpec & {

@@ -1,7 +1,8 @@
 /**
  * Preprocessing, fitted on training rows only: numbers are imputed with the training median (plus
  * a missing-value flag when the training data had gaps) and standardised; categories become
- * one-hot columns, or a smoothed out-of-fold churn rate when there are too many to one-hot.
+ * one-hot columns, or a smoothed out-of-fold churn rate when there are too many to one-hot. Every
+ * encoded column of an identity-like feature (`FeatureSpec.identity`) is flagged as such.
  */
 import type { Dataset, FeatureColumn, FeatureSpec } from './dataset.js';
 import { ModelDataError } from './errors.js';
@@ -12,6 +13,11 @@ export interface Matrix {
   rows: number;
   cols: number;
   data: Float64Array;
+  /**
+   * 1 for each column encoded from an identity-like feature, 0 for the others; absent when no
+   * column is (a CSV's table, say).
+   */
+  identityColumns?: Uint8Array;
 }
 
 export type EncoderBlock =
@@ -39,6 +45,8 @@ export interface EncodedFeature {
   /** Index of the input feature (in `EncoderState.features`) this column comes from. */
   source: number;
   name: string;
+  /** Encoded from an identity-like feature: its one-hot levels, churn rate, value or missing flag. */
+  identity: boolean;
 }
 
 export interface EncoderState {
@@ -49,26 +57,44 @@ export interface EncoderState {
 export interface EncoderOptions {
   /** Categories seen fewer times than this in training share the all-zero "other" pattern. */
   minCategoryCount?: number;
+  /**
+   * The same bar for an identity-like feature's one-hot levels: a country seen on a handful of rows
+   * (a few contacts over several cutoffs) would only let the trees learn those contacts by heart.
+   */
+  minIdentityCategoryCount?: number;
   /** Above this many frequent categories a column is target-encoded instead of one-hot. */
   maxOneHot?: number;
   /** Pseudo-count pulling a category's churn rate towards the overall rate. */
   targetSmoothing?: number;
 }
 
-const DEFAULTS: Required<EncoderOptions> = { minCategoryCount: 10, maxOneHot: 30, targetSmoothing: 20 };
+const DEFAULTS: Required<EncoderOptions> = {
+  minCategoryCount: 10,
+  minIdentityCategoryCount: 100,
+  maxOneHot: 30,
+  targetSmoothing: 20,
+};
 const TARGET_FOLDS = 5;
 
 export function encodedFeatures(state: EncoderState): EncodedFeature[] {
   const out: EncodedFeature[] = [];
   state.blocks.forEach((block, source) => {
+    const identity = state.features[source]?.identity === true;
+    const column = (name: string) => out.push({ source, name, identity });
     if (block.type === 'number') {
-      out.push({ source, name: block.column });
-      if (block.missingFlag) out.push({ source, name: `${block.column} (missing)` });
+      column(block.column);
+      if (block.missingFlag) column(`${block.column} (missing)`);
     } else if (block.type === 'onehot') {
-      for (const level of block.levels) out.push({ source, name: `${block.column}=${level ?? '(missing)'}` });
-    } else out.push({ source, name: `${block.column} (churn rate of category)` });
+      for (const level of block.levels) column(`${block.column}=${level ?? '(missing)'}`);
+    } else column(`${block.column} (churn rate of category)`);
   });
   return out;
+}
+
+/** Which encoded columns come from identity-like features, or undefined when none does. */
+function identityColumns(state: EncoderState): Uint8Array | undefined {
+  if (!state.features.some((f) => f.identity)) return undefined;
+  return Uint8Array.from(encodedFeatures(state), (f) => (f.identity ? 1 : 0));
 }
 
 /**
@@ -84,7 +110,12 @@ export function fitEncoder(
   const settings = { ...DEFAULTS, ...options };
   const blocks = dataset.columns.map((column) => fitBlock(column, labels, settings));
   const state: EncoderState = {
-    features: dataset.columns.map(({ name, kind, label }) => ({ name, kind, label })),
+    features: dataset.columns.map(({ name, kind, label, identity }) => ({
+      name,
+      kind,
+      label,
+      ...(identity ? { identity } : {}),
+    })),
     blocks,
   };
   const matrix = encode(state, dataset);
@@ -140,7 +171,11 @@ function fitBlock(
     .filter(([, n]) => n >= settings.minCategoryCount)
     .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
   if (frequent.length <= settings.maxOneHot) {
-    return { type: 'onehot', column: column.name, levels: frequent.map(([level]) => level) };
+    const bar = column.identity
+      ? Math.max(settings.minCategoryCount, settings.minIdentityCategoryCount)
+      : settings.minCategoryCount;
+    const levels = frequent.filter(([, n]) => n >= bar).map(([level]) => level);
+    return { type: 'onehot', column: column.name, levels };
   }
   let positives = 0;
   for (const y of labels) positives += y;
@@ -221,7 +256,8 @@ export function encode(state: EncoderState, dataset: Dataset, start = 0, end = d
       }
     }
   });
-  return { rows, cols, data };
+  const identity = identityColumns(state);
+  return identity ? { rows, cols, data, identityColumns: identity } : { rows, cols, data };
 }
 
 function kindMismatch(spec: FeatureSpec): ModelDataError {

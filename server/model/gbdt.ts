@@ -1,8 +1,10 @@
 /**
  * Gradient-boosted decision trees for a binary label (log-loss), grown depth-wise on histograms
  * of quantile bins, as LightGBM and XGBoost's `hist` method do. Each tree sees a seeded sample of
- * rows and columns. Trees keep their training row counts, so TreeSHAP (./tree-shap.ts) can
- * attribute every score exactly.
+ * rows and columns. A split on a column of an identity-like feature counts for a share of its
+ * gain (LightGBM's `feature_penalty`), so such a column wins a node only over columns whose gain is
+ * that share of its own or less. Trees keep their training row counts, so TreeSHAP (./tree-shap.ts)
+ * can attribute every score exactly.
  */
 import type { Matrix } from './encoder.js';
 import { binColumns } from './histogram-bins.js';
@@ -20,6 +22,12 @@ export interface GbdtParams {
   subsample: number;
   colsample: number;
   maxBins: number;
+  /**
+   * The share of its gain a split on an identity-like column (`Matrix.identityColumns`) counts
+   * for when the best split of a node is chosen; 1 or absent: counted in full. The leaves' values
+   * are not changed, only which column a node splits on.
+   */
+  identityGain?: number;
 }
 
 /**
@@ -62,7 +70,7 @@ export async function fitGbdt(
   const state: GbdtState = { base, roots: [], feature: [], threshold: [], left: [], value: [], cover: [] };
   const validMargin = validation ? new Float64Array(validation.x.rows).fill(base) : undefined;
   const validationLoss: number[] = [];
-  const grower = new TreeGrower(bins, n, d, cuts, params, grad, hess);
+  const grower = new TreeGrower(bins, n, d, cuts, params, grad, hess, gainShares(x, params));
   const allFeatures = Array.from({ length: d }, (_, j) => j);
 
   for (let round = 0; round < params.rounds; round++) {
@@ -111,6 +119,14 @@ interface Split {
   gain: number;
 }
 
+/** The share of its gain a split on each column counts for, or undefined when all count in full. */
+function gainShares(x: Matrix, params: GbdtParams): Float64Array | undefined {
+  const share = params.identityGain ?? 1;
+  if (share === 1 || !x.identityColumns) return undefined;
+  if (!(share > 0 && share <= 1)) throw new RangeError(`identityGain must be in (0, 1], not ${share}`);
+  return Float64Array.from(x.identityColumns, (identity) => (identity ? share : 1));
+}
+
 /**
  * Grows trees on binned columns. A histogram holds, per feature and bin, the gradient and hessian
  * sums interleaved; features take only as many bins as they have (a one-hot column two), so
@@ -138,6 +154,8 @@ class TreeGrower {
     private readonly params: GbdtParams,
     private readonly grad: Float64Array,
     private readonly hess: Float64Array,
+    /** Per column, the share of a split's gain that counts; undefined: every gain in full. */
+    private readonly gainShare: Float64Array | undefined,
   ) {
     this.start = new Int32Array(d);
     this.width = new Int32Array(d);
@@ -276,6 +294,7 @@ class TreeGrower {
     for (const f of cols) {
       const binsOfF = this.width[f]!;
       const from = this.start[f]!;
+      const share = this.gainShare?.[f] ?? 1;
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < binsOfF - 1; b++) {
@@ -285,7 +304,7 @@ class TreeGrower {
         if (hl < minChildWeight) continue;
         if (hr < minChildWeight) break;
         const gr = g - gl;
-        const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+        const gain = share * ((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore);
         if (gain > 1e-9 && (!best || gain > best.gain)) best = { feature: f, bin: b, gain };
       }
     }

@@ -62,6 +62,7 @@ const predictor = z.discriminatedUnion('family', [
       subsample: num,
       colsample: num,
       maxBins: num,
+      identityGain: num.optional(),
     }),
     state: z.object({
       base: num,
@@ -131,7 +132,9 @@ const modelSchema = z.object({
   target: z.object({ column: z.string(), positive: z.string() }).optional(),
   idColumn: z.string().optional(),
   encoder: z.object({
-    features: z.array(z.object({ name: z.string(), kind: featureKind, label: z.string() })),
+    features: z.array(
+      z.object({ name: z.string(), kind: featureKind, label: z.string(), identity: z.boolean().optional() }),
+    ),
     blocks: z.array(encoderBlock),
   }),
   baseline: z.array(num),

@@ -16,6 +16,7 @@ import {
   type Candidate,
   predictProbabilities,
   type Dataset,
+  type FeatureSpec,
   type TrainedModel,
 } from '../model/index.js';
 import { loadActiveModel, saveModel, type LoadedModel } from '../model/registry.js';
@@ -83,9 +84,9 @@ export function trainingCutoffs(now: Date): Date[] {
   return Array.from({ length: CUTOFFS }, (_, k) => new Date(latest - k * CUTOFF_SPACING_DAYS * DAY_MS));
 }
 
-/** The catalogue as the model's feature spec. */
-export function portalFeatureSpec() {
-  return featureSpecs().map((f) => ({ name: f.name, kind: f.kind, label: f.label }));
+/** The catalogue as the model's feature spec, identity-like attributes flagged. */
+export function portalFeatureSpec(): FeatureSpec[] {
+  return featureSpecs();
 }
 
 /**

@@ -8,12 +8,13 @@
  * "Label: value", sensibly rounded.
  *
  * A reason whose value is missing (null, empty, or the category "unknown") says nothing about the
- * customer: it is never shown (`isMeaningfulReason`). A contact's reasons say each fact once
- * (`FACTS`, `pickReasons`): every surface (the card, the at-risk list, the CRM field) cuts its few
- * from the reasons kept here.
+ * customer, and one about who the customer is (country, industry, company size, segment: the
+ * catalogue's identity-like features) gives an advisor nothing to act on: neither is ever shown
+ * (`isMeaningfulReason`). A contact's reasons say each fact once (`FACTS`, `pickReasons`): every
+ * surface (the card, the at-risk list, the CRM field) cuts its few from the reasons kept here.
  */
 import type { FeatureValue, FeatureValues } from '../features/index.js';
-import { NEUTRAL_BAND } from '../features/index.js';
+import { isIdentityFeature, NEUTRAL_BAND } from '../features/index.js';
 import type { Reason } from '../model/index.js';
 
 type ReasonLike = Pick<Reason, 'feature' | 'label' | 'value'>;
@@ -26,9 +27,12 @@ export function isMeaningfulValue(value: FeatureValue | undefined): boolean {
   return text !== '' && text !== 'unknown';
 }
 
-/** A missing value is never a reason: it says nothing about the customer. */
-export function isMeaningfulReason(reason: Pick<Reason, 'value'>): boolean {
-  return isMeaningfulValue(reason.value);
+/**
+ * Whether a reason is shown: a missing value says nothing about the customer, and who the
+ * customer is (an identity-like feature) is nothing an advisor can act on.
+ */
+export function isMeaningfulReason(reason: Pick<Reason, 'feature' | 'value'>): boolean {
+  return isMeaningfulValue(reason.value) && !isIdentityFeature(reason.feature);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,7 +403,7 @@ export function roundForDisplay(value: number, dayLike: boolean): string {
 
 /** "Label: value", for a feature without a phrasing of its own (a CSV model's column). */
 export function genericReasonText(reason: ReasonLike): string {
-  if (!isMeaningfulReason(reason)) return `${reason.label}: unknown`;
+  if (!isMeaningfulValue(reason.value)) return `${reason.label}: unknown`;
   const value = reason.value!;
   if (typeof value === 'string') return `${reason.label}: ${value}`;
   const dayLike =
@@ -412,7 +416,7 @@ export function genericReasonText(reason: ReasonLike): string {
  * row (the reason's own value wins over the row's); without it, the reason's value alone is read.
  */
 export function reasonText(reason: ReasonLike, values: FeatureValues = {}): string {
-  if (!isMeaningfulReason(reason)) return genericReasonText(reason);
+  if (!isMeaningfulValue(reason.value)) return genericReasonText(reason);
   const category = CATEGORIES[reason.feature];
   if (category) return typeof reason.value === 'string' ? category(reason.value) : genericReasonText(reason);
   const phrase = PHRASES[reason.feature];
@@ -478,10 +482,10 @@ const factOf = (feature: string): string => FACT_OF.get(feature) ?? `feature:${f
 // Choosing the reasons a score keeps
 
 /**
- * How many reasons each way to ask the model for, so that the strongest `eachWay` meaningful and
- * distinct ones are among them: the row with the most missing values could lose that many, every
- * feature beyond the first of its fact could give way to a stronger one of the same fact, and two
- * reasons reading alike keep only the stronger.
+ * How many reasons each way to ask the model for, so that the strongest `eachWay` shown and
+ * distinct ones are among them: the row with the most missing values could lose that many, so
+ * could every identity-like feature, every feature beyond the first of its fact could give way to
+ * a stronger one of the same fact, and two reasons reading alike keep only the stronger.
  */
 export function reasonCandidates(rows: readonly FeatureValues[], eachWay: number): number {
   let missing = 0;
@@ -495,27 +499,50 @@ export function reasonCandidates(rows: readonly FeatureValues[], eachWay: number
     missing = Math.max(missing, n);
   }
   const facts = new Set([...features].map(factOf));
-  return eachWay * 2 + missing + features.size - facts.size;
+  const identity = [...features].filter(isIdentityFeature).length;
+  return eachWay * 2 + missing + identity + features.size - facts.size;
+}
+
+/** A contact's reasons as a score keeps them. */
+export interface PickedReasons {
+  /** The strongest `eachWay` shown reasons raising the risk, largest push first. */
+  up: Reason[];
+  /** The same for those lowering it. */
+  down: Reason[];
+  /**
+   * Identity-like reasons that rank among the strongest `eachWay` of their direction, counted
+   * with the shown ones, phrased: never shown to an advisor, kept so that the Model page can say
+   * how often the model leans on who the customers are.
+   */
+  identity: Reason[];
 }
 
 /**
  * The strongest `eachWay` reasons raising and lowering the risk, largest push (either way) first:
- * missing values left out, each phrased with the contact's row, a fact or a text already given by
- * a stronger reason, either way, not repeated, so the next distinct reason takes its place.
+ * missing values and identity-like features left out, each phrased with the contact's row, a fact
+ * or a text already given by a stronger reason, either way, not repeated, so the next distinct
+ * reason takes its place.
  */
 export function pickReasons(
   reasons: readonly Reason[],
   values: FeatureValues,
   eachWay: number,
-): { up: Reason[]; down: Reason[] } {
+): PickedReasons {
   const saidFacts = new Set<string>();
   const saidTexts = new Set<string>();
   const up: Reason[] = [];
   const down: Reason[] = [];
+  const identity: Reason[] = [];
   const strongestFirst = [...reasons].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   for (const reason of strongestFirst) {
-    if (reason.contribution === 0 || !isMeaningfulReason(reason)) continue;
-    const list = reason.contribution > 0 ? up : down;
+    if (reason.contribution === 0 || !isMeaningfulValue(reason.value)) continue;
+    const raising = reason.contribution > 0;
+    const list = raising ? up : down;
+    if (isIdentityFeature(reason.feature)) {
+      const stronger = list.length + identity.filter((r) => r.contribution > 0 === raising).length;
+      if (stronger < eachWay) identity.push({ ...reason, text: reasonText(reason, values) });
+      continue;
+    }
     if (list.length >= eachWay) continue;
     const fact = factOf(reason.feature);
     const text = reasonText(reason, values);
@@ -524,5 +551,5 @@ export function pickReasons(
     saidTexts.add(text);
     list.push({ ...reason, text });
   }
-  return { up, down };
+  return { up, down, identity };
 }

@@ -19,7 +19,10 @@ export const REASONS_EACH_WAY = 3;
 export interface ContactScore {
   contactId: string;
   probability: number;
-  /** Raising reasons first (largest push first), then lowering ones (largest push last). */
+  /**
+   * Raising reasons first (largest push first), then lowering ones (largest push last): the shown
+   * ones, and among them the identity-like ones the surfaces never show (`pickReasons`).
+   */
   reasons: Reason[];
 }
 
@@ -38,11 +41,13 @@ export async function scoreContacts(
       ? await scoreRowsInThread(model, rows, options)
       : await scoreRows(model, rows, options);
   return scores.map((score, i) => {
-    const { up, down } = pickReasons(score.reasons ?? [], rows[i]!, REASONS_EACH_WAY);
+    const { up, down, identity } = pickReasons(score.reasons ?? [], rows[i]!, REASONS_EACH_WAY);
     return {
       contactId: features[i]!.contactId,
       probability: score.probability,
-      reasons: [...up, ...down.reverse()].map((r) => ({ ...r, contribution: round(r.contribution) })),
+      reasons: [...up, ...down, ...identity]
+        .sort((a, b) => b.contribution - a.contribution)
+        .map((r) => ({ ...r, contribution: round(r.contribution) })),
     };
   });
 }

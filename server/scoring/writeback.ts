@@ -11,6 +11,7 @@ import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { describeEvidence } from '../features/customer-status.js';
 import { storedStatuses, type StoredStatus } from './customer-statuses.js';
+import { isMeaningfulReason } from './reason-text.js';
 import { describeReason } from './recommendation.js';
 import { currentScores, type CurrentScore } from './score-contacts.js';
 
@@ -37,7 +38,7 @@ export function modelLabel(score: Pick<CurrentScore, 'modelVersion' | 'modelFami
 }
 
 export function scoreProperties(score: CurrentScore): ScoreProperties {
-  const raising = score.reasons.filter((r) => r.contribution > 0).slice(0, 3);
+  const raising = score.reasons.filter((r) => r.contribution > 0 && isMeaningfulReason(r)).slice(0, 3);
   const reasons = raising.length === 0 ? 'No strong risk signals' : raising.map(describeReason).join('; ');
   return {
     churn_risk_score: String(Math.round(score.probability * 100)),

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { datasetFromRecords, type RecordValue } from '../../server/model/dataset.js';
 import { ModelFormatError } from '../../server/model/errors.js';
 import type { Family, TrainedModel } from '../../server/model/model.js';
 import { scoreDataset } from '../../server/model/score.js';
 import { parseModel, serializeModel } from '../../server/model/serialize.js';
 import { starterModel } from '../../server/model/starter.js';
 import { trainModel } from '../../server/model/train.js';
-import { syntheticDataset } from './synthetic.js';
+import { SYNTHETIC_FEATURES, syntheticDataset } from './synthetic.js';
 
 const FAMILIES: Family[] = ['logistic', 'mlp', 'gbdt'];
 const training = syntheticDataset(600, 21);
@@ -49,6 +51,30 @@ describe('saving, reloading and seeds', () => {
     expect(model.selection.filter((c) => c.chosen)).toHaveLength(1);
     expect(model.metrics!.roc_auc).toBeGreaterThan(0.7);
     expect(model.metrics!.calibration).toHaveLength(10);
+  });
+
+  it('a gbdt model saved before identity-like features were flagged loads and scores as it did', async () => {
+    // Saved by the version before flags and penalties, with its scores of these rows then.
+    const saved = JSON.parse(
+      readFileSync(new URL('./fixtures/saved-gbdt-model.json', import.meta.url), 'utf8'),
+    ) as { model: unknown; rows: Record<string, RecordValue>[]; scores: unknown };
+    const model = parseModel(saved.model);
+    expect(model.predictor.family).toBe('gbdt');
+    const rows = datasetFromRecords(saved.rows, { features: SYNTHETIC_FEATURES, id: 'id' });
+    expect(await scoreDataset(model, rows)).toEqual(saved.scores);
+  });
+
+  it("keeps the identity-like flags and the trees' identity gain through saving", async () => {
+    const flagged = {
+      ...training,
+      columns: training.columns.map((c) => (c.name === 'plan' ? { ...c, identity: true } : c)),
+    };
+    const model = await trainModel(flagged, { families: ['gbdt'], innerFolds: 3, seed: 3 });
+    const reloaded = parseModel(serializeModel(model));
+    expect(reloaded.encoder.features.find((f) => f.name === 'plan')?.identity).toBe(true);
+    expect(reloaded.predictor.params).toMatchObject({ identityGain: expect.any(Number) });
+    expect(reloaded).toEqual(model);
+    expect(await scoreDataset(reloaded, newRows)).toEqual(await scoreDataset(model, newRows));
   });
 
   it('the starter model survives the round trip too', async () => {

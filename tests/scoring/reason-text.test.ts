@@ -641,3 +641,133 @@ describe('one fact, one reason', () => {
     expect(crm.churn_risk_reasons).toBe(shown.join('; '));
   });
 });
+
+describe('who the customer is is never a reason', () => {
+  /** Reasons as scoring gives them, largest push first, with the contact's values. */
+  const reasonsOf = (row: FeatureValues, pushes: [string, number][]): Reason[] =>
+    pushes.map(([feature, contribution]) => ({
+      feature,
+      label: LABELS.get(feature)!,
+      value: row[feature]!,
+      contribution,
+    }));
+  const texts = (reasons: readonly Reason[]) => reasons.map((x) => x.text);
+  /** The contact of the open issue: three angry tickets, all urgent, based in Singapore. */
+  const ROW: FeatureValues = {
+    ...FULL_ROW,
+    country: 'Singapore',
+    tickets_30d: 3,
+    tickets_90d: 4,
+    tickets_high_priority_share_90d: 1,
+  };
+
+  it('knows the identity-like features: country, industry, company size, segment', () => {
+    const shown = (feature: string) =>
+      isMeaningfulReason({ feature, value: ROW[feature]! as Reason['value'] });
+    expect(['country', 'company_industry', 'company_size', 'customer_segment'].map(shown)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    // What the customer chose or does stays a reason.
+    expect(['plan', 'billing_period', 'tenure_days', 'tickets_30d'].map(shown)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('leaves country, industry and size out, and the next reason moves up', () => {
+    const reasons = reasonsOf(ROW, [
+      ['tickets_30d', 1.5],
+      ['country', 1.2],
+      ['tickets_high_priority_share_90d', 0.9],
+      ['company_industry', 0.7],
+      ['customer_segment', -0.6],
+      ['usage_trend', 0.5],
+      ['company_size', 0.45],
+      ['nps_last', -0.4],
+      ['days_to_next_renewal', 0.3],
+    ]);
+    const { up, down, identity } = pickReasons(reasons, ROW, 3);
+    expect(texts(up)).toEqual([
+      '3 support tickets in 30 days (4 in 3 months), at least one angry',
+      'All 4 support tickets in 3 months were urgent',
+      'Product use fell from 25 to 0 minutes a week',
+    ]);
+    expect(texts(down)).toEqual(['Gave 3 out of 10 in their last NPS survey']);
+    // Kept apart for the Model page: those that rank among the three strongest of their way.
+    expect(identity.map((x) => [x.feature, x.text])).toEqual([
+      ['country', 'Based in Singapore'],
+      ['customer_segment', 'Business customer (B2B)'],
+    ]);
+  });
+
+  it('asks the model for one more candidate each way per identity-like feature', () => {
+    expect(reasonCandidates([{ a: 1, country: 'Germany', company_size: 20 }], 3)).toBe(3 * 2 + 2);
+  });
+
+  it('shows none on the card, in the at-risk list or in the CRM field, and keeps it with the score', async () => {
+    // A logistic model pushing "Based in Singapore" harder than anything else.
+    const numbers: { name: string; normal: number; unit: number; weight: number }[] = [
+      { name: 'tickets_30d', normal: 0, unit: 1, weight: 0.3 },
+      { name: 'tickets_high_priority_share_90d', normal: 0, unit: 0.25, weight: 0.15 },
+      { name: 'usage_trend', normal: 0, unit: 1, weight: -0.1 },
+      { name: 'company_size', normal: 50, unit: 100, weight: 0.4 },
+    ];
+    const starter = starterModel();
+    if (starter.predictor.family !== 'logistic') throw new Error('the starter model is logistic');
+    const model: TrainedModel = {
+      ...starter,
+      isStarter: false,
+      encoder: {
+        features: [
+          ...numbers.map((p) => ({ name: p.name, kind: 'numeric' as const, label: LABELS.get(p.name)! })),
+          { name: 'country', kind: 'categorical', label: 'Country', identity: true },
+        ],
+        blocks: [
+          ...numbers.map((p) => ({
+            type: 'number' as const,
+            column: p.name,
+            median: p.normal,
+            mean: p.normal,
+            scale: p.unit,
+            missingFlag: false,
+          })),
+          { type: 'onehot', column: 'country', levels: ['Singapore'] },
+        ],
+      },
+      baseline: [...numbers.map(() => 0), 0],
+      predictor: {
+        ...starter.predictor,
+        state: { ...starter.predictor.state, weights: [...numbers.map((p) => p.weight), 2] },
+      },
+    };
+    const [scored] = await scoreContacts(model, [{ contactId: 'c1', asOf: new Date(), values: ROW }]);
+    const stored = scored!.reasons;
+    const shown = [
+      '3 support tickets in 30 days (4 in 3 months), at least one angry',
+      'All 4 support tickets in 3 months were urgent',
+      'Product use fell from 25 to 0 minutes a week',
+    ];
+    expect(stored.map((x) => x.feature)).toEqual(
+      expect.arrayContaining(['country', 'company_size', 'tickets_30d']),
+    );
+    expect(cardReasons(stored).map((x) => x.text)).toEqual(shown);
+    expect(topReasons(stored).map((x) => x.text)).toEqual(shown);
+    const crm = scoreProperties({
+      contactId: 'c1',
+      probability: scored!.probability,
+      tier: 'high',
+      reasons: stored,
+      scoredAt: new Date(),
+      modelId: 1,
+      modelVersion: 1,
+      modelFamily: 'logistic',
+      isStarter: false,
+    });
+    expect(crm.churn_risk_reasons).toBe(shown.join('; '));
+  });
+});

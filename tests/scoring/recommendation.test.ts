@@ -89,8 +89,23 @@ describe('the recommended action', () => {
   });
 
   it('falls back on an offer for a high risk no rule explains', () => {
-    const rec = recommendAction([reason('country', 'Country', 'Narnia', 0.4)], 'high');
-    expect(rec).toEqual({ play: 'retention_offer', title: 'Retention offer', because: 'Based in Narnia' });
+    const rec = recommendAction([reason('tenure_days', 'Days as a customer', 40, 0.4)], 'high');
+    expect(rec).toEqual({
+      play: 'retention_offer',
+      title: 'Retention offer',
+      because: 'Customer for 6 weeks',
+    });
+  });
+
+  it('never gives who the customer is as the reason', () => {
+    const rec = recommendAction(
+      [reason('country', 'Country', 'Narnia', 0.9), reason('tenure_days', 'Days as a customer', 40, 0.4)],
+      'high',
+    );
+    expect(rec.because).toBe('Customer for 6 weeks');
+    expect(recommendAction([reason('company_industry', 'Industry', 'RETAIL', 0.9)], 'medium').because).toBe(
+      'Medium churn risk',
+    );
   });
 
   it('never gives a missing value as the reason', () => {

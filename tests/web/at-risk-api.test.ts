@@ -86,8 +86,8 @@ async function signInAs(userId?: number): Promise<DashboardSession> {
 
 /**
  * Contacts with reasons chosen for the reason filter and the CSV: `x-fourth` has open tickets as
- * its fourth reason (the list shows three), `x-missing` a strong reason without a value (never
- * shown), `x-formula` a name and company a spreadsheet would run, `x-new` a first score only.
+ * its fourth reason (the list shows three), `x-missing` a strong reason without a value and one
+ * about who the customer is (neither ever shown), `x-formula` a name and company a spreadsheet would run, `x-new` a first score only.
  */
 async function seedSpecialContacts(modelId: number) {
   const db = product.ctx.db.db;
@@ -116,6 +116,7 @@ async function seedSpecialContacts(modelId: number) {
       company: null,
       reasons: [
         reason('plan', 'unknown', 2),
+        reason('country', 'Singapore', 1.8),
         reason('tickets_open_now', 2, 0.5),
         reason('nps_last', null, 1.5),
       ],
@@ -381,6 +382,9 @@ describe('the change since last week and the reasons of each row', () => {
     const byNps = await call<List>(`${base()}/at-risk?tier=high,medium,low&reason=nps_last&limit=500`);
     expect(byNps.body.rows.map((r) => r.contactId)).not.toContain('x-missing');
     expect(byNps.body.rows.map((r) => r.contactId)).toContain('x-fourth');
+    // Nor is who the customer is (an identity-like feature), however hard it pushes.
+    const byCountry = await call<List>(`${base()}/at-risk?tier=high,medium,low&reason=country&limit=500`);
+    expect(byCountry.body.total).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { featureLabel } from '../../server/api/dashboard/model-report.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
+import { isIdentityFeature } from '../../server/features/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
@@ -169,8 +170,21 @@ describe('the model report', () => {
         finished_at: new Date(),
       })
       .execute();
+    // A contact rescored with "Based in Singapore" as its strongest push.
+    await sql`insert into scores (portal_id, contact_id, model_id, probability, tier, reasons, scored_at)
+      select portal_id, contact_id, model_id, probability, tier,
+        ${JSON.stringify([{ feature: 'country', label: 'Country', value: 'Singapore', contribution: 1.2 }])}::jsonb
+          || reasons,
+        now()
+      from scores where portal_id = ${portal} and contact_id = 'c2' limit 1`.execute(db);
     const { body } = await call<{
-      drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+      drivers: {
+        feature: string;
+        label: string;
+        contacts: number;
+        meanContribution: number;
+        identity: boolean;
+      }[];
       scoredContacts: number;
       drift: { features: { name: string; label: string; psi: number }[] };
     }>('model');
@@ -182,6 +196,12 @@ describe('the model report', () => {
     ]);
     expect(body.drivers.length).toBeGreaterThan(0);
     for (const driver of body.drivers) expect(driver.label).not.toMatch(SNAKE_CASE);
+    // Who the customer is counts among the drivers, marked as never shown as a reason.
+    expect(body.drivers.find((d) => d.feature === 'country')).toMatchObject({
+      label: 'Country',
+      identity: true,
+    });
+    for (const driver of body.drivers) expect(driver.identity).toBe(isIdentityFeature(driver.feature));
     // The catalogue's label wins over the one a score was stored with.
     expect(body.drivers.find((d) => d.feature === 'sessions_per_week_4w')?.label).toBe(
       'Product sessions per week, last 4 weeks',

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
+import { identityFeatureNames } from '../../features/index.js';
 import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
@@ -102,11 +103,13 @@ function valueOf(portalId: number, contactId: RawBuilder<unknown>) {
 
 /**
  * The reasons a row shows (`topReasons`), in SQL over the score `l`: raising the risk, with a
- * value that says something, strongest first (ties in stored order), at most three.
+ * value that says something, not an identity-like feature, strongest first (ties in stored order),
+ * at most three.
  */
 const shownReasonFeatures = sql`(
   select r->>'feature' from jsonb_array_elements(l.reasons) with ordinality as e(r, n)
   where (r->>'contribution')::float8 > 0
+    and r->>'feature' not in (${sql.join(identityFeatureNames())})
     and (jsonb_typeof(r->'value') = 'number'
       or (jsonb_typeof(r->'value') = 'string' and lower(btrim(r->>'value', E' \\t\\n\\r')) not in ('', 'unknown')))
   order by (r->>'contribution')::float8 desc, n

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { featureDefinition } from '../../features/index.js';
+import { featureDefinition, isIdentityFeature } from '../../features/index.js';
 import { listModels, type StoredModel } from '../../model/registry.js';
 import { latestScores } from './latest-scores.js';
 
@@ -18,9 +18,17 @@ export interface ModelReport {
   /**
    * The features that most often raise the current scores: `contacts`, the active customers with
    * the feature among the (up to three) reasons raising their risk; `meanContribution`, its mean
-   * push among them on the calibrated log-odds of churn (0.69 doubles the odds).
+   * push among them on the calibrated log-odds of churn (0.69 doubles the odds). `identity`: who
+   * the customer is (country, industry, size), counted where it ranks among the three strongest
+   * but never shown as a reason, so it is no choice for the at-risk list's reason filter.
    */
-  drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  drivers: {
+    feature: string;
+    label: string;
+    contacts: number;
+    meanContribution: number;
+    identity: boolean;
+  }[];
   /** Active customers with a current score: what the drivers' counts are out of. */
   scoredContacts: number;
   /** Drift measured by the last finished scoring run; null before the first. */
@@ -112,6 +120,7 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
       label: featureLabel(String(r.feature), r.label === null ? null : String(r.label)),
       contacts: Number(r.contacts),
       meanContribution: Number(r.mean_contribution),
+      identity: isIdentityFeature(String(r.feature)),
     })),
     scoredContacts: Number(scored?.n ?? 0),
     drift:

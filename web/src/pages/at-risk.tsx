@@ -290,7 +290,9 @@ export function AtRiskPage() {
   const owners = useApi<{ owners: OwnerChoice[]; me: { id: string; name: string } | null }>(
     usePortalPath(`owners?${filters}`),
   );
-  const drivers = useApi<{ drivers: { feature: string; label: string }[] }>(usePortalPath('model'));
+  const drivers = useApi<{ drivers: { feature: string; label: string; identity: boolean }[] }>(
+    usePortalPath('model'),
+  );
 
   /** A filter changed: back to the first page. */
   const change = (patch: Partial<ListState>) => writeState({ ...state, ...patch, page: 1 });
@@ -381,11 +383,13 @@ export function AtRiskPage() {
             <select value={state.reason} onChange={(e) => change({ reason: e.target.value })} name="reason">
               <option value="">any reason</option>
               {drivers.state === 'ready' &&
-                drivers.data.drivers.map((d) => (
-                  <option key={d.feature} value={d.feature}>
-                    {d.label}
-                  </option>
-                ))}
+                drivers.data.drivers
+                  .filter((d) => !d.identity)
+                  .map((d) => (
+                    <option key={d.feature} value={d.feature}>
+                      {d.label}
+                    </option>
+                  ))}
             </select>
           </label>
         </form>

@@ -63,9 +63,16 @@ interface ModelReport {
   history: StoredModel[];
   /**
    * `contacts`: active customers with the feature among the (up to 3) reasons raising their risk;
-   * `meanContribution`: its mean push among them, on the log-odds of churn.
+   * `meanContribution`: its mean push among them, on the log-odds of churn; `identity`: who the
+   * customer is (country, industry, size), never shown as a reason on the card or the lists.
    */
-  drivers: { feature: string; label: string; contacts: number; meanContribution: number }[];
+  drivers: {
+    feature: string;
+    label: string;
+    contacts: number;
+    meanContribution: number;
+    identity: boolean;
+  }[];
   /** Active customers with a current score. */
   scoredContacts: number;
   drift: {
@@ -232,6 +239,9 @@ function DriversChart({ drivers, active }: { drivers: Driver[]; active: number }
                         name: 'Mean push',
                         value: `+${formatNumber(row.meanContribution, 2)} log-odds (${oddsTimes(row.meanContribution)})`,
                       },
+                      ...(row.identity
+                        ? [{ name: 'Shown as a reason', value: 'never: who they are, not what they do' }]
+                        : []),
                     ]}
                   />
                 ) : null;
@@ -253,7 +263,8 @@ function DriversChart({ drivers, active }: { drivers: Driver[]; active: number }
         <span id="drivers-note">
           Bars: active customers with this among the (up to 3) reasons raising their score. Beside each, its
           mean push: how many times it multiplies their odds of leaving (the model's contribution on the
-          log-odds; +0.69 doubles the odds).
+          log-odds; +0.69 doubles the odds). Who a customer is (country, industry, company size, segment) is
+          counted here but never shown as a reason: nobody can act on it.
         </span>
       </ChartNote>
     </>
