@@ -46,7 +46,20 @@ export type TrainingMetrics = ModelMetrics & {
   cv_groups?: number;
   /** Fitted on the past, judged on the latest cutoff: the figure to trust (see out-of-time.ts). */
   out_of_time?: OutOfTimeCheck;
+  /** The other of the cross-validation's choice and the linear model, as the same check judged it. */
+  out_of_time_alternative?: OutOfTimeAlternative;
+  /**
+   * What picked the candidate: the cross-validation, or the out-of-time check, which keeps the
+   * linear model when it did better there than the cross-validation's choice.
+   */
+  chosen_by?: 'cross_validation' | 'out_of_time';
 };
+
+/** A candidate the out-of-time check judged and did not keep, with its ROC-AUC there. */
+export interface OutOfTimeAlternative {
+  family: Family;
+  roc_auc: number;
+}
 
 export interface TrainedModel {
   format: typeof MODEL_FORMAT;

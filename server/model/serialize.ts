@@ -121,6 +121,10 @@ const metrics = z.object({
   cv_split: z.enum(['groups', 'rows']).optional(),
   cv_groups: num.optional(),
   out_of_time: outOfTimeCheck.optional(),
+  out_of_time_alternative: z
+    .object({ family: z.enum(['logistic', 'mlp', 'gbdt']), roc_auc: metric })
+    .optional(),
+  chosen_by: z.enum(['cross_validation', 'out_of_time']).optional(),
 });
 
 const modelSchema = z.object({

@@ -31,6 +31,7 @@ import {
   type TrainedModel,
 } from './model.js';
 import { checkOutOfTime, type OutOfTimeSplit } from './out-of-time.js';
+import type { OutOfTimeAlternative } from './model.js';
 import { SeededRandom } from './random.js';
 import type { TfBackend } from './tf-runtime.js';
 
@@ -95,14 +96,47 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     .map((candidate, place) => ({ candidate, place }))
     .filter(({ place }) => !options.skip?.includes(place));
   if (candidates.length === 0) throw new ModelDataError('no_candidates', 'no model family left to train');
-  const total = k * candidates.length + 1 + (options.outOfTime ? 1 : 0);
+  const total = k * candidates.length + 1 + (options.outOfTime ? 2 : 0);
   const progress = (done: number) => options.onProgress?.(done, total);
 
   const folds = options.groups
     ? stratifiedGroupFolds(labels, options.groups, k, seed)
     : stratifiedFolds(labels, k, seed);
   const judged = await judgeCandidates(dataset, labels, folds, candidates, k, seed, options, progress);
-  const chosen = judged.reduce((best, r) => (r.auc > best.auc ? r : best));
+  const byCv = judged.reduce((best, r) => (r.auc > best.auc ? r : best));
+  const outOfTimeOf = (r: Judged) =>
+    checkOutOfTime({
+      dataset,
+      labels,
+      split: options.outOfTime!,
+      candidate: r.candidate,
+      iterations: r.iterations,
+      heldOutLogits: r.oof,
+      ...(options.groups ? { groups: options.groups } : {}),
+      seed,
+      ...(options.backend ? { backend: options.backend } : {}),
+    });
+  let chosen = byCv;
+  let outOfTime = options.outOfTime ? await outOfTimeOf(byCv) : undefined;
+  let alternative: OutOfTimeAlternative | undefined;
+  // The linear model beside the cross-validation's choice, judged the way the model is used: fitted
+  // on the past, scored on the latest cutoff. The better there is kept.
+  const linear = judged
+    .filter((r) => r.candidate.family === 'logistic')
+    .reduce<Judged | undefined>((best, r) => (!best || r.auc > best.auc ? r : best), undefined);
+  if (outOfTime?.status === 'measured' && linear && linear !== byCv) {
+    const linearCheck = await outOfTimeOf(linear);
+    if (linearCheck.status === 'measured') {
+      const linearWins = linearCheck.roc_auc.value > outOfTime.roc_auc.value;
+      const [kept, other] = linearWins ? [linear, byCv] : [byCv, linear];
+      const otherCheck = linearWins ? outOfTime : linearCheck;
+      alternative = { family: other.candidate.family, roc_auc: otherCheck.roc_auc.value };
+      if (linearWins) {
+        chosen = kept;
+        outOfTime = linearCheck;
+      }
+    }
+  }
   const calibration = fitPlatt(chosen.oof, labels);
   const heldOut = Float64Array.from(chosen.oof, (z) =>
     sigmoid(calibration.slope * z + calibration.intercept),
@@ -118,19 +152,6 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     new SeededRandom(seed + 1),
     options.backend,
   );
-  const outOfTime = options.outOfTime
-    ? await checkOutOfTime({
-        dataset,
-        labels,
-        split: options.outOfTime,
-        candidate: chosen.candidate,
-        iterations: chosen.iterations,
-        heldOutLogits: chosen.oof,
-        ...(options.groups ? { groups: options.groups } : {}),
-        seed,
-        ...(options.backend ? { backend: options.backend } : {}),
-      })
-    : undefined;
   progress(total);
 
   const model: TrainedModel = {
@@ -150,6 +171,8 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
         ? { cv_split: 'groups', cv_groups: new Set(options.groups).size }
         : { cv_split: 'rows' }),
       ...(outOfTime ? { out_of_time: outOfTime } : {}),
+      ...(alternative ? { out_of_time_alternative: alternative } : {}),
+      chosen_by: chosen === byCv ? 'cross_validation' : 'out_of_time',
     },
     selection: judged.map((r): CandidateResult => ({
       family: r.candidate.family,

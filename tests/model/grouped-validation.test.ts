@@ -189,6 +189,65 @@ describe('the out-of-time check', () => {
     expect(parseModel(serializeModel({ ...model, metrics: older })).metrics!.out_of_time).toBeUndefined();
   }, 300_000);
 
+  it('keeps the linear model when it does better on the latest cutoff than the cross-validation’s choice', async () => {
+    // Within each cutoff, risk rises with `usage_gap` measured from that cutoff's own level
+    // (which moves each cutoff, as `period` says) and with a large `swing` either way. Trees learn
+    // both inside the training data and win its cross-validation; on a later cutoff, past every
+    // level they saw, they cannot carry the first on, while the linear model does.
+    const random = new SeededRandom(12);
+    const normal = () => random.normal();
+    const records = [];
+    const cutoff: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      for (let i = 0; i < 400; i++) {
+        const gap = 2 * k + normal();
+        const swing = normal();
+        const logit = -1.6 + 2 * (gap - 2 * k) + (Math.abs(swing) > 1 ? 2.2 : 0);
+        records.push({
+          id: `c${i}`,
+          period: k,
+          usage_gap: gap,
+          swing,
+          churned: random.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0,
+        });
+        cutoff.push(k);
+      }
+    }
+    const dataset = datasetFromRecords(records, {
+      features: [
+        { name: 'period', kind: 'numeric', label: 'Period' },
+        { name: 'usage_gap', kind: 'numeric', label: 'Usage gap' },
+        { name: 'swing', kind: 'numeric', label: 'Swing' },
+      ],
+      label: 'churned',
+      id: 'id',
+    });
+    const fit = cutoff.flatMap((k, i) => (k < 5 ? [i] : []));
+    const validate = cutoff.flatMap((k, i) => (k === 5 ? [i] : []));
+    const model = await trainModel(dataset, {
+      families: ['logistic', 'gbdt'],
+      seed: 8,
+      innerFolds: 3,
+      groups: dataset.ids!,
+      outOfTime: { fit, validate },
+    });
+    const byCv = model.selection.reduce((best, r) => (r.cvRocAuc > best.cvRocAuc ? r : best));
+    expect(byCv.family).toBe('gbdt');
+    expect(model.metrics!.chosen_by).toBe('out_of_time');
+    expect(model.predictor.family).toBe('logistic');
+    expect(model.selection.find((r) => r.chosen)!.family).toBe('logistic');
+    const check = model.metrics!.out_of_time!;
+    if (check.status !== 'measured') throw new Error('the latest cutoff has churners enough');
+    const alternative = model.metrics!.out_of_time_alternative!;
+    expect(alternative.family).toBe('gbdt');
+    expect(check.roc_auc.value).toBeGreaterThan(alternative.roc_auc);
+    // Read back as stored.
+    expect(parseModel(serializeModel(model)).metrics).toMatchObject({
+      chosen_by: 'out_of_time',
+      out_of_time_alternative: alternative,
+    });
+  }, 300_000);
+
   it('says there are too few churners instead of giving a figure', async () => {
     const { dataset, cutoff } = cutoffRows(300, 41);
     const fit = cutoff.flatMap((k, i) => (k < 5 ? [i] : []));

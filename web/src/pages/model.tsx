@@ -55,6 +55,8 @@ interface StoredModel {
     calibration?: { from: number; to: number; count: number; meanPredicted: number; observedRate: number }[];
     cv_split?: 'groups' | 'rows';
     out_of_time?: OutOfTimeCheck;
+    out_of_time_alternative?: { family: string; roc_auc: number };
+    chosen_by?: 'cross_validation' | 'out_of_time';
   };
 }
 
@@ -129,7 +131,8 @@ function OutOfTimeStats({ check }: { check: Measured }) {
 }
 
 /** What the headline figures rest on, in words. */
-function OutOfTimeBasis({ check }: { check: Measured }) {
+function OutOfTimeBasis({ check, m }: { check: Measured; m: StoredModel['metrics'] }) {
+  const other = m.out_of_time_alternative;
   const fitted = check.fit_period
     ? ` on the customers of ${formatDate(check.fit_period.from)} to ${formatDate(check.fit_period.to)}`
     : '';
@@ -141,6 +144,10 @@ function OutOfTimeBasis({ check }: { check: Measured }) {
       95 % intervals from {check.resamples} resamples of their accounts.
       {check.repeated_contacts !== undefined &&
         ` ${formatCount(check.repeated_contacts)} of these customers were also in the training rows, as in use.`}
+      {other &&
+        ` Kept over the ${other.family} model, which scored ${metric(other.roc_auc)} on the same customers${
+          m.chosen_by === 'out_of_time' ? ' and had done better in cross-validation' : ''
+        }.`}
     </p>
   );
 }
@@ -356,7 +363,7 @@ export function ModelPage() {
           />
           {measured ? <OutOfTimeStats check={measured} /> : <CrossValidatedStats m={m} secondary={false} />}
         </div>
-        {measured && <OutOfTimeBasis check={measured} />}
+        {measured && <OutOfTimeBasis check={measured} m={m} />}
         {check?.status === 'too_few_churners' && (
           <div className="notice" data-testid="oot-too-few">
             No out-of-time figure: the latest cutoff&apos;s {formatCount(check.rows)} customers hold only{' '}
