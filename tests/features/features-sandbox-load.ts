@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { ObjectType, PortalData } from '../../sandbox/store.js';
+import { PRIMARY_COMPANY_TYPE_IDS, type ObjectType, type PortalData } from '../../sandbox/store.js';
 import type { CrmRecord } from '../../server/crm/connector.js';
 import type { Database } from '../../server/db/schema.js';
 import { hubspotRecordSpecs } from '../../server/crm/hubspot/records.js';
@@ -15,6 +15,8 @@ const BATCH = 1000;
  * bulk since every record here is new. Usage events go in as the usage intake stores events named
  * by contact id.
  */
+const isPrimary = (link: { typeId: number }) => link.typeId === PRIMARY_COMPANY_TYPE_IDS[0];
+
 export async function loadSandboxPortal(
   db: Kysely<Database>,
   portalId: number,
@@ -53,9 +55,18 @@ export async function loadSandboxPortal(
           );
         }
       }
+      // A contact's companies, its primary one first, as the sync reads them: its account.
+      const companies =
+        type === 'contacts'
+          ? portal
+              .associationsOf('contacts', record.id, 'companies')
+              .sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)))
+              .map((a) => a.toId)
+          : [];
       batch.push({
         id: record.id,
         properties: record.properties,
+        ...(companies.length > 0 ? { associations: { companies: [...new Set(companies)] } } : {}),
         createdAt: record.createdAt.toISOString(),
         updatedAt: record.updatedAt.toISOString(),
         archived: record.archived,
