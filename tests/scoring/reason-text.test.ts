@@ -76,6 +76,21 @@ const FULL_ROW: FeatureValues = {
   emails_bounced_90d: 1,
 };
 
+/** The `churn_risk_reasons` field the CRM is written for a high-tier score with these reasons. */
+function crmReasons(reasons: Reason[], probability: number): string | null | undefined {
+  return scoreProperties({
+    contactId: 'c1',
+    probability,
+    tier: 'high',
+    reasons,
+    scoredAt: new Date(),
+    modelId: 1,
+    modelVersion: 1,
+    modelFamily: 'logistic',
+    isStarter: false,
+  }).churn_risk_reasons;
+}
+
 describe('a reason in plain words', () => {
   // [feature, value, the rest of the row, text]
   const CASES: [string, Reason['value'], FeatureValues, string][] = [
@@ -627,18 +642,7 @@ describe('one fact, one reason', () => {
 
     expect(cardReasons(stored).map((x) => [x.direction, x.text])).toEqual(shown.map((t) => ['raises', t]));
     expect(topReasons(stored).map((x) => x.text)).toEqual(shown);
-    const crm = scoreProperties({
-      contactId: 'c1',
-      probability: scored!.probability,
-      tier: 'high',
-      reasons: stored,
-      scoredAt: new Date(),
-      modelId: 1,
-      modelVersion: 1,
-      modelFamily: 'logistic',
-      isStarter: false,
-    });
-    expect(crm.churn_risk_reasons).toBe(shown.join('; '));
+    expect(crmReasons(stored, scored!.probability)).toBe(shown.join('; '));
   });
 });
 
@@ -757,17 +761,6 @@ describe('who the customer is is never a reason', () => {
     );
     expect(cardReasons(stored).map((x) => x.text)).toEqual(shown);
     expect(topReasons(stored).map((x) => x.text)).toEqual(shown);
-    const crm = scoreProperties({
-      contactId: 'c1',
-      probability: scored!.probability,
-      tier: 'high',
-      reasons: stored,
-      scoredAt: new Date(),
-      modelId: 1,
-      modelVersion: 1,
-      modelFamily: 'logistic',
-      isStarter: false,
-    });
-    expect(crm.churn_risk_reasons).toBe(shown.join('; '));
+    expect(crmReasons(stored, scored!.probability)).toBe(shown.join('; '));
   });
 });
