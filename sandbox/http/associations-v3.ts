@@ -63,6 +63,24 @@ function planOf(
   return { fromType, fromId: input.from.id, toType, toId: input.to.id, types: [type] };
 }
 
+/**
+ * A write of named associations, read once for create and archive: who calls, the pair of types,
+ * the inputs, and each input's association type by its v3 name (an unknown name is refused).
+ */
+function namedBatch(req: express.Request, res: express.Response) {
+  const caller = callerOf(res);
+  const portal = portalOf(caller);
+  const [fromType, toType] = fromTo(req);
+  const { inputs } = parseInput(batch(namedAssociation), req.body);
+  const types = typesByName(
+    portal,
+    fromType,
+    toType,
+    inputs.map((input) => input.type),
+  );
+  return { caller, portal, fromType, toType, inputs, types };
+}
+
 export function createAssociationsV3Router(guard: ApiGuard): express.Router {
   const router = express.Router();
   const pairPath = (suffix: string) =>
@@ -100,16 +118,7 @@ export function createAssociationsV3Router(guard: ApiGuard): express.Router {
 
   router.post(pairPath('/batch/create'), ...guard(writeFrom), (req, res) => {
     const startedAt = new Date();
-    const caller = callerOf(res);
-    const portal = portalOf(caller);
-    const [fromType, toType] = fromTo(req);
-    const { inputs } = parseInput(batch(namedAssociation), req.body);
-    const types = typesByName(
-      portal,
-      fromType,
-      toType,
-      inputs.map((input) => input.type),
-    );
+    const { caller, portal, fromType, toType, inputs, types } = namedBatch(req, res);
     const present = (input: z.infer<typeof namedAssociation>) =>
       exists(portal, fromType, input.from.id) && exists(portal, toType, input.to.id);
     const found = inputs
@@ -144,16 +153,7 @@ export function createAssociationsV3Router(guard: ApiGuard): express.Router {
   });
 
   router.post(pairPath('/batch/archive'), ...guard(writeFrom), (req, res) => {
-    const caller = callerOf(res);
-    const portal = portalOf(caller);
-    const [fromType, toType] = fromTo(req);
-    const { inputs } = parseInput(batch(namedAssociation), req.body);
-    const types = typesByName(
-      portal,
-      fromType,
-      toType,
-      inputs.map((input) => input.type),
-    );
+    const { caller, portal, fromType, toType, inputs, types } = namedBatch(req, res);
     const at = caller.store.now();
     inputs.forEach((input, index) => {
       portal.removeAssociationTypes(

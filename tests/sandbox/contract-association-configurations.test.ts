@@ -27,17 +27,16 @@ import {
   startTestSandbox,
 } from '../support/sandbox-server.js';
 import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
+import {
+  PRIMARY_COMPANY,
+  UNLABELED_COMPANY,
+  ASSOCIATION_WRITE_SCOPES,
+} from '../support/association-specs.js';
 
 type Raw = RawAnswer;
 
 const AT = new Date('2026-03-01T00:00:00Z');
 const CONFIGURATIONS = '/crm/associations/2026-03/definitions/configurations';
-/** Writes from a deal or a company need their own write scopes. */
-const WRITE_SCOPES = ['crm.objects.deals.write', 'crm.objects.companies.write'];
-const UNLABELED = {
-  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
-  associationTypeId: 279,
-};
 
 describeWithSpecs('association limits against the 2026-03 associations schema spec', () => {
   let sandbox: RunningSandbox;
@@ -57,7 +56,8 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
   beforeAll(async () => {
     sandbox = await startTestSandbox({ rateLimits: NO_LIMITS, portals: [101] });
     portal = sandbox.store.portal(101)!;
-    const accessToken = (await installApp(sandbox.url, 101, [...ALL_SCOPES, ...WRITE_SCOPES])).access_token;
+    const accessToken = (await installApp(sandbox.url, 101, [...ALL_SCOPES, ...ASSOCIATION_WRITE_SCOPES]))
+      .access_token;
     client = hubspotClient(sandbox.url, accessToken);
     limits = new DefinitionConfigurationsApi(
       createConfiguration(
@@ -225,14 +225,14 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
       const ann = contact('ann@acme.example');
       await client.crm.associations.v4.basicApi.createDefault('contacts', ann, 'companies', companyIds[0]!);
       const putPath = `/crm/objects/2026-03/contacts/${ann}/associations/companies/${companyIds[1]}`;
-      const put = await raw('PUT', putPath, [UNLABELED]);
+      const put = await raw('PUT', putPath, [UNLABELED_COMPANY]);
       expect(put.status).toBe(400);
       expect(put.body).toMatchObject({ category: 'VALIDATION_ERROR' });
       expect(put.body.message).toContain('at most 1');
       conforms('associations', 'PUT', putPath, put);
       const batchPath = '/crm/associations/2026-03/contacts/companies/batch/create';
       const batch = await raw('POST', batchPath, {
-        inputs: [{ from: { id: ann }, to: { id: companyIds[1] }, types: [UNLABELED] }],
+        inputs: [{ from: { id: ann }, to: { id: companyIds[1] }, types: [UNLABELED_COMPANY] }],
       });
       expect(batch.status).toBe(400);
       conforms('associations', 'POST', batchPath, batch);
@@ -256,7 +256,7 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
 
       // Within the limit: the same company again, as primary, and another contact.
       await client.crm.associations.v4.basicApi.create('contacts', ann, 'companies', companyIds[0]!, [
-        { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 1 },
+        PRIMARY_COMPANY,
       ]);
       await client.crm.associations.v4.basicApi.createDefault(
         'contacts',
@@ -273,8 +273,8 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
       const batchPath = '/crm/associations/2026-03/contacts/companies/batch/create';
       const both = await raw('POST', batchPath, {
         inputs: [
-          { from: { id: cy }, to: { id: companyIds[0] }, types: [UNLABELED] },
-          { from: { id: cy }, to: { id: companyIds[1] }, types: [UNLABELED] },
+          { from: { id: cy }, to: { id: companyIds[0] }, types: [UNLABELED_COMPANY] },
+          { from: { id: cy }, to: { id: companyIds[1] }, types: [UNLABELED_COMPANY] },
         ],
       });
       expect(both.status).toBe(400);
@@ -285,8 +285,8 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
       const created = await raw('POST', createPath, {
         properties: { email: 'di@acme.example' },
         associations: [
-          { to: { id: companyIds[0] }, types: [UNLABELED] },
-          { to: { id: companyIds[1] }, types: [UNLABELED] },
+          { to: { id: companyIds[0] }, types: [UNLABELED_COMPANY] },
+          { to: { id: companyIds[1] }, types: [UNLABELED_COMPANY] },
         ],
       });
       expect(created.status).toBe(400);
@@ -294,7 +294,7 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
       expect(portal.recordsOf('contacts').size).toBe(before);
       const one = await client.crm.contacts.basicApi.create({
         properties: { email: 'di@acme.example' },
-        associations: [{ to: { id: companyIds[0]! }, types: [UNLABELED] }],
+        associations: [{ to: { id: companyIds[0]! }, types: [UNLABELED_COMPANY] }],
       });
       expect(companiesOf(one.id)).toEqual([companyIds[0]]);
     });
@@ -318,7 +318,7 @@ describeWithSpecs('association limits against the 2026-03 associations schema sp
         client.crm.associations.v4.basicApi.create('contacts', eve, 'companies', companyIds[1]!, [billing]),
       ).rejects.toMatchObject({ code: 400 });
       await client.crm.associations.v4.basicApi.create('contacts', eve, 'companies', companyIds[1]!, [
-        UNLABELED,
+        UNLABELED_COMPANY,
       ]);
       expect(companiesOf(eve)).toEqual([companyIds[0], companyIds[1]].sort());
 

@@ -12,17 +12,9 @@ import {
   startTestSandbox,
 } from '../support/sandbox-server.js';
 import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
+import { PRIMARY_COMPANY, UNLABELED_COMPANY } from '../support/association-specs.js';
 
 type Raw = RawAnswer;
-
-const PRIMARY = {
-  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
-  associationTypeId: 1,
-};
-const UNLABELED = {
-  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
-  associationTypeId: 279,
-};
 
 describeWithSpecs(
   'association types (primary company, labels, removal) against the 2026-03 OpenAPI specs, through @hubspot/api-client',
@@ -66,7 +58,7 @@ describeWithSpecs(
         contactId,
         'companies',
         companyIds[0]!,
-        [PRIMARY],
+        [PRIMARY_COMPANY],
       );
       expect(made.labels).toEqual(['Primary']);
       expect(typesOf(companyIds[0]!)).toEqual([1, 279]);
@@ -76,7 +68,9 @@ describeWithSpecs(
       const back = portal.associationsOf('companies', companyIds[0]!, 'contacts').map((a) => a.typeId);
       expect(back.sort((a, b) => a - b)).toEqual([2, 280]);
 
-      const labelled = await raw('PUT', contactPath(`/associations/companies/${companyIds[1]}`), [UNLABELED]);
+      const labelled = await raw('PUT', contactPath(`/associations/companies/${companyIds[1]}`), [
+        UNLABELED_COMPANY,
+      ]);
       expect(labelled.status).toBe(201);
       conforms('associations', 'PUT', contactPath(`/associations/companies/${companyIds[1]}`), labelled);
 
@@ -130,7 +124,7 @@ describeWithSpecs(
     it('moves primary to a new company in batch create; the contact keeps one primary company', async () => {
       const path = '/crm/associations/2026-03/contacts/companies/batch/create';
       const created = await raw('POST', path, {
-        inputs: [{ from: { id: contactId }, to: { id: companyIds[1] }, types: [PRIMARY] }],
+        inputs: [{ from: { id: contactId }, to: { id: companyIds[1] }, types: [PRIMARY_COMPANY] }],
       });
       expect(created.status).toBe(201);
       conforms('associations', 'POST', path, created);
@@ -142,7 +136,7 @@ describeWithSpecs(
       ]);
 
       const sdk = await client.crm.associations.v4.batchApi.create('contacts', 'companies', {
-        inputs: [{ _from: { id: contactId }, to: { id: companyIds[2]! }, types: [UNLABELED] }],
+        inputs: [{ _from: { id: contactId }, to: { id: companyIds[2]! }, types: [UNLABELED_COMPANY] }],
       });
       expect(sdk.results).toHaveLength(1);
       expect(typesOf(companyIds[2]!)).toEqual([279]);
@@ -159,7 +153,7 @@ describeWithSpecs(
       const batchPath = '/crm/associations/2026-03/contacts/companies/batch/create';
       const mixed = await raw('POST', batchPath, {
         inputs: [
-          { from: { id: contactId }, to: { id: companyIds[0] }, types: [PRIMARY] },
+          { from: { id: contactId }, to: { id: companyIds[0] }, types: [PRIMARY_COMPANY] },
           {
             from: { id: contactId },
             to: { id: companyIds[2] },
@@ -175,7 +169,7 @@ describeWithSpecs(
     it('removes one label, then whole associations (one and in batch)', async () => {
       const labelsPath = '/crm/associations/2026-03/contacts/companies/batch/labels/archive';
       const dated = await raw('POST', labelsPath, {
-        inputs: [{ from: { id: contactId }, to: { id: companyIds[1] }, types: [PRIMARY] }],
+        inputs: [{ from: { id: contactId }, to: { id: companyIds[1] }, types: [PRIMARY_COMPANY] }],
       });
       expect(dated.status).toBe(200);
       conforms('associations', 'POST', labelsPath, dated);
@@ -183,10 +177,10 @@ describeWithSpecs(
       expect(portal.recordsOf('contacts').get(contactId)!.properties.associatedcompanyid).toBeNull();
 
       await client.crm.associations.v4.basicApi.create('contacts', contactId, 'companies', companyIds[1]!, [
-        PRIMARY,
+        PRIMARY_COMPANY,
       ]);
       await client.crm.associations.v4.batchApi.archiveLabels('contacts', 'companies', {
-        inputs: [{ _from: { id: contactId }, to: { id: companyIds[1]! }, types: [PRIMARY] }],
+        inputs: [{ _from: { id: contactId }, to: { id: companyIds[1]! }, types: [PRIMARY_COMPANY] }],
       });
       expect(typesOf(companyIds[1]!)).toEqual([279]);
 

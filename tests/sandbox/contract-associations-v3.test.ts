@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Client } from '@hubspot/api-client';
-import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
 import { describeWithSpecs, spec } from '../support/openapi.js';
@@ -21,17 +20,12 @@ import {
   startTestSandbox,
 } from '../support/sandbox-server.js';
 import { rawCall, type RawAnswer } from '../support/raw-calls.js';
+import { PRIMARY_COMPANY, ASSOCIATION_WRITE_SCOPES } from '../support/association-specs.js';
 
 type Raw = RawAnswer;
 
 const AT = new Date('2026-03-01T00:00:00Z');
 const V3 = '/crm/v3/associations';
-/** Writes from a deal or a company need their own write scopes. */
-const WRITE_SCOPES = ['crm.objects.deals.write', 'crm.objects.companies.write'];
-const PRIMARY = {
-  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
-  associationTypeId: 1,
-};
 
 describeWithSpecs('the v3 associations API, through @hubspot/api-client, agreeing with v4', () => {
   const models = new SdkModels('crm/associations');
@@ -75,14 +69,14 @@ describeWithSpecs('the v3 associations API, through @hubspot/api-client, agreein
     portal = sandbox.store.portal(101)!;
     client = hubspotClient(
       sandbox.url,
-      (await installApp(sandbox.url, 101, [...ALL_SCOPES, ...WRITE_SCOPES])).access_token,
+      (await installApp(sandbox.url, 101, [...ALL_SCOPES, ...ASSOCIATION_WRITE_SCOPES])).access_token,
     );
     contactId = portal.createRecord('contacts', { email: 'ann@acme.example' }, AT).id;
     companyIds = ['Acme', 'Globex', 'Initech'].map(
       (name) => portal.createRecord('companies', { name }, AT).id,
     );
     await client.crm.associations.v4.basicApi.create('contacts', contactId, 'companies', companyIds[0]!, [
-      PRIMARY,
+      PRIMARY_COMPANY,
     ]);
     await client.crm.associations.v4.basicApi.createDefault(
       'contacts',

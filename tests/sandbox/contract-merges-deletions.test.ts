@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@hubspot/api-client';
-import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import type { RunningSandbox } from '../../sandbox/main.js';
 import type { PortalData } from '../../sandbox/store.js';
 import { eventsForChange } from '../../sandbox/webhooks/events.js';
@@ -21,6 +20,7 @@ import {
   type Tokens,
 } from '../support/sandbox-server.js';
 import { rawCall, type RawAnswer, expectConforms } from '../support/raw-calls.js';
+import { PRIMARY_COMPANY } from '../support/association-specs.js';
 
 type Raw = RawAnswer<
   Record<string, unknown> & { results?: { id: string; properties?: Record<string, string> }[] }
@@ -138,11 +138,12 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
       const [hooli, piedPiper] = ['Hooli', 'Pied Piper'].map(
         (name) => portal.createRecord('companies', { name }, AT).id,
       );
-      const primary = [
-        { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 1 },
-      ];
-      await client.crm.associations.v4.basicApi.create('contacts', survivor, 'companies', hooli!, primary);
-      await client.crm.associations.v4.basicApi.create('contacts', other, 'companies', piedPiper!, primary);
+      await client.crm.associations.v4.basicApi.create('contacts', survivor, 'companies', hooli!, [
+        PRIMARY_COMPANY,
+      ]);
+      await client.crm.associations.v4.basicApi.create('contacts', other, 'companies', piedPiper!, [
+        PRIMARY_COMPANY,
+      ]);
       const typeIds = (
         from: 'contacts' | 'companies',
         id: string,
@@ -187,7 +188,7 @@ describeWithSpecs('merges, deletions and refusals of a real portal, against the 
         (name) => portal.createRecord('companies', { name }, AT).id,
       );
       await client.crm.associations.v4.basicApi.create('contacts', ann, 'companies', initrode!, [
-        { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 1 },
+        PRIMARY_COMPANY,
       ]);
       expect(portal.recordsOf('contacts').get(ann)!.properties.associatedcompanyid).toBe(initrode);
 
