@@ -91,6 +91,16 @@ function crmReasons(reasons: Reason[], probability: number): string | null | und
   }).churn_risk_reasons;
 }
 
+/** Reasons as scoring gives them, largest push first, with the contact's values. */
+const reasonsOf = (row: FeatureValues, pushes: [string, number][]): Reason[] =>
+  pushes.map(([feature, contribution]) => ({
+    feature,
+    label: LABELS.get(feature)!,
+    value: row[feature]!,
+    contribution,
+  }));
+const texts = (reasons: readonly Reason[]) => reasons.map((x) => x.text);
+
 describe('a reason in plain words', () => {
   // [feature, value, the rest of the row, text]
   const CASES: [string, Reason['value'], FeatureValues, string][] = [
@@ -466,16 +476,6 @@ describe('a missing value is never a reason', () => {
 });
 
 describe('one fact, one reason', () => {
-  /** Reasons as scoring gives them, largest push first, with the contact's values. */
-  const reasonsOf = (row: FeatureValues, pushes: [string, number][]): Reason[] =>
-    pushes.map(([feature, contribution]) => ({
-      feature,
-      label: LABELS.get(feature)!,
-      value: row[feature]!,
-      contribution,
-    }));
-  const texts = (reasons: readonly Reason[]) => reasons.map((x) => x.text);
-
   it('says "no purchase in a year" once, and the next distinct reason moves up', () => {
     const row: FeatureValues = {
       ...FULL_ROW,
@@ -647,15 +647,6 @@ describe('one fact, one reason', () => {
 });
 
 describe('who the customer is is never a reason', () => {
-  /** Reasons as scoring gives them, largest push first, with the contact's values. */
-  const reasonsOf = (row: FeatureValues, pushes: [string, number][]): Reason[] =>
-    pushes.map(([feature, contribution]) => ({
-      feature,
-      label: LABELS.get(feature)!,
-      value: row[feature]!,
-      contribution,
-    }));
-  const texts = (reasons: readonly Reason[]) => reasons.map((x) => x.text);
   /** The contact of the open issue: three angry tickets, all urgent, based in Singapore. */
   const ROW: FeatureValues = {
     ...FULL_ROW,
