@@ -97,9 +97,9 @@ export function exploreTable(report: ExploreReport, top = 15): string {
       (report.sampledFrom ? `, a uniform sample of ${report.sampledFrom} rows` : ''),
     `Rows: ${report.population}`,
     '',
-    `Most telling variables (of ${report.ranking.length}), by univariate ROC-AUC:`,
+    `Most telling variables (of ${report.ranking.length}), by univariate ROC-AUC (categories out of fold):`,
     table(
-      ['#', 'variable', 'AUC', '|AUC-0.5|', 'IV', 'filled', 'direction'],
+      ['#', 'variable', 'AUC', 'strength', 'IV', 'filled', 'direction'],
       report.ranking
         .slice(0, top)
         .map((v, i) => [

@@ -16,6 +16,11 @@ export interface ExploreOptions {
   /** The rows seen before sampling, when the data set is a sample. */
   sampledFrom?: number | null;
   earlyWarning?: EarlyWarning[] | null;
+  /**
+   * Rows that share their outcome, one key per row (a contact's account), kept together when the
+   * ranking judges categories out of fold; null or absent: each row on its own.
+   */
+  groups?: readonly (string | null)[];
 }
 
 export function exploreDataset(dataset: Dataset, options: ExploreOptions): ExploreReport {
@@ -32,7 +37,7 @@ export function exploreDataset(dataset: Dataset, options: ExploreOptions): Explo
     churnRate: churned / dataset.size,
     sampledFrom: options.sampledFrom ?? null,
     segments: segmentsOf(dataset, labels, options.segments),
-    ranking: rankVariables(dataset.columns, labels),
+    ranking: rankVariables(dataset.columns, labels, { groups: options.groups }),
     earlyWarning: options.earlyWarning ?? null,
   };
 }

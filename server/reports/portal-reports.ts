@@ -18,6 +18,7 @@ import {
 } from '../features/index.js';
 import { datasetFromRecords, type RecordValue } from '../model/index.js';
 import { SeededRandom } from '../model/random.js';
+import { accountOfContacts } from '../scoring/portal-model.js';
 import { EarlyWarningCollector } from './early-warning.js';
 import { exploreDataset } from './explore.js';
 import { QualityProfiler } from './quality.js';
@@ -189,6 +190,10 @@ export async function portalExploreReport(
   const records = sample.map((r): Record<string, RecordValue> => ({ ...r.values, churned: r.label }));
   const dataset = datasetFromRecords(records, { features: featureSpecs(), label: 'churned' });
   dataset.target = { column: 'churned', positive: '1' };
+  // A contact's rows over the cutoffs, and an account's contacts, share their outcome: the ranking
+  // keeps each account (else each contact) in one fold when it judges categories.
+  const accounts = await accountOfContacts(db, portalId, [...new Set(sample.map((r) => r.contactId))]);
+  const groups = sample.map((r) => accounts.get(r.contactId) ?? `contact:${r.contactId}`);
   const early = warnings.finish();
   const from = cutoffs[0]!.toISOString().slice(0, 10);
   const to = cutoffs[cutoffs.length - 1]!.toISOString().slice(0, 10);
@@ -201,6 +206,7 @@ export async function portalExploreReport(
     segments: PORTAL_SEGMENTS,
     sampledFrom: seen > sample.length ? seen : null,
     earlyWarning: early.patterns,
+    groups,
   });
   return { ...report, rowUnit: 'customer-month', labels: featureLabels() };
 }

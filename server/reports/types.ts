@@ -148,9 +148,15 @@ export interface WoeBin {
 export interface RankedVariable {
   variable: string;
   kind: 'numeric' | 'categorical';
-  /** Univariate ROC-AUC: numbers as they are, categories by their churn rate. */
+  /**
+   * Univariate ROC-AUC: numbers as they are; categories by their churn rate out of fold (each row
+   * scored by its category's rate among other rows, the rows of its account kept apart).
+   */
   auc: number;
-  /** |AUC − 0.5|: how well the variable alone separates churners from the rest. */
+  /**
+   * How well the variable alone separates churners from the rest: |AUC − 0.5| for numbers, AUC − 0.5
+   * for categories (0 when their out-of-fold AUC falls below 0.5).
+   */
   strength: number;
   informationValue: number;
   /** Numbers: whether higher values go with more churn; categories: the riskiest value. */
