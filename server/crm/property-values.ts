@@ -30,3 +30,18 @@ export function toBoolean(value: string | null | undefined): boolean | null {
 export function nonEmpty(value: string | null | undefined): string | null {
   return value === undefined || value === null || value === '' ? null : value;
 }
+
+/**
+ * A record's properties as the warehouse stores them beside its columns, without the long texts
+ * (an email's body, a ticket's description, a survey comment) that already have a column of their
+ * own: each text is stored once.
+ */
+export function propertiesWithout(
+  properties: Record<string, string | null>,
+  texts: readonly string[],
+): Record<string, string | null> {
+  if (!texts.some((name) => name in properties)) return properties;
+  const kept = { ...properties };
+  for (const name of texts) delete kept[name];
+  return kept;
+}

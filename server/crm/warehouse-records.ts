@@ -33,6 +33,8 @@ export interface RecordSpec<T extends WarehouseTable = WarehouseTable> {
   /** Associations recorded from this side (the other side's sync does not record them again). */
   associations: CrmObjectType[];
   map(record: CrmRecord, portalId: number): Insertable<Database[T]>;
+  /** Long texts stored in a column of their own and left out of the stored `properties`. */
+  texts?: readonly string[];
   /**
    * The properties whose history the churn rule reads, and which records need it read: those
    * whose current values cannot date a churn or a return. The sync reads their history in batches.

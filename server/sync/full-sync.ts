@@ -72,22 +72,17 @@ export async function fullSyncObject(
     }
     const records = archivedPhase ? page.results : await withHistory(deps, portalId, spec, page.results);
     await db.transaction().execute(async (trx) => {
+      const ids = page.results.map((r) => r.id);
+      // A row this page wrote is marked listed by the write itself.
+      let unwritten = ids;
       if (archivedPhase) {
-        result.archived += await markArchived(
-          trx,
-          portalId,
-          spec,
-          page.results.map((r) => r.id),
-        );
+        result.archived += await markArchived(trx, portalId, spec, ids);
       } else {
-        result.written += (await writeRecords(trx, portalId, spec, records)).written;
+        const { written, writtenIds } = await writeRecords(trx, portalId, spec, records);
+        result.written += written;
+        unwritten = ids.filter((id) => !writtenIds.has(id));
       }
-      if (spec.table === 'contacts')
-        await markContactsListed(
-          trx,
-          portalId,
-          page.results.map((r) => r.id),
-        );
+      if (spec.table === 'contacts') await markContactsListed(trx, portalId, unwritten);
       if (done) {
         await completeFullSync(
           trx,

@@ -142,8 +142,9 @@ async function notStoredYet(
     const at = changedAt(record);
     if (storedAt > at) return false;
     if (storedAt !== at) return true;
+    const texts = new Set(spec.texts);
     return Object.entries(record.properties).some(
-      ([name, value]) => (row.properties[name] ?? null) !== (value ?? null),
+      ([name, value]) => !texts.has(name) && (row.properties[name] ?? null) !== (value ?? null),
     );
   });
 }

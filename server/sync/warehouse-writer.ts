@@ -11,6 +11,8 @@ const SENTIMENT = 'sentiment';
 export interface WriteResult {
   /** Rows inserted or changed; a record already stored as it is counts as zero. */
   written: number;
+  /** The ids of those rows. */
+  writtenIds: ReadonlySet<string>;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function writeRecords(
   spec: ObjectSpec,
   records: CrmRecord[],
 ): Promise<WriteResult> {
-  if (records.length === 0) return { written: 0 };
+  if (records.length === 0) return { written: 0, writtenIds: new Set() };
   const unique = dedupeById(records);
   const rows = unique.map((r) => spec.map(r, portalId)) as Record<string, unknown>[];
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'portal_id' && c !== 'id');
@@ -77,7 +79,7 @@ export async function writeRecords(
     }
     await storeSentiments(trx, portalId, textTable, rescored);
   }
-  return { written: changed.length };
+  return { written: changed.length, writtenIds: new Set(changed.map((r) => r.id)) };
 }
 
 /** Marks records archived (deleted in the CRM); their rows stay for history and features. */
@@ -141,13 +143,14 @@ async function replaceAssociations(
         const kind = record.associationKinds?.[other]?.[otherId];
         fromIds.push(thisIsFrom ? record.id : otherId);
         toIds.push(thisIsFrom ? otherId : record.id);
-        typeIds.push(JSON.stringify((thisIsFrom ? kind?.typeIds : kind?.inverseTypeIds) ?? []));
+        // As an array literal, `{279,1}`: each row's list is one text of the array parameter.
+        typeIds.push(`{${((thisIsFrom ? kind?.typeIds : kind?.inverseTypeIds) ?? []).join(',')}}`);
         primary.push(kind?.primary ?? false);
       }
     }
     const kept = withList.filter((r) => !inserted.has(r.id)).map((r) => r.id);
     const incoming = sql`
-      select from_id, to_id, array(select jsonb_array_elements_text(types::jsonb)::integer) as type_ids, is_primary
+      select from_id, to_id, types::integer[] as type_ids, is_primary
       from unnest(${fromIds}::text[], ${toIds}::text[], ${typeIds}::text[], ${primary}::boolean[])
         as i(from_id, to_id, types, is_primary)`;
     // A link is named by its first type: the connector lists a primary type first.

@@ -15,7 +15,7 @@ import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { QUEUE_NAMES, Queues, type QueueName } from '../../server/jobs/queues.js';
 import { SCORE_FIELDS } from '../../server/crm/warehouse-records.js';
 import { startCountingProxy, type CountingProxy, type ProxiedRequest } from '../support/counting-proxy.js';
-import { spawnChurn, waitUntil, type Spawned } from '../support/processes.js';
+import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { startRestartableRedis, startWarehouse, type RestartableRedis, type Warehouse } from './services.js';
 
@@ -463,7 +463,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     redisUrl: redis.url,
     databaseUrl: warehouse.url,
     env: {
-      JOB_LOCK_MS: '3000',
+      JOB_LOCK_MS: TEST_JOB_LOCK_MS,
       SHUTDOWN_GRACE_MS: '2000',
       SCORING_CHUNK_SIZE: String(options.chunkSize),
       // One call under the CRM's limit per rolling 10 s, as the product's default keeps under 110.

@@ -10,7 +10,7 @@ import { Queues } from '../../server/jobs/queues.js';
 import { updatePortalSettings } from '../../server/settings/portal-settings.js';
 import { testDatabaseKind } from '../support/database.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
-import { spawnChurn, waitUntil, type Spawned } from '../support/processes.js';
+import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 
 const HUB = 930;
@@ -37,7 +37,7 @@ beforeAll(async () => {
     // Small chunks and a short lock: many jobs to interrupt, and a dead worker's job is taken over
     // fast; two write-back chunks at a time, so a slowed CRM leaves most of them to interrupt.
     env: {
-      JOB_LOCK_MS: '2000',
+      JOB_LOCK_MS: TEST_JOB_LOCK_MS,
       SCORING_CHUNK_SIZE: '50',
       HUBSPOT_RATE_LIMIT_PER_SECOND: '100',
       CRM_CONCURRENCY: '2',

@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHURN_BIN = join(ROOT, 'bin/churn.js');
 
+/**
+ * The job lock for tests that kill workers: a dead worker's job is taken over once its lock lapses,
+ * so it is shorter than the product's 30 s, yet long enough that a live worker on a slow or shared
+ * box, renewing it every half, never loses it between two of its statements.
+ */
+export const TEST_JOB_LOCK_MS = '10000';
+
 export function tempDir(prefix = 'churn-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

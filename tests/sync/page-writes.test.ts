@@ -140,4 +140,24 @@ describe('writing a page of records', () => {
     expect(await linked('deals')).toEqual(['c2→d1']);
     expect(await linked('companies', 'deals')).toEqual(['d2→k2']);
   });
+
+  it('stores a long text once, in its column, and still takes a changed one', async () => {
+    const page = [ticket('t5', { subject: 'Login', content: 'I cannot log in since Monday.' }, ['c5'])];
+    await writeRecords(database.db, portalId, TICKETS, page);
+    const row = () =>
+      database.db
+        .selectFrom('tickets')
+        .select(['content', 'properties'])
+        .where('portal_id', '=', portalId)
+        .where('id', '=', 't5')
+        .executeTakeFirstOrThrow();
+    const stored = await row();
+    expect(stored.content).toBe('I cannot log in since Monday.');
+    expect(stored.properties).not.toHaveProperty('content');
+    expect(stored.properties).toMatchObject({ subject: 'Login' });
+
+    const edited = [ticket('t5', { subject: 'Login', content: 'Solved, thank you!' }, ['c5'], 2)];
+    expect((await writeRecords(database.db, portalId, TICKETS, edited)).writtenIds).toEqual(new Set(['t5']));
+    expect((await row()).content).toBe('Solved, thank you!');
+  });
 });

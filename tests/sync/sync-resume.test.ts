@@ -8,7 +8,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { Queues } from '../../server/jobs/queues.js';
 import { SYNC_JOB } from '../../server/jobs/sync-jobs.js';
 import { testDatabaseKind } from '../support/database.js';
-import { spawnChurn, waitUntil, type Spawned } from '../support/processes.js';
+import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { sandboxCounts, warehouseCounts } from '../support/sandbox-portal.js';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
     crmUrl: sandbox.url,
     redisUrl: redis.url,
     persistent: true,
-    env: { JOB_LOCK_MS: '2000', HUBSPOT_RATE_LIMIT_PER_SECOND: '60', LOG_LEVEL: 'info' },
+    env: { JOB_LOCK_MS: TEST_JOB_LOCK_MS, HUBSPOT_RATE_LIMIT_PER_SECOND: '60', LOG_LEVEL: 'info' },
   });
   sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
 }, 300_000);

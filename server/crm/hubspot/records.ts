@@ -21,7 +21,7 @@ import {
   profileHistoryNeeded,
   type ProfileProperties,
 } from '../profile-history.js';
-import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
+import { nonEmpty, propertiesWithout, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 
 /** HubSpot's default former-customer stage. */
 const DEFAULT_FORMER_STAGE = 'other';
@@ -66,11 +66,17 @@ function stageKind(stage: string | null, rule: ChurnRule): StageKind | null {
   return null;
 }
 
-function common(record: CrmRecord, portalId: number) {
+/** The long texts of emails, tickets and survey answers, each stored in its own column. */
+const EMAIL_TEXTS = ['hs_email_text'];
+const TICKET_TEXTS = ['content'];
+const FEEDBACK_TEXTS = ['hs_content'];
+
+/** The columns every table shares; `texts` are properties kept in a column of their own only. */
+function common(record: CrmRecord, portalId: number, texts: readonly string[] = []) {
   return {
     portal_id: portalId,
     id: record.id,
-    properties: json(record.properties),
+    properties: json(propertiesWithout(record.properties, texts)),
     created_at: toDate(record.properties.createdate) ?? toDate(record.createdAt),
     updated_at: toDate(record.updatedAt),
     archived: record.archived,
@@ -323,8 +329,9 @@ const EMAILS: RecordSpec<'emails'> = {
     'hs_lastmodifieddate',
   ],
   associations: ['contacts'],
+  texts: EMAIL_TEXTS,
   map: (record, portalId) => ({
-    ...common(record, portalId),
+    ...common(record, portalId, EMAIL_TEXTS),
     direction: nonEmpty(p(record, 'hs_email_direction')),
     status: nonEmpty(p(record, 'hs_email_status')),
     bounced: nonEmpty(p(record, 'hs_email_status'))?.toUpperCase() === 'BOUNCED',
@@ -367,6 +374,7 @@ const ticketsSpec = (stages?: PipelineStages): RecordSpec<'tickets'> => ({
     'hs_lastmodifieddate',
   ],
   associations: ['contacts'],
+  texts: TICKET_TEXTS,
   map: (record, portalId) => {
     const stage = nonEmpty(p(record, 'hs_pipeline_stage'));
     const known = stageOf(stages, 'tickets', nonEmpty(p(record, 'hs_pipeline')), stage);
@@ -377,7 +385,7 @@ const ticketsSpec = (stages?: PipelineStages): RecordSpec<'tickets'> => ({
         : null
       : toDate(p(record, 'closed_date'));
     return {
-      ...common(record, portalId),
+      ...common(record, portalId, TICKET_TEXTS),
       subject: nonEmpty(p(record, 'subject')),
       content: nonEmpty(p(record, 'content')),
       priority: nonEmpty(p(record, 'hs_ticket_priority')),
@@ -403,8 +411,9 @@ const FEEDBACK: RecordSpec<'feedback'> = {
     'hs_lastmodifieddate',
   ],
   associations: ['contacts'],
+  texts: FEEDBACK_TEXTS,
   map: (record, portalId) => ({
-    ...common(record, portalId),
+    ...common(record, portalId, FEEDBACK_TEXTS),
     survey_type: nonEmpty(p(record, 'hs_survey_type')),
     score: toInteger(p(record, 'hs_response_value')),
     comment: nonEmpty(p(record, 'hs_content')),

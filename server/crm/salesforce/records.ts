@@ -16,7 +16,7 @@ import {
   profileHistoryNeeded,
   type ProfileProperties,
 } from '../profile-history.js';
-import { nonEmpty, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
+import { nonEmpty, propertiesWithout, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 import {
   STAGE_HISTORY,
   type PropertyHistory,
@@ -72,11 +72,17 @@ function stageKind(status: string | null, rule: ChurnRule): StageKind | null {
 
 const p = (record: CrmRecord, name: string) => record.properties[name] ?? null;
 
-function common(record: CrmRecord, portalId: number) {
+/** The long texts of emails, tickets and survey answers, each stored in its own column. */
+const EMAIL_TEXTS = ['TextBody'];
+const TICKET_TEXTS = ['Description'];
+const FEEDBACK_TEXTS = ['Comment__c'];
+
+/** The columns every table shares; `texts` are properties kept in a column of their own only. */
+function common(record: CrmRecord, portalId: number, texts: readonly string[] = []) {
   return {
     portal_id: portalId,
     id: record.id,
-    properties: json(record.properties),
+    properties: json(propertiesWithout(record.properties, texts)),
     created_at: toDate(p(record, 'CreatedDate')) ?? toDate(record.createdAt),
     updated_at: toDate(record.updatedAt),
     archived: record.archived,
@@ -301,8 +307,9 @@ const EMAILS: RecordSpec<'emails'> = {
     ...SYSTEM_FIELDS,
   ],
   associations: ['contacts'],
+  texts: EMAIL_TEXTS,
   map: (record, portalId) => ({
-    ...common(record, portalId),
+    ...common(record, portalId, EMAIL_TEXTS),
     // The warehouse's direction values: EMAIL out, INCOMING_EMAIL in.
     direction: toBoolean(p(record, 'Incoming')) ? 'INCOMING_EMAIL' : 'EMAIL',
     status: nonEmpty(p(record, 'Status')),
@@ -332,10 +339,11 @@ const TICKETS: RecordSpec<'tickets'> = {
     ...SYSTEM_FIELDS,
   ],
   associations: ['contacts'],
+  texts: TICKET_TEXTS,
   map: (record, portalId) => {
     const closed = toBoolean(p(record, 'IsClosed')) ?? false;
     return {
-      ...common(record, portalId),
+      ...common(record, portalId, TICKET_TEXTS),
       subject: nonEmpty(p(record, 'Subject')),
       content: nonEmpty(p(record, 'Description')),
       // The warehouse's priorities are upper case (LOW, MEDIUM, HIGH, URGENT).
@@ -360,8 +368,9 @@ const FEEDBACK: RecordSpec<'feedback'> = {
     ...SYSTEM_FIELDS,
   ],
   associations: ['contacts'],
+  texts: FEEDBACK_TEXTS,
   map: (record, portalId) => ({
-    ...common(record, portalId),
+    ...common(record, portalId, FEEDBACK_TEXTS),
     survey_type: nonEmpty(p(record, 'Survey_Type__c'))?.toUpperCase() ?? null,
     score: toInteger(p(record, 'Score__c')),
     comment: nonEmpty(p(record, 'Comment__c')),
