@@ -24,6 +24,12 @@ export type Candidate =
  */
 export const IDENTITY_GAIN = 0.4;
 
+/**
+ * An identity-like number (a company size) is cut into at most this many bands: finer cuts name
+ * single accounts, whose shared fate the trees would learn by heart.
+ */
+export const IDENTITY_MAX_BINS = 8;
+
 const TREES: GbdtParams = {
   maxDepth: 4,
   learningRate: 0.05,
@@ -34,6 +40,7 @@ const TREES: GbdtParams = {
   colsample: 0.8,
   maxBins: 255,
   identityGain: IDENTITY_GAIN,
+  identityMaxBins: IDENTITY_MAX_BINS,
 };
 
 /**

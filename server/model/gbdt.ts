@@ -28,6 +28,12 @@ export interface GbdtParams {
    * are not changed, only which column a node splits on.
    */
   identityGain?: number;
+  /**
+   * At most this many bins for an identity-like column: a company size or a country's churn rate
+   * cut into fine quantiles names single accounts, which trees then learn by heart; coarse bands
+   * keep what carries over to accounts not seen yet. Absent: `maxBins`, as for every column.
+   */
+  identityMaxBins?: number;
 }
 
 /**
@@ -60,7 +66,7 @@ export async function fitGbdt(
 ): Promise<GbdtFit> {
   const n = x.rows;
   const d = x.cols;
-  const { cuts, bins } = binColumns(x, params.maxBins);
+  const { cuts, bins } = binColumns(x, params.maxBins, params.identityMaxBins);
   let positives = 0;
   for (const y of labels) positives += y;
   const base = Math.log((positives + 0.5) / (n - positives + 0.5));

@@ -4,13 +4,24 @@
  */
 import type { Matrix } from './encoder.js';
 
-/** Up to maxBins − 1 cut points per column at quantiles of its distinct training values. */
-export function binColumns(x: Matrix, maxBins: number): { cuts: Float64Array[]; bins: Uint8Array } {
+/**
+ * Up to maxBins − 1 cut points per column at quantiles of its distinct training values; a column
+ * flagged identity-like (`Matrix.identityColumns`) gets at most `identityMaxBins` bins when given.
+ */
+export function binColumns(
+  x: Matrix,
+  maxBinsOfAll: number,
+  identityMaxBins?: number,
+): { cuts: Float64Array[]; bins: Uint8Array } {
   const { rows: n, cols: d, data } = x;
   const bins = new Uint8Array(n * d);
   const cuts: Float64Array[] = [];
   const column = new Float64Array(n);
   for (let j = 0; j < d; j++) {
+    const maxBins =
+      identityMaxBins !== undefined && x.identityColumns?.[j] === 1
+        ? Math.min(identityMaxBins, maxBinsOfAll)
+        : maxBinsOfAll;
     for (let i = 0; i < n; i++) column[i] = data[i * d + j]!;
     const sorted = Float64Array.from(column).sort();
     const distinct: number[] = [];

@@ -63,6 +63,7 @@ const predictor = z.discriminatedUnion('family', [
       colsample: num,
       maxBins: num,
       identityGain: num.optional(),
+      identityMaxBins: num.optional(),
     }),
     state: z.object({
       base: num,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { featureSpecs } from '../../server/features/index.js';
-import { IDENTITY_GAIN } from '../../server/model/candidates.js';
+import { IDENTITY_GAIN, IDENTITY_MAX_BINS } from '../../server/model/candidates.js';
 import { datasetFromRecords, type Dataset, type FeatureSpec } from '../../server/model/dataset.js';
 import { encode, encodedFeatures, fitEncoder, type Matrix } from '../../server/model/encoder.js';
 import { GbdtScorer } from '../../server/model/gbdt-scorer.js';
@@ -91,6 +91,38 @@ describe('identity-like attributes in the trees', () => {
     expect(full.share).toBeGreaterThan(0.25);
     expect(penalised.share).toBeLessThan(0.9 * full.share);
     expect(penalised.heldOutLoss).toBeLessThanOrEqual(full.heldOutLoss);
+  });
+
+  it('cuts a company size into a few bands, so new companies are predicted better than with fine cuts', async () => {
+    const size = FEATURES.findIndex((f) => f.name === 'company_size');
+    const fit = async (identityMaxBins: number | undefined) => {
+      let heldOutLoss = 0;
+      const sizeCuts = new Set<number>();
+      for (const seed of [1, 11, 21]) {
+        const train = companies(400, seed);
+        const unseen = companies(400, seed + 1);
+        const { state: encoder, matrix } = fitEncoder(train, train.labels!, new SeededRandom(3));
+        const column = encodedFeatures(encoder).findIndex(
+          (f) => f.source === size && f.name === 'company_size',
+        );
+        const params = { ...TREES, identityGain: IDENTITY_GAIN, identityMaxBins };
+        const { state } = await fitGbdt(matrix, train.labels!, params, new SeededRandom(4));
+        state.feature.forEach((f, k) => f === column && sizeCuts.add(state.threshold[k]!));
+        const logits = new GbdtScorer(state).logits(encode(encoder, unseen));
+        heldOutLoss +=
+          logLoss(
+            Array.from(logits, (z) => 1 / (1 + Math.exp(-z))),
+            unseen.labels!,
+          ) / 3;
+      }
+      return { heldOutLoss, sizeCuts: sizeCuts.size };
+    };
+    const fine = await fit(undefined);
+    const banded = await fit(IDENTITY_MAX_BINS);
+    // Three tables of 400 companies: fine cuts reach dozens of sizes, the bands a few per table.
+    expect(fine.sizeCuts).toBeGreaterThan(3 * IDENTITY_MAX_BINS);
+    expect(banded.sizeCuts).toBeLessThanOrEqual(3 * (IDENTITY_MAX_BINS - 1));
+    expect(banded.heldOutLoss).toBeLessThan(fine.heldOutLoss);
   });
 
   it('fits a table without identity-like columns exactly as without the penalty (a CSV)', async () => {
