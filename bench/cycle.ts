@@ -116,6 +116,8 @@ try {
     product.workerEnv,
   );
   await worker.waitFor(/worker ready/, 120_000);
+  // For benches that measure something else beside a cycle (bench/card.ts --beside-cycle).
+  process.stderr.write('cycle: worker ready, first sync under way\n');
   // The CPU of the cycle, from the worker's readiness (its start-up, compiling and loading, apart).
   const cpu = sampleCpu(worker.child.pid!);
   const startupCpu = cpu.latest();

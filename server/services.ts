@@ -1,9 +1,11 @@
 import { CardUserAccess } from './access/card-user-access.js';
+import { CardViewCache } from './api/cards/card-view-cache.js';
 import { hubspotPlug } from './crm/hubspot/stack.js';
 import { salesforcePlug } from './crm/salesforce/stack.js';
 import type { CrmOAuth } from './crm/oauth.js';
 import type { RateLimits } from './crm/rate-limit.js';
 import { CrmRegistry, type CrmPlugDeps } from './crm/registry.js';
+import { ContactStamps } from './jobs/contact-stamps.js';
 import { InstallState } from './oauth/install-state.js';
 import { loadTokenKey, TokenCipher } from './oauth/token-cipher.js';
 import { TokenVault } from './oauth/token-vault.js';
@@ -31,11 +33,13 @@ export interface Services {
   crms: ProductCrms;
   /** Who may do what from the risk card, as the CRM says (kept briefly per portal and user). */
   cardUsers: CardUserAccess;
+  /** The risk card's views, kept per contact until its next status or score. */
+  cardViews: CardViewCache;
 }
 
 export interface ServiceOptions {
   rateLimits?: RateLimits;
-  /** The clock the card users' cache expires by (tests move it instead of waiting). */
+  /** The clock the card users' and card views' caches expire by (tests move it instead of waiting). */
   clock?: () => number;
 }
 
@@ -69,5 +73,9 @@ export function createServices(runtime: Connections, options: ServiceOptions = {
     ttlMs: config.cardUserCacheMs,
     ...(options.clock ? { now: options.clock } : {}),
   });
-  return { cipher, installState, crms, cardUsers };
+  const cardViews = new CardViewCache({
+    stamps: new ContactStamps(queues.connection, queues.prefix),
+    ...(options.clock ? { now: options.clock } : {}),
+  });
+  return { cipher, installState, crms, cardUsers, cardViews };
 }

@@ -72,6 +72,7 @@ export function createApp(ctx: AppContext): Express {
       publicUrl: ctx.config.publicUrl,
       surveyKey,
       cardUsers: ctx.services.cardUsers,
+      cardViews: ctx.services.cardViews,
     }),
   );
   app.use(

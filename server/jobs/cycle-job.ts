@@ -19,6 +19,7 @@ import { activePortalModel } from '../scoring/portal-model.js';
 import { retrainDue } from '../scoring/retrain-policy.js';
 import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
+import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
 import type { Queues } from './queues.js';
 import { takingTurns } from './fair-share.js';
@@ -148,6 +149,8 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const runId = data.runId!;
           const settings = await loadPortalSettings(db, data.portalId);
           await assignTiers(db, runId, settings);
+          // Every contact the run scored has its tier now: views kept of them are stale.
+          await new ContactStamps(queues.connection, queues.prefix).portalChanged(data.portalId);
           await refreshPlannerStatistics(db, SCORED_TABLES);
           const accounts = await scoreAccounts(db, runId, settings);
           await deps.ensureWrittenFields?.(data.portalId);

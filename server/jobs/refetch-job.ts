@@ -6,6 +6,7 @@ import { contactsTouchedBy } from '../sync/touched-contacts.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
 import { REFETCH_MAX_IDS } from '../sync/webhooks/refetch-plan.js';
 import type { RecordRefetch } from '../work-queue.js';
+import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import type { Queues } from './queues.js';
 import { enqueueContactRescore } from './rescore-jobs.js';
@@ -53,6 +54,12 @@ export async function processRefetch(job: Job, deps: SyncJobDeps) {
   );
   if (objectType === 'contacts') await linkPendingUsageEvents(deps.db, portalId);
   const touched = await contactsTouchedBy(deps.db, portalId, objectType, objectIds);
+  // Names, renewal deals and deletions show on the card before the rescoring is done.
+  const gone = objectType === 'contacts' ? (deleted ?? []) : [];
+  await new ContactStamps(deps.queues.connection, deps.queues.prefix).contactsChanged(portalId, [
+    ...touched,
+    ...gone,
+  ]);
   await enqueueContactRescore(deps.queues, portalId, touched, 'webhook');
   return result;
 }

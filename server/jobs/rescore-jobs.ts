@@ -11,6 +11,7 @@ import type { CrmConnectors } from '../crm/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { rescoreContacts } from '../scoring/rescore.js';
+import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal, untilRevoked } from './portal-guard.js';
 import type { Queues } from './queues.js';
 
@@ -81,6 +82,8 @@ export async function processRescore(
     await deps.queues.connection.del(key);
     return { skipped: 'the portal has no scores yet' };
   }
+  const stamps = new ContactStamps(deps.queues.connection, deps.queues.prefix);
+  const stored = (id: number, contactIds: readonly string[]) => stamps.contactsChanged(id, contactIds);
   let rescored = 0;
   let written = 0;
   for (;;) {
@@ -93,7 +96,7 @@ export async function processRescore(
       pending.set(entries[i]!, entries[i + 1]!);
     const reasons = [...new Set([...pending.values()].map((stamp) => stamp.split('|')[0]!))];
     const result = await untilRevoked(() =>
-      rescoreContacts({ db: deps.db, connector }, portalId, [...pending.keys()], {
+      rescoreContacts({ db: deps.db, connector, stored }, portalId, [...pending.keys()], {
         trigger: reasons.length === 1 ? reasons[0]! : 'event',
       }),
     );

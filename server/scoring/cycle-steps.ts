@@ -17,7 +17,7 @@ import { addCounts, binCounts, populationStability } from './drift.js';
 import { loadReference, type ModelReference } from './portal-model.js';
 import { enterPhase, setPhase } from './runs.js';
 import { statusesOf, storeStatuses } from './customer-statuses.js';
-import { scoreContacts, storeScores } from './score-contacts.js';
+import { scoreContacts, storeScores, type ContactsStored } from './score-contacts.js';
 import {
   contactValues,
   costAwareCut,
@@ -206,8 +206,14 @@ function cachedReference(db: Kysely<Database>, modelId: number): Promise<ModelRe
 /**
  * Scores the chunk's contacts that this run has not scored yet, with a provisional tier (the
  * model's own cut points) until the run's tiers are set. Returns how many the chunk now holds.
+ * `stored` hears of the chunk's contacts after their statuses, and again after their scores.
  */
-export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: number): Promise<number> {
+export async function scoreChunk(
+  db: Kysely<Database>,
+  runId: number,
+  chunk: number,
+  stored?: ContactsStored,
+): Promise<number> {
   const run = await runContext(db, runId);
   const range = await chunkRange(db, runId, chunk);
   const contacts = await loadContacts(db, run.portalId, {
@@ -217,6 +223,10 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
   const done = new Set(await scoredInChunk(db, runId, range));
   const { episodes, statuses } = await statusesOf(db, run.portalId, contacts, run.asOf);
   const active = await storeStatuses(db, run.portalId, statuses, { asOf: run.asOf, runId });
+  await stored?.(
+    run.portalId,
+    contacts.map((c) => c.id),
+  );
   // Only customers who can still leave get a churn score.
   const todo = contacts.filter((c) => !done.has(c.id) && active.has(c.id));
   const loaded = await cachedModel(db, run.modelId);
@@ -238,6 +248,10 @@ export async function scoreChunk(db: Kysely<Database>, runId: number, chunk: num
           : 'low') as Tier,
     })),
   });
+  await stored?.(
+    run.portalId,
+    scores.map((s) => s.contactId),
+  );
   const reference = await cachedReference(db, run.modelId);
   const scored = done.size + scores.length;
   await db

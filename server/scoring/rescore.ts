@@ -11,7 +11,7 @@ import { loadContacts } from '../features/build/contact-chunks.js';
 import { statusesOf, storeStatuses } from './customer-statuses.js';
 import { readCursor } from '../sync/cursors.js';
 import { activePortalModel } from './portal-model.js';
-import { scoreContacts, storeScores } from './score-contacts.js';
+import { scoreContacts, storeScores, type ContactsStored } from './score-contacts.js';
 import { contactValues, tierOfScore, type TierCut } from './tiers.js';
 import { writeBackScores, type WriteBackResult } from './writeback.js';
 
@@ -47,7 +47,8 @@ export interface RescoreResult {
 }
 
 export async function rescoreContacts(
-  deps: { db: Kysely<Database>; connector: CrmConnector },
+  /** `stored` hears of the contacts after their statuses, and again after their scores. */
+  deps: { db: Kysely<Database>; connector: CrmConnector; stored?: ContactsStored },
   portalId: number,
   contactIds: readonly string[],
   options: { trigger: string; now?: Date },
@@ -63,6 +64,10 @@ export async function rescoreContacts(
   // A contact who just left (or never bought) is written as such, and not scored.
   const { episodes, statuses } = await statusesOf(db, portalId, contacts, now);
   const stored = await storeStatuses(db, portalId, statuses, { asOf: now, runId: null });
+  await deps.stored?.(
+    portalId,
+    contacts.map((c) => c.id),
+  );
   const active = contacts.filter((c) => stored.has(c.id));
   const loaded = await activePortalModel(db, portalId);
   const cut = await currentTierCut(db, portalId, loaded.model.thresholds);
@@ -87,6 +92,10 @@ export async function rescoreContacts(
       tier: tierOfScore(s.probability, values.get(s.contactId) ?? null, cut),
     })),
   });
+  await deps.stored?.(
+    portalId,
+    scores.map((s) => s.contactId),
+  );
   const writeBack = await writeBackScores(
     deps,
     portalId,

@@ -56,6 +56,12 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
+/**
+ * Told which contacts' stored status or score just changed, once the change is committed: what
+ * keeps views of those rows elsewhere (the risk card's cache) learns it from here.
+ */
+export type ContactsStored = (portalId: number, contactIds: readonly string[]) => Promise<void>;
+
 export interface StoreScoresInput {
   portalId: number;
   modelId: number;

@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { CRM_OBJECT_TYPES } from '../../crm/connector.js';
+import { executePrepared } from '../../db/prepared-statement.js';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
 import { describeEvidence, type ChurnEvidence } from '../../features/customer-status.js';
@@ -150,7 +151,8 @@ function scoreRows(
     ])
     .where('s.portal_id', '=', portalId)
     .where('s.contact_id', '=', contactId)
-    .orderBy('s.scored_at', 'desc');
+    .orderBy('s.scored_at', 'desc')
+    .orderBy('s.id', 'desc');
   return (since ? query.where('s.scored_at', '>=', since) : query.limit(1)).execute();
 }
 
@@ -170,7 +172,13 @@ async function scoresWithHistory(db: Kysely<Database>, portalId: number, contact
   return scoreRows(db, portalId, contactId, historyStart(latest.scored_at));
 }
 
-/** A contact with its next renewal, joined to each of its recent scores (none: one row of nulls). */
+/** A score's time and probability: what the weekly chart needs of the scores before the latest. */
+type HistoryRow = Pick<ScoreRow, 'scored_at' | 'probability'>;
+
+/**
+ * A contact with its next renewal and its latest score since the chart's first week (nulls
+ * without one), and the times and probabilities of all its scores since then, newest first.
+ */
 interface ContactScoreRow extends Nullable<ScoreRow> {
   email: string | null;
   firstname: string | null;
@@ -184,32 +192,36 @@ interface ContactScoreRow extends Nullable<ScoreRow> {
   customer_since: Date | null;
   customer_left_at: Date | null;
   customer_evidence: unknown;
+  history_at: Date[] | null;
+  history_probability: number[] | null;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /**
- * The contact, its next renewal (with the open renewal deal, when that is what it is) and its
- * scores since `since`, newest first, in one statement: the card is opened with every contact
- * record, and on the embedded database each statement costs more than the index lookups in it.
- * Only the name is read from the synced properties, which can hold hundreds of them. The value at
- * stake without a deal is the list's: the contact's deals won in the last 12 months. No rows: no
- * such contact.
+ * The contact, its next renewal (with the open renewal deal, when that is what it is), its latest
+ * score since `since` and the history of its scores since then, in one statement and one row: the
+ * card is opened with every contact record, and on the embedded database each statement, and each
+ * row of a result, costs more than the index lookups in it. Only the name is read from the synced
+ * properties, which can hold hundreds of them. The value at stake without a deal is the list's:
+ * the contact's deals won in the last 12 months. No row: no such contact. Planning it costs more
+ * than running it, so it is prepared once per session.
  */
-async function contactWithScores(
+function contactWithScores(
   db: Kysely<Database>,
   portalId: number,
   contactId: string,
   since: Date,
 ): Promise<ContactScoreRow[]> {
-  const { rows } = await sql<ContactScoreRow>`
+  const query = sql<ContactScoreRow>`
     select c.email, c.first_name as firstname, c.last_name as lastname,
       cs.status as customer_status, cs.since as customer_since, cs.left_at as customer_left_at,
       cs.evidence as customer_evidence,
       rn.renewal_at, rn.yearly_value,
       r.name as deal_name, r.amount as deal_amount, r.close_date as deal_close_date,
       s.id, s.probability, s.tier, s.reasons, s.scored_at,
-      m.id as model_id, m.version, m.family, m.is_starter
+      m.id as model_id, m.version, m.family, m.is_starter,
+      h.history_at, h.history_probability
     from contacts c
     left join lateral (
       select ${nextRenewal} as renewal_at,
@@ -223,11 +235,19 @@ async function contactWithScores(
       order by d.close_date, d.id
       limit 1) r on true
     left join customer_status cs on cs.portal_id = c.portal_id and cs.contact_id = c.id
-    left join scores s on s.portal_id = c.portal_id and s.contact_id = c.id and s.scored_at >= ${since}
+    left join lateral (
+      select s.id, s.probability, s.tier, s.reasons, s.scored_at, s.model_id from scores s
+      where s.portal_id = c.portal_id and s.contact_id = c.id and s.scored_at >= ${since}
+      order by s.scored_at desc, s.id desc
+      limit 1) s on true
     left join models m on m.id = s.model_id
-    where c.portal_id = ${portalId} and c.id = ${contactId} and not c.archived
-    order by s.scored_at desc`.execute(db);
-  return rows;
+    left join lateral (
+      select array_agg(h.scored_at order by h.scored_at desc, h.id desc) as history_at,
+        array_agg(h.probability order by h.scored_at desc, h.id desc) as history_probability
+      from scores h
+      where h.portal_id = c.portal_id and h.contact_id = c.id and h.scored_at >= ${since}) h on true
+    where c.portal_id = ${portalId} and c.id = ${contactId} and not c.archived`;
+  return executePrepared(db, 'card_view', query);
 }
 
 const amount = (value: number | null) => (value === null ? null : Number(value));
@@ -246,8 +266,14 @@ function renewalOf(row: ContactScoreRow): ContactRiskView['renewal'] {
 
 const isScored = (row: ContactScoreRow): row is ContactScoreRow & ScoreRow => row.id !== null;
 
+/** The history the contact's row carries, newest first. */
+function historyOf(row: ContactScoreRow): HistoryRow[] {
+  const at = row.history_at ?? [];
+  return at.map((scoredAt, i) => ({ scored_at: scoredAt, probability: row.history_probability![i]! }));
+}
+
 /** The last score of each week, oldest first, from rows newest first. */
-function weeklyHistory(rows: readonly ScoreRow[]) {
+function weeklyHistory(rows: readonly HistoryRow[]) {
   const byWeek = new Map<number, { week: Date; probability: number; scoredAt: Date }>();
   for (const row of rows) {
     const week = weekStart(row.scored_at);
@@ -289,8 +315,7 @@ export async function contactRiskView(
   contactId: string,
   now = new Date(),
 ): Promise<ContactRiskView> {
-  const joined = await contactWithScores(db, portalId, contactId, historyStart(now));
-  const contact = joined[0];
+  const [contact] = await contactWithScores(db, portalId, contactId, historyStart(now));
   const customer = contact ? customerOf(contact) : null;
   // Someone who left or never bought has no churn score: the card says which, and when they left.
   if (contact && customer && customer.status !== 'active') {
@@ -309,11 +334,14 @@ export async function contactRiskView(
     };
   }
   // A contact not scored in the chart's weeks, or one the sync has not brought yet: look further.
-  const rows =
+  const scores: { latest: ScoreRow | undefined; history: readonly HistoryRow[] } =
     contact && isScored(contact)
-      ? joined.filter(isScored)
-      : await scoresWithHistory(db, portalId, contactId, now);
-  const latest = rows[0];
+      ? { latest: contact, history: historyOf(contact) }
+      : await scoresWithHistory(db, portalId, contactId, now).then((rows) => ({
+          latest: rows[0],
+          history: rows,
+        }));
+  const { latest } = scores;
   // Only a missing contact or score depends on the sync: most views skip reading it.
   const sync = contact && latest ? null : await syncState(db, portalId);
   if (!contact && sync?.complete) throw new NotFoundError(`This portal has no contact ${contactId}.`);
@@ -331,7 +359,7 @@ export async function contactRiskView(
   };
   if (!latest) return { ...empty, status: sync?.complete ? 'not_scored' : 'syncing' };
 
-  const history = weeklyHistory(rows);
+  const history = weeklyHistory(scores.history);
   const current = percent(latest.probability);
   const thisWeek = weekStart(latest.scored_at).getTime();
   const lastWeek = [...history].reverse().find((h) => h.week.getTime() < thisWeek);

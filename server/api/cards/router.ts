@@ -9,6 +9,7 @@ import { findPortalByExternalId } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../../errors.js';
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js';
+import type { CardViewCache } from './card-view-cache.js';
 import { contactRiskView } from './contact-risk-view.js';
 import type { RetentionDeps } from '../../workflows/perform-action.js';
 
@@ -27,6 +28,8 @@ export interface CardsRouterDeps {
   surveyKey: Buffer;
   /** What the signed user may do, as HubSpot's users API says. */
   cardUsers: CardUserAccess;
+  /** Contacts' views, kept until their next status or score. */
+  cardViews: CardViewCache;
   now?: () => number;
 }
 
@@ -172,8 +175,14 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
           unavailable: error.message,
         };
       });
-    const view = await contactRiskView(deps.db, caller.portalId, contactId);
-    res.set('Cache-Control', 'no-store').json({ ...view, viewer });
+    const view = await deps.cardViews.viewJson(caller.portalId, contactId, () =>
+      contactRiskView(deps.db, caller.portalId, contactId),
+    );
+    // The view's JSON as kept, with the viewer's verdict added: `{ ...view, viewer }`.
+    res
+      .set('Cache-Control', 'no-store')
+      .type('json')
+      .send(`${view.slice(0, -1)},"viewer":${JSON.stringify(viewer)}}`);
   });
 
   const raw = express.raw({ type: () => true, limit: '16kb' });
