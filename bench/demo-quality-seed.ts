@@ -79,7 +79,7 @@ export interface SeedQuality {
     outOfTime: OutOfTimeCheck | null;
   };
   hiddenTruth: {
-    /** The written `churn_risk_score` (whole percents, so ties) against who leaves in the next 90 days. */
+    /** The written `churn_risk_score` (to a tenth of a point, so few ties) against who leaves in the next 90 days. */
     written: number;
     /** The active model's unrounded probabilities on the same contacts, recomputed here. */
     unrounded: number;

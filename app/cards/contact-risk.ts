@@ -31,12 +31,14 @@ export interface ContactRisk {
   sync: { complete: boolean; objectTypesDone: number; objectTypesTotal: number } | null;
   score: {
     id: number;
+    /** 0–100 to one decimal, shown as the server gives it (12.3). */
     value: number;
     probability: number;
     tier: 'low' | 'medium' | 'high';
     scoredAt: string;
     model: { id: number; version: number; family: string; isStarter: boolean; label: string };
   } | null;
+  /** Score points, to one decimal like the score. */
   trend: { change: number; previous: number; previousScoredAt: string } | null;
   history: { week: string; score: number }[];
   reasons: { feature: string; text: string; direction: 'raises' | 'lowers'; contribution: number }[];

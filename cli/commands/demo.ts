@@ -15,6 +15,7 @@ import {
 import { InvalidArgumentError } from 'commander';
 import type { CrmKind } from '../../server/db/schema.js';
 import type { AppManifest } from '../../server/manifest/index.js';
+import { scoreText } from '../../server/scoring/score-points.js';
 import { campaignLines, winBackEffect } from '../campaign-summary.js';
 import { startDemoCrm, type DemoCrm } from '../demo-crms.js';
 import { forwardUsageEvents } from '../demo-install.js';
@@ -140,7 +141,7 @@ export function registerDemo(program: Command): void {
             '',
             `The first cycle scored every active customer in ${Math.round((Date.now() - started) / 1000)} s; the scores (and who has left) are in the sandbox CRM.`,
             `  Dashboard:         ${server.url}${demo.signInPath}`,
-            `  Highest risk (${Math.round(riskiest.probability * 100)} %, an active customer): ${demo.recordUrl(riskiest.contactId)}`,
+            `  Highest risk (${scoreText(riskiest.probability)} %, an active customer): ${demo.recordUrl(riskiest.contactId)}`,
             ...Object.entries(demo.writtenFields(riskiest.contactId)).map(
               ([name, value]) => `    ${name}: ${value.length > 120 ? `${value.slice(0, 117)}…` : value}`,
             ),

@@ -30,7 +30,7 @@ import { QueryCursors } from './http/query-cursors.js';
 import { createQueryRouter } from './http/query.js';
 import type { WriteContext } from './http/record-writes.js';
 import { createSobjectsRouter } from './http/sobjects.js';
-import { createToolingRouter } from './http/tooling.js';
+import { createToolingRouter, toolingQueryResult } from './http/tooling.js';
 import { createResourcesRouter, createVersionListRouter } from './http/versions.js';
 import { WriteLog } from './http/write-log.js';
 import { NamedCredentials } from './named-credentials.js';
@@ -105,7 +105,13 @@ export function createSalesforceApps(
   rest.use(createSobjectsRouter({ writeContext, now }));
   rest.use(createCompositeRouter(writeContext));
   rest.use(createQueryRouter(cursors, now));
-  rest.use(createQueryRouter(cursors, now, { prefix: 'tooling/', sourceOf: (caller) => caller.org.tooling }));
+  rest.use(
+    createQueryRouter(cursors, now, {
+      prefix: 'tooling/',
+      sourceOf: (caller) => caller.org.tooling,
+      finish: toolingQueryResult,
+    }),
+  );
   rest.use(createToolingRouter(writeContext));
   rest.use(createBulkQueryRouter(jobs, now));
   rest.use(createNamedCredentialsRouter(credentials));

@@ -596,9 +596,55 @@ export class SalesforceOrg implements SoqlSource {
     return this.registerCustomField(table.schema, field, metadata, at);
   }
 
+  /**
+   * Changes a custom field's definition, as the Tooling API's `PATCH CustomField/{id}` with a
+   * whole `Metadata` does: label, description, a number's precision and scale, a text's length. The
+   * records keep the values they hold (a whole number stored before decimals were allowed stays
+   * whole; writes from now on are rounded to the new scale). A change of type is refused: the
+   * sandbox does not convert stored values from one type to another.
+   */
+  updateCustomField(id: string, metadata: CustomFieldMetadata, at: Date = this.clock()): SfRecord {
+    const record = this.customFieldTable.records.get(normalizeId(id) ?? '');
+    const info = record && !record.fields.IsDeleted ? this.customFieldInfo.get(record.Id) : undefined;
+    if (!record || !info) throw notFound();
+    const [objectName = '', fieldName = ''] = info.fullName.split('.');
+    const table = this.table(objectName);
+    const current = table.fields.get(fieldName.toLowerCase());
+    if (!current) throw notFound();
+    if (metadata.type !== info.metadata.type) {
+      throw integrity(
+        `Cannot change the type of ${info.fullName} from ${info.metadata.type} to ${metadata.type}`,
+      );
+    }
+    if (metadata.type === 'Lookup') metadata = { ...metadata, referenceTo: info.metadata.referenceTo };
+    const field: SfField = {
+      ...fieldOf(current.name, metadata),
+      // What the definition does not say stays as the org had it.
+      nillable: current.nillable,
+      createable: current.createable,
+      updateable: current.updateable,
+    };
+    // A new schema object, not an edited one: readers may cache by the object.
+    table.schema = {
+      ...table.schema,
+      fields: table.schema.fields.map((candidate) => (candidate === current ? field : candidate)),
+    };
+    table.fields.set(field.name.toLowerCase(), field);
+    this.customFieldInfo.set(record.Id, { ...info, metadata });
+    record.fields.Description = metadata.description ?? null;
+    if (this.customFieldTable.audited) this.stampModified(record, at, this.adminUser.Id);
+    this.permissionsChanged();
+    return record;
+  }
+
   /** Every custom field of the org, as a Tooling query of `CustomField` lists them. */
   customFields(): CustomFieldInfo[] {
     return [...this.customFieldInfo.values()];
+  }
+
+  /** One custom field by its Tooling API id (`00N…`, 15 or 18 characters). */
+  customField(id: string): CustomFieldInfo | undefined {
+    return this.customFieldInfo.get(normalizeId(id) ?? '');
   }
 
   private registerCustomField(

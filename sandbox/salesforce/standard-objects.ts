@@ -467,6 +467,8 @@ export function customFieldObject(): SfObjectSchema {
     text('FullName', 'Full Name', 255, SYSTEM_SET),
     text('NamespacePrefix', 'Namespace Prefix', 15, SYSTEM_SET),
     text('Description', 'Description', 1000, SYSTEM_SET),
+    // The field's definition as an object; the Tooling API fills it in where a query selects it.
+    longText('Metadata', 'Metadata', 131072, SYSTEM_SET),
   ]);
 }
 

@@ -37,6 +37,12 @@ export interface EnsurePropertiesReport {
   existing: string[];
   /** Properties with our name but another type: reported to the admin, never overwritten. */
   conflicts: PropertyConflict[];
+  /**
+   * Properties an earlier release made narrower than this one defines them, brought up to it (a
+   * number field given the decimals it lacked); never narrowed, never given another type. Absent
+   * where the CRM's driver leaves existing properties' definitions alone.
+   */
+  updated?: string[];
 }
 
 export const CRM_OBJECT_TYPES = [

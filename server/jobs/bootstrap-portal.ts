@@ -43,12 +43,13 @@ export type WrittenFieldsReport = EnsurePropertiesReport & {
 
 /**
  * The app's property group and the fields it writes, as this release defines them (options added
- * to a field an earlier release created). Also run by each cycle before its write-back. A CRM
- * that refuses the company fields (an install from before they existed lacks the scope) leaves
- * the contacts' alone: the refusal is reported, and the account scores stay in the dashboard.
+ * to a field an earlier release created, a number field given the decimals it lacked; those widened
+ * are logged). Also run by each cycle before its write-back. A CRM that refuses the company fields
+ * (an install from before they existed lacks the scope) leaves the contacts' alone: the refusal is
+ * reported, and the account scores stay in the dashboard.
  */
 export async function ensureWrittenFields(
-  deps: Pick<BootstrapDeps, 'db' | 'crms' | 'properties'>,
+  deps: Pick<BootstrapDeps, 'db' | 'crms' | 'properties'> & Partial<Pick<BootstrapDeps, 'logger'>>,
   portalId: number,
 ): Promise<WrittenFieldsReport> {
   const connector = await connectorForInstalledPortal(deps.db, portalId, deps.crms);
@@ -65,6 +66,13 @@ export async function ensureWrittenFields(
       if (!(error instanceof CrmRequestError)) throw error;
       report.companies = { refused: error.message };
     }
+  }
+  const widened = {
+    contacts: report.updated ?? [],
+    companies: report.companies && 'updated' in report.companies ? (report.companies.updated ?? []) : [],
+  };
+  if (widened.contacts.length + widened.companies.length > 0) {
+    deps.logger?.info({ portalId, widened }, 'fields an earlier release made narrower were widened');
   }
   return report;
 }

@@ -14,6 +14,7 @@
  * Each reason carries the percentage points of the final risk it accounts for: the contacts'
  * weighted probabilities for the base, the signals' uplift shared by their log-odds of staying.
  */
+import { scoreText } from './score-points.js';
 import type { Tier } from './tiers.js';
 
 export const RENEWAL_WINDOW_DAYS = 90;
@@ -114,7 +115,7 @@ export function accountRisk(
   if (leader.tier !== 'low') {
     reasons.push({
       kind: 'decision_maker',
-      text: `Decision-maker ${leader.name} at ${leader.tier} risk (${Math.round(leader.probability * 100)} %)`,
+      text: `Decision-maker ${leader.name} at ${leader.tier} risk (${scoreText(leader.probability)} %)`,
       points: share([leader]),
     });
   }

@@ -12,6 +12,7 @@ import type { AccountReasonRow, Database } from '../db/schema.js';
 import { DAY_MS, date, idList, num } from '../features/build/time-windows.js';
 import type { PortalSettings } from '../settings/portal-settings.js';
 import { accountReasonsText, accountRisk, RENEWAL_WINDOW_DAYS, type AccountContact } from './account-risk.js';
+import { scoreText } from './score-points.js';
 import { costAwareCut, tierOfRank, tierOfScore, type Tier } from './tiers.js';
 import {
   writeBackFields,
@@ -260,14 +261,14 @@ function nextRenewal(open: { at: Date; amount: number | null }[]): { at: Date; v
   return { at: first.at, value: due.length === 0 ? null : due.reduce((s, r) => s + r.amount!, 0) };
 }
 
-/** A company's three fields, by the app's own names: score 0–100, tier, reasons in words. */
+/** A company's three fields, by the app's own names: score 0–100 (one decimal), tier, reasons in words. */
 export function accountProperties(score: {
   probability: number;
   tier: string;
   reasons: readonly { text: string }[];
 }): FieldWrite['properties'] {
   return {
-    churn_risk_score: String(Math.round(score.probability * 100)),
+    churn_risk_score: scoreText(score.probability),
     churn_risk_tier: score.tier,
     churn_risk_reasons: accountReasonsText(score.reasons),
   };

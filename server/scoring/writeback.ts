@@ -13,6 +13,7 @@ import { describeEvidence } from '../features/customer-status.js';
 import { storedStatuses, type StoredStatus } from './customer-statuses.js';
 import { isMeaningfulReason } from './reason-text.js';
 import { describeReason } from './recommendation.js';
+import { scoreText } from './score-points.js';
 import { currentScores, type CurrentScore } from './score-contacts.js';
 
 /** The five fields, by the app's own names; the connector says what its CRM calls them. */
@@ -41,7 +42,7 @@ export function scoreProperties(score: CurrentScore): ScoreProperties {
   const raising = score.reasons.filter((r) => r.contribution > 0 && isMeaningfulReason(r)).slice(0, 3);
   const reasons = raising.length === 0 ? 'No strong risk signals' : raising.map(describeReason).join('; ');
   return {
-    churn_risk_score: String(Math.round(score.probability * 100)),
+    churn_risk_score: scoreText(score.probability),
     churn_risk_tier: score.tier,
     churn_risk_reasons: reasons.slice(0, REASONS_MAX_CHARS),
     churn_risk_updated_at: score.scoredAt.toISOString(),

@@ -16,6 +16,7 @@ import type { Database } from '../db/schema.js';
 import type { Reason } from '../model/index.js';
 import { isMeaningfulReason } from '../scoring/reason-text.js';
 import { describeReason, recommendAction } from '../scoring/recommendation.js';
+import { scoreText } from '../scoring/score-points.js';
 import type { OutputFields } from './perform-action.js';
 
 export interface CompleteActionDeps {
@@ -178,7 +179,7 @@ async function supportTicket(db: Kysely<Database>, portalId: number, contactId: 
   const play = recommendAction(reasons, tier);
   const lines = [
     score
-      ? `Churn risk: ${Math.round(score.probability * 100)} / 100 (${score.tier}).`
+      ? `Churn risk: ${scoreText(score.probability)} / 100 (${score.tier}).`
       : 'Churn risk: not scored yet.',
     '',
     'Top reasons:',

@@ -176,13 +176,14 @@ beforeAll(async () => {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  // Ada: four weekly runs, and a rescoring later in the week before the current run.
+  // Ada: four weekly runs, and a rescoring later in the week before the current run. 0.5115 is a
+  // tie at the tenth of a point that binary arithmetic gets wrong (0.5115 × 1000 = 511.49999…).
   const history: [Date, number][] = [
-    [weeksBefore(3), 0.41],
-    [weeksBefore(2), 0.55],
+    [weeksBefore(3), 0.4137],
+    [weeksBefore(2), 0.5521],
     [weeksBefore(1), 0.6],
-    [new Date(weeksBefore(1).getTime() + 2 * DAY), 0.71],
-    [THIS_RUN, 0.82],
+    [new Date(weeksBefore(1).getTime() + 2 * DAY), 0.5115],
+    [THIS_RUN, 0.8234],
   ];
   for (const [at, probability] of history) {
     const row = await db()
@@ -345,18 +346,19 @@ describe('GET /api/v1/cards/contact-risk', () => {
     expect(view.contact).toEqual({ name: 'Ada', email: 'ada@example.com' });
     expect(view.score).toMatchObject({
       id: latestScoreId,
-      value: 82,
+      value: 82.3,
       tier: 'high',
       scoredAt: THIS_RUN.toISOString(),
       model: { version: 3, family: 'gbdt', isStarter: false, label: 'gbdt model v3' },
     });
-    // Last week's score is the last one of that week (the rescoring at 71), not its first run.
-    expect(view.trend).toMatchObject({ change: 11, previous: 71 });
+    // Last week's score is the last one of that week (the rescoring at 51.2), not its first run; the
+    // change is the difference of the two scores as shown.
+    expect(view.trend).toMatchObject({ change: 31.1, previous: 51.2 });
     expect(view.history).toEqual([
-      { week: '2026-10-12', score: 41 },
-      { week: '2026-10-19', score: 55 },
-      { week: '2026-10-26', score: 71 },
-      { week: '2026-11-02', score: 82 },
+      { week: '2026-10-12', score: 41.4 },
+      { week: '2026-10-19', score: 55.2 },
+      { week: '2026-10-26', score: 51.2 },
+      { week: '2026-11-02', score: 82.3 },
     ]);
     expect(view.reasons.map((r: { text: string; direction: string }) => [r.direction, r.text])).toEqual([
       ['raises', 'Tickets open now: 3'],

@@ -37,18 +37,18 @@ const scored: ContactRisk = {
   sync: null,
   score: {
     id: 991,
-    value: 82,
-    probability: 0.82,
+    value: 82.3,
+    probability: 0.8234,
     tier: 'high',
     scoredAt: '2026-11-23T06:00:00.000Z',
     model: { id: 4, version: 3, family: 'gbdt', isStarter: false, label: 'gbdt model v3' },
   },
-  trend: { change: 7, previous: 75, previousScoredAt: '2026-11-16T06:00:00.000Z' },
+  trend: { change: 7.1, previous: 75.2, previousScoredAt: '2026-11-16T06:00:00.000Z' },
   history: [
-    { week: '2026-11-02', score: 61 },
+    { week: '2026-11-02', score: 61.4 },
     { week: '2026-11-09', score: 70 },
-    { week: '2026-11-16', score: 75 },
-    { week: '2026-11-23', score: 82 },
+    { week: '2026-11-16', score: 75.2 },
+    { week: '2026-11-23', score: 82.3 },
   ],
   reasons: [
     { feature: 'tickets_open_now', text: 'Tickets open now: 3', direction: 'raises', contribution: 0.9 },
@@ -135,11 +135,11 @@ describe('the risk card', () => {
     const renderer = renderCard();
     await loaded(renderer);
 
-    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82.3);
     expect(renderer.find(Tag).text).toBe('High risk');
     expect(renderer.find(Tag).props.variant).toBe('error');
     const trend = renderer.find(StatisticsTrend);
-    expect(trend.props.value).toBe('7 pts since last week');
+    expect(trend.props.value).toBe('7.1 pts since last week');
     expect(trend.props.direction).toBe('increase');
     expect(trend.props.color).toBe('red');
     expect(renderer.find(LineChart).props.data).toEqual(scored.history);
@@ -168,10 +168,10 @@ describe('the risk card', () => {
         score: {
           ...scored.score!,
           tier: 'low',
-          value: 12,
+          value: 12.4,
           model: { ...scored.score!.model, isStarter: true, label: 'Starter model' },
         },
-        trend: { change: -9, previous: 21, previousScoredAt: '2026-11-16T06:00:00.000Z' },
+        trend: { change: -8.7, previous: 21.1, previousScoredAt: '2026-11-16T06:00:00.000Z' },
         renewal: null,
       }),
     );
@@ -183,7 +183,7 @@ describe('the risk card', () => {
     expect(renderer.find(Tag).props.variant).toBe('success');
     const trend = renderer.find(StatisticsTrend);
     expect([trend.props.value, trend.props.direction, trend.props.color]).toEqual([
-      '9 pts since last week',
+      '8.7 pts since last week',
       'decrease',
       'green',
     ]);
@@ -232,7 +232,7 @@ describe('the risk card', () => {
     );
     const renderer = renderCard(['integrations-management-write']);
     await loaded(renderer);
-    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82.3);
     expect(renderer.findAll(Button).map((b) => b.text)).toEqual(['This looks wrong']);
   });
 
@@ -242,7 +242,7 @@ describe('the risk card', () => {
     );
     const renderer = renderCard([]);
     await loaded(renderer);
-    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82.3);
     expect(renderer.findAll(Button)).toEqual([]);
   });
 
@@ -364,7 +364,7 @@ describe('the risk card', () => {
     renderer.findByTestId(Button, 'retry').trigger('onClick');
     await renderer.waitFor(() => expect(renderer.maybeFind(StatisticsItem)).not.toBeNull());
     expect(renderer.maybeFind(ErrorState)).toBeNull();
-    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82.3);
     expect(hsFetch).toHaveBeenCalledTimes(2);
   });
 
@@ -382,9 +382,9 @@ describe('the sidebar card', () => {
     const renderer = createRenderer('crm.record.sidebar');
     renderer.render(<RiskSidebarCard context={renderer.mocks.context} />);
     await renderer.waitFor(() => expect(renderer.maybeFind(LoadingSpinner)).toBeNull());
-    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82);
+    expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe(82.3);
     expect(renderer.find(Tag).text).toBe('High risk');
-    expect(renderer.find(StatisticsTrend).props.value).toBe('7 pts since last week');
+    expect(renderer.find(StatisticsTrend).props.value).toBe('7.1 pts since last week');
     expect(reasonTexts(renderer)).toEqual(['▲ Raises risk: Tickets open now: 3']);
     expect(renderer.find(Alert).props.title).toBe('Next step: Proactive support call');
     expect(renderer.maybeFind(LineChart)).toBeNull();

@@ -116,11 +116,12 @@ describe('the Salesforce connector', () => {
     const [id] = await installed.sandbox.recordIds('contacts');
     const names = installed.connector.fieldNames;
     const result = await installed.connector.batchUpdate(installed.portalId, 'contacts', [
-      { id: id!, properties: { [names.churn_risk_score]: '73', [names.churn_risk_tier]: 'high' } },
+      { id: id!, properties: { [names.churn_risk_score]: '73.4', [names.churn_risk_tier]: 'high' } },
     ]);
     expect(result).toEqual({ updated: [id], failed: [] });
     const stored = await installed.sandbox.readRecord('contacts', id!);
-    expect(stored?.properties.Churn_Risk_Score__c).toBe('73');
+    // The score keeps its decimal: the field is created with one.
+    expect(stored?.properties.Churn_Risk_Score__c).toBe('73.4');
     expect(stored?.properties.Churn_Risk_Tier__c).toBe('high');
   });
 

@@ -14,6 +14,7 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { QUEUE_NAMES, Queues, type QueueName } from '../../server/jobs/queues.js';
 import { SCORE_FIELDS } from '../../server/crm/warehouse-records.js';
+import { scoreText } from '../../server/scoring/score-points.js';
 import { startCountingProxy, type CountingProxy, type ProxiedRequest } from '../support/counting-proxy.js';
 import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
@@ -404,8 +405,7 @@ export class Rig {
         .where('run_id', '=', runId)
         .execute();
       const wrongScore = current.filter(
-        (s) =>
-          contacts.get(s.contact_id)?.properties.churn_risk_score !== String(Math.round(s.probability * 100)),
+        (s) => contacts.get(s.contact_id)?.properties.churn_risk_score !== scoreText(s.probability),
       ).length;
       expect(wrongScore).toBe(0);
     }

@@ -16,10 +16,10 @@ describe('the demo on Salesforce', () => {
     });
     try {
       const [, recordUrl] = await demo.waitFor(
-        /Highest risk \(\d+ %, an active customer\): (http:\/\/\S+)/,
+        /Highest risk \(\d+(?:\.\d)? %, an active customer\): (http:\/\/\S+)/,
         240_000,
       );
-      const [, score] = await demo.waitFor(/Churn_Risk_Score__c: (\d+)/, 10_000);
+      const [, score] = await demo.waitFor(/Churn_Risk_Score__c: (\d+(?:\.\d)?)\s/, 10_000);
       await demo.waitFor(/Churn_Risk_Tier__c: high/, 10_000);
       expect(recordUrl).toMatch(/\/lightning\/r\/Contact\/003[A-Za-z0-9]{15}\/view$/);
       const page = await fetch(recordUrl!);

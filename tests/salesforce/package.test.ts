@@ -266,6 +266,18 @@ describe('the Salesforce package project', () => {
     );
   });
 
+  it('keeps the churn score on Contact and Account to one decimal, and whole numbers whole', () => {
+    for (const sobject of ['Contact', 'Account']) {
+      const score = source(`objects/${sobject}/fields/Churn_Risk_Score__c.field-meta.xml`);
+      expect(score).toContain('<type>Number</type>');
+      expect(score).toContain('<precision>4</precision>');
+      expect(score).toContain('<scale>1</scale>');
+    }
+    const loyalty = source('objects/Contact/fields/Loyalty_Points__c.field-meta.xml');
+    expect(loyalty).toContain('<precision>18</precision>');
+    expect(loyalty).toContain('<scale>0</scale>');
+  });
+
   it('has the key the server upserts its cases by: a unique External ID on Case, readable by both sets', () => {
     expect(CASE_KEY_FIELD).toBe('Churn_Radar_Action_Key__c');
     const field = source(`objects/Case/fields/${CASE_KEY_FIELD}.field-meta.xml`);

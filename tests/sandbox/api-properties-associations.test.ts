@@ -83,6 +83,12 @@ describe('sandbox properties and associations', () => {
       });
       expect(written.status).toBe(200);
       expect(portal.recordsOf('contacts').get(contact.id)!.properties.churn_risk_score).toBe('82');
+      // A number property takes decimals, as the app writes the score ("12.3").
+      const decimal = await call('PATCH', `/crm/objects/2026-03/contacts/${contact.id}`, {
+        properties: { churn_risk_score: '12.3' },
+      });
+      expect(decimal.status).toBe(200);
+      expect(portal.recordsOf('contacts').get(contact.id)!.properties.churn_risk_score).toBe('12.3');
       const notANumber = await call('PATCH', `/crm/objects/2026-03/contacts/${contact.id}`, {
         properties: { churn_risk_score: 'high' },
       });

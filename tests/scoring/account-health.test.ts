@@ -389,7 +389,8 @@ describe('account health in a scoring run, written back to the CRM', () => {
     expect(result.written + result.unchanged).toBe(5);
     expect(companyWrites().length - before).toBe(result.written > 0 ? 1 : 0);
     const northwind = sandboxCompany('northwind').properties;
-    expect(northwind.churn_risk_score).toBe('63');
+    // 0.633813…: the score keeps its tenth.
+    expect(northwind.churn_risk_score).toBe('63.4');
     expect(northwind.churn_risk_tier).toBe('medium');
     expect(northwind.churn_risk_reasons).toBe(
       'Decision-maker Nora West at medium risk (60 %); 1 of 4 customers left in the last year; 2 of 3 contacts medium risk',

@@ -213,9 +213,19 @@ describe.each(PORTALS)('portal %i (1–5: generated with that seed; 9: RavenStac
             ? list !== undefined &&
               list.tier === crm &&
               cardTier === crm &&
-              String(list.score) === c.properties.churn_risk_score
+              String(list.score) === c.properties.churn_risk_score &&
+              view.score?.value === list.score
             : list === undefined && crm === expected && cardTier === expected;
-        return fine ? null : { id: c.id, expected, crm, list: list?.tier, card: cardTier };
+        return fine
+          ? null
+          : {
+              id: c.id,
+              expected,
+              crm,
+              list: list?.tier,
+              card: cardTier,
+              scores: [c.properties.churn_risk_score, list?.score, view.score?.value],
+            };
       })
     ).filter((d) => d !== null);
     expect(disagreements).toEqual([]);

@@ -3,6 +3,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import type { AccountList, AccountView } from '../../server/api/contracts/accounts.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { scorePoints } from '../../server/scoring/score-points.js';
 import { seedAccounts, type AccountPortal } from '../support/account-portal.js';
 import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
@@ -84,7 +85,7 @@ describe('GET /accounts: companies by their risk of leaving', () => {
     const top = body.rows[0]!;
     expect(top).toMatchObject({
       name: expect.any(String),
-      score: Math.round(top.probability * 100),
+      score: scorePoints(top.probability),
       activeContacts: PER_COMPANY,
       scoredAt: expect.any(String),
     });
@@ -178,6 +179,10 @@ describe('GET /accounts/:companyId: a company with its contacts', () => {
       value: row.value,
       contactsTotal: PER_COMPANY,
     });
+    // The score splits into its customers' part and its signals' part, each to one decimal, adding up.
+    const { customers, signals } = body.score!.breakdown;
+    expect([customers, signals].map((x) => Math.round(x * 10) / 10)).toEqual([customers, signals]);
+    expect(Math.round((customers + signals) * 10) / 10).toBe(body.score!.score);
     expect(body.contacts.map((c) => c.contactId).sort()).toEqual(['a13', 'a14', 'a15', 'a16']);
     const scores = body.contacts.map((c) => c.score!);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

@@ -113,8 +113,9 @@ describe('accounts in the dashboard', () => {
     );
     await expect(page.locator('tbody tr').count()).resolves.toBe(25);
     await expect(firstRowName()).resolves.toBe(api.rows[0]!.name);
+    // The score to one decimal, as the API gives it.
     await expect(page.locator('tbody tr').first().locator('td').nth(1).textContent()).resolves.toBe(
-      String(api.rows[0]!.score),
+      api.rows[0]!.score.toFixed(1),
     );
     expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
     await shot('accounts');
@@ -156,7 +157,7 @@ describe('accounts in the dashboard', () => {
     expect(await page.title()).toBe(`${api.name} — Churn Radar`);
 
     await expect(page.getByTestId('account-score').locator('.stat-value').textContent()).resolves.toBe(
-      `${api.score!.score}${api.score!.tier}`,
+      `${api.score!.score.toFixed(1)}${api.score!.tier}`,
     );
     await expect(
       page.getByTestId('account-reasons').locator('.account-reason-text').allTextContents(),
@@ -164,8 +165,9 @@ describe('accounts in the dashboard', () => {
     // The score splits into its customers' own risk and what the account's signals add.
     const { customers, signals } = api.score!.breakdown;
     expect(Math.abs(customers + signals - api.score!.probability * 100)).toBeLessThan(0.2);
+    expect(Math.round((customers + signals) * 10) / 10).toBe(api.score!.score);
     await expect(page.getByTestId('account-breakdown').textContent()).resolves.toBe(
-      `${api.score!.score} = ${customers.toFixed(0)} from its customers' own risk + ${signals.toFixed(0)} from the account's signals`,
+      `${api.score!.score.toFixed(1)} = ${customers.toFixed(1)} from its customers' own risk + ${signals.toFixed(1)} from the account's signals`,
     );
     expect(api.score!.reasons.map((r) => r.kind)).toEqual(
       expect.arrayContaining(['renewal', 'high_priority_tickets', 'churned_contacts']),

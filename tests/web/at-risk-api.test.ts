@@ -5,6 +5,7 @@ import type { PortalData, SandboxOwner } from '../../sandbox/store.js';
 import { json } from '../../server/db/json.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { scoreChange, scorePoints } from '../../server/scoring/score-points.js';
 import { syncOwners } from '../../server/sync/owners.js';
 import { dashboardCall, type DashboardSession } from '../support/dashboard-session.js';
 import {
@@ -160,8 +161,8 @@ async function seedSpecialContacts(modelId: number) {
           portal_id: portalId,
           contact_id: contact.id,
           model_id: modelId,
-          // x-missing's risk fell two points since last week; the others' rose seven.
-          probability: daysAgo === 0 ? 0.97 : contact.id === 'x-missing' ? 0.99 : 0.9,
+          // x-missing's risk fell 2.2 points since last week (99.5 → 97.3); the others' rose 7.2.
+          probability: daysAgo === 0 ? 0.9734 : contact.id === 'x-missing' ? 0.9951 : 0.9012,
           tier: 'high',
           reasons: json(contact.reasons),
           scored_at: new Date(Date.now() - daysAgo * 86_400_000),
@@ -325,14 +326,17 @@ describe('the change since last week and the reasons of each row', () => {
         c.contact_id,
         c.previous_probability === null
           ? null
-          : Math.round(c.probability * 100) - Math.round(c.previous_probability * 100),
+          : scoreChange(scorePoints(c.probability), scorePoints(c.previous_probability)),
       ]),
     );
-    for (const row of body.rows)
+    for (const row of body.rows) {
       expect([row.contactId, row.change]).toEqual([row.contactId, expected.get(row.contactId)]);
+      expect([row.contactId, row.score]).toEqual([row.contactId, scorePoints(row.probability)]);
+    }
     expect(body.rows.find((r) => r.contactId === 'x-new')!.change).toBeNull();
-    expect(body.rows.find((r) => r.contactId === 'x-fourth')!.change).toBe(7);
-    expect(body.rows.find((r) => r.contactId === 'x-missing')!.change).toBe(-2);
+    // The difference of the two scores as shown, not 97.3 − 90.1 in binary (7.199999999999989).
+    expect(body.rows.find((r) => r.contactId === 'x-fourth')!.change).toBe(7.2);
+    expect(body.rows.find((r) => r.contactId === 'x-missing')!.change).toBe(-2.2);
     for (const id of ['a10', 'a11', 'x-fourth']) {
       const card = await call<{ trend: { change: number } | null }>(`${base()}/contacts/${id}`);
       expect(card.body.trend?.change).toBe(body.rows.find((r) => r.contactId === id)!.change);
@@ -341,7 +345,7 @@ describe('the change since last week and the reasons of each row', () => {
     const sorted = await call<List>(`${base()}/at-risk?sort=change&order=desc&limit=100`);
     const changes = sorted.body.rows.map((r) => r.change ?? -Infinity);
     expect(changes).toEqual([...changes].sort((a, b) => b - a));
-    expect(sorted.body.rows[0]!.change).toBe(7);
+    expect(sorted.body.rows[0]!.change).toBe(7.2);
   });
 
   it('shows the three reasons raising the risk most, in words, and never one without a value', async () => {
@@ -448,8 +452,8 @@ describe('the CSV export', () => {
 
     const fourth = line('x-fourth');
     expect(fourth[column('owner')]).toBe('Omar Haddad');
-    expect(fourth[column('change')]).toBe('7');
-    expect(fourth[column('score')]).toBe('97');
+    expect(fourth[column('change')]).toBe('7.2');
+    expect(fourth[column('score')]).toBe('97.3');
     expect(fourth[column('reason_1_value')]).toBe('3');
     expect(fourth[column('reason_2_value')]).toBe('0.5');
     expect(fourth[column('reason_3_value')]).toBe('64');
@@ -462,13 +466,15 @@ describe('the CSV export', () => {
     expect(line('a8')[column('owner')]).toBe('');
     expect(line('a9')[column('owner')]).toBe('Lena Vogt (left)');
     // Every row has a score and its reasons; a seeded contact has a yearly value and a renewal date.
-    expect(lines.every((l) => /^\d+$/.test(l[column('score')]!) && l[column('reason_1')] !== '')).toBe(true);
+    expect(lines.every((l) => /^\d+(\.\d)?$/.test(l[column('score')]!) && l[column('reason_1')] !== '')).toBe(
+      true,
+    );
     const valued = line('a10');
     expect(Number(valued[column('value_at_risk')])).toBeGreaterThan(0);
     expect(valued[column('renewal_date')]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // A fall is a plain negative number, not text guarded against a formula.
-    expect(line('x-missing')[column('change')]).toBe('-2');
-    expect(csv.text).toContain('x-missing@example.com,,Omar Haddad,high,97,-2,');
+    expect(line('x-missing')[column('change')]).toBe('-2.2');
+    expect(csv.text).toContain('x-missing@example.com,,Omar Haddad,high,97.3,-2.2,');
   });
 
   it('keeps what a spreadsheet would run as a formula as text', async () => {

@@ -152,7 +152,13 @@ describe('the at-risk list in a browser', () => {
     changes.forEach((text, i) => {
       const change = api.rows[i]!.change;
       expect(text).toBe(
-        change === null ? '—' : change > 0 ? `▲ +${change}` : change < 0 ? `▼ −${-change}` : '0',
+        change === null
+          ? '—'
+          : change > 0
+            ? `▲ +${change.toFixed(1)}`
+            : change < 0
+              ? `▼ −${(-change).toFixed(1)}`
+              : '0.0',
       );
     });
     await page.screenshot({ path: join(ARTIFACTS, 'at-risk.png') });

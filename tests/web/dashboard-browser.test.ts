@@ -243,7 +243,9 @@ describe('the dashboard in a browser', () => {
       `${api.body.total} contacts`,
     );
     const firstRow = page.locator('tbody tr').first();
-    await expect(firstRow.locator('td').nth(1).textContent()).resolves.toBe(String(api.body.rows[0]!.score));
+    await expect(firstRow.locator('td').nth(1).textContent()).resolves.toBe(
+      api.body.rows[0]!.score.toFixed(1),
+    );
     await shot('at-risk', false);
 
     const [download] = await Promise.all([
@@ -264,8 +266,8 @@ describe('the dashboard in a browser', () => {
       `/api/v1/portals/${portalA}/at-risk?limit=1&sort=risk&order=asc`,
     );
     await page.waitForFunction(
-      (score) => document.querySelector('tbody tr td:nth-child(2)')?.textContent === String(score),
-      lowest.body.rows[0]!.score,
+      (score) => document.querySelector('tbody tr td:nth-child(2)')?.textContent === score,
+      lowest.body.rows[0]!.score.toFixed(1),
     );
 
     await page.locator('select[name=tier]').selectOption('high');
@@ -284,7 +286,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${product.url}/app/contacts/${top.contactId}`);
     await page.getByRole('heading', { level: 1, name: top.name }).waitFor();
     await expect(page.getByTestId('contact-score').locator('.stat-value').textContent()).resolves.toContain(
-      String(top.score),
+      top.score.toFixed(1),
     );
     await page.locator('.recharts-surface').first().waitFor();
     await shot('contact');

@@ -3,6 +3,11 @@ const money = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFract
 
 export const formatCount = (n: number): string => integer.format(n);
 export const formatMoney = (n: number): string => money.format(n);
+/**
+ * A churn score (0–100) or a change of one, as every page shows it: one decimal, "12.3", "0.0",
+ * "100.0". The API gives scores already rounded to a tenth; this only keeps the tenth in sight.
+ */
+export const formatScore = (score: number): string => score.toFixed(1);
 export const formatPercent = (share: number, digits = 1): string => `${(share * 100).toFixed(digits)} %`;
 export const formatDate = (iso: string | null): string =>
   iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }) : '—';

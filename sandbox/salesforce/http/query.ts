@@ -6,7 +6,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { runSoql } from '../soql/index.js';
+import { runSoql, type SoqlResult } from '../soql/index.js';
 import type { SoqlSource } from '../types.js';
 import { parseOrThrow } from './errors.js';
 import { callerOf, type RestCaller } from './guard.js';
@@ -25,6 +25,8 @@ export interface QueryEndpoint {
   prefix: string;
   /** The org as this endpoint queries it. */
   sourceOf(caller: RestCaller): SoqlSource;
+  /** This endpoint's own rules and values on a query's whole answer, before it is paged. */
+  finish?(result: SoqlResult, caller: RestCaller): SoqlResult;
 }
 
 export function createQueryRouter(
@@ -39,11 +41,12 @@ export function createQueryRouter(
   const run = (includeDeleted: boolean) => (req: Request, res: Response) => {
     const caller = callerOf(res);
     const { q } = parseOrThrow(queryParams, req.query, 'MALFORMED_QUERY');
-    const result = runSoql(q, endpoint.sourceOf(caller), {
+    const answered = runSoql(q, endpoint.sourceOf(caller), {
       includeDeleted,
       apiVersion: caller.version,
       now: now(),
     });
+    const result = endpoint.finish ? endpoint.finish(answered, caller) : answered;
     if (endpoint.prefix) {
       // Tooling records link to their Tooling API path.
       result.records = result.records.map((record) => ({

@@ -13,6 +13,7 @@ import { describeEvidence, type ChurnEvidence } from '../../features/customer-st
 import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+import { scoreChange, scorePoints } from '../../scoring/score-points.js';
 import { nextRenewal, openRenewalDeals } from '../dashboard/latest-scores.js';
 
 export type RiskTier = 'low' | 'medium' | 'high';
@@ -80,7 +81,7 @@ export function weekStart(at: Date): Date {
   return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
 }
 
-const percent = (probability: number) => Math.round(probability * 100);
+const percent = scorePoints;
 
 /** The strongest reasons either way, in plain words; a missing value is never a reason. */
 export function cardReasons(reasons: readonly Reason[], count = TOP_REASONS): CardReason[] {
@@ -384,7 +385,7 @@ export async function contactRiskView(
     },
     trend: lastWeek
       ? {
-          change: current - percent(lastWeek.probability),
+          change: scoreChange(current, percent(lastWeek.probability)),
           previous: percent(lastWeek.probability),
           previousScoredAt: lastWeek.scoredAt.toISOString(),
         }

@@ -20,7 +20,7 @@ export interface AccountListRow {
   companyId: string;
   name: string;
   domain: string | null;
-  /** 0–100. */
+  /** 0–100, to one decimal (`scorePoints`). */
   score: number;
   probability: number;
   tier: AccountTier;
@@ -53,7 +53,7 @@ export interface AccountContact {
   email: string | null;
   /** As the last run or rescoring saw it; null before any run looked at the contact. */
   status: 'active' | 'churned' | 'prospect' | null;
-  /** The current score (0–100) of an active customer. */
+  /** The current score (0–100, to one decimal) of an active customer. */
   score: number | null;
   tier: string | null;
   /** The strongest reason raising the contact's risk, in words. */
@@ -79,7 +79,7 @@ export interface AccountView {
     probability: number;
     tier: AccountTier;
     reasons: AccountReason[];
-    /** The score's points from its customers' own risk, and those its signals add. */
+    /** The score's points from its customers' own risk, and those its signals add: one decimal each, adding up to `score`. */
     breakdown: { customers: number; signals: number };
     activeContacts: number;
     scoredAt: string;

@@ -9,6 +9,7 @@ import type { Reason } from '../../model/index.js';
 import { SIGNAL_KINDS, type AccountReasonKind } from '../../scoring/account-risk.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason } from '../../scoring/recommendation.js';
+import { scoreChange, scorePoints } from '../../scoring/score-points.js';
 import {
   ACCOUNT_SORTS,
   type AccountContact,
@@ -105,7 +106,7 @@ function toListRow(r: Record<string, unknown>): AccountListRow {
     companyId: String(r.company_id),
     name: (r.name as string | null) ?? `Company ${String(r.company_id)}`,
     domain: (r.domain as string | null) ?? null,
-    score: Math.round(probability * 100),
+    score: scorePoints(probability),
     probability,
     tier: r.tier as AccountTier,
     reasons: reasonsOf(r.reasons),
@@ -167,7 +168,7 @@ export async function loadAccount(
     country: company.country,
     score: score
       ? {
-          score: Math.round(score.probability * 100),
+          score: scorePoints(score.probability),
           probability: score.probability,
           tier: score.tier,
           reasons: reasonsOf(score.reasons),
@@ -186,13 +187,16 @@ export async function loadAccount(
   };
 }
 
-/** What the account's signals add to its customers' risk, in points (the signals' reasons add up to it). */
+/**
+ * What the account's signals add to its customers' risk, in points (the signals' reasons add up to
+ * it), and the rest of the score: the two add up to the score as shown.
+ */
 function breakdown(probability: number, reasons: readonly AccountReasonRow[]) {
   const signals = reasons
     .filter((r) => SIGNAL_KINDS.has(r.kind as AccountReasonKind))
     .reduce((sum, r) => sum + r.points, 0);
-  const round = (x: number) => Math.round(x * 10) / 10;
-  return { customers: round(probability * 100 - signals), signals: round(signals) };
+  const shown = Math.round(signals * 10) / 10;
+  return { customers: scoreChange(scorePoints(probability), shown), signals: shown };
 }
 
 function toContact(
@@ -213,7 +217,7 @@ function toContact(
       [r.first_name, r.last_name].filter(Boolean).join(' ') || (r.email as string | null) || `Contact ${id}`,
     email: (r.email as string | null) ?? null,
     status,
-    score: scored ? Math.round(Number(r.probability) * 100) : null,
+    score: scored ? scorePoints(Number(r.probability)) : null,
     tier: scored ? (r.tier as string) : null,
     topReason: top ? describeReason(top) : null,
     isDecisionMaker: id === decisionMakerId,

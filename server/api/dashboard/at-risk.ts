@@ -5,23 +5,22 @@ import { identityFeatureNames } from '../../features/index.js';
 import type { Reason } from '../../model/index.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason, recommendAction, type Recommendation } from '../../scoring/recommendation.js';
+import { scoreChange, scorePoints, scorePointsSql } from '../../scoring/score-points.js';
 import { nextRenewal } from './latest-scores.js';
 import { unlistedOwnerName } from './owner-label.js';
 
 /** How many reasons a row shows, and the reason filter looks at. */
 export const TOP_REASONS = 3;
 
-/** Score points (0–100) of a probability, as the card shows them. */
-const points = (probability: string) => `round((${probability} * 100)::numeric)`;
-
 /**
  * Sort keys and what each sorts by: `{l}` is the score, `{c}` the contact, `{o}` its owner;
  * `renewal_at` and `value` are the query's own columns. The page is sorted again by the same keys
- * once its contacts are joined.
+ * once its contacts are joined. `change` is worked out in the database exactly as the row shows it:
+ * the difference of the two scores, each rounded to one decimal.
  */
 const SORT_COLUMNS = {
   risk: '{l}.probability',
-  change: `(${points('{l}.probability')} - ${points('{l}.previous_probability')})`,
+  change: `(${scorePointsSql('{l}.probability')} - ${scorePointsSql('{l}.previous_probability')})`,
   name: "lower(coalesce({c}.last_name, '') || ' ' || coalesce({c}.first_name, ''))",
   owner: 'lower(coalesce({o}.name, {c}.owner_id))',
   renewal: 'renewal_at',
@@ -79,6 +78,7 @@ export interface AtRiskRow {
    */
   owner: { id: string; name: string; left: boolean } | null;
   probability: number;
+  /** 0–100, to one decimal (`scorePoints`). */
   score: number;
   tier: string;
   scoredAt: string;
@@ -273,7 +273,7 @@ function toRow(r: Record<string, unknown>): AtRiskRow {
     (r.email as string | null) ||
     `Contact ${r.contact_id}`;
   const probability = Number(r.probability);
-  const score = Math.round(probability * 100);
+  const score = scorePoints(probability);
   const previous = r.previous_probability === null ? null : Number(r.previous_probability);
   const ownerId = (r.owner_id as string | null) ?? null;
   return {
@@ -287,7 +287,7 @@ function toRow(r: Record<string, unknown>): AtRiskRow {
     score,
     tier,
     scoredAt: new Date(r.scored_at as string).toISOString(),
-    change: previous === null ? null : score - Math.round(previous * 100),
+    change: previous === null ? null : scoreChange(score, scorePoints(previous)),
     renewalAt: r.renewal_at ? new Date(r.renewal_at as string).toISOString() : null,
     value: r.value === null || r.value === undefined ? null : Number(r.value),
     reasons: topReasons(stored),

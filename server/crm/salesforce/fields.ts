@@ -2,11 +2,14 @@
  * The fields the app writes on Salesforce contacts and accounts: created through the Tooling API
  * when missing, then made visible and writable to the connected user through one permission set (a
  * new custom field is visible to nobody until a permission grants it), and checked with describe.
+ * A number field an earlier release made with fewer decimals (or digits) than this one defines is
+ * widened through the Tooling API; a field is never narrowed, and never given another type.
  */
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { EnsurePropertiesReport, PropertySpec } from '../connector.js';
 import { CrmRequestError } from '../errors.js';
+import { SCORE_DECIMALS } from '../../scoring/score-points.js';
 import type { SalesforceRequester } from './requester.js';
 import { idLiteral, stringLiteral } from './soql.js';
 
@@ -34,6 +37,15 @@ export interface FieldShape {
 }
 
 /**
+ * Number fields that carry decimals, by property name: precision (digits in all) and scale
+ * (decimals). The churn score is 0–100 to a tenth of a point, so that lists sorted or filtered by
+ * it keep the model's order among the many customers with a low score; other numbers are whole.
+ */
+const DECIMAL_NUMBERS: ReadonlyMap<string, { precision: number; scale: number }> = new Map([
+  ['churn_risk_score', { precision: 3 + SCORE_DECIMALS, scale: SCORE_DECIMALS }],
+]);
+
+/**
  * How each property type is kept. A tier is text rather than a picklist so a tier a later release
  * adds is written at once; Flow and list views filter on it the same way.
  */
@@ -42,7 +54,11 @@ export function salesforceFieldShape(spec: PropertySpec): FieldShape {
   switch (spec.type) {
     case 'number':
       return {
-        metadata: { ...base, type: 'Number', precision: 18, scale: 0 },
+        metadata: {
+          ...base,
+          type: 'Number',
+          ...(DECIMAL_NUMBERS.get(spec.name) ?? { precision: 18, scale: 0 }),
+        },
         describeTypes: ['double', 'int'],
       };
     case 'date':
@@ -60,10 +76,44 @@ export function salesforceFieldShape(spec: PropertySpec): FieldShape {
   }
 }
 
+/** A number field's size: digits in all (precision) and after the point (scale). */
+export interface NumberSize {
+  precision: number;
+  scale: number;
+}
+
+/** Salesforce's most digits in a number field, before and after the point together. */
+const MAX_NUMBER_DIGITS = 18;
+
+/**
+ * The size a number field needs to hold what both `current` and `wanted` hold: as many decimals as
+ * either, and as many digits before the point as either, within Salesforce's 18 digits in all (a
+ * field of 18 whole digits gives one to the decimal; the app's numbers need far fewer). Never
+ * less precision or scale than `current`. Null when `current` already holds all `wanted` does.
+ */
+export function widenedNumber(current: NumberSize, wanted: NumberSize): NumberSize | null {
+  const scale = Math.max(current.scale, wanted.scale);
+  const whole = Math.max(current.precision - current.scale, wanted.precision - wanted.scale);
+  const precision = Math.max(current.precision, Math.min(MAX_NUMBER_DIGITS, whole + scale));
+  return precision === current.precision && scale === current.scale ? null : { precision, scale };
+}
+
 const describeSchema = z.object({
-  fields: z.array(z.object({ name: z.string(), type: z.string(), updateable: z.boolean().optional() })),
+  fields: z.array(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      updateable: z.boolean().optional(),
+      precision: z.number().optional(),
+      scale: z.number().optional(),
+    }),
+  ),
 });
 const rowsSchema = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
+/** A field's definition as the Tooling API reads it: every key is sent back when it is updated. */
+const fieldMetadataSchema = z
+  .object({ type: z.string(), precision: z.number().nullish(), scale: z.number().nullish() })
+  .passthrough();
 const createdSchema = z.object({ id: z.string(), success: z.boolean() });
 const rootSchema = z.object({ identity: z.url() });
 
@@ -75,21 +125,32 @@ export async function ensureSalesforceFields(
 ): Promise<EnsurePropertiesReport> {
   const call = <T>(fn: (conn: Connection) => Promise<T>) => requester.call(portalId, fn);
   const version = `/services/data/v${requester.apiVersion}`;
-  const report: EnsurePropertiesReport = { groupCreated: false, created: [], existing: [], conflicts: [] };
+  const report = {
+    groupCreated: false,
+    created: [] as string[],
+    existing: [] as string[],
+    conflicts: [] as EnsurePropertiesReport['conflicts'],
+    updated: [] as string[],
+  } satisfies EnsurePropertiesReport;
 
   const developerNames = properties.map((p) => p.field.replace(/__c$/, ''));
-  const existing = rowsSchema
-    .parse(
-      await call((conn) =>
-        conn.request({
-          method: 'GET',
-          url: `${version}/tooling/query?q=${encodeURIComponent(
-            `SELECT Id, DeveloperName FROM CustomField WHERE TableEnumOrId = ${stringLiteral(sobject)} AND DeveloperName IN (${developerNames.map(stringLiteral).join(',')})`,
-          )}`,
-        }),
-      ),
-    )
-    .records.map((r) => String(r.DeveloperName));
+  const rows = rowsSchema.parse(
+    await call((conn) =>
+      conn.request({
+        method: 'GET',
+        url: `${version}/tooling/query?q=${encodeURIComponent(
+          `SELECT Id, DeveloperName, NamespacePrefix FROM CustomField WHERE TableEnumOrId = ${stringLiteral(sobject)} AND DeveloperName IN (${developerNames.map(stringLiteral).join(',')})`,
+        )}`,
+      }),
+    ),
+  ).records;
+  const existing = rows.map((r) => String(r.DeveloperName));
+  // The app's fields have no namespace: a managed package's field of the same name is its own.
+  const ownIds = new Map(
+    rows
+      .filter((r) => r.NamespacePrefix === null || r.NamespacePrefix === undefined)
+      .map((r) => [String(r.DeveloperName), String(r.Id)]),
+  );
 
   for (const { spec, field } of properties) {
     if (existing.includes(field.replace(/__c$/, ''))) {
@@ -137,9 +198,69 @@ export async function ensureSalesforceFields(
         expected: { type: spec.type, fieldType: shape.metadata.type },
         actual: { type: found.type, fieldType: found.type },
       });
+      continue;
     }
+    const wanted = numberSizeOf(shape.metadata);
+    const id = ownIds.get(field.replace(/__c$/, ''));
+    if (!wanted || !id || report.created.includes(spec.name)) continue;
+    // Describe shows the size; the definition is read (and rewritten) only when it falls short.
+    if (
+      found.precision !== undefined &&
+      found.scale !== undefined &&
+      !widenedNumber({ precision: found.precision, scale: found.scale }, wanted)
+    ) {
+      continue;
+    }
+    if (await widenNumberField(requester, portalId, id, wanted)) report.updated.push(spec.name);
   }
   return report;
+}
+
+function numberSizeOf(metadata: FieldShape['metadata']): NumberSize | null {
+  const { type, precision, scale } = metadata;
+  return type === 'Number' && typeof precision === 'number' && typeof scale === 'number'
+    ? { precision, scale }
+    : null;
+}
+
+/**
+ * Brings one existing number field (by its Tooling API id) up to `wanted`: its whole definition is
+ * read (a Tooling query selecting `Metadata` may match one record only, so by Id) and written back
+ * with the wider precision and scale, everything else as the org has it (its label, description,
+ * help text). Whether it was changed; a field that is no longer a Number is left alone.
+ */
+async function widenNumberField(
+  requester: SalesforceRequester,
+  portalId: number,
+  id: string,
+  wanted: NumberSize,
+): Promise<boolean> {
+  const call = <T>(fn: (conn: Connection) => Promise<T>) => requester.call(portalId, fn);
+  const version = `/services/data/v${requester.apiVersion}`;
+  const [row] = rowsSchema.parse(
+    await call((conn) =>
+      conn.request({
+        method: 'GET',
+        url: `${version}/tooling/query?q=${encodeURIComponent(
+          `SELECT Id, Metadata FROM CustomField WHERE Id = ${idLiteral(id)}`,
+        )}`,
+      }),
+    ),
+  ).records;
+  if (!row) return false;
+  const metadata = fieldMetadataSchema.parse(row.Metadata);
+  if (metadata.type !== 'Number' || typeof metadata.precision !== 'number') return false;
+  const size = widenedNumber({ precision: metadata.precision, scale: metadata.scale ?? 0 }, wanted);
+  if (!size) return false;
+  await call((conn) =>
+    conn.request({
+      method: 'PATCH',
+      url: `${version}/tooling/sobjects/CustomField/${id}`,
+      body: JSON.stringify({ Metadata: { ...metadata, ...size } }),
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
+  return true;
 }
 
 /** Read and edit on each field through the app's permission set, assigned to the connected user. */

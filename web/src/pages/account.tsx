@@ -1,6 +1,6 @@
 import type { AccountContact, AccountView } from '../../../server/api/contracts/accounts.js';
 import { useApi } from '../api.js';
-import { formatCount, formatDate, formatDay, formatMoney } from '../format.js';
+import { formatCount, formatDate, formatDay, formatMoney, formatScore } from '../format.js';
 import { usePageTitle } from '../page-title.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
@@ -52,7 +52,8 @@ const CONTACT_COLUMNS: Column<AccountContact>[] = [
     key: 'score',
     label: 'Score',
     numeric: true,
-    render: (c) => (c.score === null ? <span className="muted">—</span> : <strong>{c.score}</strong>),
+    render: (c) =>
+      c.score === null ? <span className="muted">—</span> : <strong>{formatScore(c.score)}</strong>,
   },
   { key: 'tier', label: 'Tier', render: (c) => <ContactStanding contact={c} /> },
   {
@@ -92,7 +93,7 @@ function AccountReasons({ view }: { view: AccountView }) {
           <span className="account-reason-bar" aria-hidden="true">
             <span style={{ width: `${Math.max(2, (r.points / widest) * 100)}%` }} />
           </span>
-          <span className="account-reason-points">+{r.points.toFixed(0)} pts</span>
+          <span className="account-reason-points">+{formatScore(r.points)} pts</span>
         </li>
       ))}
     </ol>
@@ -141,7 +142,7 @@ export function AccountPage({ companyId }: { companyId: string }) {
               label="Risk of leaving"
               value={
                 <span className="row">
-                  {a.score.score}
+                  {formatScore(a.score.score)}
                   <TierTag tier={a.score.tier} />
                 </span>
               }
@@ -179,8 +180,8 @@ export function AccountPage({ companyId }: { companyId: string }) {
             className="account-why"
           >
             <p className="account-breakdown" data-testid="account-breakdown">
-              <strong>{a.score.score}</strong> = {a.score.breakdown.customers.toFixed(0)} from its customers'
-              own risk + {a.score.breakdown.signals.toFixed(0)} from the account's signals
+              <strong>{formatScore(a.score.score)}</strong> = {formatScore(a.score.breakdown.customers)} from
+              its customers' own risk + {formatScore(a.score.breakdown.signals)} from the account's signals
             </p>
             <AccountReasons view={a} />
             <p className="muted account-rule">

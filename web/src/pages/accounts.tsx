@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import type { AccountList, AccountListRow, AccountSort } from '../../../server/api/contracts/accounts.js';
 import { useApi } from '../api.js';
-import { formatCount, formatDate, formatDay, formatMoney } from '../format.js';
+import { formatCount, formatDate, formatDay, formatMoney, formatScore } from '../format.js';
 import { Link, setSearch, usePath } from '../router.js';
 import { usePortalPath } from '../session.js';
 import {
@@ -94,7 +94,13 @@ const COLUMNS: Column<AccountListRow>[] = [
       </div>
     ),
   },
-  { key: 'risk', label: 'Risk', numeric: true, sortable: true, render: (r) => <strong>{r.score}</strong> },
+  {
+    key: 'risk',
+    label: 'Risk',
+    numeric: true,
+    sortable: true,
+    render: (r) => <strong>{formatScore(r.score)}</strong>,
+  },
   { key: 'tier', label: 'Tier', render: (r) => <TierTag tier={r.tier} /> },
   {
     key: 'reasons',
@@ -135,7 +141,9 @@ const COLUMNS: Column<AccountListRow>[] = [
       r.valueAtRisk === null ? (
         <span className="muted">—</span>
       ) : (
-        <span title={r.value === null ? undefined : `${formatMoney(r.value)} a year × ${r.score} %`}>
+        <span
+          title={r.value === null ? undefined : `${formatMoney(r.value)} a year × ${formatScore(r.score)} %`}
+        >
           {formatMoney(r.valueAtRisk)}
         </span>
       ),

@@ -1,6 +1,6 @@
 import { useRef, type ReactNode, type Ref } from 'react';
 import { useApi } from '../api.js';
-import { formatCount, formatDate, formatMoney } from '../format.js';
+import { formatCount, formatDate, formatMoney, formatScore } from '../format.js';
 import { Link, setSearch, usePath } from '../router.js';
 import { usePortalPath } from '../session.js';
 import { Card, EmptyState, ErrorNotice, OwnerName, PageHeader, Pager, Spinner, TierTag } from '../ui.js';
@@ -103,7 +103,7 @@ function writeState(state: ListState): void {
   });
 }
 
-/** "▲ +6", "▼ −3", "0", or "—" without a score last week; a rise in risk reads as bad. */
+/** "▲ +6.2", "▼ −3.0", "0.0", or "—" without a score last week; a rise in risk reads as bad. */
 function Change({ change }: { change: number | null }) {
   if (change === null)
     return (
@@ -111,15 +111,15 @@ function Change({ change }: { change: number | null }) {
         —
       </span>
     );
-  if (change === 0) return <span className="muted">0</span>;
+  if (change === 0) return <span className="muted">{formatScore(0)}</span>;
   const up = change > 0;
   return (
     <span
       className={`at-risk-change ${up ? 'up' : 'down'}`}
-      aria-label={`${up ? 'up' : 'down'} ${Math.abs(change)} since last week`}
+      aria-label={`${up ? 'up' : 'down'} ${formatScore(Math.abs(change))} since last week`}
     >
       {up ? '▲ +' : '▼ −'}
-      {Math.abs(change)}
+      {formatScore(Math.abs(change))}
     </span>
   );
 }
@@ -156,7 +156,7 @@ const COLUMNS: Column[] = [
     label: 'Score',
     sort: 'risk',
     className: 'num',
-    render: (r) => <strong>{r.score}</strong>,
+    render: (r) => <strong>{formatScore(r.score)}</strong>,
   },
   {
     key: 'change',

@@ -2,7 +2,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { ContactRiskView } from '../../../server/api/cards/contact-risk-view.js';
 import type { ContactDetail } from '../../../server/api/dashboard/contact-detail.js';
 import { useApi } from '../api.js';
-import { formatDate, formatDay, formatMoney } from '../format.js';
+import { formatDate, formatDay, formatMoney, formatScore } from '../format.js';
 import { usePageTitle } from '../page-title.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
@@ -86,8 +86,8 @@ function TrendCard({ history }: { history: ContactView['history'] }) {
     );
   }
   const summary =
-    `Weekly churn risk score over ${history.length} weeks, from ${first.score} in the week of ` +
-    `${formatDay(first.week)} to ${last.score} in the week of ${formatDay(last.week)}.`;
+    `Weekly churn risk score over ${history.length} weeks, from ${formatScore(first.score)} in the week of ` +
+    `${formatDay(first.week)} to ${formatScore(last.score)} in the week of ${formatDay(last.week)}.`;
   return (
     <Card title="Trend" note="last score of each week, 0–100">
       <div className="chart" role="img" aria-label={summary} data-testid="trend-chart">
@@ -107,7 +107,7 @@ function TrendCard({ history }: { history: ContactView['history'] }) {
             />
             <Tooltip
               labelFormatter={(week) => `Week of ${formatDay(String(week))}`}
-              formatter={(score) => [String(score), 'Risk score']}
+              formatter={(score) => [formatScore(Number(score)), 'Risk score']}
             />
             <Line
               dataKey="score"
@@ -134,7 +134,7 @@ function TrendCard({ history }: { history: ContactView['history'] }) {
             {history.map((h) => (
               <tr key={h.week}>
                 <td>{formatDay(h.week)}</td>
-                <td>{h.score}</td>
+                <td>{formatScore(h.score)}</td>
               </tr>
             ))}
           </tbody>
@@ -238,17 +238,17 @@ export function ContactPage({ contactId }: { contactId: string }) {
             label="Churn risk"
             value={
               <>
-                {c.score.value} <TierTag tier={c.score.tier} />
+                {formatScore(c.score.value)} <TierTag tier={c.score.tier} />
               </>
             }
             hint={`scored ${formatDate(c.score.scoredAt)} · ${c.score.model.label}`}
           />
           <Stat
             label="Since last week"
-            value={trend ? `${trend.change > 0 ? '+' : ''}${trend.change}` : '—'}
+            value={trend ? `${trend.change > 0 ? '+' : ''}${formatScore(trend.change)}` : '—'}
             hint={
               trend
-                ? `from ${trend.previous} on ${formatDate(trend.previousScoredAt)}`
+                ? `from ${formatScore(trend.previous)} on ${formatDate(trend.previousScoredAt)}`
                 : 'no score a week before'
             }
           />

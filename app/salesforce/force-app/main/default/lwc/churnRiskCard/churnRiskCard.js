@@ -223,7 +223,8 @@ export default class ChurnRiskCard extends LightningElement {
       hasScore,
       isChurned,
       isProspect,
-      score: hasScore ? Math.round(score) : null,
+      // As written, to the tenth of a point the score carries.
+      score: hasScore ? score : null,
       tierLabel: tier ? tier.label : null,
       tierClass: tier ? tier.className : null,
       reasons: reasonLines

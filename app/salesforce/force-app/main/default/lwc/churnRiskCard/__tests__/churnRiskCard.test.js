@@ -115,7 +115,7 @@ describe('loading', () => {
     await flush();
 
     expect(element.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
-    expect(text(element, 'score')).toBe('71');
+    expect(text(element, 'score')).toBe('71.4');
     expect(find(element, 'tier').label).toBe('High risk');
     expect(text(element, 'reason-1')).toBe('Tickets open now: 3');
     expect(text(element, 'reason-3')).toBe('Days as a customer: 1,200');
@@ -144,18 +144,18 @@ describe('scored', () => {
     expect(element.shadowRoot.querySelector('lightning-spinner')).toBeNull();
     const card = element.shadowRoot.querySelector('lightning-card');
     expect(card.title).toBe('Churn risk');
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     expect(cardText(element)).toContain('Churn risk (0–100)');
     expect(find(element, 'tier').label).toBe('High risk');
-    expect(text(element, 'trend')).toBe('▲ 6 pts since last week');
+    expect(text(element, 'trend')).toBe('▲ 6.1 pts since last week');
 
     const history = find(element, 'history');
     expect(history.textContent).toContain('Churn risk by week');
     const chart = history.querySelector('svg');
     expect(chart.getAttribute('role')).toBe('img');
     expect(chart.getAttribute('aria-label')).toBe(
-      'Churn risk by week, week of Nov 2, 2026: 61; week of Nov 9, 2026: 70; ' +
-        'week of Nov 16, 2026: 76; week of Nov 23, 2026: 82',
+      'Churn risk by week, week of Nov 2, 2026: 61.4; week of Nov 9, 2026: 70; ' +
+        'week of Nov 16, 2026: 76.2; week of Nov 23, 2026: 82.3',
     );
     expect(history.querySelector('polyline').getAttribute('points').split(' ')).toHaveLength(4);
 
@@ -180,14 +180,14 @@ describe('scored', () => {
     await flush();
 
     expect(element.shadowRoot.querySelectorAll('[data-id="score"]')).toHaveLength(1);
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     expect(find(element, 'written-back')).toBeNull();
   });
 
   const lastWeek = '2026-11-16T06:00:00.000Z';
   it.each([
-    ['down', '▼ 4 pts since last week', { change: -4, previous: 86, previousScoredAt: lastWeek }],
-    ['unchanged', 'No change since last week', { change: 0, previous: 82, previousScoredAt: lastWeek }],
+    ['down', '▼ 4.5 pts since last week', { change: -4.5, previous: 86.8, previousScoredAt: lastWeek }],
+    ['unchanged', 'No change since last week', { change: 0, previous: 82.3, previousScoredAt: lastWeek }],
     ['missing', 'No score last week', null],
   ])('words a trend %s as "%s"', async (_name, words, trend) => {
     const element = await mountWith({ ...clone(SCORED), trend });
@@ -210,7 +210,7 @@ describe('scored', () => {
       reasons: [],
       recommendation: null,
       renewal: null,
-      history: [{ week: '2026-11-23', score: 82 }],
+      history: [{ week: '2026-11-23', score: 82.3 }],
     });
     expect(text(element, 'no-reasons')).toBe('No single factor stands out.');
     expect(find(element, 'reason-1')).toBeNull();
@@ -236,7 +236,7 @@ describe('scored', () => {
 
   it('shows only "This looks wrong" when the server says the user may not run plays', async () => {
     const element = await mountWith(clone(SCORED), false);
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
     expect(buttons.map((button) => button.label)).toEqual(['This looks wrong']);
     expect(find(element, 'play-offer')).toBeNull();
@@ -244,7 +244,7 @@ describe('scored', () => {
 
   it('shows no buttons when the server takes neither plays nor a flag from the user', async () => {
     const element = await mountWith(clone(SCORED), false, false);
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     expect(element.shadowRoot.querySelector('lightning-button')).toBeNull();
   });
 
@@ -282,7 +282,7 @@ describe('scored', () => {
     document.body.appendChild(element);
     await flush();
 
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
     expect(buttons.map((button) => button.label)).toEqual(['This looks wrong']);
 
@@ -403,7 +403,7 @@ describe('when the live call fails', () => {
 
     expect(text(element, 'error')).toContain("Couldn't load the churn risk");
     expect(text(element, 'error-message')).toBe('Churn Radar could not be reached. Try again in a minute.');
-    expect(text(element, 'score')).toBe('71');
+    expect(text(element, 'score')).toBe('71.4');
     expect(find(element, 'tier').label).toBe('High risk');
     expect(text(element, 'reason-1')).toBe('Tickets open now: 3');
     expect(find(element, 'play-offer')).toBeNull();
@@ -417,7 +417,7 @@ describe('when the live call fails', () => {
     expect(getRisk).toHaveBeenCalledTimes(2);
     expect(getRisk).toHaveBeenLastCalledWith({ contactId: CONTACT_ID });
     expect(find(element, 'error')).toBeNull();
-    expect(text(element, 'score')).toBe('82');
+    expect(text(element, 'score')).toBe('82.3');
     expect(find(element, 'play-offer')).not.toBeNull();
   });
 
