@@ -142,6 +142,7 @@ export function createApp(ctx: AppContext): Express {
       publicUrl: ctx.config.publicUrl,
       surveyKey,
       cardUsers: ctx.services.cardUsers,
+      cardViews: ctx.services.cardViews,
     }),
   );
   app.use(reportsRouter({ db: ctx.db.db, queues: ctx.queues, guard: portalSessionGuard(ctx.db.db) }));

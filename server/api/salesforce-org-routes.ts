@@ -30,6 +30,7 @@ import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from '../
 import { isRetentionAction, RETENTION_ACTIONS } from '../workflows/action-inputs.js';
 import { performRetentionAction, type RetentionDeps } from '../workflows/perform-action.js';
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './cards/card-actions.js';
+import { withViewer, type CardViewCache } from './cards/card-view-cache.js';
 import { contactRiskView } from './cards/contact-risk-view.js';
 
 /** Where the org's package calls in (server to server, authenticated by the org's secret). */
@@ -43,6 +44,8 @@ export interface SalesforceOrgRouterDeps {
   surveyKey: Buffer;
   /** What the named user may do, as the org says. */
   cardUsers: CardUserAccess;
+  /** The card's views, kept until the contact's next score (as HubSpot's card keeps them). */
+  cardViews: CardViewCache;
 }
 
 const salesforceId = (prefix: string, what: string) =>
@@ -128,8 +131,10 @@ export function salesforceOrgRouter(deps: SalesforceOrgRouterDeps): Router {
     const caller = await orgCaller(req);
     const contact = contactOf(req);
     const viewer = await deps.cardUsers.permissionsOf(caller.portal, cardUser(caller, 'The card'));
-    const view = await contactRiskView(deps.db, caller.portalId, contact);
-    res.set('Cache-Control', 'no-store').json({ ...view, viewer });
+    const view = await deps.cardViews.viewJson(caller.portalId, contact, () =>
+      contactRiskView(deps.db, caller.portalId, contact),
+    );
+    res.set('Cache-Control', 'no-store').type('json').send(withViewer(view, viewer));
   });
 
   router.post(`${ORG_API_PATH}/contacts/:contactId/plays`, async (req, res) => {

@@ -113,3 +113,8 @@ export class CardViewCache {
     }
   }
 }
+
+/** A kept view's JSON with the viewer's verdict added, as `{ ...view, viewer }` would give it. */
+export function withViewer(viewJson: string, viewer: unknown): string {
+  return `${viewJson.slice(0, -1)},"viewer":${JSON.stringify(viewer)}}`;
+}

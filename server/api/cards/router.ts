@@ -9,7 +9,7 @@ import { findPortalByExternalId } from '../../db/portals.js';
 import type { Database } from '../../db/schema.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../../errors.js';
 import { CARD_PLAYS, recordScoreFeedback, requestPlay } from './card-actions.js';
-import type { CardViewCache } from './card-view-cache.js';
+import { withViewer, type CardViewCache } from './card-view-cache.js';
 import { contactRiskView } from './contact-risk-view.js';
 import type { RetentionDeps } from '../../workflows/perform-action.js';
 
@@ -178,11 +178,7 @@ export function cardsRouter(deps: CardsRouterDeps): Router {
     const view = await deps.cardViews.viewJson(caller.portalId, contactId, () =>
       contactRiskView(deps.db, caller.portalId, contactId),
     );
-    // The view's JSON as kept, with the viewer's verdict added: `{ ...view, viewer }`.
-    res
-      .set('Cache-Control', 'no-store')
-      .type('json')
-      .send(`${view.slice(0, -1)},"viewer":${JSON.stringify(viewer)}}`);
+    res.set('Cache-Control', 'no-store').type('json').send(withViewer(view, viewer));
   });
 
   const raw = express.raw({ type: () => true, limit: '16kb' });
