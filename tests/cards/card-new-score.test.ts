@@ -11,13 +11,18 @@ import { adminUserId, SandboxStore } from '../../sandbox/store.js';
 import type { ContactRiskView } from '../../server/api/cards/contact-risk-view.js';
 import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
-import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { waitUntil } from '../support/processes.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import {
+  PRODUCT_APP,
+  runAnotherCycle,
+  startTestProduct,
+  walkInstall,
+  type TestProduct,
+} from '../support/product-server.js';
 
 const HUB = 820;
 const CONTACTS = 300;
@@ -151,12 +156,7 @@ describe('the risk card after a worker stores a new score', () => {
       { lifecyclestage: 'other', hs_lifecyclestage_other_date: leftAt.toISOString() },
       new Date(),
     );
-    const previous = (await latestRunProgress(product.ctx.db.db, portalId))!.runId;
-    await enqueueCycle(product.ctx.queues, portalId, 'manual');
-    await waitUntil(async () => {
-      const run = await latestRunProgress(product.ctx.db.db, portalId);
-      return run !== null && run.runId !== previous && run.status === 'succeeded';
-    }, 600_000);
+    await runAnotherCycle(product, portalId, 600_000);
 
     const after = await card(contactId);
     expect(after).toMatchObject({ status: 'churned', score: null });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
+import { orgAccessToken } from '../support/salesforce-org-token.js';
 
 const APP = {
   clientId: 'bulk-client',
@@ -96,12 +97,7 @@ describe('Salesforce sandbox Bulk API 2.0 and Tooling API', () => {
     sandbox = await startSalesforceSandbox({ apps: [APP], orgs: 1 });
     org = [...sandbox.store.orgs.values()][0]!;
     generateOrg(org, { contacts: 250, seed: 3 });
-    const issued = await fetch(`${sandbox.instanceUrl}/_sandbox/salesforce/orgs/${org.orgId}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: APP.clientId }),
-    });
-    token = ((await issued.json()) as { access_token: string }).access_token;
+    token = await orgAccessToken(sandbox.instanceUrl, org.orgId, APP.clientId);
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg, SfUser } from '../../sandbox/salesforce/store.js';
+import { orgAccessToken } from '../support/salesforce-org-token.js';
 
 const APP = {
   clientId: 'rest-client',
@@ -29,14 +30,8 @@ describe('Salesforce sandbox REST API', () => {
   let admin: string;
   let analyst: SfUser;
 
-  async function tokenFor(target: SalesforceOrg, userId?: string): Promise<string> {
-    const response = await fetch(`${sandbox.instanceUrl}/_sandbox/salesforce/orgs/${target.orgId}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: APP.clientId, ...(userId ? { userId } : {}) }),
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const tokenFor = (target: SalesforceOrg, userId?: string) =>
+    orgAccessToken(sandbox.instanceUrl, target.orgId, APP.clientId, userId);
 
   async function call<T = unknown>(
     method: string,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
+import { orgAccessToken } from '../support/salesforce-org-token.js';
 
 const APP = {
   clientId: 'tooling-client',
@@ -83,12 +84,7 @@ describe('Salesforce sandbox Tooling API: changing custom fields', () => {
     sandbox = await startSalesforceSandbox({ apps: [APP], orgs: 1 });
     org = [...sandbox.store.orgs.values()][0]!;
     generateOrg(org, { contacts: 20, seed: 5 });
-    const issued = await fetch(`${sandbox.instanceUrl}/_sandbox/salesforce/orgs/${org.orgId}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: APP.clientId }),
-    });
-    token = ((await issued.json()) as { access_token: string }).access_token;
+    token = await orgAccessToken(sandbox.instanceUrl, org.orgId, APP.clientId);
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Connection } from 'jsforce';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
+import { orgAccessToken } from '../support/salesforce-org-token.js';
 
 const APP = {
   clientId: 'upsert-client',
@@ -40,12 +41,7 @@ describe('Salesforce sandbox: upsert by External ID', () => {
   beforeAll(async () => {
     sandbox = await startSalesforceSandbox({ apps: [APP], orgs: 1 });
     org = [...sandbox.store.orgs.values()][0]!;
-    const issued = await fetch(`${sandbox.instanceUrl}/_sandbox/salesforce/orgs/${org.orgId}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: APP.clientId }),
-    });
-    token = ((await issued.json()) as { access_token: string }).access_token;
+    token = await orgAccessToken(sandbox.instanceUrl, org.orgId, APP.clientId);
     const made = await call('POST', `${V}/tooling/sobjects/CustomField`, {
       FullName: `Case.${KEY}`,
       Metadata: { label: 'Action key', type: 'Text', length: 80, externalId: true, unique: true },

@@ -17,13 +17,18 @@ import { adminUserId, SandboxStore, type HiddenTruth } from '../../sandbox/store
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
 import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
-import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { dashboardCall, signInToDashboard, type DashboardSession } from '../support/dashboard-session.js';
 import { waitUntil } from '../support/processes.js';
-import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import {
+  PRODUCT_APP,
+  runAnotherCycle,
+  startTestProduct,
+  walkInstall,
+  type TestProduct,
+} from '../support/product-server.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const CONTACTS = 600;
@@ -278,12 +283,7 @@ describe('the churn rule against the CRM', () => {
       body: { churnRule: { kind: 'property', property: 'account_closed' } },
     });
     expect(changed.status).toBe(200);
-    const before = (await latestRunProgress(product.ctx.db.db, id))!.runId;
-    await enqueueCycle(product.ctx.queues, id, 'manual');
-    await waitUntil(async () => {
-      const run = await latestRunProgress(product.ctx.db.db, id);
-      return run !== null && run.runId !== before && run.status === 'succeeded';
-    }, 720_000);
+    await runAnotherCycle(product, id, 720_000);
 
     for (const c of flagged) {
       const view = await card(SEED, c.id);
@@ -314,12 +314,7 @@ describe('the churn rule against the CRM', () => {
       { lifecyclestage: 'other', hs_lifecyclestage_other_date: leftAt.toISOString() },
       new Date(),
     );
-    const before = (await latestRunProgress(product.ctx.db.db, id))!.runId;
-    await enqueueCycle(product.ctx.queues, id, 'manual');
-    await waitUntil(async () => {
-      const run = await latestRunProgress(product.ctx.db.db, id);
-      return run !== null && run.runId !== before && run.status === 'succeeded';
-    }, 360_000);
+    await runAnotherCycle(product, id, 360_000);
     expect(tier.options.map((o) => o.value)).toEqual(['low', 'medium', 'high', 'churned', 'prospect']);
     expect(leaving.properties.churn_risk_tier).toBe('churned');
     expect(leaving.properties.churn_risk_score).toBe('');

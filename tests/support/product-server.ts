@@ -4,13 +4,15 @@ import { listen, type RunningServer } from '../../server/api/http-server.js';
 import { assembleContext, type AppContext } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import type { RateLimits } from '../../server/crm/rate-limit.js';
+import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
+import { latestRunProgress } from '../../server/scoring/runs.js';
 import { openDatabase } from '../../server/db/index.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
-import { tempDir } from './processes.js';
+import { tempDir, waitUntil } from './processes.js';
 
 export interface TestProduct {
   url: string;
@@ -184,4 +186,19 @@ export async function walkInstall(
   const callbackUrl = consent.headers.get('location')!;
   const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie } });
   return { status: callback.status, html: await callback.text(), callbackUrl, flowCookie: cookie };
+}
+
+/** Starts another cycle of the portal, as its Run-now button does, and waits until it succeeded. */
+export async function runAnotherCycle(
+  product: TestProduct,
+  portalId: number,
+  timeoutMs: number,
+): Promise<void> {
+  const db = product.ctx.db.db;
+  const before = (await latestRunProgress(db, portalId))?.runId;
+  await enqueueCycle(product.ctx.queues, portalId, 'manual');
+  await waitUntil(async () => {
+    const run = await latestRunProgress(db, portalId);
+    return run !== null && run.runId !== before && run.status === 'succeeded';
+  }, timeoutMs);
 }
