@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
-import { adminUserId, SandboxStore } from '../../sandbox/store.js';
+import { SandboxStore } from '../../sandbox/store.js';
 import type { ContactRiskView } from '../../server/api/cards/contact-risk-view.js';
-import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
@@ -23,6 +22,7 @@ import {
   walkInstall,
   type TestProduct,
 } from '../support/product-server.js';
+import { fetchRiskCard } from '../support/risk-card-fetch.js';
 
 const HUB = 820;
 const CONTACTS = 300;
@@ -68,22 +68,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** The card as HubSpot fetches it for the portal's super admin: identity in the URL, v3-signed. */
+/** The card as HubSpot fetches it for the portal's super admin. */
 async function card(contactId: string): Promise<ContactRiskView> {
-  const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${adminUserId(HUB)}&appId=${PRODUCT_APP.appId}&portalId=${HUB}`;
-  const timestamp = String(Date.now());
-  const response = await fetch(`${product.url}${path}`, {
-    headers: {
-      'X-HubSpot-Signature-v3': signatureV3(
-        PRODUCT_APP.clientSecret,
-        'GET',
-        `${product.url}${path}`,
-        Buffer.alloc(0),
-        timestamp,
-      ),
-      'X-HubSpot-Request-Timestamp': timestamp,
-    },
-  });
+  const response = await fetchRiskCard(product.url, HUB, contactId);
   expect(response.status).toBe(200);
   return (await response.json()) as ContactRiskView;
 }

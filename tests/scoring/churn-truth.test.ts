@@ -13,9 +13,8 @@ import { subscribeSandboxWebhooks } from '../../cli/demo-install.js';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { loadRavenStack } from '../../sandbox/ravenstack.js';
-import { adminUserId, SandboxStore, type HiddenTruth } from '../../sandbox/store.js';
+import { SandboxStore, type HiddenTruth } from '../../sandbox/store.js';
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
-import { signatureV3 } from '../../server/crm/hubspot/request-signature.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
@@ -29,6 +28,7 @@ import {
   walkInstall,
   type TestProduct,
 } from '../support/product-server.js';
+import { fetchRiskCard } from '../support/risk-card-fetch.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const CONTACTS = 600;
@@ -147,20 +147,7 @@ async function riskList(seed: number): Promise<{ total: number; rows: ListRow[] 
 
 /** The card as HubSpot fetches it: identity in the URL, v3-signed. */
 async function card(seed: number, contactId: string): Promise<CardView> {
-  const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${adminUserId(hubOf(seed))}&userEmail=a%40example.com&appId=${PRODUCT_APP.appId}&portalId=${hubOf(seed)}`;
-  const timestamp = String(Date.now());
-  const response = await fetch(`${product.url}${path}`, {
-    headers: {
-      'X-HubSpot-Signature-v3': signatureV3(
-        PRODUCT_APP.clientSecret,
-        'GET',
-        `${product.url}${path}`,
-        Buffer.from(''),
-        timestamp,
-      ),
-      'X-HubSpot-Request-Timestamp': timestamp,
-    },
-  });
+  const response = await fetchRiskCard(product.url, hubOf(seed), contactId);
   expect(response.status).toBe(200);
   return (await response.json()) as CardView;
 }
