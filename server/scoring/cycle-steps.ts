@@ -173,35 +173,37 @@ async function leftOutOfChunk(
   return rows.map((r) => r.contact_id);
 }
 
-/** Models are immutable once stored: a worker keeps the few it scores with. */
-const modelCache = new Map<number, Promise<LoadedModel>>();
+/**
+ * Models are immutable once stored: a worker keeps the few it scores with. A model id names a
+ * model within its own warehouse only, so what is kept is kept per database: a process holding
+ * two (a test, a benchmark of several portals) never scores one's contacts with the other's model.
+ */
+function keptPerDatabase<T>(load: (db: Kysely<Database>, modelId: number) => Promise<T>) {
+  const byDatabase = new WeakMap<Kysely<Database>, Map<number, Promise<T>>>();
+  return (db: Kysely<Database>, modelId: number): Promise<T> => {
+    let kept = byDatabase.get(db);
+    if (!kept) byDatabase.set(db, (kept = new Map()));
+    let value = kept.get(modelId);
+    if (!value) {
+      const mine = kept;
+      value = load(db, modelId);
+      value.catch(() => mine.delete(modelId));
+      kept.set(modelId, value);
+      if (kept.size > MODEL_CACHE_SIZE) kept.delete(kept.keys().next().value!);
+    }
+    return value;
+  };
+}
+
 const MODEL_CACHE_SIZE = 8;
 
-export function cachedModel(db: Kysely<Database>, modelId: number): Promise<LoadedModel> {
-  let model = modelCache.get(modelId);
-  if (!model) {
-    model = loadModel(db, modelId).then((m) => {
-      if (!m) throw new Error(`model ${modelId} does not exist`);
-      return m;
-    });
-    model.catch(() => modelCache.delete(modelId));
-    modelCache.set(modelId, model);
-    if (modelCache.size > MODEL_CACHE_SIZE) modelCache.delete(modelCache.keys().next().value!);
-  }
+export const cachedModel = keptPerDatabase(async (db, modelId): Promise<LoadedModel> => {
+  const model = await loadModel(db, modelId);
+  if (!model) throw new Error(`model ${modelId} does not exist`);
   return model;
-}
+});
 
-const referenceCache = new Map<number, Promise<ModelReference | null>>();
-
-function cachedReference(db: Kysely<Database>, modelId: number): Promise<ModelReference | null> {
-  let reference = referenceCache.get(modelId);
-  if (!reference) {
-    reference = loadReference(db, modelId);
-    referenceCache.set(modelId, reference);
-    if (referenceCache.size > MODEL_CACHE_SIZE) referenceCache.delete(referenceCache.keys().next().value!);
-  }
-  return reference;
-}
+const cachedReference = keptPerDatabase(loadReference);
 
 /**
  * Scores the chunk's contacts that this run has not scored yet, with a provisional tier (the
