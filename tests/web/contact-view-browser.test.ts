@@ -300,7 +300,7 @@ describe('the contact view in a browser', () => {
     await page.goto(`${product.url}/app/contacts/${SCORED_ONCE}`);
     await page.getByRole('heading', { level: 1, name: 'Nova Newcomer' }).waitFor();
     await expect(page.getByTestId('trend-first').textContent()).resolves.toMatch(
-      /^Scored for the first time on \d+ \w+ \d{4}$/,
+      /^Scored for the first time in the week of \d+ \w+ \d{4}$/,
     );
     expect(await page.getByTestId('trend-chart').count()).toBe(0);
     await expect(page.title()).resolves.toBe('Nova Newcomer — Churn Radar');

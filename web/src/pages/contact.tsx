@@ -79,7 +79,9 @@ function TrendCard({ history }: { history: ContactView['history'] }) {
     return (
       <Card title="Trend">
         <p className="lead" data-testid="trend-first">
-          {first ? `Scored for the first time on ${formatDay(first.week)}` : 'No weekly scores yet'}
+          {first
+            ? `Scored for the first time in the week of ${formatDay(first.week)}`
+            : 'No weekly scores yet'}
         </p>
         <p className="muted">The trend appears here once the contact has been scored in two weeks.</p>
       </Card>
