@@ -14,6 +14,17 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 
+/** A job's lock when the warehouse is a PostgreSQL server: a dead worker's jobs move on in 30 s. */
+const SERVER_DATABASE_JOB_LOCK_MS = 30_000;
+/**
+ * A job's lock with the embedded database. PGlite runs each statement on the worker's own event
+ * loop, so a long one (planner statistics or a feature read over 100,000 contacts on a busy box)
+ * holds back the lock's renewal with it, and a 30 s lock would be lost by a worker that is alive.
+ * PGlite allows one process, so no other worker waits to take a job over: only a restarted one,
+ * which finds its jobs again after this long.
+ */
+const EMBEDDED_JOB_LOCK_MS = 300_000;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -39,8 +50,11 @@ const envSchema = z.object({
   ),
   /** BullMQ key prefix; use `{churn}` hash tags on Redis Cluster. */
   QUEUE_PREFIX: z.string().min(1).default('churn'),
-  /** How long a worker holds a job's lock before another may take it over (ms). */
-  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * How long a worker holds a job's lock before another may take it over (ms); by default 30 s
+   * with PostgreSQL, 5 minutes with the embedded database (see EMBEDDED_JOB_LOCK_MS).
+   */
+  JOB_LOCK_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).optional()),
   /** How long a worker waits for running jobs on SIGTERM before releasing them (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   /** Jobs at once per worker on each queue whose work is the machine's own (scoring, training). */
@@ -183,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
-    jobLockMs: e.JOB_LOCK_MS,
+    jobLockMs: e.JOB_LOCK_MS ?? (e.DATABASE_URL ? SERVER_DATABASE_JOB_LOCK_MS : EMBEDDED_JOB_LOCK_MS),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     crmConcurrency: e.CRM_CONCURRENCY,

@@ -30,6 +30,15 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL.*REDIS_URL.*PUBLIC_URL/s);
   });
 
+  it('holds job locks 30 s with a PostgreSQL server, 5 minutes with the embedded database, or as set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.internal/churn' }).jobLockMs).toBe(30_000);
+    expect(loadConfig({}).jobLockMs).toBe(300_000);
+    expect(loadConfig({ JOB_LOCK_MS: '10000' }).jobLockMs).toBe(10_000);
+    expect(loadConfig({ JOB_LOCK_MS: '', DATABASE_URL: 'postgres://db.internal/churn' }).jobLockMs).toBe(
+      30_000,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).redisUrl).toBeUndefined();
   });
