@@ -174,9 +174,8 @@ export function accountRisk(
   return {
     probability,
     decisionMakerId: leader.contactId,
-    reasons: reasons
-      .map((r) => ({ ...r, points: Math.round(r.points * 10) / 10 }))
-      .sort((a, b) => b.points - a.points),
+    // Unrounded: a view rounds them with the score, so parts and score agree (apportionPoints).
+    reasons: reasons.sort((a, b) => b.points - a.points),
   };
 }
 

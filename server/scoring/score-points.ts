@@ -60,3 +60,36 @@ export const scoreText = (probability: number): string => String(scorePoints(pro
  */
 export const scorePointsSql = (probability: string): string =>
   `(round((${probability})::numeric * ${10 ** (2 + SCORE_DECIMALS)}) / ${10 ** SCORE_DECIMALS})`;
+
+/**
+ * Parts of a score, each shown to one decimal, adding up to the score as shown: each part is cut
+ * down to a tenth, and the tenths the score still lacks go to the parts that lost most in the cut
+ * (the earlier part on a tie). Rounding each part alone can make "75.5 = 72.8 + 2.7" sit beside
+ * bars of 72.7 and 2.7; this moves no part by more than a tenth from its own value.
+ * `parts` are points (percent) that add up to the probability's; the last may be "the rest".
+ */
+export function apportionPoints(probability: number, parts: readonly number[]): number[] {
+  const scale = 10 ** SCORE_DECIMALS;
+  const target = Math.round(scorePoints(probability) * scale);
+  const scaled = parts.map((part) => Math.max(0, part) * scale);
+  // A hair's float error (72.99999…) is not a lost tenth.
+  const cut = scaled.map((x) => Math.floor(x + 1e-9));
+  const order = scaled
+    // Losses to a millionth of a tenth, so float noise (27.400000000000002) breaks no tie.
+    .map((x, i) => ({ i, lost: Math.round((x - cut[i]!) * 1e6) }))
+    .sort((a, b) => b.lost - a.lost || a.i - b.i);
+  let missing = target - cut.reduce((sum, x) => sum + x, 0);
+  // Short: the largest losses first, round again if every part took one. Over (parts above the
+  // score): back from the smallest losses.
+  for (let k = 0; missing > 0 && order.length > 0; k++, missing--) {
+    const i = order[k % order.length]!.i;
+    cut[i] = cut[i]! + 1;
+  }
+  for (let k = order.length - 1; missing < 0 && k >= 0; k--) {
+    const i = order[k]!.i;
+    const take = Math.min(cut[i]!, -missing);
+    cut[i] = cut[i]! - take;
+    missing += take;
+  }
+  return cut.map((x) => x / scale);
+}

@@ -9,8 +9,44 @@ import { seededRandom } from '../../sandbox/seeded-chance.js';
 import { atRiskQuerySchema, listAtRisk, type AtRiskRow } from '../../server/api/dashboard/at-risk.js';
 import { json } from '../../server/db/json.js';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
-import { scoreChange, scorePoints, scorePointsSql, scoreText } from '../../server/scoring/score-points.js';
+import {
+  apportionPoints,
+  scoreChange,
+  scorePoints,
+  scorePointsSql,
+  scoreText,
+} from '../../server/scoring/score-points.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from '../support/database.js';
+
+describe('apportionPoints', () => {
+  const tenths = (xs: number[]) => Math.round(xs.reduce((sum, x) => sum + x, 0) * 10);
+
+  it('shows parts that add up to the score, where rounding each alone would not', () => {
+    // 72.74 from the customers and 2.74 from the signals: 75.48, shown as 75.5. Alone, 72.7 + 2.7.
+    expect(apportionPoints(0.7548, [72.74, 2.74])).toEqual([72.8, 2.7]);
+    // The tenth goes to the part that lost most in the cut; on a tie, to the earlier part.
+    expect(apportionPoints(0.7548, [2.73, 72.75])).toEqual([2.7, 72.8]);
+    expect(apportionPoints(0.7548, [2.74, 72.74])).toEqual([2.8, 72.7]);
+    // Parts that already add up stay as they are.
+    expect(apportionPoints(0.5, [30, 20])).toEqual([30, 20]);
+    expect(apportionPoints(0.123, [12.3])).toEqual([12.3]);
+    expect(apportionPoints(0, [0, 0])).toEqual([0, 0]);
+  });
+
+  it('moves no part by more than a tenth, on random parts of random scores', () => {
+    const random = seededRandom(24);
+    for (let n = 0; n < 2_000; n++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 6) }, () => random() * 30);
+      const total = parts.reduce((sum, x) => sum + x, 0);
+      const shown = apportionPoints(total / 100, parts);
+      expect(tenths(shown)).toBe(Math.round(scorePoints(total / 100) * 10));
+      shown.forEach((x, i) => {
+        expect(Math.round(x * 10) / 10).toBe(x);
+        expect(Math.abs(x - parts[i]!)).toBeLessThan(0.1 + 1e-9);
+      });
+    }
+  });
+});
 
 describe('scorePoints', () => {
   it('is the probability in percent, to one decimal, from 0 to 100', () => {

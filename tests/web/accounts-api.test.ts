@@ -183,6 +183,14 @@ describe('GET /accounts/:companyId: a company with its contacts', () => {
     const { customers, signals } = body.score!.breakdown;
     expect([customers, signals].map((x) => Math.round(x * 10) / 10)).toEqual([customers, signals]);
     expect(Math.round((customers + signals) * 10) / 10).toBe(body.score!.score);
+    // The signals' bars add up to the signals' part, and no bar says more than the customers' part.
+    const signalBars = body.score!.reasons.filter((r) =>
+      ['high_priority_tickets', 'renewal', 'churned_contacts'].includes(r.kind),
+    );
+    expect(Math.round(signalBars.reduce((sum, r) => sum + r.points, 0) * 10) / 10).toBe(signals);
+    const customerBars = body.score!.reasons.filter((r) => !signalBars.includes(r));
+    expect(customerBars.reduce((sum, r) => sum + r.points, 0)).toBeLessThanOrEqual(customers + 1e-9);
+    for (const r of body.score!.reasons) expect(Math.round(r.points * 10) / 10).toBe(r.points);
     expect(body.contacts.map((c) => c.contactId).sort()).toEqual(['a13', 'a14', 'a15', 'a16']);
     const scores = body.contacts.map((c) => c.score!);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

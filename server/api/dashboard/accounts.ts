@@ -9,7 +9,7 @@ import type { Reason } from '../../model/index.js';
 import { SIGNAL_KINDS, type AccountReasonKind } from '../../scoring/account-risk.js';
 import { isMeaningfulReason } from '../../scoring/reason-text.js';
 import { describeReason } from '../../scoring/recommendation.js';
-import { scoreChange, scorePoints } from '../../scoring/score-points.js';
+import { apportionPoints, scoreChange, scorePoints } from '../../scoring/score-points.js';
 import {
   ACCOUNT_SORTS,
   type AccountContact,
@@ -109,7 +109,7 @@ function toListRow(r: Record<string, unknown>): AccountListRow {
     score: scorePoints(probability),
     probability,
     tier: r.tier as AccountTier,
-    reasons: reasonsOf(r.reasons),
+    reasons: shownScore(probability, r.reasons).reasons,
     activeContacts: Number(r.active_contacts),
     highRiskContacts: Number(r.high_contacts ?? 0),
     value: money(r.value),
@@ -168,11 +168,9 @@ export async function loadAccount(
     country: company.country,
     score: score
       ? {
-          score: scorePoints(score.probability),
+          ...shownScore(score.probability, score.reasons),
           probability: score.probability,
           tier: score.tier,
-          reasons: reasonsOf(score.reasons),
-          breakdown: breakdown(score.probability, reasonsOf(score.reasons)),
           activeContacts: score.active_contacts,
           scoredAt: score.scored_at.toISOString(),
           runId: score.run_id,
@@ -188,15 +186,25 @@ export async function loadAccount(
 }
 
 /**
- * What the account's signals add to its customers' risk, in points (the signals' reasons add up to
- * it), and the rest of the score: the two add up to the score as shown.
+ * The account's score as shown: its reasons' points and the split between its customers' own risk
+ * and what its signals add, each to one decimal, apportioned so that the bars, the split and the
+ * score agree to the tenth. The reasons are the largest few, so the customers' part also holds
+ * what the unlisted customers bring.
  */
-function breakdown(probability: number, reasons: readonly AccountReasonRow[]) {
-  const signals = reasons
+function shownScore(probability: number, stored: unknown) {
+  const reasons = reasonsOf(stored);
+  const listed = reasons.reduce((sum, r) => sum + r.points, 0);
+  const shown = apportionPoints(probability, [...reasons.map((r) => r.points), probability * 100 - listed]);
+  const shownReasons = reasons.map((r, i) => ({ ...r, points: shown[i]! }));
+  const signals = shownReasons
     .filter((r) => SIGNAL_KINDS.has(r.kind as AccountReasonKind))
     .reduce((sum, r) => sum + r.points, 0);
-  const shown = Math.round(signals * 10) / 10;
-  return { customers: scoreChange(scorePoints(probability), shown), signals: shown };
+  const score = scorePoints(probability);
+  return {
+    score,
+    reasons: shownReasons,
+    breakdown: { customers: scoreChange(score, signals), signals: scoreChange(signals, 0) },
+  };
 }
 
 function toContact(
