@@ -2,43 +2,27 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { featureDefinition, isIdentityFeature } from '../../features/index.js';
 import { listModels, type StoredModel } from '../../model/registry.js';
+import type {
+  CalibrationBin,
+  ModelDrift,
+  ModelMetrics,
+  ModelReport,
+  ModelVersion,
+} from '../contracts/model-report.js';
 import { latestScores } from './latest-scores.js';
 
-interface CalibrationBin {
-  from: number;
-  to: number;
-  count: number;
-  meanPredicted: number;
-  observedRate: number;
-}
-
-export interface ModelReport {
-  active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
-  history: StoredModel[];
-  /**
-   * The features that most often raise the current scores: `contacts`, the active customers with
-   * the feature among the (up to three) reasons raising their risk; `meanContribution`, its mean
-   * push among them on the calibrated log-odds of churn (0.69 doubles the odds). `identity`: who
-   * the customer is (country, industry, size), counted where it ranks among the three strongest
-   * but never shown as a reason, so it is no choice for the at-risk list's reason filter.
-   */
-  drivers: {
-    feature: string;
-    label: string;
-    contacts: number;
-    meanContribution: number;
-    identity: boolean;
-  }[];
-  /** Active customers with a current score: what the drivers' counts are out of. */
-  scoredContacts: number;
-  /** Drift measured by the last finished scoring run; null before the first. */
-  drift: {
-    measuredAt: string;
-    scorePsi: number | null;
-    threshold: number;
-    flagged: boolean;
-    features: { name: string; label: string; psi: number }[];
-  } | null;
+/** A stored model as the page reads it: dates as ISO text, its figures as the trainer stored them. */
+function modelVersion(model: StoredModel): ModelVersion {
+  return {
+    id: model.id,
+    version: model.version,
+    family: model.family,
+    status: model.status,
+    isStarter: model.isStarter,
+    trainedAt: model.trainedAt.toISOString(),
+    activatedAt: model.activatedAt?.toISOString() ?? null,
+    metrics: model.metrics as ModelMetrics,
+  };
 }
 
 /** An identifier rather than words: `days_since_last_purchase`, `nps_last`. */
@@ -108,13 +92,13 @@ export async function loadModelReport(db: Kysely<Database>, portalId: number): P
     .limit(1)
     .executeTakeFirst();
   const drift = lastRun?.drift as
-    | (Omit<NonNullable<ModelReport['drift']>, 'measuredAt' | 'features'> & {
+    | (Omit<ModelDrift, 'measuredAt' | 'features'> & {
         features: { name: string; psi: number }[];
       })
     | undefined;
   return {
-    active: active ? { ...active, gains: gainsCurve(calibration) } : null,
-    history,
+    active: active ? { ...modelVersion(active), gains: gainsCurve(calibration) } : null,
+    history: history.map(modelVersion),
     drivers: rows.map((r) => ({
       feature: String(r.feature),
       label: featureLabel(String(r.feature), r.label === null ? null : String(r.label)),

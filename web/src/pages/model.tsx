@@ -15,6 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import { useState } from 'react';
+import type { ModelDriver, ModelMetrics, ModelReport } from '../../../server/api/contracts/model-report.js';
 import type { Interval, OutOfTimeCheck } from '../../../server/model/out-of-time.js';
 import { api, ApiError, useApi } from '../api.js';
 import { formatCount, formatDate, formatNumber, formatPercent, percentTick } from '../format.js';
@@ -36,55 +37,6 @@ import {
   Tag,
   tooltipRow,
 } from '../ui.js';
-
-interface StoredModel {
-  id: number;
-  version: number;
-  family: string;
-  status: string;
-  isStarter: boolean;
-  trainedAt: string;
-  activatedAt: string | null;
-  metrics: {
-    roc_auc?: number;
-    pr_auc?: number;
-    brier?: number;
-    ece?: number;
-    lift_top_decile?: number;
-    capture_top_decile?: number;
-    calibration?: { from: number; to: number; count: number; meanPredicted: number; observedRate: number }[];
-    cv_split?: 'groups' | 'rows';
-    out_of_time?: OutOfTimeCheck;
-    out_of_time_alternative?: { family: string; roc_auc: number };
-    chosen_by?: 'cross_validation' | 'out_of_time';
-  };
-}
-
-interface ModelReport {
-  active: (StoredModel & { gains: { contacts: number; churners: number }[] }) | null;
-  history: StoredModel[];
-  /**
-   * `contacts`: active customers with the feature among the (up to 3) reasons raising their risk;
-   * `meanContribution`: its mean push among them, on the log-odds of churn; `identity`: who the
-   * customer is (country, industry, size), never shown as a reason on the card or the lists.
-   */
-  drivers: {
-    feature: string;
-    label: string;
-    contacts: number;
-    meanContribution: number;
-    identity: boolean;
-  }[];
-  /** Active customers with a current score. */
-  scoredContacts: number;
-  drift: {
-    measuredAt: string;
-    scorePsi: number | null;
-    threshold: number;
-    flagged: boolean;
-    features: { name: string; label: string; psi: number }[];
-  } | null;
-}
 
 const metric = (v: number | null | undefined) => (v === undefined || v === null ? '—' : formatNumber(v, 3));
 
@@ -131,7 +83,7 @@ function OutOfTimeStats({ check }: { check: Measured }) {
 }
 
 /** What the headline figures rest on, in words. */
-function OutOfTimeBasis({ check, m }: { check: Measured; m: StoredModel['metrics'] }) {
+function OutOfTimeBasis({ check, m }: { check: Measured; m: ModelMetrics }) {
   const other = m.out_of_time_alternative;
   const fitted = check.fit_period
     ? ` on the customers of ${formatDate(check.fit_period.from)} to ${formatDate(check.fit_period.to)}`
@@ -153,7 +105,7 @@ function OutOfTimeBasis({ check, m }: { check: Measured; m: StoredModel['metrics
 }
 
 /** The cross-validated figures (inside the training data), secondary when the check measured. */
-function CrossValidatedStats({ m, secondary }: { m: StoredModel['metrics']; secondary: boolean }) {
+function CrossValidatedStats({ m, secondary }: { m: ModelMetrics; secondary: boolean }) {
   const how = m.cv_split === 'groups' ? 'cross-validated by account' : 'cross-validated';
   return (
     <>
@@ -185,8 +137,6 @@ function CrossValidatedStats({ m, secondary }: { m: StoredModel['metrics']; seco
 /** A push on the log-odds as a person reads it: how many times it multiplies the odds of leaving. */
 const oddsTimes = (logOdds: number) => `odds ×${formatNumber(Math.exp(logOdds), 1)}`;
 
-type Driver = ModelReport['drivers'][number];
-
 /** A feature's label beside its bar, wrapped over two lines rather than cut. */
 function driverTick(props: unknown) {
   const { x, y, payload } = props as { x: number; y: number; payload: { value: string } };
@@ -204,7 +154,7 @@ function driftWords(psi: number, threshold: number) {
   return <Tag tone="low">stable</Tag>;
 }
 
-function DriversChart({ drivers, active }: { drivers: Driver[]; active: number }) {
+function DriversChart({ drivers, active }: { drivers: ModelDriver[]; active: number }) {
   return (
     <>
       <div
@@ -233,7 +183,7 @@ function DriversChart({ drivers, active }: { drivers: Driver[]; active: number }
             />
             <Tooltip
               content={(props) => {
-                const row = tooltipRow<Driver>(props);
+                const row = tooltipRow<ModelDriver>(props);
                 return row ? (
                   <ChartTooltip
                     title={row.label}
