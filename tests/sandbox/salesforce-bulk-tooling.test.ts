@@ -3,6 +3,7 @@ import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
 import { orgAccessToken } from '../support/salesforce-org-token.js';
+import { orgCall, type OrgAnswer } from '../support/salesforce-org-call.js';
 
 const APP = {
   clientId: 'bulk-client',
@@ -10,13 +11,6 @@ const APP = {
   redirectUris: ['https://app.example.com/cb'],
 };
 const V = '/services/data/v64.0';
-
-interface Answer<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
 
 type JobInfo = {
   id: string;
@@ -38,24 +32,8 @@ describe('Salesforce sandbox Bulk API 2.0 and Tooling API', () => {
   let org: SalesforceOrg;
   let token: string;
 
-  async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const response = await fetch(`${sandbox.instanceUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (json ? JSON.parse(text) : text) as T,
-      text,
-    };
-  }
+  const call = <T = unknown>(method: string, path: string, body?: unknown): Promise<OrgAnswer<T>> =>
+    orgCall<T>(sandbox.instanceUrl, method, path, { token, body });
 
   const createJob = (body: Record<string, unknown>) => call<JobInfo>('POST', `${V}/jobs/query`, body);
 
@@ -71,15 +49,15 @@ describe('Salesforce sandbox Bulk API 2.0 and Tooling API', () => {
   }
 
   /** Every results page of a job, following Sforce-Locator to the literal `null`. */
-  async function resultPages(jobId: string, maxRecords: number): Promise<Answer<string>[]> {
-    const pages: Answer<string>[] = [];
+  async function resultPages(jobId: string, maxRecords: number): Promise<OrgAnswer<string>[]> {
+    const pages: OrgAnswer<string>[] = [];
     let locator: string | null = null;
     do {
       const params: URLSearchParams = new URLSearchParams({
         maxRecords: String(maxRecords),
         ...(locator ? { locator } : {}),
       });
-      const page: Answer<string> = await call<string>('GET', `${V}/jobs/query/${jobId}/results?${params}`);
+      const page: OrgAnswer<string> = await call<string>('GET', `${V}/jobs/query/${jobId}/results?${params}`);
       expect(page.status).toBe(200);
       pages.push(page);
       locator = page.headers.get('sforce-locator');

@@ -3,6 +3,7 @@ import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg, SfUser } from '../../sandbox/salesforce/store.js';
 import { orgAccessToken } from '../support/salesforce-org-token.js';
+import { orgCall, type OrgAnswer, type OrgCallOptions } from '../support/salesforce-org-call.js';
 
 const APP = {
   clientId: 'rest-client',
@@ -10,12 +11,6 @@ const APP = {
   redirectUris: ['https://app.example.com/cb'],
 };
 const V = '/services/data/v64.0';
-
-interface Answer<T = unknown> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
 
 type Row = {
   id?: string;
@@ -33,33 +28,15 @@ describe('Salesforce sandbox REST API', () => {
   const tokenFor = (target: SalesforceOrg, userId?: string) =>
     orgAccessToken(sandbox.instanceUrl, target.orgId, APP.clientId, userId);
 
-  async function call<T = unknown>(
+  const call = <T = unknown>(
     method: string,
     path: string,
-    options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Answer<T>> {
-    const token = options.token === undefined ? admin : options.token;
-    const response = await fetch(`${sandbox.instanceUrl}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...options.headers,
-      },
-      body:
-        options.body === undefined
-          ? undefined
-          : typeof options.body === 'string'
-            ? options.body
-            : JSON.stringify(options.body),
+    options: OrgCallOptions = {},
+  ): Promise<OrgAnswer<T>> =>
+    orgCall<T>(sandbox.instanceUrl, method, path, {
+      ...options,
+      token: options.token === undefined ? admin : options.token,
     });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : undefined) as T,
-    };
-  }
 
   const query = <T = QueryPage>(
     soql: string,

@@ -9,6 +9,7 @@ import { generateOrg } from '../../sandbox/salesforce/from-generator.js';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
 import { orgAccessToken } from '../support/salesforce-org-token.js';
+import { orgCall, statusAndBody } from '../support/salesforce-org-call.js';
 
 const APP = {
   clientId: 'tooling-client',
@@ -17,10 +18,6 @@ const APP = {
 };
 const V = '/services/data/v64.0';
 
-interface Answer<T> {
-  status: number;
-  body: T;
-}
 type ApiError = { errorCode: string; message: string }[];
 type Rows = { totalSize: number; done: boolean; records: Record<string, unknown>[] };
 
@@ -29,18 +26,12 @@ describe('Salesforce sandbox Tooling API: changing custom fields', () => {
   let org: SalesforceOrg;
   let token: string;
 
-  async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const response = await fetch(`${sandbox.instanceUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-  }
+  const call = <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> =>
+    orgCall<T>(sandbox.instanceUrl, method, path, { token, body }).then(statusAndBody);
 
   const toolingQuery = <T = Rows>(soql: string) =>
     call<T>('GET', `${V}/tooling/query?q=${encodeURIComponent(soql)}`);
@@ -162,7 +153,7 @@ describe('Salesforce sandbox Tooling API: changing custom fields', () => {
       const patched = await call('PATCH', `${V}/tooling/sobjects/CustomField/${id}`, {
         Metadata: { ...metadata, precision: 4, scale: 1, label: 'Churn score', inlineHelpText: null },
       });
-      expect(patched).toEqual({ status: 204, body: null });
+      expect(patched).toEqual({ status: 204, body: undefined });
 
       expect(await described('Contact', 'Score_Widened__c')).toMatchObject({
         precision: 4,

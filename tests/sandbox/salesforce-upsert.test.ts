@@ -9,6 +9,7 @@ import { Connection } from 'jsforce';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../sandbox/salesforce/main.js';
 import type { SalesforceOrg } from '../../sandbox/salesforce/store.js';
 import { orgAccessToken } from '../support/salesforce-org-token.js';
+import { orgCall, statusAndBody } from '../support/salesforce-org-call.js';
 
 const APP = {
   clientId: 'upsert-client',
@@ -23,18 +24,8 @@ describe('Salesforce sandbox: upsert by External ID', () => {
   let org: SalesforceOrg;
   let token: string;
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${sandbox.instanceUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as unknown };
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    orgCall(sandbox.instanceUrl, method, path, { token, body }).then(statusAndBody);
   const cases = (key: string) =>
     [...org.records('Case')].filter((c) => c.fields[KEY] === key && c.fields.IsDeleted !== true);
 
