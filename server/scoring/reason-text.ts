@@ -38,7 +38,13 @@ export function isMeaningfulReason(reason: Pick<Reason, 'feature' | 'value'>): b
 // ---------------------------------------------------------------------------------------------
 // Words for numbers, durations and tone
 
-const count = (n: number) => Math.round(n).toLocaleString('en-US');
+/** Formats made once: `toLocaleString` with a locale builds a new one on every call. */
+const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const ONE_DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const TWO_DECIMALS = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** A whole number in words' company: "1,235"; never "-0". */
+const count = (n: number) => WHOLE.format(Math.round(n) + 0);
 
 /** "1 ticket", "3 tickets". */
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -149,7 +155,7 @@ function trendPercent(trend: number): string {
   const ratio = 2 ** trend;
   const percent = Math.round(Math.abs(ratio - 1) * 100);
   if (percent < 5) return 'steady';
-  return `${ratio < 1 ? 'fell' : 'rose'} by about ${percent.toLocaleString('en-US')} %`;
+  return `${ratio < 1 ? 'fell' : 'rose'} by about ${WHOLE.format(percent)} %`;
 }
 
 /** "3 support tickets in 30 days" plus the tone of the worst support message when it is known. */
@@ -397,8 +403,8 @@ const CATEGORIES: Record<string, (value: string) => string> = {
 /** Whole numbers for a count of days or weeks; otherwise at most one or two decimals. */
 export function roundForDisplay(value: number, dayLike: boolean): string {
   if (dayLike || Number.isInteger(value) || Math.abs(value) >= 100)
-    return Math.round(value).toLocaleString('en-US');
-  return value.toLocaleString('en-US', { maximumFractionDigits: Math.abs(value) < 1 ? 2 : 1 });
+    return WHOLE.format(Math.round(value) + 0);
+  return (Math.abs(value) < 1 ? TWO_DECIMALS : ONE_DECIMAL).format(value);
 }
 
 /** "Label: value", for a feature without a phrasing of its own (a CSV model's column). */

@@ -50,9 +50,16 @@ export function scoreProperties(score: CurrentScore): ScoreProperties {
   };
 }
 
+const DAY = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
 /** "22 Nov 2026": how the lost list, the card and the CRM give a churn date. */
 export function formatDay(at: Date): string {
-  return at.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return DAY.format(at);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   pickReasons,
   reasonCandidates,
   reasonText,
+  roundForDisplay,
   toneOf,
 } from '../../server/scoring/reason-text.js';
 import { scoreContacts } from '../../server/scoring/score-contacts.js';
@@ -753,5 +754,15 @@ describe('who the customer is is never a reason', () => {
     expect(cardReasons(stored).map((x) => x.text)).toEqual(shown);
     expect(topReasons(stored).map((x) => x.text)).toEqual(shown);
     expect(crmReasons(stored, scored!.probability)).toBe(shown.join('; '));
+  });
+});
+
+describe('numbers in reasons', () => {
+  it('shows whole days and counts with separators, and a value rounding to nothing as 0, not -0', () => {
+    expect(roundForDisplay(12_345.4, true)).toBe('12,345');
+    expect(roundForDisplay(-0.4, true)).toBe('0');
+    expect(roundForDisplay(-0.04, false)).toBe('-0.04');
+    expect(roundForDisplay(3.456, false)).toBe('3.5');
+    expect(roundForDisplay(0.456, false)).toBe('0.46');
   });
 });
