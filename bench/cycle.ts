@@ -146,6 +146,11 @@ try {
     .selectFrom('scoring_runs')
     .select(['started_at', 'finished_at', 'summary'])
     .executeTakeFirstOrThrow();
+  // Inside the write-back phase: tiers and account scores first, then the chunks' CRM writes.
+  const writes = await db.db
+    .selectFrom('scoring_run_chunks')
+    .select((eb) => [eb.fn.min('writeback_started_at').as('first'), eb.fn.max('written_at').as('last')])
+    .executeTakeFirstOrThrow();
   if (!postgres) await db.close();
   const phases = (run.summary as { phases?: Record<string, string> }).phases ?? {};
   const marks: [string, number][] = [
@@ -157,6 +162,10 @@ try {
     .slice(0, -1)
     .map(([name, at], i) => `${name} ${((marks[i + 1]![1] - at) / 1000).toFixed(1)} s`)
     .join(', ');
+  const writeStart = writes.first ? new Date(writes.first).getTime() : NaN;
+  const writeEnd = writes.last ? new Date(writes.last).getTime() : NaN;
+  const writeback = Date.parse(phases.writeback ?? '');
+  const writeSteps = `tiers and accounts ${((writeStart - writeback) / 1000).toFixed(1)} s, CRM writes ${((writeEnd - writeStart) / 1000).toFixed(1)} s`;
   const perThousand = (cpuSeconds: number) => ((cpuSeconds * 1000) / contacts).toFixed(2);
   const cpuBreakdown = [
     `install ${perThousand(cpu.at(marks[0]![1]) - startupCpu)}`,
@@ -165,6 +174,12 @@ try {
       .map(([name, at], i) => `${name} ${perThousand(cpu.at(marks[i + 1]![1]) - cpu.at(at))}`),
   ].join(', ');
 
+  const serverBreakdown = server
+    ? marks
+        .slice(0, -1)
+        .map(([name, at], i) => `${name} ${perThousand(server.at(marks[i + 1]![1]) - server.at(at))}`)
+        .join(', ')
+    : '';
   const [trained] = await queues.get('train').getJobs(['completed']);
   const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
   const counts = sandboxCounts(portal);
@@ -186,8 +201,8 @@ try {
       `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}) ` +
       (serverCpu === null
         ? ''
-        : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts `) +
-      `(${breakdown}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
+        : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts (${serverBreakdown}) `) +
+      `(${breakdown}; write-back: ${writeSteps}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
   );
 } finally {
   await queues.close();
