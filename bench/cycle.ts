@@ -180,6 +180,28 @@ try {
         .map(([name, at], i) => `${name} ${perThousand(server.at(marks[i + 1]![1]) - server.at(at))}`)
         .join(', ')
     : '';
+  // Each object type's list pages come one after another (a page's cursor names the next): the
+  // longest of these streams bounds the sync however high the rate limit.
+  const streams = new Map<string, { calls: number; first: number; last: number; answering: number }>();
+  for (const r of proxy.requests) {
+    const type =
+      r.method === 'GET'
+        ? /^\/crm\/(?:v3\/objects|objects\/[\d-]+)\/([a-z_]+)$/.exec(r.path)?.[1]
+        : undefined;
+    if (!type) continue;
+    const stream = streams.get(type) ?? { calls: 0, first: r.at, last: r.at, answering: 0 };
+    stream.calls++;
+    stream.answering += r.answeredIn ?? 0;
+    stream.last = Math.max(stream.last, r.at);
+    streams.set(type, stream);
+  }
+  const listStreams = [...streams]
+    .sort((a, b) => b[1].last - b[1].first - (a[1].last - a[1].first))
+    .map(
+      ([type, x]) =>
+        `${type} ${x.calls} pages in ${((x.last - x.first) / 1000).toFixed(1)} s (answered in ${(x.answering / x.calls).toFixed(0)} ms)`,
+    )
+    .join(', ');
   const [trained] = await queues.get('train').getJobs(['completed']);
   const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
   const counts = sandboxCounts(portal);
@@ -202,7 +224,7 @@ try {
       (serverCpu === null
         ? ''
         : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts (${serverBreakdown}) `) +
-      `(${breakdown}; write-back: ${writeSteps}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
+      `(${breakdown}; list pages: ${listStreams}; write-back: ${writeSteps}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
   );
 } finally {
   await queues.close();

@@ -11,6 +11,8 @@ export interface ProxiedRequest {
   at: number;
   /** The CRM's answer; undefined until it comes. */
   status?: number;
+  /** Milliseconds from the request's arrival to the answer's last byte; undefined until then. */
+  answeredIn?: number;
   /** What the proxy's `tag` option made of the request's headers (the portal a token is for, say). */
   tag?: string;
 }
@@ -63,6 +65,7 @@ export async function startCountingProxy(
         },
         (answer) => {
           seen.status = answer.statusCode;
+          answer.on('end', () => (seen.answeredIn = Date.now() - seen.at));
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
