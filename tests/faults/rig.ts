@@ -16,7 +16,7 @@ import { QUEUE_NAMES, Queues, type QueueName } from '../../server/jobs/queues.js
 import { SCORE_FIELDS } from '../../server/crm/warehouse-records.js';
 import { scoreText } from '../../server/scoring/score-points.js';
 import { startCountingProxy, type CountingProxy, type ProxiedRequest } from '../support/counting-proxy.js';
-import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
+import { HUNG_WAIT_MS, spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { startRestartableRedis, startWarehouse, type RestartableRedis, type Warehouse } from './services.js';
 
@@ -238,7 +238,7 @@ export class Rig {
       return left;
     };
     let left: string[];
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + Math.max(timeoutMs, HUNG_WAIT_MS);
     for (;;) {
       left = await pending();
       if (left.length === 0) break;

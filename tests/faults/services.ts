@@ -13,7 +13,7 @@ import pg from 'pg';
 import { freePort } from '../../server/api/http-server.js';
 import { findExecutable } from '../../server/jobs/find-executable.js';
 import { startPostgresCluster } from '../support/postgres-cluster.js';
-import { tempDir } from '../support/processes.js';
+import { HUNG_WAIT_MS, tempDir } from '../support/processes.js';
 
 export interface RestartableRedis {
   url: string;
@@ -53,7 +53,7 @@ export async function startRestartableRedis(): Promise<RestartableRedis> {
     child = setpriv
       ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', executable, ...args], { stdio: 'ignore' })
       : spawn(executable, args, { stdio: 'ignore' });
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + HUNG_WAIT_MS;
     for (;;) {
       const client = new Redis(url, {
         lazyConnect: true,

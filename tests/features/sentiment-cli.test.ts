@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { CHURN_BIN, ROOT, tempDir } from '../support/processes.js';
+import { CHURN_BIN, HUNG_WAIT_MS, ROOT, tempDir } from '../support/processes.js';
 
 interface Run {
   code: number;
@@ -17,7 +17,7 @@ function churnSentiment(args: string[]): Promise<Run> {
       process.execPath,
       [CHURN_BIN, 'sentiment', ...args],
       // A bound for a hung process, not a speed verdict: a busy box only takes longer.
-      { cwd: ROOT, timeout: 180_000 },
+      { cwd: ROOT, timeout: HUNG_WAIT_MS },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

@@ -32,8 +32,9 @@ function worker(prefix: string, env: Record<string, string>): Spawned {
   return p;
 }
 
-async function finished(queues: Queues, job: Job, timeoutMs: number): Promise<{ pid: number }> {
-  return (await job.waitUntilFinished(await queues.eventsOf('sync'), timeoutMs)) as { pid: number };
+/** The job's result once it finishes: no limit of its own, jest's test timeout bounds a hung wait. */
+async function finished(queues: Queues, job: Job): Promise<{ pid: number }> {
+  return (await job.waitUntilFinished(await queues.eventsOf('sync'))) as { pid: number };
 }
 
 describe('jobs across processes', () => {
@@ -100,7 +101,7 @@ describe('jobs across processes', () => {
 
       const rescuer = worker(prefix, { FIXTURE_MODE: 'complete', JOB_LOCK_MS: '2000' });
       await rescuer.waitFor(/WORKER_READY/);
-      const result = await finished(queues, job, 20_000);
+      const result = await finished(queues, job);
       expect(result.pid).toBe(rescuer.child.pid);
       rescuer.child.kill('SIGTERM');
       await rescuer.exited();
@@ -118,7 +119,7 @@ describe('jobs across processes', () => {
       const job = await queues.get('sync').add('pull', { portalId: 1 });
       await w.waitFor(new RegExp(`JOB_STARTED ${job.id}`));
       w.child.kill('SIGTERM');
-      const result = await finished(queues, job, 20_000);
+      const result = await finished(queues, job);
       expect(result.pid).toBe(w.child.pid);
       expect((await w.exited()).code).toBe(0);
     } finally {
@@ -143,7 +144,7 @@ describe('jobs across processes', () => {
       expect(released?.attemptsMade).toBe(0);
 
       const next = worker(prefix, { FIXTURE_MODE: 'complete' });
-      const result = await finished(queues, job, 20_000);
+      const result = await finished(queues, job);
       expect(result.pid).toBe(next.child.pid);
       next.child.kill('SIGTERM');
       await next.exited();

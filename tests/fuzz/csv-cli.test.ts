@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { CHURN_BIN, ROOT, tempDir } from '../support/processes.js';
+import { CHURN_BIN, HUNG_WAIT_MS, ROOT, tempDir } from '../support/processes.js';
 import { csvCells, csvText } from './csv-fuzz.js';
 import { AnswerTally, expectNoLeak, fuzzParameters, fuzzRuns, printTallies } from './fuzz-support.js';
 
@@ -19,7 +19,7 @@ function churn(args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [CHURN_BIN, ...args],
-      { cwd: ROOT, timeout: 60_000 },
+      { cwd: ROOT, timeout: HUNG_WAIT_MS },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
       },

@@ -85,7 +85,7 @@ describe('installing the app in a portal', () => {
       const before = JSON.stringify([...portal.properties.get('contacts')!.values()]);
 
       const again = await product.ctx.queues.get('system').add('bootstrap-portal', { portalId });
-      const report = await again.waitUntilFinished(await product.ctx.queues.eventsOf('system'), 15_000);
+      const report = await again.waitUntilFinished(await product.ctx.queues.eventsOf('system'));
       expect(report).toMatchObject({ groupCreated: false, created: [], conflicts: [] });
       expect(report.existing).toEqual(ours);
       expect(JSON.stringify([...portal.properties.get('contacts')!.values()])).toBe(before);
@@ -105,7 +105,7 @@ describe('installing the app in a portal', () => {
     try {
       const portalId = (await portalRow(501))!.id;
       const job = await product.ctx.queues.get('system').add('bootstrap-portal', { portalId });
-      await job.waitUntilFinished(await product.ctx.queues.eventsOf('system'), 15_000);
+      await job.waitUntilFinished(await product.ctx.queues.eventsOf('system'));
       expect(
         portal.properties
           .get('contacts')!

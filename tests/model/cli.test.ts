@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { CHURN_BIN, ROOT, tempDir } from '../support/processes.js';
+import { CHURN_BIN, HUNG_WAIT_MS, ROOT, tempDir } from '../support/processes.js';
 import { syntheticCustomers, toCsv } from './synthetic.js';
 
 interface Run {
@@ -17,7 +17,7 @@ function churn(args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [CHURN_BIN, ...args],
-      { cwd: ROOT, timeout: 170_000 },
+      { cwd: ROOT, timeout: HUNG_WAIT_MS },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

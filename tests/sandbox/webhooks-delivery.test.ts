@@ -7,6 +7,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { SandboxStore, type PortalData } from '../../sandbox/store.js';
 import { createWebhooksRouter, type ClosableRouter } from '../../sandbox/webhooks/router.js';
 import { callApi, installApp, NO_LIMITS } from '../support/sandbox-server.js';
+import { waitForValue } from '../support/processes.js';
 
 interface Received {
   url: string;
@@ -44,15 +45,9 @@ function baseUrl(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function until<T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polls until `read` gives a value. */
+const until = <T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs?: number): Promise<T> =>
+  waitForValue(read, 'a delivery', { everyMs: 10, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 
 interface DeliveryLogEntry {
   targetUrl: string;

@@ -8,6 +8,7 @@ import { SandboxStore, type PortalData } from '../../sandbox/store.js';
 import { createWorkflowsRouter } from '../../sandbox/workflows/router.js';
 import type { ClosableRouter } from '../../sandbox/webhooks/router.js';
 import { callApi, installApp, NO_LIMITS } from '../support/sandbox-server.js';
+import { waitForValue } from '../support/processes.js';
 
 const APP = {
   appId: 600,
@@ -46,15 +47,9 @@ function listen(app: express.Express): Promise<Server> {
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-async function until<T>(read: () => Promise<T | undefined> | T | undefined, timeoutMs = 4000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polls the sandbox until `read` gives a value. */
+const until = <T>(read: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  waitForValue(read, 'the sandbox', { everyMs: 10 });
 
 describe('workflow engine', () => {
   let store: SandboxStore;

@@ -12,6 +12,7 @@ import { SandboxStore, type PortalData } from '../../sandbox/store.js';
 import type { ClosableRouter } from '../../sandbox/webhooks/router.js';
 import { createWorkflowsRouter } from '../../sandbox/workflows/router.js';
 import { installApp, NO_LIMITS } from '../support/sandbox-server.js';
+import { waitForValue } from '../support/processes.js';
 
 const APP = {
   appId: 610,
@@ -44,14 +45,15 @@ async function api(method: string, path: string, body?: unknown) {
 }
 
 async function enrollmentsWhenDone(workflowId: number, count: number): Promise<Enrollment[]> {
-  const deadline = Date.now() + 4000;
-  for (;;) {
-    const { body } = await api('GET', `/_sandbox/portals/${HUB}/workflows/${workflowId}/enrollments`);
-    const results = body.results as Enrollment[];
-    if (results.length === count && results.every((e) => e.status === 'COMPLETED')) return results;
-    if (Date.now() > deadline) throw new Error(`enrollments so far: ${JSON.stringify(results)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitForValue(
+    async () => {
+      const { body } = await api('GET', `/_sandbox/portals/${HUB}/workflows/${workflowId}/enrollments`);
+      const results = body.results as Enrollment[];
+      return results.length === count && results.every((e) => e.status === 'COMPLETED') ? results : undefined;
+    },
+    `${count} completed enrollments`,
+    { everyMs: 10 },
+  );
 }
 
 beforeAll(async () => {

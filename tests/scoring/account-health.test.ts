@@ -214,7 +214,7 @@ async function writeAccountsBack(runId: number) {
   const job = await product.ctx.queues
     .get('writeback')
     .add(WRITEBACK_CHUNK_JOB, { records: 'companies', runId, chunk: 0, portalId, size: 1000 });
-  const result = await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'), 120_000);
+  const result = await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'));
   await completeRun(db(), runId, { drift: null, summary: {} });
   return result as { sent: number; written: number; unchanged: number; failed: number };
 }

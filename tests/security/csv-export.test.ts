@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { csvCell } from '../../server/csv-cell.js';
 import { syntheticCustomers, toCsv } from '../model/synthetic.js';
 import { dashboardCall } from '../support/dashboard-session.js';
-import { CHURN_BIN, ROOT, tempDir } from '../support/processes.js';
+import { CHURN_BIN, HUNG_WAIT_MS, ROOT, tempDir } from '../support/processes.js';
 import { startSignedInProduct, type SignedInProduct } from '../support/signed-in-product.js';
 
 const HUB = 932;
@@ -144,7 +144,7 @@ function churn(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       process.execPath,
       [CHURN_BIN, ...args],
-      { cwd: ROOT, timeout: 90_000 },
+      { cwd: ROOT, timeout: HUNG_WAIT_MS },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

@@ -48,7 +48,7 @@ export function spawnProcess(command: string, args: string[], env: Record<string
     child,
     output: () => output,
     exited: () => exit,
-    waitFor: (pattern, timeoutMs = 120_000) =>
+    waitFor: (pattern, timeoutMs = HUNG_WAIT_MS) =>
       new Promise((resolveMatch, reject) => {
         const check = () => {
           const match = output.match(pattern);
@@ -57,10 +57,13 @@ export function spawnProcess(command: string, args: string[], env: Record<string
             resolveMatch(match);
           }
         };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
-        }, timeoutMs);
+        const timer = setTimeout(
+          () => {
+            cleanup();
+            reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
+          },
+          Math.max(timeoutMs, HUNG_WAIT_MS),
+        );
         const onExit = () => {
           check();
           cleanup();
@@ -99,13 +102,35 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * The least time a wait gives before it calls a test hung. A wait is a bound for a hung test, never
+ * a verdict on speed: a slower or shared box (one core) passes where a fast one does, so a shorter
+ * limit a test names is raised to this (jest's own test timeout, 300 s, stays the outer bound).
+ */
+export const HUNG_WAIT_MS = 240_000;
+
+/** Polls `read` until it gives a value (not undefined, null or false), then returns it. */
+export async function waitForValue<T>(
+  read: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what = 'a condition',
+  options: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<T> {
+  const limit = Math.max(options.timeoutMs ?? 0, HUNG_WAIT_MS);
+  const deadline = Date.now() + limit;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${limit} ms`);
+    await new Promise((r) => setTimeout(r, options.everyMs ?? 50));
+  }
+}
+
+/** Polls `condition` until it holds; `timeoutMs` raised to HUNG_WAIT_MS. */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
+  timeoutMs?: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForValue(async () => (await condition()) || undefined, 'condition', {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
 }

@@ -87,7 +87,7 @@ describe('a sync interrupted by a killed worker', () => {
 
       const second = startWorker();
       const job = (await syncJob(queues))!;
-      const results = (await job.waitUntilFinished(await queues.eventsOf('sync'), 90_000)) as {
+      const results = (await job.waitUntilFinished(await queues.eventsOf('sync'))) as {
         written: number;
       }[];
       second.child.kill('SIGTERM');

@@ -7,7 +7,7 @@ import { ensureWebBuilt } from '../../cli/web-build.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
-import { ROOT } from '../support/processes.js';
+import { HUNG_WAIT_MS, ROOT } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
 
@@ -57,7 +57,7 @@ beforeAll(async () => {
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(HUNG_WAIT_MS);
   page.on('console', (message) => {
     if (message.type() === 'error' && message.location().url.startsWith(product.url))
       consoleErrors.push(`${message.text()} (${message.location().url})`);

@@ -9,7 +9,7 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { statusesOf, storeStatuses } from '../../server/scoring/customer-statuses.js';
-import { ROOT } from '../support/processes.js';
+import { HUNG_WAIT_MS, ROOT } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { computeAndStoreReports } from '../../server/reports/stored-reports.js';
 import { seedScoredPortal } from '../support/scored-portal.js';
@@ -388,7 +388,7 @@ describe('the dashboard in a browser', () => {
     // Retraining is queued for the worker, and the banner shows the job while it waits.
     await page.getByRole('button', { name: 'Retrain now' }).click();
     await page.getByRole('status').filter({ hasText: 'Training queued' }).waitFor();
-    await page.getByRole('status').filter({ hasText: 'Training a model' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('status').filter({ hasText: 'Training a model' }).waitFor({ timeout: HUNG_WAIT_MS });
     const training = await product.ctx.queues.get('train').getJobs(['waiting']);
     expect(training.map((j) => j.data)).toEqual([{ portalId: portalA, reason: 'manual' }]);
     await product.ctx.queues.get('train').drain();

@@ -24,6 +24,7 @@ import { syncPortal } from '../../server/sync/sync-portal.js';
 import type { RetentionEffectReport } from '../../server/workflows/outcomes.js';
 import { performRetentionAction } from '../../server/workflows/perform-action.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { waitForValue } from '../support/processes.js';
 
 const HUB = 820;
 const NO_EFFECT_HUB = 821;
@@ -60,19 +61,9 @@ let worker: WorkerPool;
 const portalIds = new Map<number, number>();
 const definitionIds = new Map<string, string>();
 
-async function until<T>(
-  read: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls until `read` gives a value: the wait is a bound for a hung test (see waitForValue). */
+const until = <T>(read: () => Promise<T | undefined | false>, what: string): Promise<T> =>
+  waitForValue(read, what);
 
 async function sandboxApi<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${sandbox.url}${path}`, {
@@ -151,20 +142,16 @@ async function runOfferCampaign(hub: number, contactIds: string[]): Promise<Enro
   for (const id of contactIds) {
     crmPortal.updateRecord('contacts', id, { churn_risk_tier: 'high' }, store.now());
   }
-  return until(
-    async () => {
-      const { results } = await sandboxApi<{ results: Enrollment[] }>(
-        'GET',
-        `/_sandbox/portals/${hub}/workflows/${workflow.id}/enrollments`,
-      );
-      return results.length === contactIds.length &&
-        results.every((e) => e.status !== 'ACTIVE' && e.status !== 'WAITING')
-        ? results
-        : undefined;
-    },
-    `the enrolments of portal ${hub}`,
-    60_000,
-  );
+  return until(async () => {
+    const { results } = await sandboxApi<{ results: Enrollment[] }>(
+      'GET',
+      `/_sandbox/portals/${hub}/workflows/${workflow.id}/enrollments`,
+    );
+    return results.length === contactIds.length &&
+      results.every((e) => e.status !== 'ACTIVE' && e.status !== 'WAITING')
+      ? results
+      : undefined;
+  }, `the enrolments of portal ${hub}`);
 }
 
 async function effectReport(hub: number, asOf: Date): Promise<RetentionEffectReport> {
