@@ -218,7 +218,7 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
     const accountOfSubscription = new Map(subscriptions.map((s) => [s.subscription_id, s.account_id]));
     for (const row of usage) {
       const owner = ids.get(accountOfSubscription.get(row.subscription_id)!)!;
-      portal.usageEvents.push({
+      portal.usage.add({
         eventId: row.usage_id,
         contactId: owner.contactId,
         email: owner.email,
@@ -228,6 +228,7 @@ export function loadRavenStack(portal: PortalData, { dir, now }: LoadOptions): L
         occurredAt: at(row.usage_date),
       });
     }
+    portal.usage.trim();
 
     for (const row of tickets) {
       const owner = ids.get(row.account_id)!;

@@ -83,6 +83,15 @@ interface Waiting {
   liveIndexedAt: number;
 }
 
+/** A plain copy of a record as it is now (its properties copied too), for search to show later. */
+function copyOf(record: CrmRecord): CrmRecord {
+  const { id, createdAt, updatedAt, archived, archivedAt, history } = record;
+  const copy: CrmRecord = { id, properties: { ...record.properties }, createdAt, updatedAt, archived };
+  if (archivedAt !== undefined) copy.archivedAt = archivedAt;
+  if (history !== undefined) copy.history = history;
+  return copy;
+}
+
 /** One portal's search index: which version of each record search shows. */
 export class SearchIndex {
   private readonly waiting = new Map<ObjectType, Map<string, Waiting>>();
@@ -107,7 +116,7 @@ export class SearchIndex {
       entries.delete(record.id);
       return;
     }
-    const before = { ...record, properties: { ...record.properties } };
+    const before = copyOf(record);
     if (entry) {
       entry.older.push({ indexedAt: entry.liveIndexedAt, record: before });
       entry.liveIndexedAt = indexedAt;

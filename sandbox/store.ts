@@ -15,6 +15,10 @@ import {
 import { DEFAULT_SEARCH_INDEX_LAG_MS, SearchIndex, SearchIndexLag } from './search-index.js';
 import { defaultPipelines } from './pipelines.js';
 import { AssociationLimits } from './association-limits.js';
+import { AssociationStore } from './association-store.js';
+import { UsageEventLog, type UsageEvent } from './usage-events.js';
+
+export type { UsageEvent } from './usage-events.js';
 
 export const OBJECT_TYPES = [
   'contacts',
@@ -42,6 +46,58 @@ export interface CrmRecord {
   archivedAt?: Date;
   /** Only the property histories the record cannot imply (see property-history.ts). */
   history?: RecordHistory;
+}
+
+/**
+ * A record as a portal keeps it: a `CrmRecord` whose two times are held as epoch milliseconds and
+ * read as new Dates (a Date costs about 110 bytes, as much as the rest of a small record's own
+ * fields, and a generated portal holds millions of records). JSON shows it as a plain `CrmRecord`.
+ */
+class StoredRecord implements CrmRecord {
+  declare archivedAt?: Date;
+  declare history?: RecordHistory;
+  #createdMs: number;
+  #updatedMs: number;
+
+  constructor(
+    public id: string,
+    public properties: Record<string, string | null>,
+    createdMs: number,
+    updatedMs: number,
+    public archived = false,
+  ) {
+    this.#createdMs = createdMs;
+    this.#updatedMs = updatedMs;
+  }
+
+  get createdAt(): Date {
+    return new Date(this.#createdMs);
+  }
+
+  set createdAt(at: Date) {
+    this.#createdMs = at.getTime();
+  }
+
+  get updatedAt(): Date {
+    return new Date(this.#updatedMs);
+  }
+
+  set updatedAt(at: Date) {
+    this.#updatedMs = at.getTime();
+  }
+
+  toJSON(): CrmRecord {
+    const { id, properties, createdAt, updatedAt, archived, archivedAt, history } = this;
+    return {
+      id,
+      properties,
+      createdAt,
+      updatedAt,
+      archived,
+      ...(archivedAt === undefined ? {} : { archivedAt }),
+      ...(history === undefined ? {} : { history }),
+    };
+  }
 }
 
 export interface PropertyDefinition {
@@ -72,17 +128,6 @@ export interface PropertyGroup {
   label: string;
   displayOrder: number;
   archived: boolean;
-}
-
-/** A product-usage event: not a CRM object; the product sends these to the app directly. */
-export interface UsageEvent {
-  eventId: string;
-  contactId: string;
-  email: string;
-  type: 'session' | 'feature_use';
-  feature?: string;
-  minutes: number;
-  occurredAt: Date;
 }
 
 /** What the generator decided about a customer; never served on the CRM's API. */
@@ -188,6 +233,15 @@ const KEPT_BY_SURVIVOR = new Set([
 /** What a GDPR deletion of a contact removes with it, when no other contact shares it. */
 const CONTACT_CONTENT: readonly ObjectType[] = ['emails', 'tickets', 'feedback_submissions'];
 
+/** `value`, or an equal string the properties hold already (sharing it saves a copy per record). */
+function sameString(value: string, properties: Record<string, string | null>): string {
+  for (const name in properties) {
+    const held = properties[name];
+    if (held === value) return held;
+  }
+  return value;
+}
+
 function isBlank(value: string | null | undefined): boolean {
   return value === undefined || value === null || value === '';
 }
@@ -255,8 +309,8 @@ const IDS_PER_PORTAL = 1000;
 
 export class PortalData {
   readonly objects = new Map<ObjectType, Map<string, CrmRecord>>();
-  /** key `${fromType}:${fromId}:${toType}` → associations in creation order. */
-  readonly associations = new Map<string, Association[]>();
+  /** Each record's associations to each object type, in creation order (see association-store.ts). */
+  readonly associations = new AssociationStore(OBJECT_TYPES, defaultTypeIdBetween);
   /** Labels the portal defined, by `${fromType}:${toType}` as they were created. */
   readonly associationLabels = new Map<string, UserAssociationLabel[]>();
   private nextLabelTypeId = FIRST_USER_DEFINED_TYPE_ID;
@@ -266,7 +320,15 @@ export class PortalData {
   readonly propertyGroups = new Map<ObjectType, Map<string, PropertyGroup>>();
   /** Archived properties by name: no longer readable or writable, listed with `archived=true`. */
   readonly archivedProperties = new Map<ObjectType, Map<string, PropertyDefinition>>();
-  readonly usageEvents: UsageEvent[] = [];
+  /** The product's usage events of the portal's contacts (see usage-events.ts). */
+  readonly usage = new UsageEventLog();
+  /**
+   * Every usage event, as a new array of new objects: a copy, which changes nothing in the portal
+   * and costs as much as the events; `usage` reads them without one.
+   */
+  get usageEvents(): readonly UsageEvent[] {
+    return this.usage.slice();
+  }
   readonly truth = new Map<string, HiddenTruth>();
   /** Owners by id, in creation order; the first is the admin user. */
   readonly owners = new Map<string, SandboxOwner>();
@@ -358,10 +420,10 @@ export class PortalData {
     id: string = this.allocateId(),
     source = CRM_SOURCE,
   ): CrmRecord {
-    const iso = at.toISOString();
-    const record: CrmRecord = {
+    const iso = sameString(at.toISOString(), properties);
+    const record = new StoredRecord(
       id,
-      properties: {
+      {
         ...properties,
         hs_object_id: id,
         createdate: properties.createdate ?? iso,
@@ -369,10 +431,9 @@ export class PortalData {
         lastmodifieddate: iso,
         hs_lastmodifieddate: iso,
       },
-      createdAt: new Date(properties.createdate ?? iso),
-      updatedAt: at,
-      archived: false,
-    };
+      new Date(properties.createdate ?? iso).getTime(),
+      at.getTime(),
+    );
     recordCreation(record, properties, source);
     this.recordsOf(type).set(id, record);
     this.searchIndex.created(type, record, at);
@@ -542,17 +603,13 @@ export class PortalData {
     for (const id of targets) {
       for (const toType of OBJECT_TYPES) {
         for (const link of this.associationsOf(type, id, toType)) this.unlink(toType, link.toId, type, id);
-        this.associations.delete(`${type}:${id}:${toType}`);
+        this.associations.delete(type, id, toType);
       }
     }
     this.removeRecords(type, [...targets]);
     if (type === 'contacts') {
       for (const id of targets) this.truth.delete(id);
-      let kept = 0;
-      for (const event of this.usageEvents) {
-        if (!targets.has(event.contactId)) this.usageEvents[kept++] = event;
-      }
-      this.usageEvents.length = kept;
+      this.usage.removeContacts(targets);
     }
     for (const id of targets) {
       this.emit(
@@ -602,8 +659,7 @@ export class PortalData {
    */
   private moveAssociations(type: ObjectType, fromId: string, toId: string): void {
     for (const otherType of OBJECT_TYPES) {
-      const key = `${type}:${fromId}:${otherType}`;
-      const links = this.associations.get(key) ?? [];
+      const links = this.associationsOf(type, fromId, otherType);
       const keepsOwnPrimary =
         type === 'contacts' &&
         otherType === 'companies' &&
@@ -616,25 +672,20 @@ export class PortalData {
         if (otherType === type && target === toId) continue;
         for (const link of links) {
           if (link.toId === target && moved(type, otherType, link))
-            this.addAssociation(`${type}:${toId}:${otherType}`, link);
+            this.associations.add(type, toId, otherType, link);
         }
         for (const entry of back) {
           if (moved(otherType, type, entry))
-            this.addAssociation(`${otherType}:${target}:${type}`, { ...entry, toId });
+            this.associations.add(otherType, target, type, { ...entry, toId });
         }
       }
-      this.associations.delete(key);
+      this.associations.delete(type, fromId, otherType);
     }
   }
 
   /** Removes the links from one record to another (one direction). */
   private unlink(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
-    const key = `${fromType}:${fromId}:${toType}`;
-    const list = this.associations.get(key);
-    if (!list) return;
-    const kept = list.filter((a) => a.toId !== toId);
-    if (kept.length > 0) this.associations.set(key, kept);
-    else this.associations.delete(key);
+    this.associations.keepOnly(fromType, fromId, toType, (a) => a.toId !== toId);
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -659,12 +710,13 @@ export class PortalData {
     toId: string,
     typeIds: [number, number],
   ): void {
-    this.addAssociation(`${fromType}:${fromId}:${toType}`, defaultEntry(toId, typeIds[0]));
-    this.addAssociation(`${toType}:${toId}:${fromType}`, defaultEntry(fromId, typeIds[1]));
+    this.associations.add(fromType, fromId, toType, defaultEntry(toId, typeIds[0]));
+    this.associations.add(toType, toId, fromType, defaultEntry(fromId, typeIds[1]));
   }
 
+  /** The associations from one record to records of a type, in creation order (a new list). */
   associationsOf(fromType: ObjectType, fromId: string, toType: ObjectType): Association[] {
-    return this.associations.get(`${fromType}:${fromId}:${toType}`) ?? [];
+    return this.associations.list(fromType, fromId, toType);
   }
 
   /** Every type the portal can link `fromType` to `toType` by: HubSpot's, then its own labels. */
@@ -719,15 +771,9 @@ export class PortalData {
     if (!defined) return;
     defined.label = label;
     if (inverseLabel !== null) defined.inverseLabel = inverseLabel;
-    const rename = (from: ObjectType, to: ObjectType, id: number, text: string) => {
-      for (const [key, list] of this.associations) {
-        if (!key.startsWith(`${from}:`) || !key.endsWith(`:${to}`)) continue;
-        for (const a of list) if (a.category === 'USER_DEFINED' && a.typeId === id) a.label = text;
-      }
-    };
-    rename(fromType, toType, defined.typeId, label);
+    this.associations.relabel(fromType, toType, defined.typeId, label);
     if (defined.inverseTypeId !== defined.typeId || fromType !== toType)
-      rename(toType, fromType, defined.inverseTypeId, defined.inverseLabel ?? label);
+      this.associations.relabel(toType, fromType, defined.inverseTypeId, defined.inverseLabel ?? label);
   }
 
   /**
@@ -742,13 +788,8 @@ export class PortalData {
       key,
       (this.associationLabels.get(key) ?? []).filter((l) => l.typeId !== typeId),
     );
-    const strip = (from: ObjectType, to: ObjectType, id: number) => {
-      for (const [listKey, list] of this.associations) {
-        if (!listKey.startsWith(`${from}:`) || !listKey.endsWith(`:${to}`)) continue;
-        const kept = list.filter((a) => !(a.category === 'USER_DEFINED' && a.typeId === id));
-        if (kept.length !== list.length) this.associations.set(listKey, kept);
-      }
-    };
+    const strip = (from: ObjectType, to: ObjectType, id: number) =>
+      this.associations.removeWhere(from, to, (a) => a.category === 'USER_DEFINED' && a.typeId === id);
     strip(fromType, toType, label.typeId);
     strip(toType, fromType, label.inverseTypeId);
   }
@@ -770,11 +811,11 @@ export class PortalData {
   ): void {
     const all = [...hubspotDefinedTypes(fromType, toType).filter((t) => t.label === null), ...types];
     for (const type of all) {
-      this.addAssociation(`${fromType}:${fromId}:${toType}`, entryOf(toId, type));
+      this.associations.add(fromType, fromId, toType, entryOf(toId, type));
       const back = this.associationTypesBetween(toType, fromType).find(
         (t) => t.category === type.category && t.typeId === type.inverseTypeId,
       );
-      if (back) this.addAssociation(`${toType}:${toId}:${fromType}`, entryOf(fromId, back));
+      if (back) this.associations.add(toType, toId, fromType, entryOf(fromId, back));
     }
     const primary = all.find((type) => isPrimaryCompanyType(fromType, toType, type));
     if (primary) {
@@ -845,14 +886,13 @@ export class PortalData {
           )?.inverseTypeId,
       ),
     );
-    this.keepOnly(`${fromType}:${fromId}:${toType}`, (a) => !(a.toId === toId && typeIds.includes(a.typeId)));
-    this.keepOnly(`${toType}:${toId}:${fromType}`, (a) => !(a.toId === fromId && inverse.has(a.typeId)));
-  }
-
-  private keepOnly(key: string, keep: (association: Association) => boolean): void {
-    const kept = (this.associations.get(key) ?? []).filter(keep);
-    if (kept.length > 0) this.associations.set(key, kept);
-    else this.associations.delete(key);
+    this.associations.keepOnly(
+      fromType,
+      fromId,
+      toType,
+      (a) => !(a.toId === toId && typeIds.includes(a.typeId)),
+    );
+    this.associations.keepOnly(toType, toId, fromType, (a) => !(a.toId === fromId && inverse.has(a.typeId)));
   }
 
   /** HubSpot's records change when their associations do; the sandbox shows that as a modification. */
@@ -867,15 +907,6 @@ export class PortalData {
     this.updateRecord(fromType, fromId, {}, at, source);
     this.updateRecord(toType, toId, {}, at, source);
   }
-
-  private addAssociation(key: string, association: Association): void {
-    const list = this.associations.get(key);
-    // Most records have one association each way: a literal array holds it without spare slots,
-    // which matters for generated portals of a million records.
-    if (!list) this.associations.set(key, [association]);
-    else if (!list.some((a) => a.toId === association.toId && a.typeId === association.typeId))
-      list.push(association);
-  }
 }
 
 function defaultEntry(toId: string, typeId: number): Association {
@@ -884,6 +915,11 @@ function defaultEntry(toId: string, typeId: number): Association {
 
 function entryOf(toId: string, type: AssociationTypeDefinition): Association {
   return { toId, typeId: type.typeId, category: type.category, label: type.label };
+}
+
+/** The HubSpot-defined unlabeled type from one object type to another, where there is one. */
+function defaultTypeIdBetween(fromType: ObjectType, toType: ObjectType): number | undefined {
+  return hubspotDefinedTypes(fromType, toType).find((type) => type.label === null)?.typeId;
 }
 
 /** Where the ids of labels a portal defines start, past every HubSpot-defined type id. */

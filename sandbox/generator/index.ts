@@ -25,6 +25,7 @@ import { continueChurnProcess } from './forward-truth.js';
 import { planChange } from './plan-changes.js';
 import { Random } from './random.js';
 import { linkSecondCompanies } from './second-companies.js';
+import { TextPool } from './text-pool.js';
 import { simulateCustomer, simulateProspect } from './simulate.js';
 import {
   emptyCounts,
@@ -95,6 +96,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
   const counts = emptyCounts();
   const summary = { customers: 0, churnDecided: 0, churnVisible: 0 };
   const shape = new Random(seed, STREAM.portal);
+  const texts = new TextPool();
 
   const addContact = (
     index: number,
@@ -106,7 +108,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     const rng = new Random(seed, STREAM.contact, index);
     const profile = customerProfile(rng, index, company, windowStart, now, emails);
     const contactId = portal.allocateId();
-    const target: CustomerTarget = { portal, contactId, companyId, owner, now, windowStart, counts };
+    const target: CustomerTarget = { portal, contactId, companyId, owner, now, windowStart, counts, texts };
     const wording = new Random(seed, STREAM.wording, index);
     if (companyId)
       portal.associate(
@@ -131,7 +133,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
         occurredAt: at,
       };
       if (feature) event.feature = feature;
-      portal.usageEvents.push(event);
+      portal.usage.add(event);
     });
     counts.usageEvents += serial;
     const plan = planChange(new Random(seed, STREAM.plans, index), profile, story, now);
@@ -235,6 +237,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     }
     upkeep = tidyHistory(portal, new Random(seed, STREAM.upkeep), now, counts, summary);
     linkSecondCompanies(portal, new Random(seed, STREAM.secondCompanies), end);
+    portal.usage.trim();
     if (total % PROGRESS_EVERY !== 0 || total === 0) options.onProgress?.(total, total);
   } finally {
     portal.emitChanges = emitting;
@@ -258,7 +261,7 @@ function tidyHistory(
     emails: portal.recordsOf('emails').size,
     tickets: portal.recordsOf('tickets').size,
     feedbackSubmissions: portal.recordsOf('feedback_submissions').size,
-    usageEvents: portal.usageEvents.length,
+    usageEvents: portal.usage.size,
   });
   const before = sizes();
   const truthBefore = new Map(portal.truth);

@@ -113,10 +113,5 @@ function moveUsageToSurvivors(portal: PortalData, merges: readonly RecordMerge[]
   if (merges.length === 0) return;
   const survivorOf = new Map(merges.map((m) => [m.mergedId, m.primaryId]));
   const contacts = portal.recordsOf('contacts');
-  for (const event of portal.usageEvents) {
-    const survivorId = survivorOf.get(event.contactId);
-    if (survivorId === undefined) continue;
-    event.contactId = survivorId;
-    event.email = contacts.get(survivorId)!.properties.email ?? event.email;
-  }
+  portal.usage.moveContacts(survivorOf, (survivorId) => contacts.get(survivorId)!.properties.email);
 }

@@ -21,6 +21,7 @@ import { FORMER_CUSTOMER_STAGE, type TICKET_STAGES } from './properties.js';
 import type { PlanChange } from './plan-changes.js';
 import type { Random } from './random.js';
 import type { Story } from './simulate.js';
+import type { TextPool } from './text-pool.js';
 import { ticketText } from './ticket-text.js';
 
 export interface RecordCounts {
@@ -66,6 +67,8 @@ export interface CustomerTarget {
   now: number;
   windowStart: number;
   counts: RecordCounts;
+  /** Where the records' repeated texts come from, one copy each. */
+  texts: TextPool;
 }
 
 function link(target: CustomerTarget, type: ObjectType, id: string, withCompany: boolean): void {
@@ -85,6 +88,7 @@ function writeEmails(target: CustomerTarget, rng: Random, profile: CustomerProfi
   const first = profile.person.firstname;
   for (const email of story.emails) {
     const text = outgoingEmail(rng, email.kind, first, profile.plan);
+    const subject = target.texts.shared(text.subject);
     const last = email.reply?.at ?? email.openedAt ?? email.sentAt;
     const sent = iso(email.sentAt);
     const properties: Record<string, string> = {
@@ -92,8 +96,8 @@ function writeEmails(target: CustomerTarget, rng: Random, profile: CustomerProfi
       createdate: sent,
       hs_email_direction: 'EMAIL',
       hs_email_status: email.bounced ? 'BOUNCED' : 'SENT',
-      hs_email_subject: text.subject,
-      hs_email_text: text.text,
+      hs_email_subject: subject,
+      hs_email_text: target.texts.shared(text.text),
     };
     properties.hs_email_open_count = email.openedAt === null ? '0' : '1';
     properties.hs_email_reply_count = email.reply ? '1' : '0';
@@ -107,7 +111,7 @@ function writeEmails(target: CustomerTarget, rng: Random, profile: CustomerProfi
     link(target, 'emails', record.id, false);
     target.counts.emails++;
     if (email.reply) {
-      const answer = replyEmail(rng, email.reply.tone, text.subject, first);
+      const answer = replyEmail(rng, email.reply.tone, subject, first);
       const at = properties.hs_email_last_reply_date!;
       const reply = target.portal.createRecord(
         'emails',
@@ -116,8 +120,8 @@ function writeEmails(target: CustomerTarget, rng: Random, profile: CustomerProfi
           createdate: at,
           hs_email_direction: 'INCOMING_EMAIL',
           hs_email_status: 'SENT',
-          hs_email_subject: answer.subject,
-          hs_email_text: answer.text,
+          hs_email_subject: target.texts.shared(answer.subject),
+          hs_email_text: target.texts.shared(answer.text),
         },
         new Date(email.reply.at),
       );
@@ -148,8 +152,8 @@ function writeTickets(target: CustomerTarget, rng: Random, profile: CustomerProf
     const record = target.portal.createRecord(
       'tickets',
       {
-        subject: text.subject,
-        content: text.content,
+        subject: target.texts.shared(text.subject),
+        content: target.texts.shared(text.content),
         ...ticketPlacement(target.portal, `${target.contactId}:${previousTickets}`, stage),
         hs_ticket_priority: ticket.priority,
         hs_ticket_category: text.category,
@@ -174,7 +178,7 @@ function writeFeedback(target: CustomerTarget, rng: Random, story: Story): void 
       'feedback_submissions',
       {
         hs_response_value: String(answer.score),
-        hs_content: npsComment(rng, answer.score),
+        hs_content: target.texts.shared(npsComment(rng, answer.score)),
         hs_submission_timestamp: iso(answer.at),
         hs_survey_type: 'NPS',
         hs_survey_name: 'Quarterly NPS',
@@ -203,7 +207,9 @@ function writeDeal(
   const record = target.portal.createRecord(
     'deals',
     {
-      dealname: `${label} – ${profile.plan} – ${profile.person.firstname} ${profile.person.lastname}`,
+      dealname: target.texts.shared(
+        `${label} – ${profile.plan} – ${profile.person.firstname} ${profile.person.lastname}`,
+      ),
       amount: String(profile.periodAmount),
       closedate: iso(closeAt),
       createdate,

@@ -198,7 +198,7 @@ class PortalCopy {
       if (record.archived) this.org.loadDeletion(copied.Id, record.archivedAt ?? record.updatedAt);
       if (this.consume) {
         records.delete(record.id);
-        for (const other of OBJECT_TYPES) this.portal.associations.delete(`${type}:${record.id}:${other}`);
+        for (const other of OBJECT_TYPES) this.portal.associations.delete(type, record.id, other);
       }
     }
   }
@@ -527,22 +527,9 @@ class PortalCopy {
       }
     }
     // Event ids are the product's own: only the contact they belong to changes.
-    const events = this.portal.usageEvents;
-    let kept = 0;
-    for (const event of events) {
-      const contact = this.contacts.get(event.contactId);
-      if (!contact) {
-        if (this.consume) events[kept++] = event;
-        continue;
-      }
-      if (this.consume) {
-        event.contactId = contact.id;
-        this.org.usageEvents.push(event);
-      } else {
-        this.org.usageEvents.push({ ...event, contactId: contact.id });
-      }
-    }
-    if (this.consume) events.length = kept;
+    this.portal.usage.transferTo(this.org.usage, (contactId) => this.contacts.get(contactId)?.id, {
+      move: this.consume,
+    });
   }
 }
 

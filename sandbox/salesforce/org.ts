@@ -9,7 +9,8 @@
  * and `loadFieldHistory` instead, which skip the checks: a generated org of 100,000 contacts
  * takes seconds.
  */
-import type { HiddenTruth, UsageEvent } from '../store.js';
+import type { HiddenTruth } from '../store.js';
+import { UsageEventLog, type UsageEvent } from '../usage-events.js';
 import { parseFieldValue } from './field-values.js';
 import { FIRST_POD, keyPrefixOf, normalizeId, salesforceId } from './ids.js';
 import {
@@ -217,7 +218,7 @@ export class SalesforceOrg implements SoqlSource {
   /** What the generator decided about each customer, by Contact id; never served on the API. */
   readonly truth = new Map<string, HiddenTruth>();
   /** Product-usage events; `contactId` is a Contact id. Not CRM records: the product sends these. */
-  readonly usageEvents: UsageEvent[] = [];
+  readonly usage = new UsageEventLog();
   /** The Tooling API's view: `CustomField` records. */
   readonly tooling: SoqlSource;
 
@@ -296,6 +297,14 @@ export class SalesforceOrg implements SoqlSource {
         if (field.custom) this.registerCustomField(table.schema, field, metadataOf(field), created);
       }
     }
+  }
+
+  /**
+   * Every usage event, as a new array of new objects: a copy, which changes nothing in the org and
+   * costs as much as the events; `usage` reads them without one.
+   */
+  get usageEvents(): readonly UsageEvent[] {
+    return this.usage.slice();
   }
 
   /** The store's clock: what time it is for this org. */

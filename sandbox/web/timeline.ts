@@ -93,8 +93,7 @@ function usageByDay(portal: PortalData, contactId: string): TimelineEntry[] {
     string,
     { sessions: number; featureUses: number; minutes: number; features: Set<string> }
   >();
-  for (const event of portal.usageEvents) {
-    if (event.contactId !== contactId) continue;
+  for (const event of portal.usage.ofContact(contactId)) {
     const day = event.occurredAt.toISOString().slice(0, 10);
     const total = days.get(day) ?? { sessions: 0, featureUses: 0, minutes: 0, features: new Set<string>() };
     if (event.type === 'session') total.sessions += 1;

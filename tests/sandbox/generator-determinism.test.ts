@@ -20,7 +20,7 @@ function fingerprint(portal: PortalData): string {
     }
   }
   for (const [key, list] of portal.associations) hash.update(JSON.stringify([key, list]));
-  for (const event of portal.usageEvents) hash.update(JSON.stringify(event));
+  for (const event of portal.usage) hash.update(JSON.stringify(event));
   for (const truth of portal.truth.values()) hash.update(JSON.stringify(truth));
   return hash.digest('hex');
 }
@@ -53,7 +53,7 @@ describe('generator determinism', () => {
     const summary = generatePortal(portal, { contacts: 300, seed: 3, now: NOW, months: 12 });
     expect(summary.to).toEqual(NOW);
     expect(summary.from).toEqual(new Date('2025-03-01T00:00:00.000Z'));
-    const times = portal.usageEvents.map((e) => e.occurredAt.getTime());
+    const times = [...portal.usage].map((e) => e.occurredAt.getTime());
     expect(Math.max(...times)).toBeLessThan(NOW.getTime());
     expect(Math.min(...times)).toBeGreaterThanOrEqual(summary.from.getTime());
     for (const email of portal.recordsOf('emails').values()) {

@@ -124,7 +124,7 @@ describe('the forward truth', () => {
       }
     }
     for (const [key, list] of small.associations) crm.update(JSON.stringify([key, list]));
-    for (const event of small.usageEvents) crm.update(JSON.stringify(event));
+    for (const event of small.usage) crm.update(JSON.stringify(event));
     const history = createHash('sha256');
     for (const t of small.truth.values()) {
       history.update(

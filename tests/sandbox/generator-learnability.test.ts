@@ -95,7 +95,7 @@ describe('the generated churn', () => {
     const portal = new SandboxStore().createPortal(55);
     generatePortal(portal, { contacts: 4000, seed: 1234, now: NOW });
     const usageOf = new Map<string, UsageEvent[]>();
-    for (const event of portal.usageEvents) {
+    for (const event of portal.usage) {
       const list = usageOf.get(event.contactId);
       if (list) list.push(event);
       else usageOf.set(event.contactId, [event]);

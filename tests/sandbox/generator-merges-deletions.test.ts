@@ -50,14 +50,14 @@ describe('merges and deletions during a generated history', () => {
       expect(survivor.updatedAt.getTime()).toBeGreaterThanOrEqual(merge.at.getTime());
     }
     const gone = new Set([...summary.merges.map((m) => m.mergedId), ...summary.deleted]);
-    expect(portal.usageEvents.filter((e) => gone.has(e.contactId))).toEqual([]);
+    expect([...portal.usage].filter((e) => gone.has(e.contactId))).toEqual([]);
     // Survivors that are customers hold the usage of both.
     const merged = summary.merges.find((m) => portal.truth.has(m.survivorId));
     expect(merged).toBeDefined();
-    const events = portal.usageEvents.filter((e) => e.contactId === merged!.survivorId);
+    const events = portal.usage.ofContact(merged!.survivorId);
     expect(events.some((e) => e.eventId.startsWith(`${merged!.mergedId}-`))).toBe(true);
     expect(events.some((e) => e.eventId.startsWith(`${merged!.survivorId}-`))).toBe(true);
-    expect(summary.usageEvents).toBe(portal.usageEvents.length);
+    expect(summary.usageEvents).toBe(portal.usage.size);
   });
 
   it('keep the hidden truth for survivors only, and for no deleted contact', () => {

@@ -43,7 +43,7 @@ describe('generated customers look like a real portal', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(summary.contacts).toBe(portal.recordsOf('contacts').size);
     expect(summary.tickets).toBe(portal.recordsOf('tickets').size);
-    expect(summary.usageEvents).toBe(portal.usageEvents.length);
+    expect(summary.usageEvents).toBe(portal.usage.size);
     expect(summary.companies).toBeGreaterThan(CONTACTS * 0.2);
     expect(portal.properties.get('contacts')!.has('plan')).toBe(true);
   });
@@ -99,7 +99,7 @@ describe('generated customers look like a real portal', () => {
     const sessionsAfter = new Map<string, number>();
     const churners = [...portal.truth.values()].filter((t) => t.churnVisibleAt);
     const window = new Map(churners.map((t) => [t.contactId, t]));
-    for (const event of portal.usageEvents) {
+    for (const event of portal.usage) {
       const truth = window.get(event.contactId);
       if (!truth || event.type !== 'session') continue;
       const at = event.occurredAt.getTime();
@@ -169,7 +169,7 @@ describe('generated customers look like a real portal', () => {
     const prospects = records('contacts').filter((c) => !portal.truth.has(c.id));
     expect(prospects.length).toBeGreaterThan(0);
     expect(prospects.every((c) => c.properties.lifecyclestage !== 'customer')).toBe(true);
-    const users = new Set(portal.usageEvents.map((e) => e.contactId));
+    const users = new Set([...portal.usage].map((e) => e.contactId));
     expect(prospects.some((c) => users.has(c.id))).toBe(false);
   });
 

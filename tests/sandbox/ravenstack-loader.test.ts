@@ -59,7 +59,7 @@ withData('RavenStack loader', () => {
     expect(portal.recordsOf('contacts').size).toBe(accounts);
     expect(portal.recordsOf('deals').size).toBe(table('subscriptions').length);
     expect(portal.recordsOf('tickets').size).toBe(table('support_tickets').length);
-    expect(portal.usageEvents).toHaveLength(table('feature_usage').length);
+    expect(portal.usage.size).toBe(table('feature_usage').length);
     expect(portal.recordsOf('feedback_submissions').size).toBe(table('churn_events').length);
     expect(summary).toMatchObject({ companies: accounts, contacts: accounts, usageEvents: 25000 });
     const industries = new Set([...portal.recordsOf('companies').values()].map((c) => c.properties.industry));
@@ -117,7 +117,7 @@ withData('RavenStack loader', () => {
   });
 
   it('moves the dates so the data ends at now, and keeps the feedback text', () => {
-    const usageEnd = Math.max(...portal.usageEvents.map((e) => e.occurredAt.getTime()));
+    const usageEnd = Math.max(...[...portal.usage].map((e) => e.occurredAt.getTime()));
     expect(usageEnd).toBeLessThanOrEqual(NOW.getTime());
     expect(NOW.getTime() - usageEnd).toBeLessThan(2 * 86_400_000);
     const comments = new Set(

@@ -31,7 +31,7 @@ function fingerprint(org: SalesforceOrg): string {
     }
   }
   for (const [id, truth] of org.truth) hash.update(JSON.stringify([id, truth]));
-  for (const event of org.usageEvents) hash.update(JSON.stringify(event));
+  for (const event of org.usage) hash.update(JSON.stringify(event));
   return hash.digest('hex');
 }
 
@@ -78,7 +78,7 @@ describe('an org filled from the customer generator', () => {
       Task: records(org, 'Task').length,
       EmailMessage: records(org, 'EmailMessage').length,
       Survey_Response__c: records(org, 'Survey_Response__c').length,
-      usageEvents: org.usageEvents.length,
+      usageEvents: org.usage.size,
       truth: org.truth.size,
     }).toEqual({
       Account: hubspot('companies'),
@@ -88,7 +88,7 @@ describe('an org filled from the customer generator', () => {
       Task: hubspot('emails'),
       EmailMessage: hubspot('emails'),
       Survey_Response__c: hubspot('feedback_submissions'),
-      usageEvents: portal.usageEvents.length,
+      usageEvents: portal.usage.size,
       truth: portal.truth.size,
     });
     // A few of the contacts written were merged into others or deleted for privacy.
@@ -129,7 +129,7 @@ describe('an org filled from the customer generator', () => {
       expect(truth.contactId).toBe(id);
     }
     const contactIds = new Set(records(org, 'Contact').map((c) => c.Id));
-    expect(org.usageEvents.every((event) => contactIds.has(event.contactId))).toBe(true);
+    expect([...org.usage].every((event) => contactIds.has(event.contactId))).toBe(true);
     const churned = [...org.truth.values()].filter((truth) => truth.churnVisibleAt !== null);
     expect(churned.length).toBeGreaterThan(0);
     for (const truth of churned)

@@ -101,7 +101,7 @@ describe('read-only web view', () => {
       ['2026-05-01', 15],
       ['2026-01-15', 60],
     ] as const) {
-      portal.usageEvents.push({
+      portal.usage.add({
         eventId: `u-${day}-${minutes}`,
         contactId: scored.id,
         email: 'ada@lovelace.example',
