@@ -1,8 +1,8 @@
 /**
  * The weekly cycle of a portal as one parent job on the `score` queue that moves through its
- * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers (and
- * the companies' account scores) → write-back chunks of contacts and companies → drift and
- * summary. Each child has a fixed id per run, so a step run twice adds nothing twice; a worker
+ * steps, waiting for child jobs where the work spreads: sync → (train) → score chunks → tiers →
+ * write-back chunks of contacts, queued before the companies' account scores are made so that
+ * their CRM calls overlap that work, then of companies → drift and summary. Each child has a fixed id per run, so a step run twice adds nothing twice; a worker
  * that dies mid-step leaves the job to another, which resumes. Chunks of different portals take
  * turns on their queues (see fair-share.ts).
  */
@@ -152,28 +152,34 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           // Every contact the run scored has its tier now: views kept of them are stale.
           await new ContactStamps(queues.connection, queues.prefix).portalChanged(data.portalId);
           await refreshPlannerStatistics(db, SCORED_TABLES);
-          const accounts = await scoreAccounts(db, runId, settings);
           await deps.ensureWrittenFields?.(data.portalId);
           const { chunks } = await db
             .selectFrom('scoring_runs')
             .select('chunks')
             .where('id', '=', runId)
             .executeTakeFirstOrThrow();
-          await advance('finish');
-          const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
+          // The contacts' writes wait on the CRM while the accounts are scored from the same tiers.
+          // A retry of this step queues them again under the same ids, which BullMQ adds once.
           await queues.get('writeback').addBulk(
-            takingTurns([
-              ...Array.from({ length: chunks }, (_, chunk) => ({
+            takingTurns(
+              Array.from({ length: chunks }, (_, chunk) => ({
                 name: WRITEBACK_CHUNK_JOB,
                 data: { runId, chunk, portalId: data.portalId },
                 opts: { jobId: `run-${runId}-write-${chunk}`, parent, ...CHILD },
               })),
-              ...Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
+            ),
+          );
+          const accounts = await scoreAccounts(db, runId, settings);
+          const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
+          await advance('finish');
+          await queues.get('writeback').addBulk(
+            takingTurns(
+              Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
                 name: WRITEBACK_CHUNK_JOB,
                 data: { records: 'companies', runId, chunk, portalId: data.portalId, size: accountChunk },
                 opts: { jobId: `run-${runId}-write-accounts-${chunk}`, parent, ...CHILD },
               })),
-            ]),
+            ),
           );
           await waitForChildren();
           break;
