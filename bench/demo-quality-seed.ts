@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { forwardUsageEvents } from '../cli/demo-install.js';
-import { generatePortal } from '../sandbox/generator/index.js';
+import { generatePortal, type ChurnUnit } from '../sandbox/generator/index.js';
 import { startSandbox } from '../sandbox/main.js';
 import type { PortalData } from '../sandbox/store.js';
 import { loadModelReport } from '../server/api/dashboard/model-report.js';
@@ -88,7 +88,8 @@ export interface SeedQuality {
     /**
      * The ceiling: the generator's own hidden state on the same contacts (who has decided already
      * counted as certain, everyone else at the weekly risk of leaving the churn process had for
-     * them at the end of the history, frailty and the company's shock included). No model that
+     * them at the end of the history, frailty and the company's shock included; with churn decided
+     * per account, the account's risk, its customers' averaged). No model that
      * sees only the CRM can be expected to reach it: the rest is the weekly draws still to come.
      */
     oracle: number;
@@ -104,7 +105,13 @@ export interface SeedQuality {
   logistic: LogisticBaseline | null;
 }
 
-export async function measureSeed(seed: number, contacts: number, multiplier: number): Promise<SeedQuality> {
+/** `churnUnit`: who decides to leave in the generated portal, each customer or each account. */
+export async function measureSeed(
+  seed: number,
+  contacts: number,
+  multiplier: number,
+  churnUnit: ChurnUnit = 'contact',
+): Promise<SeedQuality> {
   const redis = await startEmbeddedRedis();
   const sandbox = await startSandbox({
     portals: [HUB],
@@ -113,7 +120,7 @@ export async function measureSeed(seed: number, contacts: number, multiplier: nu
   });
   try {
     const portal = sandbox.store.portal(HUB)!;
-    const { to: now } = generatePortal(portal, { contacts, seed });
+    const { to: now } = generatePortal(portal, { contacts, seed, churnUnit });
     const product = await startTestProduct({
       crmUrl: sandbox.url,
       redisUrl: redis.url,

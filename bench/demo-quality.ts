@@ -25,11 +25,16 @@
  * the same customers and feature rows); with the run's wall time and CPU seconds.
  *
  *   npx tsx bench/demo-quality.ts [--seeds 1,2,3,4,5 | --seed N] [--contacts 5000] [--rate-multiplier 20]
+ *                                 [--churn-unit contact|account]
  *
  * `--rate-multiplier K` raises the sandbox's rate limits and the product's budget K times: the
- * figures do not depend on the pace, only the wall time does.
+ * figures do not depend on the pace, only the wall time does. `--churn-unit account` generates the
+ * portals with churn decided per account (the customers of a company leave together, see
+ * sandbox/generator/account-churn.ts) instead of per contact: whether the product generalises to
+ * portals where the account, not the person, leaves.
  */
 import { parseArgs } from 'node:util';
+import { CHURN_UNITS, type ChurnUnit } from '../sandbox/generator/index.js';
 import { measureSeed, type SeedQuality } from './demo-quality-seed.js';
 import { processTreeCpuSeconds } from './process-cpu.js';
 
@@ -41,6 +46,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     contacts: { type: 'string', default: '5000' },
     'rate-multiplier': { type: 'string', default: '20' },
+    'churn-unit': { type: 'string', default: 'contact' },
   },
 });
 
@@ -62,6 +68,9 @@ if (!Number.isInteger(contacts) || contacts < 1)
 const multiplier = Number(values['rate-multiplier']);
 if (!(multiplier >= 1 && multiplier <= 90))
   throw new Error(`--rate-multiplier takes a number from 1 to 90, not ${values['rate-multiplier']}`);
+const churnUnit = values['churn-unit'] as ChurnUnit;
+if (!CHURN_UNITS.includes(churnUnit))
+  throw new Error(`--churn-unit takes ${CHURN_UNITS.join(' or ')}, not ${values['churn-unit']}`);
 
 const f = (x: number) => x.toFixed(3);
 const started = performance.now();
@@ -69,12 +78,12 @@ const ownCpuStart = process.cpuUsage();
 const treeCpuStart = processTreeCpuSeconds(process.pid);
 
 process.stdout.write(
-  `demo quality: ${contacts} contacts a portal, seeds ${seeds.join(', ')}, ${multiplier}× HubSpot's rate limits\n`,
+  `demo quality: ${contacts} contacts a portal, churn decided per ${churnUnit}, seeds ${seeds.join(', ')}, ${multiplier}× HubSpot's rate limits\n`,
 );
 const results: SeedQuality[] = [];
 for (const seed of seeds) {
   const cpuBefore = processTreeCpuSeconds(process.pid);
-  const result = await measureSeed(seed, contacts, multiplier);
+  const result = await measureSeed(seed, contacts, multiplier, churnUnit);
   results.push(result);
   process.stdout.write(`${seedLine(result, processTreeCpuSeconds(process.pid) - cpuBefore)}\n`);
 }

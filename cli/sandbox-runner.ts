@@ -1,4 +1,4 @@
-import { generatePortal, type GenerationSummary } from '../sandbox/generator/index.js';
+import { generatePortal, type ChurnUnit, type GenerationSummary } from '../sandbox/generator/index.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/main.js';
 import { loadRavenStack } from '../sandbox/ravenstack.js';
 import type { ConnectedApp } from '../sandbox/salesforce/auth.js';
@@ -16,6 +16,8 @@ export interface SandboxRunOptions {
   portalId: number;
   contacts: number;
   seed: number;
+  /** Who decides to leave in the generated data (sandbox/generator/account-churn.ts); 'contact' by default. */
+  churnUnit?: ChurnUnit;
   /** The portal's domain (HubSpot's `hub_domain`, which the product names the portal by). */
   domain?: string;
   ravenstackDir?: string;
@@ -50,6 +52,7 @@ export async function runSandbox(options: SandboxRunOptions): Promise<SandboxRun
     summary = generatePortal(portal, {
       contacts: options.contacts,
       seed: options.seed,
+      ...(options.churnUnit ? { churnUnit: options.churnUnit } : {}),
       onProgress: (done, total) => bar.update(done, total),
     });
     bar.stop();
@@ -70,6 +73,8 @@ export interface SalesforceSandboxRunOptions {
   port: number;
   contacts: number;
   seed: number;
+  /** Who decides to leave in the generated data; 'contact' by default. */
+  churnUnit?: ChurnUnit;
   apps?: ConnectedApp[];
 }
 
@@ -92,6 +97,7 @@ export async function runSalesforceSandbox(
     summary = generateOrg(org, {
       contacts: options.contacts,
       seed: options.seed,
+      ...(options.churnUnit ? { churnUnit: options.churnUnit } : {}),
       onProgress: (done, total) => bar.update(done, total),
     });
   } catch (error) {

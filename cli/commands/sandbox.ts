@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CHURN_UNITS, type ChurnUnit } from '../../sandbox/generator/index.js';
 import { runSalesforceSandbox, runSandbox } from '../sandbox-runner.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { parsePositive } from './work.js';
@@ -7,6 +8,7 @@ interface SandboxOptions {
   crm: 'hubspot' | 'salesforce';
   contacts: number;
   seed: number;
+  churnUnit: ChurnUnit;
   port: number;
   portal: number;
   ravenstack?: string;
@@ -27,6 +29,12 @@ export function registerSandbox(program: Command): void {
     .option('--contacts <n>', 'contacts to generate', parseWhole, 5000)
     .option('--seed <n>', 'seed of the generator (same seed, same customers)', parseWhole, 42)
     .option(
+      '--churn-unit <unit>',
+      'who decides to leave in the generated data: each contact alone, or each account (company) for all its customers',
+      parseChurnUnit,
+      'contact',
+    )
+    .option(
       '--port <n>',
       'port to listen on (0: any free port; Salesforce: login here, instance on the next)',
       parseWhole,
@@ -41,6 +49,9 @@ export function registerSandbox(program: Command): void {
     .action(async (options: SandboxOptions, command: Command) => {
       if (options.crm === 'salesforce' && options.ravenstack) {
         command.error('error: --ravenstack works with --crm hubspot only');
+      }
+      if (options.ravenstack && options.churnUnit !== 'contact') {
+        command.error('error: --churn-unit applies to generated customers, not to --ravenstack');
       }
       try {
         if (options.crm === 'salesforce') await runSalesforce(options);
@@ -57,6 +68,7 @@ async function runHubSpot(options: SandboxOptions): Promise<void> {
     portalId: options.portal,
     contacts: options.contacts,
     seed: options.seed,
+    churnUnit: options.churnUnit,
     apps: options.app,
     ...(options.ravenstack ? { ravenstackDir: options.ravenstack } : {}),
   });
@@ -79,6 +91,7 @@ async function runSalesforce(options: SandboxOptions): Promise<void> {
     port: options.port,
     contacts: options.contacts,
     seed: options.seed,
+    churnUnit: options.churnUnit,
     // Salesforce names a connected app by its consumer key; the app id is not used.
     apps: options.app.map(({ clientId, clientSecret, redirectUris }) => ({
       clientId,
@@ -111,6 +124,12 @@ function collectApp(value: string, previous: AppSpec[]): AppSpec[] {
     throw new InvalidArgumentError('--app takes clientId:clientSecret:appId:redirectUri');
   }
   return [...previous, { clientId, clientSecret, appId: Number(appId), redirectUris: [redirectUri] }];
+}
+
+function parseChurnUnit(value: string): ChurnUnit {
+  if (!(CHURN_UNITS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected ${CHURN_UNITS.join(' or ')}, got "${value}"`);
+  return value as ChurnUnit;
 }
 
 function parseWhole(value: string): number {

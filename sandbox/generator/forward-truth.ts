@@ -4,7 +4,9 @@
  * evolve as in simulate.ts (engagement drift, satisfaction, tickets, ignored emails, tenure and
  * renewals feed the same weekly probability), but nothing they would produce is written: the CRM,
  * its usage events and the draws that made them stay as they are. Each customer draws from its own
- * stream, so the forward truth is fixed by the seed and changes nothing else.
+ * stream, so the forward truth is fixed by the seed and changes nothing else. When churn is decided
+ * per account, the same weeks only report the customer's weekly probability, and the account
+ * decides (account-churn.ts).
  */
 import { weeklyChurnProbability } from './churn-process.js';
 import { DAY_MS, WEEK_MS, type CustomerProfile } from './profile.js';
@@ -21,12 +23,17 @@ export interface ForwardChurn {
   visibleAt: number | null;
 }
 
-/** Runs the weeks from `atNow.nextWeek` to `now + FORWARD_DAYS`; `atNow` is left as it was. */
+/**
+ * Runs the weeks from `atNow.nextWeek` to `now + FORWARD_DAYS`; `atNow` is left as it was. With
+ * `onWeek`, each week's probability goes to it and the customer never decides on its own (the
+ * account does): the result is then no decision.
+ */
 export function continueChurnProcess(
   rng: Random,
   profile: CustomerProfile,
   atNow: ProcessAtNow,
   now: number,
+  onWeek?: (weekStart: number, probability: number) => void,
 ): ForwardChurn {
   const end = now + FORWARD_DAYS * DAY_MS;
   const state = { ...atNow.state };
@@ -72,7 +79,12 @@ export function continueChurnProcess(
       state.ignoredStreak = bounced ? state.ignoredStreak : opened ? 0 : state.ignoredStreak + 1;
     }
 
-    if (rng.chance(weeklyChurnProbability(state, rng.normal(0, 0.2)))) {
+    const probability = weeklyChurnProbability(state, rng.normal(0, 0.2));
+    if (onWeek) {
+      onWeek(t, probability);
+      continue;
+    }
+    if (rng.chance(probability)) {
       const decidedAt = t + rng.next() * span;
       return { decidedAt, visibleAt: decidedAt + rng.uniform(14, 56) * DAY_MS };
     }

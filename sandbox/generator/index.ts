@@ -10,12 +10,26 @@
  * another or deleted for privacy during the history (merges.ts); a few who work at a company are
  * linked to a second one (second-companies.ts).
  *
+ * Who decides to leave: by default (`churnUnit: 'contact'`) each customer alone, by its own weekly
+ * hazard, the contacts of a company sharing only a shock to it. With `churnUnit: 'account'` the
+ * company decides once for all its customers, at the pace of their hazards averaged, and every one
+ * of them then behaves as a leaver and shows the churn within a few days of the others; consumers
+ * still decide alone (account-churn.ts). The forward truth follows the same unit.
+ *
  * Each contact draws from its own random streams (seed, contact index), and records are written
  * contact by contact, so the same seed and `now` give identical records, ids, timestamps and
- * texts, and memory holds little beyond the records themselves.
+ * texts, and memory holds little beyond the records themselves. An account's decision comes from a
+ * stream of its own, so the contact mode draws nothing the account mode added.
  */
 import { ASSOCIATION_TYPE_IDS, type PortalData, type UsageEvent } from '../store.js';
-import { companyProfile, customerProfile, DAY_MS, type CompanyProfile } from './profile.js';
+import { simulateAccount, type AccountCustomerOutcome } from './account-churn.js';
+import {
+  companyProfile,
+  customerProfile,
+  DAY_MS,
+  type CompanyProfile,
+  type CustomerProfile,
+} from './profile.js';
 import { generateOwners } from './owners.js';
 import { planOwnerDepartures, writeOwnerHistory, type AccountOwner } from './owner-departures.js';
 import { applyMergesAndDeletions, type PortalUpkeep } from './merges.js';
@@ -26,7 +40,7 @@ import { planChange } from './plan-changes.js';
 import { Random } from './random.js';
 import { linkSecondCompanies } from './second-companies.js';
 import { TextPool } from './text-pool.js';
-import { simulateCustomer, simulateProspect } from './simulate.js';
+import { simulateCustomer, simulateProspect, type UsageSink } from './simulate.js';
 import {
   emptyCounts,
   writeCustomer,
@@ -37,6 +51,14 @@ import {
 
 export { FORMER_CUSTOMER_STAGE, TICKET_PIPELINE, TICKET_STAGES } from './properties.js';
 
+/**
+ * Who decides to leave: each customer alone ('contact'), or the company for all its customers at
+ * once ('account'; consumers, who have no company, still decide alone). See account-churn.ts.
+ */
+export type ChurnUnit = 'contact' | 'account';
+
+export const CHURN_UNITS: readonly ChurnUnit[] = ['contact', 'account'];
+
 export interface GenerateOptions {
   /** Contacts written; about 1.5 % of them end merged into another or deleted (merges.ts). */
   contacts: number;
@@ -45,6 +67,8 @@ export interface GenerateOptions {
   now?: Date;
   /** Length of the simulated history; 24 by default. */
   months?: number;
+  /** Who decides to leave; 'contact' (each customer alone) by default. */
+  churnUnit?: ChurnUnit;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -79,17 +103,32 @@ const STREAM = {
   plans: 8,
   departures: 9,
   secondCompanies: 10,
+  account: 11,
 } as const;
+
+/** A contact's stream and profile, before anything is written. */
+interface Person {
+  index: number;
+  rng: Random;
+  profile: CustomerProfile;
+}
+
+/** A contact to write, and its account's outcome when the account decides for it. */
+interface Written {
+  person: Person;
+  outcome?: AccountCustomerOutcome;
+}
 
 function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
 
 export function generatePortal(portal: PortalData, options: GenerateOptions): GenerationSummary {
-  const { contacts: total, seed, months = 24 } = options;
+  const { contacts: total, seed, months = 24, churnUnit = 'contact' } = options;
   if (!Number.isInteger(total) || total < 0) throw new RangeError('contacts must be a whole number ≥ 0');
   if (!Number.isInteger(seed)) throw new RangeError('seed must be a whole number');
   if (!Number.isInteger(months) || months < 1 || months > 120) throw new RangeError('months must be 1–120');
+  if (!CHURN_UNITS.includes(churnUnit)) throw new RangeError(`churnUnit must be 'contact' or 'account'`);
   const end = options.now ?? startOfUtcDay(new Date());
   const now = end.getTime();
   const windowStart = Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - months, end.getUTCDate());
@@ -98,15 +137,25 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
   const shape = new Random(seed, STREAM.portal);
   const texts = new TextPool();
 
+  const person = (index: number, company: CompanyProfile | null, emails: Set<string>): Person => {
+    const rng = new Random(seed, STREAM.contact, index);
+    return { index, rng, profile: customerProfile(rng, index, company, windowStart, now, emails) };
+  };
+  /** The contact's stream again, just past its profile (the address set only changes the text). */
+  const replay = (index: number, company: CompanyProfile | null): Random => {
+    const rng = new Random(seed, STREAM.contact, index);
+    customerProfile(rng, index, company, windowStart, now, new Set());
+    return rng;
+  };
+
+  /** Writes a contact; a customer of an account that decides for it brings its outcome. */
   const addContact = (
-    index: number,
+    { index, rng, profile }: Person,
     company: CompanyProfile | null,
     companyId: string | null,
-    emails: Set<string>,
     owner: AccountOwner,
+    account?: AccountCustomerOutcome,
   ) => {
-    const rng = new Random(seed, STREAM.contact, index);
-    const profile = customerProfile(rng, index, company, windowStart, now, emails);
     const contactId = portal.allocateId();
     const target: CustomerTarget = { portal, contactId, companyId, owner, now, windowStart, counts, texts };
     const wording = new Random(seed, STREAM.wording, index);
@@ -123,7 +172,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       return { since: profile.since, customer: false, visible: false };
     }
     let serial = 0;
-    const story = simulateCustomer(rng, profile, windowStart, now, (at, type, minutes, feature) => {
+    const onUsage: UsageSink = (at, type, minutes, feature) => {
       const event: UsageEvent = {
         eventId: `${contactId}-${serial++}`,
         contactId,
@@ -134,15 +183,18 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       };
       if (feature) event.feature = feature;
       portal.usage.add(event);
-    });
+    };
+    const story = account?.story ?? simulateCustomer(rng, profile, windowStart, now, onUsage);
+    if (account) for (const call of account.usage) onUsage(...call);
     counts.usageEvents += serial;
     const plan = planChange(new Random(seed, STREAM.plans, index), profile, story, now);
     writeCustomer(target, wording, profile, company, story, plan);
     const visible = story.visibleAt !== null && story.visibleAt < now;
     const forward =
-      story.atNow === null
+      account?.forward ??
+      (story.atNow === null
         ? { decidedAt: null, visibleAt: null }
-        : continueChurnProcess(new Random(seed, STREAM.forward, index), profile, story.atNow, now);
+        : continueChurnProcess(new Random(seed, STREAM.forward, index), profile, story.atNow, now));
     portal.truth.set(contactId, {
       contactId,
       churned: story.decidedAt !== null,
@@ -158,6 +210,34 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     if (story.decidedAt !== null) summary.churnDecided++;
     if (visible) summary.churnVisible++;
     return { since: profile.since, customer: true, visible };
+  };
+
+  /**
+   * Account mode: the company's customers' weeks lived together and its one decision imposed on
+   * them (account-churn.ts). A would-be customer who would buy after the decision stays a
+   * prospect, on a fresh copy of its stream.
+   */
+  const decideForAccount = (people: Person[], company: CompanyProfile): Written[] => {
+    const customers = people.filter((p) => p.profile.isCustomer);
+    const outcomes = simulateAccount(
+      new Random(seed, STREAM.account, company.index),
+      customers.map((p) => ({
+        profile: p.profile,
+        rng: p.rng,
+        replay: () => replay(p.index, company),
+        forward: () => new Random(seed, STREAM.forward, p.index),
+      })),
+      windowStart,
+      now,
+    );
+    const byIndex = new Map(customers.map((p, i) => [p.index, outcomes[i]!]));
+    return people.map((p) => {
+      const outcome = byIndex.get(p.index);
+      if (outcome === undefined) return { person: p };
+      if (outcome.buys) return { person: p, outcome };
+      const prospect = { ...p.profile, isCustomer: false };
+      return { person: { index: p.index, rng: replay(p.index, company), profile: prospect } };
+    });
   };
 
   let upkeep: PortalUpkeep;
@@ -193,7 +273,7 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
     };
     while (done < total) {
       if (!shape.chance(BUSINESS_SHARE)) {
-        addContact(done, null, null, new Set(), ownerOf('consumer', done));
+        addContact(person(done, null, new Set()), null, null, ownerOf('consumer', done));
         progress(1);
         continue;
       }
@@ -206,11 +286,14 @@ export function generatePortal(portal: PortalData, options: GenerateOptions): Ge
       let since = now;
       let customers = 0;
       let churned = 0;
-      for (let i = 0; i < size; i++) {
-        const person = addContact(done + i, company, companyId, emails, owner);
-        since = Math.min(since, person.since);
-        if (person.customer) customers++;
-        if (person.visible) churned++;
+      const people = Array.from({ length: size }, (_, i) => person(done + i, company, emails));
+      const contacts: Written[] =
+        churnUnit === 'account' ? decideForAccount(people, company) : people.map((p) => ({ person: p }));
+      for (const { person: p, outcome } of contacts) {
+        const written = addContact(p, company, companyId, owner, outcome);
+        since = Math.min(since, written.since);
+        if (written.customer) customers++;
+        if (written.visible) churned++;
       }
       const stage = customers === 0 ? 'lead' : churned === customers ? FORMER_CUSTOMER_STAGE : 'customer';
       const createdAt = since - DAY_MS;

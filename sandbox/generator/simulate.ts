@@ -3,7 +3,8 @@
  * usage, tickets, email opens and replies, NPS answers and, through the hidden churn process, the
  * decision to leave. Once decided, behaviour changes at once (usage collapses, emails go unread);
  * the CRM shows the churn only weeks later. Output is a small per-customer story; usage events,
- * the bulk of the data, stream straight to a callback.
+ * the bulk of the data, stream straight to a callback. When churn is decided per account
+ * (account-churn.ts), the account steers the decision instead of the customer's own weekly draw.
  */
 import { annualised, riskDrivers, weeklyChurnProbability, type RiskState } from './churn-process.js';
 import type { OutgoingKind } from './email-text.js';
@@ -65,6 +66,22 @@ export type UsageSink = (
   minutes: number,
   feature?: string,
 ) => void;
+
+/**
+ * How the account steers a customer's decision when churn is decided per account (account-churn.ts).
+ * The customer's own weekly draws are all still made, so its random stream runs the same whatever
+ * the account decides: up to the account's decision, its weeks are exactly those of a run in which
+ * the account never decides.
+ */
+export interface AccountSteering {
+  /** Called after each undecided week with the week's start and the customer's weekly probability. */
+  onWeek?: (weekStart: number, probability: number) => void;
+  /**
+   * The account's decision as it reaches this customer: behaviour turns at the end of the week
+   * holding `decidedAt`, as after the customer's own decision. Null: the account stays.
+   */
+  decision: { decidedAt: number; visibleAt: number } | null;
+}
 
 export const FEATURES = [
   'dashboard',
@@ -157,6 +174,8 @@ export function simulateCustomer(
   windowStart: number,
   now: number,
   onUsage: UsageSink,
+  /** Absent: the customer decides alone (the default, contact mode). */
+  account?: AccountSteering,
 ): Story {
   const story: Story = {
     emails: [],
@@ -286,7 +305,17 @@ export function simulateCustomer(
 
     if (!decided) {
       lastProbability = weeklyChurnProbability(state, rng.normal(0, 0.2));
-      if (rng.chance(lastProbability)) {
+      const leaves = rng.chance(lastProbability);
+      if (account) {
+        account.onWeek?.(t, lastProbability);
+        const imposed = account.decision;
+        if (imposed && imposed.decidedAt < t + WEEK_MS) {
+          story.decidedAt = imposed.decidedAt;
+          story.visibleAt = imposed.visibleAt;
+          story.drivers = riskDrivers(state);
+          story.risk = annualised(lastProbability);
+        }
+      } else if (leaves) {
         story.decidedAt = t + rng.next() * span;
         story.visibleAt = story.decidedAt + rng.uniform(14, 56) * DAY_MS;
         story.drivers = riskDrivers(state);
