@@ -5,13 +5,13 @@
  * decide alone, and the default (per contact) mode writes exactly what it wrote before.
  */
 import { describe, it, expect, beforeAll } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { VISIBLE_SPREAD_DAYS } from '../../sandbox/generator/account-churn.js';
 import { generatePortal, type ChurnUnit, type GenerationSummary } from '../../sandbox/generator/index.js';
 import { companyProfile, customerProfile, WEEK_MS } from '../../sandbox/generator/profile.js';
 import { Random } from '../../sandbox/generator/random.js';
 import { simulateCustomer, type UsageSink } from '../../sandbox/generator/simulate.js';
-import { OBJECT_TYPES, SandboxStore, type HiddenTruth, type PortalData } from '../../sandbox/store.js';
+import { SandboxStore, type HiddenTruth, type PortalData } from '../../sandbox/store.js';
+import { portalDigest } from '../support/sandbox-portal.js';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 const DAY_MS = 86_400_000;
@@ -32,20 +32,6 @@ function generate(
     ...(churnUnit ? { churnUnit } : {}),
   });
   return { portal, summary };
-}
-
-/** A digest of everything a portal holds, as generator-determinism.test.ts takes it. */
-function fingerprint(portal: PortalData): string {
-  const hash = createHash('sha256');
-  for (const type of OBJECT_TYPES) {
-    for (const record of portal.recordsOf(type).values()) {
-      hash.update(JSON.stringify([type, record.id, record.properties, record.createdAt, record.updatedAt]));
-    }
-  }
-  for (const [key, list] of portal.associations) hash.update(JSON.stringify([key, list]));
-  for (const event of portal.usage) hash.update(JSON.stringify(event));
-  for (const truth of portal.truth.values()) hash.update(JSON.stringify(truth));
-  return hash.digest('hex');
 }
 
 /** The truths of the customers of each company (by primary company), and those of consumers. */
@@ -206,15 +192,15 @@ describe('churn decided per account', () => {
   it('is the same for the same seed, and another for another seed', () => {
     const first = generate('account', 800);
     const again = generate('account', 800);
-    expect(fingerprint(again.portal)).toBe(fingerprint(first.portal));
+    expect(portalDigest(again.portal)).toBe(portalDigest(first.portal));
     expect(again.summary).toEqual(first.summary);
-    expect(fingerprint(generate('account', 800, SEED + 1).portal)).not.toBe(fingerprint(first.portal));
-    expect(fingerprint(generate('contact', 800).portal)).not.toBe(fingerprint(first.portal));
+    expect(portalDigest(generate('account', 800, SEED + 1).portal)).not.toBe(portalDigest(first.portal));
+    expect(portalDigest(generate('contact', 800).portal)).not.toBe(portalDigest(first.portal));
   });
 
   it('changes nothing in the contact mode, the default', () => {
     // Beside generator-determinism.test.ts and the digests generator-forward-truth.test.ts pins.
-    expect(fingerprint(generate(undefined, 800).portal)).toBe(fingerprint(generate('contact', 800).portal));
+    expect(portalDigest(generate(undefined, 800).portal)).toBe(portalDigest(generate('contact', 800).portal));
   });
 
   it('refuses an unknown unit', () => {

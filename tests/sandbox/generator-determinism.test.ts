@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { generatePortal } from '../../sandbox/generator/index.js';
-import { OBJECT_TYPES, SandboxStore, type PortalData } from '../../sandbox/store.js';
+import { SandboxStore, type PortalData } from '../../sandbox/store.js';
+import { portalDigest } from '../support/sandbox-portal.js';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 
@@ -9,20 +9,6 @@ function generate(seed: number, contacts = 800, now = NOW): PortalData {
   const portal = new SandboxStore().createPortal(4242);
   generatePortal(portal, { contacts, seed, now });
   return portal;
-}
-
-/** A digest of everything a portal holds: records, associations, usage and the hidden truth. */
-function fingerprint(portal: PortalData): string {
-  const hash = createHash('sha256');
-  for (const type of OBJECT_TYPES) {
-    for (const record of portal.recordsOf(type).values()) {
-      hash.update(JSON.stringify([type, record.id, record.properties, record.createdAt, record.updatedAt]));
-    }
-  }
-  for (const [key, list] of portal.associations) hash.update(JSON.stringify([key, list]));
-  for (const event of portal.usage) hash.update(JSON.stringify(event));
-  for (const truth of portal.truth.values()) hash.update(JSON.stringify(truth));
-  return hash.digest('hex');
 }
 
 describe('generator determinism', () => {
@@ -33,13 +19,13 @@ describe('generator determinism', () => {
     expect(second.recordsOf('contacts').size).toBe(first.recordsOf('contacts').size);
     expect(second.recordsOf('contacts').size).toBeGreaterThan(780);
     expect([...second.recordsOf('tickets').keys()]).toEqual([...first.recordsOf('tickets').keys()]);
-    expect(fingerprint(second)).toBe(fingerprint(first));
+    expect(portalDigest(second)).toBe(portalDigest(first));
   });
 
   it('gives different customers for a different seed', () => {
     const a = generate(7);
     const b = generate(8);
-    expect(fingerprint(b)).not.toBe(fingerprint(a));
+    expect(portalDigest(b)).not.toBe(portalDigest(a));
     const emails = (portal: PortalData) =>
       new Set([...portal.recordsOf('contacts').values()].map((c) => c.properties.email));
     const shared = [...emails(a)].filter((email) => emails(b).has(email));

@@ -1,4 +1,5 @@
-import type { PortalData, ObjectType } from '../../sandbox/store.js';
+import { createHash } from 'node:crypto';
+import { OBJECT_TYPES, type PortalData, type ObjectType } from '../../sandbox/store.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.js';
 
@@ -53,4 +54,18 @@ export async function warehouseCounts(
     counts[`contacts→${other}`] = Number(row.n);
   }
   return counts;
+}
+
+/** A digest of everything a portal holds: records, associations, usage and the hidden truth. */
+export function portalDigest(portal: PortalData): string {
+  const hash = createHash('sha256');
+  for (const type of OBJECT_TYPES) {
+    for (const record of portal.recordsOf(type).values()) {
+      hash.update(JSON.stringify([type, record.id, record.properties, record.createdAt, record.updatedAt]));
+    }
+  }
+  for (const [key, list] of portal.associations) hash.update(JSON.stringify([key, list]));
+  for (const event of portal.usage) hash.update(JSON.stringify(event));
+  for (const truth of portal.truth.values()) hash.update(JSON.stringify(truth));
+  return hash.digest('hex');
 }

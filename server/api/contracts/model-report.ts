@@ -3,16 +3,10 @@
  * builds it and the dashboard's page reads it (a type-only import, nothing of the server reaches
  * the browser).
  */
+import type { CalibrationBin } from '../../model/metrics.js';
 import type { OutOfTimeCheck } from '../../model/out-of-time.js';
 
-/** One band of the calibration table: predicted against observed churn among its contacts. */
-export interface CalibrationBin {
-  from: number;
-  to: number;
-  count: number;
-  meanPredicted: number;
-  observedRate: number;
-}
+export type { CalibrationBin };
 
 /** The figures a model was stored with (`metrics`), as the page reads them. */
 export interface ModelMetrics {
