@@ -208,6 +208,14 @@ export const ACCOUNT: FeatureDefinition[] = [
     source: 'usage_events',
     windowDays: 84,
   }),
+  measure({
+    name: 'account_usage_per_colleague',
+    label: "Colleagues' product use, minutes a week each, last 12 weeks",
+    description:
+      "Minutes a week the company's other contacts used the product in the 12 weeks before the date, over the colleagues who were customers then: how much the account as a whole uses what it pays for; null without a company or when no colleague was a customer.",
+    source: 'usage_events',
+    windowDays: 84,
+  }),
   count({
     name: 'emails_bounced_90d',
     label: 'Emails to them that bounced, last 90 days',

@@ -348,6 +348,8 @@ const PHRASES: Record<string, Phrase> = {
       ? 'No support tickets from colleagues in 3 months'
       : `Colleagues opened ${plural(value, 'support ticket')} in 3 months`,
   account_usage_trend: ({ value }) => `Colleagues' product use ${trendPercent(value)} in the last 4 weeks`,
+  account_usage_per_colleague: ({ value }) =>
+    `Colleagues use the product ${minutes(value)} a week each (last 3 months)`,
   emails_bounced_90d: (row) => {
     if (Math.round(row.value) <= 0) return 'None of our emails to them bounced in 3 months';
     const sent = row.get('emails_sent_90d');

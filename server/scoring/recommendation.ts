@@ -50,7 +50,8 @@ const RULES: readonly Rule[] = [
       f.startsWith('usage_') ||
       f === 'features_used_4w' ||
       f === 'days_since_last_use' ||
-      f === 'account_usage_trend',
+      f === 'account_usage_trend' ||
+      f === 'account_usage_per_colleague',
   },
   {
     play: 'feedback_survey',

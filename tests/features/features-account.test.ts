@@ -137,6 +137,18 @@ describe('account features as of a date', () => {
     );
   });
 
+  it("measures the colleagues' use a week, over the colleagues who were customers", async () => {
+    const rows = await featuresAt(AS_OF);
+    // Ann's colleagues used 60 + 240 minutes in the 12 weeks; two of them were customers then.
+    expect(rows.get(ann)!.account_usage_per_colleague).toBeCloseTo(300 / 12 / 2, 10);
+    // Seen from a colleague who did not use it: Ann's 300 and the other colleague's 300 minutes.
+    const other = rows.get(leftRecently)!;
+    expect(other.account_usage_per_colleague).toBeCloseTo(
+      600 / 12 / Number(other.account_contacts_active),
+      10,
+    );
+  });
+
   it('counts bounced emails sent in the 90 days before the date', async () => {
     const rows = await featuresAt(AS_OF);
     expect(rows.get(ann)!.emails_bounced_90d).toBe(2);
@@ -152,12 +164,15 @@ describe('account features as of a date', () => {
       account_contacts_active: null,
       account_tickets_90d: null,
       account_usage_trend: null,
+      account_usage_per_colleague: null,
     });
     expect(rows.get(alone)!).toMatchObject({
       account_contacts_left_180d: 0,
       account_contacts_active: 0,
       account_tickets_90d: 0,
       account_usage_trend: null,
+      // No colleague at all, so none who was a customer.
+      account_usage_per_colleague: null,
     });
   });
 

@@ -74,6 +74,7 @@ const FULL_ROW: FeatureValues = {
   account_contacts_active: 3,
   account_tickets_90d: 4,
   account_usage_trend: trend(10, 40),
+  account_usage_per_colleague: 12.5,
   emails_bounced_90d: 1,
 };
 
@@ -266,6 +267,18 @@ describe('a reason in plain words', () => {
       "Colleagues' product use fell by about 80 % in the last 4 weeks",
     ],
     ['account_usage_trend', 0.01, {}, "Colleagues' product use steady in the last 4 weeks"],
+    [
+      'account_usage_per_colleague',
+      12.5,
+      {},
+      'Colleagues use the product 13 minutes a week each (last 3 months)',
+    ],
+    [
+      'account_usage_per_colleague',
+      0,
+      {},
+      'Colleagues use the product 0 minutes a week each (last 3 months)',
+    ],
     ['emails_bounced_90d', 2, { emails_sent_90d: 5 }, '2 of our 5 emails to them bounced in 3 months'],
     ['emails_bounced_90d', 1, { emails_sent_90d: 1 }, 'Our one email to them in 3 months bounced'],
     ['emails_bounced_90d', 3, {}, '3 emails to them bounced in 3 months'],

@@ -35,6 +35,7 @@ const ACCOUNT_FEATURES = [
   'account_contacts_active',
   'account_tickets_90d',
   'account_usage_trend',
+  'account_usage_per_colleague',
 ];
 
 /** Companies with at least two contacts. */

@@ -123,6 +123,7 @@ export async function accountFeatures(
       and uo.k = w.k`.execute(db);
   return byWindow(windows, rows, (r): [string, FeatureValues] => {
     const used = (num(r.use_events) ?? 0) > 0;
+    const active = num(r.active) ?? 0;
     return [
       r.contact_id,
       {
@@ -130,6 +131,8 @@ export async function accountFeatures(
         account_contacts_active: num(r.active) ?? 0,
         account_tickets_90d: num(r.tickets_90) ?? 0,
         account_usage_trend: used ? trend((num(r.use_recent) ?? 0) / 4, (num(r.use_earlier) ?? 0) / 8) : null,
+        account_usage_per_colleague:
+          active > 0 ? ((num(r.use_recent) ?? 0) + (num(r.use_earlier) ?? 0)) / 12 / active : null,
       },
     ];
   });
@@ -142,5 +145,6 @@ export function emptyAccountFeatures(): FeatureValues {
     account_contacts_active: null,
     account_tickets_90d: null,
     account_usage_trend: null,
+    account_usage_per_colleague: null,
   };
 }
