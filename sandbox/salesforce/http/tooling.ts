@@ -94,25 +94,31 @@ export function toolingQueryResult(result: SoqlResult, caller: RestCaller): Soql
   };
 }
 
+/** The keys of a field definition that were given: JSON's absent values dropped. */
+function definedOnly<T extends object>(metadata: T): T {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)) as T;
+}
+
+/** Records a custom field's creation or change in the org's log of writes. */
+function logFieldWrite(ctx: WriteContext, recordId: string, operation: 'create' | 'update'): void {
+  ctx.log.record(ctx.org.orgId, {
+    recordId,
+    sobject: 'CustomField',
+    operation,
+    userId: ctx.userId,
+    client: ctx.client ?? null,
+    at: ctx.now().toISOString(),
+  });
+}
+
 export function createToolingRouter(writeContext: (res: Response) => WriteContext): express.Router {
   const router = express.Router({ mergeParams: true });
 
   router.post('/tooling/sobjects/CustomField', (req, res) => {
     const body = parseOrThrow(createCustomField, req.body ?? {});
     const ctx = writeContext(res);
-    const { Metadata, FullName } = body;
-    const metadata = Object.fromEntries(
-      Object.entries(Metadata).filter(([, value]) => value !== undefined),
-    ) as typeof Metadata;
-    const record = ctx.org.addCustomField(FullName, metadata);
-    ctx.log.record(ctx.org.orgId, {
-      recordId: record.Id,
-      sobject: 'CustomField',
-      operation: 'create',
-      userId: ctx.userId,
-      client: ctx.client ?? null,
-      at: ctx.now().toISOString(),
-    });
+    const record = ctx.org.addCustomField(body.FullName, definedOnly(body.Metadata));
+    logFieldWrite(ctx, record.Id, 'create');
     res.status(201).json({ id: record.Id, success: true, errors: [], warnings: [], infos: [] });
   });
 
@@ -128,18 +134,8 @@ export function createToolingRouter(writeContext: (res: Response) => WriteContex
         `FullName ${body.FullName} does not name the field ${info.fullName}`,
       );
     }
-    const metadata = Object.fromEntries(
-      Object.entries(body.Metadata).filter(([, value]) => value !== undefined),
-    ) as typeof body.Metadata;
-    const record = ctx.org.updateCustomField(info.id, metadata);
-    ctx.log.record(ctx.org.orgId, {
-      recordId: record.Id,
-      sobject: 'CustomField',
-      operation: 'update',
-      userId: ctx.userId,
-      client: ctx.client ?? null,
-      at: ctx.now().toISOString(),
-    });
+    const record = ctx.org.updateCustomField(info.id, definedOnly(body.Metadata));
+    logFieldWrite(ctx, record.Id, 'update');
     res.status(204).end();
   });
 
