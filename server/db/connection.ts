@@ -10,6 +10,15 @@ import type { Database } from './schema.js';
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
+/**
+ * The planner's cost of a random page read, for every session. The default (4) prices a read off
+ * a spinning disk; a warehouse's working set is in memory or on SSD, where 1.1 is the usual value.
+ * At the default, a chunk's feature query (a thousand contacts' associations, then each record by
+ * its key) was planned as a hash join over a whole table: 52 ms instead of 11 for the feedback of
+ * 1,000 contacts in a 50,000-contact portal, and growing with the portal.
+ */
+const SESSION_SETTINGS = 'set random_page_cost = 1.1';
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'pglite' | 'postgres';
@@ -64,7 +73,11 @@ function openPostgres(url: string): DatabaseHandle {
   // A connection the server drops (a restart, a network cut) fails the query on it, if any, and is
   // then discarded by the pool; the next query opens a new one. Without these listeners the
   // client's or the pool's 'error' event would end the process.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // Queued before any query the pool hands this connection to.
+    client.query(SESSION_SETTINGS).catch(() => {});
+  });
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
@@ -77,6 +90,7 @@ async function openPglite(folder: string | undefined): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(folder ?? 'memory://', {
       parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
     });
+    await pglite.exec(SESSION_SETTINGS);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return {
       db,
