@@ -13,7 +13,7 @@ import type { CrmConnectors } from '../crm/registry.js';
 import { refreshPlannerStatistics, SCORED_TABLES } from '../db/planner-statistics.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { accountWriteChunks, scoreAccounts } from '../scoring/account-scores.js';
+import { accountWriteChunkStarts, scoreAccounts } from '../scoring/account-scores.js';
 import { assignTiers, DEFAULT_CHUNK_SIZE, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
 import { activePortalModel } from '../scoring/portal-model.js';
 import { retrainDue } from '../scoring/retrain-policy.js';
@@ -169,14 +169,22 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
               })),
             ),
           );
-          const accounts = await scoreAccounts(db, runId, settings);
+          await scoreAccounts(db, runId, settings);
           const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
+          const starts = await accountWriteChunkStarts(db, runId, accountChunk);
           await advance('finish');
           await queues.get('writeback').addBulk(
             takingTurns(
-              Array.from({ length: accountWriteChunks(accounts, accountChunk) }, (_, chunk) => ({
+              starts.map((from, chunk) => ({
                 name: WRITEBACK_CHUNK_JOB,
-                data: { records: 'companies', runId, chunk, portalId: data.portalId, size: accountChunk },
+                data: {
+                  records: 'companies',
+                  runId,
+                  chunk,
+                  portalId: data.portalId,
+                  size: accountChunk,
+                  from,
+                },
                 opts: { jobId: `run-${runId}-write-accounts-${chunk}`, parent, ...CHILD },
               })),
             ),

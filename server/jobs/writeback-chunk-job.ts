@@ -29,6 +29,8 @@ const dataSchema = z.discriminatedUnion('records', [
     portalId: z.number().int().positive(),
     /** Companies per chunk, in company id order. */
     size: z.number().int().positive(),
+    /** The chunk's first company id (absent from jobs an earlier release queued). */
+    from: z.string().min(1).optional(),
   }),
 ]);
 
@@ -47,7 +49,12 @@ export async function processWriteBackChunk(
   const result = await untilRevoked(() =>
     data.records === 'companies'
       ? // A job started before may have reached the CRM without recording it: read the CRM first.
-        writeBackAccountChunk(target, runId, chunk, data.size, { verify: job.attemptsStarted > 1 })
+        writeBackAccountChunk(
+          target,
+          runId,
+          { index: chunk, size: data.size, from: data.from },
+          { verify: job.attemptsStarted > 1 },
+        )
       : writeBackChunk(target, runId, chunk),
   );
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -274,30 +274,49 @@ export function accountProperties(score: {
   };
 }
 
-/** How many write-back jobs of `size` companies the run's accounts take. */
-export function accountWriteChunks(accounts: number, size: number): number {
-  return Math.ceil(accounts / size);
+/**
+ * Where each write-back job of `size` companies starts: the first company id of every chunk, in
+ * company id order. A job reads its chunk from its start by the key, so no job skips past the ones
+ * before it (an offset would, and a million-contact portal has hundreds of chunks).
+ */
+export async function accountWriteChunkStarts(
+  db: Kysely<Database>,
+  runId: number,
+  size: number,
+): Promise<string[]> {
+  const { rows } = await sql<{ company_id: string }>`
+    select company_id from (
+      select company_id, row_number() over (order by company_id) - 1 as place
+      from account_scores where run_id = ${runId}
+    ) ranked
+    where place % ${size} = 0
+    order by company_id`.execute(db);
+  return rows.map((r) => r.company_id);
 }
 
 /**
  * Writes one chunk of the run's companies (in company id order) back to their CRM records: only
  * values the CRM does not hold yet. `verify` when an earlier attempt may have reached the CRM.
+ * The chunk is the `size` companies from `from` on; a job queued without its start (by an earlier
+ * release) finds it by its place.
  */
 export async function writeBackAccountChunk(
   deps: { db: Kysely<Database>; connector: CrmConnector },
   runId: number,
-  chunk: number,
-  size: number,
+  chunk: { index: number; size: number; from?: string | undefined },
   options: WriteBackOptions = {},
 ): Promise<WriteBackResult> {
-  const rows = await deps.db
+  let query = deps.db
     .selectFrom('account_scores')
     .select(['portal_id', 'company_id', 'probability', 'tier', 'reasons'])
     .where('run_id', '=', runId)
     .orderBy('company_id')
-    .limit(size)
-    .offset(chunk * size)
-    .execute();
+    .limit(chunk.size);
+  query =
+    chunk.from === undefined
+      ? query.offset(chunk.index * chunk.size)
+      : query.where('company_id', '>=', chunk.from);
+  const rows = await query.execute();
   if (rows.length === 0) return { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 };
   const writes = rows.map((r) => ({ id: r.company_id, properties: accountProperties(r) }));
   return writeBackFields(deps, rows[0]!.portal_id, 'companies', writes, options);

@@ -11,10 +11,11 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { WRITEBACK_CHUNK_JOB } from '../../server/jobs/writeback-chunk-job.js';
 import { accountRisk, decisionMaker, type AccountContact } from '../../server/scoring/account-risk.js';
-import { scoreAccounts } from '../../server/scoring/account-scores.js';
+import { accountWriteChunkStarts, scoreAccounts } from '../../server/scoring/account-scores.js';
 import { assignTiers, planRun, runAsOf } from '../../server/scoring/cycle-steps.js';
 import { completeRun, latestRunProgress, openRun } from '../../server/scoring/runs.js';
 import { storeScores } from '../../server/scoring/score-contacts.js';
+import { scoreText } from '../../server/scoring/score-points.js';
 import { updatePortalSettings } from '../../server/settings/portal-settings.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
 import { waitUntil } from '../support/processes.js';
@@ -209,14 +210,31 @@ async function runWithScores(jobId: string, changed: Partial<Record<Key, number>
   return run.id;
 }
 
-/** The run's company write-back, as the cycle hands it to the worker. */
+interface ChunkResult {
+  sent: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+}
+
+/** One company write-back job, as the cycle queues it (or as an earlier release did, without `from`). */
+async function writeAccountChunk(runId: number, chunk: number, size: number, from?: string) {
+  const job = await product.ctx.queues.get('writeback').add(WRITEBACK_CHUNK_JOB, {
+    records: 'companies',
+    runId,
+    chunk,
+    portalId,
+    size,
+    ...(from === undefined ? {} : { from }),
+  });
+  return (await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'))) as ChunkResult;
+}
+
+/** The run's company write-back in one job, then the run closed. */
 async function writeAccountsBack(runId: number) {
-  const job = await product.ctx.queues
-    .get('writeback')
-    .add(WRITEBACK_CHUNK_JOB, { records: 'companies', runId, chunk: 0, portalId, size: 1000 });
-  const result = await job.waitUntilFinished(await product.ctx.queues.eventsOf('writeback'));
+  const result = await writeAccountChunk(runId, 0, 1000);
   await completeRun(db(), runId, { drift: null, summary: {} });
-  return result as { sent: number; written: number; unchanged: number; failed: number };
+  return result;
 }
 
 async function accountRow(runId: number, key: CompanyKey) {
@@ -417,5 +435,22 @@ describe('account health in a scoring run, written back to the CRM', () => {
     };
     expect(inputs.map((i) => i.id)).toEqual([ids.hooli]);
     expect(sandboxCompany('hooli').properties.churn_risk_score).toBe('16');
+  });
+
+  it('splits a run’s companies into chunks that each start at their first company, every company in one', async () => {
+    const runId = await runWithScores('accounts-chunks', { ho1: 0.25, gx1: 0.5 });
+    const starts = await accountWriteChunkStarts(db(), runId, 2);
+    expect(starts).toHaveLength(3);
+    const results = [];
+    for (const [chunk, from] of starts.entries())
+      results.push(await writeAccountChunk(runId, chunk, 2, from));
+    await completeRun(db(), runId, { drift: null, summary: {} });
+    expect(results.map((r) => r.written + r.unchanged)).toEqual([2, 2, 1]);
+    expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0);
+    expect(results.reduce((n, r) => n + r.written, 0)).toBeGreaterThanOrEqual(2);
+    for (const key of Object.keys(COMPANIES) as CompanyKey[])
+      expect(sandboxCompany(key).properties.churn_risk_score).toBe(
+        scoreText((await accountRow(runId, key)).probability),
+      );
   });
 });
