@@ -151,6 +151,12 @@ try {
     .selectFrom('scoring_run_chunks')
     .select((eb) => [eb.fn.min('writeback_started_at').as('first'), eb.fn.max('written_at').as('last')])
     .executeTakeFirstOrThrow();
+  // Each kind of record's CRM writes, from the first confirmed to the last.
+  const confirmed = await db.db
+    .selectFrom('crm_writebacks')
+    .select((eb) => ['object_type', eb.fn.min('written_at').as('first'), eb.fn.max('written_at').as('last')])
+    .groupBy('object_type')
+    .execute();
   if (!postgres) await db.close();
   const phases = (run.summary as { phases?: Record<string, string> }).phases ?? {};
   const marks: [string, number][] = [
@@ -165,7 +171,13 @@ try {
   const writeStart = writes.first ? new Date(writes.first).getTime() : NaN;
   const writeEnd = writes.last ? new Date(writes.last).getTime() : NaN;
   const writeback = Date.parse(phases.writeback ?? '');
-  const writeSteps = `tiers and accounts ${((writeStart - writeback) / 1000).toFixed(1)} s, CRM writes ${((writeEnd - writeStart) / 1000).toFixed(1)} s`;
+  const byType = confirmed
+    .map((w) => {
+      const [first, last] = [new Date(w.first!).getTime(), new Date(w.last!).getTime()];
+      return `${w.object_type} ${((first - writeback) / 1000).toFixed(1)}–${((last - writeback) / 1000).toFixed(1)} s`;
+    })
+    .join(', ');
+  const writeSteps = `tiers and accounts ${((writeStart - writeback) / 1000).toFixed(1)} s, CRM writes ${((writeEnd - writeStart) / 1000).toFixed(1)} s; confirmed after the phase began: ${byType}`;
   const perThousand = (cpuSeconds: number) => ((cpuSeconds * 1000) / contacts).toFixed(2);
   const cpuBreakdown = [
     `install ${perThousand(cpu.at(marks[0]![1]) - startupCpu)}`,
