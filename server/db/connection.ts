@@ -32,6 +32,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir?: string;
   inMemory?: boolean;
+  /**
+   * In memory only: start from this copy of a PGlite data folder (PGlite's `dumpDataDir`) instead
+   * of creating a new cluster, which costs a second or two of CPU.
+   */
+  initialData?: Blob;
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
   /** The server's key, for migrations that take a secret out of the clear. */
@@ -46,7 +51,9 @@ export class DatabaseInUseError extends Error {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const handle = options.databaseUrl
     ? openPostgres(options.databaseUrl)
-    : await openPglite(options.inMemory ? undefined : join(options.dataDir ?? '.data', 'pg'));
+    : options.inMemory
+      ? await openPglite(undefined, options.initialData)
+      : await openPglite(join(options.dataDir ?? '.data', 'pg'));
   try {
     await sql`select 1`.execute(handle.db);
     if (options.migrate !== false) await migrateToLatest(handle.db, { secrets: options.secrets });
@@ -84,11 +91,12 @@ function openPostgres(url: string): DatabaseHandle {
   return { db, kind: 'postgres', location, close: () => db.destroy() };
 }
 
-async function openPglite(folder: string | undefined): Promise<DatabaseHandle> {
+async function openPglite(folder: string | undefined, initialData?: Blob): Promise<DatabaseHandle> {
   const releaseLock = folder ? lockFolder(folder) : () => {};
   try {
     const pglite = await PGlite.create(folder ?? 'memory://', {
       parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
+      ...(initialData ? { loadDataDir: initialData } : {}),
     });
     await pglite.exec(SESSION_SETTINGS);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });

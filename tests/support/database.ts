@@ -1,6 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../server/db/index.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../server/db/index.js';
+import { PGliteDialect } from '../../server/db/pglite-dialect.js';
+import type { Database } from '../../server/db/schema.js';
 
 /**
  * A fresh, migrated warehouse for one test file: PGlite in memory by default, or a new database on
@@ -11,7 +19,7 @@ export type TestDatabase = DatabaseHandle & { dispose(): Promise<void>; url?: st
 export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const handle = await openDatabase({ inMemory: true });
+    const handle = await openDatabase({ inMemory: true, initialData: await migratedTemplate() });
     return { ...handle, dispose: handle.close };
   }
   const name = `churn_test_${randomBytes(6).toString('hex')}`;
@@ -40,5 +48,43 @@ async function adminQuery(url: string, text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
+  }
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../server/db/migrations/', import.meta.url));
+const PGLITE_PACKAGE = fileURLToPath(
+  new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url),
+);
+
+/**
+ * A new PGlite runs initdb (one to three CPU-seconds); every test file's warehouse starts instead
+ * from one migrated copy, made by the first file that needs it and kept in the temp folder under
+ * the hash of the migrations and PGlite's version, so a changed schema makes a new one. The
+ * migrations still run on each warehouse opened from it, and find nothing to do.
+ */
+async function migratedTemplate(): Promise<Blob> {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(PGLITE_PACKAGE));
+  for (const name of readdirSync(MIGRATIONS).sort())
+    hash.update(name).update(readFileSync(join(MIGRATIONS, name)));
+  const folder = join(tmpdir(), 'churn-radar-test-pglite');
+  const path = join(folder, `${hash.digest('hex').slice(0, 16)}.tar`);
+  try {
+    return new Blob([readFileSync(path)]);
+  } catch {
+    const pglite = await PGlite.create('memory://');
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      await migrateToLatest(db);
+      const dump = await pglite.dumpDataDir('none');
+      mkdirSync(folder, { recursive: true });
+      // Files running side by side may each make one: a rename puts a whole copy in place.
+      const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+      renameSync(partial, path);
+      return dump;
+    } finally {
+      await db.destroy();
+    }
   }
 }
