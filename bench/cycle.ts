@@ -19,8 +19,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generatePortal } from '../sandbox/generator/index.js';
-import { startSandbox } from '../sandbox/main.js';
 import { openDatabase } from '../server/db/index.js';
 import { HUBSPOT_RATE_LIMITS } from '../server/crm/rate-limit.js';
 import { CYCLE_JOB } from '../server/jobs/cycle-job.js';
@@ -29,9 +27,9 @@ import { Queues } from '../server/jobs/queues.js';
 import { startCountingProxy } from '../tests/support/counting-proxy.js';
 import { CHURN_BIN, spawnProcess, waitUntil } from '../tests/support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
-import { sandboxCounts } from '../tests/support/sandbox-portal.js';
 import { benchSalesforceCycle } from './cycle-salesforce.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { startSandboxProcess } from './sandbox-process.js';
 import { sampleCpu, type CpuTimeline } from './process-cpu.js';
 
 const { values } = parseArgs({
@@ -73,15 +71,11 @@ function peakRssMb(pid: number): number {
 }
 
 const redis = await startEmbeddedRedis();
-const sandbox = await startSandbox({ portals: [HUB] });
-const portal = sandbox.store.portal(HUB)!;
-generatePortal(portal, { contacts, seed: Number(values.seed) });
-await fetch(`${sandbox.url}/_sandbox/rate-limits`, {
-  method: 'PUT',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(SANDBOX_LIMITS),
-}).then((res) => {
-  if (!res.ok) throw new Error(`the sandbox refused its rate limits: ${res.status}`);
+const sandbox = await startSandboxProcess({
+  portalId: HUB,
+  contacts,
+  seed: Number(values.seed),
+  rateLimits: SANDBOX_LIMITS,
 });
 const postgres = values.database === 'postgres';
 // PGlite is the worker's own: a DATABASE_URL in the environment must not reach it.
@@ -101,7 +95,7 @@ const product = await startTestProduct({
     ),
   },
 });
-sandbox.store.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
+await sandbox.registerApp({ ...PRODUCT_APP, redirectUris: [`${product.url}/oauth/callback`] });
 const queues = new Queues({ redisUrl: redis.url, prefix: product.ctx.config.queuePrefix });
 /** Node refuses `--cpu-prof` in NODE_OPTIONS: the worker gets it on its command line. */
 const nodeFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : [];
@@ -121,6 +115,8 @@ try {
   // The CPU of the cycle, from the worker's readiness (its start-up, compiling and loading, apart).
   const cpu = sampleCpu(worker.child.pid!);
   const startupCpu = cpu.latest();
+  const crmCpu = sampleCpu(sandbox.pid);
+  const crmStartCpu = crmCpu.latest();
   const server: CpuTimeline | null = cluster ? sampleCpu(cluster.postmasterPid()) : null;
   const serverStartCpu = server?.latest() ?? 0;
   let peak = 0;
@@ -134,6 +130,8 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const cycleCpu = cpu.latest() - startupCpu;
   const serverCpu = server ? server.latest() - serverStartCpu : null;
+  const sandboxCpu = crmCpu.latest() - crmStartCpu;
+  crmCpu.stop();
   cpu.stop();
   server?.stop();
   peak = Math.max(peak, peakRssMb(worker.child.pid!));
@@ -216,11 +214,9 @@ try {
     .join(', ');
   const [trained] = await queues.get('train').getJobs(['completed']);
   const training = trained?.returnvalue as { seconds?: { features: number; fitting?: number } } | undefined;
-  const counts = sandboxCounts(portal);
+  const counts = sandbox.counts;
   // Every contact is written: a score and tier for active customers, `churned` or `prospect` for the rest.
-  const written = [...portal.recordsOf('contacts').values()].filter(
-    (c) => c.properties.churn_risk_tier,
-  ).length;
+  const written = await sandbox.contactsWithTier();
   if (written !== counts.contacts)
     throw new Error(`only ${written} of ${counts.contacts} contacts were written`);
   const objects = ['contacts', 'companies', 'emails', 'tickets', 'deals', 'feedback_submissions'];
@@ -236,7 +232,7 @@ try {
       (serverCpu === null
         ? ''
         : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts (${serverBreakdown}) `) +
-      `(${breakdown}; list pages: ${listStreams}; write-back: ${writeSteps}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
+      `(${breakdown}; the CRM sandbox's CPU ${((sandboxCpu * 1000) / proxy.requests.length).toFixed(1)} ms a call; list pages: ${listStreams}; write-back: ${writeSteps}; training rows ${training?.seconds?.features ?? '?'} s, fitting ${training?.seconds?.fitting ?? '?'} s)\n`,
   );
 } finally {
   await queues.close();
