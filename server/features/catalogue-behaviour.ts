@@ -82,6 +82,15 @@ export const EMAIL: FeatureDefinition[] = [
     windowDays: null,
     risk: 'higher',
   }),
+  count({
+    name: 'emails_unopened_in_a_row',
+    label: 'Emails delivered since they last opened one',
+    description:
+      'Outgoing emails delivered (not bounced) after their last open or reply before the date, whichever email that was on: every one delivered before the date when they never engaged. A disengagement streak, like sends since last engagement.',
+    source: 'emails',
+    windowDays: null,
+    risk: 'higher',
+  }),
 ];
 
 export const SUPPORT: FeatureDefinition[] = [
@@ -106,6 +115,15 @@ export const SUPPORT: FeatureDefinition[] = [
     label: 'Support tickets open',
     description:
       'Tickets created before the date and not closed before it (a ticket closed later was open then).',
+    source: 'tickets',
+    windowDays: null,
+    risk: 'higher',
+  }),
+  count({
+    name: 'tickets_open_over_7d',
+    label: 'Support tickets open for over a week',
+    description:
+      'Tickets open at the date (not closed before it) that were created more than 7 days before it: a backlog waiting on us.',
     source: 'tickets',
     windowDays: null,
     risk: 'higher',
@@ -183,6 +201,14 @@ export const USAGE: FeatureDefinition[] = [
       'log2((minutes per week in the last 4 weeks + 1) / (minutes per week in the 8 weeks before them + 1)): 0 is steady, -1 is about half.',
     source: 'usage_events',
     windowDays: 84,
+  }),
+  count({
+    name: 'usage_vs_own_baseline',
+    label: 'Product use, last 4 weeks vs their usual',
+    description:
+      'log2((minutes per week in the last 4 weeks + 1) / (minutes per week in the 22 weeks before them + 1)), the 22 weeks counted from their first use in them when later: 0 is their usual, -1 about half. Shows a slow decline that the 4-vs-8-week trend misses.',
+    source: 'usage_events',
+    windowDays: 182,
   }),
   count({
     name: 'sessions_trend',

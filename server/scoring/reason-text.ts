@@ -133,8 +133,9 @@ interface Row {
 }
 
 /**
- * The level of a usage measure in the 8 weeks before the last 4, from its level now and its trend
- * `log2((now + 1) / (before + 1))`: exact, since the trend is built from those two levels.
+ * The level a usage measure is compared with (the 8 weeks before the last 4, or the customer's
+ * usual), from its level now and its trend `log2((now + 1) / (before + 1))`: exact, since the
+ * trend is built from those two levels.
  */
 function earlierLevel(now: number, trend: number): number {
   return Math.max(0, (now + 1) / 2 ** trend - 1);
@@ -227,12 +228,23 @@ const PHRASES: Record<string, Phrase> = {
     value < 1 ? 'Opened one of our emails today' : `Last opened one of our emails ${ago(value)}`,
   days_since_last_reply: ({ value }) =>
     value < 1 ? 'Answered one of our emails today' : `Last answered one of our emails ${ago(value)}`,
+  emails_unopened_in_a_row: ({ value }) => {
+    const unopened = Math.round(value);
+    if (unopened <= 0) return 'Left none of our emails unopened since they last opened one';
+    return unopened === 1
+      ? 'Our last email to them went unopened'
+      : `Our last ${count(unopened)} emails to them went unopened`;
+  },
 
   // support
   tickets_30d: (row) => ticketsWithTone(row.value, 30, row),
   tickets_90d: (row) => ticketsWithTone(row.value, 90, row),
   tickets_open: ({ value }) =>
     value === 0 ? 'No open support tickets' : `${plural(value, 'support ticket')} open`,
+  tickets_open_over_7d: ({ value }) =>
+    Math.round(value) <= 0
+      ? 'No support ticket open for over a week'
+      : `${plural(value, 'support ticket')} open for over a week`,
   tickets_high_priority_share_90d: (row) => {
     const tickets = row.get('tickets_90d');
     if (tickets !== null && tickets > 0) {
@@ -295,6 +307,15 @@ const PHRASES: Record<string, Phrase> = {
     const earlier = earlierLevel(now, row.value);
     if (now <= 0 && earlier < 1e-9) return 'No product use in 12 weeks';
     return `Product use ${change(minutes(earlier), minutes(now), ' a week', earlier, now)}`;
+  },
+  usage_vs_own_baseline: (row) => {
+    const now = row.get('usage_minutes_per_week_4w');
+    if (now === null) return `Product use ${trendPercent(row.value)} against their usual`;
+    const usual = earlierLevel(now, row.value);
+    if (now <= 0 && usual < 1e-9) return 'No product use in 6 months';
+    const [before, after] = [minutes(usual), minutes(now)];
+    if (before === after) return `Product use steady at their usual ${after} a week`;
+    return `Product use ${now < usual ? 'fell' : 'rose'} to ${after} a week from their usual ${before}`;
   },
   sessions_trend: (row) => {
     const now = row.get('sessions_per_week_4w');
@@ -450,7 +471,13 @@ export function reasonText(reason: ReasonLike, values: FeatureValues = {}): stri
  */
 const FACTS: Readonly<Record<string, readonly string[]>> = {
   'emails sent': ['emails_sent_30d', 'emails_sent_90d'],
-  'email opens': ['emails_opened_30d', 'emails_opened_90d', 'email_open_rate_90d', 'days_since_last_open'],
+  'email opens': [
+    'emails_opened_30d',
+    'emails_opened_90d',
+    'email_open_rate_90d',
+    'days_since_last_open',
+    'emails_unopened_in_a_row',
+  ],
   'email replies': [
     'emails_replied_30d',
     'emails_replied_90d',
@@ -465,11 +492,13 @@ const FACTS: Readonly<Record<string, readonly string[]>> = {
     'support_sentiment_worst_90d',
     'support_sentiment_mean_90d',
   ],
+  'open support tickets': ['tickets_open', 'tickets_open_over_7d'],
   'product use': [
     'sessions_per_week_4w',
     'usage_minutes_per_week_4w',
     'features_used_4w',
     'usage_trend',
+    'usage_vs_own_baseline',
     'sessions_trend',
     'days_since_last_use',
   ],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ContactFeatures } from '../../server/features/build/build-features.js';
+import { featuresAtCutoffs, type ContactFeatures } from '../../server/features/build/build-features.js';
+import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import { FEATURE_CATALOGUE } from '../../server/features/catalogue.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY, FixtureWarehouse } from './features-warehouse.js';
@@ -12,6 +13,7 @@ let database: TestDatabase;
 let w: FixtureWarehouse;
 let ann: string;
 let bob: string;
+let cat: string;
 
 const featuresAt = (asOf: Date): Promise<Map<string, ContactFeatures>> => w.featuresAt(asOf);
 
@@ -76,6 +78,38 @@ beforeAll(async () => {
   await w.feedback(ann, { at: after(1), score: 0, sentiment: -0.9 });
 
   bob = await w.contact({ createdAt: before(10), stage: 'lead' });
+
+  // Cat drifts away: her emails go unanswered, her tickets wait, her use slowly thins out.
+  cat = await w.contact(
+    { createdAt: before(400), stage: 'customer' },
+    { hs_lifecyclestage_customer_date: before(400).toISOString() },
+  );
+  await w.email(cat, { sentAt: before(200), openedAt: before(199) });
+  await w.email(cat, { sentAt: before(150) });
+  // A reply without a tracked open is engagement too.
+  await w.email(cat, { sentAt: before(120), repliedAt: before(110) });
+  await w.email(cat, { sentAt: before(100) });
+  await w.email(cat, { sentAt: before(90), bounced: true });
+  await w.email(cat, { sentAt: before(60) });
+  // Opened only after the date: unopened then.
+  await w.email(cat, { sentAt: before(30), openedAt: after(1) });
+  await w.email(cat, { sentAt: before(10) });
+  await w.email(cat, { sentAt: after(2) });
+
+  await w.ticket(cat, { createdAt: before(30) });
+  await w.ticket(cat, { createdAt: before(20), closedAt: after(1) });
+  await w.ticket(cat, { createdAt: before(3) });
+  await w.ticket(cat, { createdAt: before(40), closedAt: before(35) });
+
+  for (const [days, minutes] of [
+    [190, 500],
+    [170, 100],
+    [120, 100],
+    [60, 100],
+    [40, 100],
+    [10, 20],
+  ])
+    await w.usage(cat, { at: before(days!), minutes: minutes! });
 }, 300_000);
 afterAll(async () => {
   await database.dispose();
@@ -123,6 +157,61 @@ describe('feature values as of a date', () => {
     expect(v.usage_trend).toBeCloseTo(Math.log2((15 + 1) / (160 / 8 + 1)), 10);
     expect(v.sessions_trend).toBeCloseTo(Math.log2((0.75 + 1) / (4 / 8 + 1)), 10);
     expect(v.days_since_last_use).toBeCloseTo(1, 10);
+  });
+
+  it('counts the emails delivered since their last open or reply, as of the date', async () => {
+    // The last engagement before the date is the reply 110 days before it; the bounce does not count.
+    expect((await featuresAt(AS_OF)).get(cat)!.values.emails_unopened_in_a_row).toBe(4);
+    // Before that reply, the streak runs from the open 199 days before the date.
+    expect((await featuresAt(before(115))).get(cat)!.values.emails_unopened_in_a_row).toBe(2);
+    // Never engaged yet: every email delivered so far.
+    expect((await featuresAt(before(199.5))).get(cat)!.values.emails_unopened_in_a_row).toBe(1);
+    // The open a day after the date ends the streak: one email sent since.
+    expect((await featuresAt(after(5))).get(cat)!.values.emails_unopened_in_a_row).toBe(1);
+  });
+
+  it('counts the tickets open at the date that were created more than a week before it', async () => {
+    const v = (await featuresAt(AS_OF)).get(cat)!.values;
+    expect(v).toMatchObject({ tickets_open: 3, tickets_open_over_7d: 2 });
+    expect((await featuresAt(before(25))).get(cat)!.values).toMatchObject({
+      tickets_open: 1,
+      tickets_open_over_7d: 0,
+    });
+    expect((await featuresAt(before(22))).get(cat)!.values.tickets_open_over_7d).toBe(1);
+    expect((await featuresAt(AS_OF)).get(ann)!.values.tickets_open_over_7d).toBe(2);
+  });
+
+  it("compares the last 4 weeks' use with the customer's own usual over the 22 weeks before", async () => {
+    const v = (await featuresAt(AS_OF)).get(cat)!.values;
+    // 400 minutes from her first use in the 26 weeks (170 days back) to 4 weeks back; 500 minutes
+    // 190 days back are older than the 26 weeks.
+    expect(v.usage_vs_own_baseline).toBeCloseTo(Math.log2((20 / 4 + 1) / (400 / (142 / 7) + 1)), 10);
+    // The 4-vs-8-week trend sees 100 minutes in the 8 weeks and calls it a milder fall.
+    expect(v.usage_trend).toBeCloseTo(Math.log2((20 / 4 + 1) / (200 / 8 + 1)), 10);
+    // 140 days back: nothing in the last 4 weeks; 600 minutes since the first use 190 days back.
+    expect((await featuresAt(before(140))).get(cat)!.values.usage_vs_own_baseline).toBeCloseTo(
+      Math.log2(1 / (600 / (22 / 7) + 1)),
+      10,
+    );
+    // Ann's first use in the 26 weeks was 100 days back: her usual is over 72 days, not 22 weeks.
+    expect((await featuresAt(AS_OF)).get(ann)!.values.usage_vs_own_baseline).toBeCloseTo(
+      Math.log2((60 / 4 + 1) / (220 / (72 / 7) + 1)),
+      10,
+    );
+  });
+
+  it('several cutoffs read at once give what each cutoff gives alone', async () => {
+    const contacts = await loadContacts(database.db, w.portalId, { ids: [ann, bob, cat] });
+    const dates = [AS_OF, before(22), before(115), before(140), after(5)];
+    const together = await featuresAtCutoffs(
+      database.db,
+      w.portalId,
+      dates.map((asOf) => ({ asOf, contacts })),
+    );
+    for (const [k, asOf] of dates.entries()) {
+      const single = await featuresAt(asOf);
+      for (const row of together[k]!) expect(row.values).toEqual(single.get(row.contactId)!.values);
+    }
   });
 
   it('commerce: deals won before the date, and the next renewal from the billing period', async () => {

@@ -39,9 +39,11 @@ const FULL_ROW: FeatureValues = {
   email_response_rate_90d: 0.2,
   days_since_last_open: 23.41,
   days_since_last_reply: 95.27,
+  emails_unopened_in_a_row: 4,
   tickets_30d: 3,
   tickets_90d: 3,
   tickets_open: 2,
+  tickets_open_over_7d: 1,
   tickets_high_priority_share_90d: 2 / 3,
   ticket_resolution_hours_median_90d: 52.3,
   support_sentiment_mean_90d: -0.31,
@@ -51,6 +53,7 @@ const FULL_ROW: FeatureValues = {
   usage_minutes_per_week_4w: 0,
   features_used_4w: 1,
   usage_trend: trend(0, 25),
+  usage_vs_own_baseline: trend(0, 40),
   sessions_trend: trend(0.75, 7),
   days_since_last_use: 19.6,
   purchases_total: 4,
@@ -117,6 +120,9 @@ describe('a reason in plain words', () => {
     ['email_response_rate_90d', 0, { emails_sent_90d: 1 }, 'Did not answer our one email in 3 months'],
     ['days_since_last_open', 23.41, {}, 'Last opened one of our emails 3 weeks ago'],
     ['days_since_last_reply', 0.4, {}, 'Answered one of our emails today'],
+    ['emails_unopened_in_a_row', 6, {}, 'Our last 6 emails to them went unopened'],
+    ['emails_unopened_in_a_row', 1, {}, 'Our last email to them went unopened'],
+    ['emails_unopened_in_a_row', 0, {}, 'Left none of our emails unopened since they last opened one'],
     // support
     [
       'tickets_30d',
@@ -146,6 +152,9 @@ describe('a reason in plain words', () => {
     ['tickets_90d', 4, { support_sentiment_worst_90d: null }, '4 support tickets in 3 months'],
     ['tickets_open', 1, {}, '1 support ticket open'],
     ['tickets_open', 0, {}, 'No open support tickets'],
+    ['tickets_open_over_7d', 2, {}, '2 support tickets open for over a week'],
+    ['tickets_open_over_7d', 1, {}, '1 support ticket open for over a week'],
+    ['tickets_open_over_7d', 0, {}, 'No support ticket open for over a week'],
     [
       'tickets_high_priority_share_90d',
       2 / 3,
@@ -200,6 +209,26 @@ describe('a reason in plain words', () => {
     ],
     ['usage_trend', trend(0, 0), { usage_minutes_per_week_4w: 0 }, 'No product use in 12 weeks'],
     ['usage_trend', trend(4, 24), {}, 'Product use fell by about 80 % in the last 4 weeks'],
+    [
+      'usage_vs_own_baseline',
+      trend(10, 40),
+      { usage_minutes_per_week_4w: 10 },
+      'Product use fell to 10 minutes a week from their usual 40 minutes',
+    ],
+    [
+      'usage_vs_own_baseline',
+      trend(180, 60),
+      { usage_minutes_per_week_4w: 180 },
+      'Product use rose to 3 hours a week from their usual 60 minutes',
+    ],
+    [
+      'usage_vs_own_baseline',
+      trend(30, 30),
+      { usage_minutes_per_week_4w: 30 },
+      'Product use steady at their usual 30 minutes a week',
+    ],
+    ['usage_vs_own_baseline', 0, { usage_minutes_per_week_4w: 0 }, 'No product use in 6 months'],
+    ['usage_vs_own_baseline', trend(4, 24), {}, 'Product use fell by about 80 % against their usual'],
     [
       'sessions_trend',
       trend(1.25, 7),
@@ -570,6 +599,18 @@ describe('one fact, one reason', () => {
       '3 support tickets in 30 days (5 in 3 months), at least one angry',
     ],
     [
+      'email opens (the streak of unopened ones)',
+      { emails_unopened_in_a_row: 7, days_since_last_open: 120.2, emails_opened_90d: 0 },
+      ['emails_unopened_in_a_row', 'days_since_last_open', 'emails_opened_90d'],
+      'Our last 7 emails to them went unopened',
+    ],
+    [
+      'product use against their usual',
+      { usage_vs_own_baseline: trend(5, 45), usage_minutes_per_week_4w: 5, usage_trend: trend(5, 20) },
+      ['usage_vs_own_baseline', 'usage_trend', 'usage_minutes_per_week_4w'],
+      'Product use fell to 5 minutes a week from their usual 45 minutes',
+    ],
+    [
       'NPS',
       { nps_last: 3, nps_detractor_count: 2, nps_mean: 4.5 },
       ['nps_last', 'nps_detractor_count', 'nps_mean'],
@@ -588,6 +629,18 @@ describe('one fact, one reason', () => {
     const pushes = features.map((f, i): [string, number] => [f, 2 - i * 0.1]);
     const reasons = reasonsOf(row, [...pushes, ['tickets_open', 1], ['days_to_next_renewal', 0.5]]);
     expect(texts(pickReasons(reasons, row, 2).up)).toEqual([said, '2 support tickets open']);
+  });
+
+  it('says the open tickets once, in the words of the stronger of the two counts', () => {
+    const reasons = reasonsOf(FULL_ROW, [
+      ['tickets_open_over_7d', 1.5],
+      ['tickets_open', 1.2],
+      ['nps_last', 1],
+    ]);
+    expect(texts(pickReasons(reasons, FULL_ROW, 2).up)).toEqual([
+      '1 support ticket open for over a week',
+      'Gave 3 out of 10 in their last NPS survey',
+    ]);
   });
 
   it('never says one fact both raising and lowering the risk', () => {

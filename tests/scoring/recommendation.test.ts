@@ -88,6 +88,21 @@ describe('the recommended action', () => {
     ).toBe('2 colleagues left in 6 months');
   });
 
+  it('reads the disengagement signals: a streak of unopened emails, a waiting backlog, use below their usual', () => {
+    const recommend = (feature: string, value: number) =>
+      recommendAction([reason(feature, feature, value, 0.6)], 'high');
+    expect(recommend('emails_unopened_in_a_row', 6)).toEqual({
+      play: 'relationship_call',
+      title: 'Personal call from the owner',
+      because: 'Our last 6 emails to them went unopened',
+    });
+    expect(recommend('tickets_open_over_7d', 2)).toMatchObject({
+      play: 'proactive_support',
+      because: '2 support tickets open for over a week',
+    });
+    expect(recommend('usage_vs_own_baseline', -2).play).toBe('adoption_check_in');
+  });
+
   it('falls back on an offer for a high risk no rule explains', () => {
     const rec = recommendAction([reason('tenure_days', 'Days as a customer', 40, 0.4)], 'high');
     expect(rec).toEqual({

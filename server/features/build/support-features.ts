@@ -10,6 +10,7 @@ interface TicketRow {
   created_30: unknown;
   created_90: unknown;
   open_now: unknown;
+  open_over_7d: unknown;
   high_90: unknown;
   resolution_median_90: unknown;
   s_sum_90: unknown;
@@ -37,11 +38,13 @@ export async function ticketAggregates(
 ): Promise<Map<string, TicketAggregates>[]> {
   const in90 = sql`t.created_at >= w.days90`;
   const in30 = sql`t.created_at >= w.days30`;
+  const openThen = sql`(t.closed_at is null or t.closed_at >= w.as_of)`;
   const { rows } = await sql<TicketRow>`
     select a.from_id as contact_id, w.k,
       count(*) filter (where ${in30}) as created_30,
       count(*) filter (where ${in90}) as created_90,
-      count(*) filter (where t.closed_at is null or t.closed_at >= w.as_of) as open_now,
+      count(*) filter (where ${openThen}) as open_now,
+      count(*) filter (where ${openThen} and t.created_at < w.days7) as open_over_7d,
       count(*) filter (where ${in90} and t.priority in ('HIGH', 'URGENT')) as high_90,
       percentile_cont(0.5) within group (order by extract(epoch from (t.closed_at - t.created_at)) / 3600)
         filter (where t.closed_at >= w.days90 and t.closed_at < w.as_of) as resolution_median_90,
@@ -65,6 +68,7 @@ export async function ticketAggregates(
           tickets_30d: num(r.created_30) ?? 0,
           tickets_90d: created90,
           tickets_open: num(r.open_now) ?? 0,
+          tickets_open_over_7d: num(r.open_over_7d) ?? 0,
           tickets_high_priority_share_90d: created90 === 0 ? null : (num(r.high_90) ?? 0) / created90,
           ticket_resolution_hours_median_90d: num(r.resolution_median_90),
         },
@@ -97,6 +101,7 @@ export function supportFeatures(
     tickets_30d: 0,
     tickets_90d: 0,
     tickets_open: 0,
+    tickets_open_over_7d: 0,
     tickets_high_priority_share_90d: null,
     ticket_resolution_hours_median_90d: null,
     ...tickets?.features,

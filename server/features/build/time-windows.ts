@@ -5,24 +5,28 @@ export const DAY_MS = 86_400_000;
 /** The instants a build compares event times with, all strictly before or at `asOf`. */
 export interface Windows {
   asOf: Date;
+  days7: Date;
   days30: Date;
   days90: Date;
   days180: Date;
   days365: Date;
   weeks4: Date;
   weeks12: Date;
+  weeks26: Date;
 }
 
 export function windowsFor(asOf: Date): Windows {
   const back = (days: number) => new Date(asOf.getTime() - days * DAY_MS);
   return {
     asOf,
+    days7: back(7),
     days30: back(30),
     days90: back(90),
     days180: back(180),
     days365: back(365),
     weeks4: back(28),
     weeks12: back(84),
+    weeks26: back(182),
   };
 }
 
@@ -42,21 +46,24 @@ export function idArray(ids: readonly string[]): RawBuilder<unknown> {
 }
 
 /**
- * Several cutoffs' windows as a table `(k, as_of, days30, days90, days180, days365, weeks4, weeks12)`, `k`
- * the window's place in `windows`: one aggregate query joins it to read every cutoff at once.
+ * Several cutoffs' windows as a table `(k, as_of, days7, days30, days90, days180, days365, weeks4,
+ * weeks12, weeks26)`, `k` the window's place in `windows`: one aggregate query joins it to read every
+ * cutoff at once.
  */
 export function windowsTable(windows: readonly Windows[]): RawBuilder<unknown> {
   const instants = (pick: (w: Windows) => Date) => sql`${windows.map(pick)}::timestamptz[]`;
-  return sql`(select (k - 1)::int as k, as_of, days30, days90, days180, days365, weeks4, weeks12
+  return sql`(select (k - 1)::int as k, as_of, days7, days30, days90, days180, days365, weeks4, weeks12, weeks26
     from unnest(${sql.join([
       instants((w) => w.asOf),
+      instants((w) => w.days7),
       instants((w) => w.days30),
       instants((w) => w.days90),
       instants((w) => w.days180),
       instants((w) => w.days365),
       instants((w) => w.weeks4),
       instants((w) => w.weeks12),
-    ])}) with ordinality as u(as_of, days30, days90, days180, days365, weeks4, weeks12, k))`;
+      instants((w) => w.weeks26),
+    ])}) with ordinality as u(as_of, days7, days30, days90, days180, days365, weeks4, weeks12, weeks26, k))`;
 }
 
 /** One map per window, filled from rows that name their window by `k`. */

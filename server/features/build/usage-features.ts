@@ -1,7 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
-import { byWindow, daysBefore, date, idArray, num, windowsTable, type Windows } from './time-windows.js';
+import {
+  byWindow,
+  DAY_MS,
+  daysBefore,
+  date,
+  idArray,
+  num,
+  windowsTable,
+  type Windows,
+} from './time-windows.js';
 
 interface UsageRow {
   contact_id: string;
@@ -10,6 +19,8 @@ interface UsageRow {
   sessions_prev: unknown;
   minutes_4w: unknown;
   minutes_prev: unknown;
+  minutes_usual: unknown;
+  first_use: unknown;
   features_4w: unknown;
   last_use: unknown;
 }
@@ -19,8 +30,21 @@ const trend = (recentPerWeek: number, earlierPerWeek: number) =>
   Math.log2((recentPerWeek + 1) / (earlierPerWeek + 1));
 
 /**
- * Product usage from the last 12 weeks before `asOf`, and the last use at any time before it. One
- * map per window, holding every contact.
+ * The customer's usual minutes a week: those of the 22 weeks before the last 4 (weeks 5 to 26
+ * back), counted from their first use in them. A customer who started using the product 6 weeks
+ * ago has a habit of 2 weeks, not of 22 weeks mostly without it; at least a week, so that one
+ * session just before the last 4 weeks does not read as a habit of several hours a week.
+ */
+function usualPerWeek(minutes: number, firstUse: Date | null, w: Windows): number {
+  if (firstUse === null || firstUse >= w.weeks4) return 0;
+  const weeks = (w.weeks4.getTime() - firstUse.getTime()) / (7 * DAY_MS);
+  return minutes / Math.max(1, weeks);
+}
+
+/**
+ * Product usage from the last 26 weeks before `asOf`, and the last use at any time before it. One
+ * map per window, holding every contact. Weeks 13 to 26 back feed only the customer's usual use:
+ * one more sum over a wider range of the same index, in the same pass.
  */
 export async function usageFeatures(
   db: Kysely<Database>,
@@ -29,16 +53,19 @@ export async function usageFeatures(
   windows: readonly Windows[],
 ): Promise<Map<string, FeatureValues>[]> {
   const recent = sql`u.occurred_at >= w.weeks4`;
+  const previous = sql`u.occurred_at >= w.weeks12 and u.occurred_at < w.weeks4`;
   const { rows } = await sql<UsageRow>`
     select u.contact_id, w.k,
       count(*) filter (where ${recent} and u.type = 'session') as sessions_4w,
-      count(*) filter (where not (${recent}) and u.type = 'session') as sessions_prev,
+      count(*) filter (where ${previous} and u.type = 'session') as sessions_prev,
       coalesce(sum(u.minutes) filter (where ${recent}), 0) as minutes_4w,
-      coalesce(sum(u.minutes) filter (where not (${recent})), 0) as minutes_prev,
+      coalesce(sum(u.minutes) filter (where ${previous}), 0) as minutes_prev,
+      coalesce(sum(u.minutes) filter (where not (${recent})), 0) as minutes_usual,
+      min(u.occurred_at) as first_use,
       count(distinct u.feature) filter (where ${recent}) as features_4w,
       max(u.occurred_at) as last_use
     from usage_events u
-    join ${windowsTable(windows)} w on u.occurred_at >= w.weeks12 and u.occurred_at < w.as_of
+    join ${windowsTable(windows)} w on u.occurred_at >= w.weeks26 and u.occurred_at < w.as_of
     where u.portal_id = ${portalId} and u.contact_id = any(${idArray(ids)})
     group by u.contact_id, w.k`.execute(db);
   const result = byWindow(windows, rows, (r, w): [string, FeatureValues] => {
@@ -51,6 +78,7 @@ export async function usageFeatures(
         usage_minutes_per_week_4w: minutes4,
         features_used_4w: num(r.features_4w) ?? 0,
         usage_trend: trend(minutes4, (num(r.minutes_prev) ?? 0) / 8),
+        usage_vs_own_baseline: trend(minutes4, usualPerWeek(num(r.minutes_usual) ?? 0, date(r.first_use), w)),
         sessions_trend: trend(sessions4, (num(r.sessions_prev) ?? 0) / 8),
         days_since_last_use: daysBefore(w.asOf, date(r.last_use)),
       },
@@ -58,7 +86,7 @@ export async function usageFeatures(
   });
   const idle = result.flatMap((found, k) => ids.filter((id) => !found.has(id)).map((id) => ({ id, k })));
   if (idle.length > 0) {
-    // Only contacts idle for 12 weeks need their older history; the index finds each last event.
+    // Only contacts idle for 26 weeks need their older history; the index finds each last event.
     const { rows: last } = await sql<{ contact_id: string; k: number; last_use: unknown }>`
       select p.id as contact_id, p.k,
         (select max(u.occurred_at) from usage_events u
@@ -82,6 +110,7 @@ export function emptyUsageFeatures(): FeatureValues {
     usage_minutes_per_week_4w: 0,
     features_used_4w: 0,
     usage_trend: 0,
+    usage_vs_own_baseline: 0,
     sessions_trend: 0,
     days_since_last_use: null,
   };
