@@ -3,7 +3,7 @@
  * process against the sandbox at HubSpot's rate limit (or K times it), compared with the floor:
  * the fewest calls HubSpot's page sizes allow (list pages for every object type, 100 records per
  * write-back call), made at exactly the allowed rate. Prints one line: calls, wall time, floor,
- * their ratio, the worker's peak RSS, and the CPU seconds the worker process (its threads and
+ * their ratio, the peak RSS of the worker, PostgreSQL's largest process and Redis, and the CPU seconds the worker process (its threads and
  * any child processes) used for the cycle, per 1,000 contacts and per phase of the run.
  *
  *   npx tsx bench/cycle.ts [--contacts 20000] [--seed 1] [--crm hubspot|salesforce]
@@ -16,7 +16,6 @@
  * runs the worker with `--cpu-prof` and leaves its profiles (one per thread) in DIR.
  * With `--crm salesforce`, the same cycle on a Salesforce org (see ./cycle-salesforce.ts).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../server/db/index.js';
@@ -30,7 +29,7 @@ import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/pro
 import { benchSalesforceCycle } from './cycle-salesforce.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 import { startSandboxProcess } from './sandbox-process.js';
-import { sampleCpu, type CpuTimeline } from './process-cpu.js';
+import { largestPeakRssMb, sampleCpu, type CpuTimeline } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -63,12 +62,6 @@ const ALLOWED_PER_SECOND = SANDBOX_LIMITS.tenSecondlyMax / 10;
 const PAGE = 100;
 /** HubSpot lists 100 records a page, 50 when their history comes too (contacts: stage and profile). */
 const pageSize = (type: string) => (type === 'contacts' ? 50 : PAGE);
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
 
 const redis = await startEmbeddedRedis();
 const sandbox = await startSandboxProcess({
@@ -119,9 +112,16 @@ try {
   const crmStartCpu = crmCpu.latest();
   const server: CpuTimeline | null = cluster ? sampleCpu(cluster.postmasterPid()) : null;
   const serverStartCpu = server?.latest() ?? 0;
-  let peak = 0;
+  // Peak resident sets: the worker, PostgreSQL's largest process (its backends are processes of
+  // their own), Redis.
+  const peaks = { worker: 0, postgres: 0, redis: 0 };
+  const samplePeaks = () => {
+    peaks.worker = Math.max(peaks.worker, largestPeakRssMb(worker.child.pid!));
+    if (cluster) peaks.postgres = Math.max(peaks.postgres, largestPeakRssMb(cluster.postmasterPid()));
+    peaks.redis = Math.max(peaks.redis, largestPeakRssMb(redis.pid));
+  };
   await waitUntil(async () => {
-    peak = Math.max(peak, peakRssMb(worker.child.pid!));
+    samplePeaks();
     const done = await queues.get('score').getJobs(['completed', 'failed']);
     const cycle = done.find((j) => j.name === CYCLE_JOB);
     if (cycle?.failedReason) throw new Error(`the cycle failed: ${cycle.failedReason}`);
@@ -134,7 +134,7 @@ try {
   crmCpu.stop();
   cpu.stop();
   server?.stop();
-  peak = Math.max(peak, peakRssMb(worker.child.pid!));
+  samplePeaks();
   worker.child.kill('SIGTERM');
   await worker.exited();
 
@@ -227,7 +227,9 @@ try {
   process.stdout.write(
     `first cycle of ${contacts} contacts (${values.database}, ${multiplier}× rate): ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
       `floor ${floorCalls} calls in ${floorSeconds.toFixed(1)} s; ratio ${(seconds / floorSeconds).toFixed(3)}; ` +
-      `worker peak RSS ${peak.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429; ` +
+      `peak RSS: worker ${peaks.worker.toFixed(0)} MB, ` +
+      (cluster ? `PostgreSQL's largest process ${peaks.postgres.toFixed(0)} MB, ` : '') +
+      `Redis ${peaks.redis.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429; ` +
       `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}) ` +
       (serverCpu === null
         ? ''

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 interface ProcStat {
+  pid: number;
   ppid: number;
   /** utime + stime, seconds. */
   own: number;
@@ -26,28 +27,49 @@ function readStat(pid: number): ProcStat | null {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const tick = (i: number) => Number(fields[i]) / TICKS_PER_SECOND;
   // fields[0] is the state (field 3 of proc(5)): ppid is field 4, utime 14 … cstime 17.
-  return { ppid: Number(fields[1]), own: tick(11) + tick(12), reaped: tick(13) + tick(14) };
+  return { pid, ppid: Number(fields[1]), own: tick(11) + tick(12), reaped: tick(13) + tick(14) };
 }
 
-/** CPU seconds used so far by `pid` and every process below it. */
-export function processTreeCpuSeconds(pid: number): number {
+/** `pid` and every live process below it, with their /proc stats. */
+function processTree(pid: number): ProcStat[] {
   const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(Number(entry));
     if (stat) stats.set(Number(entry), stat);
   }
-  const root = stats.get(pid);
-  if (!root) return 0;
-  let total = 0;
+  if (!stats.has(pid)) return [];
+  const tree: ProcStat[] = [];
   const pending = [pid];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    const stat = stats.get(current)!;
-    total += stat.own + stat.reaped;
+    tree.push(stats.get(current)!);
     for (const [child, s] of stats) if (s.ppid === current) pending.push(child);
   }
-  return total;
+  return tree;
+}
+
+/** CPU seconds used so far by `pid` and every process below it. */
+export function processTreeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((total, stat) => total + stat.own + stat.reaped, 0);
+}
+
+/**
+ * The largest peak resident set (VmHWM, MB) among `pid` and its live descendants: the figure a
+ * process is limited by (a PostgreSQL server's backends are separate processes, each with its own).
+ */
+export function largestPeakRssMb(pid: number): number {
+  let largest = 0;
+  for (const stat of processTree(pid)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${stat.pid}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    largest = Math.max(largest, Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+  }
+  return largest;
 }
 
 export interface CpuTimeline {
