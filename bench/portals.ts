@@ -26,7 +26,7 @@ import { CYCLE_JOB } from '../server/jobs/cycle-job.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import { Queues } from '../server/jobs/queues.js';
 import { startCountingProxy, type ProxiedRequest } from '../tests/support/counting-proxy.js';
-import { CHURN_BIN, spawnProcess, waitUntil, type Spawned } from '../tests/support/processes.js';
+import { CHURN_BIN, spawnProcess, waitForValue, type Spawned } from '../tests/support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 import { sampleCpu, type CpuTimeline } from './process-cpu.js';
@@ -144,21 +144,30 @@ try {
   const serverStart = server?.latest() ?? 0;
 
   const finished = new Map<number, number>();
-  await waitUntil(async () => {
-    const done = await queues.get('score').getJobs(['completed', 'failed']);
-    for (const job of done) {
-      if (job.name !== CYCLE_JOB) continue;
-      if (job.failedReason) throw new Error(`a cycle failed: ${job.failedReason}`);
-      const hub = portalIds.get((job.data as { portalId: number }).portalId);
-      if (hub !== undefined && job.finishedOn && (job.returnvalue as { runId?: number })?.runId !== undefined)
-        finished.set(hub, job.finishedOn);
-    }
-    for (const worker of spawned) {
-      const exit = worker.child.exitCode;
-      if (exit !== null) throw new Error(`a worker exited (${exit}):\n${worker.output().slice(-2000)}`);
-    }
-    return finished.size === portals;
-  }, 8 * 3600_000);
+  // Once a second (each portal's finish is the job's own time): the completed jobs are read whole.
+  await waitForValue(
+    async () => {
+      const done = await queues.get('score').getJobs(['completed', 'failed']);
+      for (const job of done) {
+        if (job.name !== CYCLE_JOB) continue;
+        if (job.failedReason) throw new Error(`a cycle failed: ${job.failedReason}`);
+        const hub = portalIds.get((job.data as { portalId: number }).portalId);
+        if (
+          hub !== undefined &&
+          job.finishedOn &&
+          (job.returnvalue as { runId?: number })?.runId !== undefined
+        )
+          finished.set(hub, job.finishedOn);
+      }
+      for (const worker of spawned) {
+        const exit = worker.child.exitCode;
+        if (exit !== null) throw new Error(`a worker exited (${exit}):\n${worker.output().slice(-2000)}`);
+      }
+      return finished.size === portals;
+    },
+    "every portal's first cycle",
+    { timeoutMs: 8 * 3600_000, everyMs: 1000 },
+  );
   const ended = Math.max(...finished.values());
   const workerCpu = timelines.reduce((sum, t, i) => sum + t.latest() - startCpu[i]!, 0);
   const serverCpu = server ? server.latest() - serverStart : 0;
