@@ -1,7 +1,7 @@
 /**
  * The scoring cycle of cycle.test.ts on a Salesforce org instead of a HubSpot portal: the same
  * generated customers, installed through Salesforce's OAuth, synced with SOQL, scored, and written
- * back as the five custom fields the cycle creates; a second cycle writes nothing.
+ * back as the five custom fields the cycle creates; a second cycle writes nothing it wrote before.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { forwardUsageEvents } from '../../cli/demo-install.js';
@@ -13,6 +13,7 @@ import { latestRunProgress } from '../../server/scoring/runs.js';
 import { createUsageApiKey } from '../../server/sync/usage/api-keys.js';
 import { startSalesforceHarness } from '../contract/salesforce-driver.js';
 import { waitUntil } from '../support/processes.js';
+import { rewritesBetween } from '../support/rewrites.js';
 import { rocAuc } from '../support/roc-auc.js';
 
 const CONTACTS = 3000;
@@ -42,6 +43,12 @@ const compositeWrites = () => harness.wire.since(0).filter((c) => c.kind === 'ba
 
 function contacts() {
   return [...org.records('Contact')].filter((r) => r.fields.IsDeleted !== true);
+}
+
+function scoreFields() {
+  return new Map(
+    contacts().map((c) => [c.Id, Object.fromEntries(SCORE_FIELDS.map((f) => [f, c.fields[f] ?? null]))]),
+  );
 }
 
 describe('the scoring cycle on a Salesforce org', () => {
@@ -102,6 +109,7 @@ describe('the scoring cycle on a Salesforce org', () => {
 
   it('sends nothing on a second cycle when nothing changed in the CRM', async () => {
     const before = compositeWrites();
+    const fieldsBefore = scoreFields();
     const first = (await latestRunProgress(harness.db, portalId))!;
     await enqueueCycle(harness.product.ctx.queues, portalId, 'manual');
     // The run this request started, whatever else the portal's queue runs after it.
@@ -118,6 +126,19 @@ describe('the scoring cycle on a Salesforce org', () => {
     const run = (await second())!;
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.summary.scored).toBe(active);
-    expect(compositeWrites() - before).toBe(0);
+    const writes = compositeWrites() - before;
+    const { rewritten, changed } = rewritesBetween(fieldsBefore, scoreFields(), 'Churn_Risk_Updated_At__c');
+    // Nothing the org already held was sent again.
+    expect(rewritten).toEqual(changed);
+    // Within the first cycle's hour nothing moves at all; a cycle that starts in a later hour
+    // sends only the few contacts whose score moved.
+    const runs = await harness.db
+      .selectFrom('scoring_runs')
+      .select('as_of')
+      .where('portal_id', '=', portalId)
+      .orderBy('id')
+      .execute();
+    if (runs[0]!.as_of!.getTime() === runs.at(-1)!.as_of!.getTime()) expect(writes).toBe(0);
+    else expect(writes > 0).toBe(changed.length > 0);
   }, 300_000);
 });

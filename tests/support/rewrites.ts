@@ -1,0 +1,24 @@
+/**
+ * What a later cycle changed in the CRM's score fields: the records it rewrote (their "updated
+ * at" field moved) and the records whose score, tier, reasons or model differ. A cycle's as-of is
+ * its hour, so one that starts in a later hour than the last may move a few scores by a decimal;
+ * it must rewrite exactly those and nothing it already wrote.
+ */
+export type ScoreFieldsById = Map<string, Record<string, unknown>>;
+
+export function rewritesBetween(
+  before: ScoreFieldsById,
+  after: ScoreFieldsById,
+  updatedAtField: string,
+): { rewritten: string[]; changed: string[] } {
+  const rewritten: string[] = [];
+  const changed: string[] = [];
+  for (const [id, now] of after) {
+    const then = before.get(id) ?? {};
+    if ((then[updatedAtField] ?? null) !== (now[updatedAtField] ?? null)) rewritten.push(id);
+    const fields = new Set([...Object.keys(then), ...Object.keys(now)]);
+    fields.delete(updatedAtField);
+    if ([...fields].some((f) => (then[f] ?? null) !== (now[f] ?? null))) changed.push(id);
+  }
+  return { rewritten: rewritten.sort(), changed: changed.sort() };
+}
