@@ -2,7 +2,8 @@
  * Both reports for a portal, from its warehouse. Quality profiles every live contact's features as
  * of now, plus duplicated emails and impossible values in the synced tables. Exploration builds a
  * training set over monthly cutoffs (the portal's churn rule; label: churned within the next 30
- * days) and keeps a uniform sample of its rows, so memory is bounded however large the portal.
+ * days) from a fixed uniform sample of at most EXPLORE_MAX_CONTACTS contacts, and keeps a uniform
+ * sample of its rows, so time and memory are bounded however large the portal.
  * Both stream the warehouse a chunk of contacts at a time.
  */
 import { sql, type Kysely } from 'kysely';
@@ -124,8 +125,17 @@ export interface PortalExploreOptions extends PortalReportOptions {
   horizonDays?: number;
   /** At most this many training rows are kept, a uniform sample (default 50,000). */
   maxRows?: number;
+  /**
+   * Live contacts whose history is read at most: a bigger portal's report (its rows and its early
+   * warning) rests on a fixed uniform sample of them, so its cost stays flat however large the
+   * portal grows (default EXPLORE_MAX_CONTACTS).
+   */
+  maxContacts?: number;
   seed?: number;
 }
+
+/** Live contacts an exploration reads at most; 12 cutoffs of them give 240,000 rows to sample from. */
+export const EXPLORE_MAX_CONTACTS = 20_000;
 
 /** The segments the consulting method starts with, by the feature that carries each. */
 export const PORTAL_SEGMENTS: readonly SegmentSpec[] = [
@@ -160,6 +170,13 @@ export async function portalExploreReport(
     .where('id', '=', portalId)
     .executeTakeFirst();
   const rule = churnRuleOf(portal?.settings ?? {});
+  const { live } = await db
+    .selectFrom('contacts')
+    .select(sql<number>`count(*)::int`.as('live'))
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .executeTakeFirstOrThrow();
+  const contactShare = Math.min(1, (options.maxContacts ?? EXPLORE_MAX_CONTACTS) / Math.max(1, live));
   const sample: TrainingRow[] = [];
   const warnings = new EarlyWarningCollector(cutoffs);
   let seen = 0;
@@ -169,6 +186,8 @@ export async function portalExploreReport(
     rule,
     observedUntil: asOf,
     chunkSize: options.chunkSize ?? 1000,
+    contactShare,
+    seed: options.seed ?? 11,
   })) {
     warnings.add(batch);
     for (const row of batch) {
@@ -200,6 +219,9 @@ export async function portalExploreReport(
   const report = exploreDataset(dataset, {
     source: { kind: 'portal', name: String(portalId) },
     population:
+      (contactShare < 1
+        ? `A uniform sample of about ${Math.round(contactShare * live)} of the portal's ${live} contacts: `
+        : '') +
       `customers active at ${cutoffs.length} cutoffs ${horizonDays} days apart (${from} to ${to}), one row per ` +
       `customer and cutoff; churned: left (${rule.kind.replace('_', ' ')} rule) within ${horizonDays} days after it. ` +
       `Early warning: ${early.churnedPaths} churners, ${early.retainedPaths} retained customers`,

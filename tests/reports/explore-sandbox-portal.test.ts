@@ -155,6 +155,38 @@ describe('exploration of a large portal', () => {
     // Early warning reads every row, not the sample.
     expect(sampled.earlyWarning).toEqual(report.earlyWarning);
   }, 300_000);
+
+  it('reads a fixed sample of a bigger portal’s contacts, says so, and ranks the same drivers first', async () => {
+    const sampled = await portalExploreReport(database.db, portalId, {
+      asOf: NOW,
+      maxContacts: 400,
+      chunkSize: 500,
+    });
+    const live = (
+      await database.db
+        .selectFrom('contacts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('portal_id', '=', portalId)
+        .where('archived', '=', false)
+        .executeTakeFirstOrThrow()
+    ).n;
+    // About 400 of the live contacts' rows: a share of the full report's.
+    const share = 400 / Number(live);
+    expect(sampled.rows).toBeGreaterThan(report.rows * share * 0.8);
+    expect(sampled.rows).toBeLessThan(report.rows * share * 1.2);
+    expect(sampled.population).toMatch(
+      new RegExp(`^A uniform sample of about 400 of the portal's ${live} contacts`),
+    );
+    expect(Math.abs(sampled.churnRate - report.churnRate)).toBeLessThan(0.03);
+    expect(TRACES.usage).toContain(sampled.ranking[0]!.variable);
+    // The same sample each time.
+    const again = await portalExploreReport(database.db, portalId, {
+      asOf: NOW,
+      maxContacts: 400,
+      chunkSize: 500,
+    });
+    expect(again.rows).toBe(sampled.rows);
+  }, 300_000);
 });
 
 describe('leakage', () => {
