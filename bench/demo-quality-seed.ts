@@ -7,7 +7,7 @@
  * Everything it starts is closed before it returns.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { forwardUsageEvents } from '../cli/demo-install.js';
 import { generatePortal, type ChurnUnit } from '../sandbox/generator/index.js';
 import { startSandbox } from '../sandbox/main.js';
@@ -17,7 +17,7 @@ import { HUBSPOT_RATE_LIMITS } from '../server/crm/rate-limit.js';
 import type { Database } from '../server/db/schema.js';
 import { findPortalByExternalId } from '../server/db/portals.js';
 import { featuresOfContacts } from '../server/features/build/build-features.js';
-import { loadContacts } from '../server/features/build/contact-chunks.js';
+import { liveContactCount, loadContacts } from '../server/features/build/contact-chunks.js';
 import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import type { TrainingMetrics } from '../server/model/model.js';
@@ -273,12 +273,7 @@ async function logisticBaseline(
   if (!chosen || !stored.training.window) return null;
   const now = new Date(stored.training.window.to);
   const cutoffs = trainingCutoffs(now);
-  const { live } = await db
-    .selectFrom('contacts')
-    .select(sql<number>`count(*)::int`.as('live'))
-    .where('portal_id', '=', portalId)
-    .where('archived', '=', false)
-    .executeTakeFirstOrThrow();
+  const live = await liveContactCount(db, portalId);
   const rows: TrainingRow[] = [];
   const random = new SeededRandom(stored.seed);
   let seen = 0;

@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { liveContactCount } from '../features/build/contact-chunks.js';
 import {
   buildFeatures,
   buildTrainingSet,
@@ -170,12 +171,7 @@ export async function portalExploreReport(
     .where('id', '=', portalId)
     .executeTakeFirst();
   const rule = churnRuleOf(portal?.settings ?? {});
-  const { live } = await db
-    .selectFrom('contacts')
-    .select(sql<number>`count(*)::int`.as('live'))
-    .where('portal_id', '=', portalId)
-    .where('archived', '=', false)
-    .executeTakeFirstOrThrow();
+  const live = await liveContactCount(db, portalId);
   const contactShare = Math.min(1, (options.maxContacts ?? EXPLORE_MAX_CONTACTS) / Math.max(1, live));
   const sample: TrainingRow[] = [];
   const warnings = new EarlyWarningCollector(cutoffs);

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import { idArray } from '../features/build/time-windows.js';
+import { liveContactCount } from '../features/build/contact-chunks.js';
 import { featureSpecs } from '../features/catalogue.js';
 import { buildTrainingSet, type TrainingRow } from '../features/labels.js';
 import {
@@ -106,12 +107,7 @@ export async function trainPortalModel(
   const rows: TrainingRow[] = [];
   const random = new SeededRandom(options.seed ?? 42);
   let seen = 0;
-  const { live } = await db
-    .selectFrom('contacts')
-    .select(sql<number>`count(*)::int`.as('live'))
-    .where('portal_id', '=', portalId)
-    .where('archived', '=', false)
-    .executeTakeFirstOrThrow();
+  const live = await liveContactCount(db, portalId);
   for await (const chunk of buildTrainingSet(db, portalId, {
     cutoffs: trainingCutoffs(now),
     horizonDays: HORIZON_DAYS,

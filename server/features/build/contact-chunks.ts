@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 /** What the profile features and the label rules read of a contact and its company. */
@@ -50,6 +50,17 @@ export const CONTACT_COLUMNS = [
 ] as const;
 
 export const DEFAULT_CHUNK_SIZE = 1000;
+
+/** How many live contacts the portal holds: what a fixed sample of them is a share of. */
+export async function liveContactCount(db: Kysely<Database>, portalId: number): Promise<number> {
+  const { live } = await db
+    .selectFrom('contacts')
+    .select(sql<number>`count(*)::int`.as('live'))
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .executeTakeFirstOrThrow();
+  return live;
+}
 
 /**
  * The portal's live contacts, a chunk at a time, in id order: each chunk is one keyset query, so
