@@ -122,7 +122,7 @@ describe('the scoring cycle on a Salesforce org', () => {
         .where('id', '>', first.runId)
         .orderBy('id')
         .executeTakeFirst();
-    await waitUntil(async () => (await second())?.status === 'succeeded', 540_000);
+    await waitUntil(async () => (await second())?.status === 'succeeded', 840_000);
     const run = (await second())!;
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.summary.scored).toBe(active);
@@ -140,5 +140,5 @@ describe('the scoring cycle on a Salesforce org', () => {
       .execute();
     if (runs[0]!.as_of!.getTime() === runs.at(-1)!.as_of!.getTime()) expect(writes).toBe(0);
     else expect(writes > 0).toBe(changed.length > 0);
-  }, 300_000);
+  }, 900_000);
 });

@@ -165,7 +165,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     await waitUntil(async () => {
       const run = await latestRunProgress(product.ctx.db.db, portalId);
       return run?.trigger === 'manual' && run.status === 'succeeded';
-    }, 360_000);
+    }, 840_000);
     const run = (await latestRunProgress(product.ctx.db.db, portalId))!;
     const active = [...store.portal(HUB)!.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.contactsScored).toBe(active);
@@ -177,7 +177,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     // sends only the few contacts whose score moved.
     if (await sameHourAsFirstRun()) expect(calls).toBe(0);
     else expect(calls > 0).toBe(changed.length > 0);
-  }, 300_000);
+  }, 900_000);
 
   it('rescores a contact and writes its new score back after three angry tickets, without waiting for the weekly run', async () => {
     const portal = store.portal(HUB)!;
