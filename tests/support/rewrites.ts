@@ -4,6 +4,9 @@
  * its hour, so one that starts in a later hour than the last may move a few scores by a decimal;
  * it must rewrite exactly those and nothing it already wrote.
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../server/db/schema.js';
+
 export type ScoreFieldsById = Map<string, Record<string, unknown>>;
 
 export function rewritesBetween(
@@ -21,4 +24,15 @@ export function rewritesBetween(
     if ([...fields].some((f) => (then[f] ?? null) !== (now[f] ?? null))) changed.push(id);
   }
   return { rewritten: rewritten.sort(), changed: changed.sort() };
+}
+
+/** Whether the portal's last run has the as-of (an hour) of its first. */
+export async function lastRunInFirstRunsHour(db: Kysely<Database>, portalId: number): Promise<boolean> {
+  const runs = await db
+    .selectFrom('scoring_runs')
+    .select('as_of')
+    .where('portal_id', '=', portalId)
+    .orderBy('id')
+    .execute();
+  return runs[0]!.as_of!.getTime() === runs.at(-1)!.as_of!.getTime();
 }
