@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import { accountWriteChunkStarts, scoreAccounts } from '../scoring/account-scores.js';
 import { assignTiers, DEFAULT_CHUNK_SIZE, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
 import { activePortalModel } from '../scoring/portal-model.js';
-import { retrainDue } from '../scoring/retrain-policy.js';
+import { retrainDue, retrainForDrift } from '../scoring/retrain-policy.js';
 import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import { ContactStamps } from './contact-stamps.js';
@@ -198,7 +198,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const failedChildren = Object.keys(await job.getIgnoredChildrenFailures());
           const { drift, summary } = await summariseRun(db, runId, settings);
           await completeRun(db, runId, { drift, summary: { ...summary, failedJobs: failedChildren.length } });
-          if (drift.flagged) await enqueueTraining(queues, data.portalId, 'drift');
+          if (await retrainForDrift(db, runId, drift)) await enqueueTraining(queues, data.portalId, 'drift');
           // The dashboard's reports from the data this cycle synced, ready before anyone asks.
           await enqueueReports(queues, data.portalId, 'cycle');
           deps.logger.info({ portalId: data.portalId, runId, summary, drift }, 'scoring cycle finished');
