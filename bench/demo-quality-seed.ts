@@ -93,6 +93,18 @@ export interface SeedQuality {
      * sees only the CRM can be expected to reach it: the rest is the weekly draws still to come.
      */
     oracle: number;
+    /**
+     * The same ceiling without the drivers no record shows (frailty and the company's shock): the
+     * weekly log-odds of the drivers with a trace in the CRM (usage, its fall, satisfaction,
+     * tickets, ignored emails, price, tenure, the renewal window), taken at their true values,
+     * which the CRM shows only through noisy traces. Above what a model of the CRM can reach.
+     */
+    visibleOracle: number;
+    /**
+     * Among the customers still undecided at the end of the history: the written score and the
+     * visible ceiling against who decides within the 90 days (forecasting, not detection).
+     */
+    futureDeciders: { rocAuc: number; visibleOracle: number; churners: number; customers: number };
     /** The written score against who had decided already by the end of the history (a subset). */
     alreadyDecided: LabelFigure;
     /** The written score against whose churn the CRM shows within the 90 days (the product's label). */
@@ -244,6 +256,13 @@ async function measurePortal(
         truths.map((t) => (t === undefined ? 0 : t.churnDecidedAt !== null ? 2 : t.risk)),
         labels,
       ),
+      visibleOracle: rocAuc(
+        truths.map((t) =>
+          t === undefined ? 0 : t.churnDecidedAt !== null ? Number.MAX_VALUE : visibleLogit(t),
+        ),
+        labels,
+      ),
+      futureDeciders: futureDeciders(truths, written, labels),
       churners: labels.filter(Boolean).length,
       customers: labels.length,
       alreadyDecided: figure(decided),
@@ -321,5 +340,35 @@ async function logisticBaseline(
       refitCvRocAuc: model.selection[0]!.cvRocAuc,
       outOfTime: check?.status === 'measured' ? check.roc_auc.value : null,
     },
+  };
+}
+
+/** The churn process's weekly log-odds from the drivers with a trace in the CRM (see `visibleOracle`). */
+const UNSEEN_DRIVERS = new Set(['frailty', 'companyShock']);
+function visibleLogit(truth: { drivers: Record<string, number> }): number {
+  return Object.entries(truth.drivers).reduce(
+    (sum, [name, value]) => sum + (UNSEEN_DRIVERS.has(name) ? 0 : value),
+    0,
+  );
+}
+
+function futureDeciders(
+  truths: readonly ({ churnDecidedAt: Date | null; drivers: Record<string, number> } | undefined)[],
+  written: readonly number[],
+  labels: readonly boolean[],
+): SeedQuality['hiddenTruth']['futureDeciders'] {
+  const undecided = truths.flatMap((t, i) => (t !== undefined && t.churnDecidedAt === null ? [i] : []));
+  const churned = undecided.map((i) => labels[i]!);
+  return {
+    rocAuc: rocAuc(
+      undecided.map((i) => written[i]!),
+      churned,
+    ),
+    visibleOracle: rocAuc(
+      undecided.map((i) => visibleLogit(truths[i]!)),
+      churned,
+    ),
+    churners: churned.filter(Boolean).length,
+    customers: undecided.length,
   };
 }

@@ -126,7 +126,8 @@ function seedLine(r: SeedQuality, cpuSeconds: number): string {
   return (
     `seed ${r.seed}: model v${model.version} ${model.family}: ${outOfTime}; ${cv}; ` +
     `hidden truth in the next 90 days ${f(truth.written)} on ${truth.churners} churners of ${truth.customers} active customers ` +
-    `(unrounded ${f(truth.unrounded)}; the generator's hidden state ${f(truth.oracle)}, of whose lift over chance the score has ${share(truth.written, truth.oracle)}; already decided ${f(truth.alreadyDecided.rocAuc)} on ${truth.alreadyDecided.churners}; ` +
+    `(unrounded ${f(truth.unrounded)}; the generator's hidden state ${f(truth.oracle)}, of whose lift over chance the score has ${share(truth.written, truth.oracle)}; without the drivers no record shows ${f(truth.visibleOracle)}; ` +
+    `still undecided ${f(truth.futureDeciders.rocAuc)} on ${truth.futureDeciders.churners} of ${truth.futureDeciders.customers} (their visible ceiling ${f(truth.futureDeciders.visibleOracle)}); already decided ${f(truth.alreadyDecided.rocAuc)} on ${truth.alreadyDecided.churners}; ` +
     `shown by the CRM within 90 days ${f(truth.shownWithin90Days.rocAuc)} on ${truth.shownWithin90Days.churners})${gap}; ${baseline}${oddities}; ` +
     `first cycle ${r.cycleSeconds.toFixed(1)} s, CPU ${cpuSeconds.toFixed(1)} s`
   );
@@ -135,7 +136,9 @@ function seedLine(r: SeedQuality, cpuSeconds: number): string {
 function summaryLine(all: readonly SeedQuality[]): string {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const truths = all.map((r) => r.hiddenTruth.written);
-  const oracle = all.reduce((sum, r) => sum + r.hiddenTruth.oracle, 0) / all.length;
+  const average = (pick: (r: SeedQuality) => number) => all.reduce((sum, r) => sum + pick(r), 0) / all.length;
+  const oracle = average((r) => r.hiddenTruth.oracle);
+  const visibleOracle = average((r) => r.hiddenTruth.visibleOracle);
   const mean = truths.reduce((s, x) => s + x, 0) / truths.length;
   const lowest = all.reduce((a, b) => (b.hiddenTruth.written < a.hiddenTruth.written ? b : a));
   const gaps = all.flatMap((r) => {
@@ -179,7 +182,7 @@ function summaryLine(all: readonly SeedQuality[]): string {
   const treeSeconds = processTreeCpuSeconds(process.pid) - treeCpuStart;
   return (
     `summary over seeds ${all.map((r) => r.seed).join(', ')}: hidden truth in the next 90 days mean ${f(mean)} (≥ ${TARGET.meanAtLeast}: ${met(mean >= TARGET.meanAtLeast)}; ` +
-    `the generator's hidden state reaches ${f(oracle)} on average, and the score has ${share(mean, oracle)} of its lift over chance), ` +
+    `the generator's hidden state reaches ${f(oracle)} on average, and the score has ${share(mean, oracle)} of its lift over chance; without the drivers no record shows, ${f(visibleOracle)}), ` +
     `lowest ${f(lowest.hiddenTruth.written)} (seed ${lowest.seed}; none below ${TARGET.noneBelow}: ${met(lowest.hiddenTruth.written >= TARGET.noneBelow)}); ` +
     `${gapText}; model below the logistic regression on the hidden truth: ${seedsText(belowTruth)}` +
     ` (${met(belowTruth.length === 0 && compared === all.length)}${compared === all.length ? '' : `, compared on ${compared} of ${all.length} seeds`}), ` +
