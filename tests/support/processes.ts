@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findExecutable } from '../../server/jobs/find-executable.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHURN_BIN = join(ROOT, 'bin/churn.js');
@@ -26,9 +27,16 @@ export interface Spawned {
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a process with piped output; its environment is the test's plus `env`. */
+const SETPRIV = findExecutable('setpriv');
+
+/**
+ * Starts a process with piped output; its environment is the test's plus `env`. Where util-linux's
+ * `setpriv` is installed, the process is killed when the test's process ends however it ends: a
+ * test file that fails and is stopped leaves no worker running beside the files after it.
+ */
 export function spawnProcess(command: string, args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(command, args, {
+  const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+  const child = spawn(file, argv, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
