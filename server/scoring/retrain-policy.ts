@@ -20,7 +20,7 @@ const DAY_MS = 86_400_000;
 export const DRIFT_RETRAIN_MIN_AGE_MS = DAY_MS;
 
 /** Whether drift found by a run scored by a model trained at `trainedAt` retrains it. */
-export function driftRetrains(trainedAt: Date, now = new Date()): boolean {
+function driftRetrains(trainedAt: Date, now = new Date()): boolean {
   return now.getTime() - trainedAt.getTime() >= DRIFT_RETRAIN_MIN_AGE_MS;
 }
 
