@@ -41,11 +41,32 @@ const dataSchema = z.object({
 export type CycleJobData = z.input<typeof dataSchema>;
 
 /**
- * Queues a cycle for a portal now. A second request while one waits is the same job; a request
- * while one runs is kept and runs once that one has finished (it may have synced before the
- * change the request is about), however many such requests come.
+ * Queues a cycle for a portal now. A second request while one waits is the same job. A request
+ * while one is under way (running a step, or waiting on its chunks) is noted, and that cycle queues
+ * one more when it finishes (it may have synced before the change the request is about), however
+ * many such requests come.
  */
 export async function enqueueCycle(
+  queues: Queues,
+  portalId: number,
+  trigger: CycleJobData['trigger'],
+): Promise<string | undefined> {
+  // Noted before the job is added: a cycle under way holds the deduplication id, so the add joins
+  // it, and only the note tells its last step that someone asked after it had started.
+  await queues.connection.set(requestKey(queues, portalId), trigger);
+  return addCycleJob(queues, portalId, trigger);
+}
+
+function requestKey(queues: Queues, portalId: number): string {
+  return `${queues.prefix}:cycle-requested:${portalId}`;
+}
+
+/**
+ * One cycle job per portal: while one exists, an add joins it, or, when that job is running a
+ * step, is kept and added once it completes. (BullMQ counts a job waiting on its children as not
+ * running: that case is the request note's.)
+ */
+async function addCycleJob(
   queues: Queues,
   portalId: number,
   trigger: CycleJobData['trigger'],
@@ -54,6 +75,16 @@ export async function enqueueCycle(
     deduplication: { id: `cycle:${portalId}`, keepLastIfActive: true },
   });
   return job.id;
+}
+
+/** The trigger of a request made since this portal's current run started, taken (once). */
+async function takeRequestDuringRun(
+  queues: Queues,
+  portalId: number,
+): Promise<CycleJobData['trigger'] | null> {
+  const trigger = await queues.connection.getdel(requestKey(queues, portalId));
+  const parsed = dataSchema.shape.trigger.safeParse(trigger);
+  return parsed.success ? parsed.data : null;
 }
 
 export interface CycleJobDeps {
@@ -95,6 +126,8 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
         case 'start': {
           const runId = await startRun(job, data.portalId, data.trigger, deps);
           if (runId === null) return { skipped: 'another cycle of this portal is running' };
+          // This run's sync, about to start, serves every request made so far.
+          await queues.connection.del(requestKey(queues, data.portalId));
           await advance('model', runId);
           await queues
             .get('sync')
@@ -199,6 +232,9 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           const { drift, summary } = await summariseRun(db, runId, settings);
           await completeRun(db, runId, { drift, summary: { ...summary, failedJobs: failedChildren.length } });
           if (await retrainForDrift(db, runId, drift)) await enqueueTraining(queues, data.portalId, 'drift');
+          // Asked for while this run was under way: the next cycle, added once this job completes.
+          const requested = await takeRequestDuringRun(queues, data.portalId);
+          if (requested) await addCycleJob(queues, data.portalId, requested);
           // The dashboard's reports from the data this cycle synced, ready before anyone asks.
           await enqueueReports(queues, data.portalId, 'cycle');
           deps.logger.info({ portalId: data.portalId, runId, summary, drift }, 'scoring cycle finished');

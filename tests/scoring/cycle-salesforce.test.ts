@@ -13,7 +13,7 @@ import { latestRunProgress } from '../../server/scoring/runs.js';
 import { createUsageApiKey } from '../../server/sync/usage/api-keys.js';
 import { startSalesforceHarness } from '../contract/salesforce-driver.js';
 import { waitUntil } from '../support/processes.js';
-import { lastRunInFirstRunsHour, rewritesBetween } from '../support/rewrites.js';
+import { firstRunAfter, lastRunInFirstRunsHour, rewritesBetween } from '../support/rewrites.js';
 import { rocAuc } from '../support/roc-auc.js';
 
 const CONTACTS = 3000;
@@ -113,15 +113,7 @@ describe('the scoring cycle on a Salesforce org', () => {
     const first = (await latestRunProgress(harness.db, portalId))!;
     await enqueueCycle(harness.product.ctx.queues, portalId, 'manual');
     // The run this request started, whatever else the portal's queue runs after it.
-    const second = async () =>
-      harness.db
-        .selectFrom('scoring_runs')
-        .select(['id', 'status', 'summary'])
-        .where('portal_id', '=', portalId)
-        .where('trigger', '=', 'manual')
-        .where('id', '>', first.runId)
-        .orderBy('id')
-        .executeTakeFirst();
+    const second = () => firstRunAfter(harness.db, portalId, first.runId, 'manual');
     await waitUntil(async () => (await second())?.status === 'succeeded', 840_000);
     const run = (await second())!;
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;

@@ -36,3 +36,20 @@ export async function lastRunInFirstRunsHour(db: Kysely<Database>, portalId: num
     .execute();
   return runs[0]!.as_of!.getTime() === runs.at(-1)!.as_of!.getTime();
 }
+
+/** The first run of `trigger` after run `afterRunId`: the one a request made then started. */
+export async function firstRunAfter(
+  db: Kysely<Database>,
+  portalId: number,
+  afterRunId: number,
+  trigger: string,
+): Promise<{ id: number; status: string; summary: { scored?: number } } | undefined> {
+  return db
+    .selectFrom('scoring_runs')
+    .select(['id', 'status', 'summary'])
+    .where('portal_id', '=', portalId)
+    .where('trigger', '=', trigger)
+    .where('id', '>', afterRunId)
+    .orderBy('id')
+    .executeTakeFirst();
+}
