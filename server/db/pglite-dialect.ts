@@ -32,11 +32,27 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+/**
+ * PGlite answers in this thread with promises that settle without the event loop turning: a job
+ * running query after query (a report, a feature build) would keep timers and sockets waiting
+ * until it ends, and a job's lock, renewed by a timer, lapses after 30 s on a slow box. So an
+ * answer waits for one turn of the loop once this long has passed since the last such turn.
+ */
+const TURN_EVERY_MS = 20;
+let lastTurn = performance.now();
+
+async function letTheLoopTurn(): Promise<void> {
+  if (performance.now() - lastTurn < TURN_EVERY_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(query.sql, [...query.parameters]);
+    await letTheLoopTurn();
     const kind = query.query.kind;
     const isWrite =
       kind === 'InsertQueryNode' ||

@@ -161,4 +161,22 @@ describe(`the warehouse on ${testDatabaseKind()}`, () => {
     expect(rows).toHaveLength(8);
     expect(rows.every((r) => r.lifecycle_stage === 'customer')).toBe(true);
   });
+
+  it('lets timers run while a job sends query after query (a job lock is renewed by one)', async () => {
+    const { db } = handle;
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    let queries = 0;
+    try {
+      // Far longer than the timer's period on any machine, unless the timer runs in between.
+      while (ticks === 0 && queries < 3000) {
+        await sql`select sum(i) from generate_series(1, 20000) i`.execute(db);
+        queries++;
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+    expect(queries).toBeLessThan(3000);
+  });
 });
