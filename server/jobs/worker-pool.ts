@@ -41,10 +41,38 @@ export class WorkerPool {
   /** BullMQ does not close connections it was given; the pool does, after its workers. */
   private readonly connections: Redis[] = [];
 
+  /** The jobs this process runs now, for the held-loop warning. */
+  private readonly running = new Map<string, { queue: string; job: string; id: string | undefined }>();
+  private readonly loopWatch: NodeJS.Timeout;
+
   constructor(private readonly options: WorkerPoolOptions) {
     for (const [queueName, processor] of Object.entries(options.processors)) {
       if (processor) this.workers.push(this.createWorker(queueName, processor));
     }
+    this.loopWatch = this.watchTheLoop();
+  }
+
+  /**
+   * Warns when the event loop was held long enough to put job locks at risk: a lock is renewed by
+   * a timer, and one that lapses makes its job run again elsewhere. The warning names the jobs
+   * that were running, the likely holders.
+   */
+  private watchTheLoop(): NodeJS.Timeout {
+    const periodMs = 1000;
+    const warnAfterMs = Math.max(1000, Math.floor(this.options.lockDurationMs / 4));
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const heldMs = Math.round(now - last - periodMs);
+      last = now;
+      if (heldMs < warnAfterMs) return;
+      this.options.logger.warn(
+        { heldMs, lockDurationMs: this.options.lockDurationMs, running: [...this.running.values()] },
+        'the event loop was held; a job whose lock lapses runs again',
+      );
+    }, periodMs);
+    timer.unref();
+    return timer;
   }
 
   get queueNames(): string[] {
@@ -60,6 +88,7 @@ export class WorkerPool {
    * and jobs that honour the signal are released back to their queue.
    */
   async close(graceMs: number): Promise<void> {
+    clearInterval(this.loopWatch);
     try {
       await this.closeWorkers(graceMs);
     } finally {
@@ -101,6 +130,8 @@ export class WorkerPool {
     const { logger } = this.options;
     const run: Processor = async (job, token, signal) => {
       const abort = signal ?? new AbortController().signal;
+      const key = `${queueName}:${job.id}`;
+      this.running.set(key, { queue: queueName, job: job.name, id: job.id });
       try {
         // Before each CRM call: the job is still ours (renewing its lock proves it), or it sends nothing.
         const stillOwned = token
@@ -122,6 +153,8 @@ export class WorkerPool {
           throw new DelayedError();
         }
         throw error;
+      } finally {
+        this.running.delete(key);
       }
     };
     const connection = createRedisConnection(this.options.redisUrl);
