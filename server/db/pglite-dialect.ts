@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -35,14 +36,23 @@ export class PGliteDialect implements Dialect {
 /**
  * PGlite answers in this thread with promises that settle without the event loop turning: a job
  * running query after query (a report, a feature build) would keep timers and sockets waiting
- * until it ends, and a job's lock, renewed by a timer, lapses after 30 s on a slow box. So an
- * answer waits for one turn of the loop once this long has passed since the last such turn.
+ * until it ends, and a job's lock, renewed by a timer, lapses after 30 s on a slow box. So inside
+ * a job (`turnTakingWork`), an answer waits for one turn of the loop once this long has passed
+ * since the last such turn. Requests answered over HTTP are short and keep their queries back to
+ * back: taking turns with each other, a burst of them would all finish late (each at the burst's
+ * total time) instead of in the order they came.
  */
 const TURN_EVERY_MS = 20;
 let lastTurn = performance.now();
+const turnTaking = new AsyncLocalStorage<true>();
+
+/** Runs `work` (a background job) so that its PGlite queries let the event loop turn. */
+export function turnTakingWork<T>(work: () => Promise<T>): Promise<T> {
+  return turnTaking.run(true, work);
+}
 
 async function letTheLoopTurn(): Promise<void> {
-  if (performance.now() - lastTurn < TURN_EVERY_MS) return;
+  if (turnTaking.getStore() !== true || performance.now() - lastTurn < TURN_EVERY_MS) return;
   await new Promise<void>((resolve) => setImmediate(resolve));
   lastTurn = performance.now();
 }

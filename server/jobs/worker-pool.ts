@@ -1,6 +1,7 @@
 import { DelayedError, Job, Worker, type Processor } from 'bullmq';
 import { withAbortSignal } from '../crm/abort-scope.js';
 import { CrmQuotaExceededError } from '../crm/errors.js';
+import { turnTakingWork } from '../db/pglite-dialect.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, type QueueConnectionOptions, type QueueName } from './queues.js';
@@ -137,7 +138,9 @@ export class WorkerPool {
         const stillOwned = token
           ? async () => (await job.extendLock(token, this.options.lockDurationMs)) === 1
           : undefined;
-        return await withAbortSignal(abort, () => processor(job, abort, token), stillOwned);
+        return await turnTakingWork(() =>
+          withAbortSignal(abort, () => processor(job, abort, token), stillOwned),
+        );
       } catch (error) {
         if (abort.aborted && abort.reason === SHUTDOWN_REASON && token) {
           await job.moveToDelayed(Date.now(), token);
