@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordChange, SandboxStore } from '../store.js';
 import { callAction, type CallAttempt, type RetryPolicy } from './action-call.js';
 import type { ActionDefinitionRegistry } from './definitions.js';
@@ -83,6 +84,12 @@ export class WorkflowEngine {
     private readonly retry: RetryPolicy,
     /** Whether the app's next answer is lost on the way back (then the call is made again). */
     private readonly loseAnswer: () => boolean = () => false,
+    /**
+     * How long after reading a BLOCK answer the engine starts waiting for the step's callback:
+     * a completion that arrives before is refused with a 404, as HubSpot refuses one that races
+     * ahead of its own bookkeeping.
+     */
+    private readonly blockNoticeDelayMs = 0,
   ) {
     // Every waiting retry listens for the shutdown; a busy portal has many at once.
     setMaxListeners(Infinity, this.aborter.signal);
@@ -289,6 +296,9 @@ export class WorkflowEngine {
       execution.state = 'BLOCKED';
       execution.outputFields = outputFields;
       enrollment.status = 'WAITING';
+      if (this.blockNoticeDelayMs > 0)
+        await sleep(this.blockNoticeDelayMs, undefined, { signal: this.aborter.signal }).catch(() => {});
+      if (this.aborter.signal.aborted) return false;
       outputFields = await this.waitForCallback(execution.callbackId, app.appId, workflow.portalId);
       if (this.aborter.signal.aborted) return false;
       enrollment.status = 'ACTIVE';

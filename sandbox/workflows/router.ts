@@ -24,6 +24,8 @@ export interface WorkflowsRouterDeps {
    */
   lostAnswerRate?: number;
   seed?: number;
+  /** How long after a BLOCK answer the step starts waiting for its callback (see WorkflowEngine). */
+  blockNoticeDelayMs?: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = {
@@ -40,6 +42,7 @@ export function createWorkflowsRouter(store: SandboxStore, deps: WorkflowsRouter
     definitions,
     { ...DEFAULT_RETRY, ...deps.retry },
     chance(deps.lostAnswerRate ?? 0, deps.seed ?? 1),
+    deps.blockNoticeDelayMs ?? 0,
   );
   const router = express.Router();
   router.use(createCallbacksRouter(store, engine));

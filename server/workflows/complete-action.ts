@@ -114,7 +114,10 @@ async function writeContact(
  * races ahead of it is refused with a 404: a few short retries cover that; after them the job's
  * own retries take over. HubSpot also answers 404 for a callback it no longer waits for: when an
  * earlier completion of this action may have landed (its answer was lost, or a worker died before
- * recording it), that 404 means the step is already complete.
+ * recording it), that 404 means the step is already complete. A job attempt whose every try was
+ * refused outright sent nothing that landed, and says so (`callback_sent_at` back to null): else
+ * a busy CRM, slow to read our BLOCK answer, would have the next attempt take its 404s for a
+ * completion that landed, and the step would wait in HubSpot until it expired.
  */
 async function completeCallback(
   deps: CompleteActionDeps,
@@ -144,6 +147,11 @@ async function completeCallback(
       // Still unknown after the retries that cover the race: done before, or not yet waiting.
       if (attempt >= 4) {
         if (mayHaveLanded) return;
+        await deps.db
+          .updateTable('retention_actions')
+          .set({ callback_sent_at: null })
+          .where('id', '=', action.id)
+          .execute();
         throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, pause * attempt));

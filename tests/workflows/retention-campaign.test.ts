@@ -5,6 +5,7 @@
  * hidden process has decided who left.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Job } from 'bullmq';
 import { generatePortal } from '../../sandbox/generator/index.js';
 import { featuresOfContacts } from '../../server/features/build/build-features.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
@@ -17,6 +18,7 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { productProcessors } from '../../server/jobs/processors.js';
 import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
+import { processRetentionAction, RETENTION_ACTION_JOB } from '../../server/jobs/retention-action-job.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { importOutcome } from '../support/redemption-import.js';
 import { fillPublicUrl } from '../../server/manifest/public-url.js';
@@ -226,6 +228,9 @@ beforeAll(async () => {
   store = new SandboxStore();
   const workflows = createWorkflowsRouter(store, {
     retry: { maxAttempts: 4, retryDelayMs: 50, maxRetryDelayMs: 200 },
+    // A busy HubSpot notices a BLOCKed step later than the product's first completion tries: each
+    // treated step is still completed, once HubSpot waits for it.
+    blockNoticeDelayMs: 7_000,
   });
   closeWorkflows = workflows.close;
   // Search shows each change at once: the sync right after the outcomes reads all of them.
@@ -631,5 +636,41 @@ describe('actions performed from outside a workflow', () => {
       });
     for (const key of ['thanks-1', 'thanks-2']) await completed((await reward(key)).id);
     expect(store.portal(HUB)!.recordsOf('contacts').get(contactId)!.properties.loyalty_points).toBe('500');
+  });
+});
+
+describe('completing a workflow step', () => {
+  it('does not take a step HubSpot keeps refusing to complete (404 on every try) for done', async () => {
+    const contactId = riskiestCustomers(store.portal(HUB)!, HIGH_RISK + 4).at(-1)!;
+    // A step HubSpot never waits for (its callbackId unknown): every completion is refused.
+    const result = await performRetentionAction(
+      {
+        db: product.ctx.db.db,
+        work: { finishRetentionAction: async () => {} },
+        publicUrl: product.url,
+        surveyKey: product.ctx.services.cipher.derive('survey-links'),
+      },
+      {
+        portalId: portalIds.get(HUB)!,
+        contactId,
+        action: 'send-retention-offer',
+        requestKey: 'ap-820-never-blocked-1-0',
+        inputs: { ...OFFER_INPUTS, holdout_percent: 0 },
+        source: 'workflow',
+      },
+    );
+    expect(result.state).toBe('BLOCK');
+    const job = new Job(product.ctx.queues.get('workflows'), RETENTION_ACTION_JOB, { actionId: result.id });
+    const attempt = () =>
+      processRetentionAction(job, { db: product.ctx.db.db, crms: product.ctx.services.crms });
+    // The job's first attempt and its retry each meet only refusals: neither lands anything.
+    await expect(attempt()).rejects.toThrow(/No blocked action is waiting/);
+    await expect(attempt()).rejects.toThrow(/No blocked action is waiting/);
+    const row = await product.ctx.db.db
+      .selectFrom('retention_actions')
+      .select(['status', 'callback_sent_at'])
+      .where('id', '=', result.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: expect.not.stringMatching(/^completed$/), callback_sent_at: null });
   });
 });
