@@ -47,10 +47,10 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
   const { textProperty, historyProperty, invalidValue, readOnly } = driver.fixtures;
   const { limits } = driver;
   /** A test of the contract; one the driver names as failing today runs as `it.failing`, and says so. */
-  const promise = (name: string, run: () => Promise<void>, timeoutMs?: number) => {
+  const promise = (name: string, run: () => Promise<void>) => {
     const bug = driver.knownFailures?.[name];
-    if (bug) it.failing(`${name} [KNOWN FAILURE: ${bug}]`, run, timeoutMs);
-    else it(name, run, timeoutMs);
+    if (bug) it.failing(`${name} [KNOWN FAILURE: ${bug}]`, run);
+    else it(name, run);
   };
 
   describe(`the ${driver.name} connector contract`, () => {
@@ -102,7 +102,6 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
           expect(sorted(rows.map((r) => r.id))).toEqual(sorted(ids));
           expect((await readCursor(env.db, big.portalId, 'contacts')).modifiedSince).toEqual(tieAt);
         },
-        60_000,
       );
     });
 
@@ -360,7 +359,6 @@ export function describeConnectorContract(driver: ConnectorDriver): void {
           active: false,
         });
       },
-      60_000,
     );
 
     promise(
