@@ -7,6 +7,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { waitUntil } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { sandboxFaults } from '../support/sandbox-faults.js';
 
 const HUB = 934;
 
@@ -44,14 +45,7 @@ afterAll(async () => {
 });
 
 /** Makes the CRM answer each call of the portal this much later. */
-async function crmLatency(latencyMs: number): Promise<void> {
-  const answer = await fetch(`${sandbox.url}/_sandbox/portals/${HUB}/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ latencyMs }),
-  });
-  expect(answer.ok).toBe(true);
-}
+const crmLatency = (latencyMs: number) => sandboxFaults(sandbox.url, HUB, { latencyMs });
 
 function runsAfter(runId: number) {
   return product.ctx.db.db

@@ -12,6 +12,7 @@ import { testDatabaseKind } from '../support/database.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
 import { spawnChurn, TEST_JOB_LOCK_MS, waitUntil, type Spawned } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
+import { sandboxFaults } from '../support/sandbox-faults.js';
 
 const HUB = 930;
 const CONTACTS = 1200;
@@ -66,14 +67,7 @@ function liveContacts(): number {
 }
 
 /** Makes the CRM answer each call of the portal this much later. */
-async function crmLatency(latencyMs: number): Promise<void> {
-  const answer = await fetch(`${sandbox.url}/_sandbox/portals/${HUB}/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ latencyMs }),
-  });
-  expect(answer.ok).toBe(true);
-}
+const crmLatency = (latencyMs: number) => sandboxFaults(sandbox.url, HUB, { latencyMs });
 
 function contactsWritten(): number {
   let n = 0;
