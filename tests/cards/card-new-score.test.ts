@@ -11,6 +11,7 @@ import { SandboxStore } from '../../sandbox/store.js';
 import type { ContactRiskView } from '../../server/api/cards/contact-risk-view.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { QUEUE_NAMES } from '../../server/jobs/queues.js';
 import { RESCORE_JOB } from '../../server/jobs/rescore-jobs.js';
 import type { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
@@ -95,8 +96,25 @@ async function latestScore(contactId: string) {
     .executeTakeFirstOrThrow();
 }
 
-/** Opens the card twice, the second time answered from the kept view; returns what it showed. */
+/** Until no job waits or runs (the weekly cycle's schedule aside): nothing moves a score meanwhile. */
+async function untilNothingRuns(): Promise<void> {
+  await waitUntil(async () => {
+    for (const name of QUEUE_NAMES) {
+      const jobs = await product.ctx.queues
+        .get(name)
+        .getJobs(['waiting', 'prioritized', 'active', 'waiting-children', 'delayed']);
+      if (jobs.some((job) => job && !job.repeatJobKey)) return false;
+    }
+    return true;
+  }, 240_000);
+}
+
+/**
+ * Opens the card twice once no job runs (the reports after a cycle, say), the second time
+ * answered from the kept view; returns what it showed.
+ */
 async function openTwice(contactId: string): Promise<ContactRiskView> {
+  await untilNothingRuns();
   const first = await card(contactId);
   const { hits } = product.ctx.services.cardViews.stats();
   expect(await card(contactId)).toEqual(first);
