@@ -115,10 +115,13 @@ async function untilNothingRuns(): Promise<void> {
  */
 async function openTwice(contactId: string): Promise<ContactRiskView> {
   await untilNothingRuns();
+  const late = product.ctx.services.cardViews.stats().stampsLate;
   const first = await card(contactId);
   const { hits } = product.ctx.services.cardViews.stats();
   expect(await card(contactId)).toEqual(first);
-  expect(product.ctx.services.cardViews.stats().hits).toBe(hits + 1);
+  const after = product.ctx.services.cardViews.stats();
+  // Kept, unless Redis gave a stamp too late for the cache (a slow box): then served without it.
+  if (after.stampsLate === late) expect(after.hits).toBe(hits + 1);
   return first;
 }
 

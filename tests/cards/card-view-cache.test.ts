@@ -106,7 +106,7 @@ describe('the card view cache', () => {
     expect(scoreIn(await views.viewJson(PORTAL, '1001', db.view('1001')))).toBe(70);
     expect(scoreIn(await views.viewJson(PORTAL, '1001', db.view('1001')))).toBe(70);
     expect(db.reads()).toBe(2);
-    expect(views.stats()).toEqual({ hits: 2, misses: 2, entries: 1 });
+    expect(views.stats()).toEqual({ hits: 2, misses: 2, entries: 1, stampsLate: 0 });
   });
 
   it('keeps a view while other contacts of the portal are scored, chunk after chunk', async () => {

@@ -46,6 +46,8 @@ export interface CardViewCacheStats {
   hits: number;
   misses: number;
   entries: number;
+  /** Openings whose stamps Redis did not give within STAMP_WAIT_MS: served without the cache. */
+  stampsLate: number;
 }
 
 export class CardViewCache {
@@ -55,6 +57,7 @@ export class CardViewCache {
   private readonly now: () => number;
   private hits = 0;
   private misses = 0;
+  private stampsLate = 0;
 
   constructor(private readonly options: CardViewCacheOptions) {
     this.maxEntries = options.maxEntries ?? CARD_VIEW_MAX_ENTRIES;
@@ -95,19 +98,24 @@ export class CardViewCache {
   }
 
   stats(): CardViewCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.kept.size };
+    return { hits: this.hits, misses: this.misses, entries: this.kept.size, stampsLate: this.stampsLate };
   }
 
   /** The contact's stamps, or null when Redis cannot say at once (then nothing is served or kept). */
   private async stampOf(portalId: number, contactId: string): Promise<string | null> {
-    if (!this.options.stamps.ready()) return null;
+    if (!this.options.stamps.ready()) {
+      this.stampsLate++;
+      return null;
+    }
     const read = this.options.stamps.read(portalId, contactId).catch(() => null);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), STAMP_WAIT_MS);
     });
     try {
-      return await Promise.race([read, late]);
+      const stamp = await Promise.race([read, late]);
+      if (stamp === null) this.stampsLate++;
+      return stamp;
     } finally {
       clearTimeout(timer);
     }
