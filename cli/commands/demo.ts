@@ -3,7 +3,7 @@ import { createApp } from '../../server/api/app.js';
 import { freePort, listen } from '../../server/api/http-server.js';
 import { startApplication } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
-import { productProcessors } from '../../server/jobs/processors.js';
+import { productFailureHandlers, productProcessors } from '../../server/jobs/processors.js';
 import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
@@ -91,6 +91,7 @@ export function registerDemo(program: Command): void {
           redisUrl: app.redisUrl,
           prefix: config.queuePrefix,
           processors: productProcessors(app),
+          failedForGood: productFailureHandlers(app),
           concurrency: config.workerConcurrency,
           crmConcurrency: config.crmConcurrency,
           lockDurationMs: config.jobLockMs,

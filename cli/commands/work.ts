@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
-import { productProcessors } from '../../server/jobs/processors.js';
+import { productFailureHandlers, productProcessors } from '../../server/jobs/processors.js';
 import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
@@ -30,6 +30,7 @@ export function registerWork(program: Command): void {
           redisUrl: app.redisUrl,
           prefix: config.queuePrefix,
           processors: productProcessors(app),
+          failedForGood: productFailureHandlers(app),
           concurrency: options.concurrency ?? config.workerConcurrency,
           crmConcurrency: options.crmConcurrency ?? config.crmConcurrency,
           lockDurationMs: config.jobLockMs,

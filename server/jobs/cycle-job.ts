@@ -17,7 +17,7 @@ import { accountWriteChunkStarts, scoreAccounts } from '../scoring/account-score
 import { assignTiers, DEFAULT_CHUNK_SIZE, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
 import { activePortalModel } from '../scoring/portal-model.js';
 import { retrainDue, retrainForDrift } from '../scoring/retrain-policy.js';
-import { completeRun, failRun, openRun, setPhase } from '../scoring/runs.js';
+import { completeRun, failedJobsError, failRun, openRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
@@ -228,10 +228,17 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
         case 'finish': {
           const runId = data.runId!;
           const settings = await loadPortalSettings(db, data.portalId);
-          const failedChildren = Object.keys(await job.getIgnoredChildrenFailures());
+          const failures = await job.getIgnoredChildrenFailures();
+          const error = failedJobsError(failures);
           const { drift, summary } = await summariseRun(db, runId, settings);
-          await completeRun(db, runId, { drift, summary: { ...summary, failedJobs: failedChildren.length } });
-          if (await retrainForDrift(db, runId, drift)) await enqueueTraining(queues, data.portalId, 'drift');
+          await completeRun(db, runId, {
+            drift,
+            summary: { ...summary, failedJobs: Object.keys(failures).length },
+            error,
+          });
+          if (error) deps.logger.warn({ portalId: data.portalId, runId, failures }, error);
+          else if (await retrainForDrift(db, runId, drift))
+            await enqueueTraining(queues, data.portalId, 'drift');
           // Asked for while this run was under way: the next cycle, added once this job completes.
           const requested = await takeRequestDuringRun(queues, data.portalId);
           if (requested) await addCycleJob(queues, data.portalId, requested);
@@ -249,6 +256,16 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
       await failRun(db, data.runId, error instanceof Error ? error.message : String(error));
     throw error;
   }
+}
+
+/**
+ * A cycle job that failed for good leaves its run failed. Its own steps fail the run as they throw;
+ * this covers a job BullMQ failed without running it (its workers died under it too often).
+ */
+export async function cycleFailedForGood(job: Job, error: Error, db: Kysely<Database>): Promise<void> {
+  const data = dataSchema.safeParse(job.data);
+  if (job.name !== CYCLE_JOB || !data.success || !data.data.runId) return;
+  await failRun(db, data.data.runId, `the cycle's own job failed: ${error.message}`);
 }
 
 /**

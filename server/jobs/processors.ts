@@ -18,7 +18,7 @@ import { processRefetch, REFETCH_JOB } from './refetch-job.js';
 import { processRedemptionImport, REDEMPTION_IMPORT_JOB } from './redemption-import-job.js';
 import { processReports, REPORTS_JOB } from './reports-job.js';
 import { processSync, SYNC_JOB } from './sync-jobs.js';
-import { CYCLE_JOB, enqueueCycle, processCycle } from './cycle-job.js';
+import { CYCLE_JOB, cycleFailedForGood, enqueueCycle, processCycle } from './cycle-job.js';
 import { schedulePortalCycle } from './cycle-schedule.js';
 import { processRescore, RESCORE_JOB } from './rescore-jobs.js';
 import { processScoreChunk, SCORE_CHUNK_JOB } from './score-chunk-job.js';
@@ -26,7 +26,7 @@ import { processTrain, TRAIN_JOB } from './train-job.js';
 import { processWriteBackChunk, WRITEBACK_CHUNK_JOB } from './writeback-chunk-job.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import type { Queues } from './queues.js';
-import type { ProcessorMap } from './worker-pool.js';
+import type { FailureHandlerMap, ProcessorMap } from './worker-pool.js';
 
 /** What the workers run on: the application's context as far as jobs need it. */
 export interface ProcessorContext {
@@ -137,5 +137,12 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
           throw new UnrecoverableError(`unknown system job ${job.name}`);
       }
     },
+  };
+}
+
+/** What the product records when a job fails for good: a cycle's run ends failed with the reason. */
+export function productFailureHandlers(ctx: Pick<ProcessorContext, 'db'>): FailureHandlerMap {
+  return {
+    score: (job, error) => cycleFailedForGood(job, error, ctx.db.db),
   };
 }

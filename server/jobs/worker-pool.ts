@@ -9,6 +9,12 @@ import { createRedisConnection, type QueueConnectionOptions, type QueueName } fr
 /** `token` is the job's lock token, for processors that move their own job (e.g. to delay it). */
 export type JobProcessor = (job: Job, signal: AbortSignal, token: string | undefined) => Promise<unknown>;
 export type ProcessorMap = Partial<Record<QueueName, JobProcessor>>;
+/**
+ * Called once a job of the queue has failed for good (no attempt left, or unrecoverable), however
+ * it failed: also when BullMQ fails it without running it, as after its workers died under it
+ * more often than `maxStalledCount` allows.
+ */
+export type FailureHandlerMap = Partial<Record<QueueName, (job: Job, error: Error) => Promise<void>>>;
 
 /**
  * Queues whose jobs spend their time waiting for a portal's CRM allowance (each portal's rate
@@ -19,6 +25,7 @@ export const CRM_PACED_QUEUES: readonly QueueName[] = ['sync', 'writeback', 'wor
 
 export interface WorkerPoolOptions extends QueueConnectionOptions {
   processors: ProcessorMap;
+  failedForGood?: FailureHandlerMap;
   /** Jobs at once per queue, on the queues whose work is this machine's (scoring, training, …). */
   concurrency: number;
   /** Jobs at once on each of `CRM_PACED_QUEUES`; `concurrency` when not given. */
@@ -175,9 +182,18 @@ export class WorkerPool {
     worker.on('completed', (job) =>
       logger.debug({ queue: queueName, job: job.name, id: job.id }, 'job completed'),
     );
-    worker.on('failed', (job, error) =>
-      logger.warn({ queue: queueName, job: job?.name, id: job?.id, err: error.message }, 'job failed'),
-    );
+    const failedForGood = this.options.failedForGood?.[queueName as QueueName];
+    worker.on('failed', (job, error) => {
+      logger.warn({ queue: queueName, job: job?.name, id: job?.id, err: error.message }, 'job failed');
+      // BullMQ sets `finishedOn` only when the job will not be tried again.
+      if (job?.finishedOn && failedForGood)
+        failedForGood(job, error).catch((handlerError: unknown) =>
+          logger.error(
+            { queue: queueName, id: job.id, err: (handlerError as Error).message },
+            'could not record a failed job',
+          ),
+        );
+    });
     worker.on('stalled', (id) => logger.warn({ queue: queueName, id }, 'job stalled; it will run again'));
     worker.on('error', (error) => {
       const lost = /could not renew lock for job (\S+)/.exec(error.message);

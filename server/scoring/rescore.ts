@@ -15,7 +15,10 @@ import { scoreContacts, storeScores, type ContactsStored } from './score-contact
 import { contactValues, tierOfScore, type TierCut } from './tiers.js';
 import { writeBackScores, type WriteBackResult } from './writeback.js';
 
-/** The cut of the portal's last finished run; before any, the model's own cut points. */
+/**
+ * The cut of the portal's last run that tiered its contacts (one that failed afterwards too: the
+ * contacts carry its tiers); before any, the model's own cut points.
+ */
 export async function currentTierCut(
   db: Kysely<Database>,
   portalId: number,
@@ -25,7 +28,7 @@ export async function currentTierCut(
     .selectFrom('scoring_runs')
     .select('thresholds')
     .where('portal_id', '=', portalId)
-    .where('status', '=', 'succeeded')
+    .where('status', '<>', 'running')
     .where('thresholds', 'is not', null)
     .orderBy('id', 'desc')
     .limit(1)

@@ -81,15 +81,21 @@ export async function failRun(db: Kysely<Database>, runId: number, error: string
     .execute();
 }
 
+/**
+ * Closes a run that went through every step. It succeeded when none of its jobs failed; when some
+ * did, it failed with `error` saying which, and what they did finish (scores, tiers, writes) stays.
+ */
 export async function completeRun(
   db: Kysely<Database>,
   runId: number,
-  outcome: { drift: unknown; summary: Record<string, unknown> },
+  outcome: { drift: unknown; summary: Record<string, unknown>; error?: string | null },
 ): Promise<void> {
+  const error = outcome.error ?? null;
   await db
     .updateTable('scoring_runs')
     .set({
-      status: 'succeeded',
+      status: error === null ? 'succeeded' : 'failed',
+      error: error?.slice(0, 2000) ?? null,
       phase: 'done',
       drift: json(outcome.drift),
       // Keeps the phases' start times beside the outcome.
@@ -98,6 +104,28 @@ export async function completeRun(
     })
     .where('id', '=', runId)
     .execute();
+}
+
+/**
+ * What a run's failed jobs say, from BullMQ's record of its children that failed (job key to
+ * reason): null when none failed, else one line such as
+ * "4 of this run's jobs failed: score ×4 (job stalled more than allowable limit)".
+ */
+export function failedJobsError(failures: Readonly<Record<string, string>>): string | null {
+  const byQueue = new Map<string, { count: number; reasons: Set<string> }>();
+  for (const [key, reason] of Object.entries(failures)) {
+    // Keys are `<prefix>:<queue>:<job id>`; job ids of a run's children hold no colon.
+    const parts = key.split(':');
+    const queue = parts.length >= 2 ? parts[parts.length - 2]! : key;
+    const entry = byQueue.get(queue) ?? { count: 0, reasons: new Set<string>() };
+    entry.count++;
+    entry.reasons.add(reason || 'no reason given');
+    byQueue.set(queue, entry);
+  }
+  const total = [...byQueue.values()].reduce((sum, e) => sum + e.count, 0);
+  if (total === 0) return null;
+  const parts = [...byQueue].map(([queue, e]) => `${queue} ×${e.count} (${[...e.reasons].join('; ')})`);
+  return `${total} of this run's jobs failed: ${parts.join(', ')}`;
 }
 
 export interface RunProgress {

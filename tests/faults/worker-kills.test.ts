@@ -4,7 +4,7 @@
  * portal's CRM limit. Each run must end with every active customer scored once and written once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitUntil } from '../support/processes.js';
+import { waitForValue, waitUntil } from '../support/processes.js';
 import { CRM_LIMIT, FULL, n, seeded, startRig, summaryLine, type Rig } from './rig.js';
 
 const KILLS = FULL ? 10 : 2;
@@ -82,6 +82,41 @@ describe('workers killed and stalled mid-cycle', () => {
       ),
     );
     await rig.kill(rescuer, 'SIGTERM');
+  }, 900_000);
+
+  it('a job that takes its worker down each time it runs fails, and the run ends failed saying so', async () => {
+    await rig.stopWorkers();
+    await rig.forgetWrites();
+    const from = rig.proxy.requests.length;
+    // A slow CRM keeps each write-back job running long enough to be caught at it.
+    await rig.faults({ latencyMs: 2000 });
+    let worker = await rig.startWorker();
+    const runId = await rig.startCycle();
+    const [first] = await waitForValue(async () => {
+      const active = await rig.activeJobs(['writeback']);
+      return active.length > 0 ? active : undefined;
+    }, 'a write-back job running');
+    const doomed = first!.id!;
+    // BullMQ takes a job back from a dead worker twice; after the third death it fails it.
+    let deaths = 0;
+    for (;;) {
+      const state = await waitForValue(async () => {
+        const job = await rig.queues.get('writeback').getJob(doomed);
+        const now = await job!.getState();
+        return now === 'failed' || (now === 'active' && job!.attemptsStarted > deaths) ? now : undefined;
+      }, 'the write-back job running again, or failed');
+      if (state === 'failed') break;
+      await rig.kill(worker);
+      deaths++;
+      worker = await rig.startWorker();
+    }
+    await rig.faults(null);
+    await rig.waitForRun(runId);
+    const outcome = await rig.checkRun(runId, from, { status: 'failed', allowSameValueRewrites: true });
+    // The scores the run gave stay; the error says what failed and why.
+    expect(deaths).toBe(3);
+    expect(outcome.error).toMatch(/job stalled more than allowable limit/);
+    console.log(summaryLine('a job that kills its worker', outcome, `failed with "${outcome.error}"`));
   }, 900_000);
 
   it("several workers share one portal's CRM limit through a full resync and write-back", async () => {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
-import { completeRun, failRun, latestRunProgress, openRun } from '../../server/scoring/runs.js';
+import {
+  completeRun,
+  failedJobsError,
+  failRun,
+  latestRunProgress,
+  openRun,
+} from '../../server/scoring/runs.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from '../support/database.js';
 
 describe(`scoring runs on ${testDatabaseKind()}`, () => {
@@ -47,5 +53,27 @@ describe(`scoring runs on ${testDatabaseKind()}`, () => {
     const progress = (await latestRunProgress(handle.db, portalId))!;
     expect(progress).toMatchObject({ runId: next.run.id, status: 'failed', error: 'the CRM was down' });
     expect((await openRun(handle.db, portalId, 'weekly', 'job-5')).busy).toBe(false);
+  });
+
+  it('ends a run whose jobs failed as failed, saying which failed and why, with its summary kept', async () => {
+    const running = (await latestRunProgress(handle.db, portalId))!;
+    const error = failedJobsError({
+      '{churn}:score:run-9-score-0': 'job stalled more than allowable limit',
+      '{churn}:score:run-9-score-3': 'job stalled more than allowable limit',
+      '{churn}:writeback:run-9-write-1': 'HubSpot did not answer',
+    });
+    expect(error).toBe(
+      "3 of this run's jobs failed: score ×2 (job stalled more than allowable limit), " +
+        'writeback ×1 (HubSpot did not answer)',
+    );
+    await completeRun(handle.db, running.runId, { drift: null, summary: { scored: 120 }, error });
+    expect(await latestRunProgress(handle.db, portalId)).toMatchObject({
+      runId: running.runId,
+      status: 'failed',
+      phase: 'done',
+      error,
+      summary: { scored: 120 },
+    });
+    expect(failedJobsError({})).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../server/config.js';
 import type { RateLimits } from '../../server/crm/rate-limit.js';
 import { enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { Queues } from '../../server/jobs/queues.js';
-import { productProcessors } from '../../server/jobs/processors.js';
+import { productFailureHandlers, productProcessors } from '../../server/jobs/processors.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
@@ -109,6 +109,7 @@ export async function startTestProduct(options: {
         redisUrl: options.redisUrl,
         prefix: config.queuePrefix,
         processors: productProcessors(ctx),
+        failedForGood: productFailureHandlers(ctx),
         concurrency: 2,
         lockDurationMs: 30_000,
         logger,
