@@ -4,6 +4,7 @@
  * portal's CRM limit. Each run must end with every active customer scored once and written once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { dashboardCall, signInToDashboard } from '../support/dashboard-session.js';
 import { waitForValue, waitUntil } from '../support/processes.js';
 import { CRM_LIMIT, FULL, n, seeded, startRig, summaryLine, type Rig } from './rig.js';
 
@@ -116,6 +117,14 @@ describe('workers killed and stalled mid-cycle', () => {
     // The scores the run gave stay; the error says what failed and why.
     expect(deaths).toBe(3);
     expect(outcome.error).toMatch(/job stalled more than allowable limit/);
+    // The admin's dashboard says the cycle failed, and why.
+    const session = await signInToDashboard(rig.product.url, rig.hub);
+    const jobs = await dashboardCall<{ failedRun: { error: string } | null }>(
+      rig.product.url,
+      session,
+      `/api/v1/portals/${rig.portalId}/jobs`,
+    );
+    expect(jobs.body.failedRun).toMatchObject({ error: outcome.error });
     console.log(summaryLine('a job that kills its worker', outcome, `failed with "${outcome.error}"`));
   }, 900_000);
 

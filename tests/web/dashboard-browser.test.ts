@@ -9,6 +9,7 @@ import { findPortalByExternalId } from '../../server/db/portals.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { statusesOf, storeStatuses } from '../../server/scoring/customer-statuses.js';
+import { completeRun, openRun } from '../../server/scoring/runs.js';
 import { HUNG_WAIT_MS, ROOT } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
 import { computeAndStoreReports } from '../../server/reports/stored-reports.js';
@@ -500,6 +501,22 @@ describe('the dashboard in a browser', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'At-risk list' }).waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('tells the admin when the last scoring cycle failed, and why', async () => {
+    const db = product.ctx.db.db;
+    const { run } = await openRun(db, portalA, 'weekly', 'failing-cycle');
+    const error = "1 of this run's jobs failed: writeback ×1 (HubSpot did not answer)";
+    await completeRun(db, run.id, { drift: null, summary: {}, error });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${product.url}/app/`);
+    const notice = page.getByTestId('failed-run');
+    await notice.waitFor();
+    await expect(notice.textContent()).resolves.toMatch(
+      /^The last scoring cycle failed \(.+\)\. 1 of this run's jobs failed: writeback ×1 \(HubSpot did not answer\)\. The scores and CRM fields its finished jobs wrote are kept/,
+    );
+    await shot('failed-run', false);
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -19,6 +19,8 @@ interface Jobs {
     chunksScored: number;
     chunksWritten: number;
   } | null;
+  /** The latest run, when it ended failed. */
+  failedRun: { trigger: string; finishedAt: string | null; error: string } | null;
 }
 
 const PHASES: Record<string, string> = {
@@ -58,8 +60,10 @@ export function JobProgressBanner() {
     const timer = setInterval(reload, 5000);
     return () => clearInterval(timer);
   }, [reload]);
-  if (jobs.state !== 'ready' || (jobs.data.jobs.length === 0 && !jobs.data.run)) return null;
-  const run = jobs.data.run;
+  if (jobs.state !== 'ready') return null;
+  const { run, failedRun } = jobs.data;
+  if (jobs.data.jobs.length === 0 && !run)
+    return failedRun ? <FailedRunNotice failedRun={failedRun} /> : null;
   const runPercent = !run
     ? null
     : run.phase === 'writeback' && run.chunks > 0
@@ -105,6 +109,18 @@ export function JobProgressBanner() {
           </div>
         );
       })}
+    </div>
+  );
+}
+
+/** The latest cycle ended failed: when, why, and that what it finished is kept. */
+function FailedRunNotice({ failedRun }: { failedRun: NonNullable<Jobs['failedRun']> }) {
+  const when = failedRun.finishedAt ? new Date(failedRun.finishedAt).toLocaleString() : null;
+  return (
+    <div className="notice error" role="alert" data-testid="failed-run" style={{ marginBottom: 16 }}>
+      <strong>The last scoring cycle failed{when ? ` (${when})` : ''}.</strong>{' '}
+      {failedRun.error.replace(/\.$/, '')}. The scores and CRM fields its finished jobs wrote are kept; the
+      next cycle scores every customer again.
     </div>
   );
 }

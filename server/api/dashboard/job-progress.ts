@@ -13,15 +13,24 @@ export interface JobProgress {
 
 const WATCHED: QueueName[] = ['system', 'sync', 'score', 'train', 'writeback'];
 
+/** The portal's latest run when it ended failed: when, and what failed. */
+export interface FailedRun {
+  runId: number;
+  trigger: string;
+  finishedAt: string | null;
+  error: string;
+}
+
 /**
- * The portal's jobs running or waiting now, with the progress their workers report, and the
- * scoring run in progress (its phase and how many contacts are scored and written back).
+ * The portal's jobs running or waiting now, with the progress their workers report, the scoring
+ * run in progress (its phase and how many contacts are scored and written back), and the latest
+ * run when it failed, so an admin learns of it.
  */
 export async function loadJobProgress(
   db: Kysely<Database>,
   queues: Queues,
   portalId: number,
-): Promise<{ jobs: JobProgress[]; run: RunProgress | null }> {
+): Promise<{ jobs: JobProgress[]; run: RunProgress | null; failedRun: FailedRun | null }> {
   const jobs: JobProgress[] = [];
   for (const name of WATCHED) {
     const queue = queues.get(name);
@@ -40,5 +49,17 @@ export async function loadJobProgress(
     }
   }
   const run = await latestRunProgress(db, portalId);
-  return { jobs, run: run?.status === 'running' ? run : null };
+  return {
+    jobs,
+    run: run?.status === 'running' ? run : null,
+    failedRun:
+      run?.status === 'failed'
+        ? {
+            runId: run.runId,
+            trigger: run.trigger,
+            finishedAt: run.finishedAt?.toISOString() ?? null,
+            error: run.error ?? 'no reason was recorded',
+          }
+        : null,
+  };
 }
