@@ -26,7 +26,7 @@ import { takingTurns } from './fair-share.js';
 import { enqueueReports } from './reports-job.js';
 import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { SYNC_JOB } from './sync-jobs.js';
-import { enqueueTraining, TRAIN_JOB } from './train-job.js';
+import { enqueueTraining, TRAIN_JOB, TRAIN_RETRIES } from './train-job.js';
 import { WRITEBACK_CHUNK_JOB } from './writeback-chunk-job.js';
 
 export const CYCLE_JOB = 'cycle';
@@ -151,7 +151,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
               .add(
                 TRAIN_JOB,
                 { portalId: data.portalId, reason },
-                { jobId: `run-${runId}-train`, parent, ...CHILD, attempts: 2 },
+                { jobId: `run-${runId}-train`, parent, ...CHILD, ...TRAIN_RETRIES },
               );
             await waitForChildren();
           }

@@ -10,6 +10,16 @@ import type { Queues } from './queues.js';
 
 export const TRAIN_JOB = 'train';
 
+/**
+ * A training is long, so a failing one is tried few times; the waits between tries ride out a
+ * database or Redis outage of up to 15 s, which fails a try at once (a failed training leaves its
+ * run failed).
+ */
+export const TRAIN_RETRIES = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+} as const;
+
 const dataSchema = z.object({
   portalId: z.number().int().positive(),
   reason: z.enum(['no_model', 'starter', 'age', 'drift', 'manual']),
@@ -24,7 +34,7 @@ export async function enqueueTraining(
 ): Promise<string | undefined> {
   const job = await queues.get('train').add(TRAIN_JOB, dataSchema.parse({ portalId, reason }), {
     deduplication: { id: `train:${portalId}` },
-    attempts: 2,
+    ...TRAIN_RETRIES,
   });
   return job.id;
 }
