@@ -30,5 +30,8 @@ export default {
   // with them (to about 1 GB after 36 files): past this, the worker is replaced between files.
   // Measured on tests/features, tests/model and tests/sandbox/generator with one worker: 6 % less CPU.
   workerIdleMemoryLimit: '512MB',
+  // One PostgreSQL server for the tests that run the whole product (tests/support/suite-postgres.ts).
+  globalSetup: '<rootDir>/tests/support/suite-postgres-setup.js',
+  globalTeardown: '<rootDir>/tests/support/suite-postgres-teardown.js',
   reporters: ['default', '<rootDir>/tests/support/totals-reporter.js'],
 };

@@ -37,11 +37,37 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** The migrated database the suite's PostgreSQL server copies for each file (suite-postgres.ts). */
+export const SUITE_TEMPLATE = 'churn_suite_template';
+
+/**
+ * The warehouse of a test that runs the whole product: a new database on the server at
+ * DATABASE_URL, else on the suite's PostgreSQL server (copied from its migrated template), else
+ * (a test run without the suite's setup) PGlite in memory.
+ */
+export async function openProductTestDatabase(): Promise<TestDatabase> {
+  const suiteServer = process.env.TEST_POSTGRES_URL;
+  if (process.env.DATABASE_URL || !suiteServer) return openTestDatabase();
+  const name = `churn_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(suiteServer, `create database ${name} template ${SUITE_TEMPLATE}`);
+  const url = new URL(suiteServer);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ databaseUrl: url.toString() });
+  return {
+    ...handle,
+    url: url.toString(),
+    dispose: async () => {
+      await handle.close();
+      await adminQuery(suiteServer, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
 export function testDatabaseKind(): 'postgres' | 'pglite' {
   return process.env.DATABASE_URL ? 'postgres' : 'pglite';
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -11,7 +11,7 @@ import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { openDatabase } from '../../server/db/index.js';
-import { openTestDatabase, type TestDatabase } from './database.js';
+import { openProductTestDatabase, openTestDatabase, type TestDatabase } from './database.js';
 import { tempDir, waitUntil } from './processes.js';
 
 export interface TestProduct {
@@ -73,7 +73,7 @@ export async function startTestProduct(options: {
     ? await openNamedDatabase(options.databaseUrl)
     : options.persistent
       ? await openPersistentDatabase(config.dataDir)
-      : await openTestDatabase();
+      : await openProductTestDatabase();
   const queues = new Queues({ redisUrl: options.redisUrl, prefix: config.queuePrefix });
   const logger = options.logTo
     ? createLogger(options.logTo.level, 'churn', options.logTo)
