@@ -22,19 +22,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const handle = await openDatabase({ inMemory: true, initialData: await migratedTemplate() });
     return { ...handle, dispose: handle.close };
   }
-  const name = `churn_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString() });
-  return {
-    ...handle,
-    url: url.toString(),
-    dispose: async () => {
-      await handle.close();
-      await adminQuery(serverUrl, `drop database if exists ${name}`);
-    },
-  };
+  return openServerDatabase(serverUrl);
 }
 
 /** The migrated database the suite's PostgreSQL server copies for each file (suite-postgres.ts). */
@@ -48,9 +36,14 @@ export const SUITE_TEMPLATE = 'churn_suite_template';
 export async function openProductTestDatabase(): Promise<TestDatabase> {
   const suiteServer = process.env.TEST_POSTGRES_URL;
   if (process.env.DATABASE_URL || !suiteServer) return openTestDatabase();
+  return openServerDatabase(suiteServer, SUITE_TEMPLATE);
+}
+
+/** A new database on the server (a copy of `template` when given), dropped on dispose. */
+async function openServerDatabase(serverUrl: string, template?: string): Promise<TestDatabase> {
   const name = `churn_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(suiteServer, `create database ${name} template ${SUITE_TEMPLATE}`);
-  const url = new URL(suiteServer);
+  await adminQuery(serverUrl, `create database ${name}${template ? ` template ${template}` : ''}`);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const handle = await openDatabase({ databaseUrl: url.toString() });
   return {
@@ -58,7 +51,7 @@ export async function openProductTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     dispose: async () => {
       await handle.close();
-      await adminQuery(suiteServer, `drop database if exists ${name} with (force)`);
+      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
     },
   };
 }
