@@ -4,6 +4,7 @@ import { freePort, listen } from '../../server/api/http-server.js';
 import { startApplication } from '../../server/application.js';
 import { loadConfig } from '../../server/config.js';
 import { productFailureHandlers, productProcessors } from '../../server/jobs/processors.js';
+import { scheduleAbandonedRunsCheck } from '../../server/jobs/abandoned-runs.js';
 import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
@@ -105,6 +106,7 @@ export function registerDemo(program: Command): void {
         cleanups.push(async () => following.abort());
         await pool.waitUntilReady();
         await scheduleDailyPurge(app.queues);
+        await scheduleAbandonedRunsCheck(app.queues);
         await demo.connect(config.publicUrl, app.manifest);
         const portal = (await findPortalByExternalId(app.db.db, demo.crm, demo.externalId))!;
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))

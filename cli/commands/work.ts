@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
 import { productFailureHandlers, productProcessors } from '../../server/jobs/processors.js';
+import { scheduleAbandonedRunsCheck } from '../../server/jobs/abandoned-runs.js';
 import { scheduleDailyPurge } from '../../server/jobs/purge-uninstalled.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
@@ -38,6 +39,7 @@ export function registerWork(program: Command): void {
         });
         await pool.waitUntilReady();
         await scheduleDailyPurge(app.queues);
+        await scheduleAbandonedRunsCheck(app.queues);
         logger.info({ queues: pool.queueNames, pid: process.pid }, 'worker ready');
         onShutdown([app.close, () => pool.close(config.shutdownGraceMs)], (m) => logger.info(m));
       } catch (error) {

@@ -23,6 +23,7 @@ import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
 import type { Queues } from './queues.js';
 import { takingTurns } from './fair-share.js';
+import { closeIfAbandoned } from './abandoned-runs.js';
 import { enqueueReports } from './reports-job.js';
 import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { SYNC_JOB } from './sync-jobs.js';
@@ -270,7 +271,7 @@ export async function cycleFailedForGood(job: Job, error: Error, db: Kysely<Data
 
 /**
  * Opens this job's run. When another job's run is open for the portal, that job is asked whether
- * it still lives: a run whose job is gone or finished is closed as abandoned, and this one starts.
+ * it still lives: a run whose job is gone or finished is closed, and this one starts.
  */
 async function startRun(
   job: Job,
@@ -281,10 +282,7 @@ async function startRun(
   for (let tries = 0; tries < 3; tries++) {
     const { run, busy } = await openRun(deps.db, portalId, trigger, job.id!);
     if (!busy) return run.id;
-    const other = run.jobId ? await deps.queues.get('score').getJob(run.jobId) : undefined;
-    const state = other ? await other.getState() : 'unknown';
-    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return null;
-    await failRun(deps.db, run.id, 'abandoned: its job ended without finishing the run');
+    if (!(await closeIfAbandoned(deps.db, deps.queues, run))) return null;
   }
   return null;
 }

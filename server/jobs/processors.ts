@@ -19,6 +19,7 @@ import { processRedemptionImport, REDEMPTION_IMPORT_JOB } from './redemption-imp
 import { processReports, REPORTS_JOB } from './reports-job.js';
 import { processSync, SYNC_JOB } from './sync-jobs.js';
 import { CYCLE_JOB, cycleFailedForGood, enqueueCycle, processCycle } from './cycle-job.js';
+import { CLOSE_ABANDONED_RUNS_JOB, processCloseAbandonedRuns } from './abandoned-runs.js';
 import { schedulePortalCycle } from './cycle-schedule.js';
 import { processRescore, RESCORE_JOB } from './rescore-jobs.js';
 import { processScoreChunk, SCORE_CHUNK_JOB } from './score-chunk-job.js';
@@ -127,6 +128,8 @@ export function productProcessors(ctx: ProcessorContext): ProcessorMap {
           return processBootstrapPortal(job, bootstrapDeps);
         case REPORTS_JOB:
           return processReports(job, { db: ctx.db.db });
+        case CLOSE_ABANDONED_RUNS_JOB:
+          return processCloseAbandonedRuns({ db: ctx.db.db, queues: ctx.queues });
         case PURGE_UNINSTALLED_JOB:
           return processPurgeUninstalled({
             db: ctx.db.db,

@@ -200,9 +200,32 @@ export class Rig {
     await waitUntil(done, timeoutMs).catch(async (error: unknown) => {
       throw new Error(
         `${(error as Error).message}: run ${JSON.stringify(await this.runRow(runId).catch(String))}, ` +
+          `its cycle job ${JSON.stringify(await this.cycleJobOf(runId).catch(String))}, ` +
           `queues ${JSON.stringify(await this.queueCounts())}`,
       );
     });
+  }
+
+  /** How the run's cycle job stands in BullMQ: its state, attempts, stalls and failure. */
+  async cycleJobOf(runId: number) {
+    const run = await this.db
+      .selectFrom('scoring_runs')
+      .select('job_id')
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    const job = run.job_id ? await this.queues.get('score').getJob(run.job_id) : undefined;
+    if (!job) return { id: run.job_id, state: 'gone' };
+    const { attemptsStarted, attemptsMade, stalledCounter, failedReason, returnvalue, data } = job;
+    return {
+      id: job.id,
+      state: await job.getState(),
+      attemptsStarted,
+      attemptsMade,
+      stalledCounter,
+      failedReason,
+      returnvalue,
+      data,
+    };
   }
 
   async queueCounts(): Promise<Record<string, Record<string, number>>> {

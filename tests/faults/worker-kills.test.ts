@@ -114,8 +114,9 @@ describe('workers killed and stalled mid-cycle', () => {
     await rig.faults(null);
     await rig.waitForRun(runId);
     const outcome = await rig.checkRun(runId, from, { status: 'failed', allowSameValueRewrites: true });
-    // The scores the run gave stay; the error says what failed and why.
-    expect(deaths).toBe(3);
+    // BullMQ fails a job after its third stall at the earliest (an attempt may also fail on its own
+    // under load, and be tried again). The scores the run gave stay; the error says what failed and why.
+    expect(deaths).toBeGreaterThanOrEqual(3);
     expect(outcome.error).toMatch(/job stalled more than allowable limit/);
     // The admin's dashboard says the cycle failed, and why.
     const session = await signInToDashboard(rig.product.url, rig.hub);
