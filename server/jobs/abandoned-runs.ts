@@ -10,6 +10,11 @@ import type { Queues } from './queues.js';
 
 export const CLOSE_ABANDONED_RUNS_JOB = 'close-abandoned-runs';
 
+/** What a run says when its cycle job failed for good. */
+export function cycleJobFailure(reason: string | undefined): string {
+  return `the cycle's own job failed: ${reason || 'no reason was recorded'}`;
+}
+
 /** Closes the run when its cycle job has failed, finished or gone; returns whether it did. */
 export async function closeIfAbandoned(
   db: Kysely<Database>,
@@ -23,7 +28,7 @@ export async function closeIfAbandoned(
     db,
     run.id,
     state === 'failed'
-      ? `the cycle's own job failed: ${job?.failedReason || 'no reason was recorded'}`
+      ? cycleJobFailure(job?.failedReason)
       : 'abandoned: its job ended without finishing the run',
   );
   return true;

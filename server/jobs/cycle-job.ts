@@ -23,7 +23,7 @@ import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
 import type { Queues } from './queues.js';
 import { takingTurns } from './fair-share.js';
-import { closeIfAbandoned } from './abandoned-runs.js';
+import { closeIfAbandoned, cycleJobFailure } from './abandoned-runs.js';
 import { enqueueReports } from './reports-job.js';
 import { SCORE_CHUNK_JOB } from './score-chunk-job.js';
 import { SYNC_JOB } from './sync-jobs.js';
@@ -266,7 +266,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
 export async function cycleFailedForGood(job: Job, error: Error, db: Kysely<Database>): Promise<void> {
   const data = dataSchema.safeParse(job.data);
   if (job.name !== CYCLE_JOB || !data.success || !data.data.runId) return;
-  await failRun(db, data.data.runId, `the cycle's own job failed: ${error.message}`);
+  await failRun(db, data.data.runId, cycleJobFailure(error.message));
 }
 
 /**
