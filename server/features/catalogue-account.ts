@@ -142,6 +142,7 @@ export const FEEDBACK: FeatureDefinition[] = [
     description: 'Score (0–10) of the last NPS answer before the date; null when none.',
     source: 'feedback',
     windowDays: null,
+    monotone: true,
   }),
   measure({
     name: 'nps_mean',
@@ -149,6 +150,7 @@ export const FEEDBACK: FeatureDefinition[] = [
     description: 'Mean score of the NPS answers before the date; null when none.',
     source: 'feedback',
     windowDays: null,
+    monotone: true,
   }),
   count({
     name: 'nps_detractor_count',
@@ -157,6 +159,7 @@ export const FEEDBACK: FeatureDefinition[] = [
     source: 'feedback',
     windowDays: null,
     risk: 'higher',
+    monotone: true,
   }),
   measure({
     name: 'feedback_sentiment_mean',
@@ -165,6 +168,7 @@ export const FEEDBACK: FeatureDefinition[] = [
       'Mean sentiment (-1..1) of the comments left with survey answers before the date; null without comments.',
     source: 'feedback',
     windowDays: null,
+    monotone: true,
   }),
 ];
 

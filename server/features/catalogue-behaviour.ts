@@ -101,6 +101,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: 30,
     risk: 'higher',
+    monotone: true,
   }),
   count({
     name: 'tickets_90d',
@@ -109,6 +110,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: 90,
     risk: 'higher',
+    monotone: true,
   }),
   count({
     name: 'tickets_open',
@@ -118,6 +120,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: null,
     risk: 'higher',
+    monotone: true,
   }),
   count({
     name: 'tickets_open_over_7d',
@@ -127,6 +130,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: null,
     risk: 'higher',
+    monotone: true,
   }),
   measure({
     name: 'tickets_high_priority_share_90d',
@@ -136,6 +140,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: 90,
     risk: 'higher',
+    monotone: true,
   }),
   measure({
     name: 'ticket_resolution_hours_median_90d',
@@ -145,6 +150,7 @@ export const SUPPORT: FeatureDefinition[] = [
     source: 'tickets',
     windowDays: 90,
     risk: 'higher',
+    monotone: true,
   }),
   measure({
     name: 'support_sentiment_mean_90d',
@@ -153,6 +159,7 @@ export const SUPPORT: FeatureDefinition[] = [
       'Mean sentiment (-1..1) of ticket text and inbound emails written in the 90 days before the date; null without text.',
     source: 'tickets',
     windowDays: 90,
+    monotone: true,
   }),
   measure({
     name: 'support_sentiment_worst_90d',
@@ -161,6 +168,7 @@ export const SUPPORT: FeatureDefinition[] = [
       'Lowest sentiment (-1..1) of ticket text and inbound emails in the 90 days before the date; null without text.',
     source: 'tickets',
     windowDays: 90,
+    monotone: true,
   }),
   measure({
     name: 'support_sentiment_trend',
@@ -169,6 +177,7 @@ export const SUPPORT: FeatureDefinition[] = [
       'Mean sentiment of the last 30 days minus that of the 60 days before them; null unless both have text.',
     source: 'tickets',
     windowDays: 90,
+    monotone: true,
   }),
 ];
 

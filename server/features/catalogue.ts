@@ -40,6 +40,13 @@ export interface FeatureDefinition {
    * never a reason on the card, the lists or in the CRM (the Model page still lists them).
    */
   identity?: true;
+  /**
+   * The model is held to `risk` for this feature: other things equal, the score never moves
+   * against it (`FeatureSpec.monotone`). Set where anything else would read as a mistake to the
+   * person acting on the card (three angry tickets that lower a score) and where every portal's
+   * churners go the same way: the customer's own support load and tone, and their survey answers.
+   */
+  monotone?: true;
 }
 
 export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
@@ -92,13 +99,25 @@ export const LEFT_OUT: readonly { what: string; why: string }[] = [
   },
 ];
 
-/** The catalogue in the shape the model reads (name, kind, label, and whether it is identity-like). */
-export function featureSpecs(): { name: string; kind: FeatureType; label: string; identity?: true }[] {
+/**
+ * The catalogue in the shape the model reads: name, kind, label, whether it is identity-like, and
+ * the direction a monotone feature holds the risk to.
+ */
+export function featureSpecs(): {
+  name: string;
+  kind: FeatureType;
+  label: string;
+  identity?: true;
+  monotone?: 1 | -1;
+}[] {
   return FEATURE_CATALOGUE.map((f) => ({
     name: f.name,
     kind: f.type,
     label: f.label,
     ...(f.identity ? { identity: f.identity } : {}),
+    ...(f.monotone && f.risk !== 'none'
+      ? { monotone: f.risk === 'higher' ? (1 as const) : (-1 as const) }
+      : {}),
   }));
 }
 

@@ -21,6 +21,13 @@ export interface FeatureSpec {
    * categories columns of their own. Absent on a CSV's columns, which are never penalised.
    */
   identity?: boolean;
+  /**
+   * Which way the risk may move as this number rises, other things equal: 1 never down, -1 never
+   * up. The trees and the logistic regression are held to it (`Matrix.monotoneColumns`), so that,
+   * say, more angry tickets never lower a score; a network cannot be, and is not tried on a table
+   * with such a column. Absent: either way, as the data says.
+   */
+  monotone?: 1 | -1;
 }
 
 export type NumericColumn = FeatureSpec & {

@@ -1,8 +1,10 @@
 /**
  * Preprocessing, fitted on training rows only: numbers are imputed with the training median (plus
- * a missing-value flag when the training data had gaps) and standardised; categories become
- * one-hot columns, or a smoothed out-of-fold churn rate when there are too many to one-hot. Every
- * encoded column of an identity-like feature (`FeatureSpec.identity`) is flagged as such.
+ * a missing-value flag when the training data had gaps, unless the number is monotone) and
+ * standardised; categories become one-hot columns, or a smoothed out-of-fold churn rate when there
+ * are too many to one-hot. Every encoded column of an identity-like feature (`FeatureSpec.identity`)
+ * is flagged as such, and the value column of a monotone one (`FeatureSpec.monotone`) with its
+ * direction.
  */
 import type { Dataset, FeatureColumn, FeatureSpec } from './dataset.js';
 import { ModelDataError } from './errors.js';
@@ -18,6 +20,11 @@ export interface Matrix {
    * column is (a CSV's table, say).
    */
   identityColumns?: Uint8Array;
+  /**
+   * Per column, the direction the risk is held to as the value rises (`FeatureSpec.monotone`):
+   * 1, -1, or 0 for free; absent when every column is free.
+   */
+  monotoneColumns?: Int8Array;
 }
 
 export type EncoderBlock =
@@ -91,6 +98,21 @@ export function encodedFeatures(state: EncoderState): EncodedFeature[] {
   return out;
 }
 
+/**
+ * Per encoded column, the direction a monotone feature holds the risk to (its value's column
+ * only), or undefined when no feature has one.
+ */
+function monotoneColumns(state: EncoderState): Int8Array | undefined {
+  if (!state.features.some((f) => f.monotone)) return undefined;
+  const out = new Int8Array(encodedFeatures(state).length);
+  const offsets = blockOffsets(state);
+  state.blocks.forEach((block, b) => {
+    const direction = state.features[b]!.monotone;
+    if (direction && block.type === 'number') out[offsets[b]!] = direction;
+  });
+  return out;
+}
+
 /** Which encoded columns come from identity-like features, or undefined when none does. */
 function identityColumns(state: EncoderState): Uint8Array | undefined {
   if (!state.features.some((f) => f.identity)) return undefined;
@@ -110,11 +132,12 @@ export function fitEncoder(
   const settings = { ...DEFAULTS, ...options };
   const blocks = dataset.columns.map((column) => fitBlock(column, labels, settings));
   const state: EncoderState = {
-    features: dataset.columns.map(({ name, kind, label, identity }) => ({
+    features: dataset.columns.map(({ name, kind, label, identity, monotone }) => ({
       name,
       kind,
       label,
       ...(identity ? { identity } : {}),
+      ...(monotone ? { monotone } : {}),
     })),
     blocks,
   };
@@ -162,7 +185,10 @@ function fitBlock(
       median,
       mean,
       scale,
-      missingFlag: present.length < column.values.length,
+      // A flag is free to move the risk either way, so a monotone number (`FeatureSpec.monotone`)
+      // has none: its absence reads as its median, and a first angry ticket cannot lower a score
+      // through the flag it clears.
+      missingFlag: present.length < column.values.length && !column.monotone,
     };
   }
   const counts = new Map<string | null, number>();
@@ -257,7 +283,14 @@ export function encode(state: EncoderState, dataset: Dataset, start = 0, end = d
     }
   });
   const identity = identityColumns(state);
-  return identity ? { rows, cols, data, identityColumns: identity } : { rows, cols, data };
+  const monotone = monotoneColumns(state);
+  return {
+    rows,
+    cols,
+    data,
+    ...(identity ? { identityColumns: identity } : {}),
+    ...(monotone ? { monotoneColumns: monotone } : {}),
+  };
 }
 
 function kindMismatch(spec: FeatureSpec): ModelDataError {

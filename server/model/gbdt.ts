@@ -3,8 +3,11 @@
  * of quantile bins, as LightGBM and XGBoost's `hist` method do. Each tree sees a seeded sample of
  * rows and columns. A split on a column of an identity-like feature counts for a share of its
  * gain (LightGBM's `feature_penalty`), so such a column wins a node only over columns whose gain is
- * that share of its own or less. Trees keep their training row counts, so TreeSHAP (./tree-shap.ts)
- * can attribute every score exactly.
+ * that share of its own or less. A monotone column (`Matrix.monotoneColumns`) holds every tree to
+ * its direction as XGBoost's `monotone_constraints` do: a split on it is taken only when its two
+ * leaves' values are in order, and bounds at the midpoint pass down to the nodes below, so the
+ * whole ensemble never moves the risk against the column. Trees keep their training row counts, so
+ * TreeSHAP (./tree-shap.ts) can attribute every score exactly.
  */
 import type { Matrix } from './encoder.js';
 import { binColumns } from './histogram-bins.js';
@@ -76,7 +79,17 @@ export async function fitGbdt(
   const state: GbdtState = { base, roots: [], feature: [], threshold: [], left: [], value: [], cover: [] };
   const validMargin = validation ? new Float64Array(validation.x.rows).fill(base) : undefined;
   const validationLoss: number[] = [];
-  const grower = new TreeGrower(bins, n, d, cuts, params, grad, hess, gainShares(x, params));
+  const grower = new TreeGrower(
+    bins,
+    n,
+    d,
+    cuts,
+    params,
+    grad,
+    hess,
+    gainShares(x, params),
+    x.monotoneColumns,
+  );
   const allFeatures = Array.from({ length: d }, (_, j) => j);
 
   for (let round = 0; round < params.rounds; round++) {
@@ -123,6 +136,27 @@ interface Split {
   feature: number;
   bin: number;
   gain: number;
+  /** The two children's values (before the learning rate), within the node's bounds. */
+  left: number;
+  right: number;
+}
+
+/** The range a node's value (before the learning rate) must stay in, from monotone splits above it. */
+interface Bounds {
+  low: number;
+  high: number;
+}
+
+const UNBOUNDED: Bounds = { low: -Infinity, high: Infinity };
+
+/** A leaf's value for gradient and hessian sums, held inside its bounds. */
+function leafWeight(g: number, h: number, lambda: number, bounds: Bounds): number {
+  return Math.min(bounds.high, Math.max(bounds.low, -g / (h + lambda)));
+}
+
+/** How much a leaf of value `w` lowers the loss (XGBoost's CalcGainGivenWeight); g²/(h+λ) at the optimum. */
+function gainOfWeight(g: number, h: number, lambda: number, w: number): number {
+  return -(2 * g * w + (h + lambda) * w * w);
 }
 
 /** The share of its gain a split on each column counts for, or undefined when all count in full. */
@@ -162,6 +196,8 @@ class TreeGrower {
     private readonly hess: Float64Array,
     /** Per column, the share of a split's gain that counts; undefined: every gain in full. */
     private readonly gainShare: Float64Array | undefined,
+    /** Per column, the direction the risk is held to (1, -1, 0 free); undefined: all free. */
+    private readonly monotone: Int8Array | undefined,
   ) {
     this.start = new Int32Array(d);
     this.width = new Int32Array(d);
@@ -185,7 +221,7 @@ class TreeGrower {
     // A column with one bin offers no split: it needs no histogram.
     const cols = Int32Array.from(features.filter((f) => this.width[f]! > 1));
     const rootHist = this.histogram(rows, cols);
-    this.split(state, root, rows, rootHist, cols, 0);
+    this.split(state, root, rows, rootHist, cols, 0, UNBOUNDED);
     return root;
   }
 
@@ -239,6 +275,7 @@ class TreeGrower {
     hist: Float64Array,
     cols: Int32Array,
     depth: number,
+    bounds: Bounds,
   ): void {
     const { params } = this;
     let g = 0;
@@ -248,9 +285,12 @@ class TreeGrower {
       h += this.hess[rows[k]!]!;
     }
     state.cover[node] = rows.length;
-    const best = depth < params.maxDepth ? this.bestSplit(hist, cols, g, h) : undefined;
+    const best = depth < params.maxDepth ? this.bestSplit(hist, cols, g, h, bounds) : undefined;
     if (!best) {
-      state.value[node] = (-params.learningRate * g) / (h + params.lambda);
+      state.value[node] =
+        bounds === UNBOUNDED
+          ? (-params.learningRate * g) / (h + params.lambda)
+          : params.learningRate * leafWeight(g, h, params.lambda, bounds);
       if (depth < params.maxDepth) this.free.push(hist);
       return;
     }
@@ -273,11 +313,22 @@ class TreeGrower {
     state.threshold[node] = this.cuts[best.feature]![best.bin]!;
     state.left[node] = left;
     this.splitBins[node] = best.bin;
+    // Below a monotone split, the low side's values stay under the midpoint of the two children's
+    // and the high side's above it, so no deeper split can turn the order round.
+    let leftBounds = bounds;
+    let rightBounds = bounds;
+    const direction = this.monotone?.[best.feature] ?? 0;
+    if (direction !== 0) {
+      const mid = (best.left + best.right) / 2;
+      const below = { low: bounds.low, high: mid };
+      const above = { low: mid, high: bounds.high };
+      [leftBounds, rightBounds] = direction > 0 ? [below, above] : [above, below];
+    }
     if (depth + 1 === params.maxDepth) {
       // The children are leaves: they need no histograms.
       this.free.push(hist);
-      this.split(state, left, l, hist, cols, depth + 1);
-      this.split(state, left + 1, r, hist, cols, depth + 1);
+      this.split(state, left, l, hist, cols, depth + 1, leftBounds);
+      this.split(state, left + 1, r, hist, cols, depth + 1, rightBounds);
       return;
     }
     // Build the smaller child's histogram; the other is the parent's minus it.
@@ -289,18 +340,30 @@ class TreeGrower {
       for (let k = from; k < to; k++) hist[k]! -= small[k]!;
     }
     const [leftHist, rightHist] = smallIsLeft ? [small, hist] : [hist, small];
-    this.split(state, left, l, leftHist, cols, depth + 1);
-    this.split(state, left + 1, r, rightHist, cols, depth + 1);
+    this.split(state, left, l, leftHist, cols, depth + 1, leftBounds);
+    this.split(state, left + 1, r, rightHist, cols, depth + 1, rightBounds);
   }
 
-  private bestSplit(hist: Float64Array, cols: Int32Array, g: number, h: number): Split | undefined {
+  private bestSplit(
+    hist: Float64Array,
+    cols: Int32Array,
+    g: number,
+    h: number,
+    bounds: Bounds,
+  ): Split | undefined {
     const { lambda, minChildWeight } = this.params;
-    const parentScore = (g * g) / (h + lambda);
+    // Without monotone columns every node is unbounded and each child takes its optimal value,
+    // whose gain is g²/(h+λ); with them, values are held in bounds and gains computed from them.
+    const held = this.monotone !== undefined;
+    const parentScore = held
+      ? gainOfWeight(g, h, lambda, leafWeight(g, h, lambda, bounds))
+      : (g * g) / (h + lambda);
     let best: Split | undefined;
     for (const f of cols) {
       const binsOfF = this.width[f]!;
       const from = this.start[f]!;
       const share = this.gainShare?.[f] ?? 1;
+      const direction = this.monotone?.[f] ?? 0;
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < binsOfF - 1; b++) {
@@ -310,8 +373,18 @@ class TreeGrower {
         if (hl < minChildWeight) continue;
         if (hr < minChildWeight) break;
         const gr = g - gl;
-        const gain = share * ((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore);
-        if (gain > 1e-9 && (!best || gain > best.gain)) best = { feature: f, bin: b, gain };
+        let gain: number;
+        let wl = 0;
+        let wr = 0;
+        if (held) {
+          wl = leafWeight(gl, hl, lambda, bounds);
+          wr = leafWeight(gr, hr, lambda, bounds);
+          // The low side (left) may not carry more risk than the high side, or less when -1.
+          if ((direction > 0 && wl > wr) || (direction < 0 && wl < wr)) continue;
+          gain = share * (gainOfWeight(gl, hl, lambda, wl) + gainOfWeight(gr, hr, lambda, wr) - parentScore);
+        } else gain = share * ((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore);
+        if (gain > 1e-9 && (!best || gain > best.gain))
+          best = { feature: f, bin: b, gain, left: wl, right: wr };
       }
     }
     return best;

@@ -1,7 +1,9 @@
 /**
  * L2-regularised logistic regression, fitted by Newton's method (iteratively reweighted least
  * squares): it reaches the exact penalised optimum in a few steps, deterministically, so the
- * same data gives the same weights on every machine. The intercept is not penalised.
+ * same data gives the same weights on every machine. The intercept is not penalised. A monotone
+ * column (`Matrix.monotoneColumns`) keeps a weight of its direction's sign or zero: a weight at zero
+ * that the gradient would push the wrong way stays there for the step (projected Newton).
  */
 import type { Matrix } from './encoder.js';
 import { pause } from './pause.js';
@@ -31,6 +33,7 @@ export async function fitLogistic(
   for (const y of labels) positives += y;
   beta[d] = Math.log((positives + 0.5) / (n - positives + 0.5));
   let loss = objective(x, labels, beta, penalty);
+  const sign = x.monotoneColumns;
   for (let step = 0; step < MAX_STEPS; step++) {
     const gradient = new Float64Array(size);
     const hessian = new Float64Array(size * size);
@@ -60,13 +63,17 @@ export async function fitLogistic(
     }
     hessian[d * size + d]! += 1e-9;
     for (let j = 0; j < size; j++) for (let k = 0; k < j; k++) hessian[j * size + k] = hessian[k * size + j]!;
+    if (sign) holdAtBound(beta, gradient, hessian, sign, size);
     const direction = solveSymmetric(hessian, gradient, size);
     // Newton steps can overshoot when classes are nearly separable: halve until the loss falls.
     let scale = 1;
     let next = beta;
     let nextLoss = Infinity;
     for (let tries = 0; tries < 30; tries++) {
-      next = beta.map((b, j) => b - scale * direction[j]!);
+      next = beta.map((b, j) => {
+        const moved = b - scale * direction[j]!;
+        return sign && j < d && sign[j]! * moved < 0 ? 0 : moved;
+      });
       nextLoss = objective(x, labels, next, penalty);
       if (nextLoss <= loss + 1e-12) break;
       scale /= 2;
@@ -79,6 +86,31 @@ export async function fitLogistic(
     if (moved < 1e-8 || improvement < 1e-10 * Math.max(1, Math.abs(loss))) break;
   }
   return { weights: Array.from(beta.subarray(0, d)), intercept: beta[d]! };
+}
+
+/**
+ * Takes out of the Newton step each monotone weight at zero whose gradient points the wrong way
+ * (its row and column of the hessian become the identity's, its gradient zero): the step leaves it
+ * at zero, and the other weights are solved as if it were not there.
+ */
+function holdAtBound(
+  beta: Float64Array,
+  gradient: Float64Array,
+  hessian: Float64Array,
+  sign: Int8Array,
+  size: number,
+): void {
+  for (let j = 0; j < sign.length; j++) {
+    const s = sign[j]!;
+    // Descent moves the weight by −gradient: held when that leaves the allowed side of zero.
+    if (s === 0 || beta[j] !== 0 || s * gradient[j]! < 0) continue;
+    gradient[j] = 0;
+    for (let k = 0; k < size; k++) {
+      hessian[j * size + k] = 0;
+      hessian[k * size + j] = 0;
+    }
+    hessian[j * size + j] = 1;
+  }
 }
 
 function objective(x: Matrix, labels: Uint8Array, beta: Float64Array, penalty: number): number {

@@ -138,7 +138,13 @@ const modelSchema = z.object({
   idColumn: z.string().optional(),
   encoder: z.object({
     features: z.array(
-      z.object({ name: z.string(), kind: featureKind, label: z.string(), identity: z.boolean().optional() }),
+      z.object({
+        name: z.string(),
+        kind: featureKind,
+        label: z.string(),
+        identity: z.boolean().optional(),
+        monotone: z.union([z.literal(1), z.literal(-1)]).optional(),
+      }),
     ),
     blocks: z.array(encoderBlock),
   }),

@@ -92,9 +92,13 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   const listed = (options.candidates ?? DEFAULT_CANDIDATES).filter(
     (c) => !families || families.includes(c.family),
   );
+  // A network cannot be held to a monotone column's direction (`FeatureSpec.monotone`): on such a
+  // table only the families that can are tried.
+  const heldToDirections = dataset.columns.some((c) => c.monotone);
   const candidates = listed
     .map((candidate, place) => ({ candidate, place }))
-    .filter(({ place }) => !options.skip?.includes(place));
+    .filter(({ place }) => !options.skip?.includes(place))
+    .filter(({ candidate }) => !(heldToDirections && candidate.family === 'mlp'));
   if (candidates.length === 0) throw new ModelDataError('no_candidates', 'no model family left to train');
   const total = k * candidates.length + 1 + (options.outOfTime ? 2 : 0);
   const progress = (done: number) => options.onProgress?.(done, total);
