@@ -30,8 +30,9 @@ export default {
   // with them (to about 1 GB after 36 files): past this, the worker is replaced between files.
   // Measured on tests/features, tests/model and tests/sandbox/generator with one worker: 6 % less CPU.
   workerIdleMemoryLimit: '512MB',
-  // One PostgreSQL server for the tests that run the whole product (tests/support/suite-postgres.ts).
-  globalSetup: '<rootDir>/tests/support/suite-postgres-setup.js',
-  globalTeardown: '<rootDir>/tests/support/suite-postgres-teardown.js',
+  // One PostgreSQL server for the tests that run the whole product (tests/support/suite-postgres.ts),
+  // and one folder for what the run writes to disk, removed at its end (tests/support/suite-temp.ts).
+  globalSetup: '<rootDir>/tests/support/suite-setup.js',
+  globalTeardown: '<rootDir>/tests/support/suite-teardown.js',
   reporters: ['default', '<rootDir>/tests/support/totals-reporter.js'],
 };

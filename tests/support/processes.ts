@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findExecutable } from '../../server/jobs/find-executable.js';
+import { testTempRoot } from './suite-temp.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHURN_BIN = join(ROOT, 'bin/churn.js');
@@ -15,8 +15,9 @@ export const CHURN_BIN = join(ROOT, 'bin/churn.js');
  */
 export const TEST_JOB_LOCK_MS = '10000';
 
+/** A new folder in the test run's own (./suite-temp.ts), removed with it when the run ends. */
 export function tempDir(prefix = 'churn-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return mkdtempSync(join(testTempRoot(), prefix));
 }
 
 export interface Spawned {
