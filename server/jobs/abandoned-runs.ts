@@ -1,9 +1,7 @@
 /**
- * Runs left `running` after their cycle job ended without noting it in the run: BullMQ failed the
- * job after its workers died under it more often than `maxStalledCount` allows (its stalled-job
- * check does so in Redis and emits no worker event, so no failure hook hears of it), or the worker
- * that failed the job died before noting it. A job every minute closes them, so the dashboard does
- * not show such a run as running until the portal's next cycle.
+ * Runs left `running` after their cycle job ended: the record of how it ended was lost, as when
+ * the worker that failed the job died before noting it in the run. A job every minute closes them,
+ * so the dashboard does not show such a run as running until the portal's next cycle.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';

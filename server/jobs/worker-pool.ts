@@ -10,11 +10,10 @@ import { createRedisConnection, type QueueConnectionOptions, type QueueName } fr
 export type JobProcessor = (job: Job, signal: AbortSignal, token: string | undefined) => Promise<unknown>;
 export type ProcessorMap = Partial<Record<QueueName, JobProcessor>>;
 /**
- * Called once a job of the queue that a worker of this pool ran has failed for good (no attempt
- * left, or unrecoverable). Not when BullMQ fails a job after its workers died under it more often
- * than `maxStalledCount` allows: its stalled-job check does that in Redis and tells workers only
- * of the jobs it puts back (BullMQ 6.7, `Worker.moveStalledJobsToWait`); the failure reaches
- * QueueEvents alone. Runs whose cycle job ended so are closed by ./abandoned-runs.ts.
+ * Called once a job of the queue has failed for good (no attempt left, or unrecoverable), however
+ * it failed: also when BullMQ fails it without running it, as after its workers died under it
+ * more often than `maxStalledCount` allows (BullMQ 6.7's stalled-job check marks such a job to
+ * fail and puts it back; the next worker to take it fails it at once, and hears of it here).
  */
 export type FailureHandlerMap = Partial<Record<QueueName, (job: Job, error: Error) => Promise<void>>>;
 
