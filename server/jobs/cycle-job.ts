@@ -17,7 +17,7 @@ import { accountWriteChunkStarts, scoreAccounts } from '../scoring/account-score
 import { assignTiers, DEFAULT_CHUNK_SIZE, planRun, runAsOf, summariseRun } from '../scoring/cycle-steps.js';
 import { activePortalModel } from '../scoring/portal-model.js';
 import { retrainDue, retrainForDrift } from '../scoring/retrain-policy.js';
-import { completeRun, failedJobsError, failRun, openRun, setPhase } from '../scoring/runs.js';
+import { completeRun, failedJobsError, failRun, openRun, runningRun, setPhase } from '../scoring/runs.js';
 import { loadPortalSettings } from '../settings/portal-settings.js';
 import { ContactStamps } from './contact-stamps.js';
 import { connectorForInstalledPortal } from './portal-guard.js';
@@ -253,8 +253,8 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
   } catch (error) {
     if (error instanceof WaitingChildrenError) throw error;
     const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (final && data.runId)
-      await failRun(db, data.runId, error instanceof Error ? error.message : String(error));
+    const runId = final ? await runOfJob(db, data, job.id) : undefined;
+    if (runId) await failRun(db, runId, error instanceof Error ? error.message : String(error));
     throw error;
   }
 }
@@ -265,8 +265,24 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
  */
 export async function cycleFailedForGood(job: Job, error: Error, db: Kysely<Database>): Promise<void> {
   const data = dataSchema.safeParse(job.data);
-  if (job.name !== CYCLE_JOB || !data.success || !data.data.runId) return;
-  await failRun(db, data.data.runId, cycleJobFailure(error.message));
+  if (job.name !== CYCLE_JOB || !data.success) return;
+  const runId = await runOfJob(db, data.data, job.id);
+  if (runId) await failRun(db, runId, cycleJobFailure(error.message));
+}
+
+/**
+ * The run a cycle job opened: named in its data from its second step on; before that (the run
+ * opened, the job's data not yet updated when its worker died) the portal's running run whose job
+ * it is.
+ */
+async function runOfJob(
+  db: Kysely<Database>,
+  data: { portalId: number; runId?: number | undefined },
+  jobId: string | undefined,
+): Promise<number | undefined> {
+  if (data.runId) return data.runId;
+  const running = await runningRun(db, data.portalId);
+  return running && jobId !== undefined && running.jobId === jobId ? running.id : undefined;
 }
 
 /**

@@ -1,14 +1,15 @@
 /**
  * A run left `running` after its cycle job ended (the worker that failed the job died before
  * noting it in the run) is closed by the minutely check, with the job's reason; a run whose job
- * still waits or runs is left alone.
+ * still waits or runs is left alone. The workers' failure hook fails the run of a cycle job that
+ * failed for good itself, also one whose data did not name the run yet.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
 import { processCloseAbandonedRuns } from '../../server/jobs/abandoned-runs.js';
-import { CYCLE_JOB } from '../../server/jobs/cycle-job.js';
+import { CYCLE_JOB, cycleFailedForGood } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { Queues } from '../../server/jobs/queues.js';
 import { WorkerPool } from '../../server/jobs/worker-pool.js';
@@ -79,5 +80,37 @@ describe(`runs whose cycle job ended without them, on ${testDatabaseKind()}`, ()
     });
     // Nothing left to close: a second check changes nothing.
     expect(await processCloseAbandonedRuns({ db: handle.db, queues })).toEqual({ closed: 0 });
+  });
+});
+
+describe(`a cycle job that fails for good, on ${testDatabaseKind()}`, () => {
+  it('fails the run it opened through the failure hook, also before its data named the run', async () => {
+    const portalId = await portal('944');
+    // The run is open and the job's data does not name it yet: the worker died between the two.
+    const job = await queues.get('score').add(CYCLE_JOB, { portalId, trigger: 'manual' });
+    const { run } = await openRun(handle.db, portalId, 'manual', job.id!);
+    const pool = new WorkerPool({
+      redisUrl: redis.url,
+      prefix,
+      concurrency: 1,
+      lockDurationMs: 30_000,
+      logger: createLogger('silent'),
+      processors: {
+        score: async () => {
+          throw new UnrecoverableError('job stalled more than allowable limit');
+        },
+      },
+      failedForGood: { score: (failed, error) => cycleFailedForGood(failed, error, handle.db) },
+    });
+    try {
+      await waitUntil(async () => (await latestRunProgress(handle.db, portalId))?.status === 'failed');
+    } finally {
+      await pool.close(1000);
+    }
+    expect(await latestRunProgress(handle.db, portalId)).toMatchObject({
+      runId: run.id,
+      status: 'failed',
+      error: "the cycle's own job failed: job stalled more than allowable limit",
+    });
   });
 });
