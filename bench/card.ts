@@ -1,9 +1,10 @@
 /**
  * Risk card latency: the product server with a warehouse of scored contacts (weekly history, a
  * renewal deal for every third contact) answers `GET /api/v1/cards/contact-risk`, HubSpot-signed,
- * at a fixed rate. Prints p50/p95/p99 latency, the server's CPU (seconds, and milliseconds per
- * request), its Redis's CPU, and the share of requests the card's view cache answered; the target
- * is p95 ≤ 50 ms at 200 requests/s, also beside a running cycle.
+ * at an even pace (./paced-load.ts: open-loop, latency from when each request was due). Prints
+ * p50/p95/p99 latency, the server's CPU (seconds, and milliseconds per request), its Redis's CPU,
+ * and the share of requests the card's view cache answered; the target is p95 ≤ 50 ms at 200
+ * requests/s, also beside a running cycle.
  *
  *   npx tsx bench/card.ts [--contacts 20000] [--weeks 12] [--rate 200] [--seconds 30]
  *     [--repeat-share 0.3] [--beside-cycle [--cycle-contacts 20000]] [--profile DIR]
@@ -26,7 +27,6 @@
  * server do not share a thread. The warehouse is PGlite in that process, or the PostgreSQL server at
  * DATABASE_URL when it is set. `--profile DIR` writes a V8 CPU profile of the server into DIR.
  */
-import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -42,6 +42,7 @@ import { findPortalByExternalId } from '../server/db/portals.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import { startSandbox } from '../sandbox/main.js';
 import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/product-server.js';
+import { pacedLoad } from './paced-load.js';
 import { processTreeCpuSeconds } from './process-cpu.js';
 
 const HUB = 9001;
@@ -196,7 +197,10 @@ function repeatedShare(order: readonly number[], from: number, to: number): numb
   return repeated / Math.max(1, to - from);
 }
 
-/** Drives `seconds` of load; requests take their contacts from `order` at `cursor.next`, signed as sent. */
+/**
+ * Drives `seconds` of load at an even pace (./paced-load.ts); requests take their contacts from
+ * `order` at `cursor.next`, signed as sent.
+ */
 async function load(
   url: string,
   rate: number,
@@ -204,51 +208,37 @@ async function load(
   order: readonly number[],
   cursor: { next: number },
 ) {
-  const times: number[] = [];
-  /** [when it ended (ms since the epoch), latency (ms)] of each response. */
-  const responses: [number, number][] = [];
-  const result = await autocannon({
+  const result = await pacedLoad({
     url,
-    connections: 20,
-    overallRate: rate,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (request) => {
-          const contactId = order[cursor.next++ % order.length]!;
-          const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${USER}&appId=${PRODUCT_APP.appId}&portalId=${HUB}`;
-          const timestamp = String(Date.now());
-          const signature = signatureV3(
-            PRODUCT_APP.clientSecret,
-            'GET',
-            `${url}${path}`,
-            Buffer.alloc(0),
-            timestamp,
-          );
-          return {
-            ...request,
-            method: 'GET',
-            path,
-            headers: { 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': timestamp },
-          };
-        },
-      },
-    ],
-    setupClient: (client) => {
-      client.on('response', (_status, _bytes, responseTime) => {
-        times.push(responseTime);
-        responses.push([Date.now(), responseTime]);
-      });
+    rate,
+    seconds,
+    next: () => {
+      const contactId = order[cursor.next++ % order.length]!;
+      const path = `/api/v1/cards/contact-risk?contactId=${contactId}&userId=${USER}&appId=${PRODUCT_APP.appId}&portalId=${HUB}`;
+      const timestamp = String(Date.now());
+      const signature = signatureV3(
+        PRODUCT_APP.clientSecret,
+        'GET',
+        `${url}${path}`,
+        Buffer.alloc(0),
+        timestamp,
+      );
+      return {
+        path,
+        headers: { 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': timestamp },
+      };
     },
   });
+  const times = [...result.latencies];
   const at = (q: number) => quantile(times, q);
   return {
-    responses,
-    requests: result.requests.total,
-    perSecond: result.requests.average,
+    responses: result.responses,
+    requests: result.requests,
+    perSecond: result.perSecond,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    bytes: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
+    errors: result.errors,
+    bytes: result.bytes,
+    worstSendLagMs: result.worstSendLagMs,
     p50: at(0.5),
     p95: at(0.95),
     p99: at(0.99),
@@ -398,8 +388,9 @@ async function drive(): Promise<void> {
     console.log(
       `GET /api/v1/cards/contact-risk at ${rate} requests/s for ${seconds} s` +
         `${cycle ? `, beside a first cycle of ${args['cycle-contacts']} contacts` : ''} ` +
-        `(${run.requests} requests, ${run.perSecond.toFixed(0)}/s, ${run.non2xx} non-2xx, ${run.errors} errors, ${run.bytes} bytes each): ` +
-        `p50 ${run.p50} ms, p95 ${run.p95} ms, p99 ${run.p99} ms; ` +
+        `(${run.requests} requests, ${run.perSecond.toFixed(0)}/s, ${run.non2xx} non-2xx, ${run.errors} errors, ${run.bytes} body bytes each): ` +
+        `p50 ${run.p50.toFixed(1)} ms, p95 ${run.p95.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms ` +
+        `(from when each request was due, evenly paced; the generator sent at most ${run.worstSendLagMs.toFixed(1)} ms late); ` +
         `server CPU ${cpu.own.toFixed(2)} s, ${((1000 * cpu.own) / Math.max(1, run.requests)).toFixed(2)} ms per request ` +
         `(its Redis ${((1000 * cpu.redis) / Math.max(1, run.requests)).toFixed(3)} ms); ` +
         `${(100 * repeated).toFixed(1)} % of requests reopened a contact (--repeat-share ${repeatShare}), ${cache}; ` +
