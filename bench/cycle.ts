@@ -229,12 +229,32 @@ try {
     objects.reduce((n, type) => n + Math.max(1, Math.ceil(counts[type]! / pageSize(type))) + 1, 0) +
     Math.ceil(counts.contacts! / PAGE);
   const floorSeconds = floorCalls / ALLOWED_PER_SECOND;
+  /**
+   * How many calls the CRM refused with 429, and for each kind of call refused, the most calls the
+   * proxy passed in the 10 s up to a refusal: above the CRM's window, our pacing sent too many;
+   * within it, the CRM counted calls we did not see (or rounds the window's edges otherwise).
+   */
+  const refusals = () => {
+    const refused = proxy.requests.filter((r) => r.status === 429);
+    if (refused.length === 0) return '0 answered 429';
+    const kinds = new Map<string, { count: number; mostInWindow: number }>();
+    for (const r of refused) {
+      const kind = `${r.method} ${r.path.replace(/\/\d+/g, '/{id}')}`;
+      const inWindow = proxy.requests.filter((o) => o.at > r.at - 10_000 && o.at <= r.at).length;
+      const k = kinds.get(kind) ?? { count: 0, mostInWindow: 0 };
+      kinds.set(kind, { count: k.count + 1, mostInWindow: Math.max(k.mostInWindow, inWindow) });
+    }
+    const listed = [...kinds].map(
+      ([kind, k]) => `${kind} ×${k.count}, at most ${k.mostInWindow} calls in the 10 s up to it`,
+    );
+    return `${refused.length} answered 429 (${listed.join('; ')})`;
+  };
   process.stdout.write(
     `first cycle of ${contacts} contacts (${values.database}, ${multiplier}× rate): ${proxy.requests.length} calls in ${seconds.toFixed(1)} s; ` +
       `floor ${floorCalls} calls in ${floorSeconds.toFixed(1)} s; ratio ${(seconds / floorSeconds).toFixed(3)}; ` +
       `peak RSS: worker ${peaks.worker.toFixed(0)} MB, ` +
       (cluster ? `PostgreSQL's largest process ${peaks.postgres.toFixed(0)} MB, ` : '') +
-      `Redis ${peaks.redis.toFixed(0)} MB; ${proxy.requests.filter((r) => r.status === 429).length} answered 429; ` +
+      `Redis ${peaks.redis.toFixed(0)} MB; ${refusals()}; ` +
       `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}) ` +
       (serverCpu === null
         ? ''
