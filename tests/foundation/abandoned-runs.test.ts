@@ -12,7 +12,7 @@ import { processCloseAbandonedRuns } from '../../server/jobs/abandoned-runs.js';
 import { CYCLE_JOB, cycleFailedForGood } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { Queues } from '../../server/jobs/queues.js';
-import { WorkerPool } from '../../server/jobs/worker-pool.js';
+import { WorkerPool, type FailureHandlerMap } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
 import { latestRunProgress, openRun } from '../../server/scoring/runs.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from '../support/database.js';
@@ -37,6 +37,22 @@ afterAll(async () => {
 const portal = async (externalId: string) =>
   (await upsertInstalledPortal(handle.db, { crm: 'hubspot', externalId, name: externalId, domain: null })).id;
 
+/** A worker pool whose every cycle job fails for good, with the reason BullMQ gives a job that stalled out. */
+const failingCyclePool = (failedForGood?: FailureHandlerMap) =>
+  new WorkerPool({
+    redisUrl: redis.url,
+    prefix,
+    concurrency: 1,
+    lockDurationMs: 30_000,
+    logger: createLogger('silent'),
+    processors: {
+      score: async () => {
+        throw new UnrecoverableError('job stalled more than allowable limit');
+      },
+    },
+    ...(failedForGood ? { failedForGood } : {}),
+  });
+
 describe(`runs whose cycle job ended without them, on ${testDatabaseKind()}`, () => {
   it('closes a run whose cycle job failed, with its reason, and one whose job is gone', async () => {
     const failedPortal = await portal('941');
@@ -45,18 +61,7 @@ describe(`runs whose cycle job ended without them, on ${testDatabaseKind()}`, ()
     // A cycle job failed for good by a worker that records nothing (no failure hook).
     const job = await queues.get('score').add(CYCLE_JOB, { portalId: failedPortal, trigger: 'manual' });
     const failedRun = await openRun(handle.db, failedPortal, 'manual', job.id!);
-    const pool = new WorkerPool({
-      redisUrl: redis.url,
-      prefix,
-      concurrency: 1,
-      lockDurationMs: 30_000,
-      logger: createLogger('silent'),
-      processors: {
-        score: async () => {
-          throw new UnrecoverableError('job stalled more than allowable limit');
-        },
-      },
-    });
+    const pool = failingCyclePool();
     await waitUntil(async () => (await job.getState()) === 'failed');
     await pool.close(1000);
     const goneRun = await openRun(handle.db, gonePortal, 'weekly', 'no-such-job');
@@ -89,18 +94,8 @@ describe(`a cycle job that fails for good, on ${testDatabaseKind()}`, () => {
     // The run is open and the job's data does not name it yet: the worker died between the two.
     const job = await queues.get('score').add(CYCLE_JOB, { portalId, trigger: 'manual' });
     const { run } = await openRun(handle.db, portalId, 'manual', job.id!);
-    const pool = new WorkerPool({
-      redisUrl: redis.url,
-      prefix,
-      concurrency: 1,
-      lockDurationMs: 30_000,
-      logger: createLogger('silent'),
-      processors: {
-        score: async () => {
-          throw new UnrecoverableError('job stalled more than allowable limit');
-        },
-      },
-      failedForGood: { score: (failed, error) => cycleFailedForGood(failed, error, handle.db) },
+    const pool = failingCyclePool({
+      score: (failed, error) => cycleFailedForGood(failed, error, handle.db),
     });
     try {
       await waitUntil(async () => (await latestRunProgress(handle.db, portalId))?.status === 'failed');
