@@ -2,7 +2,8 @@
  * One folder for everything a test run writes to disk (data folders, generated projects, keys),
  * made by jest's globalSetup and removed by its globalTeardown, failed run or not: `tempDir`
  * (./processes.ts) makes its folders in it. Test workers and the processes they start inherit the
- * environment variable. Outside jest (a bench), folders go to the system's temporary folder.
+ * environment variable. Outside jest (a bench), the first folder asked for makes such a root for the
+ * process and the processes it starts, removed when the process exits.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,11 @@ export function removeSuiteTempRoot(): void {
   delete process.env[SUITE_TEMP_VARIABLE];
 }
 
-/** Where a test's temporary folders go. */
+/** Where a test's (or a bench's) temporary folders go. */
 export function testTempRoot(): string {
-  return process.env[SUITE_TEMP_VARIABLE] ?? tmpdir();
+  if (!process.env[SUITE_TEMP_VARIABLE]) {
+    makeSuiteTempRoot();
+    process.once('exit', removeSuiteTempRoot);
+  }
+  return process.env[SUITE_TEMP_VARIABLE]!;
 }
