@@ -49,8 +49,13 @@ export interface DemoCrm {
   close(): Promise<void>;
 }
 
-const HUBSPOT_APP = { appId: 900001, clientId: 'churn-radar-demo', clientSecret: 'churn-radar-demo-secret' };
-const HUBSPOT_PORTAL = 100001;
+/** The demo's HubSpot app, registered in the sandbox: the card's requests are signed with its secret. */
+export const HUBSPOT_APP = {
+  appId: 900001,
+  clientId: 'churn-radar-demo',
+  clientSecret: 'churn-radar-demo-secret',
+};
+export const HUBSPOT_PORTAL = 100001;
 /** The demo company's domain: HubSpot names a portal by it, and so does the product (its survey page, for one). */
 const HUBSPOT_DOMAIN = 'northwind.example';
 /** Contacts the demo asks for feedback: enough to try a survey link, few enough to leave the rest alone. */

@@ -2,7 +2,9 @@
  * The README's pictures, taken from a running demo (`npm run demo`) as its users see it: signs in
  * through the sandbox's consent page, opens the overview, the at-risk list, the riskiest account,
  * the riskiest customer's contact view and the retention effect at 1440×900 in Debian's Chromium,
- * and saves each as `docs/images/<page>.png`.
+ * and saves each as `docs/images/<page>.png`; then the riskiest customer's risk card, from the
+ * answer the server gives HubSpot for it (a request signed as HubSpot signs it), drawn by
+ * ./card-preview.
  *
  *   npx tsx scripts/readme-screenshots.ts --url http://127.0.0.1:3000 [--portal 100001]
  */
@@ -10,6 +12,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
+import type { ContactRisk } from '../app/cards/contact-risk.js';
+import { HUBSPOT_APP } from '../cli/demo-crms.js';
+import { adminUserId } from '../sandbox/store.js';
+import { signatureV3 } from '../server/crm/hubspot/request-signature.js';
+import { riskCardHtml } from './card-preview/render-card.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,9 +59,33 @@ try {
   await page.getByRole('heading', { level: 1, name: 'At-risk list' }).waitFor();
   await page.locator('table tbody tr a[href^="/app/contacts/"]').first().click();
   await shoot(page, 'dashboard-contact', /.+/);
+  const contactId = new URL(page.url()).pathname.split('/').pop()!;
 
   await page.goto(`${base}/app/retention`);
   await shoot(page, 'dashboard-retention', 'Retention effect');
+
+  const card = await browser.newPage({ viewport: { width: 720, height: 900 } });
+  await card.setContent(await riskCardHtml(await cardAnswer(contactId)));
+  await card.locator('.card').screenshot({ path: join(out, 'risk-card.png') });
+  console.log(`${join(out, 'risk-card')}.png  (contact ${contactId})`);
 } finally {
   await browser.close();
+}
+
+/** What the server answers the card in HubSpot for this contact, asked as HubSpot asks for a super admin. */
+async function cardAnswer(contactId: string): Promise<ContactRisk> {
+  const portal = Number(values.portal);
+  const url =
+    `${base}/api/v1/cards/contact-risk?contactId=${encodeURIComponent(contactId)}` +
+    `&userId=${adminUserId(portal)}&userEmail=admin%40example.com&appId=${HUBSPOT_APP.appId}&portalId=${portal}`;
+  const timestamp = String(Date.now());
+  const response = await fetch(url, {
+    headers: {
+      'X-HubSpot-Signature-v3': signatureV3(HUBSPOT_APP.clientSecret, 'GET', url, Buffer.alloc(0), timestamp),
+      'X-HubSpot-Request-Timestamp': timestamp,
+    },
+  });
+  if (!response.ok)
+    throw new Error(`the card's request answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as ContactRisk;
 }
