@@ -23,13 +23,15 @@ const WINDOW_MS = 10_000;
 /** HubSpot counts search calls per rolling second. */
 const SEARCH_WINDOW_MS = 1000;
 /**
- * A place is taken as if its call reached HubSpot this long after the grant. While the process
- * lives it changes nothing (a call in flight counts whatever its time, and its answer moves the
- * place to the answer's time); if the process dies with the call in flight, the call still counts
- * until a window after it can have arrived, however busy the event loop was between the grant and
- * the send.
+ * A place is taken as if its call reached HubSpot this long after the grant, and while the call is
+ * out its process moves the place this far ahead of now every BEAT_MS (`keepInFlight`): a call in
+ * flight counts however long it takes to arrive or be answered (a search can take seconds), and
+ * its answer moves the place to the answer's time. If the process dies with the call in flight,
+ * the call still counts until a window after it can have arrived, however busy the event loop was
+ * between the grant (or the last beat) and the send.
  */
 const ARRIVAL_ALLOWANCE_MS = 2000;
+const BEAT_MS = ARRIVAL_ALLOWANCE_MS / 4;
 
 /** A place in a portal's window: when it was granted, and the entry that holds it. */
 export interface RateGrant {
@@ -68,6 +70,21 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return now`;
+
+/**
+ * Moves a call's entry in the window (if still there) to Redis's time now + ARGV[1], never back:
+ * the call is still in flight. The key outlives the entry by a window (ARGV[3]).
+ */
+const IN_FLIGHT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local target = now + tonumber(ARGV[1])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if score and tonumber(score) < target then
+  redis.call('ZADD', KEYS[1], target, ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+end
 return now`;
 
 /** Pauses a portal for at least ARGV[1] ms; a longer pause already set stays. */
@@ -112,6 +129,45 @@ export class PortalRateLimiter {
         grant.search.member,
       );
     }
+  }
+
+  /**
+   * Keeps a granted call's place ahead of now until the returned `stop` is called (before
+   * `answered`): HubSpot counts the call when it arrives, which for a slow call may be long after
+   * the grant, so its place must not lapse while it is out. `stop` resolves once a beat under way
+   * has landed, so the answer's hold always comes after it. A beat that fails is skipped: the place
+   * then lapses no sooner than it would have without beats.
+   */
+  keepInFlight(grant: RateGrant): () => Promise<void> {
+    let beats: Promise<void> = Promise.resolve();
+    const beat = async () => {
+      await this.redis.eval(
+        IN_FLIGHT,
+        1,
+        grant.key,
+        ARRIVAL_ALLOWANCE_MS,
+        grant.member,
+        this.windowMs + ARRIVAL_ALLOWANCE_MS,
+      );
+      if (grant.search) {
+        await this.redis.eval(
+          IN_FLIGHT,
+          1,
+          grant.search.key,
+          ARRIVAL_ALLOWANCE_MS,
+          grant.search.member,
+          SEARCH_WINDOW_MS + ARRIVAL_ALLOWANCE_MS,
+        );
+      }
+    };
+    const timer = setInterval(() => {
+      beats = beats.then(beat).catch(() => {});
+    }, BEAT_MS);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await beats;
+    };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { CallAbortedError, withAbortSignal } from '../../server/crm/abort-scope.js';
-import { PortalRateLimiter } from '../../server/crm/rate-limit.js';
+import { PortalRateLimiter, type RateGrant } from '../../server/crm/rate-limit.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 
 let redis: EmbeddedRedis;
@@ -88,6 +88,27 @@ describe('the per-portal rate limit shared by every process', () => {
     );
     expect(busiestWindow(arrivals, 1000)).toBeLessThanOrEqual(5);
   });
+
+  it('counts a slow call for as long as it is out, longer than the window and the arrival allowance', async () => {
+    // Two calls per rolling second; both are out for 4 s (a slow search, a stalled CRM), when the
+    // CRM may count them as they arrive: the third call waits for an answer, then a window more.
+    const limits = { generalPerSecond: 2, searchPerSecond: 100 };
+    const limiter = new PortalRateLimiter(a, 'rl-test-slow', limits, 1000);
+    const out = [await limiter.take(1, 'general'), await limiter.take(1, 'general')];
+    const beating = out.map((grant) => limiter.keepInFlight(grant));
+    await sleep(4000);
+    let third: RateGrant | undefined;
+    const waiting = limiter.take(1, 'general').then((grant) => (third = grant));
+    await sleep(300);
+    expect(third).toBeUndefined();
+    await beating[0]!();
+    await limiter.answered(out[0]!);
+    const [seconds, micros] = await a.time();
+    const answeredAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    await waiting;
+    expect(third!.at).toBeGreaterThanOrEqual(answeredAt + 1000);
+    await beating[1]!();
+  }, 300_000);
 
   it('still counts a call whose process died before the answer, from when it can have reached the CRM', async () => {
     // One call per rolling second. The first is let go, reaches the CRM 300 ms later (its process

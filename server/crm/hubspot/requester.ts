@@ -152,9 +152,11 @@ export class HubSpotRequester {
         await this.options.limiter.answered(grant);
         throw error;
       }
+      const inFlight = this.options.limiter.keepInFlight(grant);
       try {
         outcome = await attempt(this.client(token));
       } catch (error) {
+        await inFlight();
         if (error instanceof CrmError) throw error;
         lastFailure = `network error: ${(error as Error).message}`;
         uncertain = true;
@@ -162,6 +164,7 @@ export class HubSpotRequester {
         await waitUnlessAborted(this.backoff(attemptNo));
         continue;
       }
+      await inFlight();
       await this.options.limiter.answered(grant);
       if (outcome.ok) return outcome.value;
 

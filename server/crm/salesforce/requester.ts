@@ -74,10 +74,12 @@ export class SalesforceRequester {
       this.checkAllowance(portalId, conn);
       const grant = await this.options.limiter.take(portalId, 'general');
       this.callsByPortal.set(portalId, (this.callsByPortal.get(portalId) ?? 0) + 1);
+      const inFlight = this.options.limiter.keepInFlight(grant);
       try {
         await assertJobStillOwned();
         return await call(conn);
       } catch (error) {
+        await inFlight();
         if (error instanceof CallAbortedError || error instanceof CrmError) throw error;
         const refreshFailure = this.refreshFailures.get(portalId);
         if (refreshFailure !== undefined) {
@@ -89,6 +91,7 @@ export class SalesforceRequester {
         reason = failure.reason;
         await waitUnlessAborted(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       } finally {
+        await inFlight();
         this.usageSeenAt.set(portalId, Date.now());
         await this.options.limiter.answered(grant);
       }
