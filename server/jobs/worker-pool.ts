@@ -142,9 +142,20 @@ export class WorkerPool {
       const key = `${queueName}:${job.id}`;
       this.running.set(key, { queue: queueName, job: job.name, id: job.id });
       try {
-        // Before each CRM call: the job is still ours (renewing its lock proves it), or it sends nothing.
+        // Before each CRM call: the job is still ours (renewing its lock proves it), or it sends
+        // nothing. A lock renewed at t is held until t + the lock's duration, when no other worker
+        // can have the job: within a third of that, the last renewal still proves it, and a call
+        // waits on no renewal of its own (one Redis round trip less on each call of a sync).
+        const lockMs = this.options.lockDurationMs;
+        let provenUntil = 0;
         const stillOwned = token
-          ? async () => (await job.extendLock(token, this.options.lockDurationMs)) === 1
+          ? async () => {
+              const asked = Date.now();
+              if (asked < provenUntil) return true;
+              const owned = (await job.extendLock(token, lockMs)) === 1;
+              if (owned) provenUntil = asked + lockMs / 3;
+              return owned;
+            }
           : undefined;
         return await turnTakingWork(() =>
           withAbortSignal(abort, () => processor(job, abort, token), stillOwned),
