@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { ChurnRule } from '../settings/churn-rule.js';
+import { ruleProperties, type ChurnRule } from '../settings/churn-rule.js';
 import { featuresAtCutoffs } from './build/build-features.js';
 import { contactChunks, DEFAULT_CHUNK_SIZE, loadContacts, type ContactRow } from './build/contact-chunks.js';
 import { ensureTextSentiment } from './build/text-sentiment.js';
@@ -80,7 +80,9 @@ export async function* buildTrainingSet(
   const rule = options.rule ?? (await portalChurnRule(db, portalId));
   await ensureTextSentiment(db, portalId);
   const share = options.contactShare ?? 1;
-  for await (const chunk of contactChunks(db, portalId, options.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+  for await (const chunk of contactChunks(db, portalId, options.chunkSize ?? DEFAULT_CHUNK_SIZE, {
+    ruleProperties: ruleProperties(rule),
+  })) {
     const contacts = share >= 1 ? chunk : chunk.filter((c) => sampleUnit(c.id, options.seed ?? 0) < share);
     if (contacts.length === 0) continue;
     const episodes = await loadCustomerEpisodes(db, portalId, contacts, rule);
@@ -128,7 +130,12 @@ export async function churnAfter(
   const rule = await portalChurnRule(db, portalId);
   for (let i = 0; i < ids.length; i += DEFAULT_CHUNK_SIZE) {
     const chunk = ids.slice(i, i + DEFAULT_CHUNK_SIZE);
-    const contacts = await loadContacts(db, portalId, { ids: chunk });
+    const contacts = await loadContacts(
+      db,
+      portalId,
+      { ids: chunk },
+      { ruleProperties: ruleProperties(rule) },
+    );
     const deals = await dealHistories(db, portalId, contacts);
     for (const contact of contacts) {
       const row: ContactRow = contact;

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { ruleProperties } from '../../settings/churn-rule.js';
+import { portalChurnRule } from '../customer-histories.js';
 
 /** What the profile features and the label rules read of a contact and its company. */
 export interface ContactRow {
@@ -7,6 +9,11 @@ export interface ContactRow {
   created_at: Date | null;
   updated_at: Date | null;
   lifecycle_stage: string | null;
+  /**
+   * The CRM properties the portal's churn rule reads (a property rule's property and its date),
+   * the only ones read from here: the warehouse keeps every synced property, about 850 bytes a
+   * contact, and the loaders leave the others out.
+   */
   properties: Record<string, string | null>;
   /** The CRM's history of the properties the churn rule reads, oldest first (see customer-status). */
   property_history: Record<string, { value: string | null; at: string }[]> | null;
@@ -31,7 +38,7 @@ export interface CompanyFacts {
   country: string | null;
 }
 
-/** The contact columns the features and the customer status read. */
+/** The contact columns the features and the customer status read (and `properties`, see below). */
 export const CONTACT_COLUMNS = [
   'id',
   'created_at',
@@ -40,7 +47,6 @@ export const CONTACT_COLUMNS = [
   'stage_kind',
   'customer_since',
   'former_since',
-  'properties',
   'property_history',
   'plan',
   'billing_period',
@@ -50,6 +56,21 @@ export const CONTACT_COLUMNS = [
 ] as const;
 
 export const DEFAULT_CHUNK_SIZE = 1000;
+
+export interface ContactLoadOptions {
+  /** The properties to load into `properties`: by default those of the portal's churn rule. */
+  ruleProperties?: readonly string[];
+}
+
+/** The stored `properties` cut down to the named ones (a property not stored is null). */
+async function propertiesColumn(db: Kysely<Database>, portalId: number, options: ContactLoadOptions) {
+  const names = options.ruleProperties ?? ruleProperties(await portalChurnRule(db, portalId));
+  return names.length === 0
+    ? sql<Record<string, string | null>>`'{}'::jsonb`.as('properties')
+    : sql<Record<string, string | null>>`jsonb_build_object(${sql.join(
+        names.map((name) => sql`${name}::text, properties ->> ${name}::text`),
+      )})`.as('properties');
+}
 
 /** How many live contacts the portal holds: what a fixed sample of them is a share of. */
 export async function liveContactCount(db: Kysely<Database>, portalId: number): Promise<number> {
@@ -70,12 +91,14 @@ export async function* contactChunks(
   db: Kysely<Database>,
   portalId: number,
   chunkSize = DEFAULT_CHUNK_SIZE,
+  options: ContactLoadOptions = {},
 ): AsyncGenerator<ContactRow[]> {
+  const properties = await propertiesColumn(db, portalId, options);
   let after: string | null = null;
   for (;;) {
     let query = db
       .selectFrom('contacts')
-      .select(CONTACT_COLUMNS)
+      .select([...CONTACT_COLUMNS, properties])
       .where('portal_id', '=', portalId)
       .where('archived', '=', false)
       .orderBy('id')
@@ -97,10 +120,11 @@ export async function loadContacts(
   db: Kysely<Database>,
   portalId: number,
   selection: ContactSelection,
+  options: ContactLoadOptions = {},
 ): Promise<ContactRow[]> {
   let query = db
     .selectFrom('contacts')
-    .select(CONTACT_COLUMNS)
+    .select([...CONTACT_COLUMNS, await propertiesColumn(db, portalId, options)])
     .where('portal_id', '=', portalId)
     .where('archived', '=', false)
     .orderBy('id');
