@@ -178,11 +178,16 @@ export function ReasonList({ risk, limit }: { risk: ContactRisk; limit: number }
   );
 }
 
+/** A reason ("No purchase in 12 months") inside a sentence: lower case, unless it starts with an acronym ("NPS"). */
+export function inSentence(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
 export function NextAction({ risk }: { risk: ContactRisk }) {
   if (!risk.recommendation) return null;
   return (
     <Alert title={`Next step: ${risk.recommendation.title}`} variant="tip" testId="recommendation">
-      Because {risk.recommendation.because}.
+      Because {inSentence(risk.recommendation.because)}.
     </Alert>
   );
 }

@@ -66,6 +66,20 @@ describe('the risk card', () => {
     expect(options?.method).toBe('GET');
   });
 
+  it("reads the next step's reason as part of its sentence, an acronym kept as it is", async () => {
+    for (const [because, sentence] of [
+      ['No purchase in 12 months', 'Because no purchase in 12 months.'],
+      ['NPS answers average 2 out of 10', 'Because NPS answers average 2 out of 10.'],
+    ]) {
+      hsFetch.mockReturnValue(
+        answer(200, { ...scored, recommendation: { ...scored.recommendation!, because } }),
+      );
+      const renderer = renderCard();
+      await loaded(renderer);
+      expect(renderer.find(Alert).text).toBe(sentence);
+    }
+  });
+
   it('shows the score, tier, weekly trend, reasons, next step and facts of a scored contact', async () => {
     hsFetch.mockReturnValue(answer(200, scored));
     const renderer = renderCard();
@@ -85,7 +99,7 @@ describe('the risk card', () => {
       '▼ Lowers risk: Days as a customer: 1,200',
     ]);
     expect(renderer.find(Alert).props.title).toBe('Next step: Proactive support call');
-    expect(renderer.find(Alert).text).toBe('Because Tickets open now: 3.');
+    expect(renderer.find(Alert).text).toBe('Because tickets open now: 3.');
     const facts = Object.fromEntries(
       renderer.findAll(DescriptionListItem).map((item) => [item.props.label, item.text]),
     );

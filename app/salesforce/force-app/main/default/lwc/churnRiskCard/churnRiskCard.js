@@ -319,7 +319,9 @@ export default class ChurnRiskCard extends LightningElement {
   get recommendation() {
     if (!this.isScored || !this.risk.recommendation) return null;
     const { title, because } = this.risk.recommendation;
-    return { title: `Next step: ${title}`, because: `Because ${because}.` };
+    // The reason inside a sentence: lower case, unless it starts with an acronym ("NPS").
+    const reason = /^[A-Z][a-z]/.test(because) ? because[0].toLowerCase() + because.slice(1) : because;
+    return { title: `Next step: ${title}`, because: `Because ${reason}.` };
   }
 
   get renewalDate() {

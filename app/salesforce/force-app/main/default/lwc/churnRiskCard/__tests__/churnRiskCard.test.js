@@ -165,7 +165,7 @@ describe('scored', () => {
     expect(find(element, 'reason-4')).toBeNull();
 
     expect(text(element, 'recommendation')).toBe(
-      'Next step: Proactive support call Because Tickets open now: 3.',
+      'Next step: Proactive support call Because tickets open now: 3.',
     );
     expect(text(element, 'renewal')).toBe('Dec 31, 2026');
     expect(text(element, 'value-at-risk')).toBe('24,000');
