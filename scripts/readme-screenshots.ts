@@ -14,8 +14,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import type { ContactRisk } from '../app/cards/contact-risk.js';
 import { HUBSPOT_APP } from '../cli/demo-crms.js';
-import { adminUserId } from '../sandbox/store.js';
-import { signatureV3 } from '../server/crm/hubspot/request-signature.js';
+import { fetchRiskCard } from '../tests/support/risk-card-fetch.js';
 import { riskCardHtml } from './card-preview/render-card.js';
 
 const { values } = parseArgs({
@@ -65,27 +64,11 @@ try {
   await shoot(page, 'dashboard-retention', 'Retention effect');
 
   const card = await browser.newPage({ viewport: { width: 720, height: 900 } });
-  await card.setContent(await riskCardHtml(await cardAnswer(contactId)));
+  const answer = await fetchRiskCard(base, Number(values.portal), contactId, HUBSPOT_APP);
+  if (!answer.ok) throw new Error(`the card's request answered ${answer.status}: ${await answer.text()}`);
+  await card.setContent(await riskCardHtml((await answer.json()) as ContactRisk));
   await card.locator('.card').screenshot({ path: join(out, 'risk-card.png') });
   console.log(`${join(out, 'risk-card')}.png  (contact ${contactId})`);
 } finally {
   await browser.close();
-}
-
-/** What the server answers the card in HubSpot for this contact, asked as HubSpot asks for a super admin. */
-async function cardAnswer(contactId: string): Promise<ContactRisk> {
-  const portal = Number(values.portal);
-  const url =
-    `${base}/api/v1/cards/contact-risk?contactId=${encodeURIComponent(contactId)}` +
-    `&userId=${adminUserId(portal)}&userEmail=admin%40example.com&appId=${HUBSPOT_APP.appId}&portalId=${portal}`;
-  const timestamp = String(Date.now());
-  const response = await fetch(url, {
-    headers: {
-      'X-HubSpot-Signature-v3': signatureV3(HUBSPOT_APP.clientSecret, 'GET', url, Buffer.alloc(0), timestamp),
-      'X-HubSpot-Request-Timestamp': timestamp,
-    },
-  });
-  if (!response.ok)
-    throw new Error(`the card's request answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as ContactRisk;
 }
