@@ -33,6 +33,11 @@ export class CallAbortedError extends Error {
   }
 }
 
+/** The current job's abort signal, if the call is made for a job. */
+export function currentJobSignal(): AbortSignal | undefined {
+  return scope.getStore()?.signal;
+}
+
 /** Throws if the current job has been cancelled. */
 export function throwIfAborted(): void {
   const signal = scope.getStore()?.signal;

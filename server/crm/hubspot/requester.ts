@@ -1,7 +1,8 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmAuthError, CrmError, CrmRequestError, CrmUnavailableError } from '../errors.js';
-import { assertJobStillOwned, waitUnlessAborted } from '../abort-scope.js';
+import { assertJobStillOwned, currentJobSignal, throwIfAborted, waitUnlessAborted } from '../abort-scope.js';
+import { DEFAULT_STALL_MS, guardCall } from '../call-guard.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { CallKind, PortalRateLimiter } from '../rate-limit.js';
 
@@ -31,6 +32,8 @@ export interface RequesterOptions {
   rateLimitPatienceMs?: number;
   /** Base of the exponential backoff for 5xx and network failures (ms). */
   backoffMs?: number;
+  /** How long a call's connection may stay silent before it is dropped and retried (ms). */
+  stallMs?: number;
 }
 
 /** One try of a call: its value, or HubSpot's refusal for the retry policy to judge. */
@@ -65,19 +68,21 @@ const hubspotErrorSchema = z
  * Every HubSpot call of the product goes through here: the portal's shared rate limit first, then
  * the call on HubSpot's own SDK (a path through `apiRequest`, or one of its typed APIs), then one
  * retry policy — a 429 pauses the portal for every process and is waited out (up to a time cap,
- * spending no attempt; a daily limit fails at once), 5xx and network failures are retried with
+ * spending no attempt; a daily limit fails at once), 5xx, network failures and calls silent for `stallMs` (server/crm/call-guard.ts) are retried with
  * backoff, a 401 refreshes the token once, other 4xx fail at once with HubSpot's message.
  */
 export class HubSpotRequester {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly rateLimitPatienceMs: number;
+  private readonly stallMs: number;
   private readonly callsByPortal = new Map<number, number>();
 
   constructor(private readonly options: RequesterOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoffMs = options.backoffMs ?? 250;
     this.rateLimitPatienceMs = options.rateLimitPatienceMs ?? 120_000;
+    this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   }
 
   async request(portalId: number, request: HubSpotRequest): Promise<HubSpotResponse> {
@@ -154,10 +159,15 @@ export class HubSpotRequester {
       }
       const inFlight = this.options.limiter.keepInFlight(grant);
       try {
-        outcome = await attempt(this.client(token));
+        const signal = currentJobSignal();
+        const client = this.client(token);
+        outcome = await guardCall({ stallMs: this.stallMs, ...(signal ? { signal } : {}) }, () =>
+          attempt(client),
+        );
       } catch (error) {
         await inFlight();
         if (error instanceof CrmError) throw error;
+        throwIfAborted(); // its job was cancelled while it was out
         lastFailure = `network error: ${(error as Error).message}`;
         uncertain = true;
         await this.options.limiter.answered(grant);

@@ -7,7 +7,14 @@
  */
 import { Connection } from 'jsforce';
 import { CrmError, CrmQuotaExceededError } from '../errors.js';
-import { assertJobStillOwned, CallAbortedError, waitUnlessAborted } from '../abort-scope.js';
+import {
+  assertJobStillOwned,
+  CallAbortedError,
+  currentJobSignal,
+  throwIfAborted,
+  waitUnlessAborted,
+} from '../abort-scope.js';
+import { DEFAULT_STALL_MS, guardCall } from '../call-guard.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { PortalRateLimiter } from '../rate-limit.js';
 import { SALESFORCE_API_VERSION } from './api-version.js';
@@ -27,6 +34,8 @@ export interface SalesforceRequesterOptions {
   dailyShare?: number;
   /** Named on every call (`Sforce-Call-Options: client=…`), so the org's logs say who called. */
   clientName?: string;
+  /** How long a call's connection may stay silent before it is dropped and retried (ms). */
+  stallMs?: number;
 }
 
 /** The org's daily allowance as Salesforce last reported it. */
@@ -77,10 +86,13 @@ export class SalesforceRequester {
       const inFlight = this.options.limiter.keepInFlight(grant);
       try {
         await assertJobStillOwned();
-        return await call(conn);
+        const signal = currentJobSignal();
+        const guard = { stallMs: this.options.stallMs ?? DEFAULT_STALL_MS, ...(signal ? { signal } : {}) };
+        return await guardCall(guard, () => call(conn));
       } catch (error) {
         await inFlight();
         if (error instanceof CallAbortedError || error instanceof CrmError) throw error;
+        throwIfAborted(); // its job was cancelled while it was out
         const refreshFailure = this.refreshFailures.get(portalId);
         if (refreshFailure !== undefined) {
           this.refreshFailures.delete(portalId);
