@@ -107,11 +107,13 @@ export interface Warehouse {
 }
 
 /**
- * A fresh PostgreSQL database: on the server at DATABASE_URL when set, else on a throwaway
- * cluster started here from Debian's PostgreSQL (as the `postgres` user when run as root).
+ * A fresh PostgreSQL database: on the server at DATABASE_URL when set, else on the suite's
+ * (tests/support/suite-postgres.ts), else on a throwaway cluster started here from Debian's
+ * PostgreSQL (as the `postgres` user when run as root).
  */
 export async function startWarehouse(): Promise<Warehouse> {
-  const server = process.env.DATABASE_URL ? externalServer(process.env.DATABASE_URL) : await ownCluster();
+  const shared = process.env.DATABASE_URL ?? process.env.TEST_POSTGRES_URL;
+  const server = shared ? externalServer(shared) : await ownCluster();
   const name = `churn_faults_${randomBytes(5).toString('hex')}`;
   await adminQuery(server.url, `create database ${name}`);
   const target = new URL(server.url);
@@ -134,7 +136,7 @@ export async function startWarehouse(): Promise<Warehouse> {
 }
 
 function externalServer(url: string) {
-  return { url, kind: 'PostgreSQL at DATABASE_URL', stop: async () => {} };
+  return { url, kind: 'PostgreSQL (a shared server)', stop: async () => {} };
 }
 
 async function ownCluster() {

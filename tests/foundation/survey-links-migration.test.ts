@@ -3,7 +3,8 @@
  * action's outputs) are taken out of the clear by migration 0017: afterwards no table holds the
  * token, the link the customer was sent still opens and takes an answer over HTTP, and a replayed
  * workflow call for that action answers the same link. Without the server's key the migration
- * refuses and changes nothing. On PGlite, or on the PostgreSQL server at DATABASE_URL.
+ * refuses and changes nothing. On the database tests' PostgreSQL server, or on PGlite
+ * (tests/support/database.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import {
 } from '../../server/db/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { migrationSecrets } from '../../server/runtime.js';
-import { testDatabaseKind } from '../support/database.js';
+import { testDatabaseKind, testDatabaseServer } from '../support/database.js';
 import { tempDir } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, type TestProduct } from '../support/product-server.js';
 
@@ -52,7 +53,7 @@ async function adminQuery(url: string, text: string): Promise<void> {
 /** A warehouse as it stood before migration 0017, open at `handle` until the test closes it. */
 async function openOldWarehouse(): Promise<OldWarehouse & { handle: DatabaseHandle }> {
   const dataDir = tempDir('churn-survey-links-');
-  const serverUrl = process.env.DATABASE_URL;
+  const serverUrl = testDatabaseServer()?.url;
   let databaseUrl: string | undefined;
   if (serverUrl) {
     const name = `churn_test_${randomBytes(6).toString('hex')}`;

@@ -11,27 +11,39 @@ import { PGliteDialect } from '../../server/db/pglite-dialect.js';
 import type { Database } from '../../server/db/schema.js';
 
 /**
- * A fresh, migrated warehouse for one test file: PGlite in memory by default, or a new database on
- * the PostgreSQL server at DATABASE_URL when it is set (CI runs the DB tests both ways).
+ * A fresh, migrated warehouse for one test file: a new database on a PostgreSQL server
+ * (`testDatabaseServer`), else PGlite in memory. `npm test` runs the database tests on PostgreSQL,
+ * as production runs; CI runs them once more on PGlite, the embedded default (TEST_DATABASE=pglite).
  */
 export type TestDatabase = DatabaseHandle & { dispose(): Promise<void>; url?: string };
-
-export async function openTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const handle = await openDatabase({ inMemory: true, initialData: await migratedTemplate() });
-    return { ...handle, dispose: handle.close };
-  }
-  return openServerDatabase(serverUrl);
-}
 
 /** The migrated database the suite's PostgreSQL server copies for each file (suite-postgres.ts). */
 export const SUITE_TEMPLATE = 'churn_suite_template';
 
 /**
- * The warehouse of a test that runs the whole product: a new database on the server at
- * DATABASE_URL, else on the suite's PostgreSQL server (copied from its migrated template), else
- * (a test run without the suite's setup) PGlite in memory.
+ * The server the database tests make their databases on: the one at DATABASE_URL when set; else
+ * the suite's own (suite-postgres.ts), copying its migrated template, unless TEST_DATABASE=pglite
+ * asks for the embedded database; none (PGlite) in a run without the suite's setup.
+ */
+export function testDatabaseServer(): { url: string; template?: string } | undefined {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+  if (process.env.TEST_DATABASE === 'pglite') return undefined;
+  const suiteServer = process.env.TEST_POSTGRES_URL;
+  return suiteServer ? { url: suiteServer, template: SUITE_TEMPLATE } : undefined;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const server = testDatabaseServer();
+  if (!server) {
+    const handle = await openDatabase({ inMemory: true, initialData: await migratedTemplate() });
+    return { ...handle, dispose: handle.close };
+  }
+  return openServerDatabase(server.url, server.template);
+}
+
+/**
+ * The warehouse of a test that runs the whole product: on a PostgreSQL server whatever
+ * TEST_DATABASE says (production's database), else (a test run without the suite's setup) PGlite.
  */
 export async function openProductTestDatabase(): Promise<TestDatabase> {
   const suiteServer = process.env.TEST_POSTGRES_URL;
@@ -57,7 +69,7 @@ async function openServerDatabase(serverUrl: string, template?: string): Promise
 }
 
 export function testDatabaseKind(): 'postgres' | 'pglite' {
-  return process.env.DATABASE_URL ? 'postgres' : 'pglite';
+  return testDatabaseServer() ? 'postgres' : 'pglite';
 }
 
 export async function adminQuery(url: string, text: string): Promise<void> {

@@ -11,7 +11,12 @@ import { WorkerPool } from '../../server/jobs/worker-pool.js';
 import { createLogger } from '../../server/logger.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { openDatabase } from '../../server/db/index.js';
-import { openProductTestDatabase, openTestDatabase, type TestDatabase } from './database.js';
+import {
+  openProductTestDatabase,
+  openTestDatabase,
+  testDatabaseServer,
+  type TestDatabase,
+} from './database.js';
 import { tempDir, waitUntil } from './processes.js';
 
 export interface TestProduct {
@@ -127,8 +132,9 @@ export async function startTestProduct(options: {
   };
 }
 
+/** The database tests' warehouse (`testDatabaseServer`), or the embedded one in `dataDir`. */
 async function openPersistentDatabase(dataDir: string): Promise<TestDatabase> {
-  if (process.env.DATABASE_URL) return openTestDatabase();
+  if (testDatabaseServer()) return openTestDatabase();
   const handle = await openDatabase({ dataDir });
   return { ...handle, dispose: handle.close };
 }
