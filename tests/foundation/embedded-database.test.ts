@@ -1,14 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { DatabaseInUseError, openDatabase } from '../../server/db/index.js';
-import { spawnChurn, tempDir } from '../support/processes.js';
+import { migratedDataDir } from '../support/data-dir.js';
+import { spawnChurn } from '../support/processes.js';
 
-// These are about the embedded PGlite folder itself, so they ignore DATABASE_URL.
+// These are about the embedded PGlite folder itself, so they ignore DATABASE_URL. Each starts from
+// a folder already made and migrated (a first start is the demo's tests' subject).
 const EMBEDDED = { DATABASE_URL: '', LOG_LEVEL: 'info' };
 
 describe('the embedded database folder', () => {
   it('keeps data across a server restart', async () => {
-    const dataDir = tempDir();
+    const dataDir = await migratedDataDir();
     const first = await openDatabase({ dataDir });
     await first.db
       .insertInto('portals')
@@ -33,7 +35,7 @@ describe('the embedded database folder', () => {
   }, 300_000);
 
   it('refuses a second process on the same folder with a message saying what to do', async () => {
-    const dataDir = tempDir();
+    const dataDir = await migratedDataDir();
     const owner = await openDatabase({ dataDir });
     try {
       const serve = spawnChurn(['serve'], { ...EMBEDDED, DATA_DIR: dataDir, PORT: '0' });
@@ -46,7 +48,7 @@ describe('the embedded database folder', () => {
   }, 300_000);
 
   it('takes over the folder of a process that died without closing it', async () => {
-    const dataDir = tempDir();
+    const dataDir = await migratedDataDir();
     const first = await openDatabase({ dataDir });
     await first.db.insertInto('portals').values({ crm: 'hubspot', external_id: '77' }).execute();
     await first.close();
@@ -59,7 +61,7 @@ describe('the embedded database folder', () => {
   });
 
   it('refuses a second open in the same process too, with an error type a caller can branch on', async () => {
-    const dataDir = tempDir();
+    const dataDir = await migratedDataDir();
     const owner = await openDatabase({ dataDir });
     try {
       await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DatabaseInUseError);

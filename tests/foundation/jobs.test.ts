@@ -9,6 +9,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedd
 import { Queues } from '../../server/jobs/queues.js';
 import { createLogger } from '../../server/logger.js';
 import { openTestDatabase } from '../support/database.js';
+import { migratedDataDir } from '../support/data-dir.js';
 import { spawnChurn, spawnFixture, tempDir, waitUntil, type Spawned } from '../support/processes.js';
 
 let redis: EmbeddedRedis;
@@ -40,7 +41,11 @@ async function finished(queues: Queues, job: Job): Promise<{ pid: number }> {
 describe('jobs across processes', () => {
   it('a job added by the server is processed by a worker in another process', async () => {
     const prefix = isolatedPrefix();
-    const work = spawnChurn(['work'], { REDIS_URL: redis.url, QUEUE_PREFIX: prefix, DATA_DIR: tempDir() });
+    const work = spawnChurn(['work'], {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      DATA_DIR: await migratedDataDir(),
+    });
     running.push(work);
     await work.waitFor(/worker ready/);
 

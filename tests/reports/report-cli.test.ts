@@ -7,6 +7,7 @@ import { openDatabase } from '../../server/db/index.js';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
 import type { ExploreReport, QualityReport } from '../../server/reports/index.js';
 import { loadSandboxPortal } from '../features/features-sandbox-load.js';
+import { migratedDataDir } from '../support/data-dir.js';
 import { spawnChurn, tempDir } from '../support/processes.js';
 
 interface Run {
@@ -51,7 +52,7 @@ describe('churn report', () => {
       churnReport(['explore', '--csv', csv, '--label', 'cancelled']),
       churnReport(['explore', '--csv', oneClass, '--label', 'churned']),
       churnReport(['quality', '--csv', csv, '--json']),
-      churnReport(['quality', '--portal', '4242'], { DATA_DIR: tempDir('churn-report-data-') }),
+      churnReport(['quality', '--portal', '4242'], { DATA_DIR: await migratedDataDir('churn-report-data-') }),
       churnReport(['quality', '--csv', join(dir, 'nowhere.csv')]),
     ]);
     runs = { table, json, noLabel, oneClass: oneClassRun, quality, noPortal, noFile };
@@ -95,13 +96,14 @@ describe('churn report', () => {
 });
 
 describe('churn report --portal', () => {
-  const dataDir = tempDir('churn-report-portal-');
+  let dataDir: string;
   let portalId: number;
   let explore: Run;
   let quality: Run;
 
   beforeAll(async () => {
     // The warehouse a server would keep in DATA_DIR, with a generated portal in it.
+    dataDir = await migratedDataDir('churn-report-portal-');
     const handle = await openDatabase({ dataDir });
     try {
       const portal = await upsertInstalledPortal(handle.db, {
