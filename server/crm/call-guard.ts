@@ -62,9 +62,8 @@ function watchRequest(message: unknown): void {
     cancel();
     return;
   }
-  const onAbort = cancel;
-  signal.addEventListener('abort', onAbort, { once: true });
-  request.once('close', () => signal.removeEventListener('abort', onAbort));
+  signal.addEventListener('abort', cancel, { once: true });
+  request.once('close', () => signal.removeEventListener('abort', cancel));
 }
 
 /** Runs `call` (one try of a CRM call) with its HTTP requests under `guard`. */

@@ -68,8 +68,9 @@ const hubspotErrorSchema = z
  * Every HubSpot call of the product goes through here: the portal's shared rate limit first, then
  * the call on HubSpot's own SDK (a path through `apiRequest`, or one of its typed APIs), then one
  * retry policy — a 429 pauses the portal for every process and is waited out (up to a time cap,
- * spending no attempt; a daily limit fails at once), 5xx, network failures and calls silent for `stallMs` (server/crm/call-guard.ts) are retried with
- * backoff, a 401 refreshes the token once, other 4xx fail at once with HubSpot's message.
+ * spending no attempt; a daily limit fails at once), 5xx, network failures and calls silent for
+ * `stallMs` (../call-guard.ts) are retried with backoff, a 401 refreshes the token once, other 4xx
+ * fail at once with HubSpot's message.
  */
 export class HubSpotRequester {
   private readonly maxAttempts: number;
