@@ -5,9 +5,9 @@
  * The job is polled for minutes, not jsforce's default 30 s (after which jsforce deletes the job).
  */
 import type { Connection } from 'jsforce';
-import { HttpApi } from 'jsforce/lib/http-api.js';
 import { z } from 'zod';
 import { CrmRequestError, CrmUnavailableError } from '../errors.js';
+import { jsforceHttpApi } from './jsforce-module.js';
 import type { SalesforceRequester } from './requester.js';
 
 /** Records in an object above which a full read goes through Bulk API 2.0. */
@@ -85,7 +85,7 @@ export async function bulkPage(
   let nextLocator: string | undefined;
   const body = await requester.call(portalId, (conn: Connection) => {
     // jsforce reads the CSV into rows; the next page's locator is a response header.
-    const api = new HttpApi(conn, {});
+    const api = new (jsforceHttpApi().HttpApi)(conn, {});
     api.on('response', (response: { headers: Record<string, string | undefined> }) => {
       nextLocator = response.headers['sforce-locator'];
     });

@@ -4,7 +4,7 @@
  * the authorize page and the callback, and one intercepted code cannot be redeemed without the secret.
  */
 import { createHmac } from 'node:crypto';
-import { Connection, OAuth2, type TokenResponse } from 'jsforce';
+import type { OAuth2, TokenResponse } from 'jsforce';
 import { z } from 'zod';
 import {
   OAuthRequestError,
@@ -14,6 +14,7 @@ import {
   type CrmTokenIdentity,
 } from '../oauth.js';
 import { SALESFORCE_API_VERSION } from './api-version.js';
+import { jsforce } from './jsforce-module.js';
 
 export interface SalesforceOAuthOptions {
   /** `https://login.salesforce.com`, `https://test.salesforce.com`, or a My Domain login origin. */
@@ -101,7 +102,7 @@ export class SalesforceOAuth implements CrmOAuth {
   }
 
   private client(state?: string): OAuth2 {
-    const client = new OAuth2({
+    const client = new (jsforce().OAuth2)({
       loginUrl: this.options.loginUrl,
       clientId: this.options.clientId,
       clientSecret: this.options.clientSecret,
@@ -123,7 +124,7 @@ export class SalesforceOAuth implements CrmOAuth {
 
   /** Who the token is for: its identity URL, and the org's name. */
   private async identify(answer: z.infer<typeof tokenSchema>): Promise<CrmTokenIdentity> {
-    const conn = new Connection({
+    const conn = new (jsforce().Connection)({
       instanceUrl: answer.instance_url,
       accessToken: answer.access_token,
       version: this.apiVersion,

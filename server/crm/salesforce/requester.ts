@@ -5,7 +5,7 @@
  * refreshes once across every worker (a Redis lock), re-reads what another worker stored, and keeps
  * a rotated refresh token, none of which jsforce's own refresh does.
  */
-import { Connection } from 'jsforce';
+import type { Connection } from 'jsforce';
 import { CrmError, CrmQuotaExceededError } from '../errors.js';
 import {
   assertJobStillOwned,
@@ -18,6 +18,7 @@ import { DEFAULT_STALL_MS, guardCall } from '../call-guard.js';
 import type { AccessTokenSource } from '../oauth.js';
 import type { PortalRateLimiter } from '../rate-limit.js';
 import { SALESFORCE_API_VERSION } from './api-version.js';
+import { jsforce } from './jsforce-module.js';
 import { classifySalesforceFailure, exhausted } from './failures.js';
 
 export interface SalesforceRequesterOptions {
@@ -122,7 +123,7 @@ export class SalesforceRequester {
       throw new CrmError('crm_not_connected', `Portal ${portalId} has no Salesforce instance URL.`);
     let conn = this.connections.get(portalId);
     if (!conn || conn.instanceUrl !== apiBase) {
-      conn = new Connection({
+      conn = new (jsforce().Connection)({
         instanceUrl: apiBase,
         accessToken,
         version: this.apiVersion,
