@@ -25,33 +25,38 @@ export async function fitLogistic(
   labels: Uint8Array,
   params: LogisticParams,
 ): Promise<LogisticState> {
-  const { rows: n, cols: d, data } = x;
+  const { rows: n, cols: d } = x;
   const size = d + 1; // the last coefficient is the intercept
   const beta = new Float64Array(size);
   const penalty = 1 / params.C;
   let positives = 0;
   for (const y of labels) positives += y;
   beta[d] = Math.log((positives + 0.5) / (n - positives + 0.5));
-  let loss = objective(x, labels, beta, penalty);
+  // One-hot columns leave most of a row at zero: each pass reads only a row's other values.
+  const sparse = nonZeros(x);
+  const { start, columns, values } = sparse;
+  let loss = objective(sparse, labels, beta, penalty, d);
   const sign = x.monotoneColumns;
   for (let step = 0; step < MAX_STEPS; step++) {
     const gradient = new Float64Array(size);
     const hessian = new Float64Array(size * size);
     for (let i = 0; i < n; i++) {
       if ((i & 0x3fff) === 0) await pause();
-      const row = i * d;
+      const from = start[i]!;
+      const to = start[i + 1]!;
       let z = beta[d]!;
-      for (let j = 0; j < d; j++) z += beta[j]! * data[row + j]!;
+      for (let a = from; a < to; a++) z += beta[columns[a]!]! * values[a]!;
       const p = 1 / (1 + Math.exp(-z));
       const r = p - labels[i]!;
       const w = Math.max(p * (1 - p), 1e-12);
-      for (let j = 0; j < d; j++) {
-        const xj = data[row + j]!;
-        if (xj === 0) continue;
+      // The upper triangle: a row's columns are in ascending order.
+      for (let a = from; a < to; a++) {
+        const j = columns[a]!;
+        const xj = values[a]!;
         gradient[j]! += r * xj;
         const wx = w * xj;
         const hRow = j * size;
-        for (let k = j; k < d; k++) hessian[hRow + k]! += wx * data[row + k]!;
+        for (let b = a; b < to; b++) hessian[hRow + columns[b]!]! += wx * values[b]!;
         hessian[hRow + d]! += wx;
       }
       gradient[d]! += r;
@@ -74,7 +79,7 @@ export async function fitLogistic(
         const moved = b - scale * direction[j]!;
         return sign && j < d && sign[j]! * moved < 0 ? 0 : moved;
       });
-      nextLoss = objective(x, labels, next, penalty);
+      nextLoss = objective(sparse, labels, next, penalty, d);
       if (nextLoss <= loss + 1e-12) break;
       scale /= 2;
     }
@@ -86,6 +91,35 @@ export async function fitLogistic(
     if (moved < 1e-8 || improvement < 1e-10 * Math.max(1, Math.abs(loss))) break;
   }
   return { weights: Array.from(beta.subarray(0, d)), intercept: beta[d]! };
+}
+
+/** A matrix's non-zero values, row by row (compressed sparse rows): row i is `start[i]..start[i+1]`. */
+interface SparseRows {
+  start: Int32Array;
+  columns: Int32Array;
+  values: Float64Array;
+}
+
+function nonZeros(x: Matrix): SparseRows {
+  const { rows, cols, data } = x;
+  let count = 0;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) count++;
+  const start = new Int32Array(rows + 1);
+  const columns = new Int32Array(count);
+  const values = new Float64Array(count);
+  let at = 0;
+  for (let i = 0; i < rows; i++) {
+    start[i] = at;
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = data[row + j]!;
+      if (v === 0) continue;
+      columns[at] = j;
+      values[at++] = v;
+    }
+  }
+  start[rows] = at;
+  return { start, columns, values };
 }
 
 /**
@@ -113,12 +147,17 @@ function holdAtBound(
   }
 }
 
-function objective(x: Matrix, labels: Uint8Array, beta: Float64Array, penalty: number): number {
-  const { rows: n, cols: d, data } = x;
+function objective(
+  { start, columns, values }: SparseRows,
+  labels: Uint8Array,
+  beta: Float64Array,
+  penalty: number,
+  d: number,
+): number {
   let loss = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < labels.length; i++) {
     let z = beta[d]!;
-    for (let j = 0; j < d; j++) z += beta[j]! * data[i * d + j]!;
+    for (let a = start[i]!; a < start[i + 1]!; a++) z += beta[columns[a]!]! * values[a]!;
     // log(1 + e^z) − y·z, written to stay finite for large |z|.
     loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[i]! * z;
   }
