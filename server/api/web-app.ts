@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express, { Router } from 'express';
 import { NotFoundError } from '../errors.js';
+import { PROJECT_ROOT } from '../project-root.js';
 
 /** Where `npm run build:web` puts the dashboard. */
-export const WEB_DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+export const WEB_DIST_DIR = join(PROJECT_ROOT, 'web', 'dist');
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Churn Radar</title></head>
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto">

@@ -5,7 +5,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.js';
 import { listFiles, prepareGeneratedFolder } from './project-folder.js';
 import { checkHubSpotPublicUrl, fillPublicUrl, PUBLIC_URL_TOKEN, withPublicUrl } from './public-url.js';
 import type { AppManifest, ManifestCard, ManifestWebhooks, ManifestWorkflowAction } from './schema.js';
@@ -13,7 +13,7 @@ import type { AppManifest, ManifestCard, ManifestWebhooks, ManifestWorkflowActio
 export const PLATFORM_VERSION = '2026.03';
 
 /** The card sources of this checkout; their entrypoints are named in the manifest as /app/cards/…. */
-export const DEFAULT_CARD_SOURCE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../app/cards');
+export const DEFAULT_CARD_SOURCE_DIR = join(PROJECT_ROOT, 'app', 'cards');
 
 export interface HubSpotProjectFile {
   /** Relative to the project folder, with `/` separators. */

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { z } from 'zod';
+import { PROJECT_ROOT } from '../project-root.js';
 import { appManifestSchema, type AppManifest } from './schema.js';
 
 /** `app/manifest.json` of this checkout, wherever the process was started from. */
-export const DEFAULT_MANIFEST_PATH = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../app/manifest.json',
-);
+export const DEFAULT_MANIFEST_PATH = join(PROJECT_ROOT, 'app', 'manifest.json');
 
 export interface ManifestIssue {
   /** Where in the manifest, as `workflowActions[0].labels.en.outputFieldLabels.offer_code`. */

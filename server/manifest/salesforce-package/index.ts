@@ -9,8 +9,8 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SALESFORCE_API_VERSION } from '../../crm/salesforce/api-version.js';
+import { PROJECT_ROOT } from '../../project-root.js';
 import { CASE_KEY_FIELD, CASE_OBJECT } from '../../crm/salesforce/case-key.js';
 import { customFieldName, FIELDS_OBJECTS } from '../../crm/salesforce/fields.js';
 import { RUN_PLAYS_PERMISSION } from '../../crm/salesforce/org-package.js';
@@ -40,10 +40,7 @@ export { ADVISOR_PERMISSION_SET, PLAYS_PERMISSION_SET } from './metadata.js';
 export { actionClassName } from './apex-actions.js';
 
 /** The hand-written part of the package: the card component and the Apex it calls. */
-export const DEFAULT_SALESFORCE_SOURCE_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../app/salesforce/force-app/main/default',
-);
+export const DEFAULT_SALESFORCE_SOURCE_DIR = join(PROJECT_ROOT, 'app/salesforce/force-app/main/default');
 
 export const PACKAGE_NAME = 'Churn Radar';
 const SOURCE_ROOT = 'force-app/main/default';
