@@ -21,8 +21,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && rm -rf node_modules/@tensorflow/tfjs-node \
     && npm cache clean --force
-# `bin/churn.js` runs the TypeScript sources through tsx (a production dependency): these are the
-# folders its commands import, the app manifest the server reads, and the built dashboard.
+# `bin/churn.js` runs the TypeScript sources, compiled to JavaScript by esbuild (tsx's, a production
+# dependency): these are the folders its commands import, the app manifest the server reads, and
+# the built dashboard.
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY cli ./cli
@@ -30,6 +31,8 @@ COPY server ./server
 COPY sandbox ./sandbox
 COPY app ./app
 COPY --from=build /app/web/dist ./web/dist
+# Compiled once here, into node_modules/.cache/churn-radar, so that every container starts from it.
+RUN node bin/churn.js --help > /dev/null
 USER node
 EXPOSE 3000
 # The server's /healthz answers 200 when PostgreSQL and Redis both answer. A worker serves no HTTP:

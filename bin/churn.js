@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The `churn` command runs the TypeScript sources directly through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `churn` command: its sources compiled to JavaScript (kept up to date by
+// ./compiled-sources.js), or run through tsx's loader when the compiled copy cannot be made.
+import { compiledSources } from './compiled-sources.js';
 
-register();
-await import('../cli/main.ts');
+const compiled = await compiledSources();
+if (compiled) {
+  // Stack traces name the TypeScript sources' lines.
+  process.setSourceMapsEnabled(true);
+  await import(new URL(`file://${compiled}/cli/main.js`).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}
