@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KEEP_ALIVE_MS } from '../../server/api/http-server.js';
 
 export interface ProxiedRequest {
   method: string;
@@ -77,6 +78,11 @@ export async function startCountingProxy(
       forward.end(body);
     });
   });
+  // As the servers it stands for: an idle connection outlives the clients' pools (undici's drops it
+  // after 4 s), so no client sends on a socket the proxy is closing. With Node's default of 5 s, a
+  // request sent on a busy box as both timers ran out failed with "other side closed".
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const isContactWrite = (r: ProxiedRequest) =>
