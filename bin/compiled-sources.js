@@ -27,7 +27,9 @@ import { fileURLToPath } from 'node:url';
 const CHECKOUT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['cli', 'server', 'sandbox'];
 const HOUR_MS = 3_600_000;
-const WEEK_MS = 7 * 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** Versions of the sources whose folders are kept however old (the current one included). */
+const KEPT_VERSIONS = 5;
 
 function sourceFiles(root) {
   const files = [];
@@ -89,21 +91,28 @@ function touch(folder) {
 }
 
 /**
- * Removes the folders of older sources that no process started from for a week, and scratch
- * folders a killed process left. A folder used since may still be loading modules for a worker
- * started before the sources changed (its threads load theirs as they start), so it stays.
+ * Keeps the folders of the last few versions of the sources and removes older ones once no process
+ * has started from them for a day, and scratch folders a killed process left. A worker started
+ * before an edit keeps loading modules from its folder (its model threads load theirs as they
+ * start), so a folder is not removed the moment the sources change.
  */
 function prune(cache, current) {
   const now = Date.now();
+  const folders = [];
   for (const name of readdirSync(cache)) {
     const path = join(cache, name);
-    if (path === current) continue;
     try {
-      const age = now - statSync(path).mtimeMs;
-      if (age > (name.endsWith('.tmp') ? HOUR_MS : WEEK_MS)) rmSync(path, { recursive: true, force: true });
+      const usedAt = statSync(path).mtimeMs;
+      if (name.endsWith('.tmp')) {
+        if (now - usedAt > HOUR_MS) rmSync(path, { recursive: true, force: true });
+      } else if (path !== current) folders.push({ path, usedAt });
     } catch {
       // Another process removed it first.
     }
+  }
+  folders.sort((a, b) => b.usedAt - a.usedAt);
+  for (const { path, usedAt } of folders.slice(KEPT_VERSIONS - 1)) {
+    if (now - usedAt > DAY_MS) rmSync(path, { recursive: true, force: true });
   }
 }
 

@@ -97,6 +97,22 @@ describe('the churn command’s compiled sources', () => {
     expect(existsSync(scratch)).toBe(false);
   });
 
+  it('keep the last five versions, and remove older ones no process started from for a day', async () => {
+    const root = checkout(4);
+    const cache = join(root, 'node_modules', '.cache', 'churn-radar');
+    const HOUR = 3_600_000;
+    // Six versions last used two days ago or more, one an hour ago.
+    const usedAgo = { a: 49, b: 50, c: 51, d: 52, e: 53, f: 54, g: 1 };
+    for (const [name, hours] of Object.entries(usedAgo)) {
+      mkdirSync(join(cache, name), { recursive: true });
+      const at = new Date(Date.now() - hours * HOUR);
+      utimesSync(join(cache, name), at, at);
+    }
+    const current = (await compiledSources(root))!;
+    // The current one and the four used last are kept; older ones unused for a day go.
+    expect(readdirSync(cache).sort()).toEqual(['a', 'b', 'c', current.split('/').at(-1), 'g'].sort());
+  });
+
   it('are not used where they cannot be written: the command then runs through tsx', async () => {
     const root = checkout(5);
     // A file where the cache folder would go.
