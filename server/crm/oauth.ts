@@ -62,8 +62,12 @@ export interface AccessTokenSource {
   accessToken(portalId: number): Promise<string>;
   /** The install's own API origin, when its CRM gave one with the tokens; null otherwise. */
   apiBase(portalId: number): Promise<string | null>;
-  /** A new token after the CRM said 401; throws CrmAccessRevokedError if the install is gone. */
-  refreshAccessToken(portalId: number): Promise<string>;
+  /**
+   * A new token after the CRM refused `rejected` (401): the token another process put in its place
+   * meanwhile when there is one, else a refreshed one. Throws CrmAccessRevokedError if the install
+   * is gone.
+   */
+  refreshAccessToken(portalId: number, rejected?: string): Promise<string>;
 }
 
 /** The tokens of a CRM's installs, kept by the product (encrypted at rest). */

@@ -71,15 +71,25 @@ export class TokenVault implements CrmTokenStore {
         this.recent.set(portalId, { accessToken: row.accessToken, expiresAt: row.expiresAt, readAt: now });
       return row.accessToken;
     }
-    return this.refreshAccessToken(portalId, row.expiresAt);
+    this.recent.delete(portalId);
+    return this.refreshOnce(portalId, row.expiresAt);
   }
 
   /**
-   * A fresh access token. With `seenExpiry`, a token newer than that one (refreshed meanwhile by
-   * another process) is taken instead of refreshing again.
+   * A fresh access token after the CRM refused `rejected`. When another process replaced that
+   * token meanwhile (two workers meeting an expired token at once), the replacement is taken
+   * instead of refreshing again: with Salesforce's rotation, every refresh spends a refresh token.
    */
-  refreshAccessToken(portalId: number, seenExpiry?: Date): Promise<string> {
+  async refreshAccessToken(portalId: number, rejected?: string): Promise<string> {
     this.recent.delete(portalId);
+    if (rejected === undefined) return this.refreshOnce(portalId);
+    const current = await this.read(portalId);
+    if (current.accessToken !== rejected) return current.accessToken;
+    return this.refreshOnce(portalId, current.expiresAt);
+  }
+
+  /** One refresh at a time in this process; with `seenExpiry`, a token newer than that one is taken. */
+  private refreshOnce(portalId: number, seenExpiry?: Date): Promise<string> {
     let pending = this.inFlight.get(portalId);
     if (!pending) {
       pending = this.refreshSingleFlight(portalId, seenExpiry).finally(() => this.inFlight.delete(portalId));

@@ -243,6 +243,31 @@ describe('the token lifecycle', () => {
     }
   });
 
+  it('a worker whose token the CRM refused after another worker replaced it takes the new one, without a second refresh', async () => {
+    const portalId = (await portalRow(501))!.id;
+    const a = new Redis(redis.url);
+    const b = new Redis(redis.url);
+    try {
+      const first = secondProcessVault(a);
+      const second = secondProcessVault(b);
+      // Both workers hold the same token; the CRM refuses it to both, the first asks first.
+      const refused = await first.accessToken(portalId);
+      expect(await second.accessToken(portalId)).toBe(refused);
+      const before = sandboxAccessTokens(501).length;
+      const renewed = await first.refreshAccessToken(portalId, refused);
+      expect(renewed).not.toBe(refused);
+      expect(await second.refreshAccessToken(portalId, refused)).toBe(renewed);
+      expect(sandboxAccessTokens(501).length).toBe(before + 1);
+      // A refused token that is still the stored one is refreshed.
+      const again = await second.refreshAccessToken(portalId, renewed);
+      expect(again).not.toBe(renewed);
+      expect(sandboxAccessTokens(501).length).toBe(before + 2);
+    } finally {
+      a.disconnect();
+      b.disconnect();
+    }
+  });
+
   it('a token far from expiry is used as it is', async () => {
     const portalId = (await portalRow(501))!.id;
     const before = sandboxAccessTokens(501).length;

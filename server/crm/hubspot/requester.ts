@@ -185,7 +185,7 @@ export class HubSpotRequester {
       if (status === 401) {
         if (refreshed)
           throw new CrmAuthError(`HubSpot refused the refreshed token for portal ${portalId}: ${message}`);
-        token = await this.options.tokens.refreshAccessToken(portalId);
+        token = await this.options.tokens.refreshAccessToken(portalId, token);
         refreshed = true;
         attemptNo--; // a refresh is not a failed attempt
         continue;

@@ -129,7 +129,7 @@ export class SalesforceRequester {
         version: this.apiVersion,
         callOptions: { client: this.options.clientName ?? 'ChurnRadar' },
         refreshFn: (_conn, done) => {
-          tokens.refreshAccessToken(portalId).then(
+          tokens.refreshAccessToken(portalId, _conn.accessToken ?? undefined).then(
             (token) => done(null, token),
             (error: unknown) => {
               this.refreshFailures.set(portalId, error);
