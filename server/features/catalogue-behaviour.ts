@@ -228,6 +228,22 @@ export const USAGE: FeatureDefinition[] = [
     windowDays: 84,
   }),
   measure({
+    name: 'session_minutes_12w',
+    label: 'Typical session length, last 12 weeks',
+    description:
+      'Geometric mean of the minutes of their product sessions in the 84 days before the date; null when they had none.',
+    source: 'usage_events',
+    windowDays: 84,
+  }),
+  measure({
+    name: 'session_minutes_vs_usual',
+    label: 'Session length, last 4 weeks vs their usual',
+    description:
+      'log2 of the geometric mean minutes a session in the last 4 weeks over that of the 22 weeks before them: 0 is their usual, -1 about half; null when either has no session.',
+    source: 'usage_events',
+    windowDays: 182,
+  }),
+  measure({
     name: 'days_since_last_use',
     label: 'Days since they last used the product',
     description: 'Days from the last usage event before the date; null when they never used it.',

@@ -326,6 +326,13 @@ const PHRASES: Record<string, Phrase> = {
   },
   days_since_last_use: ({ value }) =>
     value < 1 ? 'Used the product today' : `Last used the product ${ago(value)}`,
+  session_minutes_12w: ({ value }) => `Sessions lasted about ${minutes(value)} in the last 12 weeks`,
+  session_minutes_vs_usual: ({ value }) => {
+    const ratio = 2 ** value;
+    const percent = Math.round(Math.abs(ratio - 1) * 100);
+    if (percent < 5) return 'Sessions as long as their usual in the last 4 weeks';
+    return `Sessions about ${WHOLE.format(percent)} % ${ratio < 1 ? 'shorter' : 'longer'} than their usual in the last 4 weeks`;
+  },
 
   // commerce
   purchases_total: ({ value }) => (value === 0 ? 'No purchases yet' : `${plural(value, 'purchase')} so far`),
@@ -501,6 +508,8 @@ const FACTS: Readonly<Record<string, readonly string[]>> = {
     'usage_vs_own_baseline',
     'sessions_trend',
     'days_since_last_use',
+    'session_minutes_12w',
+    'session_minutes_vs_usual',
   ],
   purchases: ['purchases_total', 'purchases_365d', 'purchase_amount_365d', 'days_since_last_purchase'],
   'NPS answers': ['nps_last', 'nps_mean', 'nps_detractor_count'],

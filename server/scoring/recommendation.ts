@@ -47,6 +47,7 @@ const RULES: readonly Rule[] = [
     title: 'Adoption check-in: walk them through the product',
     matches: (f) =>
       f.startsWith('sessions_') ||
+      f.startsWith('session_') ||
       f.startsWith('usage_') ||
       f === 'features_used_4w' ||
       f === 'days_since_last_use' ||

@@ -159,6 +159,28 @@ describe('feature values as of a date', () => {
     expect(v.days_since_last_use).toBeCloseTo(1, 10);
   });
 
+  it('the typical session length (geometric mean) over 12 weeks, and the last 4 weeks against their usual', async () => {
+    const gm = (...minutes: number[]) =>
+      Math.exp(minutes.reduce((s, m) => s + Math.log(m), 0) / minutes.length);
+    const v = (await featuresAt(AS_OF)).get(ann)!.values;
+    // The session a day after the date is not seen.
+    expect(v.session_minutes_12w).toBeCloseTo(gm(30, 20, 10, 40, 40, 40, 40), 10);
+    expect(v.session_minutes_vs_usual).toBeCloseTo(Math.log2(gm(30, 20, 10) / gm(40, 40, 40, 40, 60)), 10);
+    // Cat's 500-minute session 190 days back is older than the 26 weeks.
+    const c = (await featuresAt(AS_OF)).get(cat)!.values;
+    expect(c.session_minutes_12w).toBeCloseTo(gm(100, 100, 20), 10);
+    expect(c.session_minutes_vs_usual).toBeCloseTo(Math.log2(20 / 100), 10);
+    // 140 days back: the sessions 190 and 170 days back are in its 12 weeks, none in its last 4
+    // weeks, so there is no recent length to compare; and no length at all without sessions.
+    const earlier = (await featuresAt(before(140))).get(cat)!.values;
+    expect(earlier.session_minutes_12w).toBeCloseTo(gm(500, 100), 10);
+    expect(earlier.session_minutes_vs_usual).toBeNull();
+    expect((await featuresAt(AS_OF)).get(bob)!.values).toMatchObject({
+      session_minutes_12w: null,
+      session_minutes_vs_usual: null,
+    });
+  });
+
   it('counts the emails delivered since their last open or reply, as of the date', async () => {
     // The last engagement before the date is the reply 110 days before it; the bounce does not count.
     expect((await featuresAt(AS_OF)).get(cat)!.values.emails_unopened_in_a_row).toBe(4);

@@ -101,6 +101,10 @@ describe('the recommended action', () => {
       because: '2 support tickets open for over a week',
     });
     expect(recommend('usage_vs_own_baseline', -2).play).toBe('adoption_check_in');
+    expect(recommend('session_minutes_vs_usual', -1)).toMatchObject({
+      play: 'adoption_check_in',
+      because: 'Sessions about 50 % shorter than their usual in the last 4 weeks',
+    });
   });
 
   it('falls back on an offer for a high risk no rule explains', () => {

@@ -23,11 +23,25 @@ interface UsageRow {
   first_use: unknown;
   features_4w: unknown;
   last_use: unknown;
+  ln_session_12w: unknown;
+  ln_session_4w: unknown;
+  ln_session_usual: unknown;
 }
 
 /** (x + 1) / (y + 1) on a log2 scale: defined for zero use, symmetric, 0 when steady. */
 const trend = (recentPerWeek: number, earlierPerWeek: number) =>
   Math.log2((recentPerWeek + 1) / (earlierPerWeek + 1));
+
+/** A geometric mean from the mean of the logarithms: null when there was nothing to average. */
+function lnMean(value: unknown): number | null {
+  const mean = num(value);
+  return mean === null ? null : Math.exp(mean);
+}
+
+/** log2 of the recent typical session length over the usual one; null when either is unknown. */
+function sessionLengthChange(recentLn: number | null, usualLn: number | null): number | null {
+  return recentLn === null || usualLn === null ? null : (recentLn - usualLn) / Math.LN2;
+}
 
 /**
  * The customer's usual minutes a week: those of the 22 weeks before the last 4 (weeks 5 to 26
@@ -53,6 +67,10 @@ export async function usageFeatures(
   windows: readonly Windows[],
 ): Promise<Map<string, FeatureValues>[]> {
   const recent = sql`u.occurred_at >= w.weeks4`;
+  const session = sql`u.type = 'session' and u.minutes > 0`;
+  // The logarithm in floating point (numeric's own is far slower), summed exactly as numeric so
+  // the mean does not depend on the order the plan reads the rows in.
+  const lnMinutes = sql`ln(u.minutes::float8)::numeric`;
   const previous = sql`u.occurred_at >= w.weeks12 and u.occurred_at < w.weeks4`;
   const { rows } = await sql<UsageRow>`
     select u.contact_id, w.k,
@@ -63,7 +81,10 @@ export async function usageFeatures(
       coalesce(sum(u.minutes) filter (where not (${recent})), 0) as minutes_usual,
       min(u.occurred_at) as first_use,
       count(distinct u.feature) filter (where ${recent}) as features_4w,
-      max(u.occurred_at) as last_use
+      max(u.occurred_at) as last_use,
+      avg(${lnMinutes}) filter (where u.occurred_at >= w.weeks12 and ${session}) as ln_session_12w,
+      avg(${lnMinutes}) filter (where ${recent} and ${session}) as ln_session_4w,
+      avg(${lnMinutes}) filter (where not (${recent}) and ${session}) as ln_session_usual
     from usage_events u
     join ${windowsTable(windows)} w on u.occurred_at >= w.weeks26 and u.occurred_at < w.as_of
     where u.portal_id = ${portalId} and u.contact_id = any(${idArray(ids)})
@@ -81,6 +102,8 @@ export async function usageFeatures(
         usage_vs_own_baseline: trend(minutes4, usualPerWeek(num(r.minutes_usual) ?? 0, date(r.first_use), w)),
         sessions_trend: trend(sessions4, (num(r.sessions_prev) ?? 0) / 8),
         days_since_last_use: daysBefore(w.asOf, date(r.last_use)),
+        session_minutes_12w: lnMean(r.ln_session_12w),
+        session_minutes_vs_usual: sessionLengthChange(num(r.ln_session_4w), num(r.ln_session_usual)),
       },
     ];
   });
@@ -113,5 +136,7 @@ export function emptyUsageFeatures(): FeatureValues {
     usage_vs_own_baseline: 0,
     sessions_trend: 0,
     days_since_last_use: null,
+    session_minutes_12w: null,
+    session_minutes_vs_usual: null,
   };
 }
