@@ -112,6 +112,12 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
   let data = dataSchema.parse(job.data);
   await connectorForInstalledPortal(db, data.portalId, deps.crms);
   const parent = { id: job.id!, queue: job.queueQualifiedName };
+  /**
+   * Records the step to resume from. Each step queues its children before it records the next
+   * step: a worker that dies between the two repeats the step, which queues them again under the
+   * same job ids (BullMQ adds each once), instead of going on without them (a run that "succeeded"
+   * having scored no one).
+   */
   const advance = async (step: (typeof STEPS)[number], runId = data.runId) => {
     data = { ...data, step, ...(runId ? { runId } : {}) };
     await job.updateData(data);
@@ -129,7 +135,6 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           if (runId === null) return { skipped: 'another cycle of this portal is running' };
           // This run's sync, about to start, serves every request made so far.
           await queues.connection.del(requestKey(queues, data.portalId));
-          await advance('model', runId);
           await queues
             .get('sync')
             .add(
@@ -137,6 +142,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
               { portalId: data.portalId, mode: 'incremental' },
               { jobId: `run-${runId}-sync`, parent, ...CHILD },
             );
+          await advance('model', runId);
           await waitForChildren();
           break;
         }
@@ -145,7 +151,6 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           await setPhase(db, runId, 'model');
           const settings = await loadPortalSettings(db, data.portalId);
           const reason = await retrainDue(db, data.portalId, settings);
-          await advance('plan');
           if (reason) {
             await queues
               .get('train')
@@ -154,8 +159,9 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
                 { portalId: data.portalId, reason },
                 { jobId: `run-${runId}-train`, parent, ...CHILD, ...TRAIN_RETRIES },
               );
-            await waitForChildren();
           }
+          await advance('plan');
+          if (reason) await waitForChildren();
           break;
         }
         case 'plan': {
@@ -166,7 +172,6 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
             asOf: runAsOf(new Date()),
             ...(deps.chunkSize ? { chunkSize: deps.chunkSize } : {}),
           });
-          await advance('tiers');
           await queues.get('score').addBulk(
             takingTurns(
               Array.from({ length: plan.chunks }, (_, chunk) => ({
@@ -176,6 +181,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
               })),
             ),
           );
+          await advance('tiers');
           await waitForChildren();
           break;
         }
@@ -206,7 +212,6 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
           await scoreAccounts(db, runId, settings);
           const accountChunk = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
           const starts = await accountWriteChunkStarts(db, runId, accountChunk);
-          await advance('finish');
           await queues.get('writeback').addBulk(
             takingTurns(
               starts.map((from, chunk) => ({
@@ -223,6 +228,7 @@ export async function processCycle(job: Job, token: string | undefined, deps: Cy
               })),
             ),
           );
+          await advance('finish');
           await waitForChildren();
           break;
         }

@@ -4,6 +4,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
 import { CYCLE_JOB, enqueueCycle } from '../../server/jobs/cycle-job.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
+import { SCORE_CHUNK_JOB } from '../../server/jobs/score-chunk-job.js';
 import { latestRunProgress } from '../../server/scoring/runs.js';
 import { waitUntil } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
@@ -114,5 +115,54 @@ describe('asking for a cycle while one is under way', () => {
     }, 600_000);
     await waitUntil(cyclesDone, 60_000);
     expect((await runsAfter(before.runId)).map((r) => r.status)).toEqual(['succeeded']);
+  }, 900_000);
+});
+
+describe('a cycle whose worker stops between two of its steps', () => {
+  it('queues the scoring chunks again on its retry instead of finishing a run that scored no one', async () => {
+    const db = product.ctx.db.db;
+    const before = (await latestRunProgress(db, portalId))!;
+    /** Active customers a run stored a status for, and contacts it scored. */
+    const scoredBy = async (runId: number) => {
+      const statuses = await db
+        .selectFrom('customer_status')
+        .select(db.fn.countAll<number>().as('n'))
+        .where('run_id', '=', runId)
+        .where('status', '=', 'active')
+        .executeTakeFirstOrThrow();
+      const scores = await db
+        .selectFrom('scores')
+        .select(db.fn.countAll<number>().as('n'))
+        .where('run_id', '=', runId)
+        .executeTakeFirstOrThrow();
+      return { active: Number(statuses.n), scored: Number(scores.n) };
+    };
+    const expected = await scoredBy(before.runId);
+    expect(expected.active).toBeGreaterThan(0);
+    // The run is planned, then the connection to Redis fails as its scoring chunks are queued: the
+    // same as a worker killed between the two (BullMQ retries the cycle job from its last step).
+    const score = product.ctx.queues.get('score');
+    const addBulk = score.addBulk.bind(score);
+    let refused = 0;
+    score.addBulk = async (jobs) => {
+      if (refused === 0 && jobs.some((job) => job.name === SCORE_CHUNK_JOB)) {
+        refused += 1;
+        throw new Error('Connection is closed.');
+      }
+      return addBulk(jobs);
+    };
+    try {
+      await enqueueCycle(product.ctx.queues, portalId, 'manual');
+      await waitUntil(async () => {
+        const runs = await runsAfter(before.runId);
+        return runs.length >= 1 && runs.every((r) => r.status !== 'running');
+      }, 600_000);
+    } finally {
+      score.addBulk = addBulk;
+    }
+    expect(refused).toBe(1);
+    const [run] = await runsAfter(before.runId);
+    expect(run!.status).toBe('succeeded');
+    expect(await scoredBy(run!.id)).toEqual(expected);
   }, 900_000);
 });
