@@ -1,3 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { CrmKind, Database } from '../server/db/schema.js';
+import { findPortalByExternalId, purgePortal } from '../server/db/portals.js';
+import type { Logger } from '../server/logger.js';
+import { forgetRevokedPortal } from '../server/oauth/uninstall.js';
+import type { WorkQueue } from '../server/work-queue.js';
+
+/**
+ * The demo's sandbox CRM is generated anew at every start, so what the warehouse holds of the demo
+ * account from an earlier start (its records, scores, what was written back, campaign enrolments)
+ * belongs to a CRM that is gone: the account is forgotten and its rows deleted before the install,
+ * which then syncs, scores and writes back into the new CRM from scratch. Other accounts are kept.
+ */
+export async function forgetEarlierDemoAccount(
+  deps: { db: Kysely<Database>; work: Pick<WorkQueue, 'unschedulePortal'>; logger: Logger },
+  crm: CrmKind,
+  externalId: string,
+): Promise<boolean> {
+  const earlier = await findPortalByExternalId(deps.db, crm, externalId);
+  if (!earlier) return false;
+  await forgetRevokedPortal(deps, earlier.id, 'the demo CRM was generated anew');
+  await purgePortal(deps.db, earlier.id);
+  deps.logger.info(
+    { portalId: earlier.id },
+    'removed what an earlier demo stored of this account: its sandbox CRM is generated anew at every start',
+  );
+  return true;
+}
+
 /**
  * The round-trip cookie the product's install link set (`name=value`): a browser sends it back to
  * the callback, which refuses a round trip finished in another browser.

@@ -19,7 +19,7 @@ import type { AppManifest } from '../../server/manifest/index.js';
 import { scoreText } from '../../server/scoring/score-points.js';
 import { campaignLines, winBackEffect } from '../campaign-summary.js';
 import { startDemoCrm, type DemoCrm } from '../demo-crms.js';
-import { forwardUsageEvents } from '../demo-install.js';
+import { forgetEarlierDemoAccount, forwardUsageEvents } from '../demo-install.js';
 import { followFirstCycle } from '../first-cycle.js';
 import { onShutdown, reportStartupError } from '../lifecycle.js';
 import { createDemoLogger } from '../log-lines.js';
@@ -107,6 +107,7 @@ export function registerDemo(program: Command): void {
         await pool.waitUntilReady();
         await scheduleDailyPurge(app.queues);
         await scheduleAbandonedRunsCheck(app.queues);
+        await forgetEarlierDemoAccount({ db: app.db.db, work: app.work, logger }, demo.crm, demo.externalId);
         await demo.connect(config.publicUrl, app.manifest);
         const portal = (await findPortalByExternalId(app.db.db, demo.crm, demo.externalId))!;
         const usageKey = (await describeUsageApiKey(app.db.db, portal.id))

@@ -3,7 +3,7 @@
  * object type's sync, log records as one-line text (never pino's JSON), and a campaign to try at
  * the end: the app's workflow actions registered in the sandbox, a win-back workflow with a holdout
  * that wrote offer codes, survey links for a few customers, and the retention report listing both
- * groups.
+ * groups. Started again on the same data folder, the demo runs the same way against its new CRM.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CampaignEffect, RetentionEffectReport } from '../../server/workflows/outcomes.js';
@@ -11,6 +11,18 @@ import { spawnChurn, tempDir, type Spawned } from '../support/processes.js';
 
 /** The demo portal's domain, which HubSpot (and so the product) names the portal by. */
 const COMPANY = 'northwind.example';
+
+const DEMO_ENV = {
+  DATA_DIR: tempDir(),
+  PORT: '0',
+  DATABASE_URL: '',
+  REDIS_URL: '',
+  SHUTDOWN_GRACE_MS: '3000',
+  // As a person runs it: no LOG_FORMAT=json.
+  LOG_FORMAT: '',
+};
+/** The last closing line; on a busy box the customers and the dashboard take a while to build. */
+const LAST_LINE = /curl '(http:\/\/\S+\/retention\/effect)\?asOf=/;
 
 let demo: Spawned;
 let output: string;
@@ -26,30 +38,23 @@ function printed(pattern: RegExp): RegExpMatchArray {
 }
 
 beforeAll(async () => {
-  demo = spawnChurn(['demo', '--contacts', '300'], {
-    DATA_DIR: tempDir(),
-    PORT: '0',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    SHUTDOWN_GRACE_MS: '3000',
-    // As a person runs it: no LOG_FORMAT=json.
-    LOG_FORMAT: '',
-  });
-  // The last closing line; on a busy box the customers and the dashboard take a while to build.
-  await demo.waitFor(/curl '(http:\/\/\S+\/retention\/effect)\?asOf=/, 270_000);
+  demo = spawnChurn(['demo', '--contacts', '300'], DEMO_ENV);
+  await demo.waitFor(LAST_LINE, 270_000);
   output = demo.output();
   const offer = printed(/Offer code:\s+(CR-\S+)\s+\(written to retention_offer_code of (http:\/\/\S+)\)/);
   [offerCode, offerRecordUrl] = [offer[1]!, offer[2]!];
   surveyUrl = printed(/Survey link:\s+(http:\/\/\S+\/s\/\S+)/)[1]!;
-  effectReportUrl = printed(/curl '(http:\/\/\S+\/retention\/effect)\?asOf=/)[1]!;
+  effectReportUrl = printed(LAST_LINE)[1]!;
 }, 300_000);
 
-afterAll(async () => {
+async function stopDemo(): Promise<void> {
   demo.child.kill('SIGINT');
   const { code } = await demo.exited();
   if (code !== 0) console.log(demo.output());
   expect(code).toBe(0);
-}, 300_000);
+}
+
+afterAll(stopDemo, 300_000);
 
 describe('the demo’s terminal', () => {
   it('shows the sync of every object type to its end', () => {
@@ -114,5 +119,35 @@ describe('the demo’s campaign', () => {
     expect(winBack.offers).toMatchObject({ issued: winBack.enrolled.treatment });
     const feedback = report.campaigns.find((c) => c.action === 'request-feedback');
     expect(feedback?.enrolled.treatment).toBeGreaterThan(0);
+  });
+});
+
+describe('the demo started again on the same data folder', () => {
+  let again: string;
+
+  beforeAll(async () => {
+    await stopDemo();
+    demo = spawnChurn(['demo', '--contacts', '300'], DEMO_ENV);
+    await demo.waitFor(LAST_LINE, 270_000);
+    again = demo.output();
+  }, 600_000);
+
+  it('scores its new CRM afresh and writes the tiers there', () => {
+    expect(again).toMatch(/removed what an earlier demo stored of this account/);
+    expect(again).toMatch(/^Syncing contacts\s*: (\d+)\/\1$/m);
+    expect(again).toMatch(/^ {4}churn_risk_tier: (low|medium|high)$/m);
+  });
+
+  it('runs its campaign on the new CRM’s high tier, and the report counts only that campaign', async () => {
+    const line = again.match(
+      /enrolled the (\d+) contacts the first cycle scored high: (\d+) got an offer code, (\d+) (?:is|are) held out\./,
+    );
+    expect(line).not.toBeNull();
+    const [enrolled, treated, heldOut] = line!.slice(1).map(Number) as [number, number, number];
+    expect(enrolled).toBeGreaterThan(0);
+    const response = await fetch(again.match(LAST_LINE)![1]!, { headers: { 'X-Churn-Radar-Admin': '1' } });
+    const report = (await response.json()) as RetentionEffectReport;
+    const winBack = report.campaigns.find((c) => c.campaignId === 'Demo win-back')!;
+    expect(winBack.enrolled).toEqual({ treatment: treated, control: heldOut });
   });
 });
