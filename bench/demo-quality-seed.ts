@@ -21,7 +21,7 @@ import { liveContactCount, loadContacts } from '../server/features/build/contact
 import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import type { TrainingMetrics } from '../server/model/model.js';
-import type { OutOfTimeCheck } from '../server/model/out-of-time.js';
+import { rocAucOverGroups, type Interval, type OutOfTimeCheck } from '../server/model/out-of-time.js';
 import { SeededRandom } from '../server/model/random.js';
 import { loadModel } from '../server/model/registry.js';
 import {
@@ -81,6 +81,12 @@ export interface SeedQuality {
   hiddenTruth: {
     /** The written `churn_risk_score` (to a tenth of a point, so few ties) against who leaves in the next 90 days. */
     written: number;
+    /**
+     * The same with its 95 % interval over resamples of accounts (a contact without one alone), as
+     * the out-of-time check's own interval is drawn: how far the figure moves by which customers a
+     * portal happens to have.
+     */
+    writtenInterval: Interval;
     /** The active model's unrounded probabilities on the same contacts, recomputed here. */
     unrounded: number;
     churners: number;
@@ -226,6 +232,12 @@ async function measurePortal(
     rocAuc: rocAuc(written, churned),
     churners: churned.filter(Boolean).length,
   });
+  const accounts = await accountOfContacts(
+    db,
+    portalId,
+    scored.map((c) => c.id),
+  );
+  const groups = scored.map((c) => accounts.get(c.id) ?? `contact:${c.id}`);
   const scoredIds = new Set(scored.map((c) => c.id));
   const activeByTruth = [...crm.truth.values()].filter((t) => t.churnVisibleAt === null);
 
@@ -251,6 +263,7 @@ async function measurePortal(
     },
     hiddenTruth: {
       written: rocAuc(written, labels),
+      writtenInterval: rocAucOverGroups(written, labels, groups, loaded.model.seed),
       unrounded: rocAuc([...probabilities], labels),
       oracle: rocAuc(
         truths.map((t) => (t === undefined ? 0 : t.churnDecidedAt !== null ? 2 : t.risk)),

@@ -145,6 +145,25 @@ export async function checkOutOfTime(input: OutOfTimeInput): Promise<OutOfTimeCh
   };
 }
 
+/**
+ * The ROC-AUC of `scores` against `labels` with its 95 % interval over resamples of whole groups,
+ * as the check gives its own: for setting another sample's figure (today's customers against what
+ * happened to them) beside the check's, each with its noise.
+ */
+export function rocAucOverGroups(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean>,
+  groups: readonly string[],
+  seed: number,
+): Interval {
+  return bootstrapOverGroups(
+    Float64Array.from(scores),
+    Uint8Array.from(labels, (y) => (y ? 1 : 0)),
+    groups,
+    seed,
+  ).roc_auc;
+}
+
 type Figures = Pick<
   Extract<OutOfTimeCheck, { status: 'measured' }>,
   'roc_auc' | 'pr_auc' | 'brier' | 'calibration_slope' | 'calibration_intercept'
