@@ -169,6 +169,18 @@ export function fitEncoder(
   return { state, matrix };
 }
 
+/**
+ * Each number's median over the training rows that had a value: what a typical customer of the
+ * training data held, the yardstick a reason can set a customer's own value against.
+ */
+export function trainingMedians(state: EncoderState): Map<string, number> {
+  return new Map(
+    state.blocks.flatMap((block) =>
+      block.type === 'number' && Number.isFinite(block.median) ? [[block.column, block.median] as const] : [],
+    ),
+  );
+}
+
 function fitBlock(
   column: FeatureColumn,
   labels: Uint8Array,

@@ -39,6 +39,7 @@ export {
   type Tier,
   type TrainedModel,
 } from './model.js';
+export { trainingMedians } from './encoder.js';
 export { trainModel, type TrainOptions } from './train.js';
 export { DEFAULT_CANDIDATES, type Candidate } from './candidates.js';
 export {

@@ -112,6 +112,19 @@ function perWeek(n: number): string {
   return count(n);
 }
 
+/** "12 minutes" → ["12", "minutes"]; words without a leading number → [null, the words]. */
+function splitNumber(words: string): [string | null, string] {
+  const match = /^([\d,]+) (.*)$/.exec(words);
+  return match ? [match[1]!, match[2]!] : [null, words];
+}
+
+/** "5 times a week", "once a week", "less than once a week". */
+function timesAWeek(n: number): string {
+  const weekly = perWeek(n);
+  if (weekly === 'under 1') return 'less than once a week';
+  return weekly === '1' ? 'once a week' : `${weekly} times a week`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading the row
 
@@ -130,6 +143,30 @@ interface Row {
   value: number;
   /** Another feature of the same contact, when it is known. */
   get(name: string): number | null;
+  /** What a typical customer held of the reason's feature, when the model knows it. */
+  typical: number | null;
+}
+
+/**
+ * Each numeric feature's value for a typical customer of the portal (the model's training
+ * median): a level that means little alone ("sessions lasted about 3 minutes") is set against it.
+ */
+export type TypicalValues = ReadonlyMap<string, number>;
+
+/**
+ * ", against 12 for a typical customer": the typical level in the same words as the customer's
+ * own (the unit said once when both share it), or nothing when the model knows none.
+ */
+function against(row: Row, words: (value: number) => string): string {
+  if (row.typical === null) return '';
+  const own = words(row.value);
+  const typical = words(row.typical);
+  if (typical === own) return ', as for a typical customer';
+  // "3 minutes" against "12 minutes": the number alone.
+  const [ownNumber, ownUnit] = splitNumber(own);
+  const [typicalNumber, typicalUnit] = splitNumber(typical);
+  const short = ownNumber !== null && typicalNumber !== null && ownUnit === typicalUnit;
+  return `, against ${short ? typicalNumber : typical} for a typical customer`;
 }
 
 /**
@@ -286,17 +323,21 @@ const PHRASES: Record<string, Phrase> = {
   },
 
   // usage
-  sessions_per_week_4w: ({ value }) => {
-    const sessions = Math.round(value * 4);
+  sessions_per_week_4w: (row) => {
+    const sessions = Math.round(row.value * 4);
     if (sessions === 0) return 'No product sessions in 4 weeks';
-    if (sessions < 4) return `Used the product ${sessions === 1 ? 'once' : `${sessions} times`} in 4 weeks`;
-    const weekly = Math.round(value);
+    const typical = against(row, timesAWeek);
+    if (sessions < 4)
+      return `Used the product ${sessions === 1 ? 'once' : `${sessions} times`} in 4 weeks${typical}`;
+    const weekly = Math.round(row.value);
     return weekly === 1
-      ? 'Uses the product about once a week'
-      : `Uses the product ${count(weekly)} times a week`;
+      ? `Uses the product about once a week${typical}`
+      : `Uses the product ${count(weekly)} times a week${typical}`;
   },
-  usage_minutes_per_week_4w: ({ value }) =>
-    value <= 0 ? 'No product use in 4 weeks' : `Uses the product ${minutes(value)} a week`,
+  usage_minutes_per_week_4w: (row) =>
+    row.value <= 0
+      ? 'No product use in 4 weeks'
+      : `Uses the product ${minutes(row.value)} a week${against(row, minutes)}`,
   features_used_4w: ({ value }) =>
     value === 0
       ? 'Used no product features in 4 weeks'
@@ -326,7 +367,8 @@ const PHRASES: Record<string, Phrase> = {
   },
   days_since_last_use: ({ value }) =>
     value < 1 ? 'Used the product today' : `Last used the product ${ago(value)}`,
-  session_minutes_12w: ({ value }) => `Sessions lasted about ${minutes(value)} in the last 12 weeks`,
+  session_minutes_12w: (row) =>
+    `Sessions lasted about ${minutes(row.value)} in the last 12 weeks${against(row, minutes)}`,
   session_minutes_vs_usual: ({ value }) => {
     const ratio = 2 ** value;
     const percent = Math.round(Math.abs(ratio - 1) * 100);
@@ -450,8 +492,9 @@ export function genericReasonText(reason: ReasonLike): string {
 /**
  * The reason in plain words, with this contact's values. `values` is the contact's whole feature
  * row (the reason's own value wins over the row's); without it, the reason's value alone is read.
+ * With `typical`, a level that means little alone is set against a typical customer's.
  */
-export function reasonText(reason: ReasonLike, values: FeatureValues = {}): string {
+export function reasonText(reason: ReasonLike, values: FeatureValues = {}, typical?: TypicalValues): string {
   if (!isMeaningfulValue(reason.value)) return genericReasonText(reason);
   const category = CATEGORIES[reason.feature];
   if (category) return typeof reason.value === 'string' ? category(reason.value) : genericReasonText(reason);
@@ -461,6 +504,7 @@ export function reasonText(reason: ReasonLike, values: FeatureValues = {}): stri
   const row: Row = {
     value,
     get: (name) => (name === reason.feature ? value : numberOf(values[name])),
+    typical: typical?.get(reason.feature) ?? null,
   };
   return phrase(row);
 }
@@ -573,6 +617,7 @@ export function pickReasons(
   reasons: readonly Reason[],
   values: FeatureValues,
   eachWay: number,
+  typical?: TypicalValues,
 ): PickedReasons {
   const saidFacts = new Set<string>();
   const saidTexts = new Set<string>();
@@ -586,12 +631,12 @@ export function pickReasons(
     const list = raising ? up : down;
     if (isIdentityFeature(reason.feature)) {
       const stronger = list.length + identity.filter((r) => r.contribution > 0 === raising).length;
-      if (stronger < eachWay) identity.push({ ...reason, text: reasonText(reason, values) });
+      if (stronger < eachWay) identity.push({ ...reason, text: reasonText(reason, values, typical) });
       continue;
     }
     if (list.length >= eachWay) continue;
     const fact = factOf(reason.feature);
-    const text = reasonText(reason, values);
+    const text = reasonText(reason, values, typical);
     if (saidFacts.has(fact) || saidTexts.has(text)) continue;
     saidFacts.add(fact);
     saidTexts.add(text);

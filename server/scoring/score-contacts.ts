@@ -6,7 +6,13 @@ import { sql, type Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { ContactFeatures } from '../features/build/build-features.js';
-import { scoreRows, scoreRowsInThread, type Reason, type TrainedModel } from '../model/index.js';
+import {
+  scoreRows,
+  scoreRowsInThread,
+  trainingMedians,
+  type Reason,
+  type TrainedModel,
+} from '../model/index.js';
 import { pickReasons, reasonCandidates } from './reason-text.js';
 import type { Tier } from './tiers.js';
 
@@ -40,8 +46,11 @@ export async function scoreContacts(
     rows.length >= THREAD_FROM_ROWS
       ? await scoreRowsInThread(model, rows, options)
       : await scoreRows(model, rows, options);
+  // What a typical customer held, for reasons to set a level against; the starter model has no
+  // customers of its own.
+  const typical = model.isStarter ? undefined : trainingMedians(model.encoder);
   return scores.map((score, i) => {
-    const { up, down, identity } = pickReasons(score.reasons ?? [], rows[i]!, REASONS_EACH_WAY);
+    const { up, down, identity } = pickReasons(score.reasons ?? [], rows[i]!, REASONS_EACH_WAY, typical);
     return {
       contactId: features[i]!.contactId,
       probability: score.probability,

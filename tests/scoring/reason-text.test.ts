@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { cardReasons } from '../../server/api/cards/contact-risk-view.js';
 import { topReasons } from '../../server/api/dashboard/at-risk.js';
 import { FEATURE_CATALOGUE, type FeatureValues } from '../../server/features/index.js';
-import { scoreRows, type Reason, type TrainedModel } from '../../server/model/index.js';
+import {
+  datasetFromRecords,
+  scoreRows,
+  trainingMedians,
+  trainModel,
+  type Reason,
+  type TrainedModel,
+} from '../../server/model/index.js';
 import { starterModel } from '../../server/model/starter.js';
 import {
   duration,
@@ -851,5 +858,101 @@ describe('numbers in reasons', () => {
     expect(roundForDisplay(-0.04, false)).toBe('-0.04');
     expect(roundForDisplay(3.456, false)).toBe('3.5');
     expect(roundForDisplay(0.456, false)).toBe('0.46');
+  });
+});
+
+describe('a level set against a typical customer', () => {
+  const TYPICAL = new Map([
+    ['session_minutes_12w', 12.4],
+    ['usage_minutes_per_week_4w', 45],
+    ['sessions_per_week_4w', 4.6],
+  ]);
+  const against = (feature: string, value: number, typical: ReadonlyMap<string, number> = TYPICAL) =>
+    reasonText({ feature, label: LABELS.get(feature)!, value }, { [feature]: value }, typical);
+
+  it.each([
+    [
+      'session_minutes_12w',
+      3.2,
+      'Sessions lasted about 3 minutes in the last 12 weeks, against 12 for a typical customer',
+    ],
+    [
+      'session_minutes_12w',
+      150,
+      'Sessions lasted about 3 hours in the last 12 weeks, against 12 minutes for a typical customer',
+    ],
+    [
+      'session_minutes_12w',
+      11.8,
+      'Sessions lasted about 12 minutes in the last 12 weeks, as for a typical customer',
+    ],
+    [
+      'usage_minutes_per_week_4w',
+      10,
+      'Uses the product 10 minutes a week, against 45 for a typical customer',
+    ],
+    ['sessions_per_week_4w', 2.1, 'Uses the product 2 times a week, against 5 for a typical customer'],
+    [
+      'sessions_per_week_4w',
+      0.25,
+      'Used the product once in 4 weeks, against 5 times a week for a typical customer',
+    ],
+    [
+      'sessions_per_week_4w',
+      1,
+      'Uses the product about once a week, against 5 times a week for a typical customer',
+    ],
+  ])('%s = %p reads "%s"', (feature, value, expected) => {
+    expect(against(feature, value)).toBe(expected);
+  });
+
+  it('says no typical level where there is nothing to compare or the model knows none', () => {
+    expect(against('usage_minutes_per_week_4w', 0)).toBe('No product use in 4 weeks');
+    expect(against('sessions_per_week_4w', 0)).toBe('No product sessions in 4 weeks');
+    expect(against('session_minutes_12w', 3.2, new Map())).toBe(
+      'Sessions lasted about 3 minutes in the last 12 weeks',
+    );
+    expect(against('sessions_per_week_4w', 2, new Map([['sessions_per_week_4w', 0.3]]))).toBe(
+      'Uses the product 2 times a week, against less than once a week for a typical customer',
+    );
+  });
+
+  it('takes the typical level from the training rows that had a value, and a trained model’s reasons say it', async () => {
+    // Short sessions go with churn; a customer without sessions has no session length.
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const churned = i % 4 === 0;
+      const minutes = i % 10 === 9 ? null : churned ? 2 + (i % 3) : 10 + (i % 7);
+      return { session_minutes_12w: minutes, tickets_90d: i % 5, label: churned ? 1 : 0 };
+    });
+    const present = rows
+      .map((r) => r.session_minutes_12w)
+      .filter((m): m is number => m !== null)
+      .sort((a, b) => a - b);
+    const median = (present[(present.length - 1) >> 1]! + present[present.length >> 1]!) / 2;
+    const features = FEATURE_CATALOGUE.filter(
+      (f) => f.name === 'session_minutes_12w' || f.name === 'tickets_90d',
+    );
+    const dataset = datasetFromRecords(rows, {
+      features: features.map((f) => ({ name: f.name, kind: 'numeric', label: f.label })),
+      label: 'label',
+    });
+    const model = await trainModel(dataset, { families: ['logistic'], seed: 3 });
+    expect(trainingMedians(model.encoder).get('session_minutes_12w')).toBe(median);
+
+    const [scored] = await scoreContacts(model, [
+      { contactId: 'c1', asOf: new Date(), values: { session_minutes_12w: 2.2, tickets_90d: 1 } },
+    ]);
+    const session = scored!.reasons.find((r) => r.feature === 'session_minutes_12w');
+    expect(session?.contribution).toBeGreaterThan(0);
+    expect(session?.text).toBe(
+      `Sessions lasted about 2 minutes in the last 12 weeks, against ${Math.round(median)} for a typical customer`,
+    );
+    // The starter model has no customers of its own to compare with.
+    const [starter] = await scoreContacts({ ...model, isStarter: true }, [
+      { contactId: 'c1', asOf: new Date(), values: { session_minutes_12w: 2.2, tickets_90d: 1 } },
+    ]);
+    expect(starter!.reasons.find((r) => r.feature === 'session_minutes_12w')?.text).toBe(
+      'Sessions lasted about 2 minutes in the last 12 weeks',
+    );
   });
 });
