@@ -122,6 +122,8 @@ describe('the Model page', () => {
     expect(basis).toContain('Rests on 80 churners');
     expect(basis).toContain('1,209 customers');
     expect(basis).toContain('1,069 of these customers were also in the training rows');
+    // What the interval does not cover, said where the figure is.
+    expect(basis).toContain('not a change in why customers leave from one quarter to the next');
     // The cross-validated figure stays, second and named for what it is.
     await expect(statLabel('metric-roc-auc')).resolves.toBe('ROC-AUC, cross-validated by account');
     await expect(statValue('metric-roc-auc')).resolves.toBe('0.842');

@@ -93,7 +93,8 @@ function OutOfTimeBasis({ check, m }: { check: Measured; m: ModelMetrics }) {
     <p className="muted" data-testid="oot-basis" style={{ margin: 0 }}>
       Measured out of time: a model trained{fitted} was judged on the {formatCount(check.rows)} customers
       {judged}, whose outcome is now known. <strong>Rests on {formatCount(check.churners)} churners</strong>;
-      95 % intervals from {check.resamples} resamples of their accounts.
+      95 % intervals from {check.resamples} resamples of their accounts: they cover which customers a quarter
+      happens to have, not a change in why customers leave from one quarter to the next.
       {check.repeated_contacts !== undefined &&
         ` ${formatCount(check.repeated_contacts)} of these customers were also in the training rows, as in use.`}
       {other &&
