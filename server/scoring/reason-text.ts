@@ -162,6 +162,7 @@ function against(row: Row, words: (value: number) => string): string {
   const own = words(row.value);
   const typical = words(row.typical);
   if (typical === own) return ', as for a typical customer';
+  if (/^0 /.test(typical)) return ', against none for a typical customer';
   // "3 minutes" against "12 minutes": the number alone.
   const [ownNumber, ownUnit] = splitNumber(own);
   const [typicalNumber, typicalUnit] = splitNumber(typical);

@@ -912,6 +912,12 @@ describe('a level set against a typical customer', () => {
     expect(against('session_minutes_12w', 3.2, new Map())).toBe(
       'Sessions lasted about 3 minutes in the last 12 weeks',
     );
+    expect(against('usage_minutes_per_week_4w', 10, new Map([['usage_minutes_per_week_4w', 0]]))).toBe(
+      'Uses the product 10 minutes a week, against none for a typical customer',
+    );
+    expect(against('sessions_per_week_4w', 2, new Map([['sessions_per_week_4w', 0]]))).toBe(
+      'Uses the product 2 times a week, against none for a typical customer',
+    );
     expect(against('sessions_per_week_4w', 2, new Map([['sessions_per_week_4w', 0.3]]))).toBe(
       'Uses the product 2 times a week, against less than once a week for a typical customer',
     );
