@@ -339,10 +339,10 @@ const PHRASES: Record<string, Phrase> = {
     row.value <= 0
       ? 'No product use in 4 weeks'
       : `Uses the product ${minutes(row.value)} a week${against(row, minutes)}`,
-  features_used_4w: ({ value }) =>
-    value === 0
+  features_used_4w: (row) =>
+    row.value === 0
       ? 'Used no product features in 4 weeks'
-      : `Used ${plural(value, 'product feature')} in 4 weeks`,
+      : `Used ${plural(row.value, 'product feature')} in 4 weeks${against(row, (v) => plural(v, 'product feature'))}`,
   usage_trend: (row) => {
     const now = row.get('usage_minutes_per_week_4w');
     if (now === null) return `Product use ${trendPercent(row.value)} in the last 4 weeks`;

@@ -866,11 +866,13 @@ describe('a level set against a typical customer', () => {
     ['session_minutes_12w', 12.4],
     ['usage_minutes_per_week_4w', 45],
     ['sessions_per_week_4w', 4.6],
+    ['features_used_4w', 6],
   ]);
   const against = (feature: string, value: number, typical: ReadonlyMap<string, number> = TYPICAL) =>
     reasonText({ feature, label: LABELS.get(feature)!, value }, { [feature]: value }, typical);
 
   it.each([
+    ['features_used_4w', 3, 'Used 3 product features in 4 weeks, against 6 for a typical customer'],
     [
       'session_minutes_12w',
       3.2,
@@ -911,6 +913,9 @@ describe('a level set against a typical customer', () => {
     expect(against('sessions_per_week_4w', 0)).toBe('No product sessions in 4 weeks');
     expect(against('session_minutes_12w', 3.2, new Map())).toBe(
       'Sessions lasted about 3 minutes in the last 12 weeks',
+    );
+    expect(against('features_used_4w', 4, new Map([['features_used_4w', 1]]))).toBe(
+      'Used 4 product features in 4 weeks, against 1 product feature for a typical customer',
     );
     expect(against('usage_minutes_per_week_4w', 10, new Map([['usage_minutes_per_week_4w', 0]]))).toBe(
       'Uses the product 10 minutes a week, against none for a typical customer',
