@@ -21,7 +21,12 @@ import { liveContactCount, loadContacts } from '../server/features/build/contact
 import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import type { TrainingMetrics } from '../server/model/model.js';
-import { rocAucOverGroups, type Interval, type OutOfTimeCheck } from '../server/model/out-of-time.js';
+import {
+  rocAucDifferenceOverGroups,
+  rocAucOverGroups,
+  type Interval,
+  type OutOfTimeCheck,
+} from '../server/model/out-of-time.js';
 import { SeededRandom } from '../server/model/random.js';
 import { loadModel } from '../server/model/registry.js';
 import {
@@ -62,7 +67,15 @@ export interface LogisticBaseline {
    * truth: what blending the two would give, before anyone builds it.
    */
   blendHiddenTruth: number;
+  /**
+   * The model's hidden-truth ROC-AUC (unrounded) minus this one's, with its 95 % interval over the
+   * same resamples of accounts for both: whether the model is below it beyond noise.
+   */
+  modelMinusLogistic: Interval;
 }
+
+/** The baseline's figures from its own rows, before it is set against the hidden truth. */
+type MeasuredBaseline = Omit<LogisticBaseline, 'hiddenTruth' | 'blendHiddenTruth' | 'modelMinusLogistic'>;
 
 export interface LabelFigure {
   rocAuc: number;
@@ -294,15 +307,16 @@ async function measurePortal(
       notActive: truths.filter((t) => t === undefined || t.churnVisibleAt !== null).length,
       unscored: activeByTruth.filter((t) => !scoredIds.has(t.contactId)).length,
     },
-    logistic: logistic && (await withLogistic(logistic, dataset, probabilities, labels)),
+    logistic: logistic && (await withLogistic(logistic, dataset, probabilities, labels, groups)),
   };
 }
 
 async function withLogistic(
-  logistic: { baseline: Omit<LogisticBaseline, 'hiddenTruth' | 'blendHiddenTruth'>; model: TrainedModel },
+  logistic: { baseline: MeasuredBaseline; model: TrainedModel },
   dataset: Dataset,
   modelProbabilities: Float64Array,
   labels: boolean[],
+  groups: readonly string[],
 ): Promise<LogisticBaseline> {
   const own = await predictProbabilities(logistic.model, dataset);
   const logit = (p: number) => Math.log(Math.max(p, 1e-9) / Math.max(1 - p, 1e-9));
@@ -311,6 +325,13 @@ async function withLogistic(
     ...logistic.baseline,
     hiddenTruth: rocAuc([...own], labels),
     blendHiddenTruth: rocAuc(blend, labels),
+    modelMinusLogistic: rocAucDifferenceOverGroups(
+      modelProbabilities,
+      own,
+      labels,
+      groups,
+      logistic.model.seed,
+    ),
   };
 }
 
@@ -325,7 +346,7 @@ async function logisticBaseline(
   portalId: number,
   stored: TrainedModel,
 ): Promise<{
-  baseline: Omit<LogisticBaseline, 'hiddenTruth' | 'blendHiddenTruth'>;
+  baseline: MeasuredBaseline;
   model: TrainedModel;
 } | null> {
   const chosen = stored.selection.find((c) => c.family === 'logistic');

@@ -26,6 +26,9 @@
  * the same customers and feature rows); with the run's wall time and CPU seconds. Each gap is set
  * against its noise band (the two intervals' half-widths in quadrature: the figures rest on
  * different customers), and so is the mean signed gap over the seeds, whose band is √n narrower.
+ * The model against the logistic regression is a paired difference on the same customers, with
+ * its interval over the same resamples of accounts: below it beyond noise when the whole interval
+ * is under 0.
  *
  *   npx tsx bench/demo-quality.ts [--seeds 1,2,3,4,5 | --seed N] [--contacts 5000] [--rate-multiplier 20]
  *                                 [--churn-unit contact|account]
@@ -161,7 +164,8 @@ function seedLine(r: SeedQuality, cpuSeconds: number): string {
       ? 'no logistic baseline'
       : `logistic on the same rows: cross-validated mean over folds ${f(logistic.cvRocAuc)} (refit ${f(logistic.refitCvRocAuc)}), ` +
         `out-of-time ${logistic.outOfTime === null ? '—' : f(logistic.outOfTime)}, hidden truth ${f(logistic.hiddenTruth)}; ` +
-        `the model and the logistic averaged on the logit scale ${f(logistic.blendHiddenTruth)}`;
+        `the model and the logistic averaged on the logit scale ${f(logistic.blendHiddenTruth)}; ` +
+        `model − logistic on the hidden truth ${signed(logistic.modelMinusLogistic.value)} [${signed(logistic.modelMinusLogistic.low)}, ${signed(logistic.modelMinusLogistic.high)}]`;
   const oddities =
     truth.notActive + truth.unscored === 0
       ? ''
@@ -239,6 +243,10 @@ function summaryLine(all: readonly SeedQuality[]): string {
       })
       .map((r) => r.seed);
   const belowTruth = below((r) => [r.hiddenTruth.unrounded, r.logistic?.hiddenTruth ?? null]);
+  // Below it beyond noise: the paired difference's whole interval under 0.
+  const belowBeyondNoise = all
+    .filter((r) => r.logistic !== null && r.logistic.modelMinusLogistic.high < 0)
+    .map((r) => r.seed);
   const belowCv = below((r) => [r.model.selectionCvRocAuc, r.logistic?.cvRocAuc ?? null]);
   const belowOot = below((r) => [outOfTimeValue(r), r.logistic?.outOfTime ?? null]);
   const compared = all.filter((r) => r.logistic !== null).length;
@@ -252,6 +260,7 @@ function summaryLine(all: readonly SeedQuality[]): string {
     `the generator's hidden state reaches ${f(oracle)} on average, and the score has ${share(mean, oracle)} of its lift over chance; without the drivers no record shows, ${f(visibleOracle)}), ` +
     `lowest ${f(lowest.hiddenTruth.written)} (seed ${lowest.seed}; none below ${TARGET.noneBelow}: ${met(lowest.hiddenTruth.written >= TARGET.noneBelow)}); ` +
     `${gapText}; model below the logistic regression on the hidden truth: ${seedsText(belowTruth)}` +
+    ` (beyond noise: ${seedsText(belowBeyondNoise)})` +
     ` (${met(belowTruth.length === 0 && compared === all.length)}${compared === all.length ? '' : `, compared on ${compared} of ${all.length} seeds`}), ` +
     `cross-validated: ${seedsText(belowCv)}, out-of-time: ${seedsText(belowOot)}; ` +
     blendText(all) +

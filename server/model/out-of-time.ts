@@ -125,7 +125,7 @@ export async function checkOutOfTime(input: OutOfTimeInput): Promise<OutOfTimeCh
   );
 
   const validationGroups = split.validate.map((r) => input.groups?.[r] ?? String(r));
-  const intervals = bootstrapOverGroups(probabilities, validateSet.labels!, validationGroups, input.seed);
+  const intervals = checkFigures(probabilities, validateSet.labels!, validationGroups, input.seed);
   let repeated: number | undefined;
   if (dataset.ids) {
     const fitted = new Set(split.fit.map((r) => dataset.ids![r]!));
@@ -156,38 +156,46 @@ export function rocAucOverGroups(
   groups: readonly string[],
   seed: number,
 ): Interval {
-  return bootstrapOverGroups(
-    Float64Array.from(scores),
-    Uint8Array.from(labels, (y) => (y ? 1 : 0)),
-    groups,
-    seed,
-  ).roc_auc;
+  const order = ascendingOrder(scores);
+  return bootstrapOverGroups(binary(labels), groups, seed, (weights) => ({
+    roc_auc: weightedRocAuc(scores, weights, order),
+  })).roc_auc;
 }
+
+/**
+ * The ROC-AUC of `a` minus that of `b` on the same rows, with its 95 % interval over the same
+ * resamples of whole groups for both: whether one ranking beats the other beyond which customers
+ * happen to be there.
+ */
+export function rocAucDifferenceOverGroups(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  labels: ArrayLike<boolean>,
+  groups: readonly string[],
+  seed: number,
+): Interval {
+  const [orderA, orderB] = [ascendingOrder(a), ascendingOrder(b)];
+  return bootstrapOverGroups(binary(labels), groups, seed, (weights) => ({
+    difference: weightedRocAuc(a, weights, orderA) - weightedRocAuc(b, weights, orderB),
+  })).difference;
+}
+
+const binary = (labels: ArrayLike<boolean>) => Uint8Array.from(labels, (y) => (y ? 1 : 0));
 
 type Figures = Pick<
   Extract<OutOfTimeCheck, { status: 'measured' }>,
   'roc_auc' | 'pr_auc' | 'brier' | 'calibration_slope' | 'calibration_intercept'
 >;
 
-/**
- * Every figure on the rows as they are, and its 2.5th and 97.5th percentiles over resamples that
- * draw whole groups with replacement (a drawn group's rows count as often as it was drawn), so
- * rows that share an outcome are not counted as independent evidence.
- */
-function bootstrapOverGroups(
+/** Every figure of the check on the validation rows, each with its interval (below). */
+function checkFigures(
   probabilities: Float64Array,
   labels: Uint8Array,
   groups: readonly string[],
   seed: number,
 ): Figures {
-  const ids = new Map<string, number>();
-  const groupOf = Uint32Array.from(groups, (g) => {
-    let id = ids.get(g);
-    if (id === undefined) ids.set(g, (id = ids.size));
-    return id;
-  });
   const order = ascendingOrder(probabilities);
-  const measure = (weights: WeightedLabels) => {
+  return bootstrapOverGroups(labels, groups, seed, (weights) => {
     const fit = calibrationFit(probabilities, weights);
     return {
       roc_auc: weightedRocAuc(probabilities, weights, order),
@@ -196,36 +204,47 @@ function bootstrapOverGroups(
       calibration_slope: fit.slope,
       calibration_intercept: fit.intercept,
     };
-  };
+  });
+}
+
+/**
+ * Each figure `measure` gives on the rows as they are, and its 2.5th and 97.5th percentiles over
+ * resamples that draw whole groups with replacement (a drawn group's rows count as often as it was
+ * drawn), so rows that share an outcome are not counted as independent evidence.
+ */
+function bootstrapOverGroups<K extends string>(
+  labels: Uint8Array,
+  groups: readonly string[],
+  seed: number,
+  measure: (weights: WeightedLabels) => Record<K, number>,
+): Record<K, Interval> {
+  const ids = new Map<string, number>();
+  const groupOf = Uint32Array.from(groups, (g) => {
+    let id = ids.get(g);
+    if (id === undefined) ids.set(g, (id = ids.size));
+    return id;
+  });
   const weighted = (draws: ArrayLike<number>): WeightedLabels => ({
     churner: Float64Array.from(labels, (y, i) => y * draws[groupOf[i]!]!),
     stayer: Float64Array.from(labels, (y, i) => (1 - y) * draws[groupOf[i]!]!),
   });
   const point = measure(weighted(new Float64Array(ids.size).fill(1)));
+  const keys = Object.keys(point) as K[];
   const random = new SeededRandom(seed + 11);
-  const samples = Object.fromEntries(Object.keys(point).map((key) => [key, [] as number[]])) as Record<
-    keyof Figures,
-    number[]
-  >;
+  const samples = Object.fromEntries(keys.map((key) => [key, [] as number[]])) as Record<K, number[]>;
   const draws = new Float64Array(ids.size);
   for (let b = 0; b < RESAMPLES; b++) {
     draws.fill(0);
     for (let g = 0; g < ids.size; g++) draws[random.int(ids.size)]! += 1;
     const figures = measure(weighted(draws));
-    for (const key of Object.keys(figures) as (keyof Figures)[]) {
+    for (const key of keys) {
       if (Number.isFinite(figures[key])) samples[key].push(figures[key]);
     }
   }
-  const interval = (key: keyof Figures): Interval => {
+  const interval = (key: K): Interval => {
     const sorted = samples[key].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))] ?? NaN;
     return { value: point[key], low: at(0.025), high: at(0.975) };
   };
-  return {
-    roc_auc: interval('roc_auc'),
-    pr_auc: interval('pr_auc'),
-    brier: interval('brier'),
-    calibration_slope: interval('calibration_slope'),
-    calibration_intercept: interval('calibration_intercept'),
-  };
+  return Object.fromEntries(keys.map((key) => [key, interval(key)])) as Record<K, Interval>;
 }
