@@ -2,7 +2,8 @@
  * Writes scores back to the CRM as the five contact properties (and a company's account score as
  * its three), a batch per call through the portal's connector (which owns rate limiting and
  * retries). What the CRM confirmed is recorded per record, so only values that changed are ever
- * sent again; records the CRM refused are recorded with its message and sent again next time.
+ * sent again, or that the sync found changed in the CRM since (./held-in-crm.ts); records the CRM
+ * refused are recorded with its message and sent again next time.
  */
 import { sql, type Kysely } from 'kysely';
 import type { CrmConnector } from '../crm/connector.js';
@@ -14,6 +15,7 @@ import { storedStatuses, type StoredStatus } from './customer-statuses.js';
 import { isMeaningfulReason } from './reason-text.js';
 import { describeReason } from './recommendation.js';
 import { scoreText } from './score-points.js';
+import { heldInCrm, sameFieldValue, type HeldValues } from './held-in-crm.js';
 import { currentScores, type CurrentScore } from './score-contacts.js';
 
 /** The five fields, by the app's own names; the connector says what its CRM calls them. */
@@ -85,11 +87,8 @@ export function statusProperties(status: StoredStatus): ScoreProperties {
 const comparedFields = (values: FieldWrite['properties']) =>
   (Object.keys(values) as ScoreField[]).filter((field) => !NOT_COMPARED.has(field));
 
-function sameWrite(
-  a: Partial<Record<string, string | null>> | null | undefined,
-  b: FieldWrite['properties'],
-): boolean {
-  return !!a && comparedFields(b).every((key) => a[key] === b[key]);
+function sameWrite(a: HeldValues | null | undefined, b: FieldWrite['properties']): boolean {
+  return !!a && comparedFields(b).every((key) => sameFieldValue(a[key], b[key]));
 }
 
 export interface WriteBackResult {
@@ -124,8 +123,8 @@ export async function writeBackScores(
 
 /**
  * Writes these records' values where the CRM does not hold them yet, whichever object they are
- * on: compared with what the CRM last confirmed (or, with `verify`, with what it holds now), sent
- * in the connector's batches, each batch recorded as it lands.
+ * on: compared with what the CRM holds as far as the warehouse knows (or, with `verify`, with what
+ * it holds now), sent in the connector's batches, each batch recorded as it lands.
  */
 export async function writeBackFields(
   deps: { db: Kysely<Database>; connector: CrmConnector },
@@ -137,23 +136,19 @@ export async function writeBackFields(
   const { db, connector } = deps;
   const result: WriteBackResult = { sent: 0, written: 0, failed: [], unchanged: 0, calls: 0 };
   if (writes.length === 0) return result;
-  const recorded = await db
-    .selectFrom('crm_writebacks')
-    .select(['record_id', 'written'])
-    .where('portal_id', '=', portalId)
-    .where('object_type', '=', objectType)
-    .where(
-      'record_id',
-      'in',
-      writes.map((w) => w.id),
-    )
-    .execute();
-  const written = new Map(recorded.map((r) => [r.record_id, r.written]));
-  let pending = writes.filter((w) => !sameWrite(written.get(w.id), w.properties));
+  const names = connector.fieldNames;
+  const held = await heldInCrm(
+    db,
+    portalId,
+    objectType,
+    writes.map((w) => w.id),
+    comparedFields(writes[0]!.properties),
+    names,
+  );
+  let pending = writes.filter((w) => !sameWrite(held.get(w.id), w.properties));
   result.unchanged = writes.length - pending.length;
 
   if (options.verify && pending.length > 0) {
-    const names = connector.fieldNames;
     const compared = comparedFields(pending[0]!.properties);
     const current = await connector.batchRead(
       portalId,

@@ -8,7 +8,7 @@ import { CrmQuotaExceededError, CrmRequestError } from '../../server/crm/errors.
 import { writtenFields } from '../../server/manifest/written-fields.js';
 import { SalesforceConnector } from '../../server/crm/salesforce/connector.js';
 import { createServices } from '../../server/services.js';
-import { churnRuleSchema } from '../../server/settings/churn-rule.js';
+import { churnRuleSchema, DEFAULT_CHURN_RULE } from '../../server/settings/churn-rule.js';
 import { fullSyncObject } from '../../server/sync/full-sync.js';
 import { specOf } from '../../server/sync/object-specs.js';
 import { startSalesforceHarness } from './salesforce-driver.js';
@@ -102,6 +102,31 @@ describe('the Salesforce connector', () => {
     const sync = fullSyncObject({ db: harness.db, connector: installed.connector }, installed.portalId, spec);
     await expect(sync).rejects.toBeInstanceOf(CrmRequestError);
     await expect(sync).rejects.toThrow(/INVALID_FIELD: .*No such column 'Churned__c' on entity 'Contact'/s);
+  });
+
+  it('syncs an org that lacks the app’s own fields, and reads them with each contact once they are made', async () => {
+    const installed = await harness.installOrg(2);
+    const spec = specOf(installed.connector, 'contacts', DEFAULT_CHURN_RULE);
+    const names = installed.connector.fieldNames;
+    expect(spec.properties).toContain(names.churn_risk_tier);
+    await fullSyncObject({ db: harness.db, connector: installed.connector }, installed.portalId, spec);
+    const [id] = await installed.sandbox.recordIds('contacts');
+    const before = await installed.connector.batchRead(
+      installed.portalId,
+      'contacts',
+      [id!],
+      spec.properties,
+    );
+    expect(before[0]!.properties).not.toHaveProperty(names.churn_risk_tier);
+
+    const { group, contact } = writtenFields(harness.product.ctx.manifest);
+    await installed.connector.ensureProperties(installed.portalId, 'contacts', group, contact);
+    await installed.connector.batchUpdate(installed.portalId, 'contacts', [
+      { id: id!, properties: { [names.churn_risk_tier]: 'high' } },
+    ]);
+    const after = await installed.connector.batchRead(installed.portalId, 'contacts', [id!], spec.properties);
+    expect(after[0]!.properties[names.churn_risk_tier]).toBe('high');
+    expect(after[0]!.properties).toHaveProperty(names.churn_risk_score, null);
   });
 
   it('creates the written fields, grants them to the connected user, and writes them', async () => {

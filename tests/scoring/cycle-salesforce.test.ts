@@ -127,4 +127,48 @@ describe('the scoring cycle on a Salesforce org', () => {
     if (await lastRunInFirstRunsHour(harness.db, portalId)) expect(writes).toBe(0);
     else expect(writes > 0).toBe(changed.length > 0);
   }, 900_000);
+
+  it('writes a tier again at the next cycle where someone cleared it in the org, and nothing else it already holds', async () => {
+    const scored = contacts().filter((c) =>
+      ['low', 'medium', 'high'].includes(String(c.fields.Churn_Risk_Tier__c)),
+    );
+    const cleared = scored.slice(0, 5);
+    for (const c of cleared)
+      org.update('Contact', c.Id, { Churn_Risk_Tier__c: null, Churn_Risk_Score__c: null });
+    const fieldsBefore = scoreFields();
+    const mark = harness.wire.mark();
+    const last = (await latestRunProgress(harness.db, portalId))!;
+    await enqueueCycle(harness.product.ctx.queues, portalId, 'manual');
+    const next = () => firstRunAfter(harness.db, portalId, last.runId, 'manual');
+    await waitUntil(async () => (await next())?.status === 'succeeded', 840_000);
+
+    const stored = await harness.db
+      .selectFrom('current_scores')
+      .select(['contact_id', 'tier'])
+      .where('portal_id', '=', portalId)
+      .where(
+        'contact_id',
+        'in',
+        cleared.map((c) => c.Id),
+      )
+      .execute();
+    const tierOf = new Map(stored.map((row) => [row.contact_id, row.tier]));
+    for (const c of cleared) {
+      expect([c.Id, org.byId(c.Id)!.fields.Churn_Risk_Tier__c]).toEqual([c.Id, tierOf.get(c.Id)]);
+      expect(org.byId(c.Id)!.fields.Churn_Risk_Score__c).not.toBeNull();
+    }
+    const { changed } = rewritesBetween(fieldsBefore, scoreFields(), 'Churn_Risk_Updated_At__c');
+    const contactIds = new Set(contacts().map((c) => c.Id));
+    const sent = [
+      ...new Set(
+        harness.wire
+          .since(mark)
+          .filter((c) => c.kind === 'batch-update')
+          .flatMap((c) => c.ids)
+          .filter((id) => contactIds.has(id)),
+      ),
+    ].sort();
+    expect(sent).toEqual(changed);
+    for (const c of cleared) expect(sent).toContain(c.Id);
+  }, 900_000);
 });

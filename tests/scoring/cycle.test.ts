@@ -168,6 +168,50 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     else expect(calls > 0).toBe(changed.length > 0);
   }, 900_000);
 
+  it('writes a tier again at the next cycle where someone cleared it in the CRM, and nothing else it already holds', async () => {
+    const portal = store.portal(HUB)!;
+    const scored = sandboxContacts().filter(
+      (c) => !c.archived && ['low', 'medium', 'high'].includes(c.properties.churn_risk_tier ?? ''),
+    );
+    // A user empties the fields of five customers, and sets a sixth's tier by hand.
+    const cleared = scored.slice(0, 5);
+    const overwritten = scored.slice(5).find((c) => c.properties.churn_risk_tier !== 'high')!;
+    for (const c of cleared)
+      portal.updateRecord('contacts', c.id, { churn_risk_tier: null, churn_risk_score: null }, store.now());
+    portal.updateRecord('contacts', overwritten.id, { churn_risk_tier: 'high' }, store.now());
+    const fieldsBefore = scoreFields();
+    const writesBefore = proxy.contactWrites();
+    const last = (await latestRunProgress(product.ctx.db.db, portalId))!;
+    await enqueueCycle(product.ctx.queues, portalId, 'manual');
+    const next = () => firstRunAfter(product.ctx.db.db, portalId, last.runId, 'manual');
+    await waitUntil(async () => (await next())?.status === 'succeeded', 840_000);
+
+    const stored = await product.ctx.db.db
+      .selectFrom('current_scores')
+      .select(['contact_id', 'tier'])
+      .where('portal_id', '=', portalId)
+      .where(
+        'contact_id',
+        'in',
+        [...cleared, overwritten].map((c) => c.id),
+      )
+      .execute();
+    const tierOf = new Map(stored.map((s) => [s.contact_id, s.tier]));
+    for (const c of [...cleared, overwritten]) {
+      expect([c.id, c.properties.churn_risk_tier]).toEqual([c.id, tierOf.get(c.id)]);
+      expect(c.properties.churn_risk_score).toBeTruthy();
+    }
+    // The restored ones were sent again; nothing the CRM still held was (a cycle in a later hour
+    // than the last also sends the few scores that moved).
+    const { changed } = rewritesBetween(fieldsBefore, scoreFields(), 'churn_risk_updated_at');
+    const sent = [...proxy.contactWrites()]
+      .filter(([id, n]) => n > (writesBefore.get(id) ?? 0))
+      .map(([id]) => id)
+      .sort();
+    expect(sent).toEqual(changed);
+    for (const c of [...cleared, overwritten]) expect(sent).toContain(c.id);
+  }, 900_000);
+
   it('rescores a contact and writes its new score back after three angry tickets, without waiting for the weekly run', async () => {
     const portal = store.portal(HUB)!;
     // A customer at low risk whose product use and emails raise nothing now, so the tickets are

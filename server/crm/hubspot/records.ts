@@ -235,6 +235,11 @@ function companiesSpec(rule: ChurnRule): RecordSpec<'companies'> {
       formerDate(rule),
       'createdate',
       'hs_lastmodifieddate',
+      // The account score as the portal holds it now (left out by HubSpot where the app could not
+      // make the fields): a field someone cleared is written again.
+      'churn_risk_score',
+      'churn_risk_tier',
+      'churn_risk_reasons',
     ],
     associations: [],
     map: (record, portalId) => ({

@@ -26,7 +26,8 @@ import { customFieldName, ensureSalesforceFields, FIELDS_OBJECTS } from './field
 import { associations, batchRead, batchUpdate, listPage, modifiedSincePage, WRITE_BATCH } from './objects.js';
 import { listSalesforceOwners } from './owners.js';
 import { findSalesforceUser } from './users.js';
-import { salesforceRecordSpecs } from './records.js';
+import { ReadableFields } from './readable-fields.js';
+import { SALESFORCE_OBJECTS, salesforceRecordSpecs } from './records.js';
 import type { SalesforceRequester } from './requester.js';
 import { stringLiteral } from './soql.js';
 
@@ -49,28 +50,40 @@ export class SalesforceConnector implements CrmConnector {
     readonly requester: SalesforceRequester,
     /** Records in an object above which a full read goes through Bulk API 2.0. */
     private readonly bulkThreshold = BULK_THRESHOLD,
-  ) {}
-
-  listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {
-    return listPage(this.requester, portalId, type, options, this.bulkThreshold);
+  ) {
+    this.readable = new ReadableFields(requester, new Set(Object.values(this.fieldNames)));
   }
 
-  modifiedSincePage(
+  /** Which of the app's own fields a read can name (./readable-fields.ts). */
+  private readonly readable: ReadableFields;
+
+  private readableOf(portalId: number, type: CrmObjectType, properties: string[]): Promise<string[]> {
+    return this.readable.of(portalId, SALESFORCE_OBJECTS[type].sobject, properties);
+  }
+
+  async listPage(portalId: number, type: CrmObjectType, options: ListOptions): Promise<Page<CrmRecord>> {
+    const properties = await this.readableOf(portalId, type, options.properties);
+    return listPage(this.requester, portalId, type, { ...options, properties }, this.bulkThreshold);
+  }
+
+  async modifiedSincePage(
     portalId: number,
     type: CrmObjectType,
     options: ModifiedSinceOptions,
   ): Promise<ChangedPage> {
-    return modifiedSincePage(this.requester, portalId, type, options);
+    const properties = await this.readableOf(portalId, type, options.properties);
+    return modifiedSincePage(this.requester, portalId, type, { ...options, properties });
   }
 
-  batchRead(
+  async batchRead(
     portalId: number,
     type: CrmObjectType,
     ids: string[],
     properties: string[],
     options?: { propertiesWithHistory?: string[] },
   ): Promise<CrmRecord[]> {
-    return batchRead(this.requester, portalId, type, ids, properties, options);
+    const readable = await this.readableOf(portalId, type, properties);
+    return batchRead(this.requester, portalId, type, ids, readable, options);
   }
 
   batchUpdate(
@@ -179,6 +192,6 @@ export class SalesforceConnector implements CrmConnector {
       portalId,
       FIELDS_OBJECTS[objectType],
       properties.map((spec) => ({ spec, field: customFieldName(spec.name) })),
-    );
+    ).finally(() => this.readable.forget(portalId));
   }
 }

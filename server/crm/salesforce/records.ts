@@ -16,8 +16,10 @@ import {
   profileHistoryNeeded,
   type ProfileProperties,
 } from '../profile-history.js';
+import { customFieldName } from './fields.js';
 import { nonEmpty, propertiesWithout, toBoolean, toDate, toInteger, toNumber } from '../property-values.js';
 import {
+  SCORE_FIELDS,
   STAGE_HISTORY,
   type PropertyHistory,
   type RecordSpec,
@@ -175,6 +177,8 @@ function contactsSpec(rule: ChurnRule): RecordSpec<'contacts'> {
         'Customer_Segment__c',
         ...SYSTEM_FIELDS,
         ...ruleProperties(rule),
+        // What the app wrote, as the org holds it now: a field someone cleared is written again.
+        ...SCORE_FIELDS.map(customFieldName),
       ]),
     ],
     associations: ['companies'],
