@@ -7,6 +7,7 @@ import type { CrmConnectors } from '../crm/registry.js';
 import { refreshPlannerStatistics, SYNCED_TABLES } from '../db/planner-statistics.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
+import type { ObjectSyncResult } from '../sync/full-sync.js';
 import { syncOwners } from '../sync/owners.js';
 import { syncPortal } from '../sync/sync-portal.js';
 import { linkPendingUsageEvents } from '../sync/usage/intake.js';
@@ -83,7 +84,14 @@ export async function processSync(
     if (results.reduce((n, r) => n + r.written + r.archived, 0) >= STATISTICS_AFTER_ROWS)
       await refreshPlannerStatistics(deps.db, SYNCED_TABLES);
     deps.logger.info(
-      { portalId, mode, ms: Date.now() - started, results, owners, linkedUsageEvents },
+      {
+        portalId,
+        mode: modeRan(mode, results),
+        ms: Date.now() - started,
+        results,
+        owners,
+        linkedUsageEvents,
+      },
       'sync finished',
     );
     return results;
@@ -104,6 +112,17 @@ async function syncOwnersOf(deps: SyncJobDeps, connector: CrmConnector, portalId
     deps.logger.warn({ portalId, err: error.message }, 'the CRM refused to list the owners');
     return null;
   }
+}
+
+/**
+ * The mode the sync ran in, as an admin reading the log needs it: an incremental sync reads in full
+ * each type never read in full before (the first sync after an install reads everything).
+ */
+export function modeRan(asked: 'full' | 'incremental', results: readonly ObjectSyncResult[]): string {
+  const full = results.filter((r) => r.mode === 'full').map((r) => r.type);
+  if (asked === 'full' || full.length === 0) return asked;
+  if (full.length === results.length) return 'full';
+  return `incremental (in full: ${full.join(', ')})`;
 }
 
 /** What a running sync shows: records fetched so far per object type. */

@@ -18,6 +18,8 @@ export interface SyncDeps {
 
 export interface ObjectSyncResult {
   type: string;
+  /** How this type was read: an incremental sync reads a type in full until one full read completed. */
+  mode: 'full' | 'incremental';
   fetched: number;
   written: number;
   archived: number;
@@ -37,7 +39,7 @@ export async function fullSyncObject(
   spec: ObjectSpec,
 ): Promise<ObjectSyncResult> {
   const { db, connector } = deps;
-  const result: ObjectSyncResult = { type: spec.type, fetched: 0, written: 0, archived: 0 };
+  const result: ObjectSyncResult = { type: spec.type, mode: 'full', fetched: 0, written: 0, archived: 0 };
   let progress = (await readCursor(db, portalId, spec.type)).full ?? {
     phase: 'live' as const,
     startedAt: new Date().toISOString(),

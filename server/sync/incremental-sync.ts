@@ -40,7 +40,13 @@ export async function incrementalSyncObject(
   if (!cursor.fullCompletedAt || !cursor.modifiedSince || cursor.full)
     return fullSyncObject(deps, portalId, spec);
 
-  const result: ObjectSyncResult = { type: spec.type, fetched: 0, written: 0, archived: 0 };
+  const result: ObjectSyncResult = {
+    type: spec.type,
+    mode: 'incremental',
+    fetched: 0,
+    written: 0,
+    archived: 0,
+  };
   const since = new Date(cursor.modifiedSince.getTime() - CHANGES_OVERLAP_MS);
   let newest = cursor.modifiedSince;
   let saved = newest;
