@@ -175,7 +175,7 @@ export const FEEDBACK: FeatureDefinition[] = [
 /**
  * The contact's company (`contacts.company_id`, as the dashboard's accounts and the account scores
  * group contacts) seen through its other contacts, archived ones included: who left, who stays,
- * their support load and their use. Null for a contact without a company.
+ * their support load, their use and their survey answers. Null for a contact without a company.
  */
 export const ACCOUNT: FeatureDefinition[] = [
   measure({
@@ -219,6 +219,14 @@ export const ACCOUNT: FeatureDefinition[] = [
       "Minutes a week the company's other contacts used the product in the 12 weeks before the date, over the colleagues who were customers then: how much the account as a whole uses what it pays for; null without a company or when no colleague was a customer.",
     source: 'usage_events',
     windowDays: 84,
+  }),
+  measure({
+    name: 'account_nps_mean',
+    label: "Colleagues' average NPS answer, last 12 months",
+    description:
+      "Mean score (0–10) of the NPS answers the company's other contacts gave in the 365 days before the date: how satisfied the account is, which decides a renewal as much as this contact's own view; null without a company or when no colleague answered.",
+    source: 'feedback',
+    windowDays: 365,
   }),
   count({
     name: 'emails_bounced_90d',

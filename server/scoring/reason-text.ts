@@ -421,6 +421,8 @@ const PHRASES: Record<string, Phrase> = {
   account_usage_trend: ({ value }) => `Colleagues' product use ${trendPercent(value)} in the last 4 weeks`,
   account_usage_per_colleague: ({ value }) =>
     `Colleagues use the product ${minutes(value)} a week each (last 3 months)`,
+  account_nps_mean: ({ value }) =>
+    `Colleagues' NPS answers average ${count(value)} out of 10 in the last 12 months`,
   emails_bounced_90d: (row) => {
     if (Math.round(row.value) <= 0) return 'None of our emails to them bounced in 3 months';
     const sent = row.get('emails_sent_90d');

@@ -57,7 +57,7 @@ const RULES: readonly Rule[] = [
   {
     play: 'feedback_survey',
     title: 'Ask for feedback, then follow up personally',
-    matches: (f) => f.startsWith('nps_') || f.startsWith('feedback_'),
+    matches: (f) => f.startsWith('nps_') || f.startsWith('feedback_') || f === 'account_nps_mean',
   },
   {
     play: 'renewal_offer',

@@ -1,6 +1,6 @@
 /**
  * Account features: what the contact's company shows through its other contacts (who left, who
- * stays, their tickets, their use) and bounced emails, each as of the date and never past it.
+ * stays, their tickets, their use, their survey answers) and bounced emails, each as of the date and never past it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
@@ -77,6 +77,14 @@ beforeAll(async () => {
     await w.usage(staysCustomer, { at, minutes });
   await w.usage(ann, { at: before(2), minutes: 300 });
 
+  // Colleagues' NPS answers of the year before the date: 2 and 6, a mean of 4. An older one, a
+  // later one and Ann's own do not count.
+  await w.feedback(staysCustomer, { at: before(20), score: 2 });
+  await w.feedback(leftRecently, { at: before(200), score: 6 });
+  await w.feedback(staysCustomer, { at: before(400), score: 10 });
+  await w.feedback(staysCustomer, { at: after(1), score: 10 });
+  await w.feedback(ann, { at: before(5), score: 9 });
+
   await w.email(ann, { sentAt: before(10), bounced: true });
   await w.email(ann, { sentAt: before(80), bounced: true });
   await w.email(ann, { sentAt: before(5) });
@@ -149,6 +157,15 @@ describe('account features as of a date', () => {
     );
   });
 
+  it("averages the colleagues' NPS answers of the year before the date, not the contact's own", async () => {
+    const rows = await featuresAt(AS_OF);
+    expect(rows.get(ann)!.account_nps_mean).toBe(4);
+    // Seen from a colleague: Ann's 9 and the other colleague's 6.
+    expect(rows.get(staysCustomer)!.account_nps_mean).toBe(7.5);
+    // A colleague with no answering colleague in the year has none.
+    expect(rows.get(alone)!.account_nps_mean).toBeNull();
+  });
+
   it('counts bounced emails sent in the 90 days before the date', async () => {
     const rows = await featuresAt(AS_OF);
     expect(rows.get(ann)!.emails_bounced_90d).toBe(2);
@@ -165,6 +182,7 @@ describe('account features as of a date', () => {
       account_tickets_90d: null,
       account_usage_trend: null,
       account_usage_per_colleague: null,
+      account_nps_mean: null,
     });
     expect(rows.get(alone)!).toMatchObject({
       account_contacts_left_180d: 0,
@@ -198,6 +216,7 @@ describe('account features as of a date', () => {
     await w.ticket(leftRecently, { createdAt: AS_OF });
     await w.usage(staysCustomer, { at: AS_OF, minutes: 999 });
     await w.email(ann, { sentAt: AS_OF, bounced: true });
+    await w.feedback(staysCustomer, { at: AS_OF, score: 0 });
     // Everyone at the company leaves after the date.
     await sql`update contacts set stage_kind = 'former', lifecycle_stage = 'other', former_since = ${after(30)}
       where portal_id = ${p} and former_since is null`.execute(database.db);

@@ -87,6 +87,7 @@ const FULL_ROW: FeatureValues = {
   account_tickets_90d: 4,
   account_usage_trend: trend(10, 40),
   account_usage_per_colleague: 12.5,
+  account_nps_mean: 4.5,
   emails_bounced_90d: 1,
 };
 
@@ -336,6 +337,7 @@ describe('a reason in plain words', () => {
       {},
       'Colleagues use the product 0 minutes a week each (last 3 months)',
     ],
+    ['account_nps_mean', 4.5, {}, "Colleagues' NPS answers average 5 out of 10 in the last 12 months"],
     ['emails_bounced_90d', 2, { emails_sent_90d: 5 }, '2 of our 5 emails to them bounced in 3 months'],
     ['emails_bounced_90d', 1, { emails_sent_90d: 1 }, 'Our one email to them in 3 months bounced'],
     ['emails_bounced_90d', 3, {}, '3 emails to them bounced in 3 months'],

@@ -13,6 +13,8 @@ interface AccountRow {
   use_events: unknown;
   use_recent: unknown;
   use_earlier: unknown;
+  nps_answers: unknown;
+  nps_sum: unknown;
 }
 
 /** As usage_trend: (x + 1) / (y + 1) on a log2 scale, x and y minutes a week. */
@@ -22,8 +24,8 @@ const trend = (recentPerWeek: number, earlierPerWeek: number) =>
 /**
  * What the contact's company shows through its other contacts at each cutoff: who left in the 180
  * days up to it and who were customers then (from the customer and former-customer dates, never
- * the current stage), their tickets of the 90 days before it, and their use of the 12 weeks before
- * it. One statement for every cutoff: each company's totals once, less the contact's own share, so
+ * the current stage), their tickets of the 90 days before it, their use of the 12 weeks before it,
+ * and their NPS answers of the year before it. One statement for every cutoff: each company's totals once, less the contact's own share, so
  * a company with many contacts in the chunk is read once rather than once for each of them.
  * Archived contacts count: an archive is today's state, and they were there at the date. One map
  * per window, holding the contacts that have a company.
@@ -104,6 +106,23 @@ export async function accountFeatures(
     use_by_company as (
       select company_id, k, sum(events) as events, sum(recent) as recent, sum(earlier) as earlier
       from use_by_member group by company_id, k
+    ),
+    nps_by_member as (
+      select m.company_id, m.id as member_id, w.k, count(*) as answers, sum(f.score) as total
+      from members m
+      cross join lateral (
+        select a.to_id from associations a
+        where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.from_id = m.id
+          and a.to_type = 'feedback_submissions'
+        offset 0
+      ) a
+      join feedback f on f.portal_id = ${portalId} and f.id = a.to_id and f.score is not null
+      join w on f.submitted_at >= w.days365 and f.submitted_at < w.as_of
+      group by m.company_id, m.id, w.k
+    ),
+    nps_by_company as (
+      select company_id, k, sum(answers) as answers, sum(total) as total
+      from nps_by_member group by company_id, k
     )
     select me.contact_id, w.k,
       coalesce(pc.left_180, 0) - (case when own.left_180 then 1 else 0 end) as left_180,
@@ -111,7 +130,9 @@ export async function accountFeatures(
       coalesce(tc.n, 0) - coalesce(ot.n, 0) as tickets_90,
       coalesce(uc.events, 0) - coalesce(uo.events, 0) as use_events,
       coalesce(uc.recent, 0) - coalesce(uo.recent, 0) as use_recent,
-      coalesce(uc.earlier, 0) - coalesce(uo.earlier, 0) as use_earlier
+      coalesce(uc.earlier, 0) - coalesce(uo.earlier, 0) as use_earlier,
+      coalesce(nc.answers, 0) - coalesce(nm.answers, 0) as nps_answers,
+      coalesce(nc.total, 0) - coalesce(nm.total, 0) as nps_sum
     from me cross join w
     left join people_by_company pc on pc.company_id = me.company_id and pc.k = w.k
     left join people own on own.id = me.contact_id and own.company_id = me.company_id and own.k = w.k
@@ -120,10 +141,14 @@ export async function accountFeatures(
       and ot.k = w.k
     left join use_by_company uc on uc.company_id = me.company_id and uc.k = w.k
     left join use_by_member uo on uo.member_id = me.contact_id and uo.company_id = me.company_id
-      and uo.k = w.k`.execute(db);
+      and uo.k = w.k
+    left join nps_by_company nc on nc.company_id = me.company_id and nc.k = w.k
+    left join nps_by_member nm on nm.member_id = me.contact_id and nm.company_id = me.company_id
+      and nm.k = w.k`.execute(db);
   return byWindow(windows, rows, (r): [string, FeatureValues] => {
     const used = (num(r.use_events) ?? 0) > 0;
     const active = num(r.active) ?? 0;
+    const answers = num(r.nps_answers) ?? 0;
     return [
       r.contact_id,
       {
@@ -133,6 +158,7 @@ export async function accountFeatures(
         account_usage_trend: used ? trend((num(r.use_recent) ?? 0) / 4, (num(r.use_earlier) ?? 0) / 8) : null,
         account_usage_per_colleague:
           active > 0 ? ((num(r.use_recent) ?? 0) + (num(r.use_earlier) ?? 0)) / 12 / active : null,
+        account_nps_mean: answers > 0 ? (num(r.nps_sum) ?? 0) / answers : null,
       },
     ];
   });
@@ -146,5 +172,6 @@ export function emptyAccountFeatures(): FeatureValues {
     account_tickets_90d: null,
     account_usage_trend: null,
     account_usage_per_colleague: null,
+    account_nps_mean: null,
   };
 }
