@@ -1,6 +1,7 @@
 /**
  * Account features: what the contact's company shows through its other contacts (who left, who
- * stays, their tickets, their use, their survey answers) and bounced emails, each as of the date and never past it.
+ * stays, their tickets, their use, their survey answers) and bounced emails, each as of the date
+ * and never past it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';

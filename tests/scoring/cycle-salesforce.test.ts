@@ -14,7 +14,7 @@ import { latestRunProgress } from '../../server/scoring/runs.js';
 import { createUsageApiKey } from '../../server/sync/usage/api-keys.js';
 import { startSalesforceHarness } from '../contract/salesforce-driver.js';
 import { waitUntil } from '../support/processes.js';
-import { firstRunAfter, lastRunInFirstRunsHour, rewritesBetween } from '../support/rewrites.js';
+import { firstRunAfter, lastRunInFirstRunsHour, rewritesBetween, storedTiers } from '../support/rewrites.js';
 import { rocAuc } from '../support/roc-auc.js';
 
 const CONTACTS = 3000;
@@ -127,13 +127,7 @@ describe('the scoring cycle on a Salesforce org', () => {
     const active = [...org.truth.values()].filter((t) => t.churnVisibleAt === null).length;
     expect(run.summary.scored).toBe(active);
 
-    const stored = await harness.db
-      .selectFrom('current_scores')
-      .select(['contact_id', 'tier'])
-      .where('portal_id', '=', portalId)
-      .where('contact_id', 'in', touched)
-      .execute();
-    const tierOf = new Map(stored.map((row) => [row.contact_id, row.tier]));
+    const tierOf = await storedTiers(harness.db, portalId, touched);
     for (const c of cleared) {
       expect([c.Id, org.byId(c.Id)!.fields.Churn_Risk_Tier__c]).toEqual([c.Id, tierOf.get(c.Id)]);
       expect(org.byId(c.Id)!.fields.Churn_Risk_Score__c).not.toBeNull();

@@ -13,7 +13,7 @@ import { createUsageApiKey } from '../../server/sync/usage/api-keys.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
 import { waitUntil } from '../support/processes.js';
 import { PRODUCT_APP, startTestProduct, walkInstall, type TestProduct } from '../support/product-server.js';
-import { firstRunAfter, lastRunInFirstRunsHour, rewritesBetween } from '../support/rewrites.js';
+import { firstRunAfter, lastRunInFirstRunsHour, rewritesBetween, storedTiers } from '../support/rewrites.js';
 import { rocAuc } from '../support/roc-auc.js';
 
 const HUB = 910;
@@ -171,13 +171,7 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
     expect(run.summary.scored).toBe(active);
 
     // The CRM holds the stored tier again where someone changed it.
-    const stored = await product.ctx.db.db
-      .selectFrom('current_scores')
-      .select(['contact_id', 'tier'])
-      .where('portal_id', '=', portalId)
-      .where('contact_id', 'in', touched)
-      .execute();
-    const tierOf = new Map(stored.map((row) => [row.contact_id, row.tier]));
+    const tierOf = await storedTiers(product.ctx.db.db, portalId, touched);
     for (const c of [...cleared, overwritten]) {
       expect([c.id, c.properties.churn_risk_tier]).toEqual([c.id, tierOf.get(c.id)]);
       expect(c.properties.churn_risk_score).toBeTruthy();

@@ -53,3 +53,18 @@ export async function firstRunAfter(
     .orderBy('id')
     .executeTakeFirst();
 }
+
+/** The tier each of these contacts' current score holds: what the CRM must show for them. */
+export async function storedTiers(
+  db: Kysely<Database>,
+  portalId: number,
+  contactIds: readonly string[],
+): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('current_scores')
+    .select(['contact_id', 'tier'])
+    .where('portal_id', '=', portalId)
+    .where('contact_id', 'in', contactIds)
+    .execute();
+  return new Map(rows.map((row) => [row.contact_id, row.tier]));
+}
