@@ -49,7 +49,8 @@ export async function seedAccounts(
         id,
         name: `${NAMES[k % NAMES.length]}${k >= NAMES.length ? ` ${Math.floor(k / NAMES.length) + 1}` : ''}`,
         domain: `${id}.example.com`,
-        industry: k % 2 === 0 ? 'Software' : 'Retail',
+        // As HubSpot gives its industries: option codes.
+        industry: k % 2 === 0 ? 'COMPUTER_SOFTWARE' : 'RETAIL',
         employees: 20 + k * 15,
         country: 'DE',
         stage_kind: 'customer',

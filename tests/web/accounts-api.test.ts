@@ -167,7 +167,7 @@ describe('GET /accounts/:companyId: a company with its contacts', () => {
       companyId,
       name: row.name,
       domain: `${companyId}.example.com`,
-      industry: 'Retail',
+      industry: 'RETAIL',
       score: {
         score: row.score,
         tier: row.tier,

@@ -155,6 +155,11 @@ describe('accounts in the dashboard', () => {
     await page.getByRole('heading', { level: 1, name: api.name }).waitFor();
     await page.getByTestId('account-reasons').waitFor();
     expect(await page.title()).toBe(`${api.name} — Churn Radar`);
+    // The industry in words, not HubSpot's option code.
+    expect(api.industry).toBe('COMPUTER_SOFTWARE');
+    await expect(page.locator('.page-header p').first().textContent()).resolves.toContain(
+      `${northwind}.example.com · Computer software · `,
+    );
 
     await expect(page.getByTestId('account-score').locator('.stat-value').textContent()).resolves.toBe(
       `${api.score!.score.toFixed(1)}${api.score!.tier}`,

@@ -23,6 +23,19 @@ export const formatDay = (iso: string | null): string =>
     : '—';
 export const formatNumber = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
+/**
+ * A CRM's internal option value as a person reads it: HubSpot's industries and the like come as
+ * codes ("INFORMATION_TECHNOLOGY_AND_SERVICES" reads "Information technology and services"). A
+ * value is taken for a code when it has an underscore, or, for a field known to hold codes, when
+ * it is a capitalised word ("RETAIL"); anything else ("USA", "Pro") is shown as it is.
+ */
+export function formatCode(value: string, isCodeField = false): string {
+  const code = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(value) || (isCodeField && /^[A-Z][A-Z0-9]+$/.test(value));
+  if (!code) return value;
+  const words = value.toLowerCase().replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export const TIER_COLORS = { low: '#2f9e44', medium: '#d9a21b', high: '#c92a2a' } as const;
 
 /** An axis tick for a share: whole percents, or tenths when the axis stays under 10 %. */

@@ -1,6 +1,6 @@
 import type { AccountContact, AccountView } from '../../../server/api/contracts/accounts.js';
 import { useApi } from '../api.js';
-import { formatCount, formatDate, formatDay, formatMoney, formatScore } from '../format.js';
+import { formatCode, formatCount, formatDate, formatDay, formatMoney, formatScore } from '../format.js';
 import { usePageTitle } from '../page-title.js';
 import { Link } from '../router.js';
 import { usePortalPath } from '../session.js';
@@ -118,7 +118,7 @@ export function AccountPage({ companyId }: { companyId: string }) {
   const a = view.data;
   const facts = [
     a.domain,
-    a.industry,
+    a.industry !== null ? formatCode(a.industry, true) : null,
     a.employees !== null ? `${formatCount(a.employees)} employees` : null,
     a.country,
   ].filter(Boolean);

@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, useApi } from '../api.js';
 import { usePortalPath } from '../session.js';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatCount, formatDate, formatNumber, formatPercent, percentTick } from '../format.js';
+import { formatCode, formatCount, formatDate, formatNumber, formatPercent, percentTick } from '../format.js';
 import { Button, Card, EmptyState, ErrorNotice, PageHeader, Spinner, Stat, Table, Tag } from '../ui.js';
 
 interface Freshness {
@@ -282,7 +282,7 @@ function Explore({ report }: { report: ExploreReport }) {
               <ResponsiveContainer>
                 <BarChart data={segment.bands}>
                   <CartesianGrid vertical={false} stroke="#eef1f5" />
-                  <XAxis dataKey="value" />
+                  <XAxis dataKey="value" tickFormatter={(value: string) => formatCode(value)} />
                   <YAxis tickFormatter={percentTick} />
                   <Tooltip formatter={(v) => formatPercent(Number(v))} />
                   <Bar dataKey="rate" name="Churn rate" fill="#c2410c" isAnimationActive={false} />
