@@ -25,10 +25,10 @@ const trend = (recentPerWeek: number, earlierPerWeek: number) =>
  * What the contact's company shows through its other contacts at each cutoff: who left in the 180
  * days up to it and who were customers then (from the customer and former-customer dates, never
  * the current stage), their tickets of the 90 days before it, their use of the 12 weeks before it,
- * and their NPS answers of the year before it. One statement for every cutoff: each company's totals once, less the contact's own share, so
- * a company with many contacts in the chunk is read once rather than once for each of them.
- * Archived contacts count: an archive is today's state, and they were there at the date. One map
- * per window, holding the contacts that have a company.
+ * and their NPS answers of the year before it. One statement for every cutoff: each company's
+ * totals once, less the contact's own share, so a company with many contacts in the chunk is read
+ * once rather than once for each of them. Archived contacts count: an archive is today's state, and
+ * they were there at the date. One map per window, holding the contacts that have a company.
  */
 export async function accountFeatures(
   db: Kysely<Database>,
