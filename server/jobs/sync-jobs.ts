@@ -22,6 +22,13 @@ export type SyncJobData = z.infer<typeof dataSchema>;
 /** While another sync of the portal runs, a sync job waits this long and tries again. */
 const BUSY_RETRY_MS = 2000;
 
+/**
+ * A running sync stores its progress at most this often: its streams write pages far faster (a
+ * hundred a second at ten times HubSpot's limit) than the dashboard reads them, and each store is
+ * a Redis call and an event.
+ */
+const PROGRESS_EVERY_MS = 500;
+
 /** Queues a sync of a portal; a second request while one is waiting is the same job. */
 export async function enqueueSync(queues: Queues, data: SyncJobData): Promise<void> {
   await queues.get('sync').add(SYNC_JOB, dataSchema.parse(data), {
@@ -64,7 +71,7 @@ export async function processSync(
     throw new DelayedError();
   }
   const started = Date.now();
-  const progress = syncProgress(mode);
+  const onProgress = syncProgress(job, mode);
   try {
     const results = await untilRevoked(() =>
       syncPortal(
@@ -72,7 +79,7 @@ export async function processSync(
           db: deps.db,
           connector,
           signal,
-          onProgress: (p) => job.updateProgress(progress.record(p)),
+          onProgress,
         },
         portalId,
         mode,
@@ -125,13 +132,14 @@ export function modeRan(asked: 'full' | 'incremental', results: readonly ObjectS
   return `incremental (in full: ${full.join(', ')})`;
 }
 
-/** What a running sync shows: records fetched so far per object type. */
-function syncProgress(mode: 'full' | 'incremental') {
+/** What a running sync shows: records fetched so far per object type, stored now and then. */
+function syncProgress(job: Job, mode: 'full' | 'incremental') {
   const fetched: Record<string, number> = {};
-  return {
-    record({ type, fetched: count }: { type: string; fetched: number }) {
-      fetched[type] = count;
-      return { mode, fetched: { ...fetched } };
-    },
+  let storedAt = Number.NEGATIVE_INFINITY;
+  return async ({ type, fetched: count }: { type: string; fetched: number }) => {
+    fetched[type] = count;
+    if (Date.now() - storedAt < PROGRESS_EVERY_MS) return;
+    storedAt = Date.now();
+    await job.updateProgress({ mode, fetched: { ...fetched } });
   };
 }
