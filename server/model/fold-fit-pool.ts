@@ -49,8 +49,8 @@ export async function fitFoldsInThreads(
   const workers = Array.from(
     { length: Math.max(0, Math.min(threads, tasks.length) - 1) },
     () =>
-      new Worker(new URL('./thread-entry.mjs', import.meta.url), {
-        workerData: { module: './fold-fit-thread-main.ts' },
+      new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
+        workerData: { module: '../model/fold-fit-thread-main.ts' },
       }),
   );
   let next = 0;

@@ -3,7 +3,7 @@
  * milliseconds of arithmetic, which on the job's thread would hold up the other chunk's database
  * work. The thread keeps each model it is sent; the answers are those of `scoreRows`.
  */
-import { Worker } from 'node:worker_threads';
+import { RequestThread } from '../threads/request-thread.js';
 import type { RecordValue } from './dataset.js';
 import type { TrainedModel } from './model.js';
 import type { Score, ScoreOptions } from './score.js';
@@ -14,45 +14,18 @@ export type ScoringRequest =
   | { kind: 'forget'; key: number }
   | {
       kind: 'score';
-      id: number;
       key: number;
       rows: readonly Record<string, RecordValue>[];
       options: Omit<ScoreOptions, 'backend'>;
     };
-export type ScoringReply = { id: number; scores: Score[] } | { id: number; error: string };
 
 const MODELS_KEPT = 8;
 
 class ScoringThread {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (s: Score[]) => void; reject: (e: Error) => void }>();
+  readonly thread = new RequestThread<ScoringRequest, Score[]>('../model/score-thread-main.ts', 'scoring');
   /** The models the thread holds, oldest first: a few, as a worker scores with a few at a time. */
   private readonly keys = new Map<TrainedModel, number>();
   private nextKey = 0;
-  private nextId = 0;
-  failed = false;
-
-  constructor() {
-    this.worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), {
-      workerData: { module: './score-thread-main.ts' },
-    });
-    // An idle scoring thread never keeps the process alive.
-    this.worker.unref();
-    this.worker.on('message', (reply: ScoringReply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(reply.scores);
-    });
-    const fail = (error: Error) => {
-      this.failed = true;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`the scoring thread exited with code ${code}`)));
-  }
 
   score(
     model: TrainedModel,
@@ -64,28 +37,17 @@ class ScoringThread {
       if (this.keys.size >= MODELS_KEPT) {
         const [oldest, oldKey] = this.keys.entries().next().value!;
         this.keys.delete(oldest);
-        this.post({ kind: 'forget', key: oldKey });
+        this.thread.tell({ kind: 'forget', key: oldKey } satisfies ScoringRequest);
       }
       key = this.nextKey++;
       this.keys.set(model, key);
-      this.post({ kind: 'model', key, model: serializeModel(model) });
+      this.thread.tell({ kind: 'model', key, model: serializeModel(model) } satisfies ScoringRequest);
     }
-    const id = this.nextId++;
-    return new Promise<Score[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) this.worker.ref();
-      this.post({ kind: 'score', id, key, rows, options });
-    }).finally(() => {
-      if (this.pending.size === 0) this.worker.unref();
-    });
-  }
-
-  private post(request: ScoringRequest): void {
-    this.worker.postMessage(request);
+    return this.thread.request({ kind: 'score', key, rows, options });
   }
 }
 
-let thread: ScoringThread | undefined;
+let scoring: ScoringThread | undefined;
 
 /** `scoreRows` on the process's scoring thread (started on first use, restarted if it died). */
 export function scoreRowsInThread(
@@ -93,6 +55,6 @@ export function scoreRowsInThread(
   rows: readonly Record<string, RecordValue>[],
   options: Omit<ScoreOptions, 'backend'> = {},
 ): Promise<Score[]> {
-  if (!thread || thread.failed) thread = new ScoringThread();
-  return thread.score(model, rows, options);
+  if (!scoring || scoring.thread.failed) scoring = new ScoringThread();
+  return scoring.score(model, rows, options);
 }

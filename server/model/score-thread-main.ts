@@ -1,15 +1,14 @@
 /** Runs inside the scoring thread: keeps the models it is sent and scores rows with them. */
-import { parentPort } from 'node:worker_threads';
+import { serveRequests } from '../threads/serve-requests.js';
 import type { TrainedModel } from './model.js';
 import { scoreRows } from './score.js';
-import type { ScoringReply, ScoringRequest } from './score-in-thread.js';
+import type { ScoringRequest } from './score-in-thread.js';
 import { parseModel } from './serialize.js';
 
 /** Each model it was sent, or why it could not be read. */
 const models = new Map<number, TrainedModel | Error>();
-const post = (reply: ScoringReply) => parentPort!.postMessage(reply);
 
-parentPort!.on('message', (request: ScoringRequest) => {
+serveRequests<ScoringRequest>((request) => {
   if (request.kind === 'model') {
     try {
       models.set(request.key, parseModel(request.model));
@@ -23,13 +22,7 @@ parentPort!.on('message', (request: ScoringRequest) => {
     return;
   }
   const model = models.get(request.key);
-  if (!model || model instanceof Error) {
-    post({ id: request.id, error: model?.message ?? `the scoring thread has no model ${request.key}` });
-    return;
-  }
-  scoreRows(model, request.rows, request.options)
-    .then((scores) => post({ id: request.id, scores }))
-    .catch((error: unknown) =>
-      post({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
-    );
+  if (!model || model instanceof Error)
+    throw new Error(model?.message ?? `the scoring thread has no model ${request.key}`);
+  return scoreRows(model, request.rows, request.options);
 });

@@ -16,8 +16,8 @@ export async function trainModelInThread(
   options: TrainOptions = {},
 ): Promise<TrainedModel> {
   const { onProgress, ...rest } = options;
-  const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), {
-    workerData: { module: './train-thread-main.ts', dataset, options: rest },
+  const worker = new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
+    workerData: { module: '../model/train-thread-main.ts', dataset, options: rest },
   });
   try {
     return await new Promise<TrainedModel>((resolve, reject) => {

@@ -34,7 +34,7 @@ export async function writeRecords(
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'portal_id' && c !== 'id');
   const table = spec.table;
   const textTable = isTextTable(table) ? table : undefined;
-  const sentiments = textTable ? sentimentOfRows(textTable, rows) : [];
+  const sentiments = textTable ? await sentimentOfRows(textTable, rows) : [];
   const stored = textTable ? rows.map((row, i) => ({ ...row, [SENTIMENT]: sentiments[i] })) : rows;
   const changed = await trx
     .insertInto(table)

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { scoreSentiments } from '../sentiment/index.js';
+import { compoundScores } from '../sentiment/index.js';
 
 export interface SentimentScoring {
   tickets: number;
@@ -78,11 +78,14 @@ export async function ensureTextSentiment(
  * text the SQL above reads back): a sync page is scored before it is written, so its rows are
  * stored once, with their score. Null for a row without customer text.
  */
-export function sentimentOfRows(table: TextTable, rows: readonly StoredRow[]): (number | null)[] {
+export async function sentimentOfRows(
+  table: TextTable,
+  rows: readonly StoredRow[],
+): Promise<(number | null)[]> {
   const texts = rows.map(SOURCES[table].textOf);
-  const scores = scoreSentiments(texts.filter((t) => t !== null));
+  const scores = await compoundScores(texts.filter((t) => t !== null));
   let next = 0;
-  return texts.map((t) => (t === null ? null : scores[next++]!.compound));
+  return texts.map((t) => (t === null ? null : scores[next++]!));
 }
 
 /** Stores the given scores by row id (rows whose text changed since they were scored). */
@@ -112,7 +115,7 @@ async function scoreUnscored(
     where portal_id = ${portalId} and sentiment is null and ${source.has}
     order by id limit ${limit}`.execute(db);
   if (rows.length === 0) return 0;
-  const scores = scoreSentiments(rows.map((r) => r.text));
-  await storeSentiments(db, portalId, table, new Map(rows.map((r, i) => [r.id, scores[i]!.compound])));
+  const scores = await compoundScores(rows.map((r) => r.text));
+  await storeSentiments(db, portalId, table, new Map(rows.map((r, i) => [r.id, scores[i]!])));
   return rows.length;
 }

@@ -6,3 +6,4 @@ export {
   type SentimentLabel,
   type SentimentScore,
 } from './score-sentiment.js';
+export { compoundScores } from './sentiment-in-thread.js';
