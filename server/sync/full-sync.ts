@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { completeFullSync, readCursor, saveFullProgress } from './cursors.js';
 import { eraseContactsGoneFromCrm, markContactsListed } from './deletions.js';
 import { withHistory, type ObjectSpec } from './object-specs.js';
-import { markArchived, writeRecords } from './warehouse-writer.js';
+import { markArchived, prepareRecords, writePrepared } from './warehouse-writer.js';
 
 /** Changes made while a full sync pages through are caught by the next incremental sync from here. */
 const CLOCK_SKEW_MS = 60_000;
@@ -46,7 +46,7 @@ export async function fullSyncObject(
   };
   await saveFullProgress(db, portalId, spec.type, progress);
 
-  const fetchPage = (at: typeof progress) =>
+  const listPage = (at: typeof progress) =>
     connector.listPage(portalId, spec.type, {
       properties: spec.properties,
       associations: at.phase === 'archived' ? [] : spec.associations,
@@ -55,12 +55,20 @@ export async function fullSyncObject(
       ...(at.after ? { after: at.after } : {}),
       ...(at.phase === 'archived' ? { archived: true } : {}),
     });
+  // A live page is made ready to store as soon as it comes (its history read, its texts' sentiment
+  // under way), while the page before is written.
+  const fetchPage = async (at: typeof progress) => {
+    const page = await listPage(at);
+    if (at.phase === 'archived') return { page, prepared: undefined };
+    const records = await withHistory(deps, portalId, spec, page.results);
+    return { page, prepared: prepareRecords(portalId, spec, records) };
+  };
   // The next page is requested while this one is written, so the CRM's rate limit, not our
   // database, sets the pace.
   let pending = fetchPage(progress);
   for (;;) {
     deps.signal?.throwIfAborted();
-    const page = await pending;
+    const { page, prepared } = await pending;
     const archivedPhase = progress.phase === 'archived';
     const done = archivedPhase && !page.next;
     const next: typeof progress = page.next
@@ -72,15 +80,14 @@ export async function fullSyncObject(
       pending = fetchPage(next);
       pending.catch(() => {}); // a failure surfaces when awaited
     }
-    const records = archivedPhase ? page.results : await withHistory(deps, portalId, spec, page.results);
     await db.transaction().execute(async (trx) => {
       const ids = page.results.map((r) => r.id);
       // A row this page wrote is marked listed by the write itself.
       let unwritten = ids;
-      if (archivedPhase) {
+      if (!prepared) {
         result.archived += await markArchived(trx, portalId, spec, ids);
       } else {
-        const { written, writtenIds } = await writeRecords(trx, portalId, spec, records);
+        const { written, writtenIds } = await writePrepared(trx, portalId, spec, prepared);
         result.written += written;
         unwritten = ids.filter((id) => !writtenIds.has(id));
       }

@@ -16,25 +16,53 @@ export interface WriteResult {
 }
 
 /**
+ * A page of records as the warehouse will store them: one row each (the last of a repeated id),
+ * their customer texts' sentiment under way (on the sentiment thread), so a sync can prepare its
+ * next page while the one before is written.
+ */
+export interface PreparedRecords {
+  records: CrmRecord[];
+  rows: Record<string, unknown>[];
+  sentiments: Promise<(number | null)[]>;
+}
+
+export function prepareRecords(portalId: number, spec: ObjectSpec, records: CrmRecord[]): PreparedRecords {
+  const unique = dedupeById(records);
+  const rows = unique.map((r) => spec.map(r, portalId)) as Record<string, unknown>[];
+  const sentiments = isTextTable(spec.table) ? sentimentOfRows(spec.table, rows) : Promise.resolve([]);
+  sentiments.catch(() => {}); // a failure surfaces when the page is written
+  return { records: unique, rows, sentiments };
+}
+
+/**
  * Upserts a page of records and replaces their associations, in the caller's transaction. A row
  * is only rewritten when the CRM's copy changed, so a page fetched twice writes nothing twice.
  * Customer texts are scored for sentiment before the page is written, so each row is stored once
  * with its score; a stored row whose text changed loses its score (a trigger) and gets the new one.
  * Contacts the written ones report as merged into them are folded into them (./merges.ts).
  */
-export async function writeRecords(
+export function writeRecords(
   trx: Transaction<Database> | Kysely<Database>,
   portalId: number,
   spec: ObjectSpec,
   records: CrmRecord[],
 ): Promise<WriteResult> {
-  if (records.length === 0) return { written: 0, writtenIds: new Set() };
-  const unique = dedupeById(records);
-  const rows = unique.map((r) => spec.map(r, portalId)) as Record<string, unknown>[];
+  return writePrepared(trx, portalId, spec, prepareRecords(portalId, spec, records));
+}
+
+/** `writeRecords` for a page prepared before (`prepareRecords`). */
+export async function writePrepared(
+  trx: Transaction<Database> | Kysely<Database>,
+  portalId: number,
+  spec: ObjectSpec,
+  prepared: PreparedRecords,
+): Promise<WriteResult> {
+  const { records: unique, rows } = prepared;
+  if (rows.length === 0) return { written: 0, writtenIds: new Set() };
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'portal_id' && c !== 'id');
   const table = spec.table;
   const textTable = isTextTable(table) ? table : undefined;
-  const sentiments = textTable ? await sentimentOfRows(textTable, rows) : [];
+  const sentiments = await prepared.sentiments;
   const stored = textTable ? rows.map((row, i) => ({ ...row, [SENTIMENT]: sentiments[i] })) : rows;
   const changed = await trx
     .insertInto(table)
