@@ -3,8 +3,10 @@
  * process against the sandbox at HubSpot's rate limit (or K times it), compared with the floor:
  * the fewest calls HubSpot's page sizes allow (list pages for every object type, 100 records per
  * write-back call), made at exactly the allowed rate. Prints one line: calls, wall time, floor,
- * their ratio, the peak RSS of the worker, PostgreSQL's largest process and Redis, and the CPU seconds the worker process (its threads and
- * any child processes) used for the cycle, per 1,000 contacts and per phase of the run.
+ * their ratio, the peak RSS of the worker, PostgreSQL's largest process and Redis, and the CPU
+ * seconds the worker process (its threads and any child processes) used for the cycle, per 1,000
+ * contacts and per phase of the run, with the share of its job thread (the event loop all of a
+ * worker's jobs share, so the figure that caps how much one worker syncs at once).
  *
  *   npx tsx bench/cycle.ts [--contacts 20000] [--seed 1] [--crm hubspot|salesforce]
  *     [--database pglite|postgres] [--rate-multiplier K] [--profile DIR]
@@ -29,7 +31,7 @@ import { PRODUCT_APP, startTestProduct, walkInstall } from '../tests/support/pro
 import { benchSalesforceCycle } from './cycle-salesforce.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 import { startSandboxProcess } from './sandbox-process.js';
-import { largestPeakRssMb, sampleCpu, type CpuTimeline } from './process-cpu.js';
+import { largestPeakRssMb, mainThreadCpuSeconds, sampleCpu, type CpuTimeline } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -107,6 +109,8 @@ try {
   process.stderr.write('cycle: worker ready, first sync under way\n');
   // The CPU of the cycle, from the worker's readiness (its start-up, compiling and loading, apart).
   const cpu = sampleCpu(worker.child.pid!);
+  // The event loop every job of the worker shares, apart from its training, scoring and sentiment threads.
+  const jobThread = sampleCpu(worker.child.pid!, 200, mainThreadCpuSeconds);
   const startupCpu = cpu.latest();
   const crmCpu = sampleCpu(sandbox.pid);
   const crmStartCpu = crmCpu.latest();
@@ -138,6 +142,7 @@ try {
   const sandboxCpu = crmCpu.latest() - crmStartCpu;
   crmCpu.stop();
   cpu.stop();
+  jobThread.stop();
   server?.stop();
   samplePeaks();
   worker.child.kill('SIGTERM');
@@ -182,19 +187,13 @@ try {
     .join(', ');
   const writeSteps = `tiers and accounts ${((writeStart - writeback) / 1000).toFixed(1)} s, CRM writes ${((writeEnd - writeStart) / 1000).toFixed(1)} s; confirmed after the phase began: ${byType}`;
   const perThousand = (cpuSeconds: number) => ((cpuSeconds * 1000) / contacts).toFixed(2);
-  const cpuBreakdown = [
-    `install ${perThousand(cpu.at(marks[0]![1]) - startupCpu)}`,
-    ...marks
+  const byPhase = (timeline: CpuTimeline) =>
+    marks
       .slice(0, -1)
-      .map(([name, at], i) => `${name} ${perThousand(cpu.at(marks[i + 1]![1]) - cpu.at(at))}`),
-  ].join(', ');
-
-  const serverBreakdown = server
-    ? marks
-        .slice(0, -1)
-        .map(([name, at], i) => `${name} ${perThousand(server.at(marks[i + 1]![1]) - server.at(at))}`)
-        .join(', ')
-    : '';
+      .map(([name, at], i) => `${name} ${perThousand(timeline.at(marks[i + 1]![1]) - timeline.at(at))}`)
+      .join(', ');
+  const cpuBreakdown = `install ${perThousand(cpu.at(marks[0]![1]) - startupCpu)}, ${byPhase(cpu)}`;
+  const serverBreakdown = server ? byPhase(server) : '';
   // Each object type's list pages come one after another (a page's cursor names the next): the
   // longest of these streams bounds the sync however high the rate limit.
   const streams = new Map<string, { calls: number; first: number; last: number; answering: number }>();
@@ -255,7 +254,7 @@ try {
       `peak RSS: worker ${peaks.worker.toFixed(0)} MB, ` +
       (cluster ? `PostgreSQL's largest process ${peaks.postgres.toFixed(0)} MB, ` : '') +
       `Redis ${peaks.redis.toFixed(0)} MB; ${refusals()}; ` +
-      `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}) ` +
+      `worker CPU ${cycleCpu.toFixed(1)} s, ${perThousand(cycleCpu)} s per 1,000 contacts (${cpuBreakdown}; its job thread: ${byPhase(jobThread)}) ` +
       (serverCpu === null
         ? ''
         : `PostgreSQL server CPU ${serverCpu.toFixed(1)} s, ${perThousand(serverCpu)} s per 1,000 contacts (${serverBreakdown}) `) +

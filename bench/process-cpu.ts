@@ -16,10 +16,10 @@ interface ProcStat {
   reaped: number;
 }
 
-function readStat(pid: number): ProcStat | null {
+function readStat(pid: number, path = `/proc/${pid}/stat`): ProcStat | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return null;
   }
@@ -55,6 +55,14 @@ export function processTreeCpuSeconds(pid: number): number {
 }
 
 /**
+ * CPU seconds used so far by the process's main thread alone (its thread id is the pid): for Node,
+ * the event loop that every job of a worker shares, apart from its other threads.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return readStat(pid, `/proc/${pid}/task/${pid}/stat`)?.own ?? 0;
+}
+
+/**
  * The largest peak resident set (VmHWM, MB) among `pid` and its live descendants: the figure a
  * process is limited by (a PostgreSQL server's backends are separate processes, each with its own).
  */
@@ -80,11 +88,11 @@ export interface CpuTimeline {
   stop(): void;
 }
 
-/** Reads the process tree's CPU every `everyMs` until stopped. */
-export function sampleCpu(pid: number, everyMs = 200): CpuTimeline {
-  const samples: [number, number][] = [[Date.now(), processTreeCpuSeconds(pid)]];
+/** Reads the process tree's CPU (or what `measure` reads of it) every `everyMs` until stopped. */
+export function sampleCpu(pid: number, everyMs = 200, measure = processTreeCpuSeconds): CpuTimeline {
+  const samples: [number, number][] = [[Date.now(), measure(pid)]];
   const read = () => {
-    const cpu = processTreeCpuSeconds(pid);
+    const cpu = measure(pid);
     // A process that has gone reads as 0: keep the last figure.
     if (cpu >= samples[samples.length - 1]![1]) samples.push([Date.now(), cpu]);
   };
