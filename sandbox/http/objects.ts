@@ -44,8 +44,23 @@ export function objectNotFound(id: string): Error {
   return notFound('Object not found.  objectId are usually numeric.', { id: [id] });
 }
 
-function associationTypesParam(req: Request): ObjectType[] {
-  return (listParam(req.query.associations) ?? []).map((name) => resolveObjectType(name));
+/**
+ * What a list or get asks to see of each record, read once per request: Express parses the query
+ * string again on every read of `req.query`, and a list page shows a hundred records.
+ */
+interface ViewRequest {
+  properties: string[] | undefined;
+  associationTypes: ObjectType[];
+  history: string[] | undefined;
+}
+
+function viewRequest(req: Request): ViewRequest {
+  const query = req.query;
+  return {
+    properties: listParam(query.properties),
+    associationTypes: (listParam(query.associations) ?? []).map((name) => resolveObjectType(name)),
+    history: historyQueryParam(query.propertiesWithHistory),
+  };
 }
 
 /** The first index in `ids` whose id is at or after the cursor (ids are numeric strings). */
@@ -61,10 +76,10 @@ function indexAtCursor(ids: string[], after: string): number {
   return low;
 }
 
-/** A record as a list or get returns it, with the histories asked for in `history`. */
-function view(portal: PortalData, type: ObjectType, record: CrmRecord, req: Request, history?: string[]) {
-  const associationTypes = associationTypesParam(req);
-  const selected = selectProperties(portal, type, record, listParam(req.query.properties));
+/** A record as a list or get returns it, with the histories asked for. */
+function view(portal: PortalData, type: ObjectType, record: CrmRecord, asked: ViewRequest) {
+  const { associationTypes, history } = asked;
+  const selected = selectProperties(portal, type, record, asked.properties);
   return {
     ...toPublicObject(
       record,
@@ -92,10 +107,11 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
   router.get(collection, ...guard(readScope), (req, res) => {
     const portal = portalOf(callerOf(res));
     const type = objectTypeParam(req.params.objectType);
-    const limit = intParam(req.query.limit, 'limit', 10, 100);
-    const history = historyQueryParam(req.query.propertiesWithHistory);
-    if (history) assertHistoryPageLimit(limit);
-    const after = req.query.after === undefined ? undefined : String(req.query.after);
+    const query = req.query;
+    const limit = intParam(query.limit, 'limit', 10, 100);
+    const asked = viewRequest(req);
+    if (asked.history) assertHistoryPageLimit(limit);
+    const after = query.after === undefined ? undefined : String(query.after);
     if (after !== undefined && !/^\d+$/.test(after))
       throw validationError(`after is not a valid cursor: ${after}`);
     const archived = archivedParam(req);
@@ -115,7 +131,7 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
     const link = new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`);
     if (nextId) link.searchParams.set('after', nextId);
     res.json({
-      results: page.map((record) => view(portal, type, record, req, history)),
+      results: page.map((record) => view(portal, type, record, asked)),
       ...(nextId ? { paging: { next: { after: nextId, link: link.toString() } } } : {}),
     });
   });
@@ -125,10 +141,10 @@ export function createObjectsRouter(guard: ApiGuard): express.Router {
     const type = objectTypeParam(req.params.objectType);
     const id = String(req.params.objectId);
     const idProperty = req.query.idProperty === undefined ? undefined : String(req.query.idProperty);
-    const history = historyQueryParam(req.query.propertiesWithHistory);
+    const asked = viewRequest(req);
     const record = findRecord(portal, type, id, idProperty);
     if (!record || record.archived !== archivedParam(req)) throw objectNotFound(id);
-    res.json(view(portal, type, record, req, history));
+    res.json(view(portal, type, record, asked));
   });
 
   router.post(collection, ...guard(writeScope), (req, res) => {
