@@ -88,6 +88,11 @@ describe.each(SEEDS)('a generated portal (seed %i)', (seed) => {
     expect(Date.parse(check.fit_period!.to) + HORIZON_DAYS * 86_400_000).toBeLessThanOrEqual(
       Date.parse(check.validate_at!),
     );
+    // Training reads a year of monthly cutoffs: the check fits on customers from eleven months
+    // before the one it judges (the Model page names the period).
+    expect(Date.parse(check.validate_at!) - Date.parse(check.fit_period!.from)).toBeGreaterThanOrEqual(
+      330 * 86_400_000,
+    );
     // As the model is used, many of the latest cutoff's customers were already customers before.
     expect(check.repeated_contacts).toBeGreaterThan(0);
     for (const figure of [check.roc_auc, check.pr_auc, check.brier, check.calibration_slope]) {
