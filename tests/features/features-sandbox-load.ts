@@ -3,6 +3,7 @@ import { PRIMARY_COMPANY_TYPE_IDS, type ObjectType, type PortalData } from '../.
 import type { CrmRecord } from '../../server/crm/connector.js';
 import type { Database } from '../../server/db/schema.js';
 import { hubspotRecordSpecs } from '../../server/crm/hubspot/records.js';
+import { refreshPlannerStatistics, SYNCED_TABLES } from '../../server/db/planner-statistics.js';
 import { DEFAULT_CHURN_RULE } from '../../server/settings/churn-rule.js';
 import { writeRecords } from '../../server/sync/warehouse-writer.js';
 
@@ -13,7 +14,7 @@ const BATCH = 1000;
  * writer, as a full sync would store it, without the HTTP round trips (faster for large portals).
  * Associations are stored as the writer stores them (contacts on the `from` side), inserted in
  * bulk since every record here is new. Usage events go in as the usage intake stores events named
- * by contact id.
+ * by contact id. The planner's statistics are refreshed after the load, as the sync refreshes them.
  */
 const isPrimary = (link: { typeId: number }) => link.typeId === PRIMARY_COMPANY_TYPE_IDS[0];
 
@@ -107,4 +108,5 @@ export async function loadSandboxPortal(
       )
       .execute();
   }
+  await refreshPlannerStatistics(db, SYNCED_TABLES);
 }
