@@ -17,8 +17,7 @@ import { HUBSPOT_RATE_LIMITS } from '../server/crm/rate-limit.js';
 import type { Database } from '../server/db/schema.js';
 import { findPortalByExternalId } from '../server/db/portals.js';
 import { featuresOfContacts } from '../server/features/build/build-features.js';
-import { liveContactCount, loadContacts } from '../server/features/build/contact-chunks.js';
-import { buildTrainingSet, type TrainingRow } from '../server/features/labels.js';
+import { loadContacts } from '../server/features/build/contact-chunks.js';
 import { startEmbeddedRedis } from '../server/jobs/embedded-redis.js';
 import type { TrainingMetrics } from '../server/model/model.js';
 import {
@@ -27,7 +26,6 @@ import {
   type Interval,
   type OutOfTimeCheck,
 } from '../server/model/out-of-time.js';
-import { SeededRandom } from '../server/model/random.js';
 import { loadModel } from '../server/model/registry.js';
 import {
   datasetFromRecords,
@@ -39,11 +37,10 @@ import {
 import {
   accountOfContacts,
   HORIZON_DAYS,
-  MAX_TRAINING_CONTACTS,
-  MAX_TRAINING_ROWS,
   outOfTimeSplit,
   PORTAL_INNER_FOLDS,
   portalFeatureSpec,
+  portalTrainingRows,
   trainingCutoffs,
   validationGroups,
 } from '../server/scoring/portal-model.js';
@@ -353,26 +350,7 @@ async function logisticBaseline(
   if (!chosen || !stored.training.window) return null;
   const now = new Date(stored.training.window.to);
   const cutoffs = trainingCutoffs(now);
-  const live = await liveContactCount(db, portalId);
-  const rows: TrainingRow[] = [];
-  const random = new SeededRandom(stored.seed);
-  let seen = 0;
-  for await (const chunk of buildTrainingSet(db, portalId, {
-    cutoffs,
-    horizonDays: HORIZON_DAYS,
-    observedUntil: now,
-    contactShare: Math.min(1, MAX_TRAINING_CONTACTS / Math.max(1, live)),
-    seed: stored.seed,
-  })) {
-    for (const row of chunk) {
-      seen++;
-      if (rows.length < MAX_TRAINING_ROWS) rows.push(row);
-      else {
-        const slot = Math.floor(random.next() * seen);
-        if (slot < MAX_TRAINING_ROWS) rows[slot] = row;
-      }
-    }
-  }
+  const rows = await portalTrainingRows(db, portalId, now, { seed: stored.seed });
   const positives = rows.reduce((s, r) => s + r.label, 0);
   if (rows.length !== stored.training.rows || positives !== stored.training.positives)
     throw new Error(

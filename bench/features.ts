@@ -5,10 +5,13 @@
  * second of the build, and the live heap after the first and the last chunk (run with
  * `npx tsx --expose-gc` to see it: chunks stream, so it stays flat however many contacts).
  *
- *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000] [--no-score]
+ *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000] [--no-score] [--training]
  *
  * --no-score leaves texts unscored (their tone features null): the build reads the same rows either
  * way, and scoring a large portal's texts once takes longer than building its features.
+ *
+ * --training builds the portal model's training rows instead (every training cutoff, sampled as
+ * `churn work` samples them) and prints their number, churners, wall and CPU seconds.
  *
  * PGlite in memory by default; DATABASE_URL runs it against PostgreSQL (a fresh database there).
  */
@@ -20,7 +23,8 @@ import { upsertInstalledPortal } from '../server/db/portals.js';
 import type { Database } from '../server/db/schema.js';
 import { liveContactCount } from '../server/features/build/contact-chunks.js';
 import { buildFeatures, ensureTextSentiment } from '../server/features/index.js';
-import { openTestDatabase } from '../tests/support/database.js';
+import { portalTrainingRows } from '../server/scoring/portal-model.js';
+import { openTestDatabase, type TestDatabase } from '../tests/support/database.js';
 import { loadSandboxPortal } from '../tests/features/features-sandbox-load.js';
 
 const { values } = parseArgs({
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     chunk: { type: 'string', default: '1000' },
     'no-score': { type: 'boolean', default: false },
+    training: { type: 'boolean', default: false },
   },
 });
 const contacts = Number(values.contacts);
@@ -68,27 +73,46 @@ try {
     process.stderr.write(`scored ${texts} texts in ${seconds(started).toFixed(1)} s\n`);
   }
 
+  if (values.training) await buildTrainingRows(database, portal.id);
+  else await buildAllFeatures(database, portal.id);
+} finally {
+  await database.dispose();
+}
+
+/** The portal model's training rows, built and sampled as `churn work` does. */
+async function buildTrainingRows({ db, kind }: TestDatabase, portalId: number): Promise<void> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const rows = await portalTrainingRows(db, portalId, NOW);
+  const used = process.cpuUsage(cpu);
+  const churners = rows.reduce((sum, row) => sum + row.label, 0);
+  process.stdout.write(
+    `training rows (${kind}): ${rows.length} rows, ${churners} churners, ` +
+      `${seconds(started).toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU-s in this process\n`,
+  );
+}
+
+/** Features of every live contact as of NOW, chunk by chunk. */
+async function buildAllFeatures({ db, kind }: TestDatabase, portalId: number): Promise<void> {
   const liveHeapMiB = () => {
     global.gc?.();
     return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
   };
   const heap: number[] = [];
   // The generator merges some contacts into others: the merged ones are archived, not built.
-  const live = await liveContactCount(database.db, portal.id);
+  const live = await liveContactCount(db, portalId);
   let built = 0;
-  started = performance.now();
-  for await (const chunk of buildFeatures(database.db, portal.id, NOW, { chunkSize, scoreText: false })) {
+  const started = performance.now();
+  for await (const chunk of buildFeatures(db, portalId, NOW, { chunkSize, scoreText: false })) {
     built += chunk.length;
     if (heap.length === 0 || built === live) heap.push(liveHeapMiB());
   }
   const took = seconds(started);
   if (built !== live) throw new Error(`built ${built} feature vectors for ${live} live contacts`);
   process.stdout.write(
-    `features for ${built} contacts (${database.kind}, chunks of ${chunkSize}): ${took.toFixed(1)} s, ` +
+    `features for ${built} contacts (${kind}, chunks of ${chunkSize}): ${took.toFixed(1)} s, ` +
       `${Math.round(built / took)} contacts/s` +
       (global.gc ? `, live heap ${heap.join(' → ')} MiB` : '') +
       '\n',
   );
-} finally {
-  await database.dispose();
 }

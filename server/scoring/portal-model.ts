@@ -98,19 +98,17 @@ export function portalFeatureSpec(): FeatureSpec[] {
 }
 
 /**
- * Trains a model on the portal's history and makes it the active one; with fewer labelled churners
- * than the starter threshold, activates the starter model instead.
+ * The rows a portal's model is trained on as of `now`: every customer active at each training
+ * cutoff among at most MAX_TRAINING_CONTACTS contacts, then a uniform sample of at most
+ * MAX_TRAINING_ROWS (reservoir sampling), so memory and training time stay flat however large
+ * the portal grows. The same `now` and seed give the same rows.
  */
-export async function trainPortalModel(
+export async function portalTrainingRows(
   db: Kysely<Database>,
   portalId: number,
-  options: PortalTrainingOptions = {},
-): Promise<PortalTrainingResult> {
-  const now = options.now ?? new Date();
-  const started = performance.now();
-  const since = (t: number) => Math.round((performance.now() - t) / 100) / 10;
-  // A uniform sample of at most MAX_TRAINING_ROWS (reservoir sampling): memory and training time
-  // stay flat however large the portal grows.
+  now: Date,
+  options: Pick<PortalTrainingOptions, 'seed' | 'onProgress'> = {},
+): Promise<TrainingRow[]> {
   const rows: TrainingRow[] = [];
   const random = new SeededRandom(options.seed ?? 42);
   let seen = 0;
@@ -132,6 +130,22 @@ export async function trainPortalModel(
     }
     options.onProgress?.('features', seen, 0);
   }
+  return rows;
+}
+
+/**
+ * Trains a model on the portal's history and makes it the active one; with fewer labelled churners
+ * than the starter threshold, activates the starter model instead.
+ */
+export async function trainPortalModel(
+  db: Kysely<Database>,
+  portalId: number,
+  options: PortalTrainingOptions = {},
+): Promise<PortalTrainingResult> {
+  const now = options.now ?? new Date();
+  const started = performance.now();
+  const since = (t: number) => Math.round((performance.now() - t) / 100) / 10;
+  const rows = await portalTrainingRows(db, portalId, now, options);
   const churners = rows.reduce((s, r) => s + r.label, 0);
   const features = since(started);
   if (needsStarterModel(churners)) {
