@@ -222,29 +222,30 @@ export function validationGroups(
 
 /**
  * The out-of-time check as the model is used: fitted on the cutoffs whose horizon had ended by the
- * latest cutoff, judged on the latest cutoff's customers.
+ * latest cutoff, judged on the latest cutoff's customers. The fit period named is that of the rows
+ * the check fits on, not of the cutoffs asked for.
  */
 export function outOfTimeSplit(rows: readonly TrainingRow[], cutoffs: readonly Date[]): OutOfTimeSplit {
   const latest = Math.max(...cutoffs.map((c) => c.getTime()));
   const known = latest - HORIZON_DAYS * DAY_MS;
   const fit: number[] = [];
   const validate: number[] = [];
+  let first = Infinity;
+  let last = -Infinity;
   rows.forEach((row, i) => {
     const at = row.cutoff.getTime();
     if (at === latest) validate.push(i);
-    else if (at <= known) fit.push(i);
+    else if (at <= known) {
+      fit.push(i);
+      first = Math.min(first, at);
+      last = Math.max(last, at);
+    }
   });
-  const fitted = cutoffs.filter((c) => c.getTime() <= known).map((c) => c.getTime());
   return {
     fit,
     validate,
-    ...(fitted.length > 0
-      ? {
-          fitPeriod: {
-            from: new Date(Math.min(...fitted)).toISOString(),
-            to: new Date(Math.max(...fitted)).toISOString(),
-          },
-        }
+    ...(fit.length > 0
+      ? { fitPeriod: { from: new Date(first).toISOString(), to: new Date(last).toISOString() } }
       : {}),
     validateAt: new Date(latest).toISOString(),
   };
