@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fitOnFold, type Candidate, type FoldOutcome } from './candidates.js';
+import type { Predictor } from './model.js';
 import { SeededRandom } from './random.js';
 import type { Matrix } from './encoder.js';
 import type { TfBackend } from './tf-runtime.js';
@@ -21,9 +22,20 @@ export interface FoldTask {
   backend?: TfBackend;
 }
 
-export type FoldThreadRequest = { index: number; task: FoldTask };
+/** A fit on every training row with the rounds the cross-validation chose (`fitFinal`). */
+export interface FinalTask {
+  candidate: Candidate;
+  iterations: number | undefined;
+  x: Matrix;
+  labels: Uint8Array;
+  seed: number;
+}
+
+export type FoldThreadRequest = { index: number; task: FoldTask } | { index: number; final: FinalTask };
 export type FoldThreadReply =
-  { index: number; outcome: FoldOutcome } | { index: number; error: { name: string; message: string } };
+  | { index: number; outcome: FoldOutcome }
+  | { index: number; predictor: Predictor }
+  | { index: number; error: { name: string; message: string } };
 
 /**
  * Threads worth starting for `rows` training rows: one below a few thousand rows, where starting
@@ -80,7 +92,7 @@ export async function fitFoldsInThreads(
             reject(error);
             return;
           }
-          done(reply.index, reply.outcome);
+          if ('outcome' in reply) done(reply.index, reply.outcome);
           feed(worker);
         });
         worker.on('error', reject);
@@ -105,6 +117,44 @@ export async function fitFoldsInThreads(
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return outcomes;
+}
+
+/**
+ * A fit of the trees or the linear model on every row (`fitFinal`) on a thread of its own, so the
+ * calling thread can do other work meanwhile; `cancel` stops the thread when the fit is not needed
+ * after all. A network stays on the thread that holds its TensorFlow runtime.
+ */
+export function fitFinalInThread(task: FinalTask): { predictor: Promise<Predictor>; cancel: () => void } {
+  if (task.candidate.family === 'mlp') throw new RangeError('a network is fitted on the calling thread');
+  const worker = new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
+    workerData: { module: '../model/fold-fit-thread-main.ts' },
+  });
+  let cancelled = false;
+  const predictor = new Promise<Predictor>((resolve, reject) => {
+    worker.on('message', (reply: FoldThreadReply) => {
+      if ('predictor' in reply) resolve(reply.predictor);
+      else if ('error' in reply) {
+        const error = new Error(reply.error.message);
+        error.name = reply.error.name;
+        reject(error);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (!cancelled) reject(new Error(`a fitting thread exited with code ${code}`));
+    });
+    worker.postMessage({ index: 0, final: task } satisfies FoldThreadRequest);
+  }).finally(() => {
+    cancelled = true;
+    void worker.terminate();
+  });
+  return {
+    predictor,
+    cancel: () => {
+      cancelled = true;
+      void worker.terminate();
+    },
+  };
 }
 
 function expectedCost(candidate: Candidate): number {

@@ -18,7 +18,7 @@ import {
 import { requireLabels, subsetDataset, type Dataset } from './dataset.js';
 import { encode, fitEncoder, type Matrix } from './encoder.js';
 import { ModelDataError } from './errors.js';
-import { fitFoldsInThreads, foldThreads, type FoldTask } from './fold-fit-pool.js';
+import { fitFinalInThread, fitFoldsInThreads, foldThreads, type FoldTask } from './fold-fit-pool.js';
 import { splitFold, stratifiedFolds } from './folds.js';
 import { stratifiedGroupFolds } from './grouped-folds.js';
 import { bestF1Threshold, evaluatePredictions, logLoss, rocAuc } from './metrics.js';
@@ -27,10 +27,11 @@ import {
   MODEL_FORMAT_VERSION,
   type CandidateResult,
   type Family,
+  type Predictor,
   type Thresholds,
   type TrainedModel,
 } from './model.js';
-import { checkOutOfTime, type OutOfTimeSplit } from './out-of-time.js';
+import { checkOutOfTime, type OutOfTimeCheck, type OutOfTimeSplit } from './out-of-time.js';
 import type { OutOfTimeAlternative } from './model.js';
 import { SeededRandom } from './random.js';
 import type { TfBackend } from './tf-runtime.js';
@@ -52,7 +53,8 @@ export interface TrainOptions {
   idColumn?: string;
   /**
    * Threads the cross-validation's fits share; by default one per core once the data set is big
-   * enough to be worth it. The model is the same whatever the count.
+   * enough to be worth it. With more than one, the chosen candidate's final fit also runs beside
+   * the out-of-time checks. The model is the same whatever the count.
    */
   threads?: number;
   /**
@@ -120,26 +122,46 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       seed,
       ...(options.backend ? { backend: options.backend } : {}),
     });
+  const { state: encoder, matrix } = fitEncoder(dataset, labels, new SeededRandom(seed));
+  // The cross-validation's choice is fitted on every row on a thread of its own while the
+  // out-of-time checks run here: it is the model unless the linear one carries over better.
+  const ahead =
+    options.outOfTime && byCv.candidate.family !== 'mlp' && (options.threads ?? foldThreads(dataset.size)) > 1
+      ? fitFinalInThread({
+          candidate: byCv.candidate,
+          iterations: byCv.iterations,
+          x: matrix,
+          labels,
+          seed: seed + 1,
+        })
+      : undefined;
+  ahead?.predictor.catch(() => {}); // a failure surfaces where the predictor is awaited
   let chosen = byCv;
-  let outOfTime = options.outOfTime ? await outOfTimeOf(byCv) : undefined;
+  let outOfTime: OutOfTimeCheck | undefined;
   let alternative: OutOfTimeAlternative | undefined;
-  // The linear model beside the cross-validation's choice, judged the way the model is used: fitted
-  // on the past, scored on the latest cutoff. The better there is kept.
-  const linear = judged
-    .filter((r) => r.candidate.family === 'logistic')
-    .reduce<Judged | undefined>((best, r) => (!best || r.auc > best.auc ? r : best), undefined);
-  if (outOfTime?.status === 'measured' && linear && linear !== byCv) {
-    const linearCheck = await outOfTimeOf(linear);
-    if (linearCheck.status === 'measured') {
-      const linearWins = linearCheck.roc_auc.value > outOfTime.roc_auc.value;
-      const [kept, other] = linearWins ? [linear, byCv] : [byCv, linear];
-      const otherCheck = linearWins ? outOfTime : linearCheck;
-      alternative = { family: other.candidate.family, roc_auc: otherCheck.roc_auc.value };
-      if (linearWins) {
-        chosen = kept;
-        outOfTime = linearCheck;
+  try {
+    outOfTime = options.outOfTime ? await outOfTimeOf(byCv) : undefined;
+    // The linear model beside the cross-validation's choice, judged the way the model is used:
+    // fitted on the past, scored on the latest cutoff. The better there is kept.
+    const linear = judged
+      .filter((r) => r.candidate.family === 'logistic')
+      .reduce<Judged | undefined>((best, r) => (!best || r.auc > best.auc ? r : best), undefined);
+    if (outOfTime?.status === 'measured' && linear && linear !== byCv) {
+      const linearCheck = await outOfTimeOf(linear);
+      if (linearCheck.status === 'measured') {
+        const linearWins = linearCheck.roc_auc.value > outOfTime.roc_auc.value;
+        const [kept, other] = linearWins ? [linear, byCv] : [byCv, linear];
+        const otherCheck = linearWins ? outOfTime : linearCheck;
+        alternative = { family: other.candidate.family, roc_auc: otherCheck.roc_auc.value };
+        if (linearWins) {
+          chosen = kept;
+          outOfTime = linearCheck;
+        }
       }
     }
+  } catch (error) {
+    ahead?.cancel();
+    throw error;
   }
   const calibration = fitPlatt(chosen.oof, labels);
   const heldOut = Float64Array.from(chosen.oof, (z) =>
@@ -147,15 +169,19 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   );
   const thresholds = chooseThresholds(heldOut, labels);
 
-  const { state: encoder, matrix } = fitEncoder(dataset, labels, new SeededRandom(seed));
-  const predictor = await fitFinal(
-    chosen.candidate,
-    chosen.iterations,
-    matrix,
-    labels,
-    new SeededRandom(seed + 1),
-    options.backend,
-  );
+  let predictor: Predictor;
+  if (ahead && chosen === byCv) predictor = await ahead.predictor;
+  else {
+    ahead?.cancel();
+    predictor = await fitFinal(
+      chosen.candidate,
+      chosen.iterations,
+      matrix,
+      labels,
+      new SeededRandom(seed + 1),
+      options.backend,
+    );
+  }
   progress(total);
 
   const model: TrainedModel = {

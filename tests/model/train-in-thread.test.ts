@@ -40,6 +40,32 @@ describe('training on a thread of its own', () => {
     expect(progress.at(-1)).toBe(progress.length - 1);
   }, 300_000);
 
+  it.each([
+    [4, 'cross_validation'],
+    [9, 'out_of_time'],
+  ])(
+    'fits the final model beside the out-of-time checks and still trains the same model (data %i, chosen by %s)',
+    async (dataSeed, chosenBy) => {
+      // Seed 4: the trees win both checks, and the fit made beside the checks is the model. Seed 9:
+      // the trees win the cross-validation but the linear model carries over better, so the fit
+      // made beside the checks is dropped.
+      const data = syntheticDataset(900, dataSeed);
+      const outOfTime = {
+        fit: Array.from({ length: 600 }, (_, i) => i),
+        validate: Array.from({ length: 300 }, (_, i) => 600 + i),
+      };
+      const candidates = DEFAULT_CANDIDATES.filter((c) => c.family !== 'mlp');
+      const options = { candidates, seed: 3, innerFolds: 3, outOfTime };
+      const beside = await trainModel(data, { ...options, threads: 2 });
+      const alone = await trainModel(data, { ...options, threads: 1 });
+      const bestByCv = beside.selection.reduce((best, c) => (c.cvRocAuc > best.cvRocAuc ? c : best));
+      expect(bestByCv.family).toBe('gbdt');
+      expect(beside.metrics?.chosen_by).toBe(chosenBy);
+      expect(serializeModel({ ...beside, trainedAt: '' })).toBe(serializeModel({ ...alone, trainedAt: '' }));
+    },
+    300_000,
+  );
+
   it('a candidate left out changes none of the others: the same model when another one wins', async () => {
     const data = syntheticDataset(800, 21);
     const candidates = DEFAULT_CANDIDATES.filter((c) => c.family !== 'mlp');
