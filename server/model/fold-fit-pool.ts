@@ -58,13 +58,7 @@ export async function fitFoldsInThreads(
     .map((task, index) => ({ index, cost: expectedCost(task.candidate) }))
     .sort((a, b) => b.cost - a.cost || a.index - b.index)
     .map((t) => t.index);
-  const workers = Array.from(
-    { length: Math.max(0, Math.min(threads, tasks.length) - 1) },
-    () =>
-      new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
-        workerData: { module: '../model/fold-fit-thread-main.ts' },
-      }),
-  );
+  const workers = Array.from({ length: Math.max(0, Math.min(threads, tasks.length) - 1) }, fittingThread);
   let next = 0;
   let finished = 0;
   let failed = false;
@@ -87,9 +81,7 @@ export async function fitFoldsInThreads(
       for (const worker of workers) {
         worker.on('message', (reply: FoldThreadReply) => {
           if ('error' in reply) {
-            const error = new Error(reply.error.message);
-            error.name = reply.error.name;
-            reject(error);
+            reject(threadError(reply.error));
             return;
           }
           if ('outcome' in reply) done(reply.index, reply.outcome);
@@ -126,18 +118,12 @@ export async function fitFoldsInThreads(
  */
 export function fitFinalInThread(task: FinalTask): { predictor: Promise<Predictor>; cancel: () => void } {
   if (task.candidate.family === 'mlp') throw new RangeError('a network is fitted on the calling thread');
-  const worker = new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
-    workerData: { module: '../model/fold-fit-thread-main.ts' },
-  });
+  const worker = fittingThread();
   let cancelled = false;
   const predictor = new Promise<Predictor>((resolve, reject) => {
     worker.on('message', (reply: FoldThreadReply) => {
       if ('predictor' in reply) resolve(reply.predictor);
-      else if ('error' in reply) {
-        const error = new Error(reply.error.message);
-        error.name = reply.error.name;
-        reject(error);
-      }
+      else if ('error' in reply) reject(threadError(reply.error));
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
@@ -155,6 +141,20 @@ export function fitFinalInThread(task: FinalTask): { predictor: Promise<Predicto
       void worker.terminate();
     },
   };
+}
+
+/** A thread that fits what it is sent (./fold-fit-thread-main.ts). */
+function fittingThread(): Worker {
+  return new Worker(new URL('../threads/thread-entry.mjs', import.meta.url), {
+    workerData: { module: '../model/fold-fit-thread-main.ts' },
+  });
+}
+
+/** A thread's failure as the error the calling thread throws: its name and message kept. */
+function threadError({ name, message }: { name: string; message: string }): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 function expectedCost(candidate: Candidate): number {
