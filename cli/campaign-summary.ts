@@ -4,7 +4,7 @@
  */
 import { ADMIN_HEADER, ADMIN_HEADER_VALUE } from '../server/api/admin-guard.js';
 import type { CampaignEffect, RetentionEffectReport } from '../server/workflows/outcomes.js';
-import { WIN_BACK_CAMPAIGN, WIN_BACK_HOLDOUT_PERCENT, type CampaignTrial } from './demo-campaign.js';
+import { WIN_BACK_CAMPAIGN, type CampaignTrial } from './demo-campaign.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,7 +44,7 @@ export function campaignLines(options: {
   const { trial, effect } = options;
   const lines = [
     `Try a campaign: in the sandbox portal, the workflow "${WIN_BACK_CAMPAIGN}" (when churn_risk_tier becomes high → Send retention offer,`,
-    `${WIN_BACK_HOLDOUT_PERCENT} % holdout) enrolled the ${plural(trial.enrolled, 'contact')} the first cycle scored high: ${trial.treated} got an offer code, ${trial.heldOut} ${trial.heldOut === 1 ? 'is' : 'are'} held out.`,
+    `${trial.holdoutPercent} % holdout) enrolled the ${plural(trial.enrolled, 'contact')} the first cycle scored high: ${trial.treated} got an offer code, ${trial.heldOut} ${trial.heldOut === 1 ? 'is' : 'are'} held out.`,
     trial.offer
       ? `  Offer code:        ${trial.offer.code}  (written to retention_offer_code of ${options.recordUrl(trial.offer.contactId)})`
       : '  Offer code:        none yet (no treated contact has its code in the CRM)',

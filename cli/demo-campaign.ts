@@ -11,14 +11,30 @@ import { padLabel, progressBar } from './progress.js';
 
 export const WIN_BACK_CAMPAIGN = 'Demo win-back';
 export const FEEDBACK_CAMPAIGN = 'Demo feedback';
+/** The win-back's holdout where the first cycle scored enough customers high. */
 export const WIN_BACK_HOLDOUT_PERCENT = 10;
-export const WIN_BACK_OFFER = {
+/** The fewest held-out customers the win-back aims at, so that the report has a group to compare with. */
+const WIN_BACK_MIN_CONTROL = 10;
+const WIN_BACK_MAX_HOLDOUT_PERCENT = 50;
+
+/**
+ * The win-back's holdout for `highContacts` customers scored high: 10 %, or a larger share where
+ * 10 % would hold out fewer than ten (a small demo's few dozen), up to half. Each customer is still
+ * drawn at random; the larger share only makes an empty control group unlikely (for 19 customers,
+ * one chance in seven at 10 %, about two in a million at 50 %).
+ */
+export function winBackHoldoutPercent(highContacts: number): number {
+  const forMinControl = Math.ceil((WIN_BACK_MIN_CONTROL * 100) / Math.max(highContacts, 1));
+  return Math.min(WIN_BACK_MAX_HOLDOUT_PERCENT, Math.max(WIN_BACK_HOLDOUT_PERCENT, forMinControl));
+}
+
+const winBackOffer = (holdoutPercent: number) => ({
   offer_type: 'discount',
   discount_percent: 20,
   validity_days: 30,
-  holdout_percent: WIN_BACK_HOLDOUT_PERCENT,
+  holdout_percent: holdoutPercent,
   campaign: WIN_BACK_CAMPAIGN,
-};
+});
 /** Long enough for a few hundred offer codes written at the sandbox's rate limit. */
 const CAMPAIGN_TIMEOUT_MS = 10 * 60_000;
 
@@ -42,6 +58,8 @@ interface Enrollment {
 
 /** What the campaigns did in the sandbox portal. */
 export interface CampaignTrial {
+  /** The win-back workflow's holdout, in percent. */
+  holdoutPercent: number;
   /** Enrolled in the win-back workflow: the contacts the first cycle wrote as high. */
   enrolled: number;
   treated: number;
@@ -125,7 +143,8 @@ const finished = (enrollment: Enrollment) =>
 
 /**
  * Runs the demo's two workflows in the sandbox portal `hubId` and waits until every enrollment
- * has run: "When churn_risk_tier becomes high → Send retention offer" (10 % holdout), which
+ * has run: "When churn_risk_tier becomes high → Send retention offer" (a holdout of
+ * `winBackHoldoutPercent`), which
  * enrolls the contacts already high, and "Request feedback", enrolled by hand with
  * `feedbackContactIds`.
  */
@@ -136,6 +155,8 @@ export async function runDemoCampaigns(options: {
   manifest: AppManifest;
   publicUrl: string;
   feedbackContactIds: string[];
+  /** The contacts the first cycle wrote as high, whom the win-back will enroll. */
+  highContacts: number;
   /** The contact's `retention_offer_code` as the CRM holds it now. */
   offerCodeInCrm: (contactId: string) => string | null;
   /** Stops waiting for the enrollments (the demo is shutting down). */
@@ -149,6 +170,7 @@ export async function runDemoCampaigns(options: {
     options.publicUrl,
   );
   const workflows = `/_sandbox/portals/${hubId}/workflows`;
+  const holdoutPercent = winBackHoldoutPercent(options.highContacts);
   const winBack = await sandboxApi<{ id: number }>(sandboxUrl, 'POST', workflows, {
     name: `${WIN_BACK_CAMPAIGN}: high churn risk → retention offer`,
     enrollment: { property: 'churn_risk_tier', operator: 'EQ', value: 'high' },
@@ -157,7 +179,7 @@ export async function runDemoCampaigns(options: {
         id: 'offer',
         type: 'action',
         actionDefinitionId: definitionOf(definitions, 'send-retention-offer'),
-        inputFields: WIN_BACK_OFFER,
+        inputFields: winBackOffer(holdoutPercent),
       },
     ],
   });
@@ -200,6 +222,7 @@ export async function runDemoCampaigns(options: {
     bar.stop();
   }
   return {
+    holdoutPercent,
     ...summarise(offers, surveys, options.offerCodeInCrm),
     outcomesUrl: `${sandboxUrl}/_sandbox/portals/${hubId}/retention-outcomes`,
   };
@@ -209,8 +232,8 @@ function summarise(
   offers: Enrollment[],
   surveys: Enrollment[],
   offerCodeInCrm: (contactId: string) => string | null,
-): Omit<CampaignTrial, 'outcomesUrl'> {
-  const trial: Omit<CampaignTrial, 'outcomesUrl'> = {
+): Omit<CampaignTrial, 'outcomesUrl' | 'holdoutPercent'> {
+  const trial: Omit<CampaignTrial, 'outcomesUrl' | 'holdoutPercent'> = {
     enrolled: offers.length,
     treated: 0,
     heldOut: 0,

@@ -127,6 +127,7 @@ async function startHubSpotDemo(options: DemoCrmOptions): Promise<DemoCrm> {
         publicUrl,
         // Customers not in the win-back: the medium tier first.
         feedbackContactIds: [...tiered('medium'), ...tiered('low')].slice(0, FEEDBACK_CONTACTS),
+        highContacts: tiered('high').length,
         offerCodeInCrm: (contactId) => contacts.get(contactId)?.properties.retention_offer_code ?? null,
         signal,
       });
