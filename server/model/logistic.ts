@@ -1,7 +1,9 @@
 /**
  * L2-regularised logistic regression, fitted by Newton's method (iteratively reweighted least
  * squares): it reaches the exact penalised optimum in a few steps, deterministically, so the
- * same data gives the same weights on every machine. The intercept is not penalised. A monotone
+ * same data gives the same weights on every machine. Near the optimum, steps reuse the last
+ * hessian, which costs a pass over every pair of a row's values where the gradient costs one over
+ * its values. The intercept is not penalised. A monotone
  * column (`Matrix.monotoneColumns`) keeps a weight of its direction's sign or zero: a weight at zero
  * that the gradient would push the wrong way stays there for the step (projected Newton).
  */
@@ -18,7 +20,15 @@ export interface LogisticParams {
   C: number;
 }
 
-const MAX_STEPS = 50;
+/** Newton steps at most, each with the hessian computed afresh. */
+const MAX_HESSIANS = 50;
+/** Steps at most, counting those that reuse an earlier hessian. */
+const MAX_STEPS = 200;
+/**
+ * A step on an earlier hessian's factor is taken again only while it shrinks the gradient to at
+ * most this share of what it was; one that does less has the next step compute the hessian afresh.
+ */
+const REUSE_WHILE_CONTRACTING = 0.5;
 
 export async function fitLogistic(
   x: Matrix,
@@ -32,44 +42,45 @@ export async function fitLogistic(
   let positives = 0;
   for (const y of labels) positives += y;
   beta[d] = Math.log((positives + 0.5) / (n - positives + 0.5));
-  // One-hot columns leave most of a row at zero: each pass reads only a row's other values.
-  const sparse = nonZeros(x);
-  const { start, columns, values } = sparse;
-  let loss = objective(sparse, labels, beta, penalty, d);
+  const blocks = rowBlocks(x);
+  let loss = objective(blocks, labels, beta, penalty, d);
   const sign = x.monotoneColumns;
+  // The hessian costs a pass over every pair of a row's values, the gradient one over its values:
+  // near the optimum the hessian barely changes, so a step reuses the last one's Cholesky factor
+  // while that keeps the gradient shrinking fast (a simplified Newton method). The optimum and the
+  // stopping rule are Newton's; only the path to them is cheaper.
+  let factor: { l: Float64Array; held: string } | undefined;
+  let hessians = 0;
+  let lastNorm = Infinity;
+  let reuse = false;
   for (let step = 0; step < MAX_STEPS; step++) {
-    const gradient = new Float64Array(size);
-    const hessian = new Float64Array(size * size);
-    for (let i = 0; i < n; i++) {
-      if ((i & 0x3fff) === 0) await pause();
-      const from = start[i]!;
-      const to = start[i + 1]!;
-      let z = beta[d]!;
-      for (let a = from; a < to; a++) z += beta[columns[a]!]! * values[a]!;
-      const p = 1 / (1 + Math.exp(-z));
-      const r = p - labels[i]!;
-      const w = Math.max(p * (1 - p), 1e-12);
-      // The upper triangle: a row's columns are in ascending order.
-      for (let a = from; a < to; a++) {
-        const j = columns[a]!;
-        const xj = values[a]!;
-        gradient[j]! += r * xj;
-        const wx = w * xj;
-        const hRow = j * size;
-        for (let b = a; b < to; b++) hessian[hRow + columns[b]!]! += wx * values[b]!;
-        hessian[hRow + d]! += wx;
-      }
-      gradient[d]! += r;
-      hessian[d * size + d]! += w;
+    let gradient = new Float64Array(size);
+    let hessian: Float64Array | undefined;
+    if (reuse && factor) {
+      await accumulateGradient(blocks, labels, beta, gradient);
+      // Which weights the bounds hold has changed since the factor was made: make it afresh.
+      if (sign && heldAtBound(beta, gradient, sign) !== factor.held) reuse = false;
     }
-    for (let j = 0; j < d; j++) {
-      gradient[j]! += penalty * beta[j]!;
-      hessian[j * size + j]! += penalty;
+    const fresh: boolean = !reuse || !factor;
+    if (fresh) {
+      if (hessians === MAX_HESSIANS) break;
+      gradient = new Float64Array(size);
+      hessian = new Float64Array(size * size);
+      const weight = new Float64Array(n);
+      await accumulateGradient(blocks, labels, beta, gradient, weight);
+      await accumulateHessian(blocks, weight, hessian);
     }
-    hessian[d * size + d]! += 1e-9;
-    for (let j = 0; j < size; j++) for (let k = 0; k < j; k++) hessian[j * size + k] = hessian[k * size + j]!;
-    if (sign) holdAtBound(beta, gradient, hessian, sign, size);
-    const direction = solveSymmetric(hessian, gradient, size);
+    for (let j = 0; j < d; j++) gradient[j]! += penalty * beta[j]!;
+    if (hessian) {
+      for (let j = 0; j < d; j++) hessian[j * size + j]! += penalty;
+      hessian[d * size + d]! += 1e-9;
+      const held = sign ? holdAtBound(beta, gradient, hessian, sign, size) : '';
+      factor = { l: cholesky(hessian, size), held };
+      hessians++;
+    } else if (sign) holdGradientAtBound(beta, gradient, sign);
+    // How far from the optimum, the held weights aside.
+    const norm = maxAbs(gradient);
+    const direction = solveCholesky(factor!.l, gradient, size);
     // Newton steps can overshoot when classes are nearly separable: halve until the loss falls.
     let scale = 1;
     let next = beta;
@@ -79,53 +90,234 @@ export async function fitLogistic(
         const moved = b - scale * direction[j]!;
         return sign && j < d && sign[j]! * moved < 0 ? 0 : moved;
       });
-      nextLoss = objective(sparse, labels, next, penalty, d);
+      nextLoss = objective(blocks, labels, next, penalty, d);
       if (nextLoss <= loss + 1e-12) break;
       scale /= 2;
     }
-    const moved = Math.max(...direction.map((v) => Math.abs(v * scale)));
+    const moved = maxAbs(direction) * scale;
+    // A reused factor that needed a shorter step, or left the gradient shrinking slowly, has
+    // served: the next step computes the hessian afresh.
+    reuse = scale === 1 && (fresh || norm <= REUSE_WHILE_CONTRACTING * lastNorm);
+    lastNorm = norm;
     beta.set(next);
     const improvement = loss - nextLoss;
     loss = Math.min(loss, nextLoss);
     await pause();
-    if (moved < 1e-8 || improvement < 1e-10 * Math.max(1, Math.abs(loss))) break;
+    // A reused factor's steps shrink by at most half each, so one that moved under 1e-6 leaves the
+    // weights within 1e-6 of the optimum; a fresh hessian's step converges faster.
+    const settled = improvement < 1e-10 * Math.max(1, Math.abs(loss)) && (fresh || moved < 1e-6);
+    if (moved < 1e-8 || settled) break;
   }
   return { weights: Array.from(beta.subarray(0, d)), intercept: beta[d]! };
 }
 
-/** A matrix's non-zero values, row by row (compressed sparse rows): row i is `start[i]..start[i+1]`. */
-interface SparseRows {
+/**
+ * The log-loss's gradient at `beta` into `gradient`, and into `weight`, when given, each row's
+ * p·(1 − p), which the hessian weighs its row by.
+ */
+async function accumulateGradient(
+  rows: RowBlocks,
+  labels: Uint8Array,
+  beta: Float64Array,
+  gradient: Float64Array,
+  weight?: Float64Array,
+): Promise<void> {
+  const { denseColumns, dense, start, columns, values, sparseColumns } = rows;
+  const nd = denseColumns.length;
+  const d = gradient.length - 1;
+  const betaDense = Float64Array.from(denseColumns, (j) => beta[j]!);
+  const betaSparse = Float64Array.from(sparseColumns, (j) => beta[j]!);
+  const gDense = new Float64Array(nd);
+  const gSparse = new Float64Array(sparseColumns.length);
+  let gI = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if ((i & 0x3fff) === 0) await pause();
+    const base = i * nd;
+    const from = start[i]!;
+    const to = start[i + 1]!;
+    let z = beta[d]!;
+    for (let a = 0; a < nd; a++) z += betaDense[a]! * dense[base + a]!;
+    for (let s = from; s < to; s++) z += betaSparse[columns[s]!]! * values[s]!;
+    const p = 1 / (1 + Math.exp(-z));
+    const r = p - labels[i]!;
+    for (let a = 0; a < nd; a++) gDense[a]! += r * dense[base + a]!;
+    for (let s = from; s < to; s++) gSparse[columns[s]!]! += r * values[s]!;
+    gI += r;
+    if (weight) weight[i] = Math.max(p * (1 - p), 1e-12);
+  }
+  denseColumns.forEach((j, a) => (gradient[j] = gDense[a]!));
+  sparseColumns.forEach((j, k) => (gradient[j] = gSparse[k]!));
+  gradient[d] = gI;
+}
+
+/**
+ * The log-loss's hessian (without the penalty, both triangles) into `hessian`, from each row's
+ * weight. It is summed in blocks over the compact column orders: dense × dense (upper triangle),
+ * sparse × dense, sparse × sparse (upper triangle), each column with the intercept, and the
+ * intercept's own.
+ */
+async function accumulateHessian(
+  rows: RowBlocks,
+  weight: Float64Array,
+  hessian: Float64Array,
+): Promise<void> {
+  const { denseColumns, dense, start, columns, values, sparseColumns } = rows;
+  const nd = denseColumns.length;
+  const ns = sparseColumns.length;
+  const n = weight.length;
+  const hDD = new Float64Array(nd * nd);
+  const hSD = new Float64Array(ns * nd);
+  const hSS = new Float64Array(ns * ns);
+  const hDI = new Float64Array(nd);
+  const hSI = new Float64Array(ns);
+  let hII = 0;
+  // The dense block four rows at a time: each cell of the triangle is read and written once for
+  // the four, which is what its cost is.
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    if ((i & 0x3ffc) === 0) await pause();
+    const b0 = i * nd;
+    const b1 = b0 + nd;
+    const b2 = b1 + nd;
+    const b3 = b2 + nd;
+    const [w0, w1, w2, w3] = [weight[i]!, weight[i + 1]!, weight[i + 2]!, weight[i + 3]!];
+    for (let a = 0; a < nd; a++) {
+      const x0 = w0 * dense[b0 + a]!;
+      const x1 = w1 * dense[b1 + a]!;
+      const x2 = w2 * dense[b2 + a]!;
+      const x3 = w3 * dense[b3 + a]!;
+      const row = a * nd;
+      for (let b = a; b < nd; b++) {
+        hDD[row + b]! +=
+          x0 * dense[b0 + b]! + x1 * dense[b1 + b]! + x2 * dense[b2 + b]! + x3 * dense[b3 + b]!;
+      }
+      hDI[a]! += x0 + x1 + x2 + x3;
+    }
+  }
+  for (; i < n; i++) {
+    const base = i * nd;
+    const w = weight[i]!;
+    for (let a = 0; a < nd; a++) {
+      const wx = w * dense[base + a]!;
+      const row = a * nd;
+      for (let b = a; b < nd; b++) hDD[row + b]! += wx * dense[base + b]!;
+      hDI[a]! += wx;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const base = i * nd;
+    const w = weight[i]!;
+    const to = start[i + 1]!;
+    for (let s = start[i]!; s < to; s++) {
+      const k = columns[s]!;
+      const wv = w * values[s]!;
+      const row = k * nd;
+      for (let a = 0; a < nd; a++) hSD[row + a]! += wv * dense[base + a]!;
+      const rowS = k * ns;
+      for (let t = s; t < to; t++) hSS[rowS + columns[t]!]! += wv * values[t]!;
+      hSI[k]! += wv;
+    }
+    hII += w;
+  }
+  const size = Math.sqrt(hessian.length);
+  const d = size - 1;
+  const put = (j: number, k: number, v: number) => {
+    hessian[j * size + k] = v;
+    hessian[k * size + j] = v;
+  };
+  for (let a = 0; a < nd; a++) {
+    const j = denseColumns[a]!;
+    for (let b = a; b < nd; b++) put(j, denseColumns[b]!, hDD[a * nd + b]!);
+    put(j, d, hDI[a]!);
+  }
+  for (let k = 0; k < ns; k++) {
+    const j = sparseColumns[k]!;
+    for (let a = 0; a < nd; a++) put(j, denseColumns[a]!, hSD[k * nd + a]!);
+    // A row's sparse columns are in ascending order, so its pairs fill the upper triangle.
+    for (let l = k; l < ns; l++) put(j, sparseColumns[l]!, hSS[k * ns + l]!);
+    put(j, d, hSI[k]!);
+  }
+  hessian[d * size + d] = hII;
+}
+
+function maxAbs(values: Float64Array): number {
+  let max = 0;
+  for (const v of values) max = Math.max(max, Math.abs(v));
+  return max;
+}
+
+/**
+ * A matrix's rows in two parts: its mostly non-zero columns as a dense block (read in order, no
+ * column index per value), the rest as compressed sparse rows over their own order (row i is
+ * `start[i]..start[i+1]`). Most of a row is numbers, the rest one-hot columns mostly at zero.
+ */
+interface RowBlocks {
+  denseColumns: Int32Array;
+  dense: Float64Array;
+  sparseColumns: Int32Array;
   start: Int32Array;
   columns: Int32Array;
   values: Float64Array;
 }
 
-function nonZeros(x: Matrix): SparseRows {
+/** A column is kept dense when at least this share of rows has it non-zero. */
+const DENSE_FROM_SHARE = 0.5;
+
+function rowBlocks(x: Matrix): RowBlocks {
   const { rows, cols, data } = x;
+  const nonZero = new Int32Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (data[i * cols + j] !== 0) nonZero[j]!++;
+  const isDense = Array.from(nonZero, (count) => count >= DENSE_FROM_SHARE * rows);
+  const denseColumns = Int32Array.from(isDense.flatMap((dense, j) => (dense ? [j] : [])));
+  const sparseColumns = Int32Array.from(isDense.flatMap((dense, j) => (dense ? [] : [j])));
+  const nd = denseColumns.length;
+  const dense = new Float64Array(rows * nd);
   let count = 0;
-  for (let k = 0; k < data.length; k++) if (data[k] !== 0) count++;
+  for (const j of sparseColumns) count += nonZero[j]!;
   const start = new Int32Array(rows + 1);
   const columns = new Int32Array(count);
   const values = new Float64Array(count);
   let at = 0;
   for (let i = 0; i < rows; i++) {
-    start[i] = at;
     const row = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = data[row + j]!;
+    for (let a = 0; a < nd; a++) dense[i * nd + a] = data[row + denseColumns[a]!]!;
+    start[i] = at;
+    for (let k = 0; k < sparseColumns.length; k++) {
+      const v = data[row + sparseColumns[k]!]!;
       if (v === 0) continue;
-      columns[at] = j;
+      columns[at] = k;
       values[at++] = v;
     }
   }
   start[rows] = at;
-  return { start, columns, values };
+  return { denseColumns, dense, sparseColumns, start, columns, values };
+}
+
+/**
+ * Which monotone weights the bounds hold for this step: those at zero whose gradient points the
+ * wrong way (descent moves a weight by −gradient, which would leave the allowed side of zero).
+ */
+function heldAtBound(beta: Float64Array, gradient: Float64Array, sign: Int8Array): string {
+  let held = '';
+  for (let j = 0; j < sign.length; j++) {
+    const s = sign[j]!;
+    if (s !== 0 && beta[j] === 0 && s * gradient[j]! >= 0) held += `${j},`;
+  }
+  return held;
+}
+
+/** The held weights' gradient set to zero, so that the step leaves them at zero. */
+function holdGradientAtBound(beta: Float64Array, gradient: Float64Array, sign: Int8Array): void {
+  for (let j = 0; j < sign.length; j++) {
+    const s = sign[j]!;
+    if (s !== 0 && beta[j] === 0 && s * gradient[j]! >= 0) gradient[j] = 0;
+  }
 }
 
 /**
  * Takes out of the Newton step each monotone weight at zero whose gradient points the wrong way
  * (its row and column of the hessian become the identity's, its gradient zero): the step leaves it
- * at zero, and the other weights are solved as if it were not there.
+ * at zero, and the other weights are solved as if it were not there. Returns which it held.
  */
 function holdAtBound(
   beta: Float64Array,
@@ -133,10 +325,10 @@ function holdAtBound(
   hessian: Float64Array,
   sign: Int8Array,
   size: number,
-): void {
+): string {
+  const held = heldAtBound(beta, gradient, sign);
   for (let j = 0; j < sign.length; j++) {
     const s = sign[j]!;
-    // Descent moves the weight by −gradient: held when that leaves the allowed side of zero.
     if (s === 0 || beta[j] !== 0 || s * gradient[j]! < 0) continue;
     gradient[j] = 0;
     for (let k = 0; k < size; k++) {
@@ -145,19 +337,25 @@ function holdAtBound(
     }
     hessian[j * size + j] = 1;
   }
+  return held;
 }
 
 function objective(
-  { start, columns, values }: SparseRows,
+  { denseColumns, dense, sparseColumns, start, columns, values }: RowBlocks,
   labels: Uint8Array,
   beta: Float64Array,
   penalty: number,
   d: number,
 ): number {
+  const nd = denseColumns.length;
+  const betaDense = Float64Array.from(denseColumns, (j) => beta[j]!);
+  const betaSparse = Float64Array.from(sparseColumns, (j) => beta[j]!);
   let loss = 0;
   for (let i = 0; i < labels.length; i++) {
     let z = beta[d]!;
-    for (let a = start[i]!; a < start[i + 1]!; a++) z += beta[columns[a]!]! * values[a]!;
+    const base = i * nd;
+    for (let a = 0; a < nd; a++) z += betaDense[a]! * dense[base + a]!;
+    for (let s = start[i]!; s < start[i + 1]!; s++) z += betaSparse[columns[s]!]! * values[s]!;
     // log(1 + e^z) − y·z, written to stay finite for large |z|.
     loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[i]! * z;
   }
@@ -168,6 +366,11 @@ function objective(
 
 /** Solves A·x = b for a symmetric positive-definite A (Cholesky). */
 export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  return solveCholesky(cholesky(a, n), b, n);
+}
+
+/** The lower-triangular L with L·Lᵀ = A, for a symmetric positive-definite A. */
+function cholesky(a: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
@@ -177,6 +380,11 @@ export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Flo
       else l[i * n + j] = sum / l[j * n + j]!;
     }
   }
+  return l;
+}
+
+/** Solves L·Lᵀ·x = b. */
+function solveCholesky(l: Float64Array, b: Float64Array, n: number): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = b[i]!;
