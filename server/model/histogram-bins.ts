@@ -54,6 +54,24 @@ export function binColumns(
   return { cuts, bins };
 }
 
+/**
+ * Other rows (a validation set's) binned by the training cuts, column by column as `binColumns`
+ * keeps them: bin ≤ b exactly where the value ≤ cut b, so a tree routes a binned row as it would
+ * the value. A value that is not a number compares false with every cut, and takes the last bin.
+ */
+export function binRows(x: Matrix, cuts: readonly Float64Array[]): Uint8Array {
+  const { rows: n, cols: d, data } = x;
+  const bins = new Uint8Array(n * d);
+  for (let j = 0; j < d; j++) {
+    const c = cuts[j]!;
+    for (let i = 0; i < n; i++) {
+      const v = data[i * d + j]!;
+      bins[j * n + i] = Number.isNaN(v) ? c.length : binOf(c, v);
+    }
+  }
+  return bins;
+}
+
 /** The first bin whose cut is >= v (the last bin when v is above every cut). */
 export function binOf(cuts: Float64Array, v: number): number {
   let lo = 0;

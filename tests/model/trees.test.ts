@@ -102,6 +102,28 @@ describe('gradient-boosted trees', () => {
     );
   });
 
+  it('report each round’s held-out loss as the trees score those rows, values on a cut and beyond them too', async () => {
+    const train = xorData(1000, 3);
+    const valid = xorData(300, 5);
+    // Rows on a training value (a cut, perhaps), beyond the training range, and not a number.
+    for (let j = 0; j < valid.x.cols; j++) {
+      valid.x.data[j] = train.x.data[7 * train.x.cols + j]!;
+      valid.x.data[valid.x.cols + j] = 1e6;
+      valid.x.data[2 * valid.x.cols + j] = -1e6;
+      valid.x.data[3 * valid.x.cols + j] = Number.NaN;
+    }
+    const fit = await fitGbdt(train.x, train.y, { ...PARAMS, rounds: 25 }, new SeededRandom(2), {
+      x: valid.x,
+      labels: valid.y,
+    });
+    const logLoss = (logits: number[]) =>
+      logits.reduce((sum, z, i) => sum + Math.log1p(Math.exp(z)) - valid.y[i]! * z, 0) / logits.length;
+    for (const rounds of [1, 7, 25]) {
+      const logits = naiveLogits(truncateGbdt(fit.state, rounds), valid.x);
+      expect(fit.validationLoss![rounds - 1]).toBeCloseTo(logLoss(logits), 12);
+    }
+  });
+
   it('the compiled scorer gives exactly the node-by-node result, shallow leaves included', async () => {
     const { x, y } = xorData(800, 6);
     const fit = await fitGbdt(x, y, { ...PARAMS, maxDepth: 5, minChildWeight: 8 }, new SeededRandom(2));
