@@ -76,11 +76,27 @@ export function profileValueAsOf(
 ): string | null {
   const entries = history && Object.hasOwn(history, key) ? history[key]! : undefined;
   if (entries === undefined) return current;
-  const iso = asOf.toISOString();
+  const iso = isoOf(asOf);
   let value: string | null = null;
   for (const entry of entries) {
     if (entry.at > iso) break;
     value = entry.value;
   }
   return value;
+}
+
+let lastInstant = NaN;
+let lastIso = '';
+
+/**
+ * `asOf` as the history's ISO strings compare with it. A training set asks for every profile value
+ * of tens of thousands of customers at the same few cutoffs: the last one's text is kept.
+ */
+function isoOf(asOf: Date): string {
+  const instant = asOf.getTime();
+  if (instant !== lastInstant) {
+    lastIso = asOf.toISOString();
+    lastInstant = instant;
+  }
+  return lastIso;
 }
