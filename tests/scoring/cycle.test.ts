@@ -159,6 +159,10 @@ describe('the scoring cycle, from install to scores in the CRM', () => {
       portal.updateRecord('contacts', c.id, { churn_risk_tier: null, churn_risk_score: null }, store.now());
     portal.updateRecord('contacts', overwritten.id, { churn_risk_tier: 'high' }, store.now());
     const touched = [...cleared, overwritten].map((c) => c.id).sort();
+    // HubSpot's search shows a change seconds after it is made (the sandbox: within its lag), and
+    // a change it does not show yet reaches the sync a cycle later. The weekly cycle comes long
+    // after such edits: this one starts once search shows them.
+    await new Promise((resolve) => setTimeout(resolve, store.searchIndexLag.lagMs));
     const fieldsBefore = scoreFields();
     const writesBefore = proxy.contactWrites();
     const first = (await latestRunProgress(product.ctx.db.db, portalId))!;
