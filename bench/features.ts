@@ -5,13 +5,15 @@
  * second of the build, and the live heap after the first and the last chunk (run with
  * `npx tsx --expose-gc` to see it: chunks stream, so it stays flat however many contacts).
  *
- *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000] [--no-score] [--training]
+ *   npx tsx bench/features.ts [--contacts 100000] [--seed 1] [--chunk 1000] [--no-score] [--training [--fit]]
  *
  * --no-score leaves texts unscored (their tone features null): the build reads the same rows either
  * way, and scoring a large portal's texts once takes longer than building its features.
  *
  * --training builds the portal model's training rows instead (every training cutoff, sampled as
- * `churn work` samples them) and prints their number, churners, wall and CPU seconds.
+ * `churn work` samples them) and prints their number, churners, wall and CPU seconds. With --fit it
+ * trains the portal's model on them as the weekly cycle does (its threads included in the CPU
+ * seconds) and prints the two steps' times apart.
  *
  * PGlite in memory by default; DATABASE_URL runs it against PostgreSQL (a fresh database there).
  */
@@ -23,7 +25,7 @@ import { upsertInstalledPortal } from '../server/db/portals.js';
 import type { Database } from '../server/db/schema.js';
 import { liveContactCount } from '../server/features/build/contact-chunks.js';
 import { buildFeatures, ensureTextSentiment } from '../server/features/index.js';
-import { portalTrainingRows } from '../server/scoring/portal-model.js';
+import { portalTrainingRows, trainPortalModel } from '../server/scoring/portal-model.js';
 import { openTestDatabase, type TestDatabase } from '../tests/support/database.js';
 import { loadSandboxPortal } from '../tests/features/features-sandbox-load.js';
 
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     chunk: { type: 'string', default: '1000' },
     'no-score': { type: 'boolean', default: false },
     training: { type: 'boolean', default: false },
+    fit: { type: 'boolean', default: false },
   },
 });
 const contacts = Number(values.contacts);
@@ -73,7 +76,8 @@ try {
     process.stderr.write(`scored ${texts} texts in ${seconds(started).toFixed(1)} s\n`);
   }
 
-  if (values.training) await buildTrainingRows(database, portal.id);
+  if (values.training && values.fit) await trainModel(database, portal.id);
+  else if (values.training) await buildTrainingRows(database, portal.id);
   else await buildAllFeatures(database, portal.id);
 } finally {
   await database.dispose();
@@ -89,6 +93,21 @@ async function buildTrainingRows({ db, kind }: TestDatabase, portalId: number): 
   process.stdout.write(
     `training rows (${kind}): ${rows.length} rows, ${churners} churners, ` +
       `${seconds(started).toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU-s in this process\n`,
+  );
+}
+
+/** The portal's model trained as the weekly cycle trains it: training rows, then fitting. */
+async function trainModel({ db, kind }: TestDatabase, portalId: number): Promise<void> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const trained = await trainPortalModel(db, portalId, { now: NOW });
+  const used = process.cpuUsage(cpu);
+  const { features, fitting } = trained.seconds;
+  process.stdout.write(
+    `trained (${kind}): ${trained.rows} rows, ${trained.churners} churners, ` +
+      `rows ${features} s, fitting ${fitting ?? 0} s, ${seconds(started).toFixed(1)} s in all, ` +
+      `${((used.user + used.system) / 1e6).toFixed(1)} CPU-s in this process, ` +
+      `${trained.model.model.predictor.family}\n`,
   );
 }
 
