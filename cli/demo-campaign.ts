@@ -144,9 +144,8 @@ const finished = (enrollment: Enrollment) =>
 /**
  * Runs the demo's two workflows in the sandbox portal `hubId` and waits until every enrollment
  * has run: "When churn_risk_tier becomes high → Send retention offer" (a holdout of
- * `winBackHoldoutPercent`), which
- * enrolls the contacts already high, and "Request feedback", enrolled by hand with
- * `feedbackContactIds`.
+ * `winBackHoldoutPercent`), which enrolls the contacts already high, and "Request feedback",
+ * enrolled by hand with `feedbackContactIds`.
  */
 export async function runDemoCampaigns(options: {
   sandboxUrl: string;
