@@ -120,6 +120,10 @@ export function fitFinalInThread(task: FinalTask): { predictor: Promise<Predicto
   if (task.candidate.family === 'mlp') throw new RangeError('a network is fitted on the calling thread');
   const worker = fittingThread();
   let cancelled = false;
+  const stop = () => {
+    cancelled = true;
+    void worker.terminate();
+  };
   const predictor = new Promise<Predictor>((resolve, reject) => {
     worker.on('message', (reply: FoldThreadReply) => {
       if ('predictor' in reply) resolve(reply.predictor);
@@ -130,17 +134,8 @@ export function fitFinalInThread(task: FinalTask): { predictor: Promise<Predicto
       if (!cancelled) reject(new Error(`a fitting thread exited with code ${code}`));
     });
     worker.postMessage({ index: 0, final: task } satisfies FoldThreadRequest);
-  }).finally(() => {
-    cancelled = true;
-    void worker.terminate();
-  });
-  return {
-    predictor,
-    cancel: () => {
-      cancelled = true;
-      void worker.terminate();
-    },
-  };
+  }).finally(stop);
+  return { predictor, cancel: stop };
 }
 
 /** A thread that fits what it is sent (./fold-fit-thread-main.ts). */

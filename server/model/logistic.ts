@@ -59,7 +59,7 @@ export async function fitLogistic(
     if (reuse && factor) {
       await accumulateGradient(blocks, labels, beta, gradient);
       // Which weights the bounds hold has changed since the factor was made: make it afresh.
-      if (sign && heldAtBound(beta, gradient, sign) !== factor.held) reuse = false;
+      if (sign && heldAtBound(beta, gradient, sign).join() !== factor.held) reuse = false;
     }
     const fresh: boolean = !reuse || !factor;
     if (fresh) {
@@ -74,10 +74,11 @@ export async function fitLogistic(
     if (hessian) {
       for (let j = 0; j < d; j++) hessian[j * size + j]! += penalty;
       hessian[d * size + d]! += 1e-9;
-      const held = sign ? holdAtBound(beta, gradient, hessian, sign, size) : '';
-      factor = { l: cholesky(hessian, size), held };
+      const held = sign ? heldAtBound(beta, gradient, sign) : [];
+      holdAtBound(held, gradient, hessian);
+      factor = { l: cholesky(hessian, size), held: held.join() };
       hessians++;
-    } else if (sign) holdGradientAtBound(beta, gradient, sign);
+    } else if (sign) holdAtBound(heldAtBound(beta, gradient, sign), gradient);
     // How far from the optimum, the held weights aside.
     const norm = maxAbs(gradient);
     const direction = solveCholesky(factor!.l, gradient, size);
@@ -294,50 +295,35 @@ function rowBlocks(x: Matrix): RowBlocks {
 }
 
 /**
- * Which monotone weights the bounds hold for this step: those at zero whose gradient points the
- * wrong way (descent moves a weight by −gradient, which would leave the allowed side of zero).
+ * Which monotone weights the bounds hold for this step, as a key: those at zero whose gradient
+ * points the wrong way (descent moves a weight by −gradient, which would leave the allowed side of
+ * zero).
  */
-function heldAtBound(beta: Float64Array, gradient: Float64Array, sign: Int8Array): string {
-  let held = '';
+function heldAtBound(beta: Float64Array, gradient: Float64Array, sign: Int8Array): number[] {
+  const held: number[] = [];
   for (let j = 0; j < sign.length; j++) {
     const s = sign[j]!;
-    if (s !== 0 && beta[j] === 0 && s * gradient[j]! >= 0) held += `${j},`;
+    if (s !== 0 && beta[j] === 0 && s * gradient[j]! >= 0) held.push(j);
   }
   return held;
 }
 
-/** The held weights' gradient set to zero, so that the step leaves them at zero. */
-function holdGradientAtBound(beta: Float64Array, gradient: Float64Array, sign: Int8Array): void {
-  for (let j = 0; j < sign.length; j++) {
-    const s = sign[j]!;
-    if (s !== 0 && beta[j] === 0 && s * gradient[j]! >= 0) gradient[j] = 0;
-  }
-}
-
 /**
- * Takes out of the Newton step each monotone weight at zero whose gradient points the wrong way
- * (its row and column of the hessian become the identity's, its gradient zero): the step leaves it
- * at zero, and the other weights are solved as if it were not there. Returns which it held.
+ * Takes the held weights out of the step: their gradient becomes zero and, when a hessian is given,
+ * their row and column become the identity's, so the step leaves them at zero and solves the other
+ * weights as if they were not there.
  */
-function holdAtBound(
-  beta: Float64Array,
-  gradient: Float64Array,
-  hessian: Float64Array,
-  sign: Int8Array,
-  size: number,
-): string {
-  const held = heldAtBound(beta, gradient, sign);
-  for (let j = 0; j < sign.length; j++) {
-    const s = sign[j]!;
-    if (s === 0 || beta[j] !== 0 || s * gradient[j]! < 0) continue;
+function holdAtBound(held: readonly number[], gradient: Float64Array, hessian?: Float64Array): void {
+  const size = gradient.length;
+  for (const j of held) {
     gradient[j] = 0;
+    if (!hessian) continue;
     for (let k = 0; k < size; k++) {
       hessian[j * size + k] = 0;
       hessian[k * size + j] = 0;
     }
     hessian[j * size + j] = 1;
   }
-  return held;
 }
 
 function objective(
