@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 
 /** @type {import('jest').Config} */
 export default {
-  testEnvironment: 'node',
+  // Jest's node environment on a plain global object: product code the tests run in-process looks up
+  // globals such as `Number` and `Date` 3–5× faster (tests/support/node-environment.cjs).
+  testEnvironment: '<rootDir>/tests/support/node-environment.cjs',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
