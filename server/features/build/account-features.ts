@@ -2,20 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
 import type { ContactRow } from './contact-chunks.js';
-import { byWindow, idArray, num, windowsTable, type Windows } from './time-windows.js';
-
-interface AccountRow {
-  contact_id: string;
-  k: number;
-  left_180: unknown;
-  active: unknown;
-  tickets_90: unknown;
-  use_events: unknown;
-  use_recent: unknown;
-  use_earlier: unknown;
-  nps_answers: unknown;
-  nps_sum: unknown;
-}
+import { byWindow, idArray, packedAggregates, windowsTable, type Windows } from './time-windows.js';
 
 /** As usage_trend: (x + 1) / (y + 1) on a log2 scale, x and y minutes a week. */
 const trend = (recentPerWeek: number, earlierPerWeek: number) =>
@@ -45,7 +32,18 @@ export async function accountFeatures(
   // on 12,000 contacts, and growing with the portal rather than with the chunk).
   const usageFrom = new Date(Math.min(...windows.map((w) => w.weeks12.getTime())));
   const usageTo = new Date(Math.max(...windows.map((w) => w.asOf.getTime())));
-  const { rows } = await sql<AccountRow>`
+  // The contact's colleagues: the company's totals less the contact's own share.
+  const aggregates = packedAggregates({
+    left180: sql`coalesce(pc.left_180, 0) - (case when own.left_180 then 1 else 0 end)`,
+    active: sql`coalesce(pc.active, 0) - (case when own.active then 1 else 0 end)`,
+    tickets90: sql`coalesce(tc.n, 0) - coalesce(ot.n, 0)`,
+    useEvents: sql`coalesce(uc.events, 0) - coalesce(uo.events, 0)`,
+    useRecent: sql`coalesce(uc.recent, 0) - coalesce(uo.recent, 0)`,
+    useEarlier: sql`coalesce(uc.earlier, 0) - coalesce(uo.earlier, 0)`,
+    npsAnswers: sql`coalesce(nc.answers, 0) - coalesce(nm.answers, 0)`,
+    npsSum: sql`coalesce(nc.total, 0) - coalesce(nm.total, 0)`,
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
     with w as ${windowsTable(windows)},
     me as (
       select m.contact_id, m.company_id
@@ -124,15 +122,7 @@ export async function accountFeatures(
       select company_id, k, sum(answers) as answers, sum(total) as total
       from nps_by_member group by company_id, k
     )
-    select me.contact_id, w.k,
-      coalesce(pc.left_180, 0) - (case when own.left_180 then 1 else 0 end) as left_180,
-      coalesce(pc.active, 0) - (case when own.active then 1 else 0 end) as active,
-      coalesce(tc.n, 0) - coalesce(ot.n, 0) as tickets_90,
-      coalesce(uc.events, 0) - coalesce(uo.events, 0) as use_events,
-      coalesce(uc.recent, 0) - coalesce(uo.recent, 0) as use_recent,
-      coalesce(uc.earlier, 0) - coalesce(uo.earlier, 0) as use_earlier,
-      coalesce(nc.answers, 0) - coalesce(nm.answers, 0) as nps_answers,
-      coalesce(nc.total, 0) - coalesce(nm.total, 0) as nps_sum
+    select me.contact_id, w.k, ${aggregates.select} as v
     from me cross join w
     left join people_by_company pc on pc.company_id = me.company_id and pc.k = w.k
     left join people own on own.id = me.contact_id and own.company_id = me.company_id and own.k = w.k
@@ -146,19 +136,20 @@ export async function accountFeatures(
     left join nps_by_member nm on nm.member_id = me.contact_id and nm.company_id = me.company_id
       and nm.k = w.k`.execute(db);
   return byWindow(windows, rows, (r): [string, FeatureValues] => {
-    const used = (num(r.use_events) ?? 0) > 0;
-    const active = num(r.active) ?? 0;
-    const answers = num(r.nps_answers) ?? 0;
+    const a = aggregates.read(r.v);
+    const used = (a.useEvents ?? 0) > 0;
+    const active = a.active ?? 0;
+    const answers = a.npsAnswers ?? 0;
     return [
       r.contact_id,
       {
-        account_contacts_left_180d: num(r.left_180) ?? 0,
-        account_contacts_active: num(r.active) ?? 0,
-        account_tickets_90d: num(r.tickets_90) ?? 0,
-        account_usage_trend: used ? trend((num(r.use_recent) ?? 0) / 4, (num(r.use_earlier) ?? 0) / 8) : null,
+        account_contacts_left_180d: a.left180 ?? 0,
+        account_contacts_active: active,
+        account_tickets_90d: a.tickets90 ?? 0,
+        account_usage_trend: used ? trend((a.useRecent ?? 0) / 4, (a.useEarlier ?? 0) / 8) : null,
         account_usage_per_colleague:
-          active > 0 ? ((num(r.use_recent) ?? 0) + (num(r.use_earlier) ?? 0)) / 12 / active : null,
-        account_nps_mean: answers > 0 ? (num(r.nps_sum) ?? 0) / answers : null,
+          active > 0 ? ((a.useRecent ?? 0) + (a.useEarlier ?? 0)) / 12 / active : null,
+        account_nps_mean: answers > 0 ? (a.npsSum ?? 0) / answers : null,
       },
     ];
   });

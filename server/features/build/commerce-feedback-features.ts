@@ -1,16 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
-import { byWindow, daysBefore, date, idArray, num, windowsTable, type Windows } from './time-windows.js';
-
-interface DealRow {
-  contact_id: string;
-  k: number;
-  won_total: unknown;
-  won_365: unknown;
-  amount_365: unknown;
-  last_won: unknown;
-}
+import {
+  byWindow,
+  daysBefore,
+  epochMs,
+  idArray,
+  msDate,
+  packedAggregates,
+  windowsTable,
+  type Windows,
+} from './time-windows.js';
 
 /**
  * Purchases are deals won with a close date before `asOf`; open and lost deals are not read. One
@@ -22,41 +22,36 @@ export async function commerceFeatures(
   ids: readonly string[],
   windows: readonly Windows[],
 ): Promise<Map<string, FeatureValues>[]> {
-  const { rows } = await sql<DealRow>`
-    select a.from_id as contact_id, w.k,
-      count(*) as won_total,
-      count(*) filter (where d.close_date >= w.days365) as won_365,
-      coalesce(sum(d.amount) filter (where d.close_date >= w.days365), 0) as amount_365,
-      max(d.close_date) as last_won
+  const aggregates = packedAggregates({
+    wonTotal: sql`count(*)`,
+    won365: sql`count(*) filter (where d.close_date >= w.days365)`,
+    amount365: sql`coalesce(sum(d.amount) filter (where d.close_date >= w.days365), 0)`,
+    lastWon: epochMs(sql`max(d.close_date)`),
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    select a.from_id as contact_id, w.k, ${aggregates.select} as v
     from associations a
     join deals d on d.portal_id = a.portal_id and d.id = a.to_id
     join ${windowsTable(windows)} w on d.close_date < w.as_of
     where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
       and a.from_id = any(${idArray(ids)}) and d.is_closed_won = true
     group by a.from_id, w.k`.execute(db);
-  return byWindow(windows, rows, (r, w): [string, FeatureValues] => [
-    r.contact_id,
-    {
-      purchases_total: num(r.won_total) ?? 0,
-      purchases_365d: num(r.won_365) ?? 0,
-      purchase_amount_365d: num(r.amount_365) ?? 0,
-      days_since_last_purchase: daysBefore(w.asOf, date(r.last_won)),
-    },
-  ]);
+  return byWindow(windows, rows, (r, w): [string, FeatureValues] => {
+    const a = aggregates.read(r.v);
+    return [
+      r.contact_id,
+      {
+        purchases_total: a.wonTotal ?? 0,
+        purchases_365d: a.won365 ?? 0,
+        purchase_amount_365d: a.amount365 ?? 0,
+        days_since_last_purchase: daysBefore(w.asOf, msDate(a.lastWon)),
+      },
+    ];
+  });
 }
 
 export function emptyCommerceFeatures(): FeatureValues {
   return { purchases_total: 0, purchases_365d: 0, purchase_amount_365d: 0, days_since_last_purchase: null };
-}
-
-interface FeedbackRow {
-  contact_id: string;
-  k: number;
-  scores: unknown;
-  last_score: unknown;
-  mean_score: unknown;
-  detractors: unknown;
-  sentiment_mean: unknown;
 }
 
 /**
@@ -69,13 +64,15 @@ export async function feedbackFeatures(
   ids: readonly string[],
   windows: readonly Windows[],
 ): Promise<Map<string, FeatureValues>[]> {
-  const { rows } = await sql<FeedbackRow>`
-    select a.from_id as contact_id, w.k,
-      count(f.score) as scores,
-      (array_agg(f.score order by f.submitted_at desc, f.id desc) filter (where f.score is not null))[1] as last_score,
-      avg(f.score) as mean_score,
-      count(*) filter (where f.score <= 6) as detractors,
-      avg(f.sentiment::numeric) as sentiment_mean
+  const aggregates = packedAggregates({
+    scores: sql`count(f.score)`,
+    lastScore: sql`(array_agg(f.score order by f.submitted_at desc, f.id desc) filter (where f.score is not null))[1]`,
+    meanScore: sql`avg(f.score)`,
+    detractors: sql`count(*) filter (where f.score <= 6)`,
+    sentimentMean: sql`avg(f.sentiment::numeric)`,
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    select a.from_id as contact_id, w.k, ${aggregates.select} as v
     from associations a
     join feedback f on f.portal_id = a.portal_id and f.id = a.to_id
     join ${windowsTable(windows)} w on f.submitted_at < w.as_of
@@ -83,14 +80,15 @@ export async function feedbackFeatures(
       and a.from_id = any(${idArray(ids)})
     group by a.from_id, w.k`.execute(db);
   return byWindow(windows, rows, (r): [string, FeatureValues] => {
-    const answered = (num(r.scores) ?? 0) > 0;
+    const a = aggregates.read(r.v);
+    const answered = (a.scores ?? 0) > 0;
     return [
       r.contact_id,
       {
-        nps_last: answered ? num(r.last_score) : null,
-        nps_mean: answered ? num(r.mean_score) : null,
-        nps_detractor_count: num(r.detractors) ?? 0,
-        feedback_sentiment_mean: num(r.sentiment_mean),
+        nps_last: answered ? a.lastScore : null,
+        nps_mean: answered ? a.meanScore : null,
+        nps_detractor_count: a.detractors ?? 0,
+        feedback_sentiment_mean: a.sentimentMean,
       },
     ];
   });

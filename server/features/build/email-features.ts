@@ -1,7 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
-import { byWindow, daysBefore, date, idArray, num, windowsTable, type Windows } from './time-windows.js';
+import {
+  byWindow,
+  daysBefore,
+  epochMs,
+  idArray,
+  msDate,
+  packedAggregates,
+  windowsTable,
+  type Windows,
+} from './time-windows.js';
 
 /** Sentiment sums of inbound emails per window, joined with ticket text in ./support-features.ts. */
 export interface TextSentiment {
@@ -15,28 +24,6 @@ export interface TextSentiment {
 export interface EmailAggregates {
   features: FeatureValues;
   inbound: TextSentiment;
-}
-
-interface EmailRow {
-  contact_id: string;
-  k: number;
-  sent_30: unknown;
-  sent_90: unknown;
-  opened_30: unknown;
-  opened_90: unknown;
-  replied_30: unknown;
-  replied_90: unknown;
-  sent_90_opened: unknown;
-  sent_90_replied: unknown;
-  bounced_90: unknown;
-  unopened_in_a_row: unknown;
-  last_open: unknown;
-  last_reply: unknown;
-  in_sum_90: unknown;
-  in_n_90: unknown;
-  in_min_90: unknown;
-  in_sum_30: unknown;
-  in_n_30: unknown;
 }
 
 /**
@@ -55,26 +42,30 @@ export async function emailFeatures(
   ids: readonly string[],
   windows: readonly Windows[],
 ): Promise<Map<string, EmailAggregates>[]> {
-  const { rows } = await sql<EmailRow>`
-    select e.contact_id, e.k,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= e.days30) as sent_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= e.days90) as sent_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= e.days30 and e.opened_at < e.as_of) as opened_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.opened_at >= e.days90 and e.opened_at < e.as_of) as opened_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= e.days30 and e.replied_at < e.as_of) as replied_30,
-      count(*) filter (where e.direction = 'EMAIL' and e.replied_at >= e.days90 and e.replied_at < e.as_of) as replied_90,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= e.days90 and e.opened_at < e.as_of) as sent_90_opened,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= e.days90 and e.replied_at < e.as_of) as sent_90_replied,
-      count(*) filter (where e.direction = 'EMAIL' and e.sent_at >= e.days90 and e.bounced) as bounced_90,
-      count(*) filter (where e.direction = 'EMAIL' and not e.bounced
-        and (e.last_engaged is null or e.sent_at > e.last_engaged)) as unopened_in_a_row,
-      max(e.opened_at) filter (where e.direction = 'EMAIL' and e.opened_at < e.as_of) as last_open,
-      max(e.replied_at) filter (where e.direction = 'EMAIL' and e.replied_at < e.as_of) as last_reply,
-      sum(e.sentiment::numeric) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= e.days90) as in_sum_90,
-      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= e.days90) as in_n_90,
-      min(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= e.days90) as in_min_90,
-      sum(e.sentiment::numeric) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= e.days30) as in_sum_30,
-      count(e.sentiment) filter (where e.direction = 'INCOMING_EMAIL' and e.sent_at >= e.days30) as in_n_30
+  const outgoing = sql`e.direction = 'EMAIL'`;
+  const inbound = sql`e.direction = 'INCOMING_EMAIL'`;
+  const aggregates = packedAggregates({
+    sent30: sql`count(*) filter (where ${outgoing} and e.sent_at >= e.days30)`,
+    sent90: sql`count(*) filter (where ${outgoing} and e.sent_at >= e.days90)`,
+    opened30: sql`count(*) filter (where ${outgoing} and e.opened_at >= e.days30 and e.opened_at < e.as_of)`,
+    opened90: sql`count(*) filter (where ${outgoing} and e.opened_at >= e.days90 and e.opened_at < e.as_of)`,
+    replied30: sql`count(*) filter (where ${outgoing} and e.replied_at >= e.days30 and e.replied_at < e.as_of)`,
+    replied90: sql`count(*) filter (where ${outgoing} and e.replied_at >= e.days90 and e.replied_at < e.as_of)`,
+    sent90Opened: sql`count(*) filter (where ${outgoing} and e.sent_at >= e.days90 and e.opened_at < e.as_of)`,
+    sent90Replied: sql`count(*) filter (where ${outgoing} and e.sent_at >= e.days90 and e.replied_at < e.as_of)`,
+    bounced90: sql`count(*) filter (where ${outgoing} and e.sent_at >= e.days90 and e.bounced)`,
+    unopenedInARow: sql`count(*) filter (where ${outgoing} and not e.bounced
+      and (e.last_engaged is null or e.sent_at > e.last_engaged))`,
+    lastOpen: epochMs(sql`max(e.opened_at) filter (where ${outgoing} and e.opened_at < e.as_of)`),
+    lastReply: epochMs(sql`max(e.replied_at) filter (where ${outgoing} and e.replied_at < e.as_of)`),
+    inSum90: sql`sum(e.sentiment::numeric) filter (where ${inbound} and e.sent_at >= e.days90)`,
+    inN90: sql`count(e.sentiment) filter (where ${inbound} and e.sent_at >= e.days90)`,
+    inMin90: sql`min(e.sentiment) filter (where ${inbound} and e.sent_at >= e.days90)`,
+    inSum30: sql`sum(e.sentiment::numeric) filter (where ${inbound} and e.sent_at >= e.days30)`,
+    inN30: sql`count(e.sentiment) filter (where ${inbound} and e.sent_at >= e.days30)`,
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    select e.contact_id, e.k, ${aggregates.select} as v
     from (
       select a.from_id as contact_id, w.k, w.as_of, w.days30, w.days90,
         e.direction, e.bounced, e.sent_at, e.opened_at, e.replied_at, e.sentiment,
@@ -90,30 +81,31 @@ export async function emailFeatures(
     ) e
     group by e.contact_id, e.k`.execute(db);
   return byWindow(windows, rows, (r, w): [string, EmailAggregates] => {
-    const sent90 = num(r.sent_90) ?? 0;
+    const a = aggregates.read(r.v);
+    const sent90 = a.sent90 ?? 0;
     return [
       r.contact_id,
       {
         features: {
-          emails_sent_30d: num(r.sent_30) ?? 0,
+          emails_sent_30d: a.sent30 ?? 0,
           emails_sent_90d: sent90,
-          emails_opened_30d: num(r.opened_30) ?? 0,
-          emails_opened_90d: num(r.opened_90) ?? 0,
-          emails_replied_30d: num(r.replied_30) ?? 0,
-          emails_replied_90d: num(r.replied_90) ?? 0,
-          email_open_rate_90d: sent90 === 0 ? null : (num(r.sent_90_opened) ?? 0) / sent90,
-          email_response_rate_90d: sent90 === 0 ? null : (num(r.sent_90_replied) ?? 0) / sent90,
-          days_since_last_open: daysBefore(w.asOf, date(r.last_open)),
-          days_since_last_reply: daysBefore(w.asOf, date(r.last_reply)),
-          emails_bounced_90d: num(r.bounced_90) ?? 0,
-          emails_unopened_in_a_row: num(r.unopened_in_a_row) ?? 0,
+          emails_opened_30d: a.opened30 ?? 0,
+          emails_opened_90d: a.opened90 ?? 0,
+          emails_replied_30d: a.replied30 ?? 0,
+          emails_replied_90d: a.replied90 ?? 0,
+          email_open_rate_90d: sent90 === 0 ? null : (a.sent90Opened ?? 0) / sent90,
+          email_response_rate_90d: sent90 === 0 ? null : (a.sent90Replied ?? 0) / sent90,
+          days_since_last_open: daysBefore(w.asOf, msDate(a.lastOpen)),
+          days_since_last_reply: daysBefore(w.asOf, msDate(a.lastReply)),
+          emails_bounced_90d: a.bounced90 ?? 0,
+          emails_unopened_in_a_row: a.unopenedInARow ?? 0,
         },
         inbound: {
-          sum90: num(r.in_sum_90) ?? 0,
-          n90: num(r.in_n_90) ?? 0,
-          min90: num(r.in_min_90),
-          sum30: num(r.in_sum_30) ?? 0,
-          n30: num(r.in_n_30) ?? 0,
+          sum90: a.inSum90 ?? 0,
+          n90: a.inN90 ?? 0,
+          min90: a.inMin90,
+          sum30: a.inSum30 ?? 0,
+          n30: a.inN30 ?? 0,
         },
       },
     ];

@@ -2,23 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
 import type { TextSentiment } from './email-features.js';
-import { byWindow, idArray, num, windowsTable, type Windows } from './time-windows.js';
-
-interface TicketRow {
-  contact_id: string;
-  k: number;
-  created_30: unknown;
-  created_90: unknown;
-  open_now: unknown;
-  open_over_7d: unknown;
-  high_90: unknown;
-  resolution_median_90: unknown;
-  s_sum_90: unknown;
-  s_n_90: unknown;
-  s_min_90: unknown;
-  s_sum_30: unknown;
-  s_n_30: unknown;
-}
+import { byWindow, idArray, packedAggregates, windowsTable, type Windows } from './time-windows.js';
 
 export interface TicketAggregates {
   features: FeatureValues;
@@ -39,20 +23,22 @@ export async function ticketAggregates(
   const in90 = sql`t.created_at >= w.days90`;
   const in30 = sql`t.created_at >= w.days30`;
   const openThen = sql`(t.closed_at is null or t.closed_at >= w.as_of)`;
-  const { rows } = await sql<TicketRow>`
-    select a.from_id as contact_id, w.k,
-      count(*) filter (where ${in30}) as created_30,
-      count(*) filter (where ${in90}) as created_90,
-      count(*) filter (where ${openThen}) as open_now,
-      count(*) filter (where ${openThen} and t.created_at < w.days7) as open_over_7d,
-      count(*) filter (where ${in90} and t.priority in ('HIGH', 'URGENT')) as high_90,
-      percentile_cont(0.5) within group (order by extract(epoch from (t.closed_at - t.created_at)) / 3600)
-        filter (where t.closed_at >= w.days90 and t.closed_at < w.as_of) as resolution_median_90,
-      sum(t.sentiment::numeric) filter (where ${in90}) as s_sum_90,
-      count(t.sentiment) filter (where ${in90}) as s_n_90,
-      min(t.sentiment) filter (where ${in90}) as s_min_90,
-      sum(t.sentiment::numeric) filter (where ${in30}) as s_sum_30,
-      count(t.sentiment) filter (where ${in30}) as s_n_30
+  const aggregates = packedAggregates({
+    created30: sql`count(*) filter (where ${in30})`,
+    created90: sql`count(*) filter (where ${in90})`,
+    openNow: sql`count(*) filter (where ${openThen})`,
+    openOver7d: sql`count(*) filter (where ${openThen} and t.created_at < w.days7)`,
+    high90: sql`count(*) filter (where ${in90} and t.priority in ('HIGH', 'URGENT'))`,
+    resolutionMedian90: sql`percentile_cont(0.5) within group (order by extract(epoch from (t.closed_at - t.created_at)) / 3600)
+      filter (where t.closed_at >= w.days90 and t.closed_at < w.as_of)`,
+    sSum90: sql`sum(t.sentiment::numeric) filter (where ${in90})`,
+    sN90: sql`count(t.sentiment) filter (where ${in90})`,
+    sMin90: sql`min(t.sentiment) filter (where ${in90})`,
+    sSum30: sql`sum(t.sentiment::numeric) filter (where ${in30})`,
+    sN30: sql`count(t.sentiment) filter (where ${in30})`,
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    select a.from_id as contact_id, w.k, ${aggregates.select} as v
     from associations a
     join tickets t on t.portal_id = a.portal_id and t.id = a.to_id
     join ${windowsTable(windows)} w on t.created_at < w.as_of
@@ -60,24 +46,25 @@ export async function ticketAggregates(
       and a.from_id = any(${idArray(ids)})
     group by a.from_id, w.k`.execute(db);
   return byWindow(windows, rows, (r): [string, TicketAggregates] => {
-    const created90 = num(r.created_90) ?? 0;
+    const a = aggregates.read(r.v);
+    const created90 = a.created90 ?? 0;
     return [
       r.contact_id,
       {
         features: {
-          tickets_30d: num(r.created_30) ?? 0,
+          tickets_30d: a.created30 ?? 0,
           tickets_90d: created90,
-          tickets_open: num(r.open_now) ?? 0,
-          tickets_open_over_7d: num(r.open_over_7d) ?? 0,
-          tickets_high_priority_share_90d: created90 === 0 ? null : (num(r.high_90) ?? 0) / created90,
-          ticket_resolution_hours_median_90d: num(r.resolution_median_90),
+          tickets_open: a.openNow ?? 0,
+          tickets_open_over_7d: a.openOver7d ?? 0,
+          tickets_high_priority_share_90d: created90 === 0 ? null : (a.high90 ?? 0) / created90,
+          ticket_resolution_hours_median_90d: a.resolutionMedian90,
         },
         text: {
-          sum90: num(r.s_sum_90) ?? 0,
-          n90: num(r.s_n_90) ?? 0,
-          min90: num(r.s_min_90),
-          sum30: num(r.s_sum_30) ?? 0,
-          n30: num(r.s_n_30) ?? 0,
+          sum90: a.sSum90 ?? 0,
+          n90: a.sN90 ?? 0,
+          min90: a.sMin90,
+          sum30: a.sSum30 ?? 0,
+          n30: a.sN30 ?? 0,
         },
       },
     ];

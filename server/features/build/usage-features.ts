@@ -6,35 +6,20 @@ import {
   DAY_MS,
   daysBefore,
   date,
+  epochMs,
   idArray,
-  num,
+  msDate,
+  packedAggregates,
   windowsTable,
   type Windows,
 } from './time-windows.js';
-
-interface UsageRow {
-  contact_id: string;
-  k: number;
-  sessions_4w: unknown;
-  sessions_prev: unknown;
-  minutes_4w: unknown;
-  minutes_prev: unknown;
-  minutes_usual: unknown;
-  first_use: unknown;
-  features_4w: unknown;
-  last_use: unknown;
-  ln_session_12w: unknown;
-  ln_session_4w: unknown;
-  ln_session_usual: unknown;
-}
 
 /** (x + 1) / (y + 1) on a log2 scale: defined for zero use, symmetric, 0 when steady. */
 const trend = (recentPerWeek: number, earlierPerWeek: number) =>
   Math.log2((recentPerWeek + 1) / (earlierPerWeek + 1));
 
 /** A geometric mean from the mean of the logarithms: null when there was nothing to average. */
-function lnMean(value: unknown): number | null {
-  const mean = num(value);
+function lnMean(mean: number | null): number | null {
   return mean === null ? null : Math.exp(mean);
 }
 
@@ -72,38 +57,41 @@ export async function usageFeatures(
   // the mean does not depend on the order the plan reads the rows in.
   const lnMinutes = sql`ln(u.minutes::float8)::numeric`;
   const previous = sql`u.occurred_at >= w.weeks12 and u.occurred_at < w.weeks4`;
-  const { rows } = await sql<UsageRow>`
-    select u.contact_id, w.k,
-      count(*) filter (where ${recent} and u.type = 'session') as sessions_4w,
-      count(*) filter (where ${previous} and u.type = 'session') as sessions_prev,
-      coalesce(sum(u.minutes) filter (where ${recent}), 0) as minutes_4w,
-      coalesce(sum(u.minutes) filter (where ${previous}), 0) as minutes_prev,
-      coalesce(sum(u.minutes) filter (where not (${recent})), 0) as minutes_usual,
-      min(u.occurred_at) as first_use,
-      count(distinct u.feature) filter (where ${recent}) as features_4w,
-      max(u.occurred_at) as last_use,
-      avg(${lnMinutes}) filter (where u.occurred_at >= w.weeks12 and ${session}) as ln_session_12w,
-      avg(${lnMinutes}) filter (where ${recent} and ${session}) as ln_session_4w,
-      avg(${lnMinutes}) filter (where not (${recent}) and ${session}) as ln_session_usual
+  const aggregates = packedAggregates({
+    sessions4w: sql`count(*) filter (where ${recent} and u.type = 'session')`,
+    sessionsPrev: sql`count(*) filter (where ${previous} and u.type = 'session')`,
+    minutes4w: sql`coalesce(sum(u.minutes) filter (where ${recent}), 0)`,
+    minutesPrev: sql`coalesce(sum(u.minutes) filter (where ${previous}), 0)`,
+    minutesUsual: sql`coalesce(sum(u.minutes) filter (where not (${recent})), 0)`,
+    firstUse: epochMs(sql`min(u.occurred_at)`),
+    features4w: sql`count(distinct u.feature) filter (where ${recent})`,
+    lastUse: epochMs(sql`max(u.occurred_at)`),
+    lnSession12w: sql`avg(${lnMinutes}) filter (where u.occurred_at >= w.weeks12 and ${session})`,
+    lnSession4w: sql`avg(${lnMinutes}) filter (where ${recent} and ${session})`,
+    lnSessionUsual: sql`avg(${lnMinutes}) filter (where not (${recent}) and ${session})`,
+  });
+  const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    select u.contact_id, w.k, ${aggregates.select} as v
     from usage_events u
     join ${windowsTable(windows)} w on u.occurred_at >= w.weeks26 and u.occurred_at < w.as_of
     where u.portal_id = ${portalId} and u.contact_id = any(${idArray(ids)})
     group by u.contact_id, w.k`.execute(db);
   const result = byWindow(windows, rows, (r, w): [string, FeatureValues] => {
-    const sessions4 = (num(r.sessions_4w) ?? 0) / 4;
-    const minutes4 = (num(r.minutes_4w) ?? 0) / 4;
+    const a = aggregates.read(r.v);
+    const sessions4 = (a.sessions4w ?? 0) / 4;
+    const minutes4 = (a.minutes4w ?? 0) / 4;
     return [
       r.contact_id,
       {
         sessions_per_week_4w: sessions4,
         usage_minutes_per_week_4w: minutes4,
-        features_used_4w: num(r.features_4w) ?? 0,
-        usage_trend: trend(minutes4, (num(r.minutes_prev) ?? 0) / 8),
-        usage_vs_own_baseline: trend(minutes4, usualPerWeek(num(r.minutes_usual) ?? 0, date(r.first_use), w)),
-        sessions_trend: trend(sessions4, (num(r.sessions_prev) ?? 0) / 8),
-        days_since_last_use: daysBefore(w.asOf, date(r.last_use)),
-        session_minutes_12w: lnMean(r.ln_session_12w),
-        session_minutes_vs_usual: sessionLengthChange(num(r.ln_session_4w), num(r.ln_session_usual)),
+        features_used_4w: a.features4w ?? 0,
+        usage_trend: trend(minutes4, (a.minutesPrev ?? 0) / 8),
+        usage_vs_own_baseline: trend(minutes4, usualPerWeek(a.minutesUsual ?? 0, msDate(a.firstUse), w)),
+        sessions_trend: trend(sessions4, (a.sessionsPrev ?? 0) / 8),
+        days_since_last_use: daysBefore(w.asOf, msDate(a.lastUse)),
+        session_minutes_12w: lnMean(a.lnSession12w),
+        session_minutes_vs_usual: sessionLengthChange(a.lnSession4w, a.lnSessionUsual),
       },
     ];
   });
