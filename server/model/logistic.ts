@@ -295,7 +295,7 @@ function rowBlocks(x: Matrix): RowBlocks {
 }
 
 /**
- * Which monotone weights the bounds hold for this step, as a key: those at zero whose gradient
+ * Which monotone weights the bounds hold for this step, by index: those at zero whose gradient
  * points the wrong way (descent moves a weight by −gradient, which would leave the allowed side of
  * zero).
  */
