@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AssociatedIds, type CrmObjectType, type CrmRecord } from '../crm/connector.js';
+import { unnestRows } from '../db/column-arrays.js';
 import type { Database } from '../db/schema.js';
 import { isTextTable, sentimentOfRows, storeSentiments } from '../features/build/text-sentiment.js';
 import { foldMergedContacts, mergesReported } from './merges.js';
@@ -64,9 +65,12 @@ export async function writePrepared(
   const textTable = isTextTable(table) ? table : undefined;
   const sentiments = await prepared.sentiments;
   const stored = textTable ? rows.map((row, i) => ({ ...row, [SENTIMENT]: sentiments[i] })) : rows;
+  const insertedColumns = Object.keys(stored[0]!);
   const changed = await trx
     .insertInto(table)
-    .values(stored as never)
+    .columns(insertedColumns as never)
+    // An array a column instead of a parameter a value (../db/column-arrays.ts).
+    .expression((await unnestRows<Database>(trx, table, stored, insertedColumns)) as never)
     .onConflict((oc) =>
       oc
         .columns(['portal_id', 'id'])
