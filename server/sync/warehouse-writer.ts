@@ -69,7 +69,7 @@ export async function writePrepared(
   const changed = await trx
     .insertInto(table)
     .columns(insertedColumns as never)
-    // An array a column instead of a parameter a value (../db/column-arrays.ts).
+    // One array per column, not one parameter per value (../db/column-arrays.ts).
     .expression((await unnestRows<Database>(trx, table, stored, insertedColumns)) as never)
     .onConflict((oc) =>
       oc
