@@ -27,6 +27,7 @@ import * as pipelines from './migrations/0019-pipelines.js';
 import * as associationTypes from './migrations/0020-association-types.js';
 import * as emailBounces from './migrations/0021-email-bounces.js';
 import * as ownersActive from './migrations/0022-owners-active.js';
+import * as scoreSummariesStatement from './migrations/0023-score-summaries-statement.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -65,6 +66,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0020-association-types': associationTypes,
   '0021-email-bounces': emailBounces,
   '0022-owners-active': ownersActive,
+  '0023-score-summaries-statement': scoreSummariesStatement,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

@@ -53,74 +53,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function score_week(at timestamptz) returns date language sql immutable as
     $$ select date_trunc('week', at at time zone 'UTC')::date $$`.execute(db);
 
-  // After each statement that inserts scores: the newest new score per contact replaces the current
-  // one (an older one arriving late changes nothing), keeping the last score of an earlier week as
-  // "previous"; each week's totals count a contact once, with its last score of that week.
-  await sql`
-    create function scores_summarise_insert() returns trigger language plpgsql as $$
-    begin
-      create temp table if not exists fresh_scores (like current_scores) on commit drop;
-      delete from fresh_scores;
-      insert into fresh_scores (portal_id, contact_id, model_id, probability, tier, reasons, scored_at)
-      select distinct on (portal_id, contact_id, score_week(scored_at))
-        portal_id, contact_id, model_id, probability, tier, reasons, scored_at
-      from new_scores
-      order by portal_id, contact_id, score_week(scored_at), scored_at desc;
-
-      insert into score_weekly_totals as t (portal_id, week, contacts, high, medium, probability_sum)
-      select portal_id, week, sum(contacts), sum(high), sum(medium), sum(probability_sum)
-      from (
-        select f.portal_id, score_week(f.scored_at) as week, 1 as contacts, (f.tier = 'high')::int as high,
-          (f.tier = 'medium')::int as medium, f.probability as probability_sum
-        from fresh_scores f
-        left join current_scores c on c.portal_id = f.portal_id and c.contact_id = f.contact_id
-        where c.contact_id is null or score_week(f.scored_at) > score_week(c.scored_at)
-          or (score_week(f.scored_at) = score_week(c.scored_at) and f.scored_at >= c.scored_at)
-        union all
-        select c.portal_id, score_week(c.scored_at), -1, -(c.tier = 'high')::int, -(c.tier = 'medium')::int,
-          -c.probability
-        from fresh_scores f
-        join current_scores c on c.portal_id = f.portal_id and c.contact_id = f.contact_id
-        where score_week(f.scored_at) = score_week(c.scored_at) and f.scored_at >= c.scored_at
-      ) d
-      group by portal_id, week
-      on conflict (portal_id, week) do update set
-        contacts = t.contacts + excluded.contacts,
-        high = t.high + excluded.high,
-        medium = t.medium + excluded.medium,
-        probability_sum = t.probability_sum + excluded.probability_sum;
-
-      insert into current_scores as c
-      select portal_id, contact_id, model_id, probability, tier, reasons, scored_at, p_probability, p_tier, p_at
-      from (
-        select f.*,
-          lag(probability) over w as p_probability, lag(tier) over w as p_tier, lag(scored_at) over w as p_at,
-          row_number() over (partition by portal_id, contact_id order by scored_at desc) as newest
-        from fresh_scores f
-        window w as (partition by portal_id, contact_id order by scored_at)
-      ) x
-      where newest = 1
-      on conflict (portal_id, contact_id) do update set
-        -- The latest of: the statement's own earlier week, the stored previous, the stored current
-        -- when it is from an earlier week.
-        previous_probability = case greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end)
-          when excluded.previous_scored_at then excluded.previous_probability
-          when c.previous_scored_at then c.previous_probability
-          when c.scored_at then c.probability end,
-        previous_tier = case greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end)
-          when excluded.previous_scored_at then excluded.previous_tier
-          when c.previous_scored_at then c.previous_tier
-          when c.scored_at then c.tier end,
-        previous_scored_at = greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end),
-        model_id = excluded.model_id,
-        probability = excluded.probability,
-        tier = excluded.tier,
-        reasons = excluded.reasons,
-        scored_at = excluded.scored_at
-      where c.scored_at <= excluded.scored_at;
-      return null;
-    end
-    $$`.execute(db);
+  // After each statement that inserts scores (replaced in 0023).
+  await SUMMARISE_INSERT_WITH_TEMP_TABLE.execute(db);
   await sql`
     create trigger scores_summarise_insert after insert on scores
     referencing new table as new_scores for each statement execute function scores_summarise_insert()`.execute(
@@ -184,3 +118,75 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('current_scores').ifExists().execute();
   await db.schema.dropTable('sessions').ifExists().execute();
 }
+
+/**
+ * After each statement that inserts scores: the newest new score per contact replaces the current
+ * one (an older one arriving late changes nothing), keeping the last score of an earlier week as
+ * "previous"; each week's totals count a contact once, with its last score of that week. 0023
+ * replaced it by one statement without a temporary table; its `down` puts this one back.
+ */
+export const SUMMARISE_INSERT_WITH_TEMP_TABLE = sql`
+    create or replace function scores_summarise_insert() returns trigger language plpgsql as $$
+    begin
+      create temp table if not exists fresh_scores (like current_scores) on commit drop;
+      delete from fresh_scores;
+      insert into fresh_scores (portal_id, contact_id, model_id, probability, tier, reasons, scored_at)
+      select distinct on (portal_id, contact_id, score_week(scored_at))
+        portal_id, contact_id, model_id, probability, tier, reasons, scored_at
+      from new_scores
+      order by portal_id, contact_id, score_week(scored_at), scored_at desc;
+
+      insert into score_weekly_totals as t (portal_id, week, contacts, high, medium, probability_sum)
+      select portal_id, week, sum(contacts), sum(high), sum(medium), sum(probability_sum)
+      from (
+        select f.portal_id, score_week(f.scored_at) as week, 1 as contacts, (f.tier = 'high')::int as high,
+          (f.tier = 'medium')::int as medium, f.probability as probability_sum
+        from fresh_scores f
+        left join current_scores c on c.portal_id = f.portal_id and c.contact_id = f.contact_id
+        where c.contact_id is null or score_week(f.scored_at) > score_week(c.scored_at)
+          or (score_week(f.scored_at) = score_week(c.scored_at) and f.scored_at >= c.scored_at)
+        union all
+        select c.portal_id, score_week(c.scored_at), -1, -(c.tier = 'high')::int, -(c.tier = 'medium')::int,
+          -c.probability
+        from fresh_scores f
+        join current_scores c on c.portal_id = f.portal_id and c.contact_id = f.contact_id
+        where score_week(f.scored_at) = score_week(c.scored_at) and f.scored_at >= c.scored_at
+      ) d
+      group by portal_id, week
+      on conflict (portal_id, week) do update set
+        contacts = t.contacts + excluded.contacts,
+        high = t.high + excluded.high,
+        medium = t.medium + excluded.medium,
+        probability_sum = t.probability_sum + excluded.probability_sum;
+
+      insert into current_scores as c
+      select portal_id, contact_id, model_id, probability, tier, reasons, scored_at, p_probability, p_tier, p_at
+      from (
+        select f.*,
+          lag(probability) over w as p_probability, lag(tier) over w as p_tier, lag(scored_at) over w as p_at,
+          row_number() over (partition by portal_id, contact_id order by scored_at desc) as newest
+        from fresh_scores f
+        window w as (partition by portal_id, contact_id order by scored_at)
+      ) x
+      where newest = 1
+      on conflict (portal_id, contact_id) do update set
+        -- The latest of: the statement's own earlier week, the stored previous, the stored current
+        -- when it is from an earlier week.
+        previous_probability = case greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end)
+          when excluded.previous_scored_at then excluded.previous_probability
+          when c.previous_scored_at then c.previous_probability
+          when c.scored_at then c.probability end,
+        previous_tier = case greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end)
+          when excluded.previous_scored_at then excluded.previous_tier
+          when c.previous_scored_at then c.previous_tier
+          when c.scored_at then c.tier end,
+        previous_scored_at = greatest(c.previous_scored_at, excluded.previous_scored_at, case when score_week(c.scored_at) < score_week(excluded.scored_at) then c.scored_at end),
+        model_id = excluded.model_id,
+        probability = excluded.probability,
+        tier = excluded.tier,
+        reasons = excluded.reasons,
+        scored_at = excluded.scored_at
+      where c.scored_at <= excluded.scored_at;
+      return null;
+    end
+    $$`;
