@@ -28,6 +28,7 @@ import * as associationTypes from './migrations/0020-association-types.js';
 import * as emailBounces from './migrations/0021-email-bounces.js';
 import * as ownersActive from './migrations/0022-owners-active.js';
 import * as scoreSummariesStatement from './migrations/0023-score-summaries-statement.js';
+import * as unscoredTextIndex from './migrations/0024-unscored-text-index.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -67,6 +68,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0021-email-bounces': emailBounces,
   '0022-owners-active': ownersActive,
   '0023-score-summaries-statement': scoreSummariesStatement,
+  '0024-unscored-text-index': unscoredTextIndex,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import { json } from '../../server/db/json.js';
 import { buildFeatures, type ContactFeatures } from '../../server/features/build/build-features.js';
-import { ensureTextSentiment } from '../../server/features/build/text-sentiment.js';
+import { ensureTextSentiment, unscoredTexts } from '../../server/features/build/text-sentiment.js';
 import { scoreSentiment } from '../../server/features/sentiment/index.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY, FixtureWarehouse } from './features-warehouse.js';
@@ -120,6 +120,17 @@ describe('point-in-time building', () => {
       .where('sentiment', 'is not', null)
       .executeTakeFirstOrThrow();
     expect(Number(outgoing.n)).toBe(0);
+  });
+
+  it('finding the texts not scored yet reads an index of those texts alone, not every text stored', async () => {
+    for (const table of ['tickets', 'emails', 'feedback'] as const) {
+      const plan = await database.db.transaction().execute(async (trx) => {
+        // Whether the index can answer the query at all, whatever a table this small costs to scan.
+        await sql`set local enable_seqscan = off`.execute(trx);
+        return (await sql`explain (format json) ${unscoredTexts(w.portalId, table, 1000)}`.execute(trx)).rows;
+      });
+      expect(JSON.stringify(plan)).toMatch(new RegExp(`"Index Name":\\s*"${table}_unscored"`));
+    }
   });
 
   it('a text rewritten by a sync is scored again; one written again unchanged keeps its score', async () => {

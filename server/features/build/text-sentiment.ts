@@ -103,17 +103,26 @@ export async function storeSentiments(
     where t.portal_id = ${portalId} and t.id = v.id`.execute(db);
 }
 
+/**
+ * The first `limit` texts of a table not scored yet, in id order. Its conditions are those of the
+ * table's `<table>_unscored` partial index (migration 0024), which holds only such rows: the sync
+ * stores texts scored, so this reads a handful of index entries, not every email stored.
+ */
+export function unscoredTexts(portalId: number, table: TextTable, limit: number) {
+  const source = SOURCES[table];
+  return sql<{ id: string; text: string }>`
+    select id, ${source.text} as text from ${sql.table(table)}
+    where portal_id = ${portalId} and sentiment is null and ${source.has}
+    order by id limit ${limit}`;
+}
+
 async function scoreUnscored(
   db: Kysely<Database>,
   portalId: number,
   table: TextTable,
   limit: number,
 ): Promise<number> {
-  const source = SOURCES[table];
-  const { rows } = await sql<{ id: string; text: string }>`
-    select id, ${source.text} as text from ${sql.table(table)}
-    where portal_id = ${portalId} and sentiment is null and ${source.has}
-    order by id limit ${limit}`.execute(db);
+  const { rows } = await unscoredTexts(portalId, table, limit).execute(db);
   if (rows.length === 0) return 0;
   const scores = await compoundScores(rows.map((r) => r.text));
   await storeSentiments(db, portalId, table, new Map(rows.map((r, i) => [r.id, scores[i]!])));
