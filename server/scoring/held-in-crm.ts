@@ -47,18 +47,16 @@ export async function heldInCrm(
     .where('record_id', 'in', ids)
     .execute();
   const names = fields.map((field) => crmNames[field]);
-  // Only the app's fields of each synced copy, not the whole record.
+  // Only the app's fields of each synced copy, each read by its key (not the whole record, nor a
+  // row per property): null unless the copy holds every one of them.
+  const picked = sql.join(names.map((name) => sql`${name}::text, properties -> ${name}::text`));
   const synced = await db
     .selectFrom(objectType)
     .select([
       'id',
       'synced_at',
-      sql<Record<
-        string,
-        string | null
-      > | null>`(select jsonb_object_agg(key, value) from jsonb_each(properties) where key in (${sql.join(names)}))`.as(
-        'values',
-      ),
+      sql<Record<string, string | null> | null>`case when properties ?& ${names}::text[]
+        then jsonb_build_object(${picked}) end`.as('values'),
     ])
     .where('portal_id', '=', portalId)
     .where('id', 'in', ids)
@@ -67,9 +65,9 @@ export async function heldInCrm(
   for (const row of recorded) if (row.written) held.set(row.record_id, row.written);
   const writtenAt = new Map(recorded.map((row) => [row.record_id, row.written_at]));
   for (const [id, copy] of copies) {
-    const values = copy.values ?? {};
     // A record read without these fields (a CRM whose sync does not ask for them) says nothing.
-    if (!names.every((name) => name in values)) continue;
+    const values = copy.values;
+    if (!values) continue;
     const confirmed = writtenAt.get(id);
     if (confirmed && copy.synced_at <= confirmed) continue;
     held.set(id, Object.fromEntries(fields.map((field) => [field, values[crmNames[field]] ?? null])));
