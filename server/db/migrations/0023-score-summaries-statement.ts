@@ -5,9 +5,10 @@ import { SUMMARISE_INSERT_WITH_TEMP_TABLE } from './0006-dashboard-sessions.js';
  * The summaries a statement inserting scores keeps (`current_scores`, `score_weekly_totals`; see
  * 0006) are updated by one statement whose parts read the new scores as a CTE, instead of through a
  * temporary table made and dropped for every statement: a cycle's chunk and each rescoring of a
- * contact no longer add and remove catalog rows, and storing 12,500 scores on PGlite took about
- * 2.5 s instead of 3.4. Both parts see the summaries as they were before the statement, as the
- * two statements of 0006 did (the totals were updated before the current scores were).
+ * contact no longer add and remove catalog rows, and storing 12,500 scores on PGlite in 20
+ * statements took 2.4–3.0 CPU-s instead of 3.1–3.9 (four runs of each, taken in turn). Both parts
+ * see the summaries as they were before the statement, as the two statements of 0006 did (the
+ * totals were updated before the current scores were).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
