@@ -29,6 +29,7 @@ import * as emailBounces from './migrations/0021-email-bounces.js';
 import * as ownersActive from './migrations/0022-owners-active.js';
 import * as scoreSummariesStatement from './migrations/0023-score-summaries-statement.js';
 import * as unscoredTextIndex from './migrations/0024-unscored-text-index.js';
+import * as recordRowsWithoutPortalKeys from './migrations/0025-record-rows-without-portal-keys.js';
 
 /**
  * What a migration that takes a secret out of the clear needs from the server's key
@@ -69,6 +70,7 @@ const migrations = (options: MigrateOptions): Record<string, Migration> => ({
   '0022-owners-active': ownersActive,
   '0023-score-summaries-statement': scoreSummariesStatement,
   '0024-unscored-text-index': unscoredTextIndex,
+  '0025-record-rows-without-portal-keys': recordRowsWithoutPortalKeys,
 });
 
 const providerOf = (options: MigrateOptions): MigrationProvider => ({

@@ -79,7 +79,41 @@ export async function portalsUninstalledBefore(db: Kysely<Database>, cutoff: Dat
   return rows.map((r) => r.id);
 }
 
-/** Deletes a portal and, by cascade, every warehouse row that carries its id. */
+/**
+ * Deletes an uninstalled portal and every warehouse row that carries its id, in one transaction;
+ * nothing when it was installed again meanwhile. The tables written a row per record carry
+ * `portal_id` without a key to `portals` (migration 0025): their rows are deleted first, from every
+ * such table the catalog shows, so a table added later is not missed. The portal's own deletion
+ * takes the rest by cascade.
+ */
 export async function purgePortal(db: Kysely<Database>, portalId: number): Promise<void> {
-  await db.deleteFrom('portals').where('id', '=', portalId).where('status', '=', 'uninstalled').execute();
+  await db.transaction().execute(async (trx) => {
+    const portal = await trx
+      .selectFrom('portals')
+      .select('id')
+      .where('id', '=', portalId)
+      .where('status', '=', 'uninstalled')
+      .forUpdate()
+      .executeTakeFirst();
+    if (!portal) return;
+    for (const table of await tablesWithoutPortalKey(trx)) {
+      await sql`delete from ${sql.table(table)} where portal_id = ${portalId}`.execute(trx);
+    }
+    await trx.deleteFrom('portals').where('id', '=', portalId).execute();
+  });
+}
+
+/** The tables with a `portal_id` column and no foreign key from it to `portals`. */
+async function tablesWithoutPortalKey(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ table: string }>`
+    select c.relname as table
+    from pg_class c
+    join pg_attribute a on a.attrelid = c.oid and a.attname = 'portal_id' and not a.attisdropped
+    where c.relkind = 'r' and c.relnamespace = current_schema()::regnamespace
+      and not exists (
+        select 1 from pg_constraint k
+        where k.conrelid = c.oid and k.contype = 'f' and k.confrelid = 'portals'::regclass
+      )
+    order by c.relname`.execute(db);
+  return rows.map((r) => r.table);
 }

@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import { startSandbox, type RunningSandbox } from '../../sandbox/main.js';
 import { json } from '../../server/db/json.js';
 import { findPortalByExternalId } from '../../server/db/portals.js';
+import { saveModel } from '../../server/model/registry.js';
+import { starterModel } from '../../server/model/starter.js';
+import { storeScores } from '../../server/scoring/score-contacts.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/jobs/embedded-redis.js';
 import { portalSchedulerId } from '../../server/jobs/portal-schedules.js';
 import { processPurgeUninstalled } from '../../server/jobs/purge-uninstalled.js';
@@ -83,7 +86,43 @@ describe('data retention after uninstall', () => {
         .insertInto('contacts')
         .values({ portal_id: row.id, id: '1', email: `a@${externalId}.test`, properties: json({}) })
         .execute();
+      // A row in tables written per record (no key to the portal) and in one the portal's key holds.
+      await db()
+        .insertInto('emails')
+        .values({ portal_id: row.id, id: '9', properties: json({}), direction: 'INCOMING_EMAIL', body: 'Hi' })
+        .execute();
+      await db()
+        .insertInto('associations')
+        .values({ portal_id: row.id, from_type: 'contacts', from_id: '1', to_type: 'emails', to_id: '9' })
+        .execute();
+      await db()
+        .insertInto('customer_status')
+        .values({ portal_id: row.id, contact_id: '1', status: 'active', as_of: new Date() })
+        .execute();
+      const model = await saveModel(db(), row.id, starterModel(), { activate: true });
+      await storeScores(db(), {
+        portalId: row.id,
+        modelId: model.id,
+        runId: null,
+        trigger: 'rescore',
+        scoredAt: new Date(),
+        scores: [{ contactId: '1', probability: 0.4, tier: 'medium', reasons: [] }],
+      });
       return row.id;
+    };
+    /** Rows of the portal in each table that has a `portal_id`, by table. */
+    const rowsOf = async (portalId: number) => {
+      const { rows: tables } = await sql<{ table: string }>`
+        select c.relname as table from pg_class c
+        join pg_attribute a on a.attrelid = c.oid and a.attname = 'portal_id' and not a.attisdropped
+        where c.relkind = 'r' and c.relnamespace = current_schema()::regnamespace`.execute(db());
+      const counts: Record<string, number> = {};
+      for (const { table } of tables) {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from ${sql.table(table)} where portal_id = ${portalId}`.execute(db());
+        if (rows[0]!.n > 0) counts[table] = rows[0]!.n;
+      }
+      return counts;
     };
     const old = await insertPortal('r-old', 31);
     const recent = await insertPortal('r-recent', 5);
@@ -99,5 +138,19 @@ describe('data retention after uninstall', () => {
       portal_id: number;
     }>`select portal_id from contacts where portal_id in (${sql.join([old, recent, active])})`.execute(db());
     expect(left.rows.map((r) => Number(r.portal_id)).sort()).toEqual([recent, active].sort());
+    // Nothing of the purged portal is left anywhere; the others keep every row.
+    expect(await rowsOf(old)).toEqual({});
+    const kept = {
+      associations: 1,
+      contacts: 1,
+      current_scores: 1,
+      customer_status: 1,
+      emails: 1,
+      models: 1,
+      score_weekly_totals: 1,
+      scores: 1,
+    };
+    expect(await rowsOf(recent)).toEqual(kept);
+    expect(await rowsOf(active)).toEqual(kept);
   });
 });
