@@ -13,7 +13,13 @@ import { ensureTextSentiment } from './build/text-sentiment.js';
 import { DAY_MS } from './build/time-windows.js';
 import type { FeatureValues } from './catalogue.js';
 import { dealHistories, loadCustomerEpisodes, portalChurnRule } from './customer-histories.js';
-import { churnLabel, customerEpisodes, NO_DEALS, type DealHistory } from './customer-status.js';
+import {
+  churnLabel,
+  customerEpisodes,
+  NO_DEALS,
+  type CustomerEpisode,
+  type DealHistory,
+} from './customer-status.js';
 
 export { churnRuleOf, churnRuleSchema, DEFAULT_CHURN_RULE, type ChurnRule } from '../settings/churn-rule.js';
 
@@ -54,18 +60,57 @@ export interface TrainingSetOptions {
   /** How far the warehouse's history reaches (default: now); every label must be observable by then. */
   observedUntil?: Date;
   chunkSize?: number;
+  /**
+   * At most this many rows: a uniform sample of the customers at cutoffs, the same for a given seed,
+   * drawn before any feature is built, so features are built for the sampled rows only. The contacts
+   * read are held between drawing and building: bound them with `contactShare`.
+   */
+  maxRows?: number;
+}
+
+/** A chunk of contacts, and who among them was a customer at each cutoff, with their labels. */
+interface LabelledChunk {
+  episodes: Map<string, CustomerEpisode[]>;
+  atCutoffs: { asOf: Date; contacts: ContactRow[]; labels: Map<string, 0 | 1> }[];
 }
 
 /**
  * Rows for training, a chunk of contacts and one cutoff at a time: every customer active at each
- * cutoff, with features as of that cutoff and the label of the horizon after it. A chunk's contacts
- * and events are read once for all cutoffs.
+ * cutoff (or a sample of them, `maxRows`), with features as of that cutoff and the label of the
+ * horizon after it. A chunk's contacts and events are read once for all cutoffs.
  */
 export async function* buildTrainingSet(
   db: Kysely<Database>,
   portalId: number,
   options: TrainingSetOptions,
 ): AsyncGenerator<TrainingRow[]> {
+  if (options.maxRows !== undefined && !(Number.isInteger(options.maxRows) && options.maxRows > 0))
+    throw new TrainingSetError('The most rows a training set may hold must be a positive whole number.');
+  const chunks =
+    options.maxRows === undefined
+      ? labelledChunks(db, portalId, options)
+      : sampledChunks(labelledChunks(db, portalId, options), options.maxRows, options.seed ?? 0);
+  for await (const { episodes, atCutoffs } of chunks) {
+    // Every cutoff's features in one read of the chunk's events.
+    const features = await featuresAtCutoffs(db, portalId, atCutoffs, episodes);
+    for (const [k, { asOf: cutoff, contacts: active, labels }] of atCutoffs.entries()) {
+      if (active.length === 0) continue;
+      yield features[k]!.map((f) => ({
+        contactId: f.contactId,
+        cutoff,
+        values: f.values,
+        label: labels.get(f.contactId)!,
+      }));
+    }
+  }
+}
+
+/** The customers of each chunk at each cutoff, labelled; nothing read of their events yet. */
+async function* labelledChunks(
+  db: Kysely<Database>,
+  portalId: number,
+  options: TrainingSetOptions,
+): AsyncGenerator<LabelledChunk> {
   const { cutoffs, horizonDays } = options;
   if (!Number.isFinite(horizonDays) || horizonDays <= 0)
     throw new TrainingSetError('The horizon must be a positive number of days.');
@@ -94,23 +139,52 @@ export async function* buildTrainingSet(
       }
       return { asOf: cutoff, contacts: contacts.filter((c) => labels.has(c.id)), labels };
     });
-    // Every cutoff's features in one read of the chunk's events.
-    const features = await featuresAtCutoffs(db, portalId, atCutoffs, episodes);
-    for (const [k, { asOf: cutoff, contacts: active, labels }] of atCutoffs.entries()) {
-      if (active.length === 0) continue;
-      yield features[k]!.map((f) => ({
-        contactId: f.contactId,
-        cutoff,
-        values: f.values,
-        label: labels.get(f.contactId)!,
-      }));
-    }
+    yield { episodes, atCutoffs };
+  }
+}
+
+/**
+ * The chunks again with at most `maxRows` customers at cutoffs among them: those whose place
+ * (`pairPlace` of the contact and the cutoff) is among the `maxRows` lowest, so every customer at a
+ * cutoff is as likely to be kept. Reads every chunk before yielding the first.
+ */
+async function* sampledChunks(
+  chunks: AsyncIterable<LabelledChunk>,
+  maxRows: number,
+  seed: number,
+): AsyncGenerator<LabelledChunk> {
+  const read: LabelledChunk[] = [];
+  const places: number[] = [];
+  for await (const chunk of chunks) {
+    read.push(chunk);
+    for (const { asOf, contacts } of chunk.atCutoffs)
+      for (const contact of contacts) places.push(pairPlace(contact.id, asOf, seed));
+  }
+  const bound = places.length <= maxRows ? Infinity : new Float64Array(places).sort()[maxRows - 1]!;
+  let next = 0;
+  let room = maxRows;
+  for (const { episodes, atCutoffs } of read) {
+    yield {
+      episodes,
+      atCutoffs: atCutoffs.map(({ asOf, contacts, labels }) => ({
+        asOf,
+        contacts: contacts.filter(() => places[next++]! <= bound && room-- > 0),
+        labels,
+      })),
+    };
   }
 }
 
 /** A contact id's place in [0, 1) for a seed: the same every time, spread evenly. */
 function sampleUnit(id: string, seed: number): number {
   return createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** A contact's place at a cutoff in [0, 1), 48 bits of it: ties among a sample's rows are unlikely. */
+function pairPlace(id: string, cutoff: Date, seed: number): number {
+  return (
+    createHash('sha256').update(`${seed}:${id}:${cutoff.toISOString()}`).digest().readUIntBE(0, 6) / 2 ** 48
+  );
 }
 
 /**

@@ -24,7 +24,6 @@ import { loadActiveModel, saveModel, type LoadedModel } from '../model/registry.
 import { needsStarterModel, starterModel } from '../model/starter.js';
 import type { OutOfTimeSplit } from '../model/out-of-time.js';
 import { trainModelInThread } from '../model/train-in-thread.js';
-import { SeededRandom } from '../model/random.js';
 import { referenceDistribution, type BinnedDistribution } from './drift.js';
 
 const DAY_MS = 86_400_000;
@@ -100,8 +99,8 @@ export function portalFeatureSpec(): FeatureSpec[] {
 /**
  * The rows a portal's model is trained on as of `now`: every customer active at each training
  * cutoff among at most MAX_TRAINING_CONTACTS contacts, then a uniform sample of at most
- * MAX_TRAINING_ROWS (reservoir sampling), so memory and training time stay flat however large
- * the portal grows. The same `now` and seed give the same rows.
+ * MAX_TRAINING_ROWS drawn before their features are built, so memory and training time stay flat
+ * however large the portal grows. The same `now` and seed give the same rows.
  */
 export async function portalTrainingRows(
   db: Kysely<Database>,
@@ -110,25 +109,17 @@ export async function portalTrainingRows(
   options: Pick<PortalTrainingOptions, 'seed' | 'onProgress'> = {},
 ): Promise<TrainingRow[]> {
   const rows: TrainingRow[] = [];
-  const random = new SeededRandom(options.seed ?? 42);
-  let seen = 0;
   const live = await liveContactCount(db, portalId);
   for await (const chunk of buildTrainingSet(db, portalId, {
     cutoffs: trainingCutoffs(now),
     horizonDays: HORIZON_DAYS,
     observedUntil: now,
     contactShare: Math.min(1, MAX_TRAINING_CONTACTS / Math.max(1, live)),
+    maxRows: MAX_TRAINING_ROWS,
     seed: options.seed ?? 42,
   })) {
-    for (const row of chunk) {
-      seen++;
-      if (rows.length < MAX_TRAINING_ROWS) rows.push(row);
-      else {
-        const slot = Math.floor(random.next() * seen);
-        if (slot < MAX_TRAINING_ROWS) rows[slot] = row;
-      }
-    }
-    options.onProgress?.('features', seen, 0);
+    rows.push(...chunk);
+    options.onProgress?.('features', rows.length, 0);
   }
   return rows;
 }

@@ -4,7 +4,7 @@ import { SandboxStore } from '../../sandbox/store.js';
 import { upsertInstalledPortal } from '../../server/db/portals.js';
 import { featuresOfContacts } from '../../server/features/build/build-features.js';
 import { loadContacts } from '../../server/features/build/contact-chunks.js';
-import { buildTrainingSet, type TrainingRow } from '../../server/features/labels.js';
+import { buildTrainingSet, TrainingSetError, type TrainingRow } from '../../server/features/labels.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { DAY } from './features-warehouse.js';
 import { loadSandboxPortal } from './features-sandbox-load.js';
@@ -84,6 +84,61 @@ describe('features of a generated portal', () => {
     expect(await sample(1)).toEqual(first);
     expect(await sample(2)).not.toEqual(first);
   }, 300_000);
+
+  describe('at most so many rows', () => {
+    const sampled = async (maxRows: number, seed: number) => {
+      const kept: TrainingRow[] = [];
+      for await (const chunk of buildTrainingSet(database.db, portalId, {
+        cutoffs: CUTOFFS,
+        horizonDays: 90,
+        observedUntil: NOW,
+        chunkSize: 250,
+        maxRows,
+        seed,
+      }))
+        kept.push(...chunk);
+      return kept;
+    };
+    const key = (r: TrainingRow) => `${r.contactId}@${r.cutoff.toISOString()}`;
+
+    it('keeps that many of the rows, each with the features and label it has when every row is built', async () => {
+      const maxRows = Math.round(rows.length * 0.4);
+      const kept = await sampled(maxRows, 1);
+      expect(kept).toHaveLength(maxRows);
+      const full = new Map(rows.map((r) => [key(r), r]));
+      for (const row of kept) expect(row).toEqual(full.get(key(row)));
+      expect(new Set(kept.map(key)).size).toBe(maxRows);
+    }, 300_000);
+
+    it('draws evenly from every cutoff and every part of the portal, the same rows for a seed', async () => {
+      const maxRows = Math.round(rows.length * 0.4);
+      const kept = await sampled(maxRows, 7);
+      const ids = [...new Set(rows.map((r) => r.contactId))].sort();
+      const laterHalf = new Set(ids.slice(ids.length / 2));
+      const share = (part: (r: TrainingRow) => boolean) =>
+        kept.filter(part).length / rows.filter(part).length;
+      for (const cutoff of CUTOFFS) {
+        const atCutoff = (r: TrainingRow) => r.cutoff.getTime() === cutoff.getTime();
+        expect(share(atCutoff)).toBeGreaterThan(0.3);
+        expect(share(atCutoff)).toBeLessThan(0.5);
+      }
+      for (const half of [
+        (r: TrainingRow) => laterHalf.has(r.contactId),
+        (r: TrainingRow) => !laterHalf.has(r.contactId),
+      ]) {
+        expect(share(half)).toBeGreaterThan(0.33);
+        expect(share(half)).toBeLessThan(0.47);
+      }
+      expect((await sampled(maxRows, 7)).map(key)).toEqual(kept.map(key));
+      expect((await sampled(maxRows, 8)).map(key)).not.toEqual(kept.map(key));
+    }, 300_000);
+
+    it('keeps every row when there are no more than that, and refuses a bound that is not a positive whole number', async () => {
+      expect((await sampled(rows.length, 1)).map(key)).toEqual(rows.map(key));
+      await expect(sampled(0, 1)).rejects.toThrow(TrainingSetError);
+      await expect(sampled(2.5, 1)).rejects.toThrow('positive whole number');
+    }, 300_000);
+  });
 
   it('reads every cutoff in one pass and gets, value for value, what one cutoff at a time gets', async () => {
     const contacts = await loadContacts(database.db, portalId, { from: '', upTo: '\uffff' });

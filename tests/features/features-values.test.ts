@@ -236,6 +236,23 @@ describe('feature values as of a date', () => {
     }
   });
 
+  it('each cutoff read with contacts of its own gives each of them what it gets alone, and no one else', async () => {
+    const contacts = await loadContacts(database.db, w.portalId, { ids: [ann, bob, cat] });
+    const pick = (...ids: string[]) => contacts.filter((c) => ids.includes(c.id));
+    const asked = [
+      { asOf: AS_OF, contacts: pick(ann, cat) },
+      { asOf: before(22), contacts: pick(cat) },
+      { asOf: before(115), contacts: [] },
+      { asOf: before(140), contacts: pick(bob, ann) },
+    ];
+    const together = await featuresAtCutoffs(database.db, w.portalId, asked);
+    for (const [k, { asOf, contacts: wanted }] of asked.entries()) {
+      expect(together[k]!.map((row) => row.contactId)).toEqual(wanted.map((c) => c.id));
+      const single = await featuresAt(asOf);
+      for (const row of together[k]!) expect(row.values).toEqual(single.get(row.contactId)!.values);
+    }
+  });
+
   it('commerce: deals won before the date, and the next renewal from the billing period', async () => {
     const v = (await featuresAt(AS_OF)).get(ann)!.values;
     expect(v).toMatchObject({ purchases_total: 2, purchases_365d: 1, purchase_amount_365d: 1200 });

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
 import type { ContactRow } from './contact-chunks.js';
-import { byWindow, idArray, packedAggregates, windowsTable, type Windows } from './time-windows.js';
+import { byWindow, idArray, packedAggregates, windowsTable, type ContactCutoffs } from './time-windows.js';
 
 /** As usage_trend: (x + 1) / (y + 1) on a log2 scale, x and y minutes a week. */
 const trend = (recentPerWeek: number, earlierPerWeek: number) =>
@@ -13,21 +13,31 @@ const trend = (recentPerWeek: number, earlierPerWeek: number) =>
  * days up to it and who were customers then (from the customer and former-customer dates, never
  * the current stage), their tickets of the 90 days before it, their use of the 12 weeks before it,
  * and their NPS answers of the year before it. One statement for every cutoff: each company's
- * totals once, less the contact's own share, so a company with many contacts in the chunk is read
- * once rather than once for each of them. Archived contacts count: an archive is today's state, and
+ * totals once at each cutoff one of its contacts is wanted at, less the contact's own share, so a
+ * company with many contacts in the chunk is read once rather than once for each of them. Archived contacts count: an archive is today's state, and
  * they were there at the date. One map per window, holding the contacts that have a company.
  */
 export async function accountFeatures(
   db: Kysely<Database>,
   portalId: number,
   contacts: readonly Pick<ContactRow, 'id' | 'company_id'>[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, FeatureValues>[]> {
-  const placed = contacts.filter((c): c is typeof c & { company_id: string } => !!c.company_id);
-  if (placed.length === 0) return windows.map(() => new Map());
-  const companies = [...new Set(placed.map((c) => c.company_id))];
+  const { windows } = at;
+  const companyOf = new Map(contacts.flatMap((c) => (c.company_id ? [[c.id, c.company_id] as const] : [])));
+  // The pairs of contacts that have a company; each company is read at the cutoffs they need.
+  const me = { ids: [] as string[], companies: [] as string[], ks: [] as number[] };
+  at.pairIds.forEach((id, i) => {
+    const company = companyOf.get(id);
+    if (company === undefined) return;
+    me.ids.push(id);
+    me.companies.push(company);
+    me.ks.push(at.pairKs[i]!);
+  });
+  if (me.ids.length === 0) return windows.map(() => new Map());
+  const companies = [...new Set(me.companies)];
   // Colleagues' ticket links and usage are read one colleague at a time through their indexes, the
-  // usage within fixed bounds: a lateral read, which `offset 0` keeps the planner from turning into
+  // usage within fixed bounds and once for every cutoff (member_use): a lateral read, which `offset 0` keeps the planner from turning into
   // a scan of the whole portal's usage (its choice on statistics alone, measured 1.5 times slower
   // on 12,000 contacts, and growing with the portal rather than with the chunk).
   const usageFrom = new Date(Math.min(...windows.map((w) => w.weeks12.getTime())));
@@ -46,9 +56,11 @@ export async function accountFeatures(
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
     with w as ${windowsTable(windows)},
     me as (
-      select m.contact_id, m.company_id
-      from unnest(${idArray(placed.map((c) => c.id))}, ${idArray(placed.map((c) => c.company_id))})
-        as m(contact_id, company_id)
+      select m.contact_id, m.company_id, m.k
+      from unnest(${idArray(me.ids)}, ${idArray(me.companies)}, ${me.ks}::int[]) as m(contact_id, company_id, k)
+    ),
+    cw as (
+      select c.company_id, w.* from (select distinct company_id, k from me) c join w on w.k = c.k
     ),
     members as (
       select c.id, c.company_id, c.customer_since, c.former_since
@@ -61,7 +73,7 @@ export async function accountFeatures(
         coalesce(m.customer_since < w.as_of
           and (m.former_since is null or m.former_since > w.as_of or m.former_since <= m.customer_since), false)
           as active
-      from members m cross join w
+      from members m join cw w on w.company_id = m.company_id
     ),
     people_by_company as (
       select company_id, k,
@@ -78,7 +90,7 @@ export async function accountFeatures(
         offset 0
       ) a
       join tickets t on t.portal_id = ${portalId} and t.id = a.to_id
-      join w on t.created_at >= w.days90 and t.created_at < w.as_of
+      join cw w on w.company_id = m.company_id and t.created_at >= w.days90 and t.created_at < w.as_of
     ),
     tickets_by_company as (
       select company_id, k, count(distinct ticket_id) as n from ticket_links group by company_id, k
@@ -86,11 +98,8 @@ export async function accountFeatures(
     own_tickets as (
       select company_id, member_id, k, count(*) as n from ticket_links group by company_id, member_id, k
     ),
-    use_by_member as (
-      select m.company_id, m.id as member_id, w.k,
-        count(*) as events,
-        coalesce(sum(u.minutes) filter (where u.occurred_at >= w.weeks4), 0) as recent,
-        coalesce(sum(u.minutes) filter (where u.occurred_at < w.weeks4), 0) as earlier
+    member_use as materialized (
+      select m.company_id, m.id as member_id, u.occurred_at, u.minutes
       from members m
       cross join lateral (
         select u.occurred_at, u.minutes from usage_events u
@@ -98,8 +107,15 @@ export async function accountFeatures(
           and u.occurred_at >= ${usageFrom} and u.occurred_at < ${usageTo}
         offset 0
       ) u
-      join w on u.occurred_at >= w.weeks12 and u.occurred_at < w.as_of
-      group by m.company_id, m.id, w.k
+    ),
+    use_by_member as (
+      select u.company_id, u.member_id, w.k,
+        count(*) as events,
+        coalesce(sum(u.minutes) filter (where u.occurred_at >= w.weeks4), 0) as recent,
+        coalesce(sum(u.minutes) filter (where u.occurred_at < w.weeks4), 0) as earlier
+      from member_use u
+      join cw w on w.company_id = u.company_id and u.occurred_at >= w.weeks12 and u.occurred_at < w.as_of
+      group by u.company_id, u.member_id, w.k
     ),
     use_by_company as (
       select company_id, k, sum(events) as events, sum(recent) as recent, sum(earlier) as earlier
@@ -115,7 +131,7 @@ export async function accountFeatures(
         offset 0
       ) a
       join feedback f on f.portal_id = ${portalId} and f.id = a.to_id and f.score is not null
-      join w on f.submitted_at >= w.days365 and f.submitted_at < w.as_of
+      join cw w on w.company_id = m.company_id and f.submitted_at >= w.days365 and f.submitted_at < w.as_of
       group by m.company_id, m.id, w.k
     ),
     nps_by_company as (
@@ -123,7 +139,7 @@ export async function accountFeatures(
       from nps_by_member group by company_id, k
     )
     select me.contact_id, w.k, ${aggregates.select} as v
-    from me cross join w
+    from me join w on w.k = me.k
     left join people_by_company pc on pc.company_id = me.company_id and pc.k = w.k
     left join people own on own.id = me.contact_id and own.company_id = me.company_id and own.k = w.k
     left join tickets_by_company tc on tc.company_id = me.company_id and tc.k = w.k

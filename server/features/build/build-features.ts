@@ -15,7 +15,7 @@ import { emailFeatures, emptyEmailFeatures } from './email-features.js';
 import { profileFeatures } from './profile-features.js';
 import { supportFeatures, ticketAggregates } from './support-features.js';
 import { ensureTextSentiment } from './text-sentiment.js';
-import { windowsFor } from './time-windows.js';
+import { contactCutoffs, windowsFor } from './time-windows.js';
 import { emptyUsageFeatures, usageFeatures } from './usage-features.js';
 
 export interface ContactFeatures {
@@ -71,7 +71,8 @@ export interface CutoffContacts {
 
 /**
  * Features of contacts at several cutoffs (each its own contacts, in their order): one aggregate
- * query per source reads every cutoff, so the events are joined once, not once per cutoff.
+ * query per source reads every cutoff, so the events are joined once, not once per cutoff, and
+ * each contact's only to the cutoffs it is wanted at.
  */
 export async function featuresAtCutoffs(
   db: Kysely<Database>,
@@ -82,15 +83,17 @@ export async function featuresAtCutoffs(
   const union = new Map<string, ContactRow>();
   for (const { contacts } of cutoffs) for (const contact of contacts) union.set(contact.id, contact);
   if (union.size === 0) return cutoffs.map(() => []);
-  const windows = cutoffs.map((c) => windowsFor(c.asOf));
-  const ids = [...union.keys()];
+  const at = contactCutoffs(
+    cutoffs.map((c) => windowsFor(c.asOf)),
+    cutoffs.map((c) => c.contacts.map((contact) => contact.id)),
+  );
   const [emails, tickets, usage, commerce, feedback, accounts, lives] = await Promise.all([
-    emailFeatures(db, portalId, ids, windows),
-    ticketAggregates(db, portalId, ids, windows),
-    usageFeatures(db, portalId, ids, windows),
-    commerceFeatures(db, portalId, ids, windows),
-    feedbackFeatures(db, portalId, ids, windows),
-    accountFeatures(db, portalId, [...union.values()], windows),
+    emailFeatures(db, portalId, at),
+    ticketAggregates(db, portalId, at),
+    usageFeatures(db, portalId, at),
+    commerceFeatures(db, portalId, at),
+    feedbackFeatures(db, portalId, at),
+    accountFeatures(db, portalId, [...union.values()], at),
     episodes ?? loadCustomerEpisodes(db, portalId, [...union.values()]),
   ]);
   return cutoffs.map(({ asOf, contacts }, k) =>

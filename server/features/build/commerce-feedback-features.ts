@@ -8,8 +8,8 @@ import {
   idArray,
   msDate,
   packedAggregates,
-  windowsTable,
-  type Windows,
+  joinWanted,
+  type ContactCutoffs,
 } from './time-windows.js';
 
 /**
@@ -19,8 +19,7 @@ import {
 export async function commerceFeatures(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, FeatureValues>[]> {
   const aggregates = packedAggregates({
     wonTotal: sql`count(*)`,
@@ -29,14 +28,18 @@ export async function commerceFeatures(
     lastWon: epochMs(sql`max(d.close_date)`),
   });
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
-    select a.from_id as contact_id, w.k, ${aggregates.select} as v
-    from associations a
-    join deals d on d.portal_id = a.portal_id and d.id = a.to_id
-    join ${windowsTable(windows)} w on d.close_date < w.as_of
-    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
-      and a.from_id = any(${idArray(ids)}) and d.is_closed_won = true
-    group by a.from_id, w.k`.execute(db);
-  return byWindow(windows, rows, (r, w): [string, FeatureValues] => {
+    with won as materialized (
+      select a.from_id as contact_id, d.close_date, d.amount
+      from associations a
+      join deals d on d.portal_id = a.portal_id and d.id = a.to_id
+      where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'deals'
+        and a.from_id = any(${idArray(at.ids)}) and d.is_closed_won = true
+    )
+    select d.contact_id, w.k, ${aggregates.select} as v
+    from won d
+    ${joinWanted(at, sql.ref('d.contact_id'))} and d.close_date < w.as_of
+    group by d.contact_id, w.k`.execute(db);
+  return byWindow(at.windows, rows, (r, w): [string, FeatureValues] => {
     const a = aggregates.read(r.v);
     return [
       r.contact_id,
@@ -61,8 +64,7 @@ export function emptyCommerceFeatures(): FeatureValues {
 export async function feedbackFeatures(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, FeatureValues>[]> {
   const aggregates = packedAggregates({
     scores: sql`count(f.score)`,
@@ -72,14 +74,18 @@ export async function feedbackFeatures(
     sentimentMean: sql`avg(f.sentiment::numeric)`,
   });
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
-    select a.from_id as contact_id, w.k, ${aggregates.select} as v
-    from associations a
-    join feedback f on f.portal_id = a.portal_id and f.id = a.to_id
-    join ${windowsTable(windows)} w on f.submitted_at < w.as_of
-    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'feedback_submissions'
-      and a.from_id = any(${idArray(ids)})
-    group by a.from_id, w.k`.execute(db);
-  return byWindow(windows, rows, (r): [string, FeatureValues] => {
+    with answered as materialized (
+      select a.from_id as contact_id, f.id, f.submitted_at, f.score, f.sentiment
+      from associations a
+      join feedback f on f.portal_id = a.portal_id and f.id = a.to_id
+      where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'feedback_submissions'
+        and a.from_id = any(${idArray(at.ids)})
+    )
+    select f.contact_id, w.k, ${aggregates.select} as v
+    from answered f
+    ${joinWanted(at, sql.ref('f.contact_id'))} and f.submitted_at < w.as_of
+    group by f.contact_id, w.k`.execute(db);
+  return byWindow(at.windows, rows, (r): [string, FeatureValues] => {
     const a = aggregates.read(r.v);
     const answered = (a.scores ?? 0) > 0;
     return [

@@ -8,8 +8,8 @@ import {
   idArray,
   msDate,
   packedAggregates,
-  windowsTable,
-  type Windows,
+  joinWanted,
+  type ContactCutoffs,
 } from './time-windows.js';
 
 /** Sentiment sums of inbound emails per window, joined with ticket text in ./support-features.ts. */
@@ -33,14 +33,13 @@ export interface EmailAggregates {
  * signal (catalogue-account.ts) read here, with the rows this query reads anyway. The emails
  * delivered since the contact last opened or answered one need that last engagement first: a window
  * aggregate over the contact's emails at each cutoff, read in the same pass.
- * One map per window: every cutoff is read by one query. Sentiments are summed as numeric, exactly,
+ * One map per window: every cutoff is read by one query, each contact only at its own cutoffs. Sentiments are summed as numeric, exactly,
  * so a sum does not depend on the order the query plan reads the rows in.
  */
 export async function emailFeatures(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, EmailAggregates>[]> {
   const outgoing = sql`e.direction = 'EMAIL'`;
   const inbound = sql`e.direction = 'INCOMING_EMAIL'`;
@@ -65,22 +64,27 @@ export async function emailFeatures(
     inN30: sql`count(e.sentiment) filter (where ${inbound} and e.sent_at >= e.days30)`,
   });
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    with sent as materialized (
+      select a.from_id as contact_id,
+        e.direction, e.bounced, e.sent_at, e.opened_at, e.replied_at, e.sentiment
+      from associations a
+      join emails e on e.portal_id = a.portal_id and e.id = a.to_id
+      where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'emails'
+        and a.from_id = any(${idArray(at.ids)})
+    )
     select e.contact_id, e.k, ${aggregates.select} as v
     from (
-      select a.from_id as contact_id, w.k, w.as_of, w.days30, w.days90,
+      select e.contact_id, w.k, w.as_of, w.days30, w.days90,
         e.direction, e.bounced, e.sent_at, e.opened_at, e.replied_at, e.sentiment,
         max(greatest(
           case when e.opened_at < w.as_of then e.opened_at end,
           case when e.replied_at < w.as_of then e.replied_at end
-        )) filter (where e.direction = 'EMAIL') over (partition by a.from_id, w.k) as last_engaged
-      from associations a
-      join emails e on e.portal_id = a.portal_id and e.id = a.to_id
-      join ${windowsTable(windows)} w on e.sent_at < w.as_of
-      where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'emails'
-        and a.from_id = any(${idArray(ids)})
+        )) filter (where e.direction = 'EMAIL') over (partition by e.contact_id, w.k) as last_engaged
+      from sent e
+      ${joinWanted(at, sql.ref('e.contact_id'))} and e.sent_at < w.as_of
     ) e
     group by e.contact_id, e.k`.execute(db);
-  return byWindow(windows, rows, (r, w): [string, EmailAggregates] => {
+  return byWindow(at.windows, rows, (r, w): [string, EmailAggregates] => {
     const a = aggregates.read(r.v);
     const sent90 = a.sent90 ?? 0;
     return [

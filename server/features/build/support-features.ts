@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { FeatureValues } from '../catalogue.js';
 import type { TextSentiment } from './email-features.js';
-import { byWindow, idArray, packedAggregates, windowsTable, type Windows } from './time-windows.js';
+import { byWindow, idArray, packedAggregates, joinWanted, type ContactCutoffs } from './time-windows.js';
 
 export interface TicketAggregates {
   features: FeatureValues;
@@ -17,8 +17,7 @@ export interface TicketAggregates {
 export async function ticketAggregates(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, TicketAggregates>[]> {
   const in90 = sql`t.created_at >= w.days90`;
   const in30 = sql`t.created_at >= w.days30`;
@@ -38,14 +37,18 @@ export async function ticketAggregates(
     sN30: sql`count(t.sentiment) filter (where ${in30})`,
   });
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
-    select a.from_id as contact_id, w.k, ${aggregates.select} as v
-    from associations a
-    join tickets t on t.portal_id = a.portal_id and t.id = a.to_id
-    join ${windowsTable(windows)} w on t.created_at < w.as_of
-    where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'tickets'
-      and a.from_id = any(${idArray(ids)})
-    group by a.from_id, w.k`.execute(db);
-  return byWindow(windows, rows, (r): [string, TicketAggregates] => {
+    with raised as materialized (
+      select a.from_id as contact_id, t.created_at, t.closed_at, t.priority, t.sentiment
+      from associations a
+      join tickets t on t.portal_id = a.portal_id and t.id = a.to_id
+      where a.portal_id = ${portalId} and a.from_type = 'contacts' and a.to_type = 'tickets'
+        and a.from_id = any(${idArray(at.ids)})
+    )
+    select t.contact_id, w.k, ${aggregates.select} as v
+    from raised t
+    ${joinWanted(at, sql.ref('t.contact_id'))} and t.created_at < w.as_of
+    group by t.contact_id, w.k`.execute(db);
+  return byWindow(at.windows, rows, (r): [string, TicketAggregates] => {
     const a = aggregates.read(r.v);
     const created90 = a.created90 ?? 0;
     return [

@@ -66,6 +66,55 @@ export function windowsTable(windows: readonly Windows[]): RawBuilder<unknown> {
     ])}) with ordinality as u(as_of, days7, days30, days90, days180, days365, weeks4, weeks12, weeks26, k))`;
 }
 
+/**
+ * Which contacts are wanted at which cutoff: pair i is contact `pairIds[i]` at `windows[pairKs[i]]`.
+ * A feature query joins its events to these pairs rather than to every window, so a contact is
+ * aggregated only at the cutoffs it is wanted at: a training set reads each contact at the cutoffs
+ * it was a customer at, often half of them, and a sample of those.
+ */
+export interface ContactCutoffs {
+  windows: readonly Windows[];
+  /** Every contact of a pair, once. */
+  ids: readonly string[];
+  pairIds: readonly string[];
+  pairKs: readonly number[];
+  /** Whether every contact is wanted at every window (scoring's one cutoff, say). */
+  everyAtEvery: boolean;
+}
+
+/** The pairs of each window's contacts, in the windows' order. */
+export function contactCutoffs(
+  windows: readonly Windows[],
+  contactsAt: readonly (readonly string[])[],
+): ContactCutoffs {
+  const ids = new Set<string>();
+  const pairIds: string[] = [];
+  const pairKs: number[] = [];
+  contactsAt.forEach((contacts, k) => {
+    for (const id of contacts) {
+      ids.add(id);
+      pairIds.push(id);
+      pairKs.push(k);
+    }
+  });
+  const everyAtEvery = contactsAt.every((contacts) => new Set(contacts).size === ids.size);
+  return { windows, ids: [...ids], pairIds, pairKs, everyAtEvery };
+}
+
+/**
+ * `join … w on …`, to be followed by the query's own conditions (`and e.sent_at < w.as_of`): each
+ * row of a contact's events with the windows `w` (`k, as_of, days7, …`) the contact is wanted at,
+ * `contact` naming the row's contact id. Every window as it is when every contact is wanted at each
+ * (no pair to match); else the pairs, joined by contact.
+ */
+export function joinWanted(at: ContactCutoffs, contact: RawBuilder<unknown>): RawBuilder<unknown> {
+  if (at.everyAtEvery) return sql`join ${windowsTable(at.windows)} w on true`;
+  return sql`join (select p.contact_id, w.k, w.as_of, w.days7, w.days30, w.days90, w.days180, w.days365,
+      w.weeks4, w.weeks12, w.weeks26
+    from unnest(${idArray(at.pairIds)}, ${[...at.pairKs]}::int[]) as p(contact_id, k)
+    join ${windowsTable(at.windows)} w on w.k = p.k) w on w.contact_id = ${contact}`;
+}
+
 /** One map per window, filled from rows that name their window by `k`. */
 export function byWindow<R extends { k: unknown }, V>(
   windows: readonly Windows[],

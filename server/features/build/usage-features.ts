@@ -10,7 +10,9 @@ import {
   idArray,
   msDate,
   packedAggregates,
+  joinWanted,
   windowsTable,
+  type ContactCutoffs,
   type Windows,
 } from './time-windows.js';
 
@@ -42,20 +44,15 @@ function usualPerWeek(minutes: number, firstUse: Date | null, w: Windows): numbe
 
 /**
  * Product usage from the last 26 weeks before `asOf`, and the last use at any time before it. One
- * map per window, holding every contact. Weeks 13 to 26 back feed only the customer's usual use:
+ * map per window, holding each of its contacts. Weeks 13 to 26 back feed only the customer's usual use:
  * one more sum over a wider range of the same index, in the same pass.
  */
 export async function usageFeatures(
   db: Kysely<Database>,
   portalId: number,
-  ids: readonly string[],
-  windows: readonly Windows[],
+  at: ContactCutoffs,
 ): Promise<Map<string, FeatureValues>[]> {
   const recent = sql`u.occurred_at >= w.weeks4`;
-  const session = sql`u.type = 'session' and u.minutes > 0`;
-  // The logarithm in floating point (numeric's own is far slower), summed exactly as numeric so
-  // the mean does not depend on the order the plan reads the rows in.
-  const lnMinutes = sql`ln(u.minutes::float8)::numeric`;
   const previous = sql`u.occurred_at >= w.weeks12 and u.occurred_at < w.weeks4`;
   const aggregates = packedAggregates({
     sessions4w: sql`count(*) filter (where ${recent} and u.type = 'session')`,
@@ -66,17 +63,29 @@ export async function usageFeatures(
     firstUse: epochMs(sql`min(u.occurred_at)`),
     features4w: sql`count(distinct u.feature) filter (where ${recent})`,
     lastUse: epochMs(sql`max(u.occurred_at)`),
-    lnSession12w: sql`avg(${lnMinutes}) filter (where u.occurred_at >= w.weeks12 and ${session})`,
-    lnSession4w: sql`avg(${lnMinutes}) filter (where ${recent} and ${session})`,
-    lnSessionUsual: sql`avg(${lnMinutes}) filter (where not (${recent}) and ${session})`,
+    lnSession12w: sql`avg(u.ln_session) filter (where u.occurred_at >= w.weeks12)`,
+    lnSession4w: sql`avg(u.ln_session) filter (where ${recent})`,
+    lnSessionUsual: sql`avg(u.ln_session) filter (where not (${recent}))`,
   });
+  const from = new Date(Math.min(...at.windows.map((w) => w.weeks26.getTime())));
+  const to = new Date(Math.max(...at.windows.map((w) => w.asOf.getTime())));
   const { rows } = await sql<{ contact_id: string; k: number; v: string }>`
+    with used as materialized (
+      -- A session's logarithm once per event, not once per cutoff and mean: in floating point
+      -- (numeric's own is far slower), summed exactly as numeric so that the mean does not depend
+      -- on the order the plan reads the rows in.
+      select u.contact_id, u.occurred_at, u.type, u.minutes, u.feature,
+        case when u.type = 'session' and u.minutes > 0 then ln(u.minutes::float8)::numeric end as ln_session
+      from usage_events u
+      where u.portal_id = ${portalId} and u.contact_id = any(${idArray(at.ids)})
+        and u.occurred_at >= ${from} and u.occurred_at < ${to}
+    )
     select u.contact_id, w.k, ${aggregates.select} as v
-    from usage_events u
-    join ${windowsTable(windows)} w on u.occurred_at >= w.weeks26 and u.occurred_at < w.as_of
-    where u.portal_id = ${portalId} and u.contact_id = any(${idArray(ids)})
+    from used u
+    ${joinWanted(at, sql.ref('u.contact_id'))}
+      and u.occurred_at >= w.weeks26 and u.occurred_at < w.as_of
     group by u.contact_id, w.k`.execute(db);
-  const result = byWindow(windows, rows, (r, w): [string, FeatureValues] => {
+  const result = byWindow(at.windows, rows, (r, w): [string, FeatureValues] => {
     const a = aggregates.read(r.v);
     const sessions4 = (a.sessions4w ?? 0) / 4;
     const minutes4 = (a.minutes4w ?? 0) / 4;
@@ -95,7 +104,10 @@ export async function usageFeatures(
       },
     ];
   });
-  const idle = result.flatMap((found, k) => ids.filter((id) => !found.has(id)).map((id) => ({ id, k })));
+  const idle = at.pairIds.flatMap((id, i) => {
+    const k = at.pairKs[i]!;
+    return result[k]!.has(id) ? [] : [{ id, k }];
+  });
   if (idle.length > 0) {
     // Only contacts idle for 26 weeks need their older history; the index finds each last event.
     const { rows: last } = await sql<{ contact_id: string; k: number; last_use: unknown }>`
@@ -103,9 +115,9 @@ export async function usageFeatures(
         (select max(u.occurred_at) from usage_events u
           where u.portal_id = ${portalId} and u.contact_id = p.id and u.occurred_at < w.as_of) as last_use
       from unnest(${idArray(idle.map((p) => p.id))}, ${idle.map((p) => p.k)}::int[]) as p(id, k)
-      join ${windowsTable(windows)} w on w.k = p.k`.execute(db);
+      join ${windowsTable(at.windows)} w on w.k = p.k`.execute(db);
     for (const r of last) {
-      const w = windows[Number(r.k)]!;
+      const w = at.windows[Number(r.k)]!;
       result[Number(r.k)]!.set(r.contact_id, {
         ...emptyUsageFeatures(),
         days_since_last_use: daysBefore(w.asOf, date(r.last_use)),
