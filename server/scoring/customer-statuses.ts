@@ -4,7 +4,6 @@
  * a current score, so a contact who left or never bought drops out of every list and count of risk.
  */
 import { sql, type Kysely } from 'kysely';
-import { unnestRows } from '../db/column-arrays.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { ContactRow } from '../features/build/contact-chunks.js';
@@ -34,17 +33,6 @@ export async function statusesOf(
   return { episodes, statuses };
 }
 
-const STATUS_COLUMNS = [
-  'portal_id',
-  'contact_id',
-  'status',
-  'since',
-  'left_at',
-  'evidence',
-  'as_of',
-  'run_id',
-] as const;
-
 /**
  * Stores the statuses and drops the current score of every contact that is not an active customer.
  * A status stored from a later time (a rescoring after the run's hour began) stays. Returns the
@@ -71,9 +59,7 @@ export async function storeStatuses(
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('customer_status')
-      .columns(STATUS_COLUMNS)
-      // One array per column, not one parameter per value (../db/column-arrays.ts).
-      .expression((await unnestRows<Database>(trx, 'customer_status', rows, STATUS_COLUMNS)) as never)
+      .values(rows)
       .onConflict((oc) =>
         oc
           .columns(['portal_id', 'contact_id'])

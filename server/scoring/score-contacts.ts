@@ -3,7 +3,6 @@
  * run's chunks and for rescoring a contact between runs.
  */
 import { sql, type Kysely } from 'kysely';
-import { unnestRows } from '../db/column-arrays.js';
 import { json } from '../db/json.js';
 import type { Database } from '../db/schema.js';
 import type { ContactFeatures } from '../features/build/build-features.js';
@@ -82,18 +81,6 @@ export interface StoreScoresInput {
   scores: readonly (ContactScore & { tier: Tier })[];
 }
 
-const SCORE_COLUMNS = [
-  'portal_id',
-  'contact_id',
-  'model_id',
-  'probability',
-  'tier',
-  'reasons',
-  'scored_at',
-  'run_id',
-  'trigger',
-] as const;
-
 /** Stores scores; within a run a contact's first score stands and repeats are ignored. */
 export async function storeScores(db: Kysely<Database>, input: StoreScoresInput): Promise<number> {
   if (input.scores.length === 0) return 0;
@@ -110,9 +97,7 @@ export async function storeScores(db: Kysely<Database>, input: StoreScoresInput)
   }));
   const inserted = await db
     .insertInto('scores')
-    .columns(SCORE_COLUMNS)
-    // One array per column, not one parameter per value (../db/column-arrays.ts).
-    .expression((await unnestRows<Database>(db, 'scores', rows, SCORE_COLUMNS)) as never)
+    .values(rows)
     .onConflict((oc) => oc.columns(['run_id', 'contact_id']).where('run_id', 'is not', null).doNothing())
     .returning('id')
     .execute();
