@@ -33,8 +33,9 @@ export interface EmailAggregates {
  * signal (catalogue-account.ts) read here, with the rows this query reads anyway. The emails
  * delivered since the contact last opened or answered one need that last engagement first: a window
  * aggregate over the contact's emails at each cutoff, read in the same pass.
- * One map per window: every cutoff is read by one query, each contact only at its own cutoffs. Sentiments are summed as numeric, exactly,
- * so a sum does not depend on the order the query plan reads the rows in.
+ * One map per window: every cutoff is read by one query, each contact only at its own cutoffs.
+ * Sentiments are summed as numeric, exactly, so a sum does not depend on the order the query plan
+ * reads the rows in.
  */
 export async function emailFeatures(
   db: Kysely<Database>,

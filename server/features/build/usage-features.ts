@@ -44,8 +44,8 @@ function usualPerWeek(minutes: number, firstUse: Date | null, w: Windows): numbe
 
 /**
  * Product usage from the last 26 weeks before `asOf`, and the last use at any time before it. One
- * map per window, holding each of its contacts. Weeks 13 to 26 back feed only the customer's usual use:
- * one more sum over a wider range of the same index, in the same pass.
+ * map per window, holding each of its contacts. Weeks 13 to 26 back feed only the customer's usual
+ * use: one more sum over a wider range of the same index, in the same pass.
  */
 export async function usageFeatures(
   db: Kysely<Database>,
