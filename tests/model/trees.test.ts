@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { fitOnFold } from '../../server/model/candidates.js';
 import type { Matrix } from '../../server/model/encoder.js';
 import { GbdtScorer } from '../../server/model/gbdt-scorer.js';
 import { fitGbdt, truncateGbdt, type GbdtParams, type GbdtState } from '../../server/model/gbdt.js';
@@ -100,6 +101,29 @@ describe('gradient-boosted trees', () => {
     expect(Array.from(new GbdtScorer(first10).logits(valid.x))).toEqual(
       Array.from(new GbdtScorer(refit.state).logits(valid.x)),
     );
+  });
+
+  it('on an inner fold, run past their best round until the later trees have had a fixed say: 30 rounds at rate 0.1, 60 at 0.05', async () => {
+    const train = xorData(600, 7);
+    const valid = xorData(400, 8);
+    for (const [learningRate, patience] of [
+      [0.1, 30],
+      [0.05, 60],
+    ] as const) {
+      const outcome = await fitOnFold(
+        { family: 'gbdt', params: { ...PARAMS, maxDepth: 4, learningRate, rounds: 1000 } },
+        train.x,
+        train.y,
+        new SeededRandom(3),
+        { x: valid.x, labels: valid.y },
+        undefined,
+      );
+      if (outcome.family !== 'gbdt') throw new Error('expected trees');
+      const best = outcome.curve.indexOf(Math.min(...outcome.curve));
+      // Stopped by the curve, long before the 1,000 rounds allowed.
+      expect(outcome.curve.length).toBeLessThan(400);
+      expect(outcome.curve.length - 1 - best).toBe(patience);
+    }
   });
 
   it('report each round’s held-out loss as the trees score those rows, values on a cut and beyond them too', async () => {
