@@ -82,6 +82,7 @@ export async function fitGbdt(
   // reading values row by row across a wide matrix cost more than growing the tree.
   const validBins = validation ? binRows(validation.x, cuts) : undefined;
   const validationLoss: number[] = [];
+  let bestRound = 0;
   const grower = new TreeGrower(
     bins,
     n,
@@ -126,9 +127,9 @@ export async function fitGbdt(
         loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - validation.labels[i]! * z;
       }
       validationLoss.push(loss / validation.x.rows);
-      // Stop once the held-out loss has not improved for `patience` rounds.
-      const best = validationLoss.indexOf(Math.min(...validationLoss));
-      if (validation.patience !== undefined && round - best >= validation.patience) break;
+      // Stop once the held-out loss has not improved for `patience` rounds (the first lowest counts).
+      if (validationLoss[round]! < validationLoss[bestRound]!) bestRound = round;
+      if (validation.patience !== undefined && round - bestRound >= validation.patience) break;
     }
     await pause();
   }
